@@ -1,0 +1,100 @@
+# mintline - one Makefile, pkg-config for every library.
+#
+#   make            build build/mintline
+#   make test       install missing Debian packages, build, run every test
+#   make demo       install, build, run the AsiaFlex morning routine on a demo ledger
+#   make bench      run the benchmarks and print one table
+#   make tidy       style checks (banned calls, engine purity)
+
+CC      ?= cc
+PKGS    := libsodium libmicrohttpd jansson sqlite3 yaml-0.1 libcurl
+CFLAGS_STRICT := -std=gnu11 -Wall -Wextra -Wpedantic -Wshadow -Wconversion \
+	-Wstrict-prototypes -Wmissing-prototypes -Wswitch-enum -Wvla -Werror
+OPT     ?= -O2 -g
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS  += $(CFLAGS_STRICT) $(OPT) $(PKG_CFLAGS) -D_GNU_SOURCE
+LDLIBS  += $(PKG_LIBS) -lpthread -lm
+
+SRC_LIB := $(wildcard src/base/*.c src/engine/*.c src/store/*.c src/node/*.c src/ops/*.c src/cli/*.c)
+SRC_MAIN := src/main.c
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+SUPPORT_SRC := $(wildcard tests/support/*.c)
+BENCH_SRC := $(wildcard bench/*.c)
+
+# Two builds: release (build/) and sanitized (build/asan/).
+B := build
+A := build/asan
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+OBJ_LIB  := $(SRC_LIB:%.c=$(B)/obj/%.o)
+AOBJ_LIB := $(SRC_LIB:%.c=$(A)/obj/%.o)
+
+.PHONY: all deps test demo bench tidy clean unit-bins
+all: $(B)/mintline
+
+deps:
+	@./scripts/deps.sh
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(A)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(CC) $(CFLAGS) $(SAN) -MMD -MP -c $< -o $@
+
+$(B)/libmintline.a: $(OBJ_LIB)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(A)/libmintline.a: $(AOBJ_LIB)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/mintline: $(B)/obj/src/main.o $(B)/libmintline.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(A)/mintline: $(A)/obj/src/main.o $(A)/libmintline.a
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+
+# Unit tests: one cmocka binary per tests/unit/test_*.c, sanitized and not.
+UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+AUNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(A)/tests/%)
+SUPPORT_OBJ  := $(SUPPORT_SRC:%.c=$(B)/obj/%.o)
+ASUPPORT_OBJ := $(SUPPORT_SRC:%.c=$(A)/obj/%.o)
+
+$(B)/tests/%: $(B)/obj/tests/unit/%.o $(SUPPORT_OBJ) $(B)/libmintline.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+$(A)/tests/%: $(A)/obj/tests/unit/%.o $(ASUPPORT_OBJ) $(A)/libmintline.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS) -lcmocka
+
+BENCH_BINS := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
+$(B)/bench/%: $(B)/obj/bench/%.o $(B)/libmintline.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+unit-bins: $(UNIT_BINS) $(AUNIT_BINS) $(B)/mintline $(A)/mintline
+
+test: deps
+	@$(MAKE) --no-print-directory -j2 unit-bins
+	@./tests/run.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory -j2 $(B)/mintline
+	@./scripts/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory -j2 $(B)/mintline $(BENCH_BINS)
+	@./bench/run.sh
+
+tidy:
+	@./scripts/tidy.sh
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

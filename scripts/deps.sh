@@ -1,0 +1,18 @@
+#!/bin/sh
+# deps.sh - install the Debian packages mintline builds and tests with.
+# Idempotent and quiet when everything is there.
+set -e
+PKGS="build-essential pkg-config libsodium-dev libmicrohttpd-dev libjansson-dev libsqlite3-dev
+libyaml-dev libcurl4-openssl-dev libcmocka-dev python3 python3-cryptography curl"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "installing:$missing" >&2
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq >/dev/null
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,74 @@
+/* duration.c - parse and format durations and ISO-8601 times (pure). */
+#include "duration.h"
+
+#include <stdio.h>
+
+#define DURATION_MAX_S (INT64_C(100) * 366 * 86400)
+
+enum err duration_parse(const char *text, size_t len, int64_t *out_ns) {
+    if (text == NULL || len < 2 || len > 20) return ERR_INVALID_DURATION;
+    int64_t unit_s;
+    switch (text[len - 1]) {
+    case 's': unit_s = 1; break;
+    case 'm': unit_s = 60; break;
+    case 'h': unit_s = 3600; break;
+    case 'd': unit_s = 86400; break;
+    default: return ERR_INVALID_DURATION;
+    }
+    int64_t v = 0;
+    for (size_t i = 0; i + 1 < len; i++) {
+        if (text[i] < '0' || text[i] > '9') return ERR_INVALID_DURATION;
+        v = v * 10 + (text[i] - '0');
+        if (v > DURATION_MAX_S) return ERR_INVALID_DURATION;
+    }
+    if (v * unit_s > DURATION_MAX_S) return ERR_INVALID_DURATION;
+    *out_ns = v * unit_s * NS_PER_S;
+    return ERR_OK;
+}
+
+void duration_format(int64_t ns, char out[32]) {
+    int64_t s = ns / NS_PER_S;
+    if (s != 0 && s % 86400 == 0) {
+        snprintf(out, 32, "%lldd", (long long)(s / 86400));
+    } else if (s != 0 && s % 3600 == 0) {
+        snprintf(out, 32, "%lldh", (long long)(s / 3600));
+    } else if (s != 0 && s % 60 == 0) {
+        snprintf(out, 32, "%lldm", (long long)(s / 60));
+    } else {
+        snprintf(out, 32, "%llds", (long long)s);
+    }
+}
+
+/* Days since 1970-01-01 to civil date (Howard Hinnant's algorithm). */
+static void duration__civil(int64_t days, int *y, unsigned *m, unsigned *d) {
+    days += 719468;
+    int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+    unsigned doe = (unsigned)(days - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t yy = (int64_t)yoe + era * 400;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int)(yy + (*m <= 2));
+}
+
+void time_format_iso(int64_t unix_ns, char out[40]) {
+    int64_t s = unix_ns / NS_PER_S;
+    int64_t ms = (unix_ns % NS_PER_S) / 1000000;
+    if (ms < 0) {
+        ms += 1000;
+        s -= 1;
+    }
+    int64_t days = s / 86400;
+    int64_t rem = s % 86400;
+    if (rem < 0) {
+        rem += 86400;
+        days -= 1;
+    }
+    int y;
+    unsigned m, d;
+    duration__civil(days, &y, &m, &d);
+    snprintf(out, 40, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", y, m, d, (int)(rem / 3600),
+             (int)(rem / 60 % 60), (int)(rem % 60), (int)ms);
+}

@@ -1,0 +1,25 @@
+/* duration.h - durations as operators type them: "90s", "15m", "2h", "1d"
+ * (SPEC 2), kept as nanoseconds. */
+#ifndef MINTLINE_BASE_DURATION_H
+#define MINTLINE_BASE_DURATION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+#define NS_PER_S INT64_C(1000000000)
+#define NS_PER_DAY (INT64_C(86400) * NS_PER_S)
+
+/* duration_parse: digits followed by one of s, m, h, d; at most 100 years.
+ * ERR_INVALID_DURATION otherwise; *out_ns untouched on error. */
+enum err duration_parse(const char *text, size_t len, int64_t *out_ns)
+    __attribute__((warn_unused_result));
+
+/* duration_format: shortest exact form ("90s", "4h", "1d"), into out. */
+void duration_format(int64_t ns, char out[32]);
+
+/* time_format_iso: ISO-8601 UTC with milliseconds, "2026-11-22T01:02:03.004Z". */
+void time_format_iso(int64_t unix_ns, char out[40]);
+
+#endif

@@ -1,0 +1,97 @@
+/*
+ * err.h - the one table of error codes, stable forever.
+ *
+ * Each row: the code, the HTTP status an API client sees, and the message.
+ * A retired code keeps its row; codes are never renumbered (append only).
+ * ERR_OK is 0 so that `if (err) return err;` reads naturally.
+ */
+#ifndef MINTLINE_BASE_ERR_H
+#define MINTLINE_BASE_ERR_H
+
+#define ERR_TABLE(X)                                                                               \
+    X(OK, 200, "ok")                                                                               \
+    /* SPEC 3: controls on value-moving commands, in check order */                                \
+    X(UNAUTHORIZED, 403, "operator lacks the role for this op and asset")                         \
+    X(PAUSED, 409, "paused")                                                                       \
+    X(MINT_HALTED, 409, "minting is halted for this asset")                                       \
+    X(BLACKLISTED, 409, "address is blacklisted")                                                  \
+    X(FROZEN, 409, "address is frozen")                                                            \
+    X(NOT_WHITELISTED, 409, "receiver is not verified")                                            \
+    X(CLAIM_EXPIRED, 409, "required claim has expired")                                           \
+    X(JURISDICTION, 409, "country not allowed")                                                    \
+    X(PARTITION, 409, "partition rule refused")                                                    \
+    X(LOCKUP, 409, "partition is locked up")                                                       \
+    X(HOLDER_LIMIT, 409, "holder limit reached")                                                   \
+    X(MAX_BALANCE, 409, "balance would exceed max_balance")                                       \
+    X(INSUFFICIENT_BALANCE, 409, "insufficient unfrozen balance")                                  \
+    X(SUPPLY_CAP, 409, "supply cap exceeded")                                                      \
+    X(DAILY_MINT_LIMIT, 409, "daily mint limit exceeded")                                          \
+    X(DAILY_INFLOW_LIMIT, 409, "daily net inflow limit exceeded")                                  \
+    X(NAV_STALE, 409, "NAV is stale")                                                              \
+    X(NAV_MISSING, 409, "no NAV yet")                                                              \
+    X(QUORUM_NOT_MET, 409, "reserve quorum not met")                                               \
+    X(RESERVE_INSUFFICIENT, 409, "verified reserve below supply")                                  \
+    /* input */                                                                                    \
+    X(INVALID_AMOUNT, 400, "invalid amount")                                                       \
+    X(INVALID_ADDRESS, 400, "invalid address")                                                     \
+    X(INVALID_ARGUMENT, 400, "invalid argument")                                                   \
+    X(INVALID_JSON, 400, "malformed JSON")                                                         \
+    X(MISSING_FIELD, 400, "missing field")                                                         \
+    X(UNKNOWN_FIELD, 400, "unknown field")                                                         \
+    X(UNKNOWN_OP, 400, "unknown op")                                                               \
+    X(BODY_TOO_LARGE, 400, "request body over the limit")                                         \
+    X(BATCH_TOO_LARGE, 400, "too many commands in one batch")                                     \
+    X(INVALID_DURATION, 400, "invalid duration")                                                   \
+    X(UNKNOWN_ASSET, 404, "unknown asset")                                                         \
+    X(NOT_FOUND, 404, "not found")                                                                 \
+    X(METHOD_NOT_ALLOWED, 405, "method not allowed")                                               \
+    /* signatures (SPEC 7) */                                                                      \
+    X(AUTH_MISSING, 401, "missing signature headers")                                             \
+    X(AUTH_OPERATOR, 401, "unknown operator")                                                      \
+    X(AUTH_SIGNATURE, 401, "bad signature")                                                        \
+    X(AUTH_TIME, 401, "request time outside the 5-minute window")                                 \
+    X(AUTH_NONCE, 401, "nonce already used")                                                       \
+    /* rules */                                                                                    \
+    X(OVERFLOW, 409, "amount arithmetic would overflow")                                          \
+    X(CLOCK_NOT_MANUAL, 409, "dev advance needs a node started with --clock manual")              \
+    X(LIMIT_REACHED, 409, "a built-in capacity limit was reached")                                \
+    /* node and tools */                                                                           \
+    X(NOT_READY, 503, "node not ready")                                                            \
+    X(STORE_IO, 503, "store write failed; node refuses writes until restarted")                   \
+    X(RATE_LIMITED, 429, "rate limited")                                                           \
+    X(INTERNAL, 500, "internal error")                                                             \
+    X(IO, 500, "I/O error")                                                                        \
+    X(USAGE, 400, "usage error")                                                                   \
+    X(NODE_UNREACHABLE, 503, "node unreachable")                                                   \
+    X(INVALID_GENESIS, 400, "invalid genesis")                                                     \
+    X(DATA_EXISTS, 409, "data directory already holds a ledger")                                  \
+    X(NO_LEDGER, 404, "no ledger in the data directory")                                           \
+    X(KEY_EXISTS, 409, "key file already exists")                                                  \
+    X(KEY_FILE, 400, "unreadable or malformed key file")                                           \
+    X(AUDIT_FAILED, 409, "audit found a mismatch")                                                 \
+    X(INVALID_CONFIG, 400, "invalid configuration")                                                \
+    X(INVALID_SYMBOL, 400, "invalid asset symbol")                                                 \
+    X(INVALID_NAME, 400, "invalid operator name")
+
+enum err {
+#define ERR_ENUM_ROW(name, status, msg) ERR_##name,
+    ERR_TABLE(ERR_ENUM_ROW)
+#undef ERR_ENUM_ROW
+        ERR__COUNT
+};
+
+/* err_name: "ERR_PAUSED"-style name of a code; static storage, never NULL
+ * (an out-of-range value yields "ERR_INTERNAL"). */
+const char *err_name(enum err err);
+
+/* err_message: the human message of a code; static storage, never NULL. */
+const char *err_message(enum err err);
+
+/* err_http_status: the HTTP status an API response carries for the code. */
+int err_http_status(enum err err);
+
+/* err_from_name: parse "ERR_PAUSED" back to its code. Returns ERR__COUNT
+ * when the name is unknown. */
+enum err err_from_name(const char *name);
+
+#endif

@@ -1,0 +1,112 @@
+/*
+ * command.h - THE op table and decoded commands.
+ *
+ * A command arrives as a JSON object {"op": "...", ...args}. command_decode
+ * checks it against its op's row (known op, every required field present,
+ * no unknown field, each value well formed) and fills a fixed-size struct
+ * command that engine_apply consumes without allocating. Dispatch, argument
+ * validation, the API and the CLI's help all read the same table: adding an
+ * op is adding a row and a handler.
+ */
+#ifndef MINTLINE_ENGINE_COMMAND_H
+#define MINTLINE_ENGINE_COMMAND_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../base/addr.h"
+#include "../base/err.h"
+#include "../base/u128.h"
+#include "role.h"
+
+/* Argument kinds: each fills one slot of struct command. */
+enum field_kind {
+    FIELD_ASSET,    /* symbol of a known asset -> asset */
+    FIELD_FROM,     /* address -> from */
+    FIELD_TO,       /* address -> to */
+    FIELD_AMOUNT,   /* amount in the asset's decimals -> amount (needs FIELD_ASSET) */
+    FIELD_DURATION, /* "90s".."1d" -> duration_ns */
+};
+
+#define FIELD_OPTIONAL 0u
+#define FIELD_REQUIRED 1u
+
+struct op_field {
+    const char *name;
+    uint8_t kind;     /* enum field_kind */
+    uint8_t required; /* FIELD_REQUIRED or FIELD_OPTIONAL */
+};
+
+/* Op flags. */
+#define OP_VALUE_MOVING 1u  /* passes the SPEC 3 controls */
+#define OP_NEEDS_MANUAL_CLOCK 2u /* refused by a node with a wall clock */
+#define OP_FIELDS_MAX 6u
+
+/* The ops, in table order; the numbers are internal (the journal stores
+ * names), so a new op may go anywhere. */
+enum op {
+    OP_MINT,
+    OP_BURN,
+    OP_TRANSFER,
+    OP_PAUSE,
+    OP_UNPAUSE,
+    OP_DEV_ADVANCE,
+    OP__COUNT
+};
+
+#define CMD_HAS_ASSET 1u
+#define CMD_HAS_FROM 2u
+#define CMD_HAS_TO 4u
+#define CMD_HAS_AMOUNT 8u
+#define CMD_HAS_DURATION 16u
+
+struct command {
+    uint16_t op;       /* enum op */
+    uint16_t asset;    /* valid when CMD_HAS_ASSET */
+    uint32_t operator_index;
+    uint32_t present;  /* CMD_HAS_* */
+    struct addr from;
+    struct addr to;
+    u128 amount;
+    int64_t duration_ns;
+};
+
+struct engine;
+struct command_ctx;
+struct event_buf;
+struct apply_result;
+
+/* An op's handler: applies cmd at the ledger time, after authorisation has
+ * passed. Must validate everything before changing anything. */
+typedef enum err (*op_apply_fn)(struct engine *e, const struct command *cmd,
+                                struct event_buf *events, struct apply_result *out);
+
+struct op_def {
+    const char *name; /* "mint", "dev.advance" */
+    op_apply_fn apply;
+    uint8_t role;     /* enum role needed, globally or for the command's asset */
+    uint8_t flags;    /* OP_* */
+    struct op_field fields[OP_FIELDS_MAX];
+    const char *help; /* one line */
+};
+
+/* op_table: the rows, OP__COUNT of them, in enum op order. */
+const struct op_def *op_table(void);
+/* op_find: row by name, or NULL. */
+const struct op_def *op_find(const char *name, size_t len);
+
+/* command_decode: decode one command object for the engine's assets.
+ * Errors: ERR_INVALID_JSON (not an object), ERR_MISSING_FIELD,
+ * ERR_UNKNOWN_FIELD, ERR_UNKNOWN_OP, ERR_UNKNOWN_ASSET, ERR_INVALID_AMOUNT,
+ * ERR_INVALID_ADDRESS, ERR_INVALID_DURATION, ERR_INVALID_ARGUMENT. On error
+ * a short reason (which field) is written to why (why_size bytes). The
+ * operator index is left 0: the caller sets it from the signature. */
+enum err command_decode(const struct engine *e, const json_t *obj, struct command *out,
+                        char *why, size_t why_size) __attribute__((warn_unused_result));
+
+/* command_args_json: the command's arguments as the client sent them (the
+ * object without "op"), as a new reference. */
+json_t *command_args_json(const json_t *obj);
+
+#endif

@@ -1,0 +1,257 @@
+/*
+ * engine.c - open, apply, seal, savepoints, lookups and the state hash.
+ *
+ * engine_apply is the one entry for every op: it consumes a seq, checks
+ * authorisation (SPEC 3 item 1) from the op table, calls the op's handler
+ * and stamps the events. The state hash is SHA-256 over the canonical bytes
+ * of the small state and a 256-bit sum of one BLAKE2b hash per holding, so
+ * it is independent of table layout and cheap to keep up to date.
+ */
+#include "engine.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/buf.h"
+#include "../base/check.h"
+#include "../base/duration.h"
+#include "engine_internal.h"
+
+static const char *const asset_kind_names[ASSET_KIND__COUNT] = {"fund", "fiat", "security",
+                                                                 "plain"};
+
+const char *asset_kind_name(enum asset_kind kind) {
+    if ((unsigned)kind >= ASSET_KIND__COUNT) return "?";
+    return asset_kind_names[kind];
+}
+
+enum err engine_open(struct engine *e, uint32_t holdings_hint) {
+    memset(e, 0, sizeof(*e));
+    e->saved = calloc(1, sizeof(*e->saved));
+    if (e->saved == NULL) return ERR_INTERNAL;
+    enum err err = holdings_open(&e->holdings, holdings_hint,
+                                 LIMIT_BLOCK_COMMANDS * HOLDINGS_UNDO_PER_COMMAND);
+    if (err) {
+        free(e->saved);
+        e->saved = NULL;
+        return err;
+    }
+    return ERR_OK;
+}
+
+void engine_close(struct engine *e) {
+    holdings_close(&e->holdings);
+    free(e->saved);
+    memset(e, 0, sizeof(*e));
+}
+
+enum err engine_reserve(struct engine *e, uint32_t commands) {
+    ASSERT(!e->saved_active);
+    return holdings_reserve(&e->holdings, commands);
+}
+
+uint32_t engine_block_room(const struct engine *e) {
+    return holdings_undo_room(&e->holdings) / HOLDINGS_UNDO_PER_COMMAND;
+}
+
+void engine_block_begin(struct engine *e, int64_t time_ns) {
+    if (time_ns > e->s.time_ns) e->s.time_ns = time_ns;
+}
+
+struct event *engine__emit(struct event_buf *events, enum event_type type, uint16_t asset) {
+    ASSERT(events->count < events->cap);
+    struct event *ev = &events->items[events->count++];
+    memset(ev, 0, sizeof(*ev));
+    ev->type = (uint16_t)type;
+    ev->asset = asset;
+    return ev;
+}
+
+enum err engine_apply(struct engine *e, const struct command *cmd, struct event_buf *events,
+                      struct apply_result *out) {
+    ASSERT(cmd->op < OP__COUNT);
+    ASSERT(holdings_undo_room(&e->holdings) >= HOLDINGS_UNDO_PER_COMMAND);
+    ASSERT(events->cap - events->count >= LIMIT_EVENTS_PER_COMMAND);
+    const struct op_def *def = &op_table()[cmd->op];
+    out->seq = e->s.next_seq++;
+    out->note = NULL;
+    uint32_t mark = events->count;
+    int asset = (cmd->present & CMD_HAS_ASSET) ? cmd->asset : -1;
+    enum err err;
+    if (cmd->operator_index >= e->s.operators_count ||
+        !engine_operator_may(e, cmd->operator_index, (enum role)def->role, asset)) {
+        err = ERR_UNAUTHORIZED;
+    } else {
+        err = def->apply(e, cmd, events, out);
+    }
+    if (err) {
+        events->count = mark;
+        return err;
+    }
+    for (uint32_t i = mark; i < events->count; i++) {
+        events->items[i].seq = e->s.next_event_seq++;
+        events->items[i].command_seq = out->seq;
+        events->items[i].time_ns = e->s.time_ns;
+    }
+    return ERR_OK;
+}
+
+void engine__state_write(const struct engine_state *s, struct buf *out) {
+    buf_put(out, "mintline-state-v1", 17);
+    buf_put_u64(out, s->height);
+    buf_put_u64(out, s->next_seq);
+    buf_put_u64(out, s->next_event_seq);
+    buf_put_u64(out, (uint64_t)s->time_ns);
+    buf_put_u8(out, s->paused);
+    buf_put_u32(out, s->controller);
+    buf_put_u32(out, s->assets_count);
+    for (uint32_t i = 0; i < s->assets_count; i++) {
+        const struct asset *a = &s->assets[i];
+        buf_put(out, a->symbol, sizeof(a->symbol));
+        buf_put(out, a->currency, sizeof(a->currency));
+        buf_put_u8(out, a->kind);
+        buf_put_u8(out, a->decimals);
+        buf_put_u8(out, a->paused);
+        buf_put_u8(out, a->mint_halted);
+        buf_put_u32(out, a->limit_flags);
+        buf_put_u32(out, a->nav_max_deviation_ppm);
+        buf_put_u32(out, a->reserve_quorum);
+        buf_put_u64(out, (uint64_t)a->nav_max_age_ns);
+        buf_put_u128(out, a->supply);
+        buf_put_u128(out, a->minted_total);
+        buf_put_u128(out, a->burned_total);
+        buf_put_u128(out, a->supply_cap);
+        buf_put_u128(out, a->daily_mint_limit);
+        buf_put_u128(out, a->daily_inflow_limit);
+        buf_put_u64(out, (uint64_t)a->day);
+        buf_put_u128(out, a->minted_today);
+        buf_put_u128(out, a->burned_today);
+        buf_put_u64(out, a->holders_count);
+    }
+    buf_put_u32(out, s->operators_count);
+    for (uint32_t i = 0; i < s->operators_count; i++) {
+        const struct operator *o = &s->operators[i];
+        buf_put(out, o->name, sizeof(o->name));
+        buf_put(out, o->pubkey, sizeof(o->pubkey));
+        buf_put_u32(out, o->roles);
+        buf_put_u64(out, (uint64_t)o->key_created_ns);
+    }
+    buf_put_u32(out, s->grants_count);
+    for (uint32_t i = 0; i < s->grants_count; i++) {
+        buf_put_u16(out, s->grants[i].operator_index);
+        buf_put_u16(out, s->grants[i].asset_index);
+        buf_put_u32(out, s->grants[i].roles);
+    }
+}
+
+void engine_state_hash(const struct engine *e, struct hash *out) {
+    struct buf b;
+    buf_init(&b);
+    engine__state_write(&e->s, &b);
+    ASSERT(buf_ok(&b));
+    struct hash_ctx ctx;
+    hash_init(&ctx);
+    hash_update(&ctx, b.data, b.len);
+    for (int i = 0; i < 4; i++) hash_update_u64(&ctx, e->holdings_acc[i]);
+    hash_final(&ctx, out);
+    buf_free(&b);
+}
+
+void engine_block_seal(struct engine *e, struct hash *state_hash) {
+    ASSERT(!e->saved_active);
+    holdings_seal(&e->holdings, e->holdings_acc);
+    e->s.height++;
+    engine_state_hash(e, state_hash);
+}
+
+enum err engine_savepoint(struct engine *e) {
+    ASSERT(!e->saved_active);
+    memcpy(e->saved, &e->s, sizeof(e->s));
+    e->saved_undo_len = e->holdings.undo_len;
+    e->saved_active = 1;
+    return ERR_OK;
+}
+
+void engine_rollback(struct engine *e) {
+    ASSERT(e->saved_active);
+    holdings_rollback(&e->holdings, e->saved_undo_len);
+    memcpy(&e->s, e->saved, sizeof(e->s));
+    e->saved_active = 0;
+}
+
+void engine_release(struct engine *e) {
+    ASSERT(e->saved_active);
+    e->saved_active = 0;
+}
+
+int engine_asset_find(const struct engine *e, const char *symbol, size_t len) {
+    if (len == 0 || len > LIMIT_SYMBOL) return -1;
+    for (uint32_t i = 0; i < e->s.assets_count; i++) {
+        const char *s = e->s.assets[i].symbol;
+        if (strlen(s) == len && memcmp(s, symbol, len) == 0) return (int)i;
+    }
+    return -1;
+}
+
+int engine_operator_find(const struct engine *e, const char *name, size_t len) {
+    if (len == 0 || len > LIMIT_OPERATOR_NAME) return -1;
+    for (uint32_t i = 0; i < e->s.operators_count; i++) {
+        const char *n = e->s.operators[i].name;
+        if (strlen(n) == len && memcmp(n, name, len) == 0) return (int)i;
+    }
+    return -1;
+}
+
+u128 engine_balance(const struct engine *e, uint32_t asset, const struct addr *addr) {
+    uint32_t slot = holdings_find(&e->holdings, (uint16_t)asset, addr);
+    if (slot == HOLDINGS_NONE) return 0;
+    return holding_balance(&e->holdings.slots[slot]);
+}
+
+int engine_operator_may(const struct engine *e, uint32_t operator_index, enum role role,
+                        int asset) {
+    ASSERT(operator_index < e->s.operators_count);
+    if (e->s.operators[operator_index].roles & ROLE_BIT(role)) return 1;
+    if (asset < 0) return 0;
+    for (uint32_t i = 0; i < e->s.grants_count; i++) {
+        const struct grant *g = &e->s.grants[i];
+        if (g->operator_index == operator_index && g->asset_index == (uint32_t)asset &&
+            (g->roles & ROLE_BIT(role))) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+void engine_day_counters(const struct engine *e, uint32_t asset, int64_t time_ns, u128 *minted,
+                         u128 *burned) {
+    const struct asset *a = &e->s.assets[asset];
+    if (a->day == time_ns / NS_PER_DAY) {
+        *minted = a->minted_today;
+        *burned = a->burned_today;
+    } else {
+        *minted = 0;
+        *burned = 0;
+    }
+}
+
+int engine_check_invariants(const struct engine *e) {
+    u128 sums[LIMIT_ASSETS] = {0};
+    uint64_t holders[LIMIT_ASSETS] = {0};
+    uint32_t slot = 0;
+    const struct holding *h;
+    while ((h = holdings_next(&e->holdings, &slot)) != NULL) {
+        if (h->asset >= e->s.assets_count) return -1;
+        u128 b = holding_balance(h);
+        if (__builtin_add_overflow(sums[h->asset], b, &sums[h->asset])) return -1;
+        if (b != 0) holders[h->asset]++;
+    }
+    for (uint32_t i = 0; i < e->s.assets_count; i++) {
+        const struct asset *a = &e->s.assets[i];
+        if (a->supply != sums[i]) return -1;
+        if (a->minted_total - a->burned_total != a->supply) return -1;
+        if (a->minted_total < a->burned_total) return -1;
+        if (a->holders_count != holders[i]) return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,191 @@
+/*
+ * engine.h - the deterministic state machine: apply(state, command, time).
+ *
+ * The engine is pure: no I/O, no wall clock, no randomness, no threads and
+ * no allocation on the path that applies a transfer. Everything it outputs
+ * or hashes is independent of hash-table layout. Memory is allocated when
+ * the engine opens and, deliberately, in engine_reserve() between blocks.
+ *
+ * Lifecycle of a block (driven by the sequencer, or by replay):
+ *   engine_reserve(e, n)            grow tables so n commands cannot fail for room
+ *   engine_block_begin(e, time)     block time = max(ledger time, time)
+ *   engine_apply(e, cmd, ...)       zero or more times; each consumes a seq
+ *   engine_block_seal(e, &hash)     fold changes into the state hash; height++
+ * engine_savepoint()/engine_rollback() undo everything applied since the
+ * savepoint (dry runs, atomic batches).
+ *
+ * Invariants (checked by engine_check_invariants and the tests): for each
+ * asset, supply = minted_total - burned_total = sum of balances; holders
+ * equals the number of non-zero balances.
+ */
+#ifndef MINTLINE_ENGINE_ENGINE_H
+#define MINTLINE_ENGINE_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../base/addr.h"
+#include "../base/err.h"
+#include "../base/hash.h"
+#include "../base/limits.h"
+#include "../base/u128.h"
+#include "command.h"
+#include "event.h"
+#include "holdings.h"
+#include "role.h"
+
+enum asset_kind { ASSET_FUND, ASSET_FIAT, ASSET_SECURITY, ASSET_PLAIN, ASSET_KIND__COUNT };
+
+const char *asset_kind_name(enum asset_kind kind);
+
+/* Limits flags: a limit not set is no limit (SPEC 3). */
+#define ASSET_HAS_SUPPLY_CAP 1u
+#define ASSET_HAS_DAILY_MINT_LIMIT 2u
+#define ASSET_HAS_DAILY_INFLOW_LIMIT 4u
+
+struct asset {
+    char symbol[LIMIT_SYMBOL + 1];
+    char currency[LIMIT_CURRENCY];
+    uint8_t kind;     /* enum asset_kind */
+    uint8_t decimals; /* 0..18 */
+    uint8_t paused;
+    uint8_t mint_halted;
+    uint32_t limit_flags;
+    uint32_t nav_max_deviation_ppm;
+    uint32_t reserve_quorum;
+    int64_t nav_max_age_ns;
+    u128 supply;
+    u128 minted_total;
+    u128 burned_total;
+    u128 supply_cap;
+    u128 daily_mint_limit;
+    u128 daily_inflow_limit;
+    /* Day counters: valid for UTC day `day` (block time / 1 day). */
+    int64_t day;
+    u128 minted_today;
+    u128 burned_today;
+    uint64_t holders_count;
+};
+
+struct operator {
+    char name[LIMIT_OPERATOR_NAME + 1];
+    uint8_t pubkey[32];
+    uint32_t roles; /* global roles, bit (1 << enum role) */
+    int64_t key_created_ns;
+};
+
+/* A role granted for one asset. */
+struct grant {
+    uint16_t operator_index;
+    uint16_t asset_index;
+    uint32_t roles;
+};
+
+/* Everything but the holdings: small, fixed size, copied whole by savepoints. */
+struct engine_state {
+    uint64_t height;         /* last sealed block */
+    uint64_t next_seq;       /* next command seq (rejected commands count) */
+    uint64_t next_event_seq; /* next event seq */
+    int64_t time_ns;         /* ledger time: the current block's time */
+    uint8_t paused;          /* global pause */
+    uint32_t controller;     /* operator index */
+    uint32_t assets_count;
+    uint32_t operators_count;
+    uint32_t grants_count;
+    struct asset assets[LIMIT_ASSETS];
+    struct operator operators[LIMIT_OPERATORS];
+    struct grant grants[LIMIT_GRANTS];
+};
+
+struct engine {
+    struct engine_state s;
+    struct holdings holdings;
+    /* Order-independent sum of the holdings' entry hashes (mod 2^256). */
+    uint64_t holdings_acc[4];
+    /* Savepoint copy of s (engine_savepoint). */
+    struct engine_state *saved;
+    uint32_t saved_undo_len;
+    int saved_active;
+};
+
+/* What engine_apply reports besides its error code. */
+struct apply_result {
+    uint64_t seq;     /* the command's seq, consumed whether it succeeded or not */
+    const char *note; /* static text, e.g. "already paused"; NULL when none */
+};
+
+/* engine_open: initialise an empty engine (no assets, no operators) in
+ * place, with room for `holdings_hint` holdings. ERR_INTERNAL when memory
+ * cannot be had; on error nothing is left to free. */
+enum err engine_open(struct engine *e, uint32_t holdings_hint) __attribute__((warn_unused_result));
+
+/* engine_close: free everything engine_open and engine_reserve allocated. */
+void engine_close(struct engine *e);
+
+/* engine_reserve: make sure `commands` further commands cannot run out of
+ * holdings-table room. May allocate and rehash, so it is called only
+ * between blocks (after a seal, before a begin) and never with a savepoint
+ * active (asserted). Undo-log room is engine_block_room's business.
+ * ERR_LIMIT_REACHED when the tables are at their maximum; ERR_INTERNAL on
+ * allocation failure. */
+enum err engine_reserve(struct engine *e, uint32_t commands) __attribute__((warn_unused_result));
+
+/* engine_block_room: how many more commands fit in the current block's
+ * undo log (each value-moving command needs up to two records). */
+uint32_t engine_block_room(const struct engine *e);
+
+/* engine_block_begin: start a block at time max(ledger time, time_ns). */
+void engine_block_begin(struct engine *e, int64_t time_ns);
+
+/* engine_apply: apply one decoded command at the ledger time. Appends the
+ * events it emits to `events` (nothing on failure). Returns ERR_OK or the
+ * business error; a failed command changes nothing but consumes its seq.
+ * Needs room reserved by engine_reserve (asserted). */
+enum err engine_apply(struct engine *e, const struct command *cmd, struct event_buf *events,
+                      struct apply_result *out);
+
+/* engine_block_seal: fold the block's changes into the state hash, write it
+ * to *state_hash, and advance height. */
+void engine_block_seal(struct engine *e, struct hash *state_hash);
+
+/* engine_state_hash: the state hash of the state as it stands (only
+ * meaningful between blocks). */
+void engine_state_hash(const struct engine *e, struct hash *out);
+
+/* engine_savepoint / engine_rollback / engine_release: one level of undo.
+ * Rollback restores the state exactly as it was at the savepoint (seqs
+ * included); release keeps the changes. Savepoints do not nest. */
+enum err engine_savepoint(struct engine *e) __attribute__((warn_unused_result));
+void engine_rollback(struct engine *e);
+void engine_release(struct engine *e);
+
+/* Lookups. Return an index, or -1 when absent. Symbols and names exact. */
+int engine_asset_find(const struct engine *e, const char *symbol, size_t len);
+int engine_operator_find(const struct engine *e, const char *name, size_t len);
+
+/* engine_balance: balance of addr in asset (0 when not a holder). */
+u128 engine_balance(const struct engine *e, uint32_t asset, const struct addr *addr);
+
+/* engine_operator_may: does operator hold `role` globally or for asset
+ * (asset < 0: global only)? */
+int engine_operator_may(const struct engine *e, uint32_t operator_index, enum role role,
+                        int asset);
+
+/* engine_day_counters: today's minted and burned for an asset at `time_ns`
+ * (zero when the stored counters belong to another day). */
+void engine_day_counters(const struct engine *e, uint32_t asset, int64_t time_ns, u128 *minted,
+                         u128 *burned);
+
+/* engine_check_invariants: O(holdings) sweep of the SPEC 3 invariants.
+ * Returns 0 when they hold, else -1 (tests and audit call it). */
+int engine_check_invariants(const struct engine *e);
+
+/* Snapshots: the whole state in a binary form. Reading verifies shape and
+ * bounds (the bytes come from disk) and returns ERR_IO on any mismatch,
+ * leaving the engine empty but valid. */
+struct buf;
+void engine_snapshot_write(const struct engine *e, struct buf *out);
+enum err engine_snapshot_read(struct engine *e, const uint8_t *data, size_t len)
+    __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,61 @@
+/*
+ * event.h - what a command did, in a fixed-size form the engine can emit
+ * without allocating. The node turns events into JSON ({seq, block, time,
+ * type, asset, data}) with event_to_json.
+ */
+#ifndef MINTLINE_ENGINE_EVENT_H
+#define MINTLINE_ENGINE_EVENT_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "../base/addr.h"
+#include "../base/u128.h"
+
+#define EVENT_TABLE(X)                                                                             \
+    X(MINT, "Mint")                                                                                \
+    X(BURN, "Burn")                                                                                \
+    X(TRANSFER, "Transfer")                                                                        \
+    X(PAUSED, "Paused")                                                                            \
+    X(UNPAUSED, "Unpaused")                                                                        \
+    X(CLOCK_ADVANCED, "ClockAdvanced")
+
+enum event_type {
+#define EVENT_ENUM_ROW(id, name) EVENT_##id,
+    EVENT_TABLE(EVENT_ENUM_ROW)
+#undef EVENT_ENUM_ROW
+        EVENT__COUNT
+};
+
+#define EVENT_NO_ASSET UINT16_MAX
+
+struct event {
+    uint64_t seq;
+    uint64_t command_seq;
+    int64_t time_ns;
+    uint16_t type;  /* enum event_type */
+    uint16_t asset; /* asset index or EVENT_NO_ASSET */
+    uint32_t flags; /* per type; e.g. PAUSED: 1 = was already paused */
+    struct addr from;
+    struct addr to;
+    u128 amount;
+    int64_t value; /* per type; e.g. CLOCK_ADVANCED: nanoseconds */
+};
+
+/* A caller-owned array the engine appends to. */
+struct event_buf {
+    struct event *items;
+    uint32_t count;
+    uint32_t cap;
+};
+
+const char *event_type_name(enum event_type type);
+/* event_type_parse: exact name ("Mint"); EVENT__COUNT when unknown. */
+enum event_type event_type_parse(const char *name);
+
+struct engine;
+/* event_to_json: {"seq","block","time","type","asset","data"}; new
+ * reference owned by the caller; NULL only when out of memory. */
+json_t *event_to_json(const struct engine *e, const struct event *ev, uint64_t block);
+
+#endif

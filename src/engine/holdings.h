@@ -1,0 +1,106 @@
+/*
+ * holdings.h - balances keyed by (asset, address): an open-addressing hash
+ * table with linear probing, tombstones, and an undo log.
+ *
+ * Layout is private: nothing outside iterates it in an order that reaches
+ * output or a hash. Slots never move during a block (inserts do not shift
+ * others; deletions become tombstones at seal), so the undo log can name
+ * slots by index. Growth (rehash) happens only in holdings_reserve, when
+ * the undo log is empty.
+ *
+ * Every change to a slot appends an undo record (the slot's old flags and
+ * balance) first: rollback replays them backwards; seal reads the first
+ * record of each slot touched in the block (marked by HOLDING_DIRTY) to fold
+ * old and new values into the order-independent state accumulator.
+ */
+#ifndef MINTLINE_ENGINE_HOLDINGS_H
+#define MINTLINE_ENGINE_HOLDINGS_H
+
+#include <stdint.h>
+
+#include "../base/addr.h"
+#include "../base/err.h"
+#include "../base/u128.h"
+
+#define HOLDING_USED 1u
+#define HOLDING_TOMB 2u
+#define HOLDING_DIRTY 4u
+
+#define HOLDINGS_NONE UINT32_MAX
+/* Undo records one command may need at most (a transfer: insert and two
+ * balance changes). */
+#define HOLDINGS_UNDO_PER_COMMAND 4u
+
+/* 40 bytes: the balance is two halves so the slot needs only 8-byte alignment. */
+struct holding {
+    uint8_t addr[ADDR_BYTES];
+    uint16_t asset;
+    uint16_t flags;
+    uint64_t balance_lo;
+    uint64_t balance_hi;
+};
+
+struct holding_undo {
+    uint32_t slot;
+    uint16_t flags;
+    uint16_t asset;
+    uint64_t balance_lo;
+    uint64_t balance_hi;
+};
+
+struct holdings {
+    struct holding *slots;
+    uint32_t mask;        /* capacity - 1; capacity is a power of two */
+    uint32_t used_count;  /* USED slots */
+    uint32_t tomb_count;  /* TOMB slots */
+    struct holding_undo *undo;
+    uint32_t undo_len;
+    uint32_t undo_cap;
+};
+
+static inline u128 holding_balance(const struct holding *h) {
+    return ((u128)h->balance_hi << 64) | h->balance_lo;
+}
+
+/* holdings_open: empty table with capacity for `hint` entries and an undo
+ * log of undo_cap records. ERR_INTERNAL on allocation failure (nothing to
+ * free then). */
+enum err holdings_open(struct holdings *h, uint32_t hint, uint32_t undo_cap)
+    __attribute__((warn_unused_result));
+void holdings_close(struct holdings *h);
+
+/* holdings_reserve: room for `more` inserts without passing 3/4 load.
+ * Rehashes (dropping tombstones) when needed; requires an empty undo log.
+ * ERR_LIMIT_REACHED beyond LIMIT_HOLDINGS, ERR_INTERNAL on no memory. */
+enum err holdings_reserve(struct holdings *h, uint32_t more) __attribute__((warn_unused_result));
+
+/* holdings_find: slot of (asset, addr), or HOLDINGS_NONE. */
+uint32_t holdings_find(const struct holdings *h, uint16_t asset, const struct addr *addr);
+
+/* holdings_upsert: slot of (asset, addr), inserting it with balance 0 when
+ * absent (logged). Room must have been reserved (asserted). */
+uint32_t holdings_upsert(struct holdings *h, uint16_t asset, const struct addr *addr);
+
+/* holdings_set_balance: set a slot's balance (logged). */
+void holdings_set_balance(struct holdings *h, uint32_t slot, u128 balance);
+
+/* holdings_undo_room: records left in the undo log. */
+uint32_t holdings_undo_room(const struct holdings *h);
+
+/* holdings_rollback: undo every change logged after position `undo_len`. */
+void holdings_rollback(struct holdings *h, uint32_t undo_len);
+
+/* holdings_seal: fold the logged changes into acc (a 256-bit sum of entry
+ * hashes), turn emptied entries into tombstones, clear the log. */
+void holdings_seal(struct holdings *h, uint64_t acc[4]);
+
+/* holdings_entry_hash_add: acc += H(asset, addr, balance) (sign +1) or
+ * acc -= H(...) (sign -1). Exposed for the snapshot loader. */
+void holdings_acc_apply(uint64_t acc[4], const struct holding *entry, u128 balance, int sign);
+
+/* holdings_next: iterate USED slots: start with *slot = 0; returns the
+ * entry and advances *slot, or NULL at the end. Order is layout order:
+ * callers that output or hash must not depend on it. */
+const struct holding *holdings_next(const struct holdings *h, uint32_t *slot);
+
+#endif
