@@ -71,7 +71,8 @@
     X(AUDIT_FAILED, 409, "audit found a mismatch")                                                 \
     X(INVALID_CONFIG, 400, "invalid configuration")                                                \
     X(INVALID_SYMBOL, 400, "invalid asset symbol")                                                 \
-    X(INVALID_NAME, 400, "invalid operator name")
+    X(INVALID_NAME, 400, "invalid operator name")                                                  \
+    X(BATCH_ABORTED, 409, "not applied: another command of the atomic batch failed")
 
 enum err {
 #define ERR_ENUM_ROW(name, status, msg) ERR_##name,

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../base/buf.h"
 #include "../base/duration.h"
 #include "control.h"
 #include "engine.h"
@@ -169,4 +170,33 @@ json_t *command_args_json(const json_t *obj) {
         json_object_set(args, key, (json_t *)value);
     }
     return args;
+}
+
+void command_encode(const struct command *cmd, struct buf *out) {
+    buf_put_u16(out, cmd->op);
+    buf_put_u16(out, cmd->asset);
+    buf_put_u32(out, cmd->operator_index);
+    buf_put_u32(out, cmd->present);
+    buf_put(out, cmd->from.bytes, ADDR_BYTES);
+    buf_put(out, cmd->to.bytes, ADDR_BYTES);
+    buf_put_u128(out, cmd->amount);
+    buf_put_u64(out, (uint64_t)cmd->duration_ns);
+}
+
+int command_decode_bin(const struct engine *e, struct buf_reader *r, struct command *out) {
+    struct command c;
+    memset(&c, 0, sizeof(c));
+    c.op = buf_get_u16(r);
+    c.asset = buf_get_u16(r);
+    c.operator_index = buf_get_u32(r);
+    c.present = buf_get_u32(r);
+    buf_get(r, c.from.bytes, ADDR_BYTES);
+    buf_get(r, c.to.bytes, ADDR_BYTES);
+    c.amount = buf_get_u128(r);
+    c.duration_ns = (int64_t)buf_get_u64(r);
+    if (r->failed || c.op >= OP__COUNT) return -1;
+    if ((c.present & CMD_HAS_ASSET) && c.asset >= e->s.assets_count) return -1;
+    if (c.operator_index >= e->s.operators_count) return -1;
+    *out = c;
+    return 0;
 }

@@ -105,6 +105,17 @@ const struct op_def *op_find(const char *name, size_t len);
 enum err command_decode(const struct engine *e, const json_t *obj, struct command *out,
                         char *why, size_t why_size) __attribute__((warn_unused_result));
 
+struct buf;
+struct buf_reader;
+
+/* command_encode / command_decode_bin: the fixed 76-byte journal form of a
+ * decoded command, used by replay so that start-up does not re-parse JSON
+ * (audit checks it against the signed JSON). Decoding treats the bytes as
+ * untrusted: -1 when a field is out of range for the engine or short. */
+#define COMMAND_BIN_BYTES 76u
+void command_encode(const struct command *cmd, struct buf *out);
+int command_decode_bin(const struct engine *e, struct buf_reader *r, struct command *out);
+
 /* command_args_json: the command's arguments as the client sent them (the
  * object without "op"), as a new reference. */
 json_t *command_args_json(const json_t *obj);

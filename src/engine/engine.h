@@ -144,6 +144,11 @@ void engine_block_begin(struct engine *e, int64_t time_ns);
 enum err engine_apply(struct engine *e, const struct command *cmd, struct event_buf *events,
                       struct apply_result *out);
 
+/* engine_consume_seqs: advance the command seq by n without applying
+ * anything (the commands of an atomic batch that was rolled back keep the
+ * seqs they were journaled with). */
+void engine_consume_seqs(struct engine *e, uint32_t n);
+
 /* engine_block_seal: fold the block's changes into the state hash, write it
  * to *state_hash, and advance height. */
 void engine_block_seal(struct engine *e, struct hash *state_hash);

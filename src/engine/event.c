@@ -1,9 +1,11 @@
-/* event.c - event names and their JSON form. */
+/* event.c - event names, their JSON form, and their journal form. */
 #include "event.h"
 
 #include <string.h>
 
+#include "../base/buf.h"
 #include "../base/duration.h"
+#include "../base/jw.h"
 #include "engine.h"
 
 static const char *const event_names[EVENT__COUNT] = {
@@ -24,65 +26,90 @@ enum event_type event_type_parse(const char *name) {
     return EVENT__COUNT;
 }
 
-static json_t *event__addr(const struct addr *a) {
+static void event__addr(struct jw *w, const char *key, const struct addr *a) {
     char text[ADDR_TEXT_SIZE];
     addr_format(a, text);
-    return json_string(text);
+    jw_kv_string(w, key, text);
 }
 
-static json_t *event__amount(const struct engine *e, const struct event *ev) {
-    char text[AMOUNT_TEXT_SIZE];
-    amount_format(ev->amount, e->s.assets[ev->asset].decimals, text);
-    return json_string(text);
-}
-
-static json_t *event__data(const struct engine *e, const struct event *ev) {
-    json_t *d = json_object();
+static void event__data(const struct engine *e, const struct event *ev, struct jw *w) {
+    unsigned decimals = ev->asset < e->s.assets_count ? e->s.assets[ev->asset].decimals : 0;
+    jw_object_begin(w);
     switch ((enum event_type)ev->type) {
     case EVENT_MINT:
-        json_object_set_new(d, "to", event__addr(&ev->to));
-        json_object_set_new(d, "amount", event__amount(e, ev));
+        event__addr(w, "to", &ev->to);
+        jw_kv_amount(w, "amount", ev->amount, decimals);
         break;
     case EVENT_BURN:
-        json_object_set_new(d, "from", event__addr(&ev->from));
-        json_object_set_new(d, "amount", event__amount(e, ev));
+        event__addr(w, "from", &ev->from);
+        jw_kv_amount(w, "amount", ev->amount, decimals);
         break;
     case EVENT_TRANSFER:
-        json_object_set_new(d, "from", event__addr(&ev->from));
-        json_object_set_new(d, "to", event__addr(&ev->to));
-        json_object_set_new(d, "amount", event__amount(e, ev));
+        event__addr(w, "from", &ev->from);
+        event__addr(w, "to", &ev->to);
+        jw_kv_amount(w, "amount", ev->amount, decimals);
         break;
     case EVENT_PAUSED:
     case EVENT_UNPAUSED:
-        json_object_set_new(d, "scope", json_string(ev->asset == EVENT_NO_ASSET ? "global" : "asset"));
-        json_object_set_new(d, "already", json_boolean(ev->flags & 1));
+        jw_kv_string(w, "scope", ev->asset == EVENT_NO_ASSET ? "global" : "asset");
+        jw_kv_bool(w, "already", (int)(ev->flags & 1));
         break;
     case EVENT_CLOCK_ADVANCED: {
         char text[32];
         duration_format(ev->value, text);
-        json_object_set_new(d, "duration", json_string(text));
+        jw_kv_string(w, "duration", text);
         break;
     }
     case EVENT__COUNT:
         break;
     }
-    return d;
+    jw_object_end(w);
 }
 
-json_t *event_to_json(const struct engine *e, const struct event *ev, uint64_t block) {
+void event_write_json(const struct engine *e, const struct event *ev, uint64_t block,
+                      struct jw *w) {
     char time_text[40];
     time_format_iso(ev->time_ns, time_text);
-    json_t *o = json_object();
-    if (o == NULL) return NULL;
-    json_object_set_new(o, "seq", json_integer((json_int_t)ev->seq));
-    json_object_set_new(o, "block", json_integer((json_int_t)block));
-    json_object_set_new(o, "time", json_string(time_text));
-    json_object_set_new(o, "type", json_string(event_type_name((enum event_type)ev->type)));
-    if (ev->asset == EVENT_NO_ASSET) {
-        json_object_set_new(o, "asset", json_null());
+    jw_object_begin(w);
+    jw_kv_uint(w, "seq", ev->seq);
+    jw_kv_uint(w, "block", block);
+    jw_kv_string(w, "time", time_text);
+    jw_kv_string(w, "type", event_type_name((enum event_type)ev->type));
+    jw_key(w, "asset");
+    if (ev->asset < e->s.assets_count) {
+        jw_string(w, e->s.assets[ev->asset].symbol);
     } else {
-        json_object_set_new(o, "asset", json_string(e->s.assets[ev->asset].symbol));
+        jw_null(w);
     }
-    json_object_set_new(o, "data", event__data(e, ev));
-    return o;
+    jw_key(w, "data");
+    event__data(e, ev, w);
+    jw_object_end(w);
+}
+
+void event_encode(const struct event *ev, struct buf *out) {
+    buf_put_u64(out, ev->seq);
+    buf_put_u64(out, ev->command_seq);
+    buf_put_u64(out, (uint64_t)ev->time_ns);
+    buf_put_u16(out, ev->type);
+    buf_put_u16(out, ev->asset);
+    buf_put_u32(out, ev->flags);
+    buf_put(out, ev->from.bytes, ADDR_BYTES);
+    buf_put(out, ev->to.bytes, ADDR_BYTES);
+    buf_put_u128(out, ev->amount);
+    buf_put_u64(out, (uint64_t)ev->value);
+}
+
+int event_decode(struct buf_reader *r, struct event *out) {
+    out->seq = buf_get_u64(r);
+    out->command_seq = buf_get_u64(r);
+    out->time_ns = (int64_t)buf_get_u64(r);
+    out->type = buf_get_u16(r);
+    out->asset = buf_get_u16(r);
+    out->flags = buf_get_u32(r);
+    buf_get(r, out->from.bytes, ADDR_BYTES);
+    buf_get(r, out->to.bytes, ADDR_BYTES);
+    out->amount = buf_get_u128(r);
+    out->value = (int64_t)buf_get_u64(r);
+    if (r->failed || out->type >= EVENT__COUNT) return -1;
+    return 0;
 }

@@ -6,7 +6,6 @@
 #ifndef MINTLINE_ENGINE_EVENT_H
 #define MINTLINE_ENGINE_EVENT_H
 
-#include <jansson.h>
 #include <stdint.h>
 
 #include "../base/addr.h"
@@ -54,8 +53,18 @@ const char *event_type_name(enum event_type type);
 enum event_type event_type_parse(const char *name);
 
 struct engine;
-/* event_to_json: {"seq","block","time","type","asset","data"}; new
- * reference owned by the caller; NULL only when out of memory. */
-json_t *event_to_json(const struct engine *e, const struct event *ev, uint64_t block);
+struct jw;
+struct buf;
+struct buf_reader;
+
+/* event_write_json: {"seq","block","time","type","asset","data"}. */
+void event_write_json(const struct engine *e, const struct event *ev, uint64_t block,
+                      struct jw *w);
+
+/* event_encode / event_decode: the compact binary form kept in the
+ * journal, one record per event. Decoding untrusted bytes sets r->failed
+ * on a short read and returns -1 on an out-of-range type. */
+void event_encode(const struct event *ev, struct buf *out);
+int event_decode(struct buf_reader *r, struct event *out);
 
 #endif

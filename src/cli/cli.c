@@ -1,0 +1,314 @@
+/*
+ * cli.c - the mintline entry point: THE subcommand table, dispatch, help,
+ * and the globals resolved once (flags beat environment beat defaults).
+ *
+ * Help, usage lines, argument checks and the command submitter all read the
+ * rows below; nothing about a subcommand's shape is written anywhere else.
+ */
+#include "cli.h"
+
+#include <curl/curl.h>
+#include <pwd.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../base/err.h"
+#include "cli_args.h"
+#include "cli_call.h"
+#include "cli_cmd.h"
+#include "cli_out.h"
+
+#define CLI_NODE_DEFAULT "http://127.0.0.1:8645"
+
+/* clang-format off: the table reads best one row to a few lines. */
+#define POS(m, f)                                                                                  \
+    { m, f, 1 }
+#define POS_OPT(m, f)                                                                              \
+    { m, f, 0 }
+#define VAL(n, m)                                                                                  \
+    { n, m, CLI_FLAG_VALUE }
+#define REQ(n, m)                                                                                  \
+    { n, m, CLI_FLAG_VALUE | CLI_FLAG_REQUIRED }
+#define FLAG(n)                                                                                    \
+    { n, NULL, CLI_FLAG_BOOL }
+
+static const struct cli_cmd cli_rows[] = {
+    {.words = "init",
+     .run = cli_cmd_init,
+     .flags = {VAL("data", "DIR"), REQ("genesis", "FILE")},
+     .help = "create a ledger whose block 0 holds the genesis (YAML)",
+     .more = "DIR defaults to $MINTLINE_HOME/data; a DIR holding a ledger is refused."},
+    {.words = "serve",
+     .run = cli_cmd_serve,
+     .flags = {VAL("data", "DIR"), VAL("store", "URL"), VAL("listen", "HOST:PORT"),
+               VAL("clock", "manual")},
+     .help = "run the node: recover the ledger, then serve the API until SIGINT/SIGTERM",
+     .more = "--clock manual stops time at the last block; only `dev advance` moves it."},
+    {.words = "audit verify",
+     .run = cli_cmd_audit_verify,
+     .flags = {VAL("data", "DIR")},
+     .help = "re-check every block hash, state hash and command signature in the store"},
+    {.words = "key new",
+     .run = cli_cmd_key_new,
+     .pos = {POS("NAME", NULL)},
+     .help = "create an operator key and print its public key",
+     .more = "Writes $MINTLINE_HOME/keys/NAME.key (mode 0600); never overwrites one."},
+    {.words = "key show",
+     .run = cli_cmd_key_show,
+     .pos = {POS("NAME", NULL)},
+     .help = "print the public key of a stored operator key"},
+    {.words = "status",
+     .run = cli_cmd_status,
+     .pos = {POS_OPT("SYM", NULL)},
+     .help = "node and asset status: supply, cap, daily limits, holders, pauses"},
+    {.words = "mint",
+     .run = cli_cmd_submit,
+     .op = "mint",
+     .pos = {POS("SYM", "asset")},
+     .flags = {REQ("to", "ADDR"), REQ("amount", "A"), VAL("partition", "P")},
+     .help = "create tokens for an address",
+     .done = "minted {amount} {asset}{partition? (%)} to {to}",
+     .dry = "mint {amount} {asset}{partition? (%)} to {to}"},
+    {.words = "burn",
+     .run = cli_cmd_submit,
+     .op = "burn",
+     .pos = {POS("SYM", "asset")},
+     .flags = {REQ("from", "ADDR"), REQ("amount", "A"), VAL("partition", "P")},
+     .help = "destroy tokens held by an address",
+     .done = "burned {amount} {asset}{partition? (%)} from {from}",
+     .dry = "burn {amount} {asset}{partition? (%)} from {from}"},
+    {.words = "transfer",
+     .run = cli_cmd_submit,
+     .op = "transfer",
+     .pos = {POS("SYM", "asset")},
+     .flags = {REQ("from", "ADDR"), REQ("to", "ADDR"), REQ("amount", "A"), VAL("partition", "P")},
+     .help = "move tokens between holders on their instruction",
+     .done = "transferred {amount} {asset}{partition? (%)} from {from} to {to}",
+     .dry = "transfer {amount} {asset}{partition? (%)} from {from} to {to}"},
+    {.words = "pause",
+     .run = cli_cmd_submit,
+     .op = "pause",
+     .pos = {POS_OPT("SYM", "asset")},
+     .help = "stop mint, burn and transfer of one asset, or of everything",
+     .done = "paused {asset|everything}",
+     .dry = "pause {asset|everything}"},
+    {.words = "unpause",
+     .run = cli_cmd_submit,
+     .op = "unpause",
+     .pos = {POS_OPT("SYM", "asset")},
+     .help = "lift the pause of one asset, or the global one",
+     .done = "unpaused {asset|everything}",
+     .dry = "unpause {asset|everything}"},
+    {.words = "dev advance",
+     .run = cli_cmd_submit,
+     .op = "dev.advance",
+     .pos = {POS("DURATION", "duration")},
+     .help = "move the ledger clock forward (90s, 15m, 2h, 1d)",
+     .more = "Only a node started with `serve --clock manual` accepts it.",
+     .done = "advanced the ledger clock by {duration}",
+     .dry = "advance the ledger clock by {duration}"},
+    {.words = "balance",
+     .run = cli_cmd_balance,
+     .pos = {POS("SYM", NULL), POS("ADDR", NULL)},
+     .help = "balance and frozen amount of an address in one asset"},
+    {.words = "account show",
+     .run = cli_cmd_account_show,
+     .pos = {POS("ADDR", NULL)},
+     .help = "an address across assets: balances, freezes, blacklist, identity"},
+    {.words = "history",
+     .run = cli_cmd_history,
+     .flags = {VAL("limit", "N"), VAL("op", "OP"), VAL("operator", "NAME")},
+     .help = "the command journal, newest first, rejected attempts included",
+     .more = "--operator after `history` filters; to sign as someone, put --operator\n"
+             "before `history` or set MINTLINE_OPERATOR."},
+    {.words = "events",
+     .run = cli_cmd_events,
+     .flags = {VAL("recent", "N"), VAL("type", "T"), VAL("asset", "SYM"), FLAG("follow")},
+     .help = "recent ledger events, newest first; --follow streams new ones",
+     .more = "--follow prints oldest first and then each new event until Ctrl-C;\n"
+             "with --json it prints one event object per line."},
+};
+
+#undef POS
+#undef POS_OPT
+#undef VAL
+#undef REQ
+#undef FLAG
+/* clang-format on */
+
+#define CLI_ROWS_COUNT (sizeof(cli_rows) / sizeof(cli_rows[0]))
+
+const struct cli_cmd *cli_cmd_table(size_t *count) {
+    *count = CLI_ROWS_COUNT;
+    return cli_rows;
+}
+
+static const char cli_globals_help[] =
+    "global flags (before or after the command):\n"
+    "  --node URL       the node (MINTLINE_NODE; default " CLI_NODE_DEFAULT ")\n"
+    "  --operator NAME  who signs (MINTLINE_OPERATOR)\n"
+    "  --key FILE       signing key (default $MINTLINE_HOME/keys/NAME.key;\n"
+    "                   MINTLINE_HOME defaults to ~/.mintline)\n"
+    "  --config FILE    configuration file\n"
+    "  --json           print the node's JSON document as received\n"
+    "  --dry-run        run a state change's checks without changing anything\n"
+    "  -h, --help       this help; `mintline COMMAND --help` for one command\n";
+
+/* The overview: one line per command (its words and positionals). */
+static int cli__help_overview(void) {
+    printf("usage: mintline [global flags] COMMAND [arguments]\n\ncommands:\n");
+    struct cli_table t;
+    cli_table_init(&t, 2);
+    for (size_t r = 0; r < CLI_ROWS_COUNT; r++) {
+        char words[128];
+        size_t used = (size_t)snprintf(words, sizeof(words), "  %s", cli_rows[r].words);
+        for (size_t k = 0; k < CLI_POS_MAX && cli_rows[r].pos[k].metavar != NULL; k++) {
+            const struct cli_pos_def *p = &cli_rows[r].pos[k];
+            if (used >= sizeof(words)) break;
+            used += (size_t)snprintf(words + used, sizeof(words) - used,
+                                     p->required ? " %s" : " [%s]", p->metavar);
+        }
+        cli_table_cell(&t, words);
+        cli_table_cell(&t, cli_rows[r].help);
+    }
+    int rc = cli_table_print(&t, stdout);
+    cli_table_free(&t);
+    printf("\n%s\nexit codes: 0 done, 1 rejected by the ledger, 2 usage, "
+           "3 node unreachable or I/O, 4 pending (proposal or timelock)\n",
+           cli_globals_help);
+    return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_IO;
+}
+
+static int cli__help_command(const struct cli_cmd *row) {
+    char usage[256];
+    cli_args_usage(row, usage, sizeof(usage));
+    printf("usage: mintline %s\n\n%s\n", usage, row->help);
+    if (row->more != NULL) printf("%s\n", row->more);
+    if (row->op != NULL)
+        printf("Submits op \"%s\"; --dry-run checks it without applying.\n", row->op);
+    printf("\n%s", cli_globals_help);
+    return CLI_EXIT_OK;
+}
+
+int cli_cmd_usage_error(const struct cli_ctx *ctx, const char *what) {
+    const struct cli_cmd *row = ctx->args->cmd;
+    cli_out_error(ctx->color_err, err_name(ERR_USAGE), "%s: %s", row->words, what);
+    char usage[256];
+    cli_args_usage(row, usage, sizeof(usage));
+    fprintf(stderr, "usage: mintline %s (see `mintline %s --help`)\n", usage, row->words);
+    return CLI_EXIT_USAGE;
+}
+
+static int cli__parse_error(const struct cli_args *args, int color) {
+    if (args->cmd == NULL) {
+        cli_out_error(color, err_name(ERR_USAGE), "%s", args->why);
+        fprintf(stderr, "see `mintline --help`\n");
+        return CLI_EXIT_USAGE;
+    }
+    struct cli_ctx ctx;
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.args = args;
+    ctx.color_err = color;
+    return cli_cmd_usage_error(&ctx, args->why);
+}
+
+static const char *cli__env(const char *name) {
+    const char *v = getenv(name);
+    return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+/* $MINTLINE_HOME, else ~/.mintline. Returns 0 or -1. */
+static int cli__home(char *out, size_t out_size) {
+    const char *home = cli__env("MINTLINE_HOME");
+    int n;
+    if (home != NULL) {
+        n = snprintf(out, out_size, "%s", home);
+    } else {
+        const char *user_home = cli__env("HOME");
+        if (user_home == NULL) {
+            const struct passwd *pw = getpwuid(getuid());
+            user_home = pw != NULL ? pw->pw_dir : NULL;
+        }
+        if (user_home == NULL) return -1;
+        n = snprintf(out, out_size, "%s/.mintline", user_home);
+    }
+    return n > 0 && (size_t)n < out_size ? 0 : -1;
+}
+
+static int cli__resolve(struct cli_ctx *ctx, const struct cli_args *args) {
+    memset(ctx, 0, sizeof(*ctx));
+    ctx->args = args;
+    ctx->color_err = cli_out_color(stderr);
+    ctx->node_url = args->node != NULL ? args->node : cli__env("MINTLINE_NODE");
+    if (ctx->node_url == NULL) ctx->node_url = CLI_NODE_DEFAULT;
+    ctx->operator_name =
+        args->operator_name != NULL ? args->operator_name : cli__env("MINTLINE_OPERATOR");
+    ctx->key_path = args->key;
+    ctx->json = args->json;
+    ctx->dry_run = args->dry_run;
+    if (cli__home(ctx->home, sizeof(ctx->home)) != 0) {
+        cli_out_error(ctx->color_err, err_name(ERR_IO),
+                      "cannot find a home directory: set MINTLINE_HOME");
+        return CLI_EXIT_IO;
+    }
+    /* The configuration is not read yet; a named file must at least exist. */
+    if (args->config != NULL && access(args->config, R_OK) != 0) {
+        cli_out_error(ctx->color_err, err_name(ERR_INVALID_CONFIG), "cannot read --config %s",
+                      args->config);
+        return CLI_EXIT_USAGE;
+    }
+    return CLI_EXIT_OK;
+}
+
+const char *cli_ctx_pos(const struct cli_ctx *ctx, size_t i) {
+    return i < ctx->args->pos_count ? ctx->args->pos[i] : NULL;
+}
+
+const char *cli_ctx_flag(const struct cli_ctx *ctx, const char *name) {
+    const struct cli_cmd *row = ctx->args->cmd;
+    for (size_t k = 0; k < CLI_FLAGS_MAX && row->flags[k].name != NULL; k++) {
+        if (strcmp(row->flags[k].name, name) == 0) return ctx->args->flag_values[k];
+    }
+    return NULL;
+}
+
+int cli_ctx_data_dir(const struct cli_ctx *ctx, char *out, size_t out_size) {
+    const char *data = cli_ctx_flag(ctx, "data");
+    int n = data != NULL ? snprintf(out, out_size, "%s", data)
+                         : snprintf(out, out_size, "%s/data", ctx->home);
+    return n > 0 && (size_t)n < out_size ? 0 : -1;
+}
+
+static int cli__run(const struct cli_args *args) {
+    struct cli_ctx ctx;
+    int rc = cli__resolve(&ctx, args);
+    if (rc != CLI_EXIT_OK) return rc;
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        cli_out_error(ctx.color_err, err_name(ERR_INTERNAL), "cannot initialise libcurl");
+        return CLI_EXIT_IO;
+    }
+    rc = args->cmd->run(&ctx);
+    cli_call_close(&ctx);
+    curl_global_cleanup();
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        cli_out_error(ctx.color_err, err_name(ERR_IO), "cannot write to stdout");
+        if (rc == CLI_EXIT_OK) rc = CLI_EXIT_IO;
+    }
+    return rc;
+}
+
+int cli_main(int argc, char **argv) {
+    int color = cli_out_color(stderr);
+    if (sodium_init() < 0) {
+        cli_out_error(color, err_name(ERR_INTERNAL), "cannot initialise libsodium");
+        return CLI_EXIT_IO;
+    }
+    struct cli_args args;
+    enum err err = cli_args_parse(cli_rows, CLI_ROWS_COUNT, argc, argv, &args);
+    if (err) return cli__parse_error(&args, color);
+    if (args.help) return args.cmd != NULL ? cli__help_command(args.cmd) : cli__help_overview();
+    return cli__run(&args);
+}

@@ -1,0 +1,213 @@
+/*
+ * cli_call.c - resolve who signs, sign, send, and turn the answer into a
+ * SPEC 8 exit code.
+ *
+ * The mapping: a business or input error from the node is the ledger
+ * refusing (1), whatever its HTTP status below 500, 401 included; a 5xx
+ * (not ready, store failure, internal) is the node being unable to serve
+ * (3), even when it names an ERR_ code, so that scripts retry rather than
+ * give up. No answer, or an answer that is not JSON, is 3 too.
+ */
+#include "cli_call.h"
+
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../base/err.h"
+#include "../engine/genesis.h"
+#include "cli_http.h"
+#include "cli_key.h"
+#include "cli_out.h"
+
+__attribute__((format(printf, 4, 5))) static void
+cli_call__fail(struct cli_reply *r, int exit_code, enum err err, const char *fmt, ...) {
+    r->exit_code = exit_code;
+    snprintf(r->code, sizeof(r->code), "%s", err_name(err));
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->message, sizeof(r->message), fmt, ap);
+    va_end(ap);
+}
+
+/* Load the operator's seed into ctx once. Returns 0 or fills r. */
+static int cli_call__signer(struct cli_ctx *ctx, struct cli_reply *r) {
+    if (ctx->seed_loaded) return 0;
+    const char *name = ctx->operator_name;
+    if (name == NULL || name[0] == '\0') {
+        cli_call__fail(r, CLI_EXIT_USAGE, ERR_USAGE,
+                       "no operator: pass --operator NAME or set MINTLINE_OPERATOR");
+        return -1;
+    }
+    if (!name_valid(name, strlen(name))) {
+        cli_call__fail(r, CLI_EXIT_USAGE, ERR_INVALID_NAME, "operator '%.40s'", name);
+        return -1;
+    }
+    char path[4096];
+    const char *key_path = ctx->key_path;
+    if (key_path == NULL) {
+        if (cli_key_path(ctx->home, name, path, sizeof(path)) != ERR_OK) {
+            cli_call__fail(r, CLI_EXIT_IO, ERR_IO, "key path too long");
+            return -1;
+        }
+        key_path = path;
+    }
+    char why[512] = "";
+    int loose = 0;
+    enum err err = cli_key_load(key_path, ctx->seed, &loose, why, sizeof(why));
+    if (err && ctx->key_path == NULL && access(key_path, F_OK) != 0) {
+        cli_call__fail(r, CLI_EXIT_IO, err, "%s (`mintline key new %s` makes one; or pass --key)",
+                       why, name);
+        return -1;
+    }
+    if (err) {
+        cli_call__fail(r, CLI_EXIT_IO, err, "%s", why);
+        return -1;
+    }
+    if (loose) cli_out_warn(ctx->color_err, "%s is readable by others; chmod 600 it", key_path);
+    ctx->seed_loaded = 1;
+    return 0;
+}
+
+static int64_t cli_call__now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* signed = prefix + path; url = origin + signed. Returns 0 or fills r. */
+static int cli_call__target(const struct cli_ctx *ctx, const char *path, struct buf *signed_path,
+                            struct buf *url, struct cli_reply *r) {
+    struct cli_http_base base;
+    if (cli_http_base_parse(ctx->node_url, &base) != ERR_OK) {
+        cli_call__fail(r, CLI_EXIT_USAGE, ERR_USAGE,
+                       "--node '%.100s' is not an http:// or https:// URL", ctx->node_url);
+        return -1;
+    }
+    buf_put(signed_path, base.prefix, strlen(base.prefix));
+    buf_put(signed_path, path, strlen(path));
+    buf_put(url, base.origin, strlen(base.origin));
+    buf_put(url, signed_path->data, signed_path->len);
+    cli_out_cstr(signed_path);
+    cli_out_cstr(url);
+    if (!buf_ok(signed_path) || !buf_ok(url)) {
+        cli_call__fail(r, CLI_EXIT_IO, ERR_IO, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static void cli_call__exchange(struct cli_ctx *ctx, const char *method, const char *signed_path,
+                               const char *url, const char *body, struct cli_reply *r) {
+    const uint8_t *bytes = (const uint8_t *)(body != NULL ? body : "");
+    size_t len = body != NULL ? strlen(body) : 0;
+    char nonce[CLI_HTTP_NONCE_SIZE];
+    cli_http_nonce(nonce);
+    struct cli_http_auth auth;
+    if (cli_http_sign(ctx->seed, method, signed_path, bytes, len, cli_call__now_ms(), nonce,
+                      &auth) != 0) {
+        cli_call__fail(r, CLI_EXIT_IO, ERR_INTERNAL, "cannot sign the request");
+        return;
+    }
+    struct cli_http_response resp;
+    char why[512] = "";
+    enum err err = cli_http_send(&ctx->curl, url, method, ctx->operator_name, &auth, bytes, len,
+                                 &resp, why, sizeof(why));
+    if (err) {
+        r->exit_code = CLI_EXIT_IO;
+        snprintf(r->code, sizeof(r->code), "%s", err_name(err));
+        snprintf(r->message, sizeof(r->message), "%s: %s", ctx->node_url, why);
+        return;
+    }
+    r->status = resp.status;
+    r->raw = resp.body;
+    cli_call_classify(r);
+}
+
+void cli_call(struct cli_ctx *ctx, const char *method, const char *path, const char *body,
+              struct cli_reply *out) {
+    memset(out, 0, sizeof(*out));
+    buf_init(&out->raw);
+    if (cli_call__signer(ctx, out) != 0) return;
+    struct buf signed_path, url;
+    buf_init(&signed_path);
+    buf_init(&url);
+    if (cli_call__target(ctx, path, &signed_path, &url, out) == 0) {
+        cli_call__exchange(ctx, method, (const char *)signed_path.data, (const char *)url.data,
+                           body, out);
+    }
+    buf_free(&signed_path);
+    buf_free(&url);
+}
+
+/* An answer that is a JSON object: ok, or the ledger's (or node's) error. */
+static void cli_call__judge(struct cli_reply *r) {
+    const json_t *ok = json_object_get(r->doc, "ok");
+    const json_t *error = json_object_get(r->doc, "error");
+    int failed = json_is_false(ok) || json_is_object(error) || r->status >= 400;
+    if (!failed) {
+        r->exit_code = CLI_EXIT_OK;
+        return;
+    }
+    r->exit_code = r->status >= 500 ? CLI_EXIT_IO : CLI_EXIT_REJECTED;
+    const char *code = json_string_value(json_object_get(error, "code"));
+    const char *message = json_string_value(json_object_get(error, "message"));
+    if (code == NULL) {
+        code = err_name(r->status >= 500 ? ERR_NODE_UNREACHABLE : ERR_INTERNAL);
+    }
+    snprintf(r->code, sizeof(r->code), "%s", code);
+    if (message != NULL) {
+        snprintf(r->message, sizeof(r->message), "%s", message);
+    } else {
+        snprintf(r->message, sizeof(r->message), "HTTP %ld without an error message", r->status);
+    }
+    cli_out_clean(r->code);
+}
+
+void cli_call_classify(struct cli_reply *r) {
+    json_error_t jerr;
+    r->doc = r->raw.len > 0 ? json_loadb((const char *)r->raw.data, r->raw.len, 0, &jerr) : NULL;
+    if (r->doc != NULL && !json_is_object(r->doc)) {
+        json_decref(r->doc);
+        r->doc = NULL;
+    }
+    if (r->doc == NULL) {
+        /* Not the node speaking: a proxy's error page, or a broken answer. */
+        enum err err = r->status >= 500 || r->status == 0 ? ERR_NODE_UNREACHABLE : ERR_IO;
+        r->exit_code = CLI_EXIT_IO;
+        snprintf(r->code, sizeof(r->code), "%s", err_name(err));
+        snprintf(r->message, sizeof(r->message), "HTTP %ld with a body that is not a JSON object",
+                 r->status);
+        return;
+    }
+    cli_call__judge(r);
+}
+
+int cli_reply_finish(const struct cli_ctx *ctx, const struct cli_reply *r) {
+    if (ctx->json && r->doc != NULL) {
+        if (cli_out_raw(&r->raw) != 0 || fflush(stdout) != 0) {
+            cli_out_error(ctx->color_err, err_name(ERR_IO), "cannot write to stdout");
+            return CLI_EXIT_IO;
+        }
+    }
+    if (r->exit_code != CLI_EXIT_OK) {
+        cli_out_error(ctx->color_err, r->code, "%s", r->message);
+    }
+    return r->exit_code;
+}
+
+void cli_reply_free(struct cli_reply *r) {
+    buf_free(&r->raw);
+    if (r->doc != NULL) json_decref(r->doc);
+    r->doc = NULL;
+}
+
+void cli_call_close(struct cli_ctx *ctx) {
+    sodium_memzero(ctx->seed, sizeof(ctx->seed));
+    ctx->seed_loaded = 0;
+    cli_http_close(ctx->curl);
+    ctx->curl = NULL;
+}

@@ -1,0 +1,51 @@
+/*
+ * cli_call.h - one signed call to the node on behalf of a subcommand, and
+ * what its answer means as a SPEC 8 exit code.
+ *
+ * cli_call never prints (but for a warning about a loose key file mode):
+ * it fills a reply. cli_reply_finish prints what every subcommand prints
+ * the same way (the body for --json, the error line) and returns the exit
+ * code; the subcommand then prints its human form of a successful reply.
+ */
+#ifndef MINTLINE_CLI_CLI_CALL_H
+#define MINTLINE_CLI_CLI_CALL_H
+
+#include <jansson.h>
+
+#include "../base/buf.h"
+#include "cli_cmd.h"
+
+struct cli_reply {
+    int exit_code;  /* CLI_EXIT_OK, _REJECTED, _USAGE or _IO */
+    long status;    /* HTTP status, 0 when none */
+    struct buf raw; /* the body as received */
+    json_t *doc;    /* the body parsed, or NULL when it was not a JSON object */
+    char code[64];  /* "ERR_..." when exit_code is not CLI_EXIT_OK */
+    char message[512];
+};
+
+/* cli_call: sign and send METHOD path (the API path and query, already
+ * encoded) with body (NUL-terminated JSON, or NULL), and classify the
+ * answer: a JSON object without an error -> 0; an error from the ledger
+ * (ok false, an "error" object, or HTTP 4xx) -> 1; HTTP 5xx, no answer or
+ * no JSON -> 3; no operator, a bad operator name or a bad --node URL -> 2;
+ * an unreadable key file -> 3. Loads the key on first use. */
+void cli_call(struct cli_ctx *ctx, const char *method, const char *path, const char *body,
+              struct cli_reply *out);
+
+/* cli_call_classify: the classification part of cli_call, for a received
+ * status and body (r->raw); sets exit_code, doc, code and message. */
+void cli_call_classify(struct cli_reply *r);
+
+/* cli_reply_finish: with --json print the body (when it is JSON) on
+ * stdout; on failure print "error: CODE: message" on stderr. Returns the
+ * exit code (CLI_EXIT_IO when stdout cannot be written). */
+int cli_reply_finish(const struct cli_ctx *ctx, const struct cli_reply *r);
+
+/* cli_reply_free: release the body and the document. */
+void cli_reply_free(struct cli_reply *r);
+
+/* cli_call_close: wipe the seed and release the HTTP handle of ctx. */
+void cli_call_close(struct cli_ctx *ctx);
+
+#endif

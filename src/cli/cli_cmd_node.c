@@ -1,0 +1,49 @@
+/*
+ * cli_cmd_node.c - the subcommands that run in-process rather than over
+ * HTTP: `init`, `serve` and `audit verify` hand their arguments to
+ * src/node (node.h), which prints its own output and returns the exit code.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "../node/node.h"
+#include "cli_cmd.h"
+
+static int cli_cmd_node__data(const struct cli_ctx *ctx, char *out, size_t out_size) {
+    if (cli_ctx_data_dir(ctx, out, out_size) != 0) {
+        return cli_cmd_usage_error(ctx, "--data DIR too long");
+    }
+    return CLI_EXIT_OK;
+}
+
+int cli_cmd_init(struct cli_ctx *ctx) {
+    char data[4096];
+    int rc = cli_cmd_node__data(ctx, data, sizeof(data));
+    if (rc != CLI_EXIT_OK) return rc;
+    return node_init(data, cli_ctx_flag(ctx, "genesis"), ctx->json);
+}
+
+int cli_cmd_serve(struct cli_ctx *ctx) {
+    char data[4096];
+    int rc = cli_cmd_node__data(ctx, data, sizeof(data));
+    if (rc != CLI_EXIT_OK) return rc;
+    const char *clock = cli_ctx_flag(ctx, "clock");
+    if (clock != NULL && strcmp(clock, "manual") != 0 && strcmp(clock, "wall") != 0) {
+        return cli_cmd_usage_error(ctx, "--clock is manual or wall");
+    }
+    struct serve_options opt = {
+        .data_dir = data,
+        .store_url = cli_ctx_flag(ctx, "store"),
+        .listen = cli_ctx_flag(ctx, "listen"),
+        .clock_manual = clock != NULL && strcmp(clock, "manual") == 0,
+    };
+    if (opt.listen == NULL) opt.listen = "127.0.0.1:8645";
+    return node_serve(&opt);
+}
+
+int cli_cmd_audit_verify(struct cli_ctx *ctx) {
+    char data[4096];
+    int rc = cli_cmd_node__data(ctx, data, sizeof(data));
+    if (rc != CLI_EXIT_OK) return rc;
+    return node_audit_verify(data, ctx->json);
+}

@@ -1,0 +1,269 @@
+/*
+ * cli_cmd_read.c - the reading subcommands: `status [SYM]`, `balance SYM
+ * ADDR`, `account show ADDR` and `history`. Each is one signed GET; with
+ * --json the node's document is printed as received, otherwise a short
+ * aligned form of it.
+ *
+ * Amounts are printed exactly as the node wrote them (canonical decimal
+ * strings); the only floating point here is the usage ratios, which the API
+ * gives as display figures.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli_call.h"
+#include "cli_cmd.h"
+#include "cli_http.h"
+#include "cli_out.h"
+
+/* GET path and finish; on success reply->doc is the document. The caller
+ * frees the reply whatever the outcome. Returns the exit code. */
+static int cli_read__get(struct cli_ctx *ctx, struct buf *path, struct cli_reply *reply) {
+    const char *p = cli_out_cstr(path);
+    if (!buf_ok(path)) {
+        memset(reply, 0, sizeof(*reply));
+        cli_out_error(ctx->color_err, "ERR_INTERNAL", "out of memory");
+        return CLI_EXIT_IO;
+    }
+    cli_call(ctx, "GET", p, NULL, reply);
+    return cli_reply_finish(ctx, reply);
+}
+
+static const char *cli_read__text(const json_t *obj, const char *key, char *out, size_t size) {
+    cli_out_text(json_object_get(obj, key), out, size);
+    return out;
+}
+
+/* A usage ratio as a percentage: "-" unset, "<0.01%" for a sliver. */
+static void cli_read__percent(const json_t *ratio, char *out, size_t size) {
+    if (!json_is_number(ratio)) {
+        snprintf(out, size, "-");
+        return;
+    }
+    double r = json_number_value(ratio);
+    if (r > 0 && r < 0.0001) {
+        snprintf(out, size, "<0.01%%");
+    } else {
+        snprintf(out, size, "%.2f%%", r * 100.0);
+    }
+}
+
+/* "used/limit (usage%)", or "used/-" without a limit. */
+static void cli_read__daily(const json_t *daily, char *out, size_t size) {
+    char used[64], limit[64], pct[32];
+    cli_read__text(daily, "used", used, sizeof(used));
+    cli_read__text(daily, "limit", limit, sizeof(limit));
+    if (!json_is_string(json_object_get(daily, "limit"))) {
+        snprintf(out, size, "%s/-", used);
+        return;
+    }
+    cli_read__percent(json_object_get(daily, "usage"), pct, sizeof(pct));
+    snprintf(out, size, "%s/%s (%s)", used, limit, pct);
+}
+
+static void cli_read__asset_row(struct cli_table *t, const json_t *a) {
+    char text[256];
+    cli_table_cell(t, cli_read__text(a, "symbol", text, sizeof(text)));
+    cli_table_cell(t, cli_read__text(a, "kind", text, sizeof(text)));
+    cli_table_cell(t, cli_read__text(a, "supply", text, sizeof(text)));
+    cli_read__percent(json_object_get(a, "supply_cap_usage"), text, sizeof(text));
+    cli_table_cell(t, text);
+    cli_read__daily(json_object_get(a, "daily_mint"), text, sizeof(text));
+    cli_table_cell(t, text);
+    cli_read__daily(json_object_get(a, "daily_net_inflow"), text, sizeof(text));
+    cli_table_cell(t, text);
+    cli_table_cell(t, cli_read__text(a, "holders", text, sizeof(text)));
+    const char *paused = json_is_true(json_object_get(a, "paused"))        ? "yes"
+                         : json_is_true(json_object_get(a, "mint_halted")) ? "mint halted"
+                                                                           : "no";
+    cli_table_cell(t, paused);
+}
+
+/* The asset table; assets is an array of asset status objects. */
+static int cli_read__assets(const json_t *assets) {
+    static const char *const head[] = {"ASSET",    "KIND",         "SUPPLY",
+                                       "CAP USED", "MINTED TODAY", "NET INFLOW TODAY",
+                                       "HOLDERS",  "PAUSED"};
+    struct cli_table t;
+    cli_table_init(&t, sizeof(head) / sizeof(head[0]));
+    for (size_t i = 0; i < sizeof(head) / sizeof(head[0]); i++) cli_table_cell(&t, head[i]);
+    size_t i;
+    const json_t *a;
+    json_array_foreach(assets, i, a) cli_read__asset_row(&t, a);
+    int rc = cli_table_print(&t, stdout);
+    cli_table_free(&t);
+    return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_IO;
+}
+
+static void cli_read__node_line(const json_t *doc) {
+    const json_t *node = json_object_get(doc, "node");
+    char height[32], time[64], clock[32], store[128], paused[16];
+    printf("node  height %s  time %s  clock %s  store %s  paused %s\n",
+           cli_read__text(node, "height", height, sizeof(height)),
+           cli_read__text(node, "time", time, sizeof(time)),
+           cli_read__text(node, "clock", clock, sizeof(clock)),
+           cli_read__text(node, "store", store, sizeof(store)),
+           cli_read__text(node, "paused", paused, sizeof(paused)));
+    const json_t *alerts = json_object_get(doc, "alerts");
+    const json_t *incidents = json_object_get(doc, "incidents");
+    if (alerts != NULL || incidents != NULL) {
+        char firing[32], open[32];
+        printf("alerts firing %s  incidents open %s\n",
+               cli_read__text(alerts, "firing", firing, sizeof(firing)),
+               cli_read__text(incidents, "open", open, sizeof(open)));
+    }
+}
+
+int cli_cmd_status(struct cli_ctx *ctx) {
+    const char *sym = cli_ctx_pos(ctx, 0);
+    struct buf path;
+    buf_init(&path);
+    if (sym != NULL) {
+        buf_put(&path, "/api/assets/", 12);
+        cli_http_encode(&path, sym);
+    } else {
+        buf_put(&path, "/api/system/status", 18);
+    }
+    struct cli_reply reply;
+    int rc = cli_read__get(ctx, &path, &reply);
+    if (rc == CLI_EXIT_OK && !ctx->json) {
+        if (sym != NULL) {
+            json_t *one = json_array();
+            if (one == NULL || json_array_append(one, reply.doc) != 0) rc = CLI_EXIT_IO;
+            if (rc == CLI_EXIT_OK) rc = cli_read__assets(one);
+            json_decref(one);
+        } else {
+            cli_read__node_line(reply.doc);
+            printf("\n");
+            rc = cli_read__assets(json_object_get(reply.doc, "assets"));
+        }
+    }
+    cli_reply_free(&reply);
+    buf_free(&path);
+    return rc;
+}
+
+int cli_cmd_balance(struct cli_ctx *ctx) {
+    struct buf path;
+    buf_init(&path);
+    buf_put(&path, "/api/assets/", 12);
+    cli_http_encode(&path, cli_ctx_pos(ctx, 0));
+    buf_put(&path, "/balances/", 10);
+    cli_http_encode(&path, cli_ctx_pos(ctx, 1));
+    struct cli_reply reply;
+    int rc = cli_read__get(ctx, &path, &reply);
+    if (rc == CLI_EXIT_OK && !ctx->json) {
+        char asset[64], balance[64], frozen[64];
+        cli_read__text(reply.doc, "asset", asset, sizeof(asset));
+        cli_read__text(reply.doc, "balance", balance, sizeof(balance));
+        cli_read__text(reply.doc, "frozen", frozen, sizeof(frozen));
+        printf("balance  %s %s\nfrozen   %s %s\n", balance, asset, frozen, asset);
+    }
+    cli_reply_free(&reply);
+    buf_free(&path);
+    return rc;
+}
+
+/* One balance row, and one per partition under it ("ACME:REG_D"). */
+static void cli_read__holding(struct cli_table *t, const char *sym, const json_t *h) {
+    char text[160];
+    cli_table_cell(t, sym);
+    cli_table_cell(t, cli_read__text(h, "balance", text, sizeof(text)));
+    cli_table_cell(t, cli_read__text(h, "frozen", text, sizeof(text)));
+    const char *name;
+    const json_t *p;
+    json_object_foreach((json_t *)json_object_get(h, "partitions"), name, p) {
+        char label[128];
+        snprintf(label, sizeof(label), "%s:%s", sym, name);
+        cli_table_cell(t, label);
+        if (json_is_object(p)) {
+            cli_table_cell(t, cli_read__text(p, "balance", text, sizeof(text)));
+            cli_table_cell(t, cli_read__text(p, "frozen", text, sizeof(text)));
+        } else {
+            cli_out_text(p, text, sizeof(text));
+            cli_table_cell(t, text);
+            cli_table_cell(t, "-");
+        }
+    }
+}
+
+static int cli_read__account(const json_t *doc) {
+    char text[512];
+    struct cli_table head;
+    cli_table_init(&head, 2);
+    static const char *const keys[] = {"address", "blacklisted", "frozen", "identity"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        cli_table_cell(&head, keys[i]);
+        cli_table_cell(&head, cli_read__text(doc, keys[i], text, sizeof(text)));
+    }
+    int rc = cli_table_print(&head, stdout);
+    cli_table_free(&head);
+    struct cli_table t;
+    cli_table_init(&t, 3);
+    cli_table_cell(&t, "ASSET");
+    cli_table_cell(&t, "BALANCE");
+    cli_table_cell(&t, "FROZEN");
+    const char *sym;
+    const json_t *h;
+    json_object_foreach((json_t *)json_object_get(doc, "balances"), sym, h) {
+        cli_read__holding(&t, sym, h);
+    }
+    printf("\n");
+    if (cli_table_print(&t, stdout) != 0) rc = -1;
+    cli_table_free(&t);
+    return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_IO;
+}
+
+int cli_cmd_account_show(struct cli_ctx *ctx) {
+    struct buf path;
+    buf_init(&path);
+    buf_put(&path, "/api/accounts/", 14);
+    cli_http_encode(&path, cli_ctx_pos(ctx, 0));
+    struct cli_reply reply;
+    int rc = cli_read__get(ctx, &path, &reply);
+    if (rc == CLI_EXIT_OK && !ctx->json) rc = cli_read__account(reply.doc);
+    cli_reply_free(&reply);
+    buf_free(&path);
+    return rc;
+}
+
+static void cli_read__history_row(struct cli_table *t, const json_t *e) {
+    static const char *const keys[] = {"seq", "block", "time", "operator", "op", "result"};
+    char text[160];
+    for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+        cli_table_cell(t, cli_read__text(e, keys[k], text, sizeof(text)));
+    }
+    struct buf args;
+    buf_init(&args);
+    cli_out_pairs(json_object_get(e, "args"), &args);
+    cli_table_cell(t, args.len > 0 ? cli_out_cstr(&args) : "-");
+    buf_free(&args);
+}
+
+int cli_cmd_history(struct cli_ctx *ctx) {
+    struct buf path;
+    buf_init(&path);
+    buf_put(&path, "/api/history", 12);
+    cli_http_query(&path, "limit", cli_ctx_flag(ctx, "limit"));
+    cli_http_query(&path, "op", cli_ctx_flag(ctx, "op"));
+    cli_http_query(&path, "operator", cli_ctx_flag(ctx, "operator"));
+    struct cli_reply reply;
+    int rc = cli_read__get(ctx, &path, &reply);
+    if (rc == CLI_EXIT_OK && !ctx->json) {
+        static const char *const head[] = {"SEQ", "BLOCK",  "TIME", "OPERATOR",
+                                           "OP",  "RESULT", "ARGS"};
+        struct cli_table t;
+        cli_table_init(&t, sizeof(head) / sizeof(head[0]));
+        for (size_t i = 0; i < sizeof(head) / sizeof(head[0]); i++) cli_table_cell(&t, head[i]);
+        size_t i;
+        const json_t *e;
+        json_array_foreach(json_object_get(reply.doc, "history"), i, e) {
+            cli_read__history_row(&t, e);
+        }
+        rc = cli_table_print(&t, stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_IO;
+        cli_table_free(&t);
+    }
+    cli_reply_free(&reply);
+    buf_free(&path);
+    return rc;
+}

@@ -1,0 +1,170 @@
+/*
+ * cli_cmd_submit.c - every state-changing subcommand: the row's op, its
+ * positionals and flags become one command object POSTed to /api/commands,
+ * and the row's sentences describe the result.
+ *
+ * Field names are the flag names with hyphens as underscores (SPEC 2), so a
+ * new op needs a row, not code. Values are passed through untouched: the
+ * node validates amounts, addresses and durations, and says why it refuses.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/err.h"
+#include "cli_args.h"
+#include "cli_call.h"
+#include "cli_cmd.h"
+#include "cli_out.h"
+
+/* Set body[name] to a string, turning '-' into '_' in the name. */
+static int cli_submit__set(json_t *body, const char *name, json_t *value) {
+    char field[64];
+    size_t len = strlen(name);
+    if (value == NULL || len >= sizeof(field)) {
+        json_decref(value);
+        return -1;
+    }
+    for (size_t i = 0; i <= len; i++) field[i] = name[i] == '-' ? '_' : name[i];
+    return json_object_set_new(body, field, value);
+}
+
+json_t *cli_cmd_submit_body(const struct cli_ctx *ctx) {
+    const struct cli_cmd *row = ctx->args->cmd;
+    json_t *body = json_object();
+    if (body == NULL) return NULL;
+    int failed = cli_submit__set(body, "op", json_string(row->op)) != 0;
+    for (size_t k = 0; k < CLI_POS_MAX && row->pos[k].metavar != NULL; k++) {
+        const char *v = cli_ctx_pos(ctx, k);
+        if (v != NULL && row->pos[k].field != NULL) {
+            failed |= cli_submit__set(body, row->pos[k].field, json_string(v)) != 0;
+        }
+    }
+    for (size_t k = 0; k < CLI_FLAGS_MAX && row->flags[k].name != NULL; k++) {
+        const char *v = ctx->args->flag_values[k];
+        if (v == NULL) continue;
+        int is_bool = (row->flags[k].kind & CLI_FLAG_BOOL) != 0;
+        failed |=
+            cli_submit__set(body, row->flags[k].name, is_bool ? json_true() : json_string(v)) != 0;
+    }
+    if (ctx->dry_run) failed |= cli_submit__set(body, "dry_run", json_true()) != 0;
+    if (failed) {
+        json_decref(body);
+        return NULL;
+    }
+    return body;
+}
+
+/* One "{name}", "{name|absent}" or "{name?present, % is the value}". */
+static void cli_submit__field(const char *spec, size_t len, const json_t *body, struct buf *out) {
+    size_t name_len = strcspn(spec, "|?}");
+    if (name_len > len) name_len = len;
+    char name[64];
+    if (name_len >= sizeof(name)) return;
+    memcpy(name, spec, name_len);
+    name[name_len] = '\0';
+    char value[256];
+    const json_t *v = json_object_get(body, name);
+    cli_out_text(v, value, sizeof(value));
+    char mode = name_len < len ? spec[name_len] : '\0';
+    const char *alt = spec + name_len + 1;
+    size_t alt_len = name_len < len ? len - name_len - 1 : 0;
+    if (mode == '|' && v == NULL) {
+        buf_put(out, alt, alt_len);
+    } else if (mode == '?') {
+        for (size_t i = 0; v != NULL && i < alt_len; i++) {
+            if (alt[i] == '%') {
+                buf_put(out, value, strlen(value));
+            } else {
+                buf_put_u8(out, (uint8_t)alt[i]);
+            }
+        }
+    } else if (v != NULL) {
+        buf_put(out, value, strlen(value));
+    }
+}
+
+void cli_cmd_submit_expand(const char *tpl, const json_t *body, struct buf *out) {
+    while (*tpl != '\0') {
+        const char *close = tpl[0] == '{' ? strchr(tpl, '}') : NULL;
+        if (close == NULL) {
+            buf_put_u8(out, (uint8_t)*tpl++);
+            continue;
+        }
+        cli_submit__field(tpl + 1, (size_t)(close - tpl - 1), body, out);
+        tpl = close + 1;
+    }
+}
+
+/* 202: a proposal or a timelock entry; its id is what the operator needs. */
+static int cli_submit__pending(const struct cli_ctx *ctx, const json_t *pending) {
+    if (ctx->json) return CLI_EXIT_PENDING;
+    char id[128], eta[128];
+    const json_t *proposal = json_object_get(pending, "proposal");
+    if (proposal != NULL) {
+        cli_out_text(proposal, id, sizeof(id));
+        printf("pending: proposal %s awaits more approvals (mintline approve %s)\n", id, id);
+        return CLI_EXIT_PENDING;
+    }
+    cli_out_text(json_object_get(pending, "timelock"), id, sizeof(id));
+    cli_out_text(json_object_get(pending, "eta"), eta, sizeof(eta));
+    printf("pending: timelock %s, executable from %s (mintline timelock execute %s)\n", id, eta,
+           id);
+    return CLI_EXIT_PENDING;
+}
+
+static void cli_submit__events(const json_t *events) {
+    size_t i;
+    const json_t *ev;
+    json_array_foreach(events, i, ev) {
+        struct buf line;
+        buf_init(&line);
+        cli_out_event(ev, &line);
+        printf("  event %s\n", cli_out_cstr(&line));
+        buf_free(&line);
+    }
+}
+
+static int cli_submit__report(const struct cli_ctx *ctx, const json_t *body, const json_t *doc) {
+    const json_t *pending = json_object_get(doc, "pending");
+    if (json_is_object(pending)) return cli_submit__pending(ctx, pending);
+    if (ctx->json) return CLI_EXIT_OK;
+    const struct cli_cmd *row = ctx->args->cmd;
+    char note[256];
+    cli_out_text(json_object_get(doc, "note"), note, sizeof(note));
+    int has_note = json_is_string(json_object_get(doc, "note"));
+    struct buf line;
+    buf_init(&line);
+    cli_cmd_submit_expand(ctx->dry_run ? row->dry : row->done, body, &line);
+    if (ctx->dry_run) {
+        printf("dry run: would %s\n", cli_out_cstr(&line));
+        cli_submit__events(json_object_get(doc, "events"));
+        if (has_note) printf("  note %s\n", note);
+    } else {
+        char seq[32], block[32];
+        cli_out_text(json_object_get(doc, "seq"), seq, sizeof(seq));
+        cli_out_text(json_object_get(doc, "block"), block, sizeof(block));
+        printf("%s (seq %s, block %s%s%s)\n", cli_out_cstr(&line), seq, block, has_note ? "; " : "",
+               has_note ? note : "");
+    }
+    buf_free(&line);
+    return CLI_EXIT_OK;
+}
+
+int cli_cmd_submit(struct cli_ctx *ctx) {
+    json_t *body = cli_cmd_submit_body(ctx);
+    char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
+    if (text == NULL) {
+        json_decref(body);
+        cli_out_error(ctx->color_err, err_name(ERR_INTERNAL), "out of memory");
+        return CLI_EXIT_IO;
+    }
+    struct cli_reply reply;
+    cli_call(ctx, "POST", "/api/commands", text, &reply);
+    int rc = cli_reply_finish(ctx, &reply);
+    if (rc == CLI_EXIT_OK) rc = cli_submit__report(ctx, body, reply.doc);
+    cli_reply_free(&reply);
+    free(text);
+    json_decref(body);
+    return rc;
+}

@@ -1,0 +1,255 @@
+/*
+ * api.c - the read API: status, assets, balances, accounts.
+ *
+ * Engine reads hold the chain lock for reading, so a reader never sees a
+ * block half applied or not yet durable. Usage figures are ratios for
+ * display (JSON numbers); every amount is an exact decimal string.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/duration.h"
+#include "server.h"
+
+static void api__ok(struct server_response *out) {
+    out->status = 200;
+    out->content_type = NULL;
+}
+
+/* {"used", "limit", "remaining", "usage"}: limit, remaining, usage null when unset. */
+static void api__usage(struct jw *w, const char *key, u128 used, int has_limit, u128 limit,
+                       unsigned decimals) {
+    jw_key(w, key);
+    jw_object_begin(w);
+    jw_kv_amount(w, "used", used, decimals);
+    jw_key(w, "limit");
+    if (has_limit) jw_amount(w, limit, decimals);
+    else jw_null(w);
+    jw_key(w, "remaining");
+    if (has_limit) jw_amount(w, used >= limit ? 0 : limit - used, decimals);
+    else jw_null(w);
+    jw_key(w, "usage");
+    if (has_limit) jw_double(w, limit == 0 ? 1.0 : (double)u128_ratio_ppm(used, limit) / 1e6);
+    else jw_null(w);
+    jw_object_end(w);
+}
+
+static void api__asset_status(const struct engine *e, uint32_t index, int64_t now_ns, struct jw *w) {
+    const struct asset *a = &e->s.assets[index];
+    jw_object_begin(w);
+    jw_kv_string(w, "symbol", a->symbol);
+    jw_kv_string(w, "kind", asset_kind_name((enum asset_kind)a->kind));
+    jw_kv_uint(w, "decimals", a->decimals);
+    if (a->currency[0]) jw_kv_string(w, "currency", a->currency);
+    jw_kv_bool(w, "paused", a->paused || e->s.paused);
+    jw_kv_bool(w, "mint_halted", a->mint_halted);
+    jw_kv_amount(w, "supply", a->supply, a->decimals);
+    int has_cap = (a->limit_flags & ASSET_HAS_SUPPLY_CAP) != 0;
+    jw_key(w, "supply_cap");
+    if (has_cap) jw_amount(w, a->supply_cap, a->decimals);
+    else jw_null(w);
+    jw_key(w, "supply_cap_usage");
+    if (has_cap) jw_double(w, a->supply_cap == 0 ? 1.0 : (double)u128_ratio_ppm(a->supply, a->supply_cap) / 1e6);
+    else jw_null(w);
+    u128 minted, burned;
+    engine_day_counters(e, index, now_ns, &minted, &burned);
+    api__usage(w, "daily_mint", minted, (a->limit_flags & ASSET_HAS_DAILY_MINT_LIMIT) != 0,
+               a->daily_mint_limit, a->decimals);
+    api__usage(w, "daily_net_inflow", minted > burned ? minted - burned : 0,
+               (a->limit_flags & ASSET_HAS_DAILY_INFLOW_LIMIT) != 0, a->daily_inflow_limit,
+               a->decimals);
+    jw_kv_uint(w, "holders", a->holders_count);
+    jw_object_end(w);
+}
+
+/* The time status figures are computed at: the ledger's clock, or the
+ * wall clock when it is ahead (a day rolls over without a block). */
+static int64_t api__now(const struct server *s) {
+    int64_t ledger = s->chain.engine.s.time_ns;
+    if (s->chain.clock_manual) return ledger;
+    int64_t wall = chain_now_ns();
+    return wall > ledger ? wall : ledger;
+}
+
+static void api__node(struct server *s, struct jw *w) {
+    const struct engine *e = &s->chain.engine;
+    char t[40];
+    char hex[HASH_HEX_SIZE];
+    struct hash h;
+    engine_state_hash(e, &h);
+    hash_hex(&h, hex);
+    time_format_iso(e->s.time_ns, t);
+    jw_key(w, "node");
+    jw_object_begin(w);
+    jw_kv_string(w, "version", MINTLINE_VERSION);
+    jw_kv_uint(w, "height", e->s.height);
+    jw_kv_string(w, "time", t);
+    jw_kv_string(w, "store", s->chain.store->kind);
+    jw_kv_string(w, "clock", s->chain.clock_manual ? "manual" : "wall");
+    jw_kv_string(w, "state_hash", hex);
+    jw_kv_bool(w, "paused", e->s.paused);
+    jw_kv_string(w, "controller", e->s.operators[e->s.controller].name);
+    jw_kv_bool(w, "writable", !s->chain.broken);
+    jw_object_end(w);
+}
+
+void api_system_status(struct server *s, const struct server_request *rq, struct server_response *out) {
+    (void)rq;
+    struct jw w;
+    jw_init(&w, &out->body);
+    pthread_rwlock_rdlock(&s->chain.lock);
+    const struct engine *e = &s->chain.engine;
+    int64_t now = api__now(s);
+    jw_object_begin(&w);
+    api__node(s, &w);
+    jw_key(&w, "assets");
+    jw_array_begin(&w);
+    for (uint32_t i = 0; i < e->s.assets_count; i++) api__asset_status(e, i, now, &w);
+    jw_array_end(&w);
+    pthread_rwlock_unlock(&s->chain.lock);
+    jw_key(&w, "alerts");
+    jw_object_begin(&w);
+    jw_kv_uint(&w, "firing", 0);
+    jw_object_end(&w);
+    jw_key(&w, "incidents");
+    jw_object_begin(&w);
+    jw_kv_uint(&w, "open", 0);
+    jw_object_end(&w);
+    jw_object_end(&w);
+    api__ok(out);
+}
+
+void api_contracts_status(struct server *s, const struct server_request *rq,
+                          struct server_response *out) {
+    (void)rq;
+    struct jw w;
+    jw_init(&w, &out->body);
+    pthread_rwlock_rdlock(&s->chain.lock);
+    const struct engine *e = &s->chain.engine;
+    jw_object_begin(&w);
+    jw_kv_bool(&w, "paused", e->s.paused);
+    jw_kv_string(&w, "controller", e->s.operators[e->s.controller].name);
+    jw_key(&w, "assets");
+    jw_object_begin(&w);
+    for (uint32_t i = 0; i < e->s.assets_count; i++) {
+        jw_key(&w, e->s.assets[i].symbol);
+        jw_object_begin(&w);
+        jw_kv_bool(&w, "paused", e->s.assets[i].paused);
+        jw_kv_bool(&w, "mint_halted", e->s.assets[i].mint_halted);
+        jw_object_end(&w);
+    }
+    jw_object_end(&w);
+    pthread_rwlock_unlock(&s->chain.lock);
+    jw_key(&w, "timelock");
+    jw_array_begin(&w);
+    jw_array_end(&w);
+    jw_key(&w, "proposals");
+    jw_array_begin(&w);
+    jw_array_end(&w);
+    jw_object_end(&w);
+    api__ok(out);
+}
+
+void api_assets(struct server *s, const struct server_request *rq, struct server_response *out) {
+    (void)rq;
+    struct jw w;
+    jw_init(&w, &out->body);
+    pthread_rwlock_rdlock(&s->chain.lock);
+    const struct engine *e = &s->chain.engine;
+    int64_t now = api__now(s);
+    jw_object_begin(&w);
+    jw_key(&w, "assets");
+    jw_array_begin(&w);
+    for (uint32_t i = 0; i < e->s.assets_count; i++) api__asset_status(e, i, now, &w);
+    jw_array_end(&w);
+    jw_object_end(&w);
+    pthread_rwlock_unlock(&s->chain.lock);
+    api__ok(out);
+}
+
+void api_asset(struct server *s, const char *symbol, struct server_response *out) {
+    pthread_rwlock_rdlock(&s->chain.lock);
+    const struct engine *e = &s->chain.engine;
+    int index = engine_asset_find(e, symbol, strlen(symbol));
+    if (index >= 0) {
+        struct jw w;
+        jw_init(&w, &out->body);
+        api__asset_status(e, (uint32_t)index, api__now(s), &w);
+    }
+    pthread_rwlock_unlock(&s->chain.lock);
+    if (index < 0) {
+        server_error(out, ERR_UNKNOWN_ASSET, symbol);
+        return;
+    }
+    api__ok(out);
+}
+
+void api_balance(struct server *s, const char *symbol, const char *address,
+                 struct server_response *out) {
+    struct addr a;
+    if (addr_parse(address, strlen(address), &a) != ERR_OK) {
+        server_error(out, ERR_INVALID_ADDRESS, address);
+        return;
+    }
+    pthread_rwlock_rdlock(&s->chain.lock);
+    const struct engine *e = &s->chain.engine;
+    int index = engine_asset_find(e, symbol, strlen(symbol));
+    if (index >= 0) {
+        char text[ADDR_TEXT_SIZE];
+        addr_format(&a, text);
+        unsigned decimals = e->s.assets[index].decimals;
+        struct jw w;
+        jw_init(&w, &out->body);
+        jw_object_begin(&w);
+        jw_kv_string(&w, "asset", symbol);
+        jw_kv_string(&w, "address", text);
+        jw_kv_amount(&w, "balance", engine_balance(e, (uint32_t)index, &a), decimals);
+        jw_kv_amount(&w, "frozen", 0, decimals);
+        jw_object_end(&w);
+    }
+    pthread_rwlock_unlock(&s->chain.lock);
+    if (index < 0) {
+        server_error(out, ERR_UNKNOWN_ASSET, symbol);
+        return;
+    }
+    api__ok(out);
+}
+
+void api_account(struct server *s, const char *address, struct server_response *out) {
+    struct addr a;
+    if (addr_parse(address, strlen(address), &a) != ERR_OK) {
+        server_error(out, ERR_INVALID_ADDRESS, address);
+        return;
+    }
+    char text[ADDR_TEXT_SIZE];
+    addr_format(&a, text);
+    struct jw w;
+    jw_init(&w, &out->body);
+    jw_object_begin(&w);
+    jw_kv_string(&w, "address", text);
+    jw_kv_bool(&w, "blacklisted", 0);
+    jw_kv_bool(&w, "frozen", 0);
+    jw_key(&w, "balances");
+    jw_object_begin(&w);
+    pthread_rwlock_rdlock(&s->chain.lock);
+    const struct engine *e = &s->chain.engine;
+    for (uint32_t i = 0; i < e->s.assets_count; i++) {
+        u128 balance = engine_balance(e, i, &a);
+        if (balance == 0) continue;
+        jw_key(&w, e->s.assets[i].symbol);
+        jw_object_begin(&w);
+        jw_kv_amount(&w, "balance", balance, e->s.assets[i].decimals);
+        jw_kv_amount(&w, "frozen", 0, e->s.assets[i].decimals);
+        jw_key(&w, "partitions");
+        jw_object_begin(&w);
+        jw_object_end(&w);
+        jw_object_end(&w);
+    }
+    pthread_rwlock_unlock(&s->chain.lock);
+    jw_object_end(&w);
+    jw_key(&w, "identity");
+    jw_null(&w);
+    jw_object_end(&w);
+    api__ok(out);
+}

@@ -1,0 +1,175 @@
+/*
+ * api_commands.c - POST /api/commands: admission, dry runs, submission to
+ * the sequencer, and the answer.
+ *
+ * Admission happens on the HTTP thread, in parallel: the body is decoded
+ * and validated whole before anything is queued, so malformed input is
+ * refused (400) without being journaled and without touching state. A dry
+ * run applies under a savepoint and rolls back: full checks, the events it
+ * would emit, nothing changed or journaled.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/buf.h"
+#include "request.h"
+#include "server.h"
+
+struct api__outcome {
+    const enum err *results;
+    const struct apply_result *ars;
+    const uint32_t *event_ends;
+    const struct event *events;
+    uint64_t block;
+    int dry;
+};
+
+static void api__result(struct server *s, const struct api__outcome *o, uint32_t i,
+                        struct jw *w) {
+    const struct engine *e = &s->chain.engine;
+    enum err err = o->results[i];
+    jw_object_begin(w);
+    jw_kv_bool(w, "ok", err == ERR_OK);
+    if (o->dry) {
+        jw_kv_bool(w, "dry_run", 1);
+    } else {
+        jw_kv_uint(w, "seq", o->ars[i].seq);
+        jw_kv_uint(w, "block", o->block);
+    }
+    if (err) {
+        jw_key(w, "error");
+        jw_object_begin(w);
+        jw_kv_string(w, "code", err_name(err));
+        jw_kv_string(w, "message", err_message(err));
+        jw_object_end(w);
+    } else {
+        jw_key(w, "events");
+        jw_array_begin(w);
+        uint32_t from = i == 0 ? 0 : o->event_ends[i - 1];
+        for (uint32_t k = from; k < o->event_ends[i]; k++) {
+            event_write_json(e, &o->events[k], o->block, w);
+        }
+        jw_array_end(w);
+        if (o->ars[i].note) jw_kv_string(w, "note", o->ars[i].note);
+    }
+    jw_object_end(w);
+}
+
+static void api__answer(struct server *s, const struct request_cmds *rc,
+                        const struct api__outcome *o, struct server_response *out) {
+    struct jw w;
+    jw_init(&w, &out->body);
+    if (!rc->batch) {
+        api__result(s, o, 0, &w);
+        out->status = err_http_status(o->results[0]);
+        return;
+    }
+    jw_object_begin(&w);
+    jw_kv_bool(&w, "ok", 1);
+    if (o->dry) jw_kv_bool(&w, "dry_run", 1);
+    else jw_kv_uint(&w, "block", o->block);
+    jw_key(&w, "results");
+    jw_array_begin(&w);
+    for (uint32_t i = 0; i < rc->count; i++) api__result(s, o, i, &w);
+    jw_array_end(&w);
+    jw_object_end(&w);
+    out->status = 200;
+}
+
+static void api__dry_run(struct server *s, const struct request_cmds *rc,
+                         struct server_response *out) {
+    struct event_buf events = {0};
+    enum err *results = calloc(rc->count, sizeof(*results));
+    struct apply_result *ars = calloc(rc->count, sizeof(*ars));
+    uint32_t *ends = calloc(rc->count, sizeof(*ends));
+    enum err err = (results && ars && ends) ? chain_events_reserve(&events, rc->count) : ERR_INTERNAL;
+    if (!err) {
+        struct engine *e = &s->chain.engine;
+        pthread_rwlock_wrlock(&s->chain.lock);
+        err = engine_reserve(e, rc->count);
+        if (!err) err = engine_savepoint(e);
+        if (!err) {
+            engine_block_begin(e, s->chain.clock_manual ? 0 : chain_now_ns());
+            chain_apply_request(e, rc->cmds, rc->count, rc->atomic, 1, &events, results, ars, ends);
+            struct api__outcome o = {results, ars, ends, events.items, e->s.height + 1, 1};
+            api__answer(s, rc, &o, out);
+            engine_rollback(e);
+        }
+        pthread_rwlock_unlock(&s->chain.lock);
+    }
+    if (err) server_error(out, err, NULL);
+    free(results);
+    free(ars);
+    free(ends);
+    chain_events_free(&events);
+}
+
+static void api__count(struct server *s, const struct request_cmds *rc, const enum err *results) {
+    for (uint32_t i = 0; i < rc->count; i++) {
+        __atomic_fetch_add(&s->commands_total[rc->cmds[i].op][results[i]], 1, __ATOMIC_RELAXED);
+    }
+}
+
+static void api__submit(struct server *s, const struct server_request *rq,
+                        const struct request_cmds *rc, struct server_response *out) {
+    struct buf bin;
+    buf_init(&bin);
+    for (uint32_t i = 0; i < rc->count; i++) command_encode(&rc->cmds[i], &bin);
+    if (!buf_ok(&bin)) {
+        server_error(out, ERR_INTERNAL, NULL);
+        return;
+    }
+    struct seq_item item;
+    memset(&item, 0, sizeof(item));
+    item.cmds = rc->cmds;
+    item.count = rc->count;
+    item.atomic = rc->atomic;
+    item.journal.operator_name = rq->headers.operator_name;
+    item.journal.time_ms = rq->time_ms;
+    item.journal.nonce = rq->headers.nonce;
+    item.journal.signature = rq->headers.signature;
+    item.journal.method = rq->method;
+    item.journal.path = rq->raw_uri;
+    item.journal.body = rq->body;
+    item.journal.body_len = rq->body_len;
+    item.journal.commands = bin.data;
+    item.journal.commands_len = bin.len;
+    sequencer_submit(s->seq, &item);
+    if (item.fatal) {
+        server_error(out, item.fatal, NULL);
+    } else {
+        api__count(s, rc, item.results);
+        struct api__outcome o = {item.results, item.ars, item.event_ends, item.events, item.block, 0};
+        api__answer(s, rc, &o, out);
+    }
+    seq_item_free(&item);
+    buf_free(&bin);
+}
+
+/* Refuse the whole request when an op needs a manual clock we lack. */
+static enum err api__admissible(const struct server *s, const struct request_cmds *rc) {
+    for (uint32_t i = 0; i < rc->count; i++) {
+        const struct op_def *def = &op_table()[rc->cmds[i].op];
+        if ((def->flags & OP_NEEDS_MANUAL_CLOCK) && !s->chain.clock_manual) return ERR_CLOCK_NOT_MANUAL;
+    }
+    return ERR_OK;
+}
+
+void api_commands(struct server *s, const struct server_request *rq, struct server_response *out) {
+    struct request_cmds rc;
+    char why[160];
+    pthread_rwlock_rdlock(&s->chain.lock);
+    enum err err = request_parse(&s->chain.engine, rq->body, rq->body_len,
+                                 (uint32_t)rq->operator_index, &rc, why, sizeof(why));
+    pthread_rwlock_unlock(&s->chain.lock);
+    if (!err) err = api__admissible(s, &rc);
+    if (err) {
+        __atomic_fetch_add(&s->refused_total[err], 1, __ATOMIC_RELAXED);
+        server_error(out, err, why);
+        request_cmds_free(&rc);
+        return;
+    }
+    if (rc.dry_run) api__dry_run(s, &rc, out);
+    else api__submit(s, rq, &rc, out);
+    request_cmds_free(&rc);
+}

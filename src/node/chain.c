@@ -1,0 +1,343 @@
+/*
+ * chain.c - recovery and the shared apply routine.
+ *
+ * Replay trusts nothing it reads: commands are decoded from their binary
+ * form with bounds checks, every result is compared with the journal, and
+ * the state hash of every block must match. A mismatch stops start-up: a
+ * node never serves a state it cannot prove.
+ */
+#include "chain.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../base/buf.h"
+#include "../engine/genesis.h"
+
+int64_t chain_now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+enum err chain_events_reserve(struct event_buf *ev, uint32_t commands) {
+    uint64_t need = (uint64_t)commands * LIMIT_EVENTS_PER_COMMAND + LIMIT_EVENTS_PER_COMMAND;
+    if (need <= ev->cap) return ERR_OK;
+    struct event *items = realloc(ev->items, need * sizeof(*items));
+    if (items == NULL) return ERR_INTERNAL;
+    ev->items = items;
+    ev->cap = (uint32_t)need;
+    return ERR_OK;
+}
+
+void chain_events_free(struct event_buf *ev) {
+    free(ev->items);
+    memset(ev, 0, sizeof(*ev));
+}
+
+enum err chain_genesis_engine(struct engine *e, const char *json, size_t json_len, int64_t time_ns,
+                              char *why, size_t why_size) {
+    json_error_t jerr;
+    json_t *doc = json_loadb(json, json_len, 0, &jerr);
+    if (doc == NULL) {
+        snprintf(why, why_size, "genesis JSON: %s", jerr.text);
+        return ERR_INVALID_GENESIS;
+    }
+    enum err err = engine_genesis(e, doc, time_ns, why, why_size);
+    json_decref(doc);
+    return err;
+}
+
+void chain_apply_request(struct engine *e, const struct command *cmds, uint32_t n, int atomic,
+                         int dry, struct event_buf *events, enum err *results,
+                         struct apply_result *ars, uint32_t *event_ends) {
+    uint32_t mark = events->count;
+    int savepoint = atomic && !dry && engine_savepoint(e) == ERR_OK;
+    int failed = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        results[i] = engine_apply(e, &cmds[i], events, &ars[i]);
+        if (results[i]) failed = 1;
+        event_ends[i] = events->count;
+    }
+    if (!atomic) return;
+    if (!failed) {
+        if (savepoint) engine_release(e);
+        return;
+    }
+    if (savepoint) {
+        engine_rollback(e);
+        engine_consume_seqs(e, n);
+    }
+    events->count = mark;
+    for (uint32_t i = 0; i < n; i++) {
+        if (results[i] == ERR_OK) results[i] = ERR_BATCH_ABORTED;
+        event_ends[i] = mark;
+    }
+}
+
+/* Decode a request's binary commands; the journal is input, not proof. */
+static enum err chain__decode(const struct engine *e, const struct store_request *r,
+                              struct command *cmds, char *why, size_t why_size) {
+    struct buf_reader rd;
+    buf_reader_init(&rd, r->commands, r->commands_len);
+    if (r->commands_len != (size_t)r->commands_count * COMMAND_BIN_BYTES ||
+        r->results_len != (size_t)r->commands_count * 2) {
+        snprintf(why, why_size, "request at seq %llu: sizes do not match its command count",
+                 (unsigned long long)r->first_seq);
+        return ERR_AUDIT_FAILED;
+    }
+    for (uint32_t i = 0; i < r->commands_count; i++) {
+        if (command_decode_bin(e, &rd, &cmds[i]) != 0) {
+            snprintf(why, why_size, "seq %llu: undecodable command",
+                     (unsigned long long)(r->first_seq + i));
+            return ERR_AUDIT_FAILED;
+        }
+    }
+    return ERR_OK;
+}
+
+struct chain__scratch {
+    struct command *cmds;
+    enum err *results;
+    struct apply_result *ars;
+    uint32_t *ends;
+    uint32_t cap;
+};
+
+static enum err chain__scratch_grow(struct chain__scratch *s, uint32_t n) {
+    if (n <= s->cap) return ERR_OK;
+    free(s->cmds);
+    free(s->results);
+    free(s->ars);
+    free(s->ends);
+    s->cmds = calloc(n, sizeof(*s->cmds));
+    s->results = calloc(n, sizeof(*s->results));
+    s->ars = calloc(n, sizeof(*s->ars));
+    s->ends = calloc(n, sizeof(*s->ends));
+    s->cap = n;
+    if (!s->cmds || !s->results || !s->ars || !s->ends) {
+        s->cap = 0;
+        return ERR_INTERNAL;
+    }
+    return ERR_OK;
+}
+
+static void chain__scratch_free(struct chain__scratch *s) {
+    free(s->cmds);
+    free(s->results);
+    free(s->ars);
+    free(s->ends);
+    memset(s, 0, sizeof(*s));
+}
+
+static enum err chain__replay_request(struct engine *e, const struct store_request *r,
+                                      struct event_buf *events, struct chain__scratch *s,
+                                      char *why, size_t why_size) {
+    if (r->first_seq != e->s.next_seq || r->commands_count > LIMIT_BATCH_COMMANDS) {
+        snprintf(why, why_size, "request at seq %llu: expected seq %llu",
+                 (unsigned long long)r->first_seq, (unsigned long long)e->s.next_seq);
+        return ERR_AUDIT_FAILED;
+    }
+    enum err err = chain__scratch_grow(s, r->commands_count);
+    if (!err) err = chain__decode(e, r, s->cmds, why, why_size);
+    if (err) return err;
+    chain_apply_request(e, s->cmds, r->commands_count, (r->flags & STORE_REQUEST_ATOMIC) != 0, 0,
+                        events, s->results, s->ars, s->ends);
+    for (uint32_t i = 0; i < r->commands_count; i++) {
+        unsigned journaled = (unsigned)r->results[2 * i] | ((unsigned)r->results[2 * i + 1] << 8);
+        if ((unsigned)s->results[i] != journaled) {
+            snprintf(why, why_size, "seq %llu: journal says %s, replay gives %s",
+                     (unsigned long long)(r->first_seq + i), err_name((enum err)journaled),
+                     err_name(s->results[i]));
+            return ERR_AUDIT_FAILED;
+        }
+    }
+    return ERR_OK;
+}
+
+static enum err chain__replay_requests(struct engine *e, const struct store_block *b,
+                                       const struct store_request *reqs, uint32_t n,
+                                       struct event_buf *events, char *why, size_t why_size) {
+    struct chain__scratch s;
+    memset(&s, 0, sizeof(s));
+    enum err err = ERR_OK;
+    for (uint32_t i = 0; i < n && !err; i++) {
+        err = chain__replay_request(e, &reqs[i], events, &s, why, why_size);
+    }
+    chain__scratch_free(&s);
+    if (!err && events->count != b->events_count) {
+        snprintf(why, why_size, "block %llu: %u events replayed, %u journaled",
+                 (unsigned long long)b->height, events->count, b->events_count);
+        err = ERR_AUDIT_FAILED;
+    }
+    return err;
+}
+
+enum err chain_replay_block(struct engine *e, const struct store_block *b,
+                            const struct store_request *reqs, uint32_t n, struct event_buf *events,
+                            char *why, size_t why_size) {
+    if (b->height != e->s.height + 1 || b->commands_count > LIMIT_BLOCK_COMMANDS) {
+        snprintf(why, why_size, "block %llu follows height %llu", (unsigned long long)b->height,
+                 (unsigned long long)e->s.height);
+        return ERR_AUDIT_FAILED;
+    }
+    enum err err = engine_reserve(e, b->commands_count);
+    if (!err) err = chain_events_reserve(events, b->commands_count);
+    if (err) {
+        snprintf(why, why_size, "block %llu: out of room", (unsigned long long)b->height);
+        return err;
+    }
+    events->count = 0;
+    engine_block_begin(e, b->time_ns);
+    err = chain__replay_requests(e, b, reqs, n, events, why, why_size);
+    if (err) return err;
+    struct hash state;
+    engine_block_seal(e, &state);
+    if (memcmp(state.bytes, b->state_hash.bytes, HASH_BYTES) != 0) {
+        snprintf(why, why_size, "block %llu: state hash differs from the journal",
+                 (unsigned long long)b->height);
+        return ERR_AUDIT_FAILED;
+    }
+    return ERR_OK;
+}
+
+/* ---- recovery ---------------------------------------------------------- */
+
+struct chain__replay {
+    struct chain *c;
+    struct event_buf events;
+    uint64_t target_height;
+    uint64_t commands;
+    int64_t started_ns;
+    int64_t shown_ns;
+    int tty;
+    enum err err;
+    char *why;
+    size_t why_size;
+};
+
+static void chain__progress(struct chain__replay *r, uint64_t height, int final) {
+    if (!r->tty) return;
+    int64_t now = chain_now_ns();
+    if (!final && (now - r->started_ns < 1000000000 || now - r->shown_ns < 200000000)) return;
+    if (final && r->shown_ns == 0) return;
+    r->shown_ns = now;
+    double secs = (double)(now - r->started_ns) / 1e9;
+    fprintf(stderr, "\rreplaying block %llu/%llu, %llu commands (%.0f/s)%s",
+            (unsigned long long)height, (unsigned long long)r->target_height,
+            (unsigned long long)r->commands, secs > 0 ? (double)r->commands / secs : 0.0,
+            final ? "\n" : "");
+}
+
+static int chain__replay_fn(void *ctx, const struct store_block *b,
+                            const struct store_request *reqs, uint32_t n) {
+    struct chain__replay *r = ctx;
+    r->err = chain_replay_block(&r->c->engine, b, reqs, n, &r->events, r->why, r->why_size);
+    if (r->err) return 1;
+    r->c->head_hash = b->hash;
+    r->c->head_time_ns = b->time_ns;
+    r->commands += b->commands_count;
+    chain__progress(r, b->height, 0);
+    return 0;
+}
+
+/* Start from the newest snapshot if it proves itself, else from genesis. */
+static enum err chain__base(struct chain *c, char *why, size_t why_size) {
+    uint64_t height = 0;
+    uint8_t *data = NULL;
+    size_t len = 0;
+    struct store_block b;
+    if (c->store->ops->latest_snapshot(c->store, &height, &data, &len) == ERR_OK &&
+        c->store->ops->block_at(c->store, height, &b) == ERR_OK) {
+        enum err err = engine_snapshot_read(&c->engine, data, len);
+        struct hash h;
+        if (!err) engine_state_hash(&c->engine, &h);
+        free(data);
+        if (!err && c->engine.s.height == height &&
+            memcmp(h.bytes, b.state_hash.bytes, HASH_BYTES) == 0) {
+            c->head_hash = b.hash;
+            c->head_time_ns = b.time_ns;
+            c->snapshot_height = height;
+            return ERR_OK;
+        }
+        fprintf(stderr, "mintline: snapshot at block %llu does not match; replaying from genesis\n",
+                (unsigned long long)height);
+        engine_close(&c->engine);
+        if (engine_open(&c->engine, 1024)) return ERR_INTERNAL;
+    } else {
+        free(data);
+    }
+    char *json = NULL;
+    size_t json_len = 0;
+    enum err err = c->store->ops->read_genesis(c->store, &json, &json_len);
+    if (!err) err = c->store->ops->block_at(c->store, 0, &b);
+    if (!err) err = chain_genesis_engine(&c->engine, json, json_len, b.time_ns, why, why_size);
+    free(json);
+    if (err) return err;
+    struct hash h;
+    engine_state_hash(&c->engine, &h);
+    if (memcmp(h.bytes, b.state_hash.bytes, HASH_BYTES) != 0) {
+        snprintf(why, why_size, "genesis state hash differs from block 0");
+        return ERR_AUDIT_FAILED;
+    }
+    c->head_hash = b.hash;
+    c->head_time_ns = b.time_ns;
+    return ERR_OK;
+}
+
+enum err chain_open(struct chain *c, const char *data_dir, char *why, size_t why_size) {
+    memset(c, 0, sizeof(*c));
+    snprintf(why, why_size, "%s", "");
+    pthread_rwlock_init(&c->lock, NULL);
+    enum err err = store_open(data_dir, 0, &c->store);
+    if (err) return err;
+    struct store_block head;
+    err = c->store->ops->head(c->store, &head);
+    if (!err) err = engine_open(&c->engine, 1024);
+    if (err) {
+        c->store->ops->close(c->store);
+        c->store = NULL;
+        return err;
+    }
+    err = chain__base(c, why, why_size);
+    struct chain__replay r;
+    memset(&r, 0, sizeof(r));
+    r.c = c;
+    r.target_height = head.height;
+    r.started_ns = chain_now_ns();
+    r.tty = isatty(2);
+    r.why = why;
+    r.why_size = why_size;
+    if (!err) err = c->store->ops->scan_blocks(c->store, c->engine.s.height + 1, chain__replay_fn, &r);
+    if (!err) err = r.err;
+    chain__progress(&r, c->engine.s.height, 1);
+    chain_events_free(&r.events);
+    if (!err && c->engine.s.height != head.height) {
+        snprintf(why, why_size, "replay stopped at block %llu of %llu",
+                 (unsigned long long)c->engine.s.height, (unsigned long long)head.height);
+        err = ERR_AUDIT_FAILED;
+    }
+    if (err) chain_close(c);
+    return err;
+}
+
+void chain_close(struct chain *c) {
+    if (c->store) c->store->ops->close(c->store);
+    engine_close(&c->engine);
+    pthread_rwlock_destroy(&c->lock);
+    memset(c, 0, sizeof(*c));
+}
+
+enum err chain_snapshot(struct chain *c) {
+    struct buf b;
+    buf_init(&b);
+    engine_snapshot_write(&c->engine, &b);
+    enum err err = buf_ok(&b) ? c->store->ops->write_snapshot(c->store, c->engine.s.height, b.data, b.len)
+                              : ERR_INTERNAL;
+    buf_free(&b);
+    if (!err) c->snapshot_height = c->engine.s.height;
+    return err;
+}

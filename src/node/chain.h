@@ -1,0 +1,74 @@
+/*
+ * chain.h - the engine bound to its store: genesis, recovery (latest
+ * snapshot + replay), and the one routine that applies a request's
+ * commands, shared by the live sequencer, replay and audit so that all
+ * three reach the same state by construction.
+ *
+ * Locking: `lock` guards the engine. The sequencer holds it for writing
+ * from block begin to seal; dry runs hold it for writing around their
+ * savepoint; reads hold it for reading.
+ */
+#ifndef MINTLINE_NODE_CHAIN_H
+#define MINTLINE_NODE_CHAIN_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdint.h>
+
+#include "../engine/engine.h"
+#include "../store/store.h"
+
+struct chain {
+    struct engine engine;
+    struct store *store;
+    pthread_rwlock_t lock;
+    struct hash head_hash;
+    int64_t head_time_ns;
+    uint64_t snapshot_height;
+    int clock_manual;
+    int broken; /* a store write failed: writes are refused until restart */
+};
+
+/* An event buffer that grows between blocks (never inside apply). */
+enum err chain_events_reserve(struct event_buf *ev, uint32_t commands)
+    __attribute__((warn_unused_result));
+void chain_events_free(struct event_buf *ev);
+
+/* chain_genesis_engine: an opened engine set to the genesis document. */
+enum err chain_genesis_engine(struct engine *e, const char *json, size_t json_len, int64_t time_ns,
+                              char *why, size_t why_size) __attribute__((warn_unused_result));
+
+/* chain_open: open data_dir's store and recover its state: the newest
+ * snapshot whose state hash matches its block (else genesis), then replay
+ * of every later block, checking each result code and state hash. Shows a
+ * progress line on a terminal when it takes over a second.
+ * ERR_NO_LEDGER, ERR_STORE_IO, ERR_AUDIT_FAILED (why says where). */
+enum err chain_open(struct chain *c, const char *data_dir, char *why, size_t why_size)
+    __attribute__((warn_unused_result));
+void chain_close(struct chain *c);
+
+/* chain_apply_request: apply a request's n commands in order. With atomic,
+ * either all succeed or none is applied (the others then carry
+ * ERR_BATCH_ABORTED). With dry, atomic failures only relabel results (the
+ * caller rolls everything back anyway). results[i] gets each code,
+ * ars[i] each seq and note, event_ends[i] the index in events after
+ * command i's events. Needs engine_reserve(n) and events room. */
+void chain_apply_request(struct engine *e, const struct command *cmds, uint32_t n, int atomic,
+                         int dry, struct event_buf *events, enum err *results,
+                         struct apply_result *ars, uint32_t *event_ends);
+
+/* chain_replay_block: apply a journaled block (reserve, begin, requests,
+ * seal) and check that every result code, the events count and the state
+ * hash match the journal. ERR_AUDIT_FAILED with the place in why. */
+enum err chain_replay_block(struct engine *e, const struct store_block *b,
+                            const struct store_request *reqs, uint32_t n, struct event_buf *events,
+                            char *why, size_t why_size) __attribute__((warn_unused_result));
+
+/* chain_now_ns: the wall clock (CLOCK_REALTIME) in nanoseconds. */
+int64_t chain_now_ns(void);
+
+/* chain_snapshot: write a snapshot of the current state (caller holds the
+ * lock for reading at least). */
+enum err chain_snapshot(struct chain *c) __attribute__((warn_unused_result));
+
+#endif

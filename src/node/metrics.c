@@ -1,0 +1,131 @@
+/*
+ * metrics.c - GET /metrics in the Prometheus text format (version 0.0.4).
+ *
+ * Names carry the mintline_ prefix and their unit; amounts are base units.
+ * A u128 amount is written as its exact decimal integer: Prometheus reads it
+ * as a float, which is what a dashboard needs.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "server.h"
+
+static void metrics__line(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void metrics__line(struct buf *b, const char *fmt, ...) {
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    if (n > 0) buf_put(b, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
+static void metrics__head(struct buf *b, const char *name, const char *type, const char *help) {
+    metrics__line(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void metrics__commands(struct server *s, struct buf *b) {
+    metrics__head(b, "mintline_commands_total", "counter",
+                  "Journaled commands by op and result (ok or the error code).");
+    uint64_t total = 0;
+    uint64_t failed = 0;
+    for (unsigned op = 0; op < OP__COUNT; op++) {
+        for (unsigned e = 0; e < ERR__COUNT; e++) {
+            uint64_t v = __atomic_load_n(&s->commands_total[op][e], __ATOMIC_RELAXED);
+            if (v == 0) continue;
+            total += v;
+            if (e != ERR_OK) failed += v;
+            metrics__line(b, "mintline_commands_total{op=\"%s\",result=\"%s\"} %llu\n",
+                          op_table()[op].name, e == ERR_OK ? "ok" : err_name((enum err)e),
+                          (unsigned long long)v);
+        }
+    }
+    metrics__head(b, "mintline_failed_commands_ratio", "gauge",
+                  "Rejected journaled commands over all journaled commands since start.");
+    metrics__line(b, "mintline_failed_commands_ratio %.6f\n",
+                  total ? (double)failed / (double)total : 0.0);
+    metrics__head(b, "mintline_requests_refused_total", "counter",
+                  "Requests refused before sequencing (malformed input), by code.");
+    for (unsigned e = 0; e < ERR__COUNT; e++) {
+        uint64_t v = __atomic_load_n(&s->refused_total[e], __ATOMIC_RELAXED);
+        if (v) metrics__line(b, "mintline_requests_refused_total{code=\"%s\"} %llu\n", err_name((enum err)e), (unsigned long long)v);
+    }
+}
+
+static void metrics__latency(struct server *s, struct buf *b) {
+    struct seq_stats st;
+    sequencer_stats(s->seq, &st);
+    metrics__head(b, "mintline_block_commit_seconds", "histogram",
+                  "Time to commit a block durably (fsync included).");
+    for (int i = 0; i < SEQ_LATENCY_BUCKETS; i++) {
+        metrics__line(b, "mintline_block_commit_seconds_bucket{le=\"%g\"} %llu\n",
+                      seq_latency_bounds_s[i], (unsigned long long)st.latency_le[i]);
+    }
+    metrics__line(b, "mintline_block_commit_seconds_bucket{le=\"+Inf\"} %llu\n",
+                  (unsigned long long)st.latency_count);
+    metrics__line(b, "mintline_block_commit_seconds_sum %.9f\n", st.latency_sum_s);
+    metrics__line(b, "mintline_block_commit_seconds_count %llu\n", (unsigned long long)st.latency_count);
+}
+
+static void metrics__auth(struct server *s, struct buf *b) {
+    struct auth_stats st;
+    auth_stats(s->auth, &st);
+    metrics__head(b, "mintline_signature_failures_total", "counter",
+                  "Requests refused by the signature check, by reason.");
+    metrics__line(b, "mintline_signature_failures_total{reason=\"missing\"} %llu\n", (unsigned long long)st.missing);
+    metrics__line(b, "mintline_signature_failures_total{reason=\"unknown_operator\"} %llu\n", (unsigned long long)st.operator_unknown);
+    metrics__line(b, "mintline_signature_failures_total{reason=\"time\"} %llu\n", (unsigned long long)st.time);
+    metrics__line(b, "mintline_signature_failures_total{reason=\"signature\"} %llu\n", (unsigned long long)st.signature);
+    metrics__line(b, "mintline_signature_failures_total{reason=\"nonce\"} %llu\n", (unsigned long long)st.nonce);
+}
+
+static void metrics__u128(struct buf *b, const char *name, const char *asset, u128 v) {
+    char text[AMOUNT_TEXT_SIZE];
+    u128_format(v, text);
+    metrics__line(b, "%s{asset=\"%s\"} %s\n", name, asset, text);
+}
+
+static void metrics__assets(struct server *s, struct buf *b) {
+    const struct engine *e = &s->chain.engine;
+    int64_t now = e->s.time_ns;
+    metrics__head(b, "mintline_supply_base_units", "gauge", "Supply per asset, in base units.");
+    for (uint32_t i = 0; i < e->s.assets_count; i++) metrics__u128(b, "mintline_supply_base_units", e->s.assets[i].symbol, e->s.assets[i].supply);
+    metrics__head(b, "mintline_supply_cap_usage_ratio", "gauge", "Supply over supply cap (assets with a cap).");
+    for (uint32_t i = 0; i < e->s.assets_count; i++) {
+        const struct asset *a = &e->s.assets[i];
+        if (a->limit_flags & ASSET_HAS_SUPPLY_CAP) metrics__line(b, "mintline_supply_cap_usage_ratio{asset=\"%s\"} %.6f\n", a->symbol, (double)u128_ratio_ppm(a->supply, a->supply_cap) / 1e6);
+    }
+    metrics__head(b, "mintline_daily_mint_usage_ratio", "gauge", "Minted today over the daily mint limit.");
+    for (uint32_t i = 0; i < e->s.assets_count; i++) {
+        const struct asset *a = &e->s.assets[i];
+        u128 minted, burned;
+        engine_day_counters(e, i, now, &minted, &burned);
+        if (a->limit_flags & ASSET_HAS_DAILY_MINT_LIMIT) metrics__line(b, "mintline_daily_mint_usage_ratio{asset=\"%s\"} %.6f\n", a->symbol, (double)u128_ratio_ppm(minted, a->daily_mint_limit) / 1e6);
+    }
+    metrics__head(b, "mintline_daily_inflow_usage_ratio", "gauge", "Net inflow today over the daily inflow limit.");
+    for (uint32_t i = 0; i < e->s.assets_count; i++) {
+        const struct asset *a = &e->s.assets[i];
+        u128 minted, burned;
+        engine_day_counters(e, i, now, &minted, &burned);
+        if (a->limit_flags & ASSET_HAS_DAILY_INFLOW_LIMIT) metrics__line(b, "mintline_daily_inflow_usage_ratio{asset=\"%s\"} %.6f\n", a->symbol, (double)u128_ratio_ppm(minted > burned ? minted - burned : 0, a->daily_inflow_limit) / 1e6);
+    }
+    metrics__head(b, "mintline_holders", "gauge", "Addresses with a non-zero balance.");
+    for (uint32_t i = 0; i < e->s.assets_count; i++) metrics__line(b, "mintline_holders{asset=\"%s\"} %llu\n", e->s.assets[i].symbol, (unsigned long long)e->s.assets[i].holders_count);
+    metrics__head(b, "mintline_paused", "gauge", "1 when the asset is paused (itself or globally).");
+    for (uint32_t i = 0; i < e->s.assets_count; i++) metrics__line(b, "mintline_paused{asset=\"%s\"} %d\n", e->s.assets[i].symbol, e->s.assets[i].paused || e->s.paused);
+    metrics__head(b, "mintline_block_height", "gauge", "Height of the last committed block.");
+    metrics__line(b, "mintline_block_height %llu\n", (unsigned long long)e->s.height);
+}
+
+void metrics_render(struct server *s, struct server_response *out) {
+    metrics__commands(s, &out->body);
+    metrics__latency(s, &out->body);
+    metrics__auth(s, &out->body);
+    pthread_rwlock_rdlock(&s->chain.lock);
+    metrics__assets(s, &out->body);
+    pthread_rwlock_unlock(&s->chain.lock);
+    out->status = 200;
+    out->content_type = "text/plain; version=0.0.4; charset=utf-8";
+}

@@ -1,0 +1,32 @@
+/*
+ * node.h - the commands that run in-process rather than over HTTP:
+ * creating a ledger, serving it, and auditing its store.
+ *
+ * Each returns a process exit code of SPEC 8 (0 done, 1 rejected, 2 usage,
+ * 3 node unreachable or I/O) and prints its own human output on stdout
+ * (JSON when `json` is set) and errors as "error: ERR_CODE: message" on
+ * stderr.
+ */
+#ifndef MINTLINE_NODE_NODE_H
+#define MINTLINE_NODE_NODE_H
+
+struct serve_options {
+    const char *data_dir;  /* directory holding mintline.db */
+    const char *store_url; /* NULL or "sqlite:PATH"; postgres:// is refused for now */
+    const char *listen;    /* "HOST:PORT", default 127.0.0.1:8645 */
+    int clock_manual;      /* --clock manual */
+};
+
+/* node_init: create a ledger in data_dir from the genesis YAML file;
+ * refuses a dir that already holds one (ERR_DATA_EXISTS). */
+int node_init(const char *data_dir, const char *genesis_path, int json);
+
+/* node_serve: recover (latest snapshot + replay) and serve until SIGINT or
+ * SIGTERM, then drain and stop cleanly. */
+int node_serve(const struct serve_options *opt);
+
+/* node_audit_verify: re-check every block hash, state hash and command
+ * signature of the store in data_dir (node running or not). */
+int node_audit_verify(const char *data_dir, int json);
+
+#endif

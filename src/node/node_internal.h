@@ -1,0 +1,14 @@
+/* node_internal.h - helpers shared by the node's files (node_*). */
+#ifndef MINTLINE_NODE_INTERNAL_H
+#define MINTLINE_NODE_INTERNAL_H
+
+#include <stddef.h>
+
+#include "../base/err.h"
+
+/* node_read_file: whole file into a malloc'd NUL-terminated buffer (the
+ * caller frees); ERR_IO when unreadable or larger than max bytes. */
+enum err node_read_file(const char *path, size_t max, char **out, size_t *out_len)
+    __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,285 @@
+/*
+ * sequencer.c - the single writer: blocks, commit, acknowledge.
+ *
+ * Invariants: items are applied in queue order; an item is marked done
+ * only after its block's COMMIT returned (fsync) or after it was refused
+ * whole; the engine lock is held for writing from block begin until the
+ * block is durable, so no reader ever sees state that is not on disk. A
+ * failed commit breaks the chain for good (c->broken): every later write
+ * is refused with ERR_STORE_IO until the node restarts and replays.
+ */
+#include "sequencer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/buf.h"
+#include "../base/check.h"
+
+const double seq_latency_bounds_s[SEQ_LATENCY_BUCKETS] = {
+    0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5};
+
+struct sequencer {
+    struct chain *c;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t work;
+    pthread_cond_t done;
+    struct seq_item *head;
+    struct seq_item *tail;
+    int stopping;
+    struct event_buf events;
+    struct buf events_bin;
+    struct store_request *journal;
+    uint32_t journal_cap;
+    struct seq_stats stats;
+};
+
+void seq_item_free(struct seq_item *item) {
+    free(item->results);
+    free(item->ars);
+    free(item->event_ends);
+    free(item->events);
+    free((void *)item->journal.results);
+    item->results = NULL;
+    item->ars = NULL;
+    item->event_ends = NULL;
+    item->events = NULL;
+    item->journal.results = NULL;
+}
+
+static void sequencer__fail_all(struct seq_item *first, uint32_t n, enum err err) {
+    struct seq_item *it = first;
+    for (uint32_t i = 0; i < n; i++, it = it->next) it->fatal = err;
+}
+
+/* Apply every item of the block in order (engine lock held for writing). */
+static void sequencer__apply(struct sequencer *s, struct seq_item *first, uint32_t n) {
+    struct engine *e = &s->c->engine;
+    struct seq_item *it = first;
+    for (uint32_t i = 0; i < n; i++, it = it->next) {
+        it->journal.first_seq = e->s.next_seq;
+        uint32_t mark = s->events.count;
+        chain_apply_request(e, it->cmds, it->count, it->atomic, 0, &s->events, it->results,
+                            it->ars, it->event_ends);
+        uint8_t *res = (uint8_t *)it->journal.results;
+        for (uint32_t k = 0; k < it->count; k++) {
+            res[2 * k] = (uint8_t)it->results[k];
+            res[2 * k + 1] = (uint8_t)((unsigned)it->results[k] >> 8);
+            it->event_ends[k] -= mark;
+        }
+        it->events_count = s->events.count - mark;
+        s->journal[i] = it->journal;
+    }
+}
+
+static void sequencer__stats(struct sequencer *s, int64_t latency_ns) {
+    double secs = (double)latency_ns / 1e9;
+    pthread_mutex_lock(&s->mu);
+    s->stats.blocks++;
+    s->stats.latency_count++;
+    s->stats.latency_sum_s += secs;
+    for (int i = 0; i < SEQ_LATENCY_BUCKETS; i++) {
+        if (secs <= seq_latency_bounds_s[i]) s->stats.latency_le[i]++;
+    }
+    pthread_mutex_unlock(&s->mu);
+}
+
+static enum err sequencer__commit(struct sequencer *s, struct seq_item *first, uint32_t n,
+                                  const struct store_block *header) {
+    struct chain *c = s->c;
+    struct store_block b = *header;
+    buf_init(&s->events_bin);
+    for (uint32_t i = 0; i < s->events.count; i++) event_encode(&s->events.items[i], &s->events_bin);
+    if (!buf_ok(&s->events_bin)) return ERR_INTERNAL;
+    b.events = s->events_bin.data;
+    b.events_len = s->events_bin.len;
+    b.events_count = s->events.count;
+    block_hash(&b, s->journal, n, &b.hash);
+    int64_t t0 = chain_now_ns();
+    enum err err = c->store->ops->append_block(c->store, &b, s->journal, n);
+    buf_free(&s->events_bin);
+    if (err) return err;
+    sequencer__stats(s, chain_now_ns() - t0);
+    c->head_hash = b.hash;
+    c->head_time_ns = b.time_ns;
+    /* Copy each item's events out of the block buffer for its response. */
+    uint32_t at = 0;
+    struct seq_item *it = first;
+    for (uint32_t i = 0; i < n; i++, it = it->next) {
+        it->block = b.height;
+        if (it->events_count) {
+            it->events = malloc(it->events_count * sizeof(*it->events));
+            if (it->events) memcpy(it->events, &s->events.items[at], it->events_count * sizeof(*it->events));
+            else it->events_count = 0;
+        }
+        at += it->events_count;
+    }
+    return ERR_OK;
+}
+
+/* A failed snapshot only lengthens the next replay: say so and go on. */
+static void sequencer__snapshot(struct chain *c) {
+    enum err err = chain_snapshot(c);
+    if (err) fprintf(stderr, "mintline: snapshot failed: %s\n", err_name(err));
+}
+
+static void sequencer__block(struct sequencer *s, struct seq_item *first, uint32_t n,
+                             uint32_t commands) {
+    struct chain *c = s->c;
+    struct engine *e = &c->engine;
+    if (c->broken) {
+        sequencer__fail_all(first, n, ERR_STORE_IO);
+        return;
+    }
+    pthread_rwlock_wrlock(&c->lock);
+    enum err err = engine_reserve(e, commands);
+    if (!err) err = chain_events_reserve(&s->events, commands);
+    if (!err && n > s->journal_cap) {
+        free(s->journal);
+        s->journal = calloc(n, sizeof(*s->journal));
+        s->journal_cap = s->journal ? n : 0;
+        if (s->journal == NULL) err = ERR_INTERNAL;
+    }
+    if (err) {
+        pthread_rwlock_unlock(&c->lock);
+        sequencer__fail_all(first, n, err);
+        return;
+    }
+    s->events.count = 0;
+    engine_block_begin(e, c->clock_manual ? 0 : chain_now_ns());
+    struct store_block header;
+    memset(&header, 0, sizeof(header));
+    header.time_ns = e->s.time_ns;
+    header.first_seq = e->s.next_seq;
+    header.first_event_seq = e->s.next_event_seq;
+    header.commands_count = commands;
+    header.requests_count = n;
+    header.prev_hash = c->head_hash;
+    sequencer__apply(s, first, n);
+    engine_block_seal(e, &header.state_hash);
+    header.height = e->s.height;
+    err = sequencer__commit(s, first, n, &header);
+    if (err) {
+        c->broken = 1;
+        sequencer__fail_all(first, n, ERR_STORE_IO);
+    } else if (e->s.height - c->snapshot_height >= LIMIT_SNAPSHOT_EVERY_BLOCKS) {
+        sequencer__snapshot(c);
+    }
+    pthread_rwlock_unlock(&c->lock);
+}
+
+/* Take items off the queue up to one block's worth (at least one). */
+static uint32_t sequencer__take(struct sequencer *s, struct seq_item **first, uint32_t *commands) {
+    uint32_t n = 0;
+    uint32_t total = 0;
+    struct seq_item *it = s->head;
+    *first = it;
+    while (it != NULL && (n == 0 || total + it->count <= LIMIT_BLOCK_COMMANDS)) {
+        total += it->count;
+        n++;
+        s->head = it->next;
+        it = it->next;
+    }
+    if (s->head == NULL) s->tail = NULL;
+    *commands = total;
+    return n;
+}
+
+static void *sequencer__main(void *arg) {
+    struct sequencer *s = arg;
+    pthread_mutex_lock(&s->mu);
+    for (;;) {
+        while (s->head == NULL && !s->stopping) pthread_cond_wait(&s->work, &s->mu);
+        if (s->head == NULL) break;
+        struct seq_item *first;
+        uint32_t commands;
+        uint32_t n = sequencer__take(s, &first, &commands);
+        pthread_mutex_unlock(&s->mu);
+        sequencer__block(s, first, n, commands);
+        pthread_mutex_lock(&s->mu);
+        struct seq_item *it = first;
+        for (uint32_t i = 0; i < n; i++) {
+            struct seq_item *next = it->next;
+            it->done = 1;
+            it = next;
+        }
+        pthread_cond_broadcast(&s->done);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+enum err sequencer_start(struct chain *c, struct sequencer **out) {
+    struct sequencer *s = calloc(1, sizeof(*s));
+    if (s == NULL) return ERR_INTERNAL;
+    s->c = c;
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->work, NULL);
+    pthread_cond_init(&s->done, NULL);
+    if (pthread_create(&s->thread, NULL, sequencer__main, s) != 0) {
+        free(s);
+        return ERR_INTERNAL;
+    }
+    *out = s;
+    return ERR_OK;
+}
+
+static enum err sequencer__prepare(struct seq_item *item) {
+    item->results = calloc(item->count, sizeof(*item->results));
+    item->ars = calloc(item->count, sizeof(*item->ars));
+    item->event_ends = calloc(item->count, sizeof(*item->event_ends));
+    item->journal.results = calloc(item->count, 2);
+    item->journal.results_len = (size_t)item->count * 2;
+    item->journal.commands_count = item->count;
+    item->journal.flags = item->atomic ? STORE_REQUEST_ATOMIC : 0;
+    if (!item->results || !item->ars || !item->event_ends || !item->journal.results) {
+        return ERR_INTERNAL;
+    }
+    return ERR_OK;
+}
+
+void sequencer_submit(struct sequencer *s, struct seq_item *item) {
+    ASSERT(item->count > 0 && item->count <= LIMIT_BATCH_COMMANDS);
+    item->done = 0;
+    item->fatal = sequencer__prepare(item);
+    item->next = NULL;
+    if (item->fatal) return;
+    pthread_mutex_lock(&s->mu);
+    if (s->stopping) {
+        item->fatal = ERR_NOT_READY;
+        pthread_mutex_unlock(&s->mu);
+        return;
+    }
+    if (s->tail) s->tail->next = item;
+    else s->head = item;
+    s->tail = item;
+    pthread_cond_signal(&s->work);
+    while (!item->done) pthread_cond_wait(&s->done, &s->mu);
+    pthread_mutex_unlock(&s->mu);
+}
+
+void sequencer_stop(struct sequencer *s) {
+    pthread_mutex_lock(&s->mu);
+    s->stopping = 1;
+    pthread_cond_signal(&s->work);
+    pthread_mutex_unlock(&s->mu);
+    pthread_join(s->thread, NULL);
+    struct chain *c = s->c;
+    pthread_rwlock_wrlock(&c->lock);
+    if (!c->broken && c->engine.s.height > c->snapshot_height) sequencer__snapshot(c);
+    pthread_rwlock_unlock(&c->lock);
+    chain_events_free(&s->events);
+    free(s->journal);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->work);
+    pthread_cond_destroy(&s->done);
+    free(s);
+}
+
+void sequencer_stats(struct sequencer *s, struct seq_stats *out) {
+    pthread_mutex_lock(&s->mu);
+    *out = s->stats;
+    pthread_mutex_unlock(&s->mu);
+}

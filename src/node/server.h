@@ -1,0 +1,79 @@
+/*
+ * server.h - the node's HTTP side: one struct server shared by the HTTP
+ * front (http.c), the read API (api.c), commands (api_commands.c) and
+ * metrics (metrics.c).
+ */
+#ifndef MINTLINE_NODE_SERVER_H
+#define MINTLINE_NODE_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../base/buf.h"
+#include "../base/jw.h"
+#include "auth.h"
+#include "chain.h"
+#include "sequencer.h"
+
+#define MINTLINE_VERSION "0.1.0"
+
+struct server {
+    struct chain chain;
+    struct sequencer *seq;
+    struct auth *auth;
+    struct MHD_Daemon *mhd;
+    int ready;
+    /* journaled commands by op and result code (atomic increments) */
+    uint64_t commands_total[OP__COUNT][ERR__COUNT];
+    /* requests refused before sequencing (malformed), by code */
+    uint64_t refused_total[ERR__COUNT];
+};
+
+struct server_request {
+    const char *method;
+    const char *path;     /* without the query */
+    const char *query;    /* after '?', or "" */
+    const char *raw_uri;  /* path and query exactly as sent (what was signed) */
+    const uint8_t *body;
+    size_t body_len;
+    int operator_index;   /* -1 for unsigned endpoints */
+    struct auth_headers headers;
+    int64_t time_ms;
+};
+
+struct server_response {
+    int status;
+    const char *content_type; /* static; NULL = application/json */
+    struct buf body;
+};
+
+/* server_error: the standard {"ok": false, "error": {...}} with the
+ * code's HTTP status; detail (may be NULL) is cut to LIMIT_ECHO_BYTES and
+ * stripped of control characters before it is echoed. */
+void server_error(struct server_response *out, enum err err, const char *detail);
+
+/* server_query: the percent-decoded value of key in a query string, into
+ * out (size bytes). Returns 1 when present, 0 when absent, -1 malformed. */
+int server_query(const char *query, const char *key, char *out, size_t size);
+
+/* Read endpoints (api.c): each writes a whole response. */
+void api_system_status(struct server *s, const struct server_request *rq, struct server_response *out);
+void api_contracts_status(struct server *s, const struct server_request *rq, struct server_response *out);
+void api_assets(struct server *s, const struct server_request *rq, struct server_response *out);
+void api_asset(struct server *s, const char *symbol, struct server_response *out);
+void api_balance(struct server *s, const char *symbol, const char *address, struct server_response *out);
+void api_account(struct server *s, const char *address, struct server_response *out);
+void api_events(struct server *s, const struct server_request *rq, struct server_response *out);
+void api_history(struct server *s, const struct server_request *rq, struct server_response *out);
+
+/* POST /api/commands (api_commands.c). */
+void api_commands(struct server *s, const struct server_request *rq, struct server_response *out);
+
+/* GET /metrics (metrics.c). */
+void metrics_render(struct server *s, struct server_response *out);
+
+/* http.c */
+enum err http_start(struct server *s, const char *listen) __attribute__((warn_unused_result));
+void http_stop(struct server *s);
+
+#endif

@@ -1,0 +1,115 @@
+/*
+ * store.h - the journal and snapshots, behind one interface.
+ *
+ * The journal is a chain of blocks. Each block keeps its signed requests
+ * exactly as received (so every signature can be re-verified offline), the
+ * result code of every command (rejected commands are journaled too), the
+ * decoded commands in binary (for fast replay; audit checks them against
+ * the signed bytes), and the events the block emitted. append_block returns
+ * only once the block is durable (fsync): nothing is acknowledged before.
+ *
+ * Backends: SQLite (store_sqlite.c). A store handle is used by one writer
+ * thread; reads (scan_*) may come from other threads and are serialised
+ * inside the backend.
+ */
+#ifndef MINTLINE_STORE_STORE_H
+#define MINTLINE_STORE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../base/err.h"
+#include "../base/hash.h"
+
+/* Request flags. */
+#define STORE_REQUEST_ATOMIC 1u
+
+struct store_request {
+    uint64_t first_seq;
+    uint32_t commands_count;
+    uint32_t flags; /* STORE_REQUEST_* */
+    const char *operator_name;
+    int64_t time_ms;
+    const char *nonce;
+    const char *signature; /* base64 */
+    const char *method;
+    const char *path;
+    const uint8_t *body;
+    size_t body_len;
+    const uint8_t *results; /* u16 LE error code per command */
+    size_t results_len;
+    const uint8_t *commands; /* command_encode records */
+    size_t commands_len;
+};
+
+struct store_block {
+    uint64_t height;
+    int64_t time_ns;
+    struct hash prev_hash;
+    struct hash hash;
+    struct hash state_hash;
+    uint64_t first_seq;
+    uint32_t commands_count;
+    uint32_t requests_count;
+    uint64_t first_event_seq;
+    uint32_t events_count;
+    const uint8_t *events; /* event_encode records */
+    size_t events_len;
+};
+
+struct store;
+
+/* A scan callback: return 0 to go on, non-zero to stop (scan returns OK). */
+typedef int (*store_block_fn)(void *ctx, const struct store_block *block,
+                              const struct store_request *requests, uint32_t requests_count);
+typedef int (*store_request_fn)(void *ctx, const struct store_request *request, uint64_t height,
+                                int64_t block_time_ns);
+
+struct store_ops {
+    void (*close)(struct store *s);
+    enum err (*write_genesis)(struct store *s, const char *yaml, size_t yaml_len, const char *json,
+                              size_t json_len, const struct store_block *block0);
+    /* read_genesis: *json is malloc'd, NUL terminated, the caller frees it. */
+    enum err (*read_genesis)(struct store *s, char **json, size_t *json_len);
+    enum err (*append_block)(struct store *s, const struct store_block *block,
+                             const struct store_request *requests, uint32_t requests_count);
+    /* head: the last block (events not loaded). ERR_NO_LEDGER when empty. */
+    enum err (*head)(struct store *s, struct store_block *out);
+    /* block_at: one block's header (events not loaded). ERR_NOT_FOUND. */
+    enum err (*block_at)(struct store *s, uint64_t height, struct store_block *out);
+    /* scan_blocks: blocks from_height.. ascending, with requests and events. */
+    enum err (*scan_blocks)(struct store *s, uint64_t from_height, store_block_fn fn, void *ctx);
+    /* scan_blocks_desc: blocks from the head down to 1, with events (no requests). */
+    enum err (*scan_blocks_desc)(struct store *s, store_block_fn fn, void *ctx);
+    /* scan_requests_desc: requests newest first. */
+    enum err (*scan_requests_desc)(struct store *s, store_request_fn fn, void *ctx);
+    /* scan_requests_since: requests whose Mintline-Time >= time_ms, any order. */
+    enum err (*scan_requests_since)(struct store *s, int64_t time_ms, store_request_fn fn,
+                                    void *ctx);
+    enum err (*write_snapshot)(struct store *s, uint64_t height, const uint8_t *data, size_t len);
+    /* latest_snapshot: *data malloc'd (caller frees); ERR_NOT_FOUND if none. */
+    enum err (*latest_snapshot)(struct store *s, uint64_t *height, uint8_t **data, size_t *len);
+};
+
+struct store {
+    const struct store_ops *ops;
+    char kind[16]; /* "sqlite" */
+    char where[512]; /* path shown in status */
+};
+
+/* store_open: open the store in data_dir (creating the file when create is
+ * set; ERR_NO_LEDGER when it does not exist and create is not set). */
+enum err store_open(const char *data_dir, int create, struct store **out)
+    __attribute__((warn_unused_result));
+
+/* block_hash: SHA-256 chaining a block to its predecessor over everything
+ * it holds: header fields, the events, and each request's signed bytes,
+ * signature, results and decoded commands. */
+void block_hash(const struct store_block *block, const struct store_request *requests,
+                uint32_t requests_count, struct hash *out);
+
+/* block_hash_genesis: block 0's hash, over the genesis document. */
+void block_hash_genesis(const struct store_block *block0, const char *json, size_t json_len,
+                        struct hash *out);
+
+#endif

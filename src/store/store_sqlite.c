@@ -1,0 +1,558 @@
+/*
+ * store_sqlite.c - the journal in one SQLite file (WAL, synchronous=FULL).
+ *
+ * Two connections: the writer (the sequencer's thread: genesis, blocks,
+ * snapshots) and a reader shared by the read API under a mutex. WAL lets
+ * them run side by side. Every append is one transaction; with
+ * synchronous=FULL, COMMIT returns after fsync, so a returned block is
+ * durable. Nothing read back is trusted: callers validate what they decode.
+ */
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store.h"
+
+struct store_sqlite {
+    struct store base; /* first: a struct store * is a struct store_sqlite * */
+    sqlite3 *w;
+    sqlite3 *r;
+    pthread_mutex_t r_lock;
+    sqlite3_stmt *ins_block;
+    sqlite3_stmt *ins_request;
+};
+
+static const char *const sqlite__schema =
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value BLOB NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS blocks(height INTEGER PRIMARY KEY, time_ns INTEGER NOT NULL,"
+    " prev_hash BLOB NOT NULL, hash BLOB NOT NULL, state_hash BLOB NOT NULL,"
+    " first_seq INTEGER NOT NULL, commands INTEGER NOT NULL, requests INTEGER NOT NULL,"
+    " first_event_seq INTEGER NOT NULL, events_count INTEGER NOT NULL, events BLOB NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS requests(id INTEGER PRIMARY KEY, height INTEGER NOT NULL,"
+    " first_seq INTEGER NOT NULL, commands INTEGER NOT NULL, flags INTEGER NOT NULL,"
+    " operator TEXT NOT NULL, time_ms INTEGER NOT NULL, nonce TEXT NOT NULL,"
+    " signature TEXT NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL, body BLOB NOT NULL,"
+    " results BLOB NOT NULL, cmds BLOB NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS requests_height ON requests(height);"
+    "CREATE INDEX IF NOT EXISTS requests_time ON requests(time_ms);"
+    "CREATE TABLE IF NOT EXISTS snapshots(height INTEGER PRIMARY KEY, data BLOB NOT NULL);";
+
+#define SQL_INS_BLOCK                                                                              \
+    "INSERT INTO blocks(height,time_ns,prev_hash,hash,state_hash,first_seq,commands,requests,"    \
+    "first_event_seq,events_count,events) VALUES(?,?,?,?,?,?,?,?,?,?,?)"
+#define SQL_INS_REQUEST                                                                            \
+    "INSERT INTO requests(height,first_seq,commands,flags,operator,time_ms,nonce,signature,"      \
+    "method,path,body,results,cmds) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)"
+#define SQL_BLOCK_COLS                                                                             \
+    "height,time_ns,prev_hash,hash,state_hash,first_seq,commands,requests,first_event_seq,"       \
+    "events_count"
+#define SQL_REQUEST_COLS                                                                           \
+    "first_seq,commands,flags,operator,time_ms,nonce,signature,method,path,body,results,cmds"
+
+#define SQL_REQUEST_COLS_R                                                                          \
+    "r.first_seq,r.commands,r.flags,r.operator,r.time_ms,r.nonce,r.signature,r.method,r.path,"    \
+    "r.body,r.results,r.cmds"
+
+static enum err sqlite__exec(sqlite3 *db, const char *sql) {
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        fprintf(stderr, "mintline: store: %s\n", msg ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        return ERR_STORE_IO;
+    }
+    return ERR_OK;
+}
+
+static enum err sqlite__connect(const char *path, int flags, sqlite3 **out) {
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        sqlite3_close(db);
+        return ERR_IO;
+    }
+    sqlite3_busy_timeout(db, 10000);
+    *out = db;
+    return ERR_OK;
+}
+
+/* ---- writing ---------------------------------------------------------- */
+
+static void sqlite__bind_hash(sqlite3_stmt *st, int i, const struct hash *h) {
+    sqlite3_bind_blob(st, i, h->bytes, HASH_BYTES, SQLITE_STATIC);
+}
+
+static void sqlite__bind_blob(sqlite3_stmt *st, int i, const void *p, size_t n) {
+    sqlite3_bind_blob64(st, i, n ? p : "", n, SQLITE_STATIC);
+}
+
+static int sqlite__insert_block(struct store_sqlite *s, const struct store_block *b) {
+    sqlite3_stmt *st = s->ins_block;
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)b->height);
+    sqlite3_bind_int64(st, 2, b->time_ns);
+    sqlite__bind_hash(st, 3, &b->prev_hash);
+    sqlite__bind_hash(st, 4, &b->hash);
+    sqlite__bind_hash(st, 5, &b->state_hash);
+    sqlite3_bind_int64(st, 6, (sqlite3_int64)b->first_seq);
+    sqlite3_bind_int64(st, 7, b->commands_count);
+    sqlite3_bind_int64(st, 8, b->requests_count);
+    sqlite3_bind_int64(st, 9, (sqlite3_int64)b->first_event_seq);
+    sqlite3_bind_int64(st, 10, b->events_count);
+    sqlite__bind_blob(st, 11, b->events, b->events_len);
+    int rc = sqlite3_step(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int sqlite__insert_request(struct store_sqlite *s, uint64_t height,
+                                  const struct store_request *r) {
+    sqlite3_stmt *st = s->ins_request;
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)height);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)r->first_seq);
+    sqlite3_bind_int64(st, 3, r->commands_count);
+    sqlite3_bind_int64(st, 4, r->flags);
+    sqlite3_bind_text(st, 5, r->operator_name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, r->time_ms);
+    sqlite3_bind_text(st, 7, r->nonce, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, r->signature, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 9, r->method, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 10, r->path, -1, SQLITE_STATIC);
+    sqlite__bind_blob(st, 11, r->body, r->body_len);
+    sqlite__bind_blob(st, 12, r->results, r->results_len);
+    sqlite__bind_blob(st, 13, r->commands, r->commands_len);
+    int rc = sqlite3_step(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static enum err sqlite_append_block(struct store *base, const struct store_block *b,
+                                    const struct store_request *reqs, uint32_t n) {
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    if (sqlite__exec(s->w, "BEGIN IMMEDIATE")) return ERR_STORE_IO;
+    int bad = sqlite__insert_block(s, b);
+    for (uint32_t i = 0; i < n && !bad; i++) bad = sqlite__insert_request(s, b->height, &reqs[i]);
+    if (bad) {
+        fprintf(stderr, "mintline: store: %s\n", sqlite3_errmsg(s->w));
+        sqlite__exec(s->w, "ROLLBACK");
+        return ERR_STORE_IO;
+    }
+    return sqlite__exec(s->w, "COMMIT");
+}
+
+static enum err sqlite__meta_put(struct store_sqlite *s, const char *key, const void *v, size_t n) {
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->w, "INSERT INTO meta(key,value) VALUES(?,?)", -1, &st, NULL)) {
+        return ERR_STORE_IO;
+    }
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_blob64(st, 2, v, n, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? ERR_OK : ERR_STORE_IO;
+}
+
+static enum err sqlite_write_genesis(struct store *base, const char *yaml, size_t yaml_len,
+                                     const char *json, size_t json_len,
+                                     const struct store_block *b0) {
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    if (sqlite__exec(s->w, "BEGIN IMMEDIATE")) return ERR_STORE_IO;
+    enum err err = sqlite__meta_put(s, "format", "mintline-store-v1", 17);
+    if (!err) err = sqlite__meta_put(s, "genesis_yaml", yaml, yaml_len);
+    if (!err) err = sqlite__meta_put(s, "genesis_json", json, json_len);
+    if (!err && sqlite__insert_block(s, b0) != 0) err = ERR_STORE_IO;
+    if (err) {
+        sqlite__exec(s->w, "ROLLBACK");
+        return err;
+    }
+    return sqlite__exec(s->w, "COMMIT");
+}
+
+static enum err sqlite_write_snapshot(struct store *base, uint64_t height, const uint8_t *data,
+                                      size_t len) {
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->w, "INSERT OR REPLACE INTO snapshots(height,data) VALUES(?,?)", -1,
+                           &st, NULL)) {
+        return ERR_STORE_IO;
+    }
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)height);
+    sqlite3_bind_blob64(st, 2, data, len, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) return ERR_STORE_IO;
+    /* Keep the two newest: one to fall back on if the newest is damaged. */
+    return sqlite__exec(s->w, "DELETE FROM snapshots WHERE height NOT IN "
+                              "(SELECT height FROM snapshots ORDER BY height DESC LIMIT 2)");
+}
+
+/* ---- reading ---------------------------------------------------------- */
+
+static void sqlite__col_hash(sqlite3_stmt *st, int i, struct hash *out) {
+    memset(out, 0, sizeof(*out));
+    if (sqlite3_column_bytes(st, i) == (int)HASH_BYTES) {
+        memcpy(out->bytes, sqlite3_column_blob(st, i), HASH_BYTES);
+    }
+}
+
+static void sqlite__row_block(sqlite3_stmt *st, struct store_block *b) {
+    memset(b, 0, sizeof(*b));
+    b->height = (uint64_t)sqlite3_column_int64(st, 0);
+    b->time_ns = sqlite3_column_int64(st, 1);
+    sqlite__col_hash(st, 2, &b->prev_hash);
+    sqlite__col_hash(st, 3, &b->hash);
+    sqlite__col_hash(st, 4, &b->state_hash);
+    b->first_seq = (uint64_t)sqlite3_column_int64(st, 5);
+    b->commands_count = (uint32_t)sqlite3_column_int64(st, 6);
+    b->requests_count = (uint32_t)sqlite3_column_int64(st, 7);
+    b->first_event_seq = (uint64_t)sqlite3_column_int64(st, 8);
+    b->events_count = (uint32_t)sqlite3_column_int64(st, 9);
+}
+
+static const char *sqlite__text(sqlite3_stmt *st, int i) {
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? (const char *)t : "";
+}
+
+static void sqlite__row_request(sqlite3_stmt *st, int c, struct store_request *r) {
+    memset(r, 0, sizeof(*r));
+    r->first_seq = (uint64_t)sqlite3_column_int64(st, c + 0);
+    r->commands_count = (uint32_t)sqlite3_column_int64(st, c + 1);
+    r->flags = (uint32_t)sqlite3_column_int64(st, c + 2);
+    r->operator_name = sqlite__text(st, c + 3);
+    r->time_ms = sqlite3_column_int64(st, c + 4);
+    r->nonce = sqlite__text(st, c + 5);
+    r->signature = sqlite__text(st, c + 6);
+    r->method = sqlite__text(st, c + 7);
+    r->path = sqlite__text(st, c + 8);
+    r->body = sqlite3_column_blob(st, c + 9);
+    r->body_len = (size_t)sqlite3_column_bytes(st, c + 9);
+    r->results = sqlite3_column_blob(st, c + 10);
+    r->results_len = (size_t)sqlite3_column_bytes(st, c + 10);
+    r->commands = sqlite3_column_blob(st, c + 11);
+    r->commands_len = (size_t)sqlite3_column_bytes(st, c + 11);
+}
+
+static enum err sqlite__block_query(struct store_sqlite *s, const char *where, uint64_t arg,
+                                    struct store_block *out) {
+    char sql[256];
+    snprintf(sql, sizeof(sql), "SELECT " SQL_BLOCK_COLS " FROM blocks %s", where);
+    pthread_mutex_lock(&s->r_lock);
+    sqlite3_stmt *st = NULL;
+    enum err err = ERR_STORE_IO;
+    if (sqlite3_prepare_v2(s->r, sql, -1, &st, NULL) == SQLITE_OK) {
+        if (strchr(where, '?')) sqlite3_bind_int64(st, 1, (sqlite3_int64)arg);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            sqlite__row_block(st, out);
+            err = ERR_OK;
+        } else if (rc == SQLITE_DONE) {
+            err = ERR_NOT_FOUND;
+        }
+    }
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->r_lock);
+    return err;
+}
+
+static enum err sqlite_head(struct store *base, struct store_block *out) {
+    enum err err = sqlite__block_query((struct store_sqlite *)base, "ORDER BY height DESC LIMIT 1", 0, out);
+    return err == ERR_NOT_FOUND ? ERR_NO_LEDGER : err;
+}
+
+static enum err sqlite_block_at(struct store *base, uint64_t height, struct store_block *out) {
+    return sqlite__block_query((struct store_sqlite *)base, "WHERE height = ?", height, out);
+}
+
+static enum err sqlite_read_genesis(struct store *base, char **json, size_t *json_len) {
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    pthread_mutex_lock(&s->r_lock);
+    sqlite3_stmt *st = NULL;
+    enum err err = ERR_NO_LEDGER;
+    if (sqlite3_prepare_v2(s->r, "SELECT value FROM meta WHERE key='genesis_json'", -1, &st,
+                           NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+        size_t n = (size_t)sqlite3_column_bytes(st, 0);
+        char *p = malloc(n + 1);
+        if (p == NULL) {
+            err = ERR_INTERNAL;
+        } else {
+            if (n) memcpy(p, sqlite3_column_blob(st, 0), n);
+            p[n] = '\0';
+            *json = p;
+            *json_len = n;
+            err = ERR_OK;
+        }
+    }
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->r_lock);
+    return err;
+}
+
+/* Load one block's requests into a growing array (texts point into rows
+ * that stay valid only until the statement steps: copy what must live). */
+struct sqlite__reqs {
+    struct store_request *items;
+    uint32_t count;
+    uint32_t cap;
+    struct buf_store {
+        uint8_t *data;
+        size_t len, cap;
+    } arena;
+};
+
+static int sqlite__arena_add(struct sqlite__reqs *q, const void *p, size_t n, size_t *off) {
+    struct buf_store *a = &q->arena;
+    if (a->len + n + 1 > a->cap) {
+        size_t cap = a->cap ? a->cap : 65536;
+        while (cap < a->len + n + 1) cap *= 2;
+        uint8_t *d = realloc(a->data, cap);
+        if (d == NULL) return -1;
+        a->data = d;
+        a->cap = cap;
+    }
+    if (n) memcpy(a->data + a->len, p, n);
+    a->data[a->len + n] = 0;
+    *off = a->len;
+    a->len += n + 1;
+    return 0;
+}
+
+/* Copy a request's strings and blobs into the arena, storing offsets. */
+static int sqlite__reqs_push(struct sqlite__reqs *q, const struct store_request *r, size_t offs[8]) {
+    if (q->count == q->cap) {
+        uint32_t cap = q->cap ? q->cap * 2 : 16;
+        struct store_request *it = realloc(q->items, cap * sizeof(*it));
+        if (it == NULL) return -1;
+        q->items = it;
+        q->cap = cap;
+    }
+    const void *ptrs[8] = {r->operator_name, r->nonce, r->signature, r->method,
+                           r->path,          r->body,  r->results,   r->commands};
+    size_t lens[8] = {strlen(r->operator_name), strlen(r->nonce), strlen(r->signature),
+                      strlen(r->method),        strlen(r->path),  r->body_len,
+                      r->results_len,           r->commands_len};
+    for (int i = 0; i < 8; i++) {
+        if (sqlite__arena_add(q, ptrs[i], lens[i], &offs[i]) != 0) return -1;
+    }
+    q->items[q->count++] = *r;
+    return 0;
+}
+
+static void sqlite__reqs_fix(struct sqlite__reqs *q, size_t (*offs)[8]) {
+    const uint8_t *base = q->arena.data;
+    for (uint32_t i = 0; i < q->count; i++) {
+        struct store_request *r = &q->items[i];
+        r->operator_name = (const char *)base + offs[i][0];
+        r->nonce = (const char *)base + offs[i][1];
+        r->signature = (const char *)base + offs[i][2];
+        r->method = (const char *)base + offs[i][3];
+        r->path = (const char *)base + offs[i][4];
+        r->body = base + offs[i][5];
+        r->results = base + offs[i][6];
+        r->commands = base + offs[i][7];
+    }
+}
+
+static enum err sqlite__load_requests(struct store_sqlite *s, sqlite3_stmt *st, uint64_t height,
+                                      struct sqlite__reqs *q, size_t (**offs)[8]) {
+    q->count = 0;
+    q->arena.len = 0;
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)height);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_request r;
+        sqlite__row_request(st, 0, &r);
+        uint32_t before = q->cap;
+        size_t o[8];
+        if (sqlite__reqs_push(q, &r, o) != 0) return ERR_INTERNAL;
+        if (q->cap != before) {
+            size_t(*n)[8] = realloc(*offs, q->cap * sizeof(**offs));
+            if (n == NULL) return ERR_INTERNAL;
+            *offs = n;
+        }
+        memcpy((*offs)[q->count - 1], o, sizeof(o));
+    }
+    (void)s;
+    if (rc != SQLITE_DONE) return ERR_STORE_IO;
+    sqlite__reqs_fix(q, *offs);
+    return ERR_OK;
+}
+
+static enum err sqlite__scan(struct store_sqlite *s, uint64_t from, int with_requests, int desc,
+                             store_block_fn fn, void *ctx) {
+    sqlite3_stmt *bs = NULL;
+    sqlite3_stmt *rs = NULL;
+    struct sqlite__reqs q;
+    memset(&q, 0, sizeof(q));
+    size_t(*offs)[8] = NULL;
+    enum err err = ERR_OK;
+    const char *bsql = desc ? "SELECT " SQL_BLOCK_COLS ",events FROM blocks WHERE height >= ? "
+                              "ORDER BY height DESC"
+                            : "SELECT " SQL_BLOCK_COLS ",events FROM blocks WHERE height >= ? "
+                              "ORDER BY height";
+    pthread_mutex_lock(&s->r_lock);
+    if (sqlite3_prepare_v2(s->r, bsql, -1, &bs, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->r, "SELECT " SQL_REQUEST_COLS " FROM requests WHERE height = ? "
+                                 "ORDER BY id", -1, &rs, NULL) != SQLITE_OK) {
+        err = ERR_STORE_IO;
+    }
+    if (!err) sqlite3_bind_int64(bs, 1, (sqlite3_int64)from);
+    int rc = SQLITE_DONE;
+    while (!err && (rc = sqlite3_step(bs)) == SQLITE_ROW) {
+        struct store_block b;
+        sqlite__row_block(bs, &b);
+        b.events = sqlite3_column_blob(bs, 10);
+        b.events_len = (size_t)sqlite3_column_bytes(bs, 10);
+        if (with_requests) err = sqlite__load_requests(s, rs, b.height, &q, &offs);
+        if (!err && fn(ctx, &b, q.items, with_requests ? q.count : 0) != 0) break;
+    }
+    if (!err && rc != SQLITE_ROW && rc != SQLITE_DONE) err = ERR_STORE_IO;
+    sqlite3_finalize(bs);
+    sqlite3_finalize(rs);
+    pthread_mutex_unlock(&s->r_lock);
+    free(q.items);
+    free(q.arena.data);
+    free(offs);
+    return err;
+}
+
+static enum err sqlite_scan_blocks(struct store *base, uint64_t from, store_block_fn fn, void *ctx) {
+    return sqlite__scan((struct store_sqlite *)base, from, 1, 0, fn, ctx);
+}
+
+static enum err sqlite_scan_blocks_desc(struct store *base, store_block_fn fn, void *ctx) {
+    return sqlite__scan((struct store_sqlite *)base, 1, 0, 1, fn, ctx);
+}
+
+static enum err sqlite__scan_requests(struct store_sqlite *s, const char *sql, int64_t arg,
+                                      store_request_fn fn, void *ctx) {
+    sqlite3_stmt *st = NULL;
+    enum err err = ERR_OK;
+    pthread_mutex_lock(&s->r_lock);
+    if (sqlite3_prepare_v2(s->r, sql, -1, &st, NULL) != SQLITE_OK) err = ERR_STORE_IO;
+    if (!err && strchr(sql, '?')) sqlite3_bind_int64(st, 1, arg);
+    int rc = SQLITE_DONE;
+    while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_request r;
+        sqlite__row_request(st, 2, &r);
+        uint64_t height = (uint64_t)sqlite3_column_int64(st, 0);
+        if (fn(ctx, &r, height, sqlite3_column_int64(st, 1)) != 0) break;
+    }
+    if (!err && rc != SQLITE_ROW && rc != SQLITE_DONE) err = ERR_STORE_IO;
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->r_lock);
+    return err;
+}
+
+static enum err sqlite_scan_requests_desc(struct store *base, store_request_fn fn, void *ctx) {
+    return sqlite__scan_requests((struct store_sqlite *)base,
+                                 "SELECT r.height, b.time_ns, " SQL_REQUEST_COLS_R
+                                 " FROM requests r JOIN blocks b ON b.height = r.height "
+                                 "ORDER BY r.id DESC",
+                                 0, fn, ctx);
+}
+
+static enum err sqlite_scan_requests_since(struct store *base, int64_t time_ms,
+                                           store_request_fn fn, void *ctx) {
+    return sqlite__scan_requests((struct store_sqlite *)base,
+                                 "SELECT r.height, b.time_ns, " SQL_REQUEST_COLS_R
+                                 " FROM requests r JOIN blocks b ON b.height = r.height "
+                                 "WHERE r.time_ms >= ?",
+                                 time_ms, fn, ctx);
+}
+
+static enum err sqlite_latest_snapshot(struct store *base, uint64_t *height, uint8_t **data,
+                                       size_t *len) {
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    pthread_mutex_lock(&s->r_lock);
+    sqlite3_stmt *st = NULL;
+    enum err err = ERR_NOT_FOUND;
+    if (sqlite3_prepare_v2(s->r, "SELECT height, data FROM snapshots ORDER BY height DESC LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK) {
+        err = ERR_STORE_IO;
+    } else if (sqlite3_step(st) == SQLITE_ROW) {
+        size_t n = (size_t)sqlite3_column_bytes(st, 1);
+        uint8_t *p = malloc(n ? n : 1);
+        if (p == NULL) {
+            err = ERR_INTERNAL;
+        } else {
+            memcpy(p, sqlite3_column_blob(st, 1), n);
+            *height = (uint64_t)sqlite3_column_int64(st, 0);
+            *data = p;
+            *len = n;
+            err = ERR_OK;
+        }
+    }
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->r_lock);
+    return err;
+}
+
+static void sqlite_close(struct store *base) {
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    sqlite3_finalize(s->ins_block);
+    sqlite3_finalize(s->ins_request);
+    sqlite3_close(s->w);
+    sqlite3_close(s->r);
+    pthread_mutex_destroy(&s->r_lock);
+    free(s);
+}
+
+static const struct store_ops sqlite_ops = {
+    .close = sqlite_close,
+    .write_genesis = sqlite_write_genesis,
+    .read_genesis = sqlite_read_genesis,
+    .append_block = sqlite_append_block,
+    .head = sqlite_head,
+    .block_at = sqlite_block_at,
+    .scan_blocks = sqlite_scan_blocks,
+    .scan_blocks_desc = sqlite_scan_blocks_desc,
+    .scan_requests_desc = sqlite_scan_requests_desc,
+    .scan_requests_since = sqlite_scan_requests_since,
+    .write_snapshot = sqlite_write_snapshot,
+    .latest_snapshot = sqlite_latest_snapshot,
+};
+
+static enum err sqlite__setup(struct store_sqlite *s, const char *path, int create) {
+    int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
+    enum err err = sqlite__connect(path, flags, &s->w);
+    if (err) return create ? ERR_IO : ERR_NO_LEDGER;
+    err = sqlite__exec(s->w, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
+    if (!err) err = sqlite__exec(s->w, sqlite__schema);
+    if (err) return err;
+    if (sqlite3_prepare_v2(s->w, SQL_INS_BLOCK, -1, &s->ins_block, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->w, SQL_INS_REQUEST, -1, &s->ins_request, NULL) != SQLITE_OK) {
+        return ERR_STORE_IO;
+    }
+    return sqlite__connect(path, SQLITE_OPEN_READONLY, &s->r);
+}
+
+enum err store_open(const char *data_dir, int create, struct store **out) {
+    char path[480];
+    int n = snprintf(path, sizeof(path), "%s/mintline.db", data_dir);
+    if (n < 0 || (size_t)n >= sizeof(path)) return ERR_INVALID_ARGUMENT;
+    if (create) {
+        mkdir(data_dir, 0700);
+    } else if (access(path, F_OK) != 0) {
+        return ERR_NO_LEDGER;
+    }
+    struct store_sqlite *s = calloc(1, sizeof(*s));
+    if (s == NULL) return ERR_INTERNAL;
+    pthread_mutex_init(&s->r_lock, NULL);
+    s->base.ops = &sqlite_ops;
+    snprintf(s->base.kind, sizeof(s->base.kind), "sqlite");
+    snprintf(s->base.where, sizeof(s->base.where), "%s", path);
+    enum err err = sqlite__setup(s, path, create);
+    if (err) {
+        sqlite_close(&s->base);
+        return err;
+    }
+    *out = &s->base;
+    return ERR_OK;
+}

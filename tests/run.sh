@@ -1,0 +1,48 @@
+#!/bin/sh
+# run.sh - every test: cmocka unit tests (release and ASan/UBSan builds) and
+# the integration tests against a real node. Each test reports in TAP
+# ("ok N - name" / "not ok N - name"); a binary that dies without saying
+# so counts as one failure. The last line is "N passed, N failed".
+cd "$(dirname "$0")/.." || exit 3
+passed=0
+failed=0
+log=build/test-logs
+mkdir -p "$log"
+export CMOCKA_MESSAGE_OUTPUT=TAP
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+run() { # run NAME CMD...
+    name=$1
+    shift
+    out="$log/$(echo "$name" | tr '/ ' '__').log"
+    "$@" >"$out" 2>&1
+    rc=$?
+    p=$(grep -c '^ok ' "$out")
+    f=$(grep -c '^not ok ' "$out")
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+        f=1
+        echo "FAIL $name (exit $rc, no test reported the failure; see $out)"
+        tail -n 20 "$out" | sed 's/^/    /'
+    elif [ "$f" -ne 0 ]; then
+        echo "FAIL $name: $f failed (see $out)"
+        grep -E '^not ok |^# ' "$out" | head -n 20 | sed 's/^/    /'
+    else
+        echo "ok   $name: $p passed"
+    fi
+    passed=$((passed + p))
+    failed=$((failed + f))
+}
+
+run tidy sh -c './scripts/tidy.sh && echo "ok 1 - tidy"'
+for t in build/tests/test_*; do
+    [ -x "$t" ] && run "unit/$(basename "$t")" "$t"
+done
+for t in build/asan/tests/test_*; do
+    [ -x "$t" ] && run "unit-asan/$(basename "$t")" "$t"
+done
+for t in tests/integration/test_*.py; do
+    [ -f "$t" ] && run "integration/$(basename "$t" .py)" python3 "$t"
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,60 @@
+"""mlclient - an independent signer for mintline's API (Python `cryptography`).
+
+Tests use it to drive a node with raw signed HTTP, so that the node's
+signature check is proven against a second Ed25519 implementation.
+"""
+import hashlib
+import http.client
+import json
+import os
+import secrets
+import time
+from base64 import b64encode
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+
+def load_key(path):
+    with open(path) as f:
+        return Ed25519PrivateKey.from_private_bytes(bytes.fromhex(f.read().strip()))
+
+
+class Client:
+    def __init__(self, host, port, operator, key):
+        self.host, self.port, self.operator, self.key = host, port, operator, key
+
+    def headers(self, method, path, body, *, time_ms=None, nonce=None, operator=None, key=None):
+        time_ms = str(int(time.time() * 1000)) if time_ms is None else str(time_ms)
+        nonce = secrets.token_hex(16) if nonce is None else nonce
+        msg = "mintline-v1\n%s\n%s\n%s\n%s\n%s" % (
+            method, path, time_ms, nonce, hashlib.sha256(body).hexdigest())
+        sig = (key or self.key).sign(msg.encode())
+        return {
+            "Mintline-Operator": operator or self.operator,
+            "Mintline-Time": time_ms,
+            "Mintline-Nonce": nonce,
+            "Mintline-Signature": b64encode(sig).decode(),
+            "Content-Type": "application/json",
+        }
+
+    def raw(self, method, path, body=b"", headers=None, timeout=30):
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        conn.request(method, path, body=body, headers=headers or {})
+        r = conn.getresponse()
+        data = r.read()
+        conn.close()
+        try:
+            doc = json.loads(data)
+        except ValueError:
+            doc = data.decode(errors="replace")
+        return r.status, doc
+
+    def call(self, method, path, doc=None, **kw):
+        body = b"" if doc is None else (doc if isinstance(doc, bytes) else json.dumps(doc).encode())
+        return self.raw(method, path, body, self.headers(method, path, body, **kw))
+
+    def command(self, doc, **kw):
+        return self.call("POST", "/api/commands", doc, **kw)
+
+    def get(self, path, **kw):
+        return self.call("GET", path, **kw)
