@@ -46,17 +46,17 @@ $(A)/obj/%.o: %.c
 
 $(B)/libmintline.a: $(OBJ_LIB)
 	@rm -f $@
-	ar rcs $@ $^
+	@ar rcs $@ $^
 
 $(A)/libmintline.a: $(AOBJ_LIB)
 	@rm -f $@
-	ar rcs $@ $^
+	@ar rcs $@ $^
 
 $(B)/mintline: $(B)/obj/src/main.o $(B)/libmintline.a
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LINK $@"; $(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(A)/mintline: $(A)/obj/src/main.o $(A)/libmintline.a
-	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+	@echo "  LINK $@"; $(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
 
 # Unit tests: one cmocka binary per tests/unit/test_*.c, sanitized and not.
 UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
@@ -66,16 +66,16 @@ ASUPPORT_OBJ := $(SUPPORT_SRC:%.c=$(A)/obj/%.o)
 
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(SUPPORT_OBJ) $(B)/libmintline.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	@echo "  LINK $@"; $(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 $(A)/tests/%: $(A)/obj/tests/unit/%.o $(ASUPPORT_OBJ) $(A)/libmintline.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS) -lcmocka
+	@echo "  LINK $@"; $(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS) -lcmocka
 
 BENCH_BINS := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 $(B)/bench/%: $(B)/obj/bench/%.o $(B)/libmintline.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LINK $@"; $(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 unit-bins: $(UNIT_BINS) $(AUNIT_BINS) $(B)/mintline $(A)/mintline
 

@@ -10,6 +10,7 @@
 #ifndef MINTLINE_CLI_CLI_CMD_H
 #define MINTLINE_CLI_CLI_CMD_H
 
+#include "../base/report.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,13 +19,13 @@
 #include "../base/buf.h"
 #include "../base/sig.h"
 
-/* Exit codes of SPEC 8. */
+/* Exit codes of SPEC 8 (one definition, in base/report.h). */
 enum cli_exit {
-    CLI_EXIT_OK = 0,
-    CLI_EXIT_REJECTED = 1,
-    CLI_EXIT_USAGE = 2,
-    CLI_EXIT_IO = 3,
-    CLI_EXIT_PENDING = 4,
+    CLI_EXIT_OK = EXIT_DONE,
+    CLI_EXIT_REJECTED = EXIT_REJECTED,
+    CLI_EXIT_USAGE = EXIT_USAGE,
+    CLI_EXIT_IO = EXIT_IO,
+    CLI_EXIT_PENDING = EXIT_PENDING,
 };
 
 /* Bounds of one row: no subcommand needs more. */

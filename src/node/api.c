@@ -94,19 +94,24 @@ static void api__node(struct server *s, struct jw *w) {
     jw_object_end(w);
 }
 
+/* "assets": [status, ...] (caller holds the chain lock). */
+static void api__assets_array(struct server *s, struct jw *w) {
+    const struct engine *e = &s->chain.engine;
+    int64_t now = api__now(s);
+    jw_key(w, "assets");
+    jw_array_begin(w);
+    for (uint32_t i = 0; i < e->s.assets_count; i++) api__asset_status(e, i, now, w);
+    jw_array_end(w);
+}
+
 void api_system_status(struct server *s, const struct server_request *rq, struct server_response *out) {
     (void)rq;
     struct jw w;
     jw_init(&w, &out->body);
     pthread_rwlock_rdlock(&s->chain.lock);
-    const struct engine *e = &s->chain.engine;
-    int64_t now = api__now(s);
     jw_object_begin(&w);
     api__node(s, &w);
-    jw_key(&w, "assets");
-    jw_array_begin(&w);
-    for (uint32_t i = 0; i < e->s.assets_count; i++) api__asset_status(e, i, now, &w);
-    jw_array_end(&w);
+    api__assets_array(s, &w);
     pthread_rwlock_unlock(&s->chain.lock);
     jw_key(&w, "alerts");
     jw_object_begin(&w);
@@ -156,13 +161,8 @@ void api_assets(struct server *s, const struct server_request *rq, struct server
     struct jw w;
     jw_init(&w, &out->body);
     pthread_rwlock_rdlock(&s->chain.lock);
-    const struct engine *e = &s->chain.engine;
-    int64_t now = api__now(s);
     jw_object_begin(&w);
-    jw_key(&w, "assets");
-    jw_array_begin(&w);
-    for (uint32_t i = 0; i < e->s.assets_count; i++) api__asset_status(e, i, now, &w);
-    jw_array_end(&w);
+    api__assets_array(s, &w);
     jw_object_end(&w);
     pthread_rwlock_unlock(&s->chain.lock);
     api__ok(out);

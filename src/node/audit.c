@@ -18,6 +18,7 @@
 #include "../base/sig.h"
 #include "chain.h"
 #include "node.h"
+#include "node_internal.h"
 #include "request.h"
 
 struct audit {
@@ -132,18 +133,13 @@ static void audit__print(const struct audit *a, int json) {
         return;
     }
     struct buf b;
-    buf_init(&b);
     struct jw w;
-    jw_init(&w, &b);
-    jw_object_begin(&w);
-    jw_kv_bool(&w, "ok", 1);
+    node_json_begin(&w, &b);
     jw_kv_uint(&w, "blocks", a->blocks + 1);
     jw_kv_uint(&w, "requests", a->requests);
     jw_kv_uint(&w, "commands", a->commands);
     jw_kv_string(&w, "head_hash", hex);
-    jw_object_end(&w);
-    printf("%.*s\n", (int)b.len, (const char *)b.data);
-    buf_free(&b);
+    node_json_end(&w);
 }
 
 int node_audit_verify(const char *data_dir, int json) {

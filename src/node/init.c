@@ -65,18 +65,27 @@ static void init__print(const struct engine *e, const char *dir, const struct st
         return;
     }
     struct buf b;
-    buf_init(&b);
     struct jw w;
-    jw_init(&w, &b);
-    jw_object_begin(&w);
-    jw_kv_bool(&w, "ok", 1);
+    node_json_begin(&w, &b);
     jw_kv_string(&w, "data", dir);
     jw_kv_uint(&w, "operators", e->s.operators_count);
     jw_kv_uint(&w, "assets", e->s.assets_count);
     jw_kv_string(&w, "block0_hash", hex);
-    jw_object_end(&w);
-    printf("%.*s\n", (int)b.len, (const char *)b.data);
-    buf_free(&b);
+    node_json_end(&w);
+}
+
+void node_json_begin(struct jw *w, struct buf *b) {
+    buf_init(b);
+    jw_init(w, b);
+    jw_object_begin(w);
+    jw_kv_bool(w, "ok", 1);
+}
+
+void node_json_end(struct jw *w) {
+    jw_object_end(w);
+    struct buf *b = w->out;
+    if (buf_ok(b)) printf("%.*s\n", (int)b->len, (const char *)b->data);
+    buf_free(b);
 }
 
 int node_init(const char *data_dir, const char *genesis_path, int json) {

@@ -11,4 +11,12 @@
 enum err node_read_file(const char *path, size_t max, char **out, size_t *out_len)
     __attribute__((warn_unused_result));
 
+struct jw;
+struct buf;
+/* node_json_begin / node_json_end: one {"ok": true, ...} document printed on
+ * stdout; the caller writes its fields between the two calls into b, which
+ * end prints and frees. */
+void node_json_begin(struct jw *w, struct buf *b);
+void node_json_end(struct jw *w);
+
 #endif
