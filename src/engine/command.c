@@ -172,6 +172,26 @@ json_t *command_args_json(const json_t *obj) {
     return args;
 }
 
+static uint32_t command__kind_bit(enum field_kind kind) {
+    switch (kind) {
+    case FIELD_ASSET: return CMD_HAS_ASSET;
+    case FIELD_FROM: return CMD_HAS_FROM;
+    case FIELD_TO: return CMD_HAS_TO;
+    case FIELD_AMOUNT: return CMD_HAS_AMOUNT;
+    case FIELD_DURATION: return CMD_HAS_DURATION;
+    }
+    return 0;
+}
+
+/* The CMD_HAS_* bits an op's row allows, and those it requires. */
+static void command__masks(const struct op_def *def, uint32_t *allowed, uint32_t *required) {
+    for (unsigned i = 0; i < OP_FIELDS_MAX && def->fields[i].name != NULL; i++) {
+        uint32_t bit = command__kind_bit((enum field_kind)def->fields[i].kind);
+        *allowed |= bit;
+        if (def->fields[i].required) *required |= bit;
+    }
+}
+
 void command_encode(const struct command *cmd, struct buf *out) {
     buf_put_u16(out, cmd->op);
     buf_put_u16(out, cmd->asset);
@@ -195,7 +215,12 @@ int command_decode_bin(const struct engine *e, struct buf_reader *r, struct comm
     c.amount = buf_get_u128(r);
     c.duration_ns = (int64_t)buf_get_u64(r);
     if (r->failed || c.op >= OP__COUNT) return -1;
-    if ((c.present & CMD_HAS_ASSET) && c.asset >= e->s.assets_count) return -1;
+    uint32_t allowed = 0;
+    uint32_t required = 0;
+    command__masks(&op_rows[c.op], &allowed, &required);
+    if ((c.present & ~allowed) != 0 || (c.present & required) != required) return -1;
+    if ((c.present & CMD_HAS_ASSET) ? c.asset >= e->s.assets_count : c.asset != 0) return -1;
+    if ((c.present & CMD_HAS_AMOUNT) && c.amount == 0) return -1;
     if (c.operator_index >= e->s.operators_count) return -1;
     *out = c;
     return 0;

@@ -37,7 +37,9 @@ enum err control_dev_advance_apply(struct engine *e, const struct command *cmd,
                                    struct event_buf *events, struct apply_result *out) {
     (void)out;
     if (cmd->duration_ns <= 0) return ERR_INVALID_DURATION;
-    e->s.time_ns += cmd->duration_ns;
+    int64_t time_ns;
+    if (__builtin_add_overflow(e->s.time_ns, cmd->duration_ns, &time_ns)) return ERR_INVALID_DURATION;
+    e->s.time_ns = time_ns;
     struct event *ev = engine__emit(events, EVENT_CLOCK_ADVANCED, EVENT_NO_ASSET);
     ev->value = cmd->duration_ns;
     return ERR_OK;

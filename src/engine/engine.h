@@ -185,9 +185,11 @@ void engine_day_counters(const struct engine *e, uint32_t asset, int64_t time_ns
  * Returns 0 when they hold, else -1 (tests and audit call it). */
 int engine_check_invariants(const struct engine *e);
 
-/* Snapshots: the whole state in a binary form. Reading verifies shape and
- * bounds (the bytes come from disk) and returns ERR_IO on any mismatch,
- * leaving the engine empty but valid. */
+/* Snapshots: the whole state in a binary form. Reading replaces whatever
+ * the engine held; it verifies shape and bounds before allocating (the
+ * bytes come from disk) and returns ERR_IO on any mismatch, leaving the
+ * engine empty but valid (ERR_INTERNAL when even that needed memory it
+ * could not have: then only engine_close is safe). */
 struct buf;
 void engine_snapshot_write(const struct engine *e, struct buf *out);
 enum err engine_snapshot_read(struct engine *e, const uint8_t *data, size_t len)

@@ -75,8 +75,9 @@ static int genesis__percent(const json_t *v, uint32_t *ppm) {
     size_t len = strlen(t);
     if (len < 2 || t[len - 1] != '%') return -1;
     u128 x;
-    if (amount_parse(t, len - 1, 4, &x) != ERR_OK || x > 1000000u * 100u) return -1;
-    *ppm = (uint32_t)(x / 100); /* 4 fraction digits of a percent = ppm / 100 */
+    /* A percent with 4 fraction digits, in units of 1e-4 %, is parts per million. */
+    if (amount_parse(t, len - 1, 4, &x) != ERR_OK || x > 1000000u) return -1;
+    *ppm = (uint32_t)x;
     return 0;
 }
 

@@ -60,6 +60,10 @@ static enum err ledger__mint_limits(const struct engine *e, const struct asset *
         err = u128_add(a->daily_inflow_limit, burned, &ceiling);
         if (err == ERR_OK && minted_after > ceiling) return ERR_DAILY_INFLOW_LIMIT;
     }
+    /* The lifetime total is the one counter that can pass 2^128 while supply
+     * stays small (mint and burn the maximum, again and again). */
+    u128 minted_total;
+    if (u128_add(a->minted_total, amount, &minted_total)) return ERR_OVERFLOW;
     *new_supply = supply;
     return ERR_OK;
 }
@@ -116,12 +120,14 @@ enum err ledger_burn_apply(struct engine *e, const struct command *cmd, struct e
     uint32_t slot = holdings_find(&e->holdings, cmd->asset, &cmd->from);
     u128 balance = ledger__balance_at(e, slot);
     if (balance < cmd->amount) return ERR_INSUFFICIENT_BALANCE;
+    u128 burned_total;
+    if (u128_add(a->burned_total, cmd->amount, &burned_total)) return ERR_OVERFLOW;
 
     ledger__set(e, a, slot, balance, balance - cmd->amount);
     ledger__roll_day(e, a);
     ASSERT(a->supply >= cmd->amount);
     a->supply -= cmd->amount;
-    a->burned_total += cmd->amount;
+    a->burned_total = burned_total;
     a->burned_today += cmd->amount;
 
     struct event *ev = engine__emit(events, EVENT_BURN, cmd->asset);

@@ -14,6 +14,10 @@
 #include "../base/buf.h"
 #include "engine.h"
 #include "engine_internal.h"
+#include "genesis.h"
+
+/* One holding record: address, asset index, balance. */
+#define SNAPSHOT_RECORD_BYTES (ADDR_BYTES + 2u + 16u)
 
 void engine_snapshot_write(const struct engine *e, struct buf *out) {
     struct buf small;
@@ -32,7 +36,13 @@ void engine_snapshot_write(const struct engine *e, struct buf *out) {
     }
 }
 
-static void snapshot__asset(struct buf_reader *r, struct asset *a) {
+static int snapshot__text_ok(const char *text, size_t size, int (*valid)(const char *, size_t)) {
+    size_t n = strnlen(text, size);
+    return n < size && valid(text, n);
+}
+
+/* Returns -1 when the asset's fields are out of range. */
+static int snapshot__asset(struct buf_reader *r, struct asset *a) {
     buf_get(r, a->symbol, sizeof(a->symbol));
     buf_get(r, a->currency, sizeof(a->currency));
     a->kind = buf_get_u8(r);
@@ -53,8 +63,11 @@ static void snapshot__asset(struct buf_reader *r, struct asset *a) {
     a->minted_today = buf_get_u128(r);
     a->burned_today = buf_get_u128(r);
     a->holders_count = buf_get_u64(r);
-    a->symbol[LIMIT_SYMBOL] = '\0';
-    a->currency[LIMIT_CURRENCY - 1] = '\0';
+    if (!snapshot__text_ok(a->symbol, sizeof(a->symbol), symbol_valid)) return -1;
+    if (strnlen(a->currency, sizeof(a->currency)) == sizeof(a->currency)) return -1;
+    if (a->kind >= ASSET_KIND__COUNT || a->decimals > AMOUNT_DECIMALS_MAX) return -1;
+    if (a->paused > 1 || a->mint_halted > 1) return -1;
+    return 0;
 }
 
 static int snapshot__state(struct buf_reader *r, struct engine_state *s) {
@@ -69,13 +82,15 @@ static int snapshot__state(struct buf_reader *r, struct engine_state *s) {
     s->controller = buf_get_u32(r);
     s->assets_count = buf_get_u32(r);
     if (s->assets_count > LIMIT_ASSETS) return -1;
-    for (uint32_t i = 0; i < s->assets_count; i++) snapshot__asset(r, &s->assets[i]);
+    for (uint32_t i = 0; i < s->assets_count; i++) {
+        if (snapshot__asset(r, &s->assets[i]) != 0) return -1;
+    }
     s->operators_count = buf_get_u32(r);
     if (s->operators_count > LIMIT_OPERATORS) return -1;
     for (uint32_t i = 0; i < s->operators_count; i++) {
         struct operator *o = &s->operators[i];
         buf_get(r, o->name, sizeof(o->name));
-        o->name[LIMIT_OPERATOR_NAME] = '\0';
+        if (!snapshot__text_ok(o->name, sizeof(o->name), name_valid)) return -1;
         buf_get(r, o->pubkey, sizeof(o->pubkey));
         o->roles = buf_get_u32(r);
         o->key_created_ns = (int64_t)buf_get_u64(r);
@@ -113,28 +128,50 @@ static int snapshot__holdings(struct engine *e, struct buf_reader *r, uint32_t c
     return 0;
 }
 
+/* Empty the engine again (after a failed read). */
+static enum err snapshot__reset(struct engine *e) {
+    holdings_close(&e->holdings);
+    memset(&e->s, 0, sizeof(e->s));
+    memset(e->holdings_acc, 0, sizeof(e->holdings_acc));
+    return holdings_open(&e->holdings, 1024, LIMIT_BLOCK_COMMANDS * HOLDINGS_UNDO_PER_COMMAND);
+}
+
+/* Parse and check the small state; NULL when the bytes are bad. */
+static struct engine_state *snapshot__small(struct buf_reader *r) {
+    uint64_t small_len = buf_get_u64(r);
+    if (r->failed || small_len > r->len - r->pos) return NULL;
+    struct buf_reader sr;
+    buf_reader_init(&sr, r->data + r->pos, (size_t)small_len);
+    r->pos += (size_t)small_len;
+    struct engine_state *s = calloc(1, sizeof(*s));
+    if (s != NULL && (snapshot__state(&sr, s) != 0 || sr.pos != sr.len)) {
+        free(s);
+        s = NULL;
+    }
+    return s;
+}
+
 enum err engine_snapshot_read(struct engine *e, const uint8_t *data, size_t len) {
     struct buf_reader r;
     buf_reader_init(&r, data, len);
-    uint64_t small_len = buf_get_u64(&r);
-    if (r.failed || small_len > len - r.pos) return ERR_IO;
-    struct buf_reader sr;
-    buf_reader_init(&sr, data + r.pos, (size_t)small_len);
-    r.pos += (size_t)small_len;
-    struct engine_state *s = calloc(1, sizeof(*s));
-    if (s == NULL) return ERR_INTERNAL;
-    int bad = snapshot__state(&sr, s) != 0 || sr.pos != sr.len;
+    struct engine_state *s = snapshot__small(&r);
     uint32_t count = buf_get_u32(&r);
-    if (!bad && (r.failed || count > LIMIT_HOLDINGS)) bad = 1;
-    if (!bad) {
+    /* The records must fill the rest exactly: checked before any allocation. */
+    int bad = s == NULL || r.failed || (uint64_t)count * SNAPSHOT_RECORD_BYTES != len - r.pos;
+    enum err err = snapshot__reset(e);
+    if (!err && bad) err = ERR_IO;
+    if (!err) {
         memcpy(&e->s, s, sizeof(*s));
-        bad = holdings_reserve(&e->holdings, count) != ERR_OK;
+        err = holdings_reserve(&e->holdings, count);
     }
     free(s);
-    if (!bad) bad = snapshot__holdings(e, &r, count) != 0 || r.pos != r.len;
-    if (!bad) bad = engine_check_invariants(e) != 0;
-    if (bad) {
+    if (!err && (snapshot__holdings(e, &r, count) != 0 || engine_check_invariants(e) != 0)) {
+        err = ERR_IO;
+    }
+    if (err == ERR_INTERNAL) return err;
+    if (err) {
         holdings_rollback(&e->holdings, 0);
+        if (snapshot__reset(e)) return ERR_INTERNAL;
         return ERR_IO;
     }
     return ERR_OK;
