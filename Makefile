@@ -30,11 +30,14 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 OBJ_LIB  := $(SRC_LIB:%.c=$(B)/obj/%.o)
 AOBJ_LIB := $(SRC_LIB:%.c=$(A)/obj/%.o)
 
-.PHONY: all deps test demo bench tidy clean unit-bins
+.PHONY: all deps deps-build test demo bench tidy clean unit-bins
 all: $(B)/mintline
 
 deps:
-	@./scripts/deps.sh
+	@./scripts/deps.sh test
+
+deps-build:
+	@./scripts/deps.sh build
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -83,7 +86,7 @@ test: deps
 	@$(MAKE) --no-print-directory -j2 unit-bins
 	@./tests/run.sh
 
-demo: deps
+demo: deps-build
 	@$(MAKE) --no-print-directory -j2 $(B)/mintline
 	@./scripts/demo.sh
 

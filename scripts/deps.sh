@@ -1,9 +1,11 @@
 #!/bin/sh
-# deps.sh - install the Debian packages mintline builds and tests with.
+# deps.sh [build|test] - install the Debian packages mintline builds with
+# (build: what `make demo` needs) or also tests with (test, the default).
 # Idempotent and quiet when everything is there.
 set -e
 PKGS="build-essential pkg-config libsodium-dev libmicrohttpd-dev libjansson-dev libsqlite3-dev
-libyaml-dev libcurl4-openssl-dev libcmocka-dev python3 python3-cryptography curl"
+libyaml-dev libcurl4-openssl-dev curl"
+[ "${1:-test}" = test ] && PKGS="$PKGS libcmocka-dev python3 python3-cryptography sqlite3 prometheus"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
