@@ -1,0 +1,240 @@
+/*
+ * bench_engine.c - benchmarks (a) and (e): checked transfers applied per
+ * second in memory on one core, and resident memory per holder.
+ *
+ * Method: an engine is built from a genesis document (one asset, one
+ * operator holding minter and transfer_agent), then HOLDERS addresses each
+ * receive a mint, in blocks of at most BLOCK commands driven exactly as the
+ * sequencer drives them (engine_reserve, engine_block_begin, engine_apply,
+ * engine_block_seal). RSS is read from /proc/self/statm before and after.
+ * Then a pool of pre-decoded transfers between random pairs (xorshift64*,
+ * fixed seed) is applied block after block; the time spent in engine_apply
+ * and the time spent in engine_block_seal (the state-hash fold) are kept
+ * apart. Nothing is generated, allocated or formatted inside the timed loops.
+ *
+ * Output: human lines on stderr, and "RESULT name value" lines on stdout for
+ * bench/run.sh.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../src/engine/engine.h"
+#include "../src/engine/genesis.h"
+#include "bench_util.h"
+
+#define BENCH_HOLDERS_DEFAULT 1000000u
+#define BENCH_TRANSFERS_DEFAULT 3000000u
+#define BENCH_BLOCK_DEFAULT 60000u
+#define BENCH_POOL_BLOCKS 10u
+#define BENCH_TIME_NS INT64_C(1790000000000000000)
+/* 1,000 USDW (6 decimals) each; transfers move 1 USDW. */
+#define BENCH_MINT_AMOUNT ((u128)1000000000u)
+#define BENCH_TRANSFER_AMOUNT ((u128)1000000u)
+
+static const char bench_genesis[] =
+    "{\"operators\":[{\"name\":\"bench\","
+    "\"pubkey\":\"a88d3efae5df12cbb52815d00cfb5c67e28dc4ea26e29768a73c8d80912b0800\","
+    "\"roles\":[\"minter\",\"transfer_agent\"]}],"
+    "\"controller\":\"bench\","
+    "\"assets\":[{\"symbol\":\"USDW\",\"kind\":\"fiat\",\"currency\":\"USD\","
+    "\"decimals\":\"6\",\"supply_cap\":\"1000000000000\"}]}";
+
+struct bench_opts {
+    uint32_t holders;
+    uint32_t transfers;
+    uint32_t block;
+};
+
+static void bench_die(const char *what, enum err err) {
+    fprintf(stderr, "bench_engine: %s: %s\n", what, err_name(err));
+    exit(1);
+}
+
+static void bench_parse_opts(int argc, char **argv, struct bench_opts *o) {
+    o->holders = BENCH_HOLDERS_DEFAULT;
+    o->transfers = BENCH_TRANSFERS_DEFAULT;
+    o->block = BENCH_BLOCK_DEFAULT;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        unsigned long v = strtoul(argv[i + 1], NULL, 10);
+        if (strcmp(argv[i], "--holders") == 0) o->holders = (uint32_t)v;
+        else if (strcmp(argv[i], "--transfers") == 0) o->transfers = (uint32_t)v;
+        else if (strcmp(argv[i], "--block") == 0) o->block = (uint32_t)v;
+    }
+    if (o->holders < 2 || o->block == 0 || o->block > 60000u) {
+        fprintf(stderr,
+                "usage: bench_engine [--holders N>=2] [--transfers N] [--block 1..60000]\n");
+        exit(2);
+    }
+}
+
+/* Write every page (through volatile, so calloc + memset is not elided). */
+static void bench_touch(void *p, size_t len) {
+    volatile uint8_t *b = p;
+    for (size_t i = 0; i < len; i += 4096) b[i] = 0;
+}
+
+static void bench_setup(struct engine *e, struct event_buf *ev, uint32_t block) {
+    enum err err = engine_open(e, 1024);
+    if (err) bench_die("engine_open", err);
+    json_error_t jerr;
+    json_t *doc = json_loads(bench_genesis, 0, &jerr);
+    if (doc == NULL) {
+        fprintf(stderr, "bench_engine: genesis JSON: %s\n", jerr.text);
+        exit(1);
+    }
+    char why[256];
+    err = engine_genesis(e, doc, BENCH_TIME_NS, why, sizeof(why));
+    json_decref(doc);
+    if (err) {
+        fprintf(stderr, "bench_engine: genesis: %s\n", why);
+        exit(1);
+    }
+    ev->cap = (block + 1) * LIMIT_EVENTS_PER_COMMAND;
+    ev->count = 0;
+    ev->items = calloc(ev->cap, sizeof(*ev->items));
+    if (ev->items == NULL) bench_die("events", ERR_INTERNAL);
+    /* Fixed-size scratch (the events buffer, the engine's undo log) is not
+     * memory per holder: make it resident before the "before" reading. */
+    bench_touch(ev->items, (size_t)ev->cap * sizeof(*ev->items));
+    bench_touch(e->holdings.undo, (size_t)e->holdings.undo_cap * sizeof(*e->holdings.undo));
+}
+
+/* Apply n commands as one block; adds the apply and seal times. */
+static void bench_block(struct engine *e, struct event_buf *ev, const struct command *cmds,
+                        uint32_t n, double *apply_s, double *seal_s) {
+    enum err err = engine_reserve(e, n);
+    if (err) bench_die("engine_reserve", err);
+    engine_block_begin(e, BENCH_TIME_NS);
+    ev->count = 0;
+    struct apply_result ar;
+    uint32_t failed = 0;
+    double t0 = bench_now_s();
+    for (uint32_t i = 0; i < n; i++) {
+        if (engine_apply(e, &cmds[i], ev, &ar) != ERR_OK) failed++;
+    }
+    double t1 = bench_now_s();
+    struct hash state;
+    engine_block_seal(e, &state);
+    double t2 = bench_now_s();
+    if (failed) {
+        fprintf(stderr, "bench_engine: %u commands of a block failed\n", failed);
+        exit(1);
+    }
+    *apply_s += t1 - t0;
+    *seal_s += t2 - t1;
+}
+
+static void bench_mint_all(struct engine *e, struct event_buf *ev, const struct addr *addrs,
+                           uint32_t holders, uint32_t block, double *secs) {
+    struct command *cmds = calloc(block, sizeof(*cmds));
+    if (cmds == NULL) bench_die("mint commands", ERR_INTERNAL);
+    double apply_s = 0, seal_s = 0;
+    for (uint32_t at = 0; at < holders; at += block) {
+        uint32_t n = holders - at < block ? holders - at : block;
+        for (uint32_t i = 0; i < n; i++) {
+            struct command *c = &cmds[i];
+            memset(c, 0, sizeof(*c));
+            c->op = OP_MINT;
+            c->asset = 0;
+            c->operator_index = 0;
+            c->present = CMD_HAS_ASSET | CMD_HAS_TO | CMD_HAS_AMOUNT;
+            c->to = addrs[at + i];
+            c->amount = BENCH_MINT_AMOUNT;
+        }
+        bench_block(e, ev, cmds, n, &apply_s, &seal_s);
+    }
+    free(cmds);
+    *secs = apply_s + seal_s;
+}
+
+static struct command *bench_transfer_pool(const struct addr *addrs, uint32_t holders,
+                                           uint32_t count) {
+    struct command *cmds = calloc(count, sizeof(*cmds));
+    if (cmds == NULL) bench_die("transfer pool", ERR_INTERNAL);
+    uint64_t rng = BENCH_SEED;
+    for (uint32_t i = 0; i < count; i++) {
+        uint32_t from, to;
+        bench_rng_pair(&rng, holders, &from, &to);
+        struct command *c = &cmds[i];
+        c->op = OP_TRANSFER;
+        c->asset = 0;
+        c->operator_index = 0;
+        c->present = CMD_HAS_ASSET | CMD_HAS_FROM | CMD_HAS_TO | CMD_HAS_AMOUNT;
+        c->from = addrs[from];
+        c->to = addrs[to];
+        c->amount = BENCH_TRANSFER_AMOUNT;
+    }
+    return cmds;
+}
+
+int main(int argc, char **argv) {
+    struct bench_opts o;
+    bench_parse_opts(argc, argv, &o);
+    struct addr *addrs = calloc(o.holders, sizeof(*addrs));
+    if (addrs == NULL) bench_die("addresses", ERR_INTERNAL);
+    for (uint32_t i = 0; i < o.holders; i++) bench_addr(i, &addrs[i]);
+    struct engine *e = calloc(1, sizeof(*e));
+    if (e == NULL) bench_die("engine", ERR_INTERNAL);
+    struct event_buf ev;
+    bench_setup(e, &ev, o.block);
+
+    /* (e): resident memory per holder. */
+    long rss_before = bench_rss_bytes();
+    double mint_s = 0;
+    bench_mint_all(e, &ev, addrs, o.holders, o.block, &mint_s);
+    long rss_after = bench_rss_bytes();
+    if (e->s.assets[0].holders_count != o.holders || engine_check_invariants(e) != 0) {
+        fprintf(stderr, "bench_engine: holders or invariants wrong after minting\n");
+        return 1;
+    }
+    double per_holder = (double)(rss_after - rss_before) / o.holders;
+    double table_per_holder =
+        (double)((uint64_t)e->holdings.mask + 1) * sizeof(struct holding) / o.holders;
+    fprintf(stderr,
+            "(e) %u holders: RSS %.1f MB -> %.1f MB: %.1f bytes/holder "
+            "(table %u slots x %zu B = %.1f B/holder); minting took %.2f s (%.0f/s)\n",
+            o.holders, (double)rss_before / 1e6, (double)rss_after / 1e6, per_holder,
+            e->holdings.mask + 1,
+            sizeof(struct holding), table_per_holder, mint_s, o.holders / mint_s);
+    printf("RESULT mem_bytes_per_holder %.1f\n", per_holder);
+    printf("RESULT mem_table_bytes_per_holder %.1f\n", table_per_holder);
+
+    /* (a): checked transfers, random pairs. */
+    uint32_t pool = o.block * BENCH_POOL_BLOCKS;
+    struct command *xfers = bench_transfer_pool(addrs, o.holders, pool);
+    double apply_s = 0, seal_s = 0;
+    uint64_t done = 0;
+    double t0 = bench_now_s();
+    while (done < o.transfers) {
+        for (uint32_t at = 0; at < pool && done < o.transfers; at += o.block) {
+            bench_block(e, &ev, xfers + at, o.block, &apply_s, &seal_s);
+            done += o.block;
+        }
+    }
+    double wall_s = bench_now_s() - t0;
+    double n = (double)done;
+    if (engine_check_invariants(e) != 0) {
+        fprintf(stderr, "bench_engine: invariants broken after transfers\n");
+        return 1;
+    }
+    fprintf(stderr,
+            "(a) %llu transfers in blocks of %u over %u holders: apply %.3f s (%.0f/s, %.0f ns "
+            "each), seal %.3f s (%.0f ns per transfer); apply+seal %.0f/s; wall %.3f s\n",
+            (unsigned long long)done, o.block, o.holders, apply_s, n / apply_s,
+            apply_s * 1e9 / n, seal_s, seal_s * 1e9 / n, n / (apply_s + seal_s),
+            wall_s);
+    printf("RESULT transfers_apply_per_s %.0f\n", n / apply_s);
+    printf("RESULT transfers_sealed_per_s %.0f\n", n / wall_s);
+    printf("RESULT apply_ns_per_transfer %.1f\n", apply_s * 1e9 / n);
+    printf("RESULT seal_ns_per_transfer %.1f\n", seal_s * 1e9 / n);
+    free(xfers);
+    free(ev.items);
+    engine_close(e);
+    free(e);
+    free(addrs);
+    return 0;
+}

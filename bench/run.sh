@@ -1,0 +1,237 @@
+#!/bin/sh
+# run.sh - every benchmark of SPEC 10, then ONE table on stdout.
+#
+#   (a) checked transfers applied per second in memory, one core   bench_engine
+#   (e) resident memory per holder                                  bench_engine
+#   (f) the peer: the same checked transfer in SQLite               bench_sqlite
+#   (b) where a batch's time goes, stage by stage, one core          bench_stages
+#   (b) durable transfers per second through POST /api/commands    bench_http batch
+#   (c) one signed command over HTTP: latency; 16 clients           bench_http single
+#   (d) replay speed at start-up (from genesis, snapshots deleted)  bench_replay
+#
+# Everything lives in build/bench-tmp/ (recreated each run); the node
+# listens on a free loopback port and is stopped at the end, on failure
+# and on Ctrl-C too. Each step's output is in build/bench-tmp/logs/.
+# Method and figures: docs/PERFORMANCE.md.
+cd "$(dirname "$0")/.." || exit 3
+
+HOLDERS=${BENCH_HOLDERS:-1000000}
+TMP=build/bench-tmp
+LOGS=$TMP/logs
+RESULTS=$TMP/results.txt
+DATA=$TMP/ledger
+KEY=examples/keys/alice.key
+BIN=build/bench
+NODE_PID=""
+STEPS_FAILED=0
+
+stop_node() {
+    [ -n "$NODE_PID" ] || return 0
+    if kill -0 "$NODE_PID" 2>/dev/null; then
+        kill -TERM "$NODE_PID" 2>/dev/null
+        i=0
+        while kill -0 "$NODE_PID" 2>/dev/null && [ $i -lt 300 ]; do
+            sleep 0.1
+            i=$((i + 1))
+        done
+        kill -0 "$NODE_PID" 2>/dev/null && kill -KILL "$NODE_PID" 2>/dev/null
+    fi
+    wait "$NODE_PID" 2>/dev/null
+    NODE_PID=""
+}
+CHILD_PID=""
+stop_child() { [ -n "$CHILD_PID" ] && kill -TERM "$CHILD_PID" 2>/dev/null; CHILD_PID=""; }
+trap 'stop_child; stop_node' EXIT
+trap 'stop_child; stop_node; exit 130' INT TERM
+
+rm -rf "$TMP"
+mkdir -p "$LOGS"
+: >"$RESULTS"
+started=$(date +%s)
+# The machine's CPU counters (user nice system idle iowait irq softirq steal):
+# steal is the time the hypervisor gave our vCPUs to someone else.
+cpu_counters() { awk '$1 == "cpu" { print $2 + $3 + $4 + $6 + $7 + $8, $5, $9 }' /proc/stat; }
+cpu_start=$(cpu_counters)
+
+# step NAME CMD... : run; keep its "RESULT k v" lines in $RESULTS and show
+# its human lines (stderr) indented; say so loudly when it fails.
+step() {
+    name=$1
+    shift
+    echo "bench: $name" >&2
+    # In the background and waited for, so that a signal stops the run at once.
+    "$@" >"$LOGS/$name.out" 2>"$LOGS/$name.log" &
+    CHILD_PID=$!
+    wait "$CHILD_PID"
+    rc=$?
+    CHILD_PID=""
+    grep '^RESULT ' "$LOGS/$name.out" | cut -d' ' -f2- >>"$RESULTS"
+    grep -v '^RESULT ' "$LOGS/$name.log" | sed 's/^/    /' >&2
+    if [ $rc -ne 0 ]; then
+        STEPS_FAILED=$((STEPS_FAILED + 1))
+        echo "bench: $name FAILED (exit $rc); see $LOGS/$name.log" >&2
+        tail -n 5 "$LOGS/$name.log" | sed 's/^/    /' >&2
+    fi
+    return $rc
+}
+
+# A port nobody listens on. The node binds with SO_REUSEPORT, so a port in
+# use by another node would be shared silently: check `ss` as well.
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' \
+        2>/dev/null || echo $((20000 + $$ % 20000 + $(date +%S)))
+}
+
+node_cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$NODE_PID/stat" 2>/dev/null || echo 0; }
+
+start_node() {
+    PORT=$(free_port)
+    while ss -ltn 2>/dev/null | grep -q "[:.]$PORT "; do PORT=$((PORT + 1)); done
+    build/mintline serve --data "$DATA" --listen "127.0.0.1:$PORT" >"$LOGS/node.log" 2>&1 &
+    NODE_PID=$!
+    i=0
+    while [ $i -lt 300 ]; do
+        curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && return 0
+        kill -0 "$NODE_PID" 2>/dev/null || break
+        sleep 0.1
+        i=$((i + 1))
+    done
+    echo "bench: the node did not become ready; see $LOGS/node.log" >&2
+    STEPS_FAILED=$((STEPS_FAILED + 1))
+    return 1
+}
+
+commit_stats() { # "sum_s count" of the node's block commit histogram
+    curl -fsS "http://127.0.0.1:$PORT/metrics" 2>/dev/null | awk '
+        $1 == "mintline_block_commit_seconds_sum" { s = $2 }
+        $1 == "mintline_block_commit_seconds_count" { c = $2 }
+        END { print s + 0, c + 0 }'
+}
+
+# measured TAG COMMANDS CMD...: a step against the node, plus the node's CPU
+# time per command and its store commits (SQLite write + fsync) meanwhile.
+measured() {
+    tag=$1
+    commands=$2
+    shift 2
+    c0=$(node_cpu_ticks)
+    m0=$(commit_stats)
+    step "$tag" "$@"
+    c1=$(node_cpu_ticks)
+    m1=$(commit_stats)
+    wall=$(awk -v k="${tag}_wall_s" '$1 == k { print $2 }' "$RESULTS")
+    [ -n "$wall" ] || return 0
+    echo "$m0 $m1" | awk -v t=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" -v n="$commands" \
+        -v k="$tag" -v wall="$wall" '{
+        blocks = $4 - $2; commit = $3 - $1
+        printf "%s_node_cpu_us %.2f\n", k, t / hz * 1e6 / n
+        printf "%s_blocks %d\n", k, blocks
+        if (blocks > 0) printf "%s_commit_ms_per_block %.3f\n", k, commit * 1e3 / blocks
+        printf "%s_commit_share %.3f\n", k, commit / wall
+    }' >>"$RESULTS"
+}
+
+batch() { # batch TAG THREADS BATCHES: (b)
+    measured "$1" $(($2 * $3 * 8000)) "$BIN/bench_http" --port "$PORT" --key "$KEY" batch \
+        --holders "$HOLDERS" --threads "$2" --batches "$3" --batch 8000 --tag "$1"
+}
+
+single() { # single TAG CLIENTS COUNT: (c)
+    measured "$1" $(($2 * $3)) "$BIN/bench_http" --port "$PORT" --key "$KEY" single \
+        --holders "$HOLDERS" --clients "$2" --count "$3" --tag "$1"
+}
+
+# ---- in-process benchmarks ---------------------------------------------------
+step engine "$BIN/bench_engine" --holders "$HOLDERS" --transfers 3000000 --block 60000
+step sqlite "$BIN/bench_sqlite" --db "$TMP/peer.db" --holders "$HOLDERS" --batch 8000 --seconds 3
+rm -f "$TMP"/peer.db*
+mkdir -p "$TMP/stages"
+step stages "$BIN/bench_stages" --dir "$TMP/stages" --key "$KEY" --holders "$HOLDERS" --rounds 8
+rm -rf "$TMP/stages"
+
+# ---- the node ----------------------------------------------------------------
+if step init build/mintline init --data "$DATA" --genesis bench/genesis.yaml && start_node; then
+    step mint "$BIN/bench_http" --port "$PORT" --key "$KEY" mint --holders "$HOLDERS" --threads 2
+    batch b2 2 24
+    batch b4 4 12
+    single c1 1 2000
+    single c16 16 300
+    stop_node
+    step replay "$BIN/bench_replay" --data "$DATA" --runs 2
+fi
+# The ledger is ~600 MB: kept only on request (BENCH_KEEP=1).
+[ -n "${BENCH_KEEP:-}" ] || rm -rf "$DATA"
+
+# ---- the table ---------------------------------------------------------------
+elapsed=$(($(date +%s) - started))
+cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+steal=$(echo "$cpu_start $(cpu_counters)" | awk '{
+    busy = $4 - $1; idle = $5 - $2; st = $6 - $3; all = busy + idle + st
+    if (all > 0) printf "busy %.0f%%, steal %.1f%%", 100 * busy / all, 100 * st / all }')
+echo
+echo "mintline benchmarks, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) vCPU ($cpu), $HOLDERS holders," \
+    "${elapsed}s ($steal of all vCPU time during the run)"
+awk -v F="$RESULTS" '
+function val(k) { return (k in r) ? r[k] : "" }
+function num(x) { # thousands separators
+    s = sprintf("%.0f", x); o = ""
+    while (length(s) > 3) { o = "," substr(s, length(s) - 2) o; s = substr(s, 1, length(s) - 3) }
+    return s o
+}
+function row(name, k, unit, target, cmp, limit, fmt,    v, shown, met) {
+    v = val(k)
+    if (v == "") { shown = "FAILED"; met = "no" }
+    else {
+        shown = (fmt == "n") ? num(v) : sprintf(fmt, v)
+        if (cmp == ">=") met = (v + 0 >= limit) ? "yes" : "no"
+        else if (cmp == "<=") met = (v + 0 <= limit) ? "yes" : "no"
+        else met = "-"
+    }
+    printf "| %-58s | %13s | %-12s | %-12s | %-4s |\n", name, shown, unit, target, met
+}
+BEGIN {
+    while ((getline line < F) > 0) { split(line, a, " "); r[a[1]] = a[2] }
+    if (val("b2_per_s") != "" && val("sqlite_batch_per_s") > 0)
+        r["ratio_b_f"] = val("b2_per_s") / val("sqlite_batch_per_s")
+    if (val("stage_serial_us") > 0) r["stage_ceiling"] = 1e6 / val("stage_serial_us")
+    if (val("b2_per_s") != "" && val("sqlite_one_per_s") > 0)
+        r["ratio_b_f1"] = val("b2_per_s") / val("sqlite_one_per_s")
+    printf "| %-58s | %13s | %-12s | %-12s | %-4s |\n", "benchmark", "figure", "unit", "target", "met?"
+    printf "|%s|%s|%s|%s|%s|\n", "------------------------------------------------------------", "---------------:", "--------------", "--------------", "------"
+    row("(a) transfers applied in memory, 1 core (apply only)", "transfers_apply_per_s", "transfers/s", ">= 5,000,000", ">=", 5000000, "n")
+    row("(a) same, including engine_block_seal (state-hash fold)", "transfers_sealed_per_s", "transfers/s", ">= 5,000,000", ">=", 5000000, "n")
+    row("    apply, per transfer", "apply_ns_per_transfer", "ns", "-", "", 0, "%.0f")
+    row("    seal, per transfer", "seal_ns_per_transfer", "ns", "-", "", 0, "%.0f")
+    row("(e) resident memory per holder (RSS delta)", "mem_bytes_per_holder", "bytes", "<= 128", "<=", 128, "%.1f")
+    row("(b) durable transfers via POST /api/commands, 2 clients", "b2_per_s", "transfers/s", ">= 300,000", ">=", 300000, "n")
+    row("(b) same, 4 clients", "b4_per_s", "transfers/s", ">= 300,000", ">=", 300000, "n")
+    row("    node CPU per transfer (2 clients)", "b2_node_cpu_us", "us", "-", "", 0, "%.1f")
+    row("    store commit (SQLite + fsync) per block (2 clients)", "b2_commit_ms_per_block", "ms", "-", "", 0, "%.2f")
+    row("    share of wall time spent committing (2 clients)", "b2_commit_share", "ratio", "-", "", 0, "%.2f")
+    row("    stages, 1 core: verify (SHA-256 body + Ed25519)", "stage_verify_us", "us/transfer", "-", "", 0, "%.2f")
+    row("    stages: parse (jansson + command_decode)", "stage_parse_us", "us/transfer", "-", "", 0, "%.2f")
+    row("    stages: encode (binary commands)", "stage_encode_us", "us/transfer", "-", "", 0, "%.2f")
+    row("    stages: apply (sequencer)", "stage_apply_us", "us/transfer", "-", "", 0, "%.2f")
+    row("    stages: seal, state-hash fold (sequencer)", "stage_seal_us", "us/transfer", "-", "", 0, "%.2f")
+    row("    stages: event_encode (sequencer)", "stage_events_us", "us/transfer", "-", "", 0, "%.2f")
+    row("    stages: block_hash, SHA-256 (sequencer)", "stage_hash_us", "us/transfer", "-", "", 0, "%.2f")
+    row("    stages: SQLite append_block + fsync (sequencer)", "stage_store_us", "us/transfer", "-", "", 0, "%.2f")
+    row("    stages: respond (8,000 results + events JSON)", "stage_respond_us", "us/transfer", "-", "", 0, "%.2f")
+    row("    stages: total node CPU", "stage_total_us", "us/transfer", "-", "", 0, "%.2f")
+    row("    stages: sequencer ceiling (1 / serial stages)", "stage_ceiling", "transfers/s", ">= 300,000", ">=", 300000, "n")
+    row("(c) one signed command, 1 client: p50", "c1_p50_ms", "ms", "-", "", 0, "%.2f")
+    row("(c) one signed command, 1 client: p99", "c1_p99_ms", "ms", "<= 5", "<=", 5, "%.2f")
+    row("    max (a snapshot every 2,000 blocks stalls commits)", "c1_max_ms", "ms", "-", "", 0, "%.1f")
+    row("    store commit (SQLite + fsync) per block", "c1_commit_ms_per_block", "ms", "-", "", 0, "%.3f")
+    row("(c) 16 concurrent clients, one command each request", "c16_per_s", "commands/s", "-", "", 0, "n")
+    row("(c) 16 concurrent clients: p99", "c16_p99_ms", "ms", "-", "", 0, "%.2f")
+    row("(d) replay at start-up from genesis", "replay_per_s", "commands/s", ">= 1,000,000", ">=", 1000000, "n")
+    row("(f) SQLite checked transfer, 1 per transaction", "sqlite_one_per_s", "transfers/s", "peer", "", 0, "n")
+    row("(f) SQLite checked transfer, 8,000 per transaction", "sqlite_batch_per_s", "transfers/s", "peer", "", 0, "n")
+    row("(f) SQLite raw journal append, 8,000 per transaction", "sqlite_journal_rows_per_s", "rows/s", "peer", "", 0, "n")
+    row("(b) / (f) batched: mintline (2 clients) / SQLite 8,000", "ratio_b_f", "x", "-", "", 0, "%.2f")
+    row("(b) / (f) mintline (2 clients) / SQLite 1 per txn", "ratio_b_f1", "x", "-", "", 0, "%.1f")
+}'
+# Exit status: 0 when every step ran and every answer was "ok" (met targets
+# or not: the table says that), 1 otherwise.
+[ "$STEPS_FAILED" -eq 0 ] && [ "$(awk '$1 ~ /_failed$/ && $2 != 0' "$RESULTS" | wc -l)" -eq 0 ]
