@@ -104,14 +104,16 @@ static void cli_events__wait(void) {
     }
 }
 
-/* One poll after last_seq. Returns -1 to go on, or an exit code to stop. */
+/* One poll after last_seq (-1: none seen yet, so ask for the newest, which
+ * come newest first). Returns -1 to go on, or an exit code to stop. */
 static int cli_events__poll(struct cli_ctx *ctx, long long *last_seq, int *outage) {
     char after[32], limit[16];
+    int none_yet = *last_seq < 0;
     snprintf(after, sizeof(after), "%lld", *last_seq);
     snprintf(limit, sizeof(limit), "%u", LIMIT_READ_ROWS);
     struct buf path;
     buf_init(&path);
-    cli_events__path(ctx, limit, after, &path);
+    cli_events__path(ctx, limit, none_yet ? NULL : after, &path);
     struct cli_reply reply;
     cli_call(ctx, "GET", cli_out_cstr(&path), NULL, &reply);
     buf_free(&path);
@@ -125,7 +127,7 @@ static int cli_events__poll(struct cli_ctx *ctx, long long *last_seq, int *outag
     } else {
         if (*outage) cli_out_warn(ctx->color_err, "node is back");
         *outage = 0;
-        cli_events__emit(ctx, json_object_get(reply.doc, "events"), 0, last_seq);
+        cli_events__emit(ctx, json_object_get(reply.doc, "events"), none_yet, last_seq);
     }
     cli_reply_free(&reply);
     return rc;
@@ -142,7 +144,7 @@ static int cli_events__follow(struct cli_ctx *ctx, const json_t *first) {
     if (!ctx->json) {
         printf("%-8s %-7s %-24s %-14s %-8s %s\n", "SEQ", "BLOCK", "TIME", "TYPE", "ASSET", "DATA");
     }
-    long long last_seq = 0;
+    long long last_seq = -1; /* event seqs start at 0 */
     cli_events__emit(ctx, json_object_get(first, "events"), 1, &last_seq);
     int rc = -1, outage = 0;
     while (rc < 0 && !cli_events__stop) {

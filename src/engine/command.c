@@ -105,6 +105,7 @@ static enum err command__field_decode(const struct engine *e, const struct op_fi
     case FIELD_DURATION:
         err = duration_parse(text, len, &cmd->duration_ns);
         if (err) return err;
+        if (cmd->duration_ns == 0) return ERR_INVALID_DURATION;
         cmd->present |= CMD_HAS_DURATION;
         return ERR_OK;
     }

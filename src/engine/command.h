@@ -26,7 +26,7 @@ enum field_kind {
     FIELD_FROM,     /* address -> from */
     FIELD_TO,       /* address -> to */
     FIELD_AMOUNT,   /* amount in the asset's decimals -> amount (needs FIELD_ASSET) */
-    FIELD_DURATION, /* "90s".."1d" -> duration_ns */
+    FIELD_DURATION, /* "90s".."1d", more than zero -> duration_ns */
 };
 
 #define FIELD_OPTIONAL 0u

@@ -96,6 +96,12 @@ enum err engine_apply(struct engine *e, const struct command *cmd, struct event_
     return ERR_OK;
 }
 
+void engine_prefetch(const struct engine *e, const struct command *cmd) {
+    if (!(cmd->present & CMD_HAS_ASSET)) return;
+    if (cmd->present & CMD_HAS_FROM) holdings_prefetch(&e->holdings, cmd->asset, &cmd->from);
+    if (cmd->present & CMD_HAS_TO) holdings_prefetch(&e->holdings, cmd->asset, &cmd->to);
+}
+
 void engine_consume_seqs(struct engine *e, uint32_t n) { e->s.next_seq += n; }
 
 void engine__state_write(const struct engine_state *s, struct buf *out) {

@@ -144,6 +144,10 @@ void engine_block_begin(struct engine *e, int64_t time_ns);
 enum err engine_apply(struct engine *e, const struct command *cmd, struct event_buf *events,
                       struct apply_result *out);
 
+/* engine_prefetch: prefetch the holdings a command will touch (a hint: no
+ * effect on state). Apply loops call it a few commands ahead. */
+void engine_prefetch(const struct engine *e, const struct command *cmd);
+
 /* engine_consume_seqs: advance the command seq by n without applying
  * anything (the commands of an atomic batch that was rolled back keep the
  * seqs they were journaled with). */

@@ -77,6 +77,11 @@ enum err holdings_reserve(struct holdings *h, uint32_t more) __attribute__((warn
 /* holdings_find: slot of (asset, addr), or HOLDINGS_NONE. */
 uint32_t holdings_find(const struct holdings *h, uint16_t asset, const struct addr *addr);
 
+/* holdings_prefetch: hint the CPU to load (asset, addr)'s home slot; a
+ * caller applying a batch prefetches a few commands ahead so that random
+ * lookups in a large table overlap instead of stalling one by one. */
+void holdings_prefetch(const struct holdings *h, uint16_t asset, const struct addr *addr);
+
 /* holdings_upsert: slot of (asset, addr), inserting it with balance 0 when
  * absent (logged). Room must have been reserved (asserted). */
 uint32_t holdings_upsert(struct holdings *h, uint16_t asset, const struct addr *addr);

@@ -63,9 +63,7 @@ static void api__asset_status(const struct engine *e, uint32_t index, int64_t no
     jw_object_end(w);
 }
 
-/* The time status figures are computed at: the ledger's clock, or the
- * wall clock when it is ahead (a day rolls over without a block). */
-static int64_t api__now(const struct server *s) {
+int64_t server_now(const struct server *s) {
     int64_t ledger = s->chain.engine.s.time_ns;
     if (s->chain.clock_manual) return ledger;
     int64_t wall = chain_now_ns();
@@ -97,7 +95,7 @@ static void api__node(struct server *s, struct jw *w) {
 /* "assets": [status, ...] (caller holds the chain lock). */
 static void api__assets_array(struct server *s, struct jw *w) {
     const struct engine *e = &s->chain.engine;
-    int64_t now = api__now(s);
+    int64_t now = server_now(s);
     jw_key(w, "assets");
     jw_array_begin(w);
     for (uint32_t i = 0; i < e->s.assets_count; i++) api__asset_status(e, i, now, w);
@@ -175,7 +173,7 @@ void api_asset(struct server *s, const char *symbol, struct server_response *out
     if (index >= 0) {
         struct jw w;
         jw_init(&w, &out->body);
-        api__asset_status(e, (uint32_t)index, api__now(s), &w);
+        api__asset_status(e, (uint32_t)index, server_now(s), &w);
     }
     pthread_rwlock_unlock(&s->chain.lock);
     if (index < 0) {

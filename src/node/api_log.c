@@ -108,7 +108,7 @@ static int api__events_parse(struct server *s, const char *query, struct api__ev
     if (server_query(query, "after_seq", text, sizeof(text)) == 1) {
         char *end = NULL;
         q->after_seq = strtoull(text, &end, 10);
-        if (end == text || *end != '\0') {
+        if (text[0] < '0' || text[0] > '9' || *end != '\0') {
             server_error(out, ERR_INVALID_ARGUMENT, "after_seq must be a number");
             return -1;
         }
@@ -169,6 +169,7 @@ static void api__history_entry(struct api__history *q, const struct store_reques
     char t[40];
     time_format_iso(time_ns, t);
     json_t *args = command_args_json(cmd);
+    json_object_del(args, "dry_run"); /* a request flag, not an argument */
     char *args_text = args ? json_dumps(args, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(args);
     struct jw *w = q->w;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "server.h"
 
@@ -105,11 +106,12 @@ static void *http__uri_cb(void *cls, const char *uri, struct MHD_Connection *con
 
 static void http__completed(void *cls, struct MHD_Connection *con, void **con_cls,
                             enum MHD_RequestTerminationCode toe) {
-    (void)cls;
     (void)con;
     (void)toe;
+    struct server *s = cls;
     struct http__ctx *ctx = *con_cls;
     if (ctx == NULL) return;
+    if (ctx->started) __atomic_fetch_sub(&s->active_requests, 1, __ATOMIC_SEQ_CST);
     free(ctx->uri);
     buf_free(&ctx->body);
     free(ctx);
@@ -256,7 +258,12 @@ static enum MHD_Result http__handler(void *cls, struct MHD_Connection *con, cons
     if (ctx == NULL || ctx->uri == NULL) return MHD_NO;
     if (!ctx->started) {
         ctx->started = 1;
-        return MHD_YES;
+        __atomic_fetch_add(&s->active_requests, 1, __ATOMIC_SEQ_CST);
+        if (!__atomic_load_n(&s->draining, __ATOMIC_SEQ_CST)) return MHD_YES;
+        struct server_response stopping;
+        memset(&stopping, 0, sizeof(stopping));
+        server_error(&stopping, ERR_NOT_READY, "node is stopping");
+        return http__send(con, &stopping);
     }
     if (*upload_data_size != 0) {
         if (ctx->body.len + *upload_data_size > LIMIT_BODY_BATCH_BYTES) ctx->too_large = 1;
@@ -294,7 +301,9 @@ enum err http_start(struct server *s, const char *listen) {
     enum err err = http__addr(listen, &sa);
     if (err) return err;
     s->mhd = MHD_start_daemon(
-        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL,
+        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+            MHD_USE_ITC,
+        0, NULL,
         NULL, http__handler, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
         MHD_OPTION_URI_LOG_CALLBACK, http__uri_cb, s, MHD_OPTION_NOTIFY_COMPLETED,
         http__completed, s, MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
@@ -303,8 +312,21 @@ enum err http_start(struct server *s, const char *listen) {
     return s->mhd ? ERR_OK : ERR_IO;
 }
 
+/* How long a stop waits for answers in flight before closing anyway. */
+#define HTTP_DRAIN_MS 30000
+
 void http_stop(struct server *s) {
     if (s->mhd == NULL) return;
+    /* Stop accepting, refuse new requests on open connections, and let every
+     * request already taken be answered: a committed command's answer must
+     * reach its client, or a retrying client would apply it twice. */
+    __atomic_store_n(&s->draining, 1, __ATOMIC_SEQ_CST);
+    MHD_quiesce_daemon(s->mhd);
+    for (int waited = 0; waited < HTTP_DRAIN_MS; waited += 10) {
+        if (__atomic_load_n(&s->active_requests, __ATOMIC_SEQ_CST) == 0) break;
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
     MHD_stop_daemon(s->mhd);
     s->mhd = NULL;
 }

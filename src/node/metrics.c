@@ -89,7 +89,7 @@ static void metrics__u128(struct buf *b, const char *name, const char *asset, u1
 
 static void metrics__assets(struct server *s, struct buf *b) {
     const struct engine *e = &s->chain.engine;
-    int64_t now = e->s.time_ns;
+    int64_t now = server_now(s);
     metrics__head(b, "mintline_supply_base_units", "gauge", "Supply per asset, in base units.");
     for (uint32_t i = 0; i < e->s.assets_count; i++) metrics__u128(b, "mintline_supply_base_units", e->s.assets[i].symbol, e->s.assets[i].supply);
     metrics__head(b, "mintline_supply_cap_usage_ratio", "gauge", "Supply over supply cap (assets with a cap).");

@@ -23,6 +23,8 @@ struct server {
     struct auth *auth;
     struct MHD_Daemon *mhd;
     int ready;
+    int draining;             /* stopping: new requests get 503 */
+    unsigned active_requests; /* started and not yet answered (atomic) */
     /* journaled commands by op and result code (atomic increments) */
     uint64_t commands_total[OP__COUNT][ERR__COUNT];
     /* requests refused before sequencing (malformed), by code */
@@ -51,6 +53,11 @@ struct server_response {
  * code's HTTP status; detail (may be NULL) is cut to LIMIT_ECHO_BYTES and
  * stripped of control characters before it is echoed. */
 void server_error(struct server_response *out, enum err err, const char *detail);
+
+/* server_now: the time status and metrics figures are computed at: the
+ * ledger's clock, or the wall clock when it is ahead (so daily usage falls
+ * to zero at UTC midnight without waiting for a block). */
+int64_t server_now(const struct server *s);
 
 /* server_query: the percent-decoded value of key in a query string, into
  * out (size bytes). Returns 1 when present, 0 when absent, -1 malformed. */

@@ -20,8 +20,12 @@ def load_key(path):
 
 
 class Client:
-    def __init__(self, host, port, operator, key):
+    def __init__(self, host, port, operator, key, keepalive=False):
         self.host, self.port, self.operator, self.key = host, port, operator, key
+        # keepalive: reuse one HTTP/1.1 connection (the node serves one
+        # thread per connection, so this is much faster for many reads).
+        self.keepalive = keepalive
+        self._conn = None
 
     def headers(self, method, path, body, *, time_ms=None, nonce=None, operator=None, key=None):
         time_ms = str(int(time.time() * 1000)) if time_ms is None else str(time_ms)
@@ -38,16 +42,45 @@ class Client:
         }
 
     def raw(self, method, path, body=b"", headers=None, timeout=30):
+        if self.keepalive:
+            return self._raw_keepalive(method, path, body, headers, timeout)
         conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
         conn.request(method, path, body=body, headers=headers or {})
         r = conn.getresponse()
         data = r.read()
         conn.close()
+        return r.status, self._decode(data)
+
+    def _raw_keepalive(self, method, path, body, headers, timeout):
+        for attempt in (0, 1):
+            if self._conn is None:
+                self._conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+            try:
+                self._conn.request(method, path, body=body, headers=headers or {})
+                r = self._conn.getresponse()
+                data = r.read()
+                if r.getheader("Connection", "").lower() == "close":
+                    self.close()
+                return r.status, self._decode(data)
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                # The node closed an idle connection: retry a read once on a
+                # new one (never a command: it may have been applied).
+                self.close()
+                if attempt or method != "GET":
+                    raise
+        raise AssertionError("unreachable")
+
+    def close(self):
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    @staticmethod
+    def _decode(data):
         try:
-            doc = json.loads(data)
+            return json.loads(data)
         except ValueError:
-            doc = data.decode(errors="replace")
-        return r.status, doc
+            return data.decode(errors="replace")
 
     def call(self, method, path, doc=None, **kw):
         body = b"" if doc is None else (doc if isinstance(doc, bytes) else json.dumps(doc).encode())

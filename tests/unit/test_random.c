@@ -299,7 +299,7 @@ static u128 random_amount(const struct model *m, const struct mcmd *c) {
     return v == 0 ? 1 : v;
 }
 
-static const char *const durations[] = {"1s", "90s", "15m", "1h", "2h", "6h", "13h", "1d", "0s"};
+static const char *const durations[] = {"1s", "90s", "15m", "1h", "2h", "6h", "13h", "1d"};
 
 /* Build a command and its JSON text; *malformed_err is the decode error
  * a malformed command must get. */

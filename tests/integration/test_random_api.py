@@ -1,0 +1,328 @@
+"""test_random_api - a seeded random walk through the API against a model.
+
+About 500 steps (single commands and a few batches) over 30 addresses and
+the three demo assets: mint, burn, transfer, pause/unpause (asset and
+global), dev advance on a manual clock, by alice, bob and carol, many of
+them bound to fail. A Python model of the rules (roles, pauses, balances,
+supply cap, daily mint and net inflow limits by UTC day of the ledger
+clock) predicts every result; after every step the node's supplies, daily
+counters, pause flags, holder counts and all 90 balances must equal the
+model, and each supply must equal the sum of the balances.
+
+The seed is printed; MINTLINE_SEED=N repeats a run, MINTLINE_STEPS=N
+changes its length.
+"""
+import calendar
+import os
+import random
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+
+from harness import TAP, Node, addr, fmt_units, to_units  # noqa: E402
+
+SEED = int(os.environ.get("MINTLINE_SEED", str(int(time.time()) % 100000)))
+STEPS = int(os.environ.get("MINTLINE_STEPS", "500"))
+t = TAP("random_api")
+t.diag("seed %d, %d steps (MINTLINE_SEED=%d to repeat)" % (SEED, STEPS, SEED))
+rng = random.Random(SEED)
+
+SYMS = ["AAXJF", "USDW", "USDC"]
+DEC = {"AAXJF": 18, "USDW": 6, "USDC": 6}
+LIMITS = {  # cap, daily mint, daily net inflow in base units (None: unset)
+    "AAXJF": (to_units("10000000", 18), to_units("1000000", 18), to_units("800000", 18)),
+    "USDW": (to_units("1000000000", 6), to_units("5000000", 6), to_units("4000000", 6)),
+    "USDC": (None, None, None),
+}
+ADDRS = [addr(i, 0x5e) for i in range(30)]
+NS_PER_DAY = 86400 * 10 ** 9
+DURATIONS = {"1d": 86400, "12h": 43200, "90m": 5400, "30s": 30, "2h": 7200}
+
+
+def may(operator, op, sym):
+    """The demo genesis roles."""
+    if operator == "alice":
+        return True
+    if operator == "bob":
+        return op in ("pause", "unpause") or (op == "mint" and sym == "USDW")
+    return False
+
+
+class Model:
+    def __init__(self, time_ns):
+        self.time_ns = time_ns
+        self.bal = {}
+        self.supply = {s: 0 for s in SYMS}
+        self.day = {s: (None, 0, 0) for s in SYMS}
+        self.paused = {s: False for s in SYMS}
+        self.gpaused = False
+
+    def copy(self):
+        m = Model(self.time_ns)
+        m.bal, m.supply, m.day = dict(self.bal), dict(self.supply), dict(self.day)
+        m.paused, m.gpaused = dict(self.paused), self.gpaused
+        return m
+
+    def today(self, sym):
+        d, minted, burned = self.day[sym]
+        return (minted, burned) if d == self.time_ns // NS_PER_DAY else (0, 0)
+
+    def apply(self, operator, cmd):
+        op = cmd["op"]
+        sym = cmd.get("asset")
+        if not may(operator, op, sym if op not in ("pause", "unpause") else None):
+            return "ERR_UNAUTHORIZED"
+        if op in ("pause", "unpause"):
+            if sym is None:
+                self.gpaused = op == "pause"
+            else:
+                self.paused[sym] = op == "pause"
+            return "ok"
+        if op == "dev.advance":
+            self.time_ns += DURATIONS[cmd["duration"]] * 10 ** 9
+            return "ok"
+        if self.gpaused or self.paused[sym]:
+            return "ERR_PAUSED"
+        amt = to_units(cmd["amount"], DEC[sym])
+        minted, burned = self.today(sym)
+        day = self.time_ns // NS_PER_DAY
+        if op == "mint":
+            cap, mint_lim, in_lim = LIMITS[sym]
+            if cap is not None and self.supply[sym] + amt > cap:
+                return "ERR_SUPPLY_CAP"
+            if mint_lim is not None and minted + amt > mint_lim:
+                return "ERR_DAILY_MINT_LIMIT"
+            if in_lim is not None and minted - burned + amt > in_lim:
+                return "ERR_DAILY_INFLOW_LIMIT"
+            self.bal[(sym, cmd["to"])] = self.bal.get((sym, cmd["to"]), 0) + amt
+            self.supply[sym] += amt
+            self.day[sym] = (day, minted + amt, burned)
+            return "ok"
+        src = cmd["from"]
+        if self.bal.get((sym, src), 0) < amt:
+            return "ERR_INSUFFICIENT_BALANCE"
+        self.bal[(sym, src)] -= amt
+        if op == "burn":
+            self.supply[sym] -= amt
+            self.day[sym] = (day, minted, burned + amt)
+        else:
+            self.bal[(sym, cmd["to"])] = self.bal.get((sym, cmd["to"]), 0) + amt
+        return "ok"
+
+    def apply_request(self, operator, cmds, atomic):
+        """Results of a request; returns (results, model after)."""
+        if not atomic:
+            return [self.apply(operator, c) for c in cmds], self
+        trial = self.copy()
+        got = [trial.apply(operator, c) for c in cmds]
+        if all(g == "ok" for g in got):
+            return got, trial
+        return ["ERR_BATCH_ABORTED" if g == "ok" else g for g in got], self
+
+    def status(self, sym):
+        """What /api/assets must say about sym."""
+        minted, burned = self.today(sym)
+        return {"supply": fmt_units(self.supply[sym], DEC[sym]),
+                "paused": self.paused[sym] or self.gpaused,
+                "daily_mint.used": fmt_units(minted, DEC[sym]),
+                "daily_net_inflow.used": fmt_units(max(0, minted - burned), DEC[sym]),
+                "holders": sum(1 for (s, _), v in self.bal.items() if s == sym and v)}
+
+
+# ------------------------------------------------------------ generation --
+
+def amount(sym, m, kind):
+    d = DEC[sym]
+    if kind == "big":
+        units = {"AAXJF": rng.randint(100000, 900000), "USDW": rng.randint(500000, 4500000),
+                 "USDC": rng.randint(10 ** 6, 10 ** 9)}[sym] * 10 ** d
+    elif kind == "absurd":
+        units = rng.choice([to_units("1000000001", d), to_units("20000000", d)])
+    else:
+        units = rng.randint(1, 10 ** (d + 3)) * (10 ** (d - 6) if d > 6 and rng.random() < 0.5 else 1)
+    text = fmt_units(units, d)
+    if rng.random() < 0.05 and "." in text and len(text.split(".")[1]) < d:
+        text += "0"  # a non-canonical but valid input
+    return text
+
+
+def value_command(m, operator):
+    sym = rng.choice(SYMS)
+    op = rng.choices(["mint", "transfer", "burn"], [0.45, 0.35, 0.2])[0]
+    if operator == "bob" and rng.random() < 0.7:
+        op, sym = "mint", "USDW"
+    if op == "mint":
+        kind = rng.choices(["small", "big", "absurd"], [0.7, 0.27, 0.03])[0]
+        return {"op": "mint", "asset": sym, "to": rng.choice(ADDRS), "amount": amount(sym, m, kind)}
+    holders = [a for a in ADDRS if m.bal.get((sym, a), 0)]
+    src = rng.choice(holders) if holders and rng.random() < 0.85 else rng.choice(ADDRS)
+    have = m.bal.get((sym, src), 0)
+    r = rng.random()
+    if have and r < 0.15:
+        units = have  # everything
+    elif have and r < 0.25:
+        units = have + 1  # one unit too many
+    elif have and r < 0.8:
+        units = rng.randint(1, have)
+    else:
+        units = to_units(amount(sym, m, "small"), DEC[sym])
+    cmd = {"op": op, "asset": sym, "from": src, "amount": fmt_units(units, DEC[sym])}
+    if op == "transfer":
+        cmd["to"] = src if rng.random() < 0.03 else rng.choice(ADDRS)
+    return cmd
+
+
+def step_request(m):
+    """(operator, request body, commands, atomic)."""
+    r = rng.random()
+    operator = rng.choices(["alice", "bob", "carol"], [0.82, 0.13, 0.05])[0]
+    paused_any = m.gpaused or any(m.paused.values())
+    if r < (0.25 if paused_any else 0.04):
+        op = "unpause" if paused_any and rng.random() < 0.85 else "pause"
+        cmd = {"op": op}
+        if rng.random() < 0.7:
+            cmd["asset"] = rng.choice([s for s in SYMS if m.paused[s]] or SYMS) if op == "unpause" else rng.choice(SYMS)
+        if operator == "alice" and rng.random() < 0.5:
+            operator = "bob"
+        return operator, cmd, [cmd], False
+    if r < 0.33 or (paused_any and r < 0.45):
+        cmd = {"op": "dev.advance", "duration": rng.choice(list(DURATIONS))}
+        return operator if operator != "bob" or rng.random() < 0.3 else "alice", cmd, [cmd], False
+    if r < 0.41:
+        cmds = [value_command(m, operator) for _ in range(rng.randint(2, 4))]
+        atomic = rng.random() < 0.5
+        body = {"commands": cmds}
+        if atomic:
+            body["atomic"] = True
+        return operator, body, cmds, atomic
+    cmd = value_command(m, operator)
+    return operator, cmd, [cmd], False
+
+
+# ------------------------------------------------------------------- run --
+
+def iso_ns(iso):
+    return (calendar.timegm(time.strptime(iso[:19], "%Y-%m-%dT%H:%M:%S")) * 1000 + int(iso[20:23])) * 10 ** 6
+
+
+def result_of(st, doc, batch, n):
+    if not isinstance(doc, dict):
+        return ["HTTP %s" % st] * n
+    if batch:
+        res = doc.get("results")
+        if st != 200 or not isinstance(res, list) or len(res) != n:
+            return ["HTTP %s %s" % (st, doc.get("error", {}).get("code"))] * n
+        return ["ok" if x.get("ok") else x.get("error", {}).get("code") for x in res]
+    return ["ok" if doc.get("ok") else doc.get("error", {}).get("code")]
+
+
+def main():
+    node = Node(clock_manual=True).start()
+    clients = {op: node.client(op) for op in ("alice", "bob", "carol")}
+    for c in clients.values():
+        c.keepalive = True
+    reader = clients["carol"]
+    st, doc = reader.get("/api/system/status")
+    m = Model(iso_ns(doc["node"]["time"]))
+    fails = {"result": None, "sum": None, "balance": None, "status": None, "http": None}
+    counts = {}
+    log = []  # (operator, cmd, result) in journal order
+    steps_done = 0
+    started = time.time()
+    for step in range(STEPS):
+        operator, body, cmds, atomic = step_request(m)
+        batch = "commands" in body
+        want, after = m.apply_request(operator, cmds, atomic)
+        st, doc = clients[operator].command(body)
+        got = result_of(st, doc, batch, len(cmds))
+        for g in got:
+            counts[g] = counts.get(g, 0) + 1
+        if got != want and fails["result"] is None:
+            fails["result"] = "step %d: %s %s\nnode:  %s\nmodel: %s\nresponse: %s" % (
+                step, operator, body, got, want, doc)
+        if not batch:
+            ok_status = {"ok": 200, "ERR_UNAUTHORIZED": 403}.get(got[0], 409)
+            if st != ok_status and fails["http"] is None:
+                fails["http"] = "step %d: %s -> HTTP %s %s" % (step, body, st, doc)
+        m = after
+        for c, g in zip(cmds, got):
+            log.append((operator, c, g))
+        # The node's view, after every step.
+        st, adoc = reader.get("/api/assets")
+        node_assets = {a["symbol"]: a for a in adoc["assets"]}
+        bal = {}
+        for a in ADDRS:
+            st, acc = reader.get("/api/accounts/" + a)
+            for sym, h in acc["balances"].items():
+                bal[(sym, a)] = to_units(h["balance"], DEC[sym])
+        for sym in SYMS:
+            s = sum(v for (x, _), v in bal.items() if x == sym)
+            if s != to_units(node_assets[sym]["supply"], DEC[sym]) and fails["sum"] is None:
+                fails["sum"] = "step %d: %s supply %s, sum of balances %s" % (
+                    step, sym, node_assets[sym]["supply"], fmt_units(s, DEC[sym]))
+            a = node_assets[sym]
+            seen = {"supply": a["supply"], "paused": a["paused"], "daily_mint.used": a["daily_mint"]["used"],
+                    "daily_net_inflow.used": a["daily_net_inflow"]["used"], "holders": a["holders"]}
+            if seen != m.status(sym) and fails["status"] is None:
+                fails["status"] = "step %d (%s %s): %s\nnode:  %s\nmodel: %s" % (
+                    step, operator, body, sym, seen, m.status(sym))
+        model_bal = {k: v for k, v in m.bal.items() if v}
+        if bal != model_bal and fails["balance"] is None:
+            diff = sorted(set(bal.items()) ^ set(model_bal.items()))[:6]
+            fails["balance"] = "step %d (%s %s): differing (asset, address), units: %s" % (step, operator, body, diff)
+        steps_done = step + 1
+        if any(fails.values()):
+            t.diag("stopping at step %d: the node and the model diverged" % step)
+            break
+    t.diag("%d steps, %d commands in %.1fs; results: %s" % (
+        steps_done, len(log), time.time() - started, ", ".join("%s %d" % kv for kv in sorted(counts.items()))))
+    t.ok(steps_done == STEPS, "the walk ran all %d steps" % STEPS, steps_done)
+    t.ok(fails["result"] is None, "every command's result equals the model's (roles, pause, balance, cap, "
+         "daily limits, atomic batches)", fails["result"])
+    t.ok(fails["http"] is None, "every single command answered with the HTTP status of its result", fails["http"])
+    t.ok(fails["sum"] is None, "after every step: each supply = sum of the balances of all 30 addresses",
+         fails["sum"])
+    t.ok(fails["balance"] is None, "after every step: all 90 balances equal the model", fails["balance"])
+    t.ok(fails["status"] is None, "after every step: supply, pause, daily counters and holders equal the model",
+         fails["status"])
+    errors = {k for k in counts if k != "ok"}
+    t.ok(len(errors & {"ERR_PAUSED", "ERR_INSUFFICIENT_BALANCE", "ERR_UNAUTHORIZED", "ERR_DAILY_MINT_LIMIT",
+                       "ERR_DAILY_INFLOW_LIMIT", "ERR_SUPPLY_CAP", "ERR_BATCH_ABORTED"}) >= 5 and
+         counts.get("ok", 0) > len(log) // 3,
+         "the walk met at least 5 kinds of rejection and mostly succeeded", counts)
+
+    # The journal lists exactly the walk, in order.
+    st, hdoc = reader.get("/api/history?limit=1000")
+    hist = list(reversed(hdoc.get("history", [])))
+    want = [{"operator": o, "op": c["op"], "args": {k: v for k, v in c.items() if k != "op"}, "result": g}
+            for o, c, g in log][-1000:]
+    got = [{k: e[k] for k in ("operator", "op", "args", "result")} for e in hist][-len(want):] if want else []
+    first_bad = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b), None)
+    t.ok(len(hist) == min(1000, len(log)) and first_bad is None,
+         "/api/history lists every command of the walk, in order, with its result",
+         "entries %d for %d commands; first difference at %s: %s / %s" % (
+             len(hist), len(log), first_bad, got[first_bad] if first_bad is not None else "",
+             want[first_bad] if first_bad is not None else ""))
+    seqs = [e["seq"] for e in hist]
+    t.ok(seqs == list(range(seqs[0], seqs[0] + len(seqs))) if seqs else False, "history seqs are consecutive",
+         seqs[:5])
+    for c in clients.values():
+        c.close()
+    r = node.cli("audit", "verify", "--data", node.data)
+    t.ok(r.rc == 0 and "audit ok" in r.out, "audit verify after the walk", r)
+    t.eq(node.stop(), 0, "node stops cleanly")
+    t.ok(node.sanitizer() is None, "no sanitizer report in the node log", node.sanitizer())
+    node.cleanup()
+    t.done()
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except SystemExit:
+        raise
+    except Exception as e:  # noqa: BLE001 - report a crash as a failed check
+        import traceback
+        t.ok(False, "random walk raised %s: %s" % (type(e).__name__, e), traceback.format_exc())
+        t.done()
