@@ -69,6 +69,24 @@ void time_format_iso(int64_t unix_ns, char out[40]) {
     int y;
     unsigned m, d;
     duration__civil(days, &y, &m, &d);
-    snprintf(out, 40, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", y, m, d, (int)(rem / 3600),
-             (int)(rem / 60 % 60), (int)(rem % 60), (int)ms);
+    if (y < 0 || y > 9999) {
+        snprintf(out, 40, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", y, m, d, (int)(rem / 3600),
+                 (int)(rem / 60 % 60), (int)(rem % 60), (int)ms);
+        return;
+    }
+    /* The common case without printf: events and history print one each. */
+    unsigned fields[7] = {(unsigned)y, m, d, (unsigned)(rem / 3600), (unsigned)(rem / 60 % 60),
+                          (unsigned)(rem % 60), (unsigned)ms};
+    static const char seps[7] = {'-', '-', 'T', ':', ':', '.', 'Z'};
+    static const unsigned widths[7] = {4, 2, 2, 2, 2, 2, 3};
+    size_t n = 0;
+    for (int f = 0; f < 7; f++) {
+        for (unsigned k = widths[f]; k > 0; k--) {
+            unsigned p = 1;
+            for (unsigned j = 1; j < k; j++) p *= 10;
+            out[n++] = (char)('0' + fields[f] / p % 10);
+        }
+        out[n++] = seps[f];
+    }
+    out[n] = '\0';
 }

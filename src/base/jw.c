@@ -73,18 +73,23 @@ void jw_string_n(struct jw *w, const char *s, size_t len) {
 
 void jw_string(struct jw *w, const char *s) { jw_string_n(w, s, strlen(s)); }
 
-void jw_int(struct jw *w, int64_t v) {
-    char t[24];
-    int n = snprintf(t, sizeof(t), "%lld", (long long)v);
+void jw_uint(struct jw *w, uint64_t v) {
+    char t[AMOUNT_TEXT_SIZE];
+    size_t n = u128_format(v, t);
     jw__value(w);
-    buf_put(w->out, t, (size_t)n);
+    buf_put(w->out, t, n);
 }
 
-void jw_uint(struct jw *w, uint64_t v) {
-    char t[24];
-    int n = snprintf(t, sizeof(t), "%llu", (unsigned long long)v);
+void jw_int(struct jw *w, int64_t v) {
+    if (v >= 0) {
+        jw_uint(w, (uint64_t)v);
+        return;
+    }
+    char t[AMOUNT_TEXT_SIZE + 1];
+    t[0] = '-';
+    size_t n = u128_format((u128)(-(v + 1)) + 1, t + 1);
     jw__value(w);
-    buf_put(w->out, t, (size_t)n);
+    buf_put(w->out, t, n + 1);
 }
 
 void jw_bool(struct jw *w, int v) {

@@ -7,11 +7,9 @@
 #include "hash.h"
 
 void sig_message(struct buf *out, const char *method, const char *path_and_query,
-                 const char *time_ms, const char *nonce, const uint8_t *body, size_t body_len) {
-    struct hash h;
-    hash_once(body, body_len, &h);
+                 const char *time_ms, const char *nonce, const struct hash *body_hash) {
     char hex[HASH_HEX_SIZE];
-    hash_hex(&h, hex);
+    hash_hex(body_hash, hex);
     buf_put(out, "mintline-v1\n", 12);
     buf_put(out, method, strlen(method));
     buf_put(out, "\n", 1);
@@ -36,9 +34,11 @@ int sig_sign(const uint8_t seed[SIG_SEED_BYTES], const char *method, const char 
     uint8_t pk[crypto_sign_PUBLICKEYBYTES];
     uint8_t sk[crypto_sign_SECRETKEYBYTES];
     crypto_sign_seed_keypair(pk, sk, seed);
+    struct hash body_hash;
+    hash_once(body, body_len, &body_hash);
     struct buf m;
     buf_init(&m);
-    sig_message(&m, method, path_and_query, time_ms, nonce, body, body_len);
+    sig_message(&m, method, path_and_query, time_ms, nonce, &body_hash);
     uint8_t sig[SIG_BYTES];
     int rc = buf_ok(&m) ? crypto_sign_detached(sig, NULL, m.data, m.len, sk) : -1;
     sodium_memzero(sk, sizeof(sk));
@@ -50,7 +50,7 @@ int sig_sign(const uint8_t seed[SIG_SEED_BYTES], const char *method, const char 
 
 int sig_verify(const uint8_t pubkey[SIG_PUBKEY_BYTES], const char *method,
                const char *path_and_query, const char *time_ms, const char *nonce,
-               const uint8_t *body, size_t body_len, const char *b64) {
+               const struct hash *body_hash, const char *b64) {
     uint8_t sig[SIG_BYTES];
     size_t sig_len = 0;
     if (sodium_base642bin(sig, sizeof(sig), b64, strlen(b64), NULL, &sig_len, NULL,
@@ -60,7 +60,7 @@ int sig_verify(const uint8_t pubkey[SIG_PUBKEY_BYTES], const char *method,
     }
     struct buf m;
     buf_init(&m);
-    sig_message(&m, method, path_and_query, time_ms, nonce, body, body_len);
+    sig_message(&m, method, path_and_query, time_ms, nonce, body_hash);
     int rc = buf_ok(&m) ? crypto_sign_verify_detached(sig, m.data, m.len, pubkey) : -1;
     buf_free(&m);
     return rc == 0 ? 0 : -1;

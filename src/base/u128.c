@@ -30,11 +30,16 @@ enum err u128_mul(u128 a, u128 b, u128 *out) {
     return ERR_OK;
 }
 
+static const uint64_t u128__pow10_u64[20] = {
+    1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u, 1000000000u,
+    10000000000u, 100000000000u, 1000000000000u, 10000000000000u, 100000000000000u,
+    1000000000000000u, 10000000000000000u, 100000000000000000u, 1000000000000000000u,
+    10000000000000000000u};
+
 u128 u128_pow10(unsigned n) {
     ASSERT(n <= 38);
-    u128 r = 1;
-    for (unsigned i = 0; i < n; i++) r *= 10;
-    return r;
+    if (n < 20) return u128__pow10_u64[n];
+    return (u128)u128__pow10_u64[19] * u128__pow10_u64[n - 19];
 }
 
 static int u128__is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -86,14 +91,37 @@ enum err amount_parse(const char *text, size_t len, unsigned decimals, u128 *out
     return ERR_OK;
 }
 
-size_t u128_format(u128 v, char out[AMOUNT_TEXT_SIZE]) {
-    char tmp[AMOUNT_TEXT_SIZE];
+/* Digits of a u64, most significant first; returns the count. */
+static size_t u128__u64_digits(uint64_t v, char *out) {
+    char tmp[24];
     size_t n = 0;
     do {
-        tmp[n++] = (char)('0' + (unsigned)(v % 10));
+        tmp[n++] = (char)('0' + v % 10);
         v /= 10;
     } while (v != 0);
     for (size_t i = 0; i < n; i++) out[i] = tmp[n - 1 - i];
+    return n;
+}
+
+/* 128-bit division is a library call per digit; split into 19-digit u64
+ * chunks so that at most two u128 divisions remain. */
+#define U128_CHUNK UINT64_C(10000000000000000000)
+
+size_t u128_format(u128 v, char out[AMOUNT_TEXT_SIZE]) {
+    size_t n = 0;
+    if (v <= UINT64_MAX) {
+        n = u128__u64_digits((uint64_t)v, out);
+        out[n] = '\0';
+        return n;
+    }
+    uint64_t low = (uint64_t)(v % U128_CHUNK);
+    u128 high = v / U128_CHUNK;
+    n = u128_format(high, out);
+    for (int i = 18; i >= 0; i--) {
+        out[n + (size_t)i] = (char)('0' + low % 10);
+        low /= 10;
+    }
+    n += 19;
     out[n] = '\0';
     return n;
 }
@@ -101,13 +129,14 @@ size_t u128_format(u128 v, char out[AMOUNT_TEXT_SIZE]) {
 size_t amount_format(u128 amount, unsigned decimals, char out[AMOUNT_TEXT_SIZE]) {
     ASSERT(decimals <= AMOUNT_DECIMALS_MAX);
     if (decimals == 0) return u128_format(amount, out);
-    u128 unit = u128_pow10(decimals);
-    size_t n = u128_format(amount / unit, out);
-    u128 frac = amount % unit;
+    uint64_t unit = (uint64_t)u128_pow10(decimals);
+    u128 whole = amount <= UINT64_MAX ? (u128)((uint64_t)amount / unit) : amount / unit;
+    uint64_t frac = amount <= UINT64_MAX ? (uint64_t)amount % unit : (uint64_t)(amount % unit);
+    size_t n = u128_format(whole, out);
     if (frac == 0) return n;
     char digits[AMOUNT_DECIMALS_MAX + 1];
     for (unsigned i = decimals; i > 0; i--) {
-        digits[i - 1] = (char)('0' + (unsigned)(frac % 10));
+        digits[i - 1] = (char)('0' + frac % 10);
         frac /= 10;
     }
     unsigned keep = decimals;

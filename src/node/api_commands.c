@@ -132,6 +132,7 @@ static void api__submit(struct server *s, const struct server_request *rq,
     item.journal.path = rq->raw_uri;
     item.journal.body = rq->body;
     item.journal.body_len = rq->body_len;
+    item.journal.body_hash = rq->body_hash;
     item.journal.commands = bin.data;
     item.journal.commands_len = bin.len;
     sequencer_submit(s->seq, &item);

@@ -63,19 +63,40 @@ static enum err audit__request(struct audit *a, const struct store_request *r, u
     if (op < 0) return audit__fail(a, "block %llu: unknown operator %s", height, r->operator_name);
     char time_text[24];
     snprintf(time_text, sizeof(time_text), "%lld", (long long)r->time_ms);
-    if (sig_verify(a->e.s.operators[op].pubkey, r->method, r->path, time_text, r->nonce, r->body,
-                   r->body_len, r->signature) != 0) {
+    if (sig_verify(a->e.s.operators[op].pubkey, r->method, r->path, time_text, r->nonce,
+                   &r->body_hash, r->signature) != 0) {
         return audit__fail(a, "block %llu: bad signature by %s", height, r->operator_name);
     }
     return audit__commands(a, r, op, height);
 }
 
+static int audit__check_block(struct audit *a, const struct store_block *b,
+                              const struct store_request *reqs, uint32_t n);
+
 /* Signatures are checked against the operators' keys as of the start of
  * the block: the node verifies at admission, before the block that carries
  * the request is applied, so that is the key the node itself accepted. */
-static int audit__block(void *ctx, const struct store_block *b, const struct store_request *reqs,
+static int audit__block(void *ctx, const struct store_block *b, const struct store_request *stored,
                         uint32_t n) {
     struct audit *a = ctx;
+    /* The body hashes that the chain and the signatures cover come from the
+     * bodies as stored, never from anything else the journal says. */
+    struct store_request *reqs = calloc(n ? n : 1, sizeof(*reqs));
+    if (reqs == NULL) {
+        a->err = ERR_INTERNAL;
+        return 1;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        reqs[i] = stored[i];
+        hash_once(reqs[i].body, reqs[i].body_len, &reqs[i].body_hash);
+    }
+    int stop = audit__check_block(a, b, reqs, n);
+    free(reqs);
+    return stop;
+}
+
+static int audit__check_block(struct audit *a, const struct store_block *b,
+                              const struct store_request *reqs, uint32_t n) {
     struct hash h;
     if (memcmp(b->prev_hash.bytes, a->prev.bytes, HASH_BYTES) != 0) {
         a->err = audit__fail(a, "block %llu: %s", b->height, "previous-hash link broken");
@@ -149,7 +170,7 @@ int node_audit_verify(const char *data_dir, int json) {
     enum err err = store_open(data_dir, 0, &s);
     if (!err) err = engine_open(&a->e, 1024);
     if (!err) err = audit__genesis(a, s);
-    if (!err) err = s->ops->scan_blocks(s, 1, audit__block, a);
+    if (!err) err = s->ops->scan_blocks(s, 1, 1, audit__block, a);
     if (!err) err = a->err;
     struct store_block head;
     if (!err && s->ops->head(s, &head) == ERR_OK && head.height != a->blocks) {

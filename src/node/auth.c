@@ -150,7 +150,8 @@ static enum err auth__lookup(struct chain *c, const char *name, uint8_t pubkey[3
 
 enum err auth_check(struct auth *a, struct chain *c, const char *method,
                     const char *path_and_query, const struct auth_headers *h,
-                    const uint8_t *body, size_t body_len, int *operator_index, int64_t *time_ms) {
+                    const uint8_t *body, size_t body_len, int *operator_index, int64_t *time_ms,
+                    struct hash *body_hash) {
     int64_t t;
     if (!h->operator_name || !h->time || !h->nonce || !h->signature || auth__time(h->time, &t) ||
         !auth__nonce_ok(h->nonce)) {
@@ -163,8 +164,9 @@ enum err auth_check(struct auth *a, struct chain *c, const char *method,
     if (t < now_ms - LIMIT_AUTH_WINDOW_MS || t > now_ms + LIMIT_AUTH_WINDOW_MS) {
         return auth__count(a, ERR_AUTH_TIME);
     }
-    if (sig_verify(pubkey, method, path_and_query, h->time, h->nonce, body, body_len,
-                   h->signature) != 0) {
+    struct hash digest;
+    hash_once(body, body_len, &digest);
+    if (sig_verify(pubkey, method, path_and_query, h->time, h->nonce, &digest, h->signature) != 0) {
         return auth__count(a, ERR_AUTH_SIGNATURE);
     }
     uint8_t key[16];
@@ -175,6 +177,7 @@ enum err auth_check(struct auth *a, struct chain *c, const char *method,
     if (err) return auth__count(a, err);
     *operator_index = index;
     *time_ms = t;
+    *body_hash = digest;
     return ERR_OK;
 }
 

@@ -163,6 +163,17 @@ static enum err chain__replay_request(struct engine *e, const struct store_reque
     return ERR_OK;
 }
 
+/* The journaled events are derived data: they must be exactly what replay emits. */
+static int chain__events_differ(const struct event_buf *events, const struct store_block *b) {
+    struct buf enc;
+    buf_init(&enc);
+    for (uint32_t i = 0; i < events->count; i++) event_encode(&events->items[i], &enc);
+    int differ = !buf_ok(&enc) || enc.len != b->events_len ||
+                 (enc.len && memcmp(enc.data, b->events, enc.len) != 0);
+    buf_free(&enc);
+    return differ;
+}
+
 static enum err chain__replay_requests(struct engine *e, const struct store_block *b,
                                        const struct store_request *reqs, uint32_t n,
                                        struct event_buf *events, char *why, size_t why_size) {
@@ -173,9 +184,9 @@ static enum err chain__replay_requests(struct engine *e, const struct store_bloc
         err = chain__replay_request(e, &reqs[i], events, &s, why, why_size);
     }
     chain__scratch_free(&s);
-    if (!err && events->count != b->events_count) {
-        snprintf(why, why_size, "block %llu: %u events replayed, %u journaled",
-                 (unsigned long long)b->height, events->count, b->events_count);
+    if (!err && (events->count != b->events_count || chain__events_differ(events, b))) {
+        snprintf(why, why_size, "block %llu: replayed events differ from the journal's",
+                 (unsigned long long)b->height);
         err = ERR_AUDIT_FAILED;
     }
     return err;
@@ -316,7 +327,8 @@ enum err chain_open(struct chain *c, const char *data_dir, char *why, size_t why
     r.tty = isatty(2);
     r.why = why;
     r.why_size = why_size;
-    if (!err) err = c->store->ops->scan_blocks(c->store, c->engine.s.height + 1, chain__replay_fn, &r);
+    if (!err) err = c->store->ops->scan_blocks(c->store, c->engine.s.height + 1, 0,
+                                                              chain__replay_fn, &r);
     if (!err) err = r.err;
     chain__progress(&r, c->engine.s.height, 1);
     chain_events_free(&r.events);

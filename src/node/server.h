@@ -41,6 +41,7 @@ struct server_request {
     int operator_index;   /* -1 for unsigned endpoints */
     struct auth_headers headers;
     int64_t time_ms;
+    struct hash body_hash;
 };
 
 struct server_response {

@@ -34,8 +34,10 @@ struct store_request {
     const char *signature; /* base64 */
     const char *method;
     const char *path;
-    const uint8_t *body;
+    const uint8_t *body; /* NULL when a scan was asked not to load bodies */
     size_t body_len;
+    struct hash body_hash; /* SHA-256 of body: set by the writer (and by audit
+                            * from the body it reads); not stored */
     const uint8_t *results; /* u16 LE error code per command */
     size_t results_len;
     const uint8_t *commands; /* command_encode records */
@@ -77,8 +79,10 @@ struct store_ops {
     enum err (*head)(struct store *s, struct store_block *out);
     /* block_at: one block's header (events not loaded). ERR_NOT_FOUND. */
     enum err (*block_at)(struct store *s, uint64_t height, struct store_block *out);
-    /* scan_blocks: blocks from_height.. ascending, with requests and events. */
-    enum err (*scan_blocks)(struct store *s, uint64_t from_height, store_block_fn fn, void *ctx);
+    /* scan_blocks: blocks from_height.. ascending, with requests and
+     * events; request bodies only when with_bodies (replay needs none). */
+    enum err (*scan_blocks)(struct store *s, uint64_t from_height, int with_bodies,
+                            store_block_fn fn, void *ctx);
     /* scan_blocks_desc: blocks from the head down to 1, with events (no requests). */
     enum err (*scan_blocks_desc)(struct store *s, store_block_fn fn, void *ctx);
     /* scan_requests_desc: requests newest first. */
@@ -102,9 +106,11 @@ struct store {
 enum err store_open(const char *data_dir, int create, struct store **out)
     __attribute__((warn_unused_result));
 
-/* block_hash: SHA-256 chaining a block to its predecessor over everything
- * it holds: header fields, the events, and each request's signed bytes,
- * signature, results and decoded commands. */
+/* block_hash: SHA-256 chaining a block to its predecessor over its header
+ * and, for each request, what was signed (operator, time, nonce, method,
+ * path, body_hash), the signature and the result codes. Derived data (the
+ * binary commands, the events) is not hashed: audit recomputes it from the
+ * signed bodies and compares byte for byte. */
 void block_hash(const struct store_block *block, const struct store_request *requests,
                 uint32_t requests_count, struct hash *out);
 

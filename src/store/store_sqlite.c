@@ -57,6 +57,13 @@ static const char *const sqlite__schema =
     "r.first_seq,r.commands,r.flags,r.operator,r.time_ms,r.nonce,r.signature,r.method,r.path,"    \
     "r.body,r.results,r.cmds"
 
+#define SQL_REQUESTS_OF_BLOCK                                                                       \
+    "SELECT " SQL_REQUEST_COLS " FROM requests WHERE height = ? ORDER BY id"
+/* The same columns with the body left out: replay does not need 1 MB a batch. */
+#define SQL_REQUESTS_OF_BLOCK_NO_BODY                                                               \
+    "SELECT first_seq,commands,flags,operator,time_ms,nonce,signature,method,path,NULL,results,"  \
+    "cmds FROM requests WHERE height = ? ORDER BY id"
+
 static enum err sqlite__exec(sqlite3 *db, const char *sql) {
     char *msg = NULL;
     int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
@@ -359,7 +366,7 @@ static void sqlite__reqs_fix(struct sqlite__reqs *q, size_t (*offs)[8]) {
 }
 
 static enum err sqlite__load_requests(struct store_sqlite *s, sqlite3_stmt *st, uint64_t height,
-                                      struct sqlite__reqs *q, size_t (**offs)[8]) {
+                                      int with_bodies, struct sqlite__reqs *q, size_t (**offs)[8]) {
     q->count = 0;
     q->arena.len = 0;
     sqlite3_reset(st);
@@ -381,9 +388,11 @@ static enum err sqlite__load_requests(struct store_sqlite *s, sqlite3_stmt *st, 
     (void)s;
     if (rc != SQLITE_DONE) return ERR_STORE_IO;
     sqlite__reqs_fix(q, *offs);
+    for (uint32_t i = 0; i < q->count && !with_bodies; i++) q->items[i].body = NULL;
     return ERR_OK;
 }
 
+/* with_requests: 0 none, 1 without bodies, 2 with bodies. */
 static enum err sqlite__scan(struct store_sqlite *s, uint64_t from, int with_requests, int desc,
                              store_block_fn fn, void *ctx) {
     sqlite3_stmt *bs = NULL;
@@ -398,8 +407,8 @@ static enum err sqlite__scan(struct store_sqlite *s, uint64_t from, int with_req
                               "ORDER BY height";
     pthread_mutex_lock(&s->r_lock);
     if (sqlite3_prepare_v2(s->r, bsql, -1, &bs, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(s->r, "SELECT " SQL_REQUEST_COLS " FROM requests WHERE height = ? "
-                                 "ORDER BY id", -1, &rs, NULL) != SQLITE_OK) {
+        sqlite3_prepare_v2(s->r, with_requests == 2 ? SQL_REQUESTS_OF_BLOCK : SQL_REQUESTS_OF_BLOCK_NO_BODY,
+                           -1, &rs, NULL) != SQLITE_OK) {
         err = ERR_STORE_IO;
     }
     if (!err) sqlite3_bind_int64(bs, 1, (sqlite3_int64)from);
@@ -409,7 +418,7 @@ static enum err sqlite__scan(struct store_sqlite *s, uint64_t from, int with_req
         sqlite__row_block(bs, &b);
         b.events = sqlite3_column_blob(bs, 10);
         b.events_len = (size_t)sqlite3_column_bytes(bs, 10);
-        if (with_requests) err = sqlite__load_requests(s, rs, b.height, &q, &offs);
+        if (with_requests) err = sqlite__load_requests(s, rs, b.height, with_requests == 2, &q, &offs);
         if (!err && fn(ctx, &b, q.items, with_requests ? q.count : 0) != 0) break;
     }
     if (!err && rc != SQLITE_ROW && rc != SQLITE_DONE) err = ERR_STORE_IO;
@@ -422,8 +431,9 @@ static enum err sqlite__scan(struct store_sqlite *s, uint64_t from, int with_req
     return err;
 }
 
-static enum err sqlite_scan_blocks(struct store *base, uint64_t from, store_block_fn fn, void *ctx) {
-    return sqlite__scan((struct store_sqlite *)base, from, 1, 0, fn, ctx);
+static enum err sqlite_scan_blocks(struct store *base, uint64_t from, int with_bodies,
+                                   store_block_fn fn, void *ctx) {
+    return sqlite__scan((struct store_sqlite *)base, from, with_bodies ? 2 : 1, 0, fn, ctx);
 }
 
 static enum err sqlite_scan_blocks_desc(struct store *base, store_block_fn fn, void *ctx) {

@@ -23,6 +23,7 @@
 #include "../../src/base/buf.h"
 #include "../../src/base/err.h"
 #include "../../src/base/hex.h"
+#include "../../src/base/hash.h"
 #include "../../src/base/sig.h"
 #include "../../src/cli/cli.h"
 #include "../../src/cli/cli_args.h"
@@ -454,17 +455,20 @@ static void http_sign_verifies_and_binds_method_path_and_body(void **state) {
                      0);
     assert_string_equal(auth.time_ms, "1795000000123");
     assert_string_equal(auth.nonce, "00ff");
-    assert_int_equal(sig_verify(pk, "POST", "/api/commands", auth.time_ms, auth.nonce,
-                                (const uint8_t *)body, strlen(body), auth.signature),
+    struct hash h, other;
+    hash_once(body, strlen(body), &h);
+    hash_once("{}", 2, &other);
+    assert_int_equal(sig_verify(pk, "POST", "/api/commands", auth.time_ms, auth.nonce, &h,
+                                auth.signature),
                      0);
-    assert_int_equal(sig_verify(pk, "POST", "/api/commands?x=1", auth.time_ms, auth.nonce,
-                                (const uint8_t *)body, strlen(body), auth.signature),
+    assert_int_equal(sig_verify(pk, "POST", "/api/commands?x=1", auth.time_ms, auth.nonce, &h,
+                                auth.signature),
                      -1);
-    assert_int_equal(sig_verify(pk, "GET", "/api/commands", auth.time_ms, auth.nonce,
-                                (const uint8_t *)body, strlen(body), auth.signature),
+    assert_int_equal(sig_verify(pk, "GET", "/api/commands", auth.time_ms, auth.nonce, &h,
+                                auth.signature),
                      -1);
-    assert_int_equal(sig_verify(pk, "POST", "/api/commands", auth.time_ms, auth.nonce,
-                                (const uint8_t *)"{}", 2, auth.signature),
+    assert_int_equal(sig_verify(pk, "POST", "/api/commands", auth.time_ms, auth.nonce, &other,
+                                auth.signature),
                      -1);
 }
 
