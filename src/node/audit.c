@@ -143,6 +143,27 @@ static enum err audit__genesis(struct audit *a, struct store *s) {
     return err;
 }
 
+/* Rows the chain does not count itself: requests outside any verified
+ * block, or a request or snapshot naming a block past the head, mean a
+ * block was removed. */
+static enum err audit__tally(struct audit *a, struct store *s) {
+    struct store_block head;
+    uint64_t requests = 0, request_height = 0, snapshot_height = 0;
+    enum err err = s->ops->head(s, &head);
+    if (!err) err = s->ops->tally(s, &requests, &request_height, &snapshot_height);
+    if (err) return err;
+    if (head.height != a->blocks) {
+        return audit__fail(a, "block %llu: %s", a->blocks + 1, "missing from the journal");
+    }
+    if (requests != a->requests || request_height > head.height || snapshot_height > head.height) {
+        uint64_t past = request_height > snapshot_height ? request_height : snapshot_height;
+        return audit__fail(a, "block %llu: %s", past > head.height ? past : head.height,
+                           "the journal holds requests or snapshots no block accounts for "
+                           "(a block was removed)");
+    }
+    return ERR_OK;
+}
+
 static void audit__print(const struct audit *a, int json) {
     char hex[HASH_HEX_SIZE];
     hash_hex(&a->prev, hex);
@@ -172,10 +193,7 @@ int node_audit_verify(const char *data_dir, int json) {
     if (!err) err = audit__genesis(a, s);
     if (!err) err = s->ops->scan_blocks(s, 1, 1, audit__block, a);
     if (!err) err = a->err;
-    struct store_block head;
-    if (!err && s->ops->head(s, &head) == ERR_OK && head.height != a->blocks) {
-        err = audit__fail(a, "block %llu: %s", a->blocks + 1, "missing from the journal");
-    }
+    if (!err) err = audit__tally(a, s);
     if (!err) audit__print(a, json);
     if (s) s->ops->close(s);
     engine_close(&a->e);

@@ -90,6 +90,11 @@ struct store_ops {
     /* scan_requests_since: requests whose Mintline-Time >= time_ms, any order. */
     enum err (*scan_requests_since)(struct store *s, int64_t time_ms, store_request_fn fn,
                                     void *ctx);
+    /* tally: rows outside the block chain's own count, for audit: the
+     * number of requests, and the highest height any request or snapshot
+     * names (a deleted block leaves them pointing past the head). */
+    enum err (*tally)(struct store *s, uint64_t *requests, uint64_t *request_height_max,
+                      uint64_t *snapshot_height_max);
     enum err (*write_snapshot)(struct store *s, uint64_t height, const uint8_t *data, size_t len);
     /* latest_snapshot: *data malloc'd (caller frees); ERR_NOT_FOUND if none. */
     enum err (*latest_snapshot)(struct store *s, uint64_t *height, uint8_t **data, size_t *len);

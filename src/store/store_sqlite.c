@@ -504,12 +504,37 @@ static enum err sqlite_latest_snapshot(struct store *base, uint64_t *height, uin
     return err;
 }
 
+static enum err sqlite_tally(struct store *base, uint64_t *requests, uint64_t *request_height_max,
+                             uint64_t *snapshot_height_max) {
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    pthread_mutex_lock(&s->r_lock);
+    sqlite3_stmt *st = NULL;
+    enum err err = ERR_STORE_IO;
+    if (sqlite3_prepare_v2(s->r,
+                           "SELECT (SELECT count(*) FROM requests), "
+                           "(SELECT coalesce(max(height), 0) FROM requests), "
+                           "(SELECT coalesce(max(height), 0) FROM snapshots)",
+                           -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+        *requests = (uint64_t)sqlite3_column_int64(st, 0);
+        *request_height_max = (uint64_t)sqlite3_column_int64(st, 1);
+        *snapshot_height_max = (uint64_t)sqlite3_column_int64(st, 2);
+        err = ERR_OK;
+    }
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->r_lock);
+    return err;
+}
+
 static void sqlite_close(struct store *base) {
     struct store_sqlite *s = (struct store_sqlite *)base;
     sqlite3_finalize(s->ins_block);
     sqlite3_finalize(s->ins_request);
-    sqlite3_close(s->w);
+    /* Reader first, then a checkpoint by the last (writing) connection, so a
+     * cleanly stopped ledger is one self-contained file. */
     sqlite3_close(s->r);
+    if (s->w) sqlite3_exec(s->w, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+    sqlite3_close(s->w);
     pthread_mutex_destroy(&s->r_lock);
     free(s);
 }
@@ -525,6 +550,7 @@ static const struct store_ops sqlite_ops = {
     .scan_blocks_desc = sqlite_scan_blocks_desc,
     .scan_requests_desc = sqlite_scan_requests_desc,
     .scan_requests_since = sqlite_scan_requests_since,
+    .tally = sqlite_tally,
     .write_snapshot = sqlite_write_snapshot,
     .latest_snapshot = sqlite_latest_snapshot,
 };
