@@ -80,7 +80,7 @@ $(B)/bench/%: $(B)/obj/bench/%.o $(B)/libmintline.a
 	@mkdir -p $(dir $@)
 	@echo "  LINK $@"; $(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-unit-bins: $(UNIT_BINS) $(AUNIT_BINS) $(B)/mintline $(A)/mintline
+unit-bins: $(UNIT_BINS) $(AUNIT_BINS) $(B)/mintline $(A)/mintline $(BENCH_BINS)
 
 test: deps
 	@$(MAKE) --no-print-directory -j2 unit-bins

@@ -66,7 +66,7 @@ static double br_scan_only(const char *dir) {
     }
     uint64_t sum = 0;
     double t0 = bench_now_s();
-    enum err err = s->ops->scan_blocks(s, 1, br_scan_fn, &sum);
+    enum err err = s->ops->scan_blocks(s, 1, 0, br_scan_fn, &sum);
     double secs = bench_now_s() - t0;
     s->ops->close(s);
     if (err) {

@@ -178,6 +178,7 @@ struct st_round {
     enum err *results;
     struct apply_result *ars;
     uint32_t *ends;
+    struct hash body_hash;
 };
 
 static void st_round_free(struct st_round *r) {
@@ -195,8 +196,9 @@ static void st_admit(struct st_ctx *c, struct st_round *r, int round, double *t)
     char nonce[32];
     snprintf(nonce, sizeof(nonce), "stages-%d", round);
     double t0 = bench_now_s();
-    if (sig_verify(c->pubkey, "POST", "/api/commands", "1790000000000", nonce,
-                   (const uint8_t *)c->body, c->body_len, c->b64) != 0) {
+    hash_once(c->body, c->body_len, &r->body_hash);
+    if (sig_verify(c->pubkey, "POST", "/api/commands", "1790000000000", nonce, &r->body_hash,
+                   c->b64) != 0) {
         st_die("sig_verify", ERR_AUTH_SIGNATURE);
     }
     double t1 = bench_now_s();
@@ -235,9 +237,23 @@ static void st_block(struct st_ctx *c, struct st_round *r, int round, double *t)
     }
     char nonce[32];
     snprintf(nonce, sizeof(nonce), "stages-%d", round);
-    struct store_request q = {b.first_seq, n, 0, "alice", 1790000000000, nonce, c->b64, "POST",
-                              "/api/commands", (const uint8_t *)c->body, c->body_len, res,
-                              (size_t)n * 2, r->bin.data, r->bin.len};
+    struct store_request q;
+    memset(&q, 0, sizeof(q));
+    q.first_seq = b.first_seq;
+    q.commands_count = n;
+    q.operator_name = "alice";
+    q.time_ms = 1790000000000;
+    q.nonce = nonce;
+    q.signature = c->b64;
+    q.method = "POST";
+    q.path = "/api/commands";
+    q.body = (const uint8_t *)c->body;
+    q.body_len = c->body_len;
+    q.body_hash = r->body_hash;
+    q.results = res;
+    q.results_len = (size_t)n * 2;
+    q.commands = r->bin.data;
+    q.commands_len = r->bin.len;
     double t3 = bench_now_s();
     for (uint32_t i = 0; i < c->ev.count; i++) event_encode(&c->ev.items[i], &r->events_bin);
     double t4 = bench_now_s();
