@@ -3,7 +3,7 @@
 # (build: what `make demo` needs) or also tests with (test, the default).
 # Idempotent and quiet when everything is there.
 set -e
-PKGS="build-essential pkg-config libsodium-dev libmicrohttpd-dev libjansson-dev libsqlite3-dev
+PKGS="build-essential pkg-config libsodium-dev libmicrohttpd-dev libjansson-dev libyajl-dev libsqlite3-dev
 libyaml-dev libcurl4-openssl-dev curl"
 [ "${1:-test}" = test ] && PKGS="$PKGS libcmocka-dev python3 python3-cryptography sqlite3 prometheus"
 missing=""

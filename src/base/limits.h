@@ -19,6 +19,15 @@
  * log and the events buffer the engine preallocates. */
 #define LIMIT_BLOCK_COMMANDS 65536u
 
+/* Fields one command object may carry ("op" included): every op has at
+ * most OP_FIELDS_MAX arguments; a little room lets the error name the
+ * unknown field instead of a count. */
+#define LIMIT_COMMAND_ARGS 12u
+
+/* Bytes of one argument's text (amounts, addresses, symbols, durations and,
+ * later, reasons): longer values are refused as invalid. */
+#define LIMIT_ARG_TEXT 512u
+
 /* Events one command may emit (a transfer emits one; batch-like ops more). */
 #define LIMIT_EVENTS_PER_COMMAND 8u
 

@@ -68,42 +68,42 @@ static enum err command__why(enum err err, const char *field, char *why, size_t 
     return err;
 }
 
-static enum err command__string(const json_t *v, const char **text, size_t *len) {
-    if (!json_is_string(v)) return ERR_INVALID_ARGUMENT;
-    *text = json_string_value(v);
-    *len = json_string_length(v);
-    return ERR_OK;
+static const struct command_arg *command__arg(const struct command_arg *args, uint32_t n,
+                                              const char *name) {
+    size_t len = strlen(name);
+    for (uint32_t i = 0; i < n; i++) {
+        if (args[i].key_len == len && memcmp(args[i].key, name, len) == 0) return &args[i];
+    }
+    return NULL;
 }
 
 /* Decode every field but amounts (which need the asset's decimals). */
 static enum err command__field_decode(const struct engine *e, const struct op_field *f,
-                                      const json_t *v, struct command *cmd) {
-    const char *text;
-    size_t len;
-    enum err err = command__string(v, &text, &len);
-    if (err) return f->kind == FIELD_AMOUNT ? ERR_INVALID_AMOUNT : err;
+                                      const struct command_arg *a, struct command *cmd) {
+    if (a->type != ARG_STRING) return f->kind == FIELD_AMOUNT ? ERR_INVALID_AMOUNT : ERR_INVALID_ARGUMENT;
+    enum err err;
     switch ((enum field_kind)f->kind) {
     case FIELD_ASSET: {
-        int index = engine_asset_find(e, text, len);
+        int index = engine_asset_find(e, a->value, a->value_len);
         if (index < 0) return ERR_UNKNOWN_ASSET;
         cmd->asset = (uint16_t)index;
         cmd->present |= CMD_HAS_ASSET;
         return ERR_OK;
     }
     case FIELD_FROM:
-        err = addr_parse(text, len, &cmd->from);
+        err = addr_parse(a->value, a->value_len, &cmd->from);
         if (err) return err;
         cmd->present |= CMD_HAS_FROM;
         return ERR_OK;
     case FIELD_TO:
-        err = addr_parse(text, len, &cmd->to);
+        err = addr_parse(a->value, a->value_len, &cmd->to);
         if (err) return err;
         cmd->present |= CMD_HAS_TO;
         return ERR_OK;
     case FIELD_AMOUNT:
         return ERR_OK; /* second pass */
     case FIELD_DURATION:
-        err = duration_parse(text, len, &cmd->duration_ns);
+        err = duration_parse(a->value, a->value_len, &cmd->duration_ns);
         if (err) return err;
         if (cmd->duration_ns == 0) return ERR_INVALID_DURATION;
         cmd->present |= CMD_HAS_DURATION;
@@ -112,11 +112,12 @@ static enum err command__field_decode(const struct engine *e, const struct op_fi
     return ERR_INVALID_ARGUMENT;
 }
 
-static enum err command__amount(const struct engine *e, const json_t *v, struct command *cmd) {
+static enum err command__amount(const struct engine *e, const struct command_arg *a,
+                                struct command *cmd) {
     if (!(cmd->present & CMD_HAS_ASSET)) return ERR_MISSING_FIELD;
-    if (!json_is_string(v)) return ERR_INVALID_AMOUNT;
+    if (a->type != ARG_STRING) return ERR_INVALID_AMOUNT;
     unsigned decimals = e->s.assets[cmd->asset].decimals;
-    enum err err = amount_parse(json_string_value(v), json_string_length(v), decimals, &cmd->amount);
+    enum err err = amount_parse(a->value, a->value_len, decimals, &cmd->amount);
     if (err) return err;
     /* Moving nothing is a mistake an operator wants to hear about. */
     if (cmd->amount == 0) return ERR_INVALID_AMOUNT;
@@ -124,41 +125,83 @@ static enum err command__amount(const struct engine *e, const json_t *v, struct 
     return ERR_OK;
 }
 
-enum err command_decode(const struct engine *e, const json_t *obj, struct command *out,
-                        char *why, size_t why_size) {
-    if (!json_is_object(obj)) return command__why(ERR_INVALID_JSON, "command", why, why_size);
-    const json_t *op = json_object_get(obj, "op");
+/* The op named by the "op" argument. */
+static enum err command__op(const struct command_arg *args, uint32_t n, const struct op_def **def,
+                            char *why, size_t why_size) {
+    const struct command_arg *op = command__arg(args, n, "op");
     if (op == NULL) return command__why(ERR_MISSING_FIELD, "op", why, why_size);
-    if (!json_is_string(op)) return command__why(ERR_UNKNOWN_OP, "op", why, why_size);
-    const struct op_def *def = op_find(json_string_value(op), json_string_length(op));
-    if (def == NULL) return command__why(ERR_UNKNOWN_OP, json_string_value(op), why, why_size);
+    if (op->type != ARG_STRING) return command__why(ERR_UNKNOWN_OP, "op", why, why_size);
+    *def = op_find(op->value, op->value_len);
+    if (*def == NULL) {
+        char name[48];
+        snprintf(name, sizeof(name), "%.*s", (int)(op->value_len < 40 ? op->value_len : 40), op->value);
+        return command__why(ERR_UNKNOWN_OP, name, why, why_size);
+    }
+    return ERR_OK;
+}
 
+enum err command_decode_args(const struct engine *e, const struct command_arg *args, uint32_t n,
+                             struct command *out, char *why, size_t why_size) {
+    for (uint32_t i = 0; i < n; i++) {
+        for (uint32_t j = 0; j < i; j++) {
+            if (args[i].key_len == args[j].key_len && memcmp(args[i].key, args[j].key, args[i].key_len) == 0) {
+                return command__why(ERR_INVALID_JSON, "duplicate field", why, why_size);
+            }
+        }
+    }
+    const struct op_def *def = NULL;
+    enum err err = command__op(args, n, &def, why, why_size);
+    if (err) return err;
     struct command cmd;
     memset(&cmd, 0, sizeof(cmd));
     cmd.op = (uint16_t)(def - op_rows);
-    const char *key;
-    const json_t *value;
-    const json_t *amount = NULL;
-    json_object_foreach((json_t *)obj, key, value) {
+    const struct command_arg *amount = NULL;
+    for (uint32_t i = 0; i < n; i++) {
+        char key[48];
+        snprintf(key, sizeof(key), "%.*s", (int)(args[i].key_len < 40 ? args[i].key_len : 40), args[i].key);
         if (strcmp(key, "op") == 0) continue;
-        const struct op_field *f = command__field(def, key);
+        const struct op_field *f = args[i].key_len < 40 ? command__field(def, key) : NULL;
         if (f == NULL) return command__why(ERR_UNKNOWN_FIELD, key, why, why_size);
-        if (f->kind == FIELD_AMOUNT) amount = value;
-        enum err err = command__field_decode(e, f, value, &cmd);
+        if (f->kind == FIELD_AMOUNT) amount = &args[i];
+        err = command__field_decode(e, f, &args[i], &cmd);
         if (err) return command__why(err, key, why, why_size);
     }
     for (unsigned i = 0; i < OP_FIELDS_MAX && def->fields[i].name != NULL; i++) {
         const struct op_field *f = &def->fields[i];
-        if (f->required && json_object_get(obj, f->name) == NULL) {
+        if (f->required && command__arg(args, n, f->name) == NULL) {
             return command__why(ERR_MISSING_FIELD, f->name, why, why_size);
         }
     }
     if (amount != NULL) {
-        enum err err = command__amount(e, amount, &cmd);
+        err = command__amount(e, amount, &cmd);
         if (err) return command__why(err, "amount", why, why_size);
     }
     *out = cmd;
     return ERR_OK;
+}
+
+enum err command_decode(const struct engine *e, const json_t *obj, struct command *out,
+                        char *why, size_t why_size) {
+    if (!json_is_object(obj)) return command__why(ERR_INVALID_JSON, "command", why, why_size);
+    if (json_object_size(obj) > LIMIT_COMMAND_ARGS) {
+        return command__why(ERR_UNKNOWN_FIELD, "too many fields", why, why_size);
+    }
+    struct command_arg args[LIMIT_COMMAND_ARGS];
+    uint32_t n = 0;
+    const char *key;
+    const json_t *value;
+    json_object_foreach((json_t *)obj, key, value) {
+        struct command_arg *a = &args[n++];
+        a->key = key;
+        a->key_len = strlen(key);
+        a->value = json_is_string(value) ? json_string_value(value) : NULL;
+        a->value_len = json_is_string(value) ? json_string_length(value) : 0;
+        a->type = json_is_string(value)    ? ARG_STRING
+                  : json_is_number(value)  ? ARG_NUMBER
+                  : json_is_boolean(value) ? ARG_BOOL
+                                           : ARG_OTHER;
+    }
+    return command_decode_args(e, args, n, out, why, why_size);
 }
 
 json_t *command_args_json(const json_t *obj) {

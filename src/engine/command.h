@@ -96,6 +96,25 @@ const struct op_def *op_table(void);
 /* op_find: row by name, or NULL. */
 const struct op_def *op_find(const char *name, size_t len);
 
+/* A command's argument as a parser saw it: the key, and for a string the
+ * (unescaped) text; the JSON library behind it does not matter. */
+enum arg_type { ARG_STRING, ARG_NUMBER, ARG_BOOL, ARG_OTHER };
+
+struct command_arg {
+    const char *key;
+    size_t key_len;
+    const char *value; /* ARG_STRING: the text; ARG_BOOL: "true" or "false" */
+    size_t value_len;
+    uint8_t type;      /* enum arg_type */
+};
+
+/* command_decode_args: the decoder itself (command_decode and the
+ * streaming request parser both end here). Same errors as command_decode,
+ * plus ERR_INVALID_JSON for a duplicate field. */
+enum err command_decode_args(const struct engine *e, const struct command_arg *args, uint32_t n,
+                             struct command *out, char *why, size_t why_size)
+    __attribute__((warn_unused_result));
+
 /* command_decode: decode one command object for the engine's assets.
  * Errors: ERR_INVALID_JSON (not an object), ERR_MISSING_FIELD,
  * ERR_UNKNOWN_FIELD, ERR_UNKNOWN_OP, ERR_UNKNOWN_ASSET, ERR_INVALID_AMOUNT,
