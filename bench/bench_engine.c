@@ -24,6 +24,7 @@
 
 #include "../src/engine/engine.h"
 #include "../src/engine/genesis.h"
+#include "../src/base/buf.h"
 #include "bench_util.h"
 
 #define BENCH_HOLDERS_DEFAULT 1000000u
@@ -231,6 +232,17 @@ int main(int argc, char **argv) {
     printf("RESULT transfers_sealed_per_s %.0f\n", n / wall_s);
     printf("RESULT apply_ns_per_transfer %.1f\n", apply_s * 1e9 / n);
     printf("RESULT seal_ns_per_transfer %.1f\n", seal_s * 1e9 / n);
+
+    /* The snapshot's serialisation: how long the sequencer pauses for it. */
+    struct buf snap;
+    buf_init(&snap);
+    double s0 = bench_now_s();
+    engine_snapshot_write(e, &snap);
+    double snap_s = bench_now_s() - s0;
+    fprintf(stderr, "snapshot of %u holders: %.1f MB serialised in %.1f ms\n", o.holders,
+            (double)snap.len / 1e6, snap_s * 1e3);
+    printf("RESULT snapshot_serialise_ms %.1f\n", snap_s * 1e3);
+    buf_free(&snap);
     free(xfers);
     free(ev.items);
     engine_close(e);

@@ -13,6 +13,17 @@ void buf_free(struct buf *b) {
 
 int buf_ok(const struct buf *b) { return !b->failed; }
 
+void buf_reserve(struct buf *b, size_t len) {
+    if (b->failed || b->len + len <= b->cap) return;
+    uint8_t *p = realloc(b->data, b->len + len);
+    if (p == NULL) {
+        b->failed = 1;
+        return;
+    }
+    b->data = p;
+    b->cap = b->len + len;
+}
+
 void buf_put(struct buf *b, const void *data, size_t len) {
     if (b->failed || len == 0) return;
     if (b->len + len > b->cap) {

@@ -26,6 +26,8 @@ void buf_init(struct buf *b);
 void buf_free(struct buf *b);
 int buf_ok(const struct buf *b);
 void buf_put(struct buf *b, const void *data, size_t len);
+/* buf_reserve: make room for len more bytes in one allocation. */
+void buf_reserve(struct buf *b, size_t len);
 void buf_put_u8(struct buf *b, uint8_t v);
 void buf_put_u16(struct buf *b, uint16_t v);
 void buf_put_u32(struct buf *b, uint32_t v);

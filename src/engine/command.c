@@ -56,15 +56,26 @@ const struct op_def *op_find(const char *name, size_t len) {
     return NULL;
 }
 
-static const struct op_field *command__field(const struct op_def *def, const char *name) {
+static const struct op_field *command__field(const struct op_def *def, const char *name,
+                                             size_t len) {
     for (unsigned i = 0; i < OP_FIELDS_MAX && def->fields[i].name != NULL; i++) {
-        if (strcmp(def->fields[i].name, name) == 0) return &def->fields[i];
+        const char *f = def->fields[i].name;
+        if (strlen(f) == len && memcmp(f, name, len) == 0) return &def->fields[i];
     }
     return NULL;
 }
 
 static enum err command__why(enum err err, const char *field, char *why, size_t why_size) {
     if (why != NULL && why_size > 0) snprintf(why, why_size, "%s", field);
+    return err;
+}
+
+/* An error naming a key as the client sent it (cut, so it can be echoed). */
+static enum err command__why_key(enum err err, const struct command_arg *a, char *why,
+                                 size_t why_size) {
+    if (why != NULL && why_size > 0) {
+        snprintf(why, why_size, "%.*s", (int)(a->key_len < 40 ? a->key_len : 40), a->key);
+    }
     return err;
 }
 
@@ -157,14 +168,13 @@ enum err command_decode_args(const struct engine *e, const struct command_arg *a
     cmd.op = (uint16_t)(def - op_rows);
     const struct command_arg *amount = NULL;
     for (uint32_t i = 0; i < n; i++) {
-        char key[48];
-        snprintf(key, sizeof(key), "%.*s", (int)(args[i].key_len < 40 ? args[i].key_len : 40), args[i].key);
-        if (strcmp(key, "op") == 0) continue;
-        const struct op_field *f = args[i].key_len < 40 ? command__field(def, key) : NULL;
-        if (f == NULL) return command__why(ERR_UNKNOWN_FIELD, key, why, why_size);
-        if (f->kind == FIELD_AMOUNT) amount = &args[i];
-        err = command__field_decode(e, f, &args[i], &cmd);
-        if (err) return command__why(err, key, why, why_size);
+        const struct command_arg *a = &args[i];
+        if (a->key_len == 2 && memcmp(a->key, "op", 2) == 0) continue;
+        const struct op_field *f = command__field(def, a->key, a->key_len);
+        if (f == NULL) return command__why_key(ERR_UNKNOWN_FIELD, a, why, why_size);
+        if (f->kind == FIELD_AMOUNT) amount = a;
+        err = command__field_decode(e, f, a, &cmd);
+        if (err) return command__why(err, f->name, why, why_size);
     }
     for (unsigned i = 0; i < OP_FIELDS_MAX && def->fields[i].name != NULL; i++) {
         const struct op_field *f = &def->fields[i];

@@ -34,6 +34,12 @@ struct sequencer {
     struct store_request *journal;
     uint32_t journal_cap;
     struct seq_stats stats;
+    /* The background snapshot writer (at most one at a time). */
+    pthread_t snap_thread;
+    int snap_live;          /* a thread to join */
+    int snap_busy;          /* it is still writing (atomic) */
+    struct buf snap_bytes;
+    uint64_t snap_height;
 };
 
 void seq_item_free(struct seq_item *item) {
@@ -120,9 +126,54 @@ static enum err sequencer__commit(struct sequencer *s, struct seq_item *first, u
 }
 
 /* A failed snapshot only lengthens the next replay: say so and go on. */
-static void sequencer__snapshot(struct chain *c) {
-    enum err err = chain_snapshot(c);
+static void sequencer__snapshot_failed(enum err err) {
     if (err) fprintf(stderr, "mintline: snapshot failed: %s\n", err_name(err));
+}
+
+static void *sequencer__snapshot_main(void *arg) {
+    struct sequencer *s = arg;
+    struct chain *c = s->c;
+    enum err err = c->store->ops->write_snapshot(c->store, s->snap_height, s->snap_bytes.data,
+                                                 s->snap_bytes.len);
+    sequencer__snapshot_failed(err);
+    if (!err) __atomic_store_n(&c->snapshot_height, s->snap_height, __ATOMIC_SEQ_CST);
+    buf_free(&s->snap_bytes);
+    __atomic_store_n(&s->snap_busy, 0, __ATOMIC_SEQ_CST);
+    return NULL;
+}
+
+static void sequencer__snapshot_join(struct sequencer *s) {
+    if (!s->snap_live) return;
+    pthread_join(s->snap_thread, NULL);
+    s->snap_live = 0;
+}
+
+/* Every LIMIT_SNAPSHOT_EVERY_BLOCKS blocks: copy the state now (the lock is
+ * held, so it is the state of this block) and let a thread write it while
+ * blocks go on committing. One snapshot at a time; a due one waits. */
+static void sequencer__snapshot_maybe(struct sequencer *s) {
+    struct chain *c = s->c;
+    uint64_t done = __atomic_load_n(&c->snapshot_height, __ATOMIC_SEQ_CST);
+    uint64_t last = done > s->snap_height ? done : s->snap_height; /* a failed try waits too */
+    if (c->engine.s.height - last < LIMIT_SNAPSHOT_EVERY_BLOCKS) return;
+    if (__atomic_load_n(&s->snap_busy, __ATOMIC_SEQ_CST)) return;
+    sequencer__snapshot_join(s);
+    buf_init(&s->snap_bytes);
+    engine_snapshot_write(&c->engine, &s->snap_bytes);
+    if (!buf_ok(&s->snap_bytes)) {
+        buf_free(&s->snap_bytes);
+        sequencer__snapshot_failed(ERR_INTERNAL);
+        return;
+    }
+    s->snap_height = c->engine.s.height;
+    s->snap_busy = 1;
+    if (pthread_create(&s->snap_thread, NULL, sequencer__snapshot_main, s) != 0) {
+        s->snap_busy = 0;
+        buf_free(&s->snap_bytes);
+        sequencer__snapshot_failed(ERR_INTERNAL);
+        return;
+    }
+    s->snap_live = 1;
 }
 
 static void sequencer__block(struct sequencer *s, struct seq_item *first, uint32_t n,
@@ -164,8 +215,8 @@ static void sequencer__block(struct sequencer *s, struct seq_item *first, uint32
     if (err) {
         c->broken = 1;
         sequencer__fail_all(first, n, ERR_STORE_IO);
-    } else if (e->s.height - c->snapshot_height >= LIMIT_SNAPSHOT_EVERY_BLOCKS) {
-        sequencer__snapshot(c);
+    } else {
+        sequencer__snapshot_maybe(s);
     }
     pthread_rwlock_unlock(&c->lock);
 }
@@ -266,9 +317,10 @@ void sequencer_stop(struct sequencer *s) {
     pthread_cond_signal(&s->work);
     pthread_mutex_unlock(&s->mu);
     pthread_join(s->thread, NULL);
+    sequencer__snapshot_join(s);
     struct chain *c = s->c;
     pthread_rwlock_wrlock(&c->lock);
-    if (!c->broken && c->engine.s.height > c->snapshot_height) sequencer__snapshot(c);
+    if (!c->broken && c->engine.s.height > c->snapshot_height) sequencer__snapshot_failed(chain_snapshot(c));
     pthread_rwlock_unlock(&c->lock);
     chain_events_free(&s->events);
     free(s->journal);

@@ -95,8 +95,11 @@ struct store_ops {
      * names (a deleted block leaves them pointing past the head). */
     enum err (*tally)(struct store *s, uint64_t *requests, uint64_t *request_height_max,
                       uint64_t *snapshot_height_max);
+    /* write_snapshot: may be called from a thread of its own, alongside
+     * append_block (the backend serialises what it must). */
     enum err (*write_snapshot)(struct store *s, uint64_t height, const uint8_t *data, size_t len);
-    /* latest_snapshot: *data malloc'd (caller frees); ERR_NOT_FOUND if none. */
+    /* latest_snapshot: the newest snapshot that is whole (size and SHA-256
+     * as recorded); *data malloc'd (caller frees); ERR_NOT_FOUND if none. */
     enum err (*latest_snapshot)(struct store *s, uint64_t *height, uint8_t **data, size_t *len);
 };
 

@@ -24,6 +24,9 @@ struct store_sqlite {
     pthread_mutex_t r_lock;
     sqlite3_stmt *ins_block;
     sqlite3_stmt *ins_request;
+    sqlite3 *snap; /* opened on the first snapshot; used under snap_lock */
+    pthread_mutex_t snap_lock;
+    char path[480];
 };
 
 static const char *const sqlite__schema =
@@ -39,7 +42,16 @@ static const char *const sqlite__schema =
     " results BLOB NOT NULL, cmds BLOB NOT NULL);"
     "CREATE INDEX IF NOT EXISTS requests_height ON requests(height);"
     "CREATE INDEX IF NOT EXISTS requests_time ON requests(time_ms);"
-    "CREATE TABLE IF NOT EXISTS snapshots(height INTEGER PRIMARY KEY, data BLOB NOT NULL);";
+    "CREATE TABLE IF NOT EXISTS snapshot_chunks(height INTEGER NOT NULL, idx INTEGER NOT NULL,"
+    " data BLOB NOT NULL, PRIMARY KEY(height, idx));"
+    "CREATE TABLE IF NOT EXISTS snapshots(height INTEGER PRIMARY KEY, size INTEGER NOT NULL,"
+    " sha256 BLOB NOT NULL);";
+
+/* Snapshots are written in chunks, each in its own short transaction, from
+ * a background thread on a connection of their own: block commits interleave
+ * with them instead of waiting for one 40 MB insert. The row in `snapshots`
+ * is written last and names the size and SHA-256 of the whole. */
+#define SQLITE_SNAPSHOT_CHUNK_BYTES (1u << 20)
 
 #define SQL_INS_BLOCK                                                                              \
     "INSERT INTO blocks(height,time_ns,prev_hash,hash,state_hash,first_seq,commands,requests,"    \
@@ -179,22 +191,59 @@ static enum err sqlite_write_genesis(struct store *base, const char *yaml, size_
     return sqlite__exec(s->w, "COMMIT");
 }
 
+static enum err sqlite__snap_exec_blob(sqlite3 *db, const char *sql, uint64_t height, int64_t n,
+                                       const void *blob, size_t len) {
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return ERR_STORE_IO;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)height);
+    sqlite3_bind_int64(st, 2, n);
+    sqlite3_bind_blob64(st, 3, blob, len, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? ERR_OK : ERR_STORE_IO;
+}
+
+static enum err sqlite__snap_chunks(sqlite3 *db, uint64_t height, const uint8_t *data, size_t len) {
+    enum err err = ERR_OK;
+    for (size_t at = 0, idx = 0; at < len && !err; at += SQLITE_SNAPSHOT_CHUNK_BYTES, idx++) {
+        size_t n = len - at < SQLITE_SNAPSHOT_CHUNK_BYTES ? len - at : SQLITE_SNAPSHOT_CHUNK_BYTES;
+        err = sqlite__exec(db, "BEGIN IMMEDIATE");
+        if (!err) {
+            err = sqlite__snap_exec_blob(db, "INSERT OR REPLACE INTO snapshot_chunks(height,idx,data) "
+                                             "VALUES(?,?,?)", height, (int64_t)idx, data + at, n);
+            err = err ? err : sqlite__exec(db, "COMMIT");
+            if (err) sqlite__exec(db, "ROLLBACK");
+        }
+    }
+    return err;
+}
+
 static enum err sqlite_write_snapshot(struct store *base, uint64_t height, const uint8_t *data,
                                       size_t len) {
     struct store_sqlite *s = (struct store_sqlite *)base;
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->w, "INSERT OR REPLACE INTO snapshots(height,data) VALUES(?,?)", -1,
-                           &st, NULL)) {
-        return ERR_STORE_IO;
+    pthread_mutex_lock(&s->snap_lock);
+    enum err err = ERR_OK;
+    if (s->snap == NULL) {
+        err = sqlite__connect(s->path, SQLITE_OPEN_READWRITE, &s->snap);
+        if (!err) err = sqlite__exec(s->snap, "PRAGMA synchronous=FULL");
     }
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)height);
-    sqlite3_bind_blob64(st, 2, data, len, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) return ERR_STORE_IO;
+    if (!err) err = sqlite__snap_chunks(s->snap, height, data, len);
+    struct hash h;
+    hash_once(data, len, &h);
+    if (!err) {
+        err = sqlite__snap_exec_blob(s->snap, "INSERT OR REPLACE INTO snapshots(height,size,sha256) "
+                                              "VALUES(?,?,?)", height, (int64_t)len, h.bytes, HASH_BYTES);
+    }
     /* Keep the two newest: one to fall back on if the newest is damaged. */
-    return sqlite__exec(s->w, "DELETE FROM snapshots WHERE height NOT IN "
-                              "(SELECT height FROM snapshots ORDER BY height DESC LIMIT 2)");
+    if (!err) {
+        err = sqlite__exec(s->snap,
+                           "DELETE FROM snapshots WHERE height NOT IN "
+                           "(SELECT height FROM snapshots ORDER BY height DESC LIMIT 2);"
+                           "DELETE FROM snapshot_chunks WHERE height NOT IN "
+                           "(SELECT height FROM snapshots) AND height <= (SELECT max(height) FROM snapshots)");
+    }
+    pthread_mutex_unlock(&s->snap_lock);
+    return err;
 }
 
 /* ---- reading ---------------------------------------------------------- */
@@ -477,26 +526,61 @@ static enum err sqlite_scan_requests_since(struct store *base, int64_t time_ms,
                                  time_ms, fn, ctx);
 }
 
+/* Reassemble the snapshot at `height` and check its size and SHA-256. */
+static enum err sqlite__snap_read(struct store_sqlite *s, uint64_t height, size_t size,
+                                  const struct hash *want, uint8_t **data) {
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->r, "SELECT data FROM snapshot_chunks WHERE height = ? ORDER BY idx",
+                           -1, &st, NULL) != SQLITE_OK) {
+        return ERR_STORE_IO;
+    }
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)height);
+    uint8_t *p = malloc(size ? size : 1);
+    size_t at = 0;
+    int bad = p == NULL;
+    while (!bad && sqlite3_step(st) == SQLITE_ROW) {
+        size_t n = (size_t)sqlite3_column_bytes(st, 0);
+        if (n > size - at) bad = 1;
+        else memcpy(p + at, sqlite3_column_blob(st, 0), n);
+        at += n;
+    }
+    sqlite3_finalize(st);
+    struct hash h;
+    if (!bad) hash_once(p, at, &h);
+    if (bad || at != size || memcmp(h.bytes, want->bytes, HASH_BYTES) != 0) {
+        free(p);
+        return p == NULL ? ERR_INTERNAL : ERR_IO;
+    }
+    *data = p;
+    return ERR_OK;
+}
+
 static enum err sqlite_latest_snapshot(struct store *base, uint64_t *height, uint8_t **data,
                                        size_t *len) {
     struct store_sqlite *s = (struct store_sqlite *)base;
     pthread_mutex_lock(&s->r_lock);
     sqlite3_stmt *st = NULL;
     enum err err = ERR_NOT_FOUND;
-    if (sqlite3_prepare_v2(s->r, "SELECT height, data FROM snapshots ORDER BY height DESC LIMIT 1",
+    if (sqlite3_prepare_v2(s->r, "SELECT height, size, sha256 FROM snapshots ORDER BY height DESC",
                            -1, &st, NULL) != SQLITE_OK) {
         err = ERR_STORE_IO;
-    } else if (sqlite3_step(st) == SQLITE_ROW) {
-        size_t n = (size_t)sqlite3_column_bytes(st, 1);
-        uint8_t *p = malloc(n ? n : 1);
-        if (p == NULL) {
-            err = ERR_INTERNAL;
-        } else {
-            memcpy(p, sqlite3_column_blob(st, 1), n);
-            *height = (uint64_t)sqlite3_column_int64(st, 0);
-            *data = p;
-            *len = n;
+    }
+    /* The newest whole one; a damaged newest falls back to the one before. */
+    while (err == ERR_NOT_FOUND && st && sqlite3_step(st) == SQLITE_ROW) {
+        struct hash want;
+        sqlite__col_hash(st, 2, &want);
+        uint64_t h = (uint64_t)sqlite3_column_int64(st, 0);
+        size_t size = (size_t)sqlite3_column_int64(st, 1);
+        enum err got = sqlite__snap_read(s, h, size, &want, data);
+        if (got == ERR_OK) {
+            *height = h;
+            *len = size;
             err = ERR_OK;
+        } else if (got == ERR_INTERNAL) {
+            err = got;
+        } else {
+            fprintf(stderr, "mintline: snapshot at block %llu is damaged (size or SHA-256); "
+                            "trying an older one\n", (unsigned long long)h);
         }
     }
     sqlite3_finalize(st);
@@ -533,9 +617,11 @@ static void sqlite_close(struct store *base) {
     /* Reader first, then a checkpoint by the last (writing) connection, so a
      * cleanly stopped ledger is one self-contained file. */
     sqlite3_close(s->r);
+    sqlite3_close(s->snap);
     if (s->w) sqlite3_exec(s->w, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
     sqlite3_close(s->w);
     pthread_mutex_destroy(&s->r_lock);
+    pthread_mutex_destroy(&s->snap_lock);
     free(s);
 }
 
@@ -581,6 +667,8 @@ enum err store_open(const char *data_dir, int create, struct store **out) {
     struct store_sqlite *s = calloc(1, sizeof(*s));
     if (s == NULL) return ERR_INTERNAL;
     pthread_mutex_init(&s->r_lock, NULL);
+    pthread_mutex_init(&s->snap_lock, NULL);
+    snprintf(s->path, sizeof(s->path), "%s", path);
     s->base.ops = &sqlite_ops;
     snprintf(s->base.kind, sizeof(s->base.kind), "sqlite");
     snprintf(s->base.where, sizeof(s->base.where), "%s", path);

@@ -92,12 +92,35 @@ def test_tampering(node):
         copy.cleanup()
 
 
+def test_damaged_snapshot(node, state_hash):
+    """A damaged snapshot is never loaded: start-up falls back and gets the same state."""
+    copy = Node(init=False)
+    os.makedirs(copy.data)
+    shutil.copyfile(node.db, copy.db)
+    db = sqlite3.connect(copy.db)
+    n = db.execute("SELECT count(*) FROM snapshots").fetchone()[0]
+    t.ok(n >= 1, "a clean stop left a snapshot", n)
+    changed = db.execute("UPDATE snapshot_chunks SET data = x'00' || substr(data, 2)").rowcount
+    db.commit()
+    db.close()
+    t.ok(changed >= 1, "snapshot chunks damaged", changed)
+    copy.start()
+    got = copy.status()["node"]
+    t.eq(got["state_hash"], state_hash, "start-up ignored the damaged snapshot and replayed to the same state")
+    t.ok("snapshot at block" in copy.log_text() and "damaged" in copy.log_text(),
+         "start-up said on stderr that it skipped the damaged snapshot", copy.log_text()[-400:])
+    copy.stop()
+    copy.cleanup()
+
+
 node = Node()
 try:
     node.start()
     fill(node)
+    state_hash = node.status()["node"]["state_hash"]
     node.stop()
     t.run("tampering", test_tampering, node)
+    t.run("damaged snapshot", test_damaged_snapshot, node, state_hash)
 finally:
     node.cleanup()
 t.done()
