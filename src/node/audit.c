@@ -111,7 +111,8 @@ static int audit__check_block(struct audit *a, const struct store_block *b,
         a->err = audit__request(a, &reqs[i], b->height);
         if (a->err) return 1;
     }
-    a->err = chain_replay_block(&a->e, b, reqs, n, &a->events, a->why, sizeof(a->why));
+    a->err = chain_replay_block(&a->e, b, reqs, n, &a->events, CHAIN_CHECK_EVENTS, a->why,
+                                sizeof(a->why));
     if (a->err) return 1;
     a->prev = b->hash;
     a->blocks++;

@@ -58,11 +58,15 @@ void chain_apply_request(struct engine *e, const struct command *cmds, uint32_t 
                          struct apply_result *ars, uint32_t *event_ends);
 
 /* chain_replay_block: apply a journaled block (reserve, begin, requests,
- * seal) and check that every result code, the events count and the state
- * hash match the journal. ERR_AUDIT_FAILED with the place in why. */
+ * seal) and check that every result code, the number of events and the
+ * state hash match the journal; with CHAIN_CHECK_EVENTS also the events
+ * byte for byte (audit does; start-up leaves it to audit, for speed).
+ * ERR_AUDIT_FAILED with the place in why. */
+#define CHAIN_CHECK_EVENTS 1
 enum err chain_replay_block(struct engine *e, const struct store_block *b,
                             const struct store_request *reqs, uint32_t n, struct event_buf *events,
-                            char *why, size_t why_size) __attribute__((warn_unused_result));
+                            int checks, char *why, size_t why_size)
+    __attribute__((warn_unused_result));
 
 /* chain_now_ns: the wall clock (CLOCK_REALTIME) in nanoseconds. */
 int64_t chain_now_ns(void);
