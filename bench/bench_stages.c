@@ -6,7 +6,7 @@
  * Stages, in the node's order (HTTP thread = runs in parallel, one thread
  * per connection; sequencer = one thread, in series for every block):
  *   verify    sig_verify: SHA-256 of the body + one Ed25519 check   HTTP thread
- *   parse     request_parse: jansson + command_decode of 8,000      HTTP thread
+ *   parse     request_parse: yajl stream + command_decode_args of 8,000      HTTP thread
  *   encode    command_encode (the journal's binary commands)         HTTP thread
  *   apply     chain_apply_request                                   sequencer
  *   seal      engine_block_seal (state-hash fold)                   sequencer

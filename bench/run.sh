@@ -209,7 +209,7 @@ BEGIN {
     row("    store commit (SQLite + fsync) per block (2 clients)", "b2_commit_ms_per_block", "ms", "-", "", 0, "%.2f")
     row("    share of wall time spent committing (2 clients)", "b2_commit_share", "ratio", "-", "", 0, "%.2f")
     row("    stages, 1 core: verify (SHA-256 body + Ed25519)", "stage_verify_us", "us/transfer", "-", "", 0, "%.2f")
-    row("    stages: parse (jansson + command_decode)", "stage_parse_us", "us/transfer", "-", "", 0, "%.2f")
+    row("    stages: parse (yajl stream + decode)", "stage_parse_us", "us/transfer", "-", "", 0, "%.2f")
     row("    stages: encode (binary commands)", "stage_encode_us", "us/transfer", "-", "", 0, "%.2f")
     row("    stages: apply (sequencer)", "stage_apply_us", "us/transfer", "-", "", 0, "%.2f")
     row("    stages: seal, state-hash fold (sequencer)", "stage_seal_us", "us/transfer", "-", "", 0, "%.2f")

@@ -12,7 +12,7 @@
 
 struct serve_options {
     const char *data_dir;  /* directory holding mintline.db */
-    const char *store_url; /* NULL or "sqlite:PATH"; postgres:// is refused for now */
+    const char *store_url; /* NULL or "sqlite" (DATA/mintline.db); postgres:// is refused for now */
     const char *listen;    /* "HOST:PORT", default 127.0.0.1:8645 */
     int clock_manual;      /* --clock manual */
 };

@@ -31,6 +31,10 @@ static enum err serve__start(struct server *s, const struct serve_options *opt, 
         snprintf(why, why_size, "the PostgreSQL store is not available in this version");
         return ERR_USAGE;
     }
+    if (opt->store_url && strcmp(opt->store_url, "sqlite") != 0) {
+        snprintf(why, why_size, "--store takes sqlite (the file DATA/mintline.db) in this version");
+        return ERR_USAGE;
+    }
     enum err err = chain_open(&s->chain, opt->data_dir, why, why_size);
     if (err) return err;
     s->chain.clock_manual = opt->clock_manual;

@@ -51,7 +51,7 @@ static const char *const sqlite__schema =
  * a background thread on a connection of their own: block commits interleave
  * with them instead of waiting for one 40 MB insert. The row in `snapshots`
  * is written last and names the size and SHA-256 of the whole. */
-#define SQLITE_SNAPSHOT_CHUNK_BYTES (1u << 20)
+#define SQLITE_SNAPSHOT_CHUNK_BYTES (256u << 10)
 
 #define SQL_INS_BLOCK                                                                              \
     "INSERT INTO blocks(height,time_ns,prev_hash,hash,state_hash,first_seq,commands,requests,"    \
