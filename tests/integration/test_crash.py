@@ -30,20 +30,14 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from harness import TAP, Node, addr, default_binary, err_codes, release_binary, to_units  # noqa: E402
 from mlclient import Client  # noqa: E402
+from model import DEC, Model  # noqa: E402
 
 SEED = int(os.environ.get("MINTLINE_SEED", str(int(time.time()) % 100000)))
 t = TAP("crash")
 t.diag("seed %d (MINTLINE_SEED=%d to repeat)" % (SEED, SEED))
 rng = random.Random(SEED)
-DEC = {"AAXJF": 18, "USDW": 6, "USDC": 6}
-LIMITS = {  # genesis: cap, daily mint, daily net inflow (base units); None = unset
-    "AAXJF": (to_units("10000000", 18), to_units("1000000", 18), to_units("800000", 18)),
-    "USDW": (to_units("1000000000", 6), to_units("5000000", 6), to_units("4000000", 6)),
-    "USDC": (None, None, None),
-}
 ADDRS = [addr(i, 0xc7) for i in range(40)]
 THREADS = 4
-NS_PER_DAY = 86400 * 10 ** 9
 CODES = err_codes()
 
 
@@ -163,56 +157,9 @@ def read_journal(db):
     return out, blocks
 
 
-class Model:
-    """The SPEC 3 rules this stream can meet: role, balance, cap, daily limits."""
-
-    def __init__(self):
-        self.bal = {}
-        self.supply = {s: 0 for s in DEC}
-        self.day = {s: (None, 0, 0) for s in DEC}  # (day, minted, burned)
-
-    def copy(self):
-        m = Model()
-        m.bal, m.supply, m.day = dict(self.bal), dict(self.supply), dict(self.day)
-        return m
-
-    def apply(self, operator, cmd, time_ns):
-        sym = cmd["asset"]
-        amt = to_units(cmd["amount"], DEC[sym])
-        op = cmd["op"]
-        if operator == "bob" and not (op == "mint" and sym == "USDW"):
-            return "ERR_UNAUTHORIZED"
-        day = time_ns // NS_PER_DAY
-        d, minted, burned = self.day[sym]
-        if d != day:
-            minted = burned = 0
-        if op == "mint":
-            cap, mint_lim, in_lim = LIMITS[sym]
-            if cap is not None and self.supply[sym] + amt > cap:
-                return "ERR_SUPPLY_CAP"
-            if mint_lim is not None and minted + amt > mint_lim:
-                return "ERR_DAILY_MINT_LIMIT"
-            if in_lim is not None and minted - burned + amt > in_lim:
-                return "ERR_DAILY_INFLOW_LIMIT"
-            self.bal[(sym, cmd["to"])] = self.bal.get((sym, cmd["to"]), 0) + amt
-            self.supply[sym] += amt
-            self.day[sym] = (day, minted + amt, burned)
-            return "ok"
-        src = cmd["from"]
-        if self.bal.get((sym, src), 0) < amt:
-            return "ERR_INSUFFICIENT_BALANCE"
-        self.bal[(sym, src)] -= amt
-        if op == "burn":
-            self.supply[sym] -= amt
-            self.day[sym] = (day, minted, burned + amt)
-        else:
-            self.bal[(sym, cmd["to"])] = self.bal.get((sym, cmd["to"]), 0) + amt
-        return "ok"
-
-
 def replay(journal, blocks):
     """Re-derive every result; returns (model, [(seq, journaled, modelled)] mismatches)."""
-    m = Model()
+    m = Model(0)
     bad = []
     i = 0
     while i < len(journal):
@@ -221,16 +168,8 @@ def replay(journal, blocks):
         while i + len(group) < len(journal) and journal[i + len(group)][2] == nonce and \
                 journal[i + len(group)][1] == operator:
             group.append(journal[i + len(group)])
-        tns = blocks[height]
-        if atomic:
-            trial = m.copy()
-            got = [trial.apply(op_, c, tns) for (_, op_, _, _, _, c, _) in group]
-            if all(g == "ok" for g in got):
-                m = trial
-            else:
-                got = ["ERR_BATCH_ABORTED" if g == "ok" else g for g in got]
-        else:
-            got = [m.apply(op_, c, tns) for (_, op_, _, _, _, c, _) in group]
+        m.time_ns = blocks[height]
+        got, m = m.apply_request(operator, [c for (_, _, _, _, _, c, _) in group], atomic)
         for (s, _, _, _, _, _, res), g in zip(group, got):
             if res != g:
                 bad.append((s, res, g))
