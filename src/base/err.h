@@ -72,7 +72,12 @@
     X(INVALID_CONFIG, 400, "invalid configuration")                                                \
     X(INVALID_SYMBOL, 400, "invalid asset symbol")                                                 \
     X(INVALID_NAME, 400, "invalid operator name")                                                  \
-    X(BATCH_ABORTED, 409, "not applied: another command of the atomic batch failed")
+    X(BATCH_ABORTED, 409, "not applied: another command of the atomic batch failed")              \
+    /* governance (SPEC 4) */                                                                      \
+    X(SAME_OPERATOR, 409, "this operator has already approved")                                   \
+    X(PROPOSAL_EXPIRED, 409, "proposal expired")                                                   \
+    X(TIMELOCK_NOT_READY, 409, "timelock entry not yet due")                                      \
+    X(TIMELOCK_EXPIRED, 409, "timelock entry past its grace period")
 
 enum err {
 #define ERR_ENUM_ROW(name, status, msg) ERR_##name,

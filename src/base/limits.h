@@ -37,6 +37,15 @@
 #define LIMIT_OPERATORS 128u
 #define LIMIT_GRANTS 1024u
 
+/* Governance: approvals a policy may ask for (there are at most
+ * LIMIT_OPERATORS operators; more than 16 distinct approvers is no policy a
+ * team can meet), policy rows, and open proposals and timelock entries
+ * (fixed tables: they are part of the small state a savepoint copies). */
+#define LIMIT_APPROVALS 16u
+#define LIMIT_POLICIES 256u
+#define LIMIT_PROPOSALS 128u
+#define LIMIT_TIMELOCK 128u
+
 /* Holdings (address, asset) pairs: 2^26 = 67M; the table doubles up to it. */
 #define LIMIT_HOLDINGS (1u << 26)
 

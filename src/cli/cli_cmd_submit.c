@@ -125,9 +125,26 @@ static void cli_submit__events(const json_t *events) {
     }
 }
 
+/* An approval or execution that ran its command, which then failed: the
+ * approval stands, the command did not happen; say so and exit 1. */
+static int cli_submit__failed_run(const struct cli_ctx *ctx, const json_t *executed) {
+    if (!json_is_object(executed) || !json_is_false(json_object_get(executed, "ok"))) return -1;
+    const json_t *error = json_object_get(executed, "error");
+    char code[64], message[256], id[32];
+    cli_out_text(json_object_get(error, "code"), code, sizeof(code));
+    cli_out_text(json_object_get(error, "message"), message, sizeof(message));
+    const json_t *p = json_object_get(executed, "proposal");
+    cli_out_text(p ? p : json_object_get(executed, "timelock"), id, sizeof(id));
+    cli_out_error(ctx->color_err, code, "%s %s failed: %s", p ? "proposal" : "timelock entry", id,
+                  message);
+    return CLI_EXIT_REJECTED;
+}
+
 static int cli_submit__report(const struct cli_ctx *ctx, const json_t *body, const json_t *doc) {
     const json_t *pending = json_object_get(doc, "pending");
     if (json_is_object(pending)) return cli_submit__pending(ctx, pending);
+    int failed = cli_submit__failed_run(ctx, json_object_get(doc, "executed"));
+    if (failed >= 0) return failed;
     if (ctx->json) return CLI_EXIT_OK;
     const struct cli_cmd *row = ctx->args->cmd;
     char note[256];

@@ -12,8 +12,11 @@
 
 #include "../base/buf.h"
 #include "../base/duration.h"
+#include "../base/jw.h"
 #include "control.h"
 #include "engine.h"
+#include "genesis.h"
+#include "governance.h"
 #include "ledger.h"
 
 #define F(n, k, r) {n, k, r}
@@ -41,6 +44,43 @@ static const struct op_def op_rows[OP__COUNT] = {
     [OP_DEV_ADVANCE] = {"dev.advance", control_dev_advance_apply, ROLE_ADMIN,
                         OP_NEEDS_MANUAL_CLOCK, {F("duration", FIELD_DURATION, FIELD_REQUIRED)},
                         "move the ledger clock forward (nodes with --clock manual)"},
+    [OP_MINT_HALT] = {"mint_halt", control_mint_halt_apply, ROLE_PAUSER, 0,
+                      {F("asset", FIELD_ASSET, FIELD_REQUIRED)},
+                      "stop minting of one asset (burn and transfer go on)"},
+    [OP_MINT_RESUME] = {"mint_resume", control_mint_resume_apply, ROLE_PAUSER, 0,
+                        {F("asset", FIELD_ASSET, FIELD_REQUIRED)}, "lift a minting halt"},
+    [OP_CAPS_SET] = {"caps.set", control_caps_set_apply, ROLE_TREASURY_MANAGER, 0,
+                     {F("asset", FIELD_ASSET, FIELD_REQUIRED),
+                      F("supply_cap", FIELD_SUPPLY_CAP, FIELD_OPTIONAL),
+                      F("daily_mint_limit", FIELD_MINT_LIMIT, FIELD_OPTIONAL),
+                      F("daily_inflow_limit", FIELD_INFLOW_LIMIT, FIELD_OPTIONAL)},
+                     "change an asset's supply cap and daily limits"},
+    [OP_ROLE_GRANT] = {"role.grant", governance_role_grant_apply, ROLE_ADMIN, 0,
+                       {F("name", FIELD_NAME, FIELD_REQUIRED), F("role", FIELD_ROLE, FIELD_REQUIRED),
+                        F("asset", FIELD_ASSET, FIELD_OPTIONAL)},
+                       "give an operator a role (globally, or for one asset)"},
+    [OP_ROLE_REVOKE] = {"role.revoke", governance_role_revoke_apply, ROLE_ADMIN, 0,
+                        {F("name", FIELD_NAME, FIELD_REQUIRED), F("role", FIELD_ROLE, FIELD_REQUIRED),
+                         F("asset", FIELD_ASSET, FIELD_OPTIONAL)},
+                        "take a role away (globally, or for one asset)"},
+    [OP_POLICY_SET] = {"policy.set", governance_policy_set_apply, ROLE_ADMIN, 0,
+                       {F("target_op", FIELD_TARGET_OP, FIELD_REQUIRED),
+                        F("asset", FIELD_ASSET, FIELD_OPTIONAL),
+                        F("approvals", FIELD_APPROVALS, FIELD_OPTIONAL),
+                        F("timelock", FIELD_DELAY, FIELD_OPTIONAL)},
+                       "set how many approvals and what delay an op needs"},
+    [OP_APPROVE] = {"approve", governance_approve_apply, ROLE_VIEWER, OP_META,
+                    {F("id", FIELD_ID, FIELD_REQUIRED)},
+                    "approve a proposal (it runs at its last approval)"},
+    [OP_CANCEL] = {"cancel", governance_cancel_apply, ROLE_VIEWER, OP_META,
+                   {F("id", FIELD_ID, FIELD_REQUIRED)},
+                   "cancel a proposal (its proposer, an admin or the controller)"},
+    [OP_TIMELOCK_EXECUTE] = {"timelock.execute", governance_timelock_execute_apply, ROLE_VIEWER,
+                             OP_META, {F("id", FIELD_ID, FIELD_REQUIRED)},
+                             "run a scheduled command once its delay has passed"},
+    [OP_TIMELOCK_CANCEL] = {"timelock.cancel", governance_timelock_cancel_apply, ROLE_VIEWER,
+                            OP_META, {F("id", FIELD_ID, FIELD_REQUIRED)},
+                            "cancel a scheduled command (admins, the controller)"},
 };
 
 #undef F
@@ -88,10 +128,75 @@ static const struct command_arg *command__arg(const struct command_arg *args, ui
     return NULL;
 }
 
+static int command__is_amount(enum field_kind kind) {
+    return kind == FIELD_AMOUNT || kind == FIELD_SUPPLY_CAP || kind == FIELD_MINT_LIMIT ||
+           kind == FIELD_INFLOW_LIMIT;
+}
+
+/* Digits only (a JSON integer or a string of digits), at most max. */
+static enum err command__count(const struct command_arg *a, uint64_t min, uint64_t max,
+                               uint64_t *out) {
+    if ((a->type != ARG_STRING && a->type != ARG_NUMBER) || a->value_len == 0 || a->value_len > 19) {
+        return ERR_INVALID_ARGUMENT;
+    }
+    uint64_t v = 0;
+    for (size_t i = 0; i < a->value_len; i++) {
+        if (a->value[i] < '0' || a->value[i] > '9') return ERR_INVALID_ARGUMENT;
+        v = v * 10 + (uint64_t)(a->value[i] - '0');
+    }
+    if (v < min || v > max) return ERR_INVALID_ARGUMENT;
+    *out = v;
+    return ERR_OK;
+}
+
+/* The kinds that are not strings: ids and approval counts. */
+static enum err command__field_number(const struct op_field *f, const struct command_arg *a,
+                                      struct command *cmd) {
+    uint64_t v;
+    enum err err = f->kind == FIELD_ID ? command__count(a, 1, UINT64_MAX / 2, &v)
+                                        : command__count(a, 1, LIMIT_APPROVALS, &v);
+    if (err) return err;
+    if (f->kind == FIELD_ID) cmd->id = v;
+    else cmd->approvals = (uint32_t)v;
+    cmd->present |= CMD_HAS(f->kind);
+    return ERR_OK;
+}
+
+/* The governance kinds given as strings: role, name, target op, delay. */
+/* The governance kinds given as strings: role, name, target op, delay. */
+static enum err command__field_gov(const struct op_field *f, const struct command_arg *a,
+                                   struct command *cmd) {
+    if (f->kind == FIELD_ROLE) {
+        enum role r = role_parse(a->value, a->value_len);
+        if (r == ROLE__COUNT) return ERR_INVALID_ARGUMENT;
+        cmd->role = (uint8_t)r;
+    } else if (f->kind == FIELD_NAME) {
+        if (!name_valid(a->value, a->value_len)) return ERR_INVALID_NAME;
+        memcpy(cmd->name, a->value, a->value_len);
+        cmd->name[a->value_len] = '\0';
+    } else if (f->kind == FIELD_TARGET_OP) {
+        const struct op_def *def = op_find(a->value, a->value_len);
+        if (def == NULL) return ERR_UNKNOWN_OP;
+        if (def->flags & OP_META) return ERR_INVALID_ARGUMENT; /* approvals are not governed */
+        cmd->target_op = (uint16_t)(def - op_rows);
+    } else if (f->kind == FIELD_DELAY) {
+        int zero = (a->value_len == 1 || a->value_len == 2) && a->value[0] == '0' &&
+                   (a->value_len == 1 || a->value[1] == 's');
+        if (zero) cmd->delay_ns = 0;
+        else if (duration_parse(a->value, a->value_len, &cmd->delay_ns)) return ERR_INVALID_DURATION;
+    } else {
+        return ERR_INVALID_ARGUMENT;
+    }
+    cmd->present |= CMD_HAS(f->kind);
+    return ERR_OK;
+}
+
 /* Decode every field but amounts (which need the asset's decimals). */
 static enum err command__field_decode(const struct engine *e, const struct op_field *f,
                                       const struct command_arg *a, struct command *cmd) {
-    if (a->type != ARG_STRING) return f->kind == FIELD_AMOUNT ? ERR_INVALID_AMOUNT : ERR_INVALID_ARGUMENT;
+    if (f->kind == FIELD_ID || f->kind == FIELD_APPROVALS) return command__field_number(f, a, cmd);
+    if (command__is_amount((enum field_kind)f->kind)) return ERR_OK; /* second pass */
+    if (a->type != ARG_STRING) return ERR_INVALID_ARGUMENT;
     enum err err;
     switch ((enum field_kind)f->kind) {
     case FIELD_ASSET: {
@@ -111,28 +216,47 @@ static enum err command__field_decode(const struct engine *e, const struct op_fi
         if (err) return err;
         cmd->present |= CMD_HAS_TO;
         return ERR_OK;
-    case FIELD_AMOUNT:
-        return ERR_OK; /* second pass */
     case FIELD_DURATION:
         err = duration_parse(a->value, a->value_len, &cmd->duration_ns);
         if (err) return err;
         if (cmd->duration_ns == 0) return ERR_INVALID_DURATION;
         cmd->present |= CMD_HAS_DURATION;
         return ERR_OK;
+    case FIELD_AMOUNT:
+    case FIELD_ID:
+    case FIELD_ROLE:
+    case FIELD_NAME:
+    case FIELD_TARGET_OP:
+    case FIELD_APPROVALS:
+    case FIELD_DELAY:
+    case FIELD_SUPPLY_CAP:
+    case FIELD_MINT_LIMIT:
+    case FIELD_INFLOW_LIMIT:
+    case FIELD__COUNT:
+        break;
     }
-    return ERR_INVALID_ARGUMENT;
+    return command__field_gov(f, a, cmd);
 }
 
-static enum err command__amount(const struct engine *e, const struct command_arg *a,
-                                struct command *cmd) {
+static u128 *command__amount_slot(struct command *cmd, enum field_kind kind) {
+    if (kind == FIELD_SUPPLY_CAP) return &cmd->supply_cap;
+    if (kind == FIELD_MINT_LIMIT) return &cmd->daily_mint_limit;
+    if (kind == FIELD_INFLOW_LIMIT) return &cmd->daily_inflow_limit;
+    return &cmd->amount;
+}
+
+static enum err command__amount(const struct engine *e, enum field_kind kind,
+                                const struct command_arg *a, struct command *cmd) {
     if (!(cmd->present & CMD_HAS_ASSET)) return ERR_MISSING_FIELD;
     if (a->type != ARG_STRING) return ERR_INVALID_AMOUNT;
     unsigned decimals = e->s.assets[cmd->asset].decimals;
-    enum err err = amount_parse(a->value, a->value_len, decimals, &cmd->amount);
+    u128 *slot = command__amount_slot(cmd, kind);
+    enum err err = amount_parse(a->value, a->value_len, decimals, slot);
     if (err) return err;
-    /* Moving nothing is a mistake an operator wants to hear about. */
-    if (cmd->amount == 0) return ERR_INVALID_AMOUNT;
-    cmd->present |= CMD_HAS_AMOUNT;
+    /* Moving nothing is a mistake an operator wants to hear about (a limit
+     * of zero, though, is a legitimate setting). */
+    if (kind == FIELD_AMOUNT && *slot == 0) return ERR_INVALID_AMOUNT;
+    cmd->present |= CMD_HAS(kind);
     return ERR_OK;
 }
 
@@ -166,13 +290,11 @@ enum err command_decode_args(const struct engine *e, const struct command_arg *a
     struct command cmd;
     memset(&cmd, 0, sizeof(cmd));
     cmd.op = (uint16_t)(def - op_rows);
-    const struct command_arg *amount = NULL;
     for (uint32_t i = 0; i < n; i++) {
         const struct command_arg *a = &args[i];
         if (a->key_len == 2 && memcmp(a->key, "op", 2) == 0) continue;
         const struct op_field *f = command__field(def, a->key, a->key_len);
         if (f == NULL) return command__why_key(ERR_UNKNOWN_FIELD, a, why, why_size);
-        if (f->kind == FIELD_AMOUNT) amount = a;
         err = command__field_decode(e, f, a, &cmd);
         if (err) return command__why(err, f->name, why, why_size);
     }
@@ -182,9 +304,12 @@ enum err command_decode_args(const struct engine *e, const struct command_arg *a
             return command__why(ERR_MISSING_FIELD, f->name, why, why_size);
         }
     }
-    if (amount != NULL) {
-        err = command__amount(e, amount, &cmd);
-        if (err) return command__why(err, "amount", why, why_size);
+    /* Amounts last: they need the asset's decimals, whatever the key order. */
+    for (uint32_t i = 0; i < n; i++) {
+        const struct op_field *f = command__field(def, args[i].key, args[i].key_len);
+        if (f == NULL || !command__is_amount((enum field_kind)f->kind)) continue;
+        err = command__amount(e, (enum field_kind)f->kind, &args[i], &cmd);
+        if (err) return command__why(err, f->name, why, why_size);
     }
     *out = cmd;
     return ERR_OK;
@@ -197,15 +322,22 @@ enum err command_decode(const struct engine *e, const json_t *obj, struct comman
         return command__why(ERR_UNKNOWN_FIELD, "too many fields", why, why_size);
     }
     struct command_arg args[LIMIT_COMMAND_ARGS];
+    char numbers[LIMIT_COMMAND_ARGS][24];
     uint32_t n = 0;
     const char *key;
     const json_t *value;
     json_object_foreach((json_t *)obj, key, value) {
-        struct command_arg *a = &args[n++];
+        struct command_arg *a = &args[n];
         a->key = key;
         a->key_len = strlen(key);
         a->value = json_is_string(value) ? json_string_value(value) : NULL;
         a->value_len = json_is_string(value) ? json_string_length(value) : 0;
+        if (json_is_integer(value) && json_integer_value(value) >= 0) {
+            int len = snprintf(numbers[n], sizeof(numbers[n]), "%lld", (long long)json_integer_value(value));
+            a->value = numbers[n];
+            a->value_len = (size_t)len;
+        }
+        n++;
         a->type = json_is_string(value)    ? ARG_STRING
                   : json_is_number(value)  ? ARG_NUMBER
                   : json_is_boolean(value) ? ARG_BOOL
@@ -226,21 +358,10 @@ json_t *command_args_json(const json_t *obj) {
     return args;
 }
 
-static uint32_t command__kind_bit(enum field_kind kind) {
-    switch (kind) {
-    case FIELD_ASSET: return CMD_HAS_ASSET;
-    case FIELD_FROM: return CMD_HAS_FROM;
-    case FIELD_TO: return CMD_HAS_TO;
-    case FIELD_AMOUNT: return CMD_HAS_AMOUNT;
-    case FIELD_DURATION: return CMD_HAS_DURATION;
-    }
-    return 0;
-}
-
 /* The CMD_HAS_* bits an op's row allows, and those it requires. */
 static void command__masks(const struct op_def *def, uint32_t *allowed, uint32_t *required) {
     for (unsigned i = 0; i < OP_FIELDS_MAX && def->fields[i].name != NULL; i++) {
-        uint32_t bit = command__kind_bit((enum field_kind)def->fields[i].kind);
+        uint32_t bit = CMD_HAS(def->fields[i].kind);
         *allowed |= bit;
         if (def->fields[i].required) *required |= bit;
     }
@@ -251,31 +372,105 @@ void command_encode(const struct command *cmd, struct buf *out) {
     buf_put_u16(out, cmd->asset);
     buf_put_u32(out, cmd->operator_index);
     buf_put_u32(out, cmd->present);
-    buf_put(out, cmd->from.bytes, ADDR_BYTES);
-    buf_put(out, cmd->to.bytes, ADDR_BYTES);
-    buf_put_u128(out, cmd->amount);
-    buf_put_u64(out, (uint64_t)cmd->duration_ns);
+    uint32_t p = cmd->present;
+    if (p & CMD_HAS_FROM) buf_put(out, cmd->from.bytes, ADDR_BYTES);
+    if (p & CMD_HAS_TO) buf_put(out, cmd->to.bytes, ADDR_BYTES);
+    if (p & CMD_HAS_AMOUNT) buf_put_u128(out, cmd->amount);
+    if (p & CMD_HAS_DURATION) buf_put_u64(out, (uint64_t)cmd->duration_ns);
+    if (p & CMD_HAS(FIELD_ID)) buf_put_u64(out, cmd->id);
+    if (p & CMD_HAS(FIELD_ROLE)) buf_put_u8(out, cmd->role);
+    if (p & CMD_HAS(FIELD_NAME)) {
+        size_t n = strlen(cmd->name);
+        buf_put_u8(out, (uint8_t)n);
+        buf_put(out, cmd->name, n);
+    }
+    if (p & CMD_HAS(FIELD_TARGET_OP)) buf_put_u16(out, cmd->target_op);
+    if (p & CMD_HAS(FIELD_APPROVALS)) buf_put_u32(out, cmd->approvals);
+    if (p & CMD_HAS(FIELD_DELAY)) buf_put_u64(out, (uint64_t)cmd->delay_ns);
+    if (p & CMD_HAS(FIELD_SUPPLY_CAP)) buf_put_u128(out, cmd->supply_cap);
+    if (p & CMD_HAS(FIELD_MINT_LIMIT)) buf_put_u128(out, cmd->daily_mint_limit);
+    if (p & CMD_HAS(FIELD_INFLOW_LIMIT)) buf_put_u128(out, cmd->daily_inflow_limit);
+}
+
+/* The variable part; -1 when a value is out of its range. */
+static int command__decode_fields(struct buf_reader *r, struct command *c) {
+    uint32_t p = c->present;
+    if (p & CMD_HAS_FROM) buf_get(r, c->from.bytes, ADDR_BYTES);
+    if (p & CMD_HAS_TO) buf_get(r, c->to.bytes, ADDR_BYTES);
+    if (p & CMD_HAS_AMOUNT) c->amount = buf_get_u128(r);
+    if (p & CMD_HAS_DURATION) c->duration_ns = (int64_t)buf_get_u64(r);
+    if (p & CMD_HAS(FIELD_ID)) c->id = buf_get_u64(r);
+    if (p & CMD_HAS(FIELD_ROLE)) c->role = buf_get_u8(r);
+    if (p & CMD_HAS(FIELD_NAME)) {
+        uint8_t n = buf_get_u8(r);
+        if (n > LIMIT_OPERATOR_NAME) return -1;
+        buf_get(r, c->name, n);
+        c->name[n] = '\0';
+        if (!name_valid(c->name, n)) return -1;
+    }
+    if (p & CMD_HAS(FIELD_TARGET_OP)) c->target_op = buf_get_u16(r);
+    if (p & CMD_HAS(FIELD_APPROVALS)) c->approvals = buf_get_u32(r);
+    if (p & CMD_HAS(FIELD_DELAY)) c->delay_ns = (int64_t)buf_get_u64(r);
+    if (p & CMD_HAS(FIELD_SUPPLY_CAP)) c->supply_cap = buf_get_u128(r);
+    if (p & CMD_HAS(FIELD_MINT_LIMIT)) c->daily_mint_limit = buf_get_u128(r);
+    if (p & CMD_HAS(FIELD_INFLOW_LIMIT)) c->daily_inflow_limit = buf_get_u128(r);
+    if (r->failed || c->role >= ROLE__COUNT || c->target_op >= OP__COUNT) return -1;
+    if (c->approvals > LIMIT_APPROVALS || c->delay_ns < 0) return -1;
+    if ((p & CMD_HAS_DURATION) && c->duration_ns <= 0) return -1;
+    return 0;
 }
 
 int command_decode_bin(const struct engine *e, struct buf_reader *r, struct command *out) {
+    return command_decode_bin_counts(e->s.assets_count, e->s.operators_count, r, out);
+}
+
+int command_decode_bin_counts(uint32_t assets_count, uint32_t operators_count,
+                              struct buf_reader *r, struct command *out) {
     struct command c;
     memset(&c, 0, sizeof(c));
     c.op = buf_get_u16(r);
     c.asset = buf_get_u16(r);
     c.operator_index = buf_get_u32(r);
     c.present = buf_get_u32(r);
-    buf_get(r, c.from.bytes, ADDR_BYTES);
-    buf_get(r, c.to.bytes, ADDR_BYTES);
-    c.amount = buf_get_u128(r);
-    c.duration_ns = (int64_t)buf_get_u64(r);
     if (r->failed || c.op >= OP__COUNT) return -1;
     uint32_t allowed = 0;
     uint32_t required = 0;
     command__masks(&op_rows[c.op], &allowed, &required);
     if ((c.present & ~allowed) != 0 || (c.present & required) != required) return -1;
-    if ((c.present & CMD_HAS_ASSET) ? c.asset >= e->s.assets_count : c.asset != 0) return -1;
+    if (command__decode_fields(r, &c) != 0) return -1;
+    if ((c.present & CMD_HAS_ASSET) ? c.asset >= assets_count : c.asset != 0) return -1;
     if ((c.present & CMD_HAS_AMOUNT) && c.amount == 0) return -1;
-    if (c.operator_index >= e->s.operators_count) return -1;
+    if (c.operator_index >= operators_count) return -1;
     *out = c;
     return 0;
+}
+
+void command_write_args(const struct engine *e, const struct command *cmd, struct jw *w) {
+    const struct op_def *def = &op_rows[cmd->op];
+    unsigned decimals = (cmd->present & CMD_HAS_ASSET) ? e->s.assets[cmd->asset].decimals : 0;
+    jw_object_begin(w);
+    for (unsigned i = 0; i < OP_FIELDS_MAX && def->fields[i].name != NULL; i++) {
+        const struct op_field *f = &def->fields[i];
+        if (!(cmd->present & CMD_HAS(f->kind))) continue;
+        jw_key(w, f->name);
+        char text[ADDR_TEXT_SIZE + 32];
+        switch ((enum field_kind)f->kind) {
+        case FIELD_ASSET: jw_string(w, e->s.assets[cmd->asset].symbol); break;
+        case FIELD_FROM: addr_format(&cmd->from, text); jw_string(w, text); break;
+        case FIELD_TO: addr_format(&cmd->to, text); jw_string(w, text); break;
+        case FIELD_AMOUNT: jw_amount(w, cmd->amount, decimals); break;
+        case FIELD_SUPPLY_CAP: jw_amount(w, cmd->supply_cap, decimals); break;
+        case FIELD_MINT_LIMIT: jw_amount(w, cmd->daily_mint_limit, decimals); break;
+        case FIELD_INFLOW_LIMIT: jw_amount(w, cmd->daily_inflow_limit, decimals); break;
+        case FIELD_DURATION: duration_format(cmd->duration_ns, text); jw_string(w, text); break;
+        case FIELD_DELAY: duration_format(cmd->delay_ns, text); jw_string(w, text); break;
+        case FIELD_ID: jw_uint(w, cmd->id); break;
+        case FIELD_APPROVALS: jw_uint(w, cmd->approvals); break;
+        case FIELD_ROLE: jw_string(w, role_name((enum role)cmd->role)); break;
+        case FIELD_NAME: jw_string(w, cmd->name); break;
+        case FIELD_TARGET_OP: jw_string(w, op_rows[cmd->target_op].name); break;
+        case FIELD__COUNT: jw_null(w); break;
+        }
+    }
+    jw_object_end(w);
 }

@@ -17,16 +17,28 @@
 
 #include "../base/addr.h"
 #include "../base/err.h"
+#include "../base/limits.h"
 #include "../base/u128.h"
 #include "role.h"
 
-/* Argument kinds: each fills one slot of struct command. */
+/* Argument kinds: each fills one slot of struct command, and its presence
+ * is bit (1 << kind) of command.present (CMD_HAS_*). */
 enum field_kind {
-    FIELD_ASSET,    /* symbol of a known asset -> asset */
-    FIELD_FROM,     /* address -> from */
-    FIELD_TO,       /* address -> to */
-    FIELD_AMOUNT,   /* amount in the asset's decimals -> amount (needs FIELD_ASSET) */
-    FIELD_DURATION, /* "90s".."1d", more than zero -> duration_ns */
+    FIELD_ASSET,        /* symbol of a known asset -> asset */
+    FIELD_FROM,         /* address -> from */
+    FIELD_TO,           /* address -> to */
+    FIELD_AMOUNT,       /* amount in the asset's decimals, > 0 -> amount (needs FIELD_ASSET) */
+    FIELD_DURATION,     /* "90s".."1d", more than zero -> duration_ns */
+    FIELD_ID,           /* a proposal or timelock id (number or digits) -> id */
+    FIELD_ROLE,         /* a role name -> role */
+    FIELD_NAME,         /* an operator name -> name */
+    FIELD_TARGET_OP,    /* the name of an op (what a policy governs) -> target_op */
+    FIELD_APPROVALS,    /* 1..16 -> approvals */
+    FIELD_DELAY,        /* a duration, zero allowed ("0s") -> delay_ns */
+    FIELD_SUPPLY_CAP,   /* amounts in the asset's decimals, zero allowed */
+    FIELD_MINT_LIMIT,
+    FIELD_INFLOW_LIMIT,
+    FIELD__COUNT
 };
 
 #define FIELD_OPTIONAL 0u
@@ -41,6 +53,7 @@ struct op_field {
 /* Op flags. */
 #define OP_VALUE_MOVING 1u  /* passes the SPEC 3 controls */
 #define OP_NEEDS_MANUAL_CLOCK 2u /* refused by a node with a wall clock */
+#define OP_META 4u /* acts on proposals or the timelock: no policy, checks its own role */
 #define OP_FIELDS_MAX 6u
 
 /* The ops, in table order; the numbers are internal (the journal stores
@@ -52,24 +65,44 @@ enum op {
     OP_PAUSE,
     OP_UNPAUSE,
     OP_DEV_ADVANCE,
+    OP_MINT_HALT,
+    OP_MINT_RESUME,
+    OP_CAPS_SET,
+    OP_ROLE_GRANT,
+    OP_ROLE_REVOKE,
+    OP_POLICY_SET,
+    OP_APPROVE,
+    OP_CANCEL,
+    OP_TIMELOCK_EXECUTE,
+    OP_TIMELOCK_CANCEL,
     OP__COUNT
 };
 
-#define CMD_HAS_ASSET 1u
-#define CMD_HAS_FROM 2u
-#define CMD_HAS_TO 4u
-#define CMD_HAS_AMOUNT 8u
-#define CMD_HAS_DURATION 16u
+#define CMD_HAS(kind) (1u << (unsigned)(kind))
+#define CMD_HAS_ASSET CMD_HAS(FIELD_ASSET)
+#define CMD_HAS_FROM CMD_HAS(FIELD_FROM)
+#define CMD_HAS_TO CMD_HAS(FIELD_TO)
+#define CMD_HAS_AMOUNT CMD_HAS(FIELD_AMOUNT)
+#define CMD_HAS_DURATION CMD_HAS(FIELD_DURATION)
 
 struct command {
     uint16_t op;       /* enum op */
     uint16_t asset;    /* valid when CMD_HAS_ASSET */
     uint32_t operator_index;
-    uint32_t present;  /* CMD_HAS_* */
+    uint32_t present;  /* CMD_HAS(kind) per argument given */
     struct addr from;
     struct addr to;
     u128 amount;
     int64_t duration_ns;
+    uint64_t id;
+    uint8_t role;
+    uint16_t target_op;
+    uint32_t approvals;
+    int64_t delay_ns;
+    u128 supply_cap;
+    u128 daily_mint_limit;
+    u128 daily_inflow_limit;
+    char name[LIMIT_OPERATOR_NAME + 1];
 };
 
 struct engine;
@@ -127,13 +160,21 @@ enum err command_decode(const struct engine *e, const json_t *obj, struct comman
 struct buf;
 struct buf_reader;
 
-/* command_encode / command_decode_bin: the fixed 76-byte journal form of a
- * decoded command, used by replay so that start-up does not re-parse JSON
- * (audit checks it against the signed JSON). Decoding treats the bytes as
+/* command_encode / command_decode_bin: the journal's binary form of a
+ * decoded command (a 12-byte header, then each argument present, in kind
+ * order), used by replay so that start-up does not re-parse JSON (audit
+ * checks it against the signed JSON). Decoding treats the bytes as
  * untrusted: -1 when a field is out of range for the engine or short. */
-#define COMMAND_BIN_BYTES 76u
 void command_encode(const struct command *cmd, struct buf *out);
 int command_decode_bin(const struct engine *e, struct buf_reader *r, struct command *out);
+/* The same against explicit table sizes (a snapshot being read). */
+int command_decode_bin_counts(uint32_t assets_count, uint32_t operators_count,
+                              struct buf_reader *r, struct command *out);
+
+struct jw;
+/* command_write_args: the command's arguments as a JSON object, in the
+ * API's names and forms (what a client would send, less "op"). */
+void command_write_args(const struct engine *e, const struct command *cmd, struct jw *w);
 
 /* command_args_json: the command's arguments as the client sent them (the
  * object without "op"), as a new reference. */

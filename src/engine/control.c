@@ -44,3 +44,51 @@ enum err control_dev_advance_apply(struct engine *e, const struct command *cmd,
     ev->value = cmd->duration_ns;
     return ERR_OK;
 }
+
+static enum err control__set_halt(struct engine *e, const struct command *cmd,
+                                  struct event_buf *events, struct apply_result *out,
+                                  uint8_t halted) {
+    uint8_t *flag = &e->s.assets[cmd->asset].mint_halted;
+    uint32_t already = *flag == halted;
+    *flag = halted;
+    if (already) out->note = halted ? "already halted" : "not halted";
+    struct event *ev = engine__emit(events, halted ? EVENT_MINT_HALTED : EVENT_MINT_RESUMED, cmd->asset);
+    ev->flags = already;
+    return ERR_OK;
+}
+
+enum err control_mint_halt_apply(struct engine *e, const struct command *cmd,
+                                 struct event_buf *events, struct apply_result *out) {
+    return control__set_halt(e, cmd, events, out, 1);
+}
+
+enum err control_mint_resume_apply(struct engine *e, const struct command *cmd,
+                                   struct event_buf *events, struct apply_result *out) {
+    return control__set_halt(e, cmd, events, out, 0);
+}
+
+/* One limit: set the value and its flag, and say so in an event. */
+static void control__cap(struct engine *e, const struct command *cmd, struct event_buf *events,
+                         enum field_kind kind, uint32_t flag, u128 *slot, u128 value) {
+    if (!(cmd->present & CMD_HAS(kind))) return;
+    struct asset *a = &e->s.assets[cmd->asset];
+    *slot = value;
+    a->limit_flags |= flag;
+    struct event *ev = engine__emit(events, EVENT_CAPS_SET, cmd->asset);
+    ev->ref_op = (uint16_t)kind;
+    ev->amount = value;
+}
+
+enum err control_caps_set_apply(struct engine *e, const struct command *cmd,
+                                struct event_buf *events, struct apply_result *out) {
+    (void)out;
+    uint32_t limits = CMD_HAS(FIELD_SUPPLY_CAP) | CMD_HAS(FIELD_MINT_LIMIT) | CMD_HAS(FIELD_INFLOW_LIMIT);
+    if (!(cmd->present & limits)) return ERR_MISSING_FIELD;
+    struct asset *a = &e->s.assets[cmd->asset];
+    control__cap(e, cmd, events, FIELD_SUPPLY_CAP, ASSET_HAS_SUPPLY_CAP, &a->supply_cap, cmd->supply_cap);
+    control__cap(e, cmd, events, FIELD_MINT_LIMIT, ASSET_HAS_DAILY_MINT_LIMIT, &a->daily_mint_limit,
+                 cmd->daily_mint_limit);
+    control__cap(e, cmd, events, FIELD_INFLOW_LIMIT, ASSET_HAS_DAILY_INFLOW_LIMIT,
+                 &a->daily_inflow_limit, cmd->daily_inflow_limit);
+    return ERR_OK;
+}

@@ -17,4 +17,11 @@ enum err control_unpause_apply(struct engine *e, const struct command *cmd,
 enum err control_dev_advance_apply(struct engine *e, const struct command *cmd,
                                    struct event_buf *events, struct apply_result *out);
 
+enum err control_mint_halt_apply(struct engine *e, const struct command *cmd,
+                                 struct event_buf *events, struct apply_result *out);
+enum err control_mint_resume_apply(struct engine *e, const struct command *cmd,
+                                   struct event_buf *events, struct apply_result *out);
+enum err control_caps_set_apply(struct engine *e, const struct command *cmd,
+                                struct event_buf *events, struct apply_result *out);
+
 #endif

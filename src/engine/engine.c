@@ -16,6 +16,7 @@
 #include "../base/check.h"
 #include "../base/duration.h"
 #include "engine_internal.h"
+#include "governance.h"
 
 static const char *const asset_kind_names[ASSET_KIND__COUNT] = {"fund", "fiat", "security",
                                                                  "plain"};
@@ -73,16 +74,19 @@ enum err engine_apply(struct engine *e, const struct command *cmd, struct event_
     ASSERT(holdings_undo_room(&e->holdings) >= HOLDINGS_UNDO_PER_COMMAND);
     ASSERT(events->cap - events->count >= LIMIT_EVENTS_PER_COMMAND);
     const struct op_def *def = &op_table()[cmd->op];
+    memset(out, 0, sizeof(*out));
     out->seq = e->s.next_seq++;
-    out->note = NULL;
     uint32_t mark = events->count;
     int asset = (cmd->present & CMD_HAS_ASSET) ? cmd->asset : -1;
     enum err err;
-    if (cmd->operator_index >= e->s.operators_count ||
-        !engine_operator_may(e, cmd->operator_index, (enum role)def->role, asset)) {
+    if (cmd->operator_index >= e->s.operators_count) {
+        err = ERR_UNAUTHORIZED;
+    } else if (def->flags & OP_META) {
+        err = def->apply(e, cmd, events, out); /* checks its own role */
+    } else if (!engine_operator_may(e, cmd->operator_index, (enum role)def->role, asset)) {
         err = ERR_UNAUTHORIZED;
     } else {
-        err = def->apply(e, cmd, events, out);
+        err = governance_route(e, cmd, events, out);
     }
     if (err) {
         events->count = mark;
@@ -149,6 +153,39 @@ void engine__state_write(const struct engine_state *s, struct buf *out) {
         buf_put_u16(out, s->grants[i].operator_index);
         buf_put_u16(out, s->grants[i].asset_index);
         buf_put_u32(out, s->grants[i].roles);
+    }
+    engine__governance_write(s, out);
+}
+
+void engine__governance_write(const struct engine_state *s, struct buf *out) {
+    buf_put_u64(out, (uint64_t)s->proposal_ttl_ns);
+    buf_put_u64(out, s->next_proposal_id);
+    buf_put_u64(out, s->next_timelock_id);
+    buf_put_u32(out, s->policies_count);
+    for (uint32_t i = 0; i < s->policies_count; i++) {
+        buf_put_u16(out, s->policies[i].op);
+        buf_put_u16(out, s->policies[i].asset);
+        buf_put_u32(out, s->policies[i].approvals);
+        buf_put_u64(out, (uint64_t)s->policies[i].timelock_ns);
+    }
+    buf_put_u32(out, s->proposals_count);
+    for (uint32_t i = 0; i < s->proposals_count; i++) {
+        const struct proposal *p = &s->proposals[i];
+        buf_put_u64(out, p->id);
+        command_encode(&p->cmd, out);
+        buf_put_u32(out, p->needed);
+        buf_put_u64(out, p->approvers[0]);
+        buf_put_u64(out, p->approvers[1]);
+        buf_put_u64(out, (uint64_t)p->created_ns);
+        buf_put_u64(out, (uint64_t)p->expires_ns);
+    }
+    buf_put_u32(out, s->timelock_count);
+    for (uint32_t i = 0; i < s->timelock_count; i++) {
+        const struct timelock_entry *t = &s->timelock[i];
+        buf_put_u64(out, t->id);
+        command_encode(&t->cmd, out);
+        buf_put_u64(out, t->proposal_id);
+        buf_put_u64(out, (uint64_t)t->eta_ns);
     }
 }
 

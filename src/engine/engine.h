@@ -43,6 +43,9 @@ const char *asset_kind_name(enum asset_kind kind);
 #define ASSET_HAS_DAILY_MINT_LIMIT 2u
 #define ASSET_HAS_DAILY_INFLOW_LIMIT 4u
 
+#define GOVERNANCE_PROPOSAL_TTL_DEFAULT (INT64_C(24) * 3600 * 1000000000)
+#define GOVERNANCE_TIMELOCK_GRACE (INT64_C(14) * 86400 * 1000000000)
+
 struct asset {
     char symbol[LIMIT_SYMBOL + 1];
     char currency[LIMIT_CURRENCY];
@@ -81,6 +84,33 @@ struct grant {
     uint32_t roles;
 };
 
+/* A policy row: what an op needs, for one asset or (POLICY_ANY_ASSET) all. */
+#define POLICY_ANY_ASSET UINT16_MAX
+struct policy {
+    uint16_t op;
+    uint16_t asset;
+    uint32_t approvals;
+    int64_t timelock_ns;
+};
+
+/* A command waiting for approvals (SPEC 4). approvers: bit i = operator i. */
+struct proposal {
+    uint64_t id;
+    struct command cmd; /* the exact command; cmd.operator_index is the proposer */
+    uint32_t needed;
+    uint64_t approvers[2];
+    int64_t created_ns;
+    int64_t expires_ns;
+};
+
+/* A command scheduled to run no earlier than eta. */
+struct timelock_entry {
+    uint64_t id;
+    struct command cmd; /* cmd.operator_index is who submitted it */
+    uint64_t proposal_id; /* 0 when it needed no approvals */
+    int64_t eta_ns;
+};
+
 /* Everything but the holdings: small, fixed size, copied whole by savepoints. */
 struct engine_state {
     uint64_t height;         /* last sealed block */
@@ -95,6 +125,16 @@ struct engine_state {
     struct asset assets[LIMIT_ASSETS];
     struct operator operators[LIMIT_OPERATORS];
     struct grant grants[LIMIT_GRANTS];
+    /* governance */
+    int64_t proposal_ttl_ns;
+    uint64_t next_proposal_id;
+    uint64_t next_timelock_id;
+    uint32_t policies_count;
+    uint32_t proposals_count;
+    uint32_t timelock_count;
+    struct policy policies[LIMIT_POLICIES];
+    struct proposal proposals[LIMIT_PROPOSALS];
+    struct timelock_entry timelock[LIMIT_TIMELOCK];
 };
 
 struct engine {
@@ -109,9 +149,20 @@ struct engine {
 };
 
 /* What engine_apply reports besides its error code. */
+#define APPLY_DONE 0
+#define APPLY_PROPOSED 1  /* waits for approvals: pending_id is the proposal */
+#define APPLY_SCHEDULED 2 /* waits in the timelock: pending_id, eta_ns */
 struct apply_result {
-    uint64_t seq;     /* the command's seq, consumed whether it succeeded or not */
-    const char *note; /* static text, e.g. "already paused"; NULL when none */
+    uint64_t seq;      /* the command's seq, consumed whether it succeeded or not */
+    const char *note;  /* static text, e.g. "already paused"; NULL when none */
+    uint8_t pending;   /* APPLY_* */
+    uint64_t pending_id;
+    int64_t eta_ns;
+    /* An approve or timelock execute that ran its command: the proposal or
+     * entry, and the command's own result (ERR_OK or why it failed; the
+     * approval itself is recorded either way). */
+    uint64_t ran_id;
+    enum err ran_err;
 };
 
 /* engine_open: initialise an empty engine (no assets, no operators) in
@@ -184,6 +235,12 @@ int engine_operator_may(const struct engine *e, uint32_t operator_index, enum ro
  * (zero when the stored counters belong to another day). */
 void engine_day_counters(const struct engine *e, uint32_t asset, int64_t time_ns, u128 *minted,
                          u128 *burned);
+
+/* engine_policy: the approvals and delay `op` needs for `asset` (-1: no
+ * asset): the asset's row, else the op's row for all assets, else the
+ * default table of SPEC 4. */
+void engine_policy(const struct engine *e, enum op op, int asset, uint32_t *approvals,
+                   int64_t *timelock_ns);
 
 /* engine_check_invariants: O(holdings) sweep of the SPEC 3 invariants.
  * Returns 0 when they hold, else -1 (tests and audit call it). */

@@ -12,5 +12,7 @@ struct event *engine__emit(struct event_buf *events, enum event_type type, uint1
  * hash input and the first part of a snapshot). */
 struct buf;
 void engine__state_write(const struct engine_state *s, struct buf *out);
+/* engine__governance_write: the governance part of the above. */
+void engine__governance_write(const struct engine_state *s, struct buf *out);
 
 #endif

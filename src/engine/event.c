@@ -7,6 +7,7 @@
 #include "../base/duration.h"
 #include "../base/jw.h"
 #include "engine.h"
+#include "role.h"
 
 static const char *const event_names[EVENT__COUNT] = {
 #define EVENT_NAME_ROW(id, name) name,
@@ -30,6 +31,43 @@ static void event__addr(struct jw *w, const char *key, const struct addr *a) {
     char text[ADDR_TEXT_SIZE];
     addr_format(a, text);
     jw_kv_string(w, key, text);
+}
+
+static void event__operator(const struct engine *e, struct jw *w, const char *key, uint32_t who) {
+    jw_kv_string(w, key, who < e->s.operators_count ? e->s.operators[who].name : "?");
+}
+
+static void event__duration(struct jw *w, const char *key, int64_t ns) {
+    char text[32];
+    duration_format(ns, text);
+    jw_kv_string(w, key, ns == 0 ? "0s" : text);
+}
+
+/* The op a governance event is about. */
+static void event__governance(struct jw *w, const struct event *ev) {
+    jw_kv_string(w, "op", ev->ref_op < OP__COUNT ? op_table()[ev->ref_op].name : "?");
+}
+
+/* Proposal and timelock events: {id, op, ...}. */
+static void event__proposal_data(const struct engine *e, const struct event *ev, struct jw *w) {
+    jw_kv_uint(w, "id", ev->ref_id);
+    event__governance(w, ev);
+    enum event_type t = (enum event_type)ev->type;
+    if (t == EVENT_PROPOSAL_CREATED) {
+        event__operator(e, w, "proposer", ev->who);
+        jw_kv_uint(w, "approvals_needed", ev->flags);
+    } else if (t == EVENT_PROPOSAL_APPROVED) {
+        event__operator(e, w, "approver", ev->who);
+        jw_kv_uint(w, "approvals", ev->flags);
+    } else if (t == EVENT_PROPOSAL_CANCELLED || t == EVENT_TIMELOCK_CANCELLED) {
+        event__operator(e, w, "by", ev->who);
+    } else if (t == EVENT_PROPOSAL_FAILED || t == EVENT_TIMELOCK_FAILED) {
+        jw_kv_string(w, "error", err_name((enum err)ev->code));
+    } else if (t == EVENT_TIMELOCK_SCHEDULED) {
+        char text[40];
+        time_format_iso(ev->value, text);
+        jw_kv_string(w, "eta", text);
+    }
 }
 
 static void event__data(const struct engine *e, const struct event *ev, struct jw *w) {
@@ -60,6 +98,39 @@ static void event__data(const struct engine *e, const struct event *ev, struct j
         jw_kv_string(w, "duration", text);
         break;
     }
+    case EVENT_MINT_HALTED:
+    case EVENT_MINT_RESUMED:
+        jw_kv_bool(w, "already", (int)(ev->flags & 1));
+        break;
+    case EVENT_CAPS_SET:
+        jw_kv_string(w, "limit", ev->ref_op == FIELD_SUPPLY_CAP   ? "supply_cap"
+                                 : ev->ref_op == FIELD_MINT_LIMIT ? "daily_mint_limit"
+                                                                  : "daily_inflow_limit");
+        jw_kv_amount(w, "value", ev->amount, decimals);
+        break;
+    case EVENT_ROLE_GRANTED:
+    case EVENT_ROLE_REVOKED:
+        event__operator(e, w, "name", ev->who);
+        jw_kv_string(w, "role", role_name((enum role)ev->code));
+        jw_kv_bool(w, "already", (int)(ev->flags & 1));
+        break;
+    case EVENT_POLICY_SET:
+        event__governance(w, ev);
+        jw_kv_uint(w, "approvals", ev->flags);
+        event__duration(w, "timelock", ev->value);
+        break;
+    case EVENT_PROPOSAL_CREATED:
+    case EVENT_PROPOSAL_APPROVED:
+    case EVENT_PROPOSAL_EXECUTED:
+    case EVENT_PROPOSAL_FAILED:
+    case EVENT_PROPOSAL_EXPIRED:
+    case EVENT_PROPOSAL_CANCELLED:
+    case EVENT_TIMELOCK_SCHEDULED:
+    case EVENT_TIMELOCK_EXECUTED:
+    case EVENT_TIMELOCK_FAILED:
+    case EVENT_TIMELOCK_CANCELLED:
+        event__proposal_data(e, ev, w);
+        break;
     case EVENT__COUNT:
         break;
     }
@@ -97,6 +168,10 @@ void event_encode(const struct event *ev, struct buf *out) {
     buf_put(out, ev->to.bytes, ADDR_BYTES);
     buf_put_u128(out, ev->amount);
     buf_put_u64(out, (uint64_t)ev->value);
+    buf_put_u64(out, ev->ref_id);
+    buf_put_u16(out, ev->ref_op);
+    buf_put_u16(out, ev->code);
+    buf_put_u32(out, ev->who);
 }
 
 int event_decode(struct buf_reader *r, struct event *out) {
@@ -110,6 +185,10 @@ int event_decode(struct buf_reader *r, struct event *out) {
     buf_get(r, out->to.bytes, ADDR_BYTES);
     out->amount = buf_get_u128(r);
     out->value = (int64_t)buf_get_u64(r);
+    out->ref_id = buf_get_u64(r);
+    out->ref_op = buf_get_u16(r);
+    out->code = buf_get_u16(r);
+    out->who = buf_get_u32(r);
     if (r->failed || out->type >= EVENT__COUNT) return -1;
     return 0;
 }

@@ -17,7 +17,23 @@
     X(TRANSFER, "Transfer")                                                                        \
     X(PAUSED, "Paused")                                                                            \
     X(UNPAUSED, "Unpaused")                                                                        \
-    X(CLOCK_ADVANCED, "ClockAdvanced")
+    X(CLOCK_ADVANCED, "ClockAdvanced")                                                             \
+    X(MINT_HALTED, "MintHalted")                                                                   \
+    X(MINT_RESUMED, "MintResumed")                                                                 \
+    X(CAPS_SET, "CapsSet")                                                                         \
+    X(ROLE_GRANTED, "RoleGranted")                                                                 \
+    X(ROLE_REVOKED, "RoleRevoked")                                                                 \
+    X(POLICY_SET, "PolicySet")                                                                     \
+    X(PROPOSAL_CREATED, "ProposalCreated")                                                         \
+    X(PROPOSAL_APPROVED, "ProposalApproved")                                                       \
+    X(PROPOSAL_EXECUTED, "ProposalExecuted")                                                       \
+    X(PROPOSAL_FAILED, "ProposalFailed")                                                           \
+    X(PROPOSAL_EXPIRED, "ProposalExpired")                                                         \
+    X(PROPOSAL_CANCELLED, "ProposalCancelled")                                                     \
+    X(TIMELOCK_SCHEDULED, "TimelockScheduled")                                                     \
+    X(TIMELOCK_EXECUTED, "TimelockExecuted")                                                       \
+    X(TIMELOCK_FAILED, "TimelockFailed")                                                           \
+    X(TIMELOCK_CANCELLED, "TimelockCancelled")
 
 enum event_type {
 #define EVENT_ENUM_ROW(id, name) EVENT_##id,
@@ -38,7 +54,11 @@ struct event {
     struct addr from;
     struct addr to;
     u128 amount;
-    int64_t value; /* per type; e.g. CLOCK_ADVANCED: nanoseconds */
+    int64_t value;   /* per type; e.g. CLOCK_ADVANCED: nanoseconds; TIMELOCK_SCHEDULED: eta */
+    uint64_t ref_id; /* a proposal or timelock id */
+    uint16_t ref_op; /* the op a governance event is about; CAPS_SET: which limit */
+    uint16_t code;   /* an error code (…_FAILED) or a role */
+    uint32_t who;    /* an operator index (ROLE_*: the grantee) */
 };
 
 /* A caller-owned array the engine appends to. */

@@ -245,17 +245,55 @@ static enum err genesis__operator(struct engine_state *s, const json_t *o, int64
     return ERR_OK;
 }
 
-/* Policies belong to governance; block 0 keeps the document, and here we
- * check that each entry is well formed so a typo is caught at init. */
-static enum err genesis__policies(const json_t *p, char *why, size_t why_size) {
+/* One policy row: {op, asset?, approvals?, timelock?} (defaults: 1, 0s). */
+static enum err genesis__policy(struct engine_state *s, const json_t *entry, char *why,
+                                size_t why_size) {
+    const char *op = json_string_value(json_object_get(entry, "op"));
+    const struct op_def *def = op ? op_find(op, strlen(op)) : NULL;
+    if (def == NULL || (def->flags & OP_META)) return genesis__fail(why, why_size, "policy op", op ? op : "missing");
+    if (s->policies_count == LIMIT_POLICIES) return genesis__fail(why, why_size, "too many policies", "");
+    struct policy *p = &s->policies[s->policies_count];
+    p->op = (uint16_t)(def - op_table());
+    p->asset = POLICY_ANY_ASSET;
+    p->approvals = 1;
+    p->timelock_ns = 0;
+    const char *sym = json_string_value(json_object_get(entry, "asset"));
+    if (sym != NULL) {
+        int a = -1;
+        for (uint32_t i = 0; i < s->assets_count; i++) {
+            if (strcmp(s->assets[i].symbol, sym) == 0) a = (int)i;
+        }
+        if (a < 0) return genesis__fail(why, why_size, "policy for unknown asset", sym);
+        p->asset = (uint16_t)a;
+    }
+    const json_t *v = json_object_get(entry, "approvals");
+    uint64_t k = 1;
+    if (v != NULL && (genesis__uint(v, LIMIT_APPROVALS, &k) != 0 || k == 0)) {
+        return genesis__fail(why, why_size, op, "approvals must be 1..16");
+    }
+    p->approvals = (uint32_t)k;
+    v = json_object_get(entry, "timelock");
+    char tmp[32];
+    const char *t = v ? genesis__text(v, tmp) : NULL;
+    if (v != NULL && (t == NULL || (strcmp(t, "0") != 0 && strcmp(t, "0s") != 0 &&
+                                    duration_parse(t, strlen(t), &p->timelock_ns) != ERR_OK))) {
+        return genesis__fail(why, why_size, op, "timelock must be a duration (0s, 90s, 15m, 2h, 1d)");
+    }
+    s->policies_count++;
+    return ERR_OK;
+}
+
+/* Policies set in genesis apply from block 0, without timelock (SPEC 4). */
+static enum err genesis__policies(struct engine_state *s, const json_t *p, char *why,
+                                  size_t why_size) {
     if (p == NULL) return ERR_OK;
     if (!json_is_array(p)) return genesis__fail(why, why_size, "policies", "must be a list");
     size_t i;
     const json_t *entry;
     json_array_foreach(p, i, entry) {
-        if (!json_is_string(json_object_get(entry, "op"))) {
-            return genesis__fail(why, why_size, "policies", "each needs an op");
-        }
+        if (!json_is_object(entry)) return genesis__fail(why, why_size, "policies", "each must be a mapping");
+        enum err err = genesis__policy(s, entry, why, why_size);
+        if (err) return err;
     }
     return ERR_OK;
 }
@@ -281,7 +319,7 @@ static enum err genesis__build(struct engine_state *s, const json_t *doc, int64_
     const json_t *value;
     json_object_foreach((json_t *)doc, key, value) {
         if (strcmp(key, "operators") && strcmp(key, "assets") && strcmp(key, "policies") &&
-            strcmp(key, "controller")) {
+            strcmp(key, "controller") && strcmp(key, "proposal_ttl")) {
             return genesis__fail(why, why_size, "unknown key", key);
         }
     }
@@ -303,8 +341,14 @@ static enum err genesis__build(struct engine_state *s, const json_t *doc, int64_
         enum err err = genesis__operator(s, item, time_ns, why, why_size);
         if (err) return err;
     }
-    enum err err = genesis__policies(json_object_get(doc, "policies"), why, why_size);
+    enum err err = genesis__policies(s, json_object_get(doc, "policies"), why, why_size);
     if (err) return err;
+    s->proposal_ttl_ns = GOVERNANCE_PROPOSAL_TTL_DEFAULT;
+    const char *ttl = json_string_value(json_object_get(doc, "proposal_ttl"));
+    if (json_object_get(doc, "proposal_ttl") != NULL &&
+        (ttl == NULL || duration_parse(ttl, strlen(ttl), &s->proposal_ttl_ns) != ERR_OK)) {
+        return genesis__fail(why, why_size, "proposal_ttl", "must be a duration (e.g. 24h)");
+    }
     return genesis__controller(s, doc, why, why_size);
 }
 

@@ -79,6 +79,52 @@ static int snapshot__asset(struct buf_reader *r, struct asset *a) {
     return 0;
 }
 
+/* Commands inside proposals and timelock entries are decoded against the
+ * snapshot's own state: its assets and operators. */
+static int snapshot__command(struct buf_reader *r, const struct engine_state *s,
+                             struct command *out) {
+    return command_decode_bin_counts(s->assets_count, s->operators_count, r, out);
+}
+
+static int snapshot__governance(struct buf_reader *r, struct engine_state *s) {
+    s->proposal_ttl_ns = (int64_t)buf_get_u64(r);
+    s->next_proposal_id = buf_get_u64(r);
+    s->next_timelock_id = buf_get_u64(r);
+    s->policies_count = buf_get_u32(r);
+    if (s->policies_count > LIMIT_POLICIES) return -1;
+    for (uint32_t i = 0; i < s->policies_count; i++) {
+        struct policy *p = &s->policies[i];
+        p->op = buf_get_u16(r);
+        p->asset = buf_get_u16(r);
+        p->approvals = buf_get_u32(r);
+        p->timelock_ns = (int64_t)buf_get_u64(r);
+        if (p->op >= OP__COUNT || p->approvals == 0 || p->approvals > LIMIT_APPROVALS) return -1;
+        if (p->asset != POLICY_ANY_ASSET && p->asset >= s->assets_count) return -1;
+    }
+    s->proposals_count = buf_get_u32(r);
+    if (s->proposals_count > LIMIT_PROPOSALS) return -1;
+    for (uint32_t i = 0; i < s->proposals_count; i++) {
+        struct proposal *p = &s->proposals[i];
+        p->id = buf_get_u64(r);
+        if (snapshot__command(r, s, &p->cmd) != 0) return -1;
+        p->needed = buf_get_u32(r);
+        p->approvers[0] = buf_get_u64(r);
+        p->approvers[1] = buf_get_u64(r);
+        p->created_ns = (int64_t)buf_get_u64(r);
+        p->expires_ns = (int64_t)buf_get_u64(r);
+    }
+    s->timelock_count = buf_get_u32(r);
+    if (s->timelock_count > LIMIT_TIMELOCK) return -1;
+    for (uint32_t i = 0; i < s->timelock_count; i++) {
+        struct timelock_entry *t = &s->timelock[i];
+        t->id = buf_get_u64(r);
+        if (snapshot__command(r, s, &t->cmd) != 0) return -1;
+        t->proposal_id = buf_get_u64(r);
+        t->eta_ns = (int64_t)buf_get_u64(r);
+    }
+    return r->failed ? -1 : 0;
+}
+
 static int snapshot__state(struct buf_reader *r, struct engine_state *s) {
     char magic[17];
     buf_get(r, magic, sizeof(magic));
@@ -114,7 +160,7 @@ static int snapshot__state(struct buf_reader *r, struct engine_state *s) {
         if (s->grants[i].asset_index >= s->assets_count) return -1;
     }
     if (s->controller >= s->operators_count && s->operators_count > 0) return -1;
-    return r->failed ? -1 : 0;
+    return snapshot__governance(r, s);
 }
 
 /* Insert the holding records in chunks the undo log can carry, sealing

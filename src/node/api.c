@@ -143,13 +143,11 @@ void api_contracts_status(struct server *s, const struct server_request *rq,
         jw_object_end(&w);
     }
     jw_object_end(&w);
-    pthread_rwlock_unlock(&s->chain.lock);
     jw_key(&w, "timelock");
-    jw_array_begin(&w);
-    jw_array_end(&w);
+    api_timelock_array(e, &w);
     jw_key(&w, "proposals");
-    jw_array_begin(&w);
-    jw_array_end(&w);
+    api_proposals_array(e, &w);
+    pthread_rwlock_unlock(&s->chain.lock);
     jw_object_end(&w);
     api__ok(out);
 }

@@ -12,10 +12,12 @@
 #include <string.h>
 
 #include "../base/buf.h"
+#include "../base/duration.h"
 #include "request.h"
 #include "server.h"
 
 struct api__outcome {
+    const struct command *cmds;
     const enum err *results;
     const struct apply_result *ars;
     const uint32_t *event_ends;
@@ -23,6 +25,36 @@ struct api__outcome {
     uint64_t block;
     int dry;
 };
+
+/* "pending" while a command waits; "executed" when an approval or a
+ * timelock execution ran its command (ok, or the command's own error). */
+static void api__governance(const struct command *cmd, const struct apply_result *ar,
+                            struct jw *w) {
+    if (ar->pending != APPLY_DONE) {
+        jw_key(w, "pending");
+        jw_object_begin(w);
+        jw_kv_uint(w, ar->pending == APPLY_PROPOSED ? "proposal" : "timelock", ar->pending_id);
+        if (ar->pending == APPLY_SCHEDULED) {
+            char t[40];
+            time_format_iso(ar->eta_ns, t);
+            jw_kv_string(w, "eta", t);
+        }
+        jw_object_end(w);
+    }
+    if (ar->ran_id == 0) return;
+    jw_key(w, "executed");
+    jw_object_begin(w);
+    jw_kv_uint(w, cmd->op == OP_TIMELOCK_EXECUTE ? "timelock" : "proposal", ar->ran_id);
+    jw_kv_bool(w, "ok", ar->ran_err == ERR_OK);
+    if (ar->ran_err) {
+        jw_key(w, "error");
+        jw_object_begin(w);
+        jw_kv_string(w, "code", err_name(ar->ran_err));
+        jw_kv_string(w, "message", err_message(ar->ran_err));
+        jw_object_end(w);
+    }
+    jw_object_end(w);
+}
 
 static void api__result(struct server *s, const struct api__outcome *o, uint32_t i,
                         struct jw *w) {
@@ -51,8 +83,15 @@ static void api__result(struct server *s, const struct api__outcome *o, uint32_t
         }
         jw_array_end(w);
         if (o->ars[i].note) jw_kv_string(w, "note", o->ars[i].note);
+        api__governance(&o->cmds[i], &o->ars[i], w);
     }
     jw_object_end(w);
+}
+
+/* A single command's HTTP status: 202 while it waits for approvals or time. */
+static int api__status(enum err err, const struct apply_result *ar) {
+    if (err == ERR_OK && ar->pending != APPLY_DONE) return 202;
+    return err_http_status(err);
 }
 
 static void api__answer(struct server *s, const struct request_cmds *rc,
@@ -61,7 +100,7 @@ static void api__answer(struct server *s, const struct request_cmds *rc,
     jw_init(&w, &out->body);
     if (!rc->batch) {
         api__result(s, o, 0, &w);
-        out->status = err_http_status(o->results[0]);
+        out->status = api__status(o->results[0], &o->ars[0]);
         return;
     }
     jw_object_begin(&w);
@@ -91,7 +130,7 @@ static void api__dry_run(struct server *s, const struct request_cmds *rc,
         if (!err) {
             engine_block_begin(e, s->chain.clock_manual ? 0 : chain_now_ns());
             chain_apply_request(e, rc->cmds, rc->count, rc->atomic, 1, &events, results, ars, ends);
-            struct api__outcome o = {results, ars, ends, events.items, e->s.height + 1, 1};
+            struct api__outcome o = {rc->cmds, results, ars, ends, events.items, e->s.height + 1, 1};
             api__answer(s, rc, &o, out);
             engine_rollback(e);
         }
@@ -140,7 +179,8 @@ static void api__submit(struct server *s, const struct server_request *rq,
         server_error(out, item.fatal, NULL);
     } else {
         api__count(s, rc, item.results);
-        struct api__outcome o = {item.results, item.ars, item.event_ends, item.events, item.block, 0};
+        struct api__outcome o = {rc->cmds, item.results, item.ars, item.event_ends, item.events,
+                                 item.block, 0};
         api__answer(s, rc, &o, out);
     }
     seq_item_free(&item);

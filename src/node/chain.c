@@ -88,8 +88,7 @@ static enum err chain__decode(const struct engine *e, const struct store_request
                               struct command *cmds, char *why, size_t why_size) {
     struct buf_reader rd;
     buf_reader_init(&rd, r->commands, r->commands_len);
-    if (r->commands_len != (size_t)r->commands_count * COMMAND_BIN_BYTES ||
-        r->results_len != (size_t)r->commands_count * 2) {
+    if (r->results_len != (size_t)r->commands_count * 2) {
         snprintf(why, why_size, "request at seq %llu: sizes do not match its command count",
                  (unsigned long long)r->first_seq);
         return ERR_AUDIT_FAILED;
@@ -100,6 +99,11 @@ static enum err chain__decode(const struct engine *e, const struct store_request
                      (unsigned long long)(r->first_seq + i));
             return ERR_AUDIT_FAILED;
         }
+    }
+    if (rd.pos != rd.len) {
+        snprintf(why, why_size, "request at seq %llu: bytes after its commands",
+                 (unsigned long long)r->first_seq);
+        return ERR_AUDIT_FAILED;
     }
     return ERR_OK;
 }

@@ -193,6 +193,9 @@ static void http__api_get(struct server *s, const struct server_request *rq,
     else if (strcmp(p, "/api/events/recent") == 0) api_events(s, rq, out);
     else if (strcmp(p, "/api/history") == 0) api_history(s, rq, out);
     else if (strcmp(p, "/api/assets") == 0) api_assets(s, rq, out);
+    else if (strcmp(p, "/api/policies") == 0) api_policies(s, rq, out);
+    else if (strcmp(p, "/api/proposals") == 0) api_proposals(s, rq, out);
+    else if (strcmp(p, "/api/timelock") == 0) api_timelock(s, rq, out);
     else if ((n = http__split(p, "/api/assets/", seg)) == 1) api_asset(s, seg[0], out);
     else if (n == 3 && strcmp(seg[1], "balances") == 0) api_balance(s, seg[0], seg[2], out);
     else if (http__split(p, "/api/accounts/", seg) == 1) api_account(s, seg[0], out);

@@ -59,7 +59,7 @@ static int request__arg(struct request__parser *p, uint8_t type, const char *tex
         return 1;
     }
     if (type == ARG_STRING && len > LIMIT_ARG_TEXT) type = ARG_OTHER;
-    int has_text = type == ARG_STRING || type == ARG_BOOL;
+    int has_text = type == ARG_STRING || type == ARG_BOOL || (type == ARG_NUMBER && len <= 32);
     size_t need = o->key_len + (has_text ? len : 0) + 2;
     if (o->used + need > sizeof(o->arena)) return request__fail(p, ERR_INTERNAL, "arena");
     struct command_arg *a = &o->args[o->count++];

@@ -74,6 +74,14 @@ void api_account(struct server *s, const char *address, struct server_response *
 void api_events(struct server *s, const struct server_request *rq, struct server_response *out);
 void api_history(struct server *s, const struct server_request *rq, struct server_response *out);
 
+/* Governance reads (api_gov.c). The _array forms write a JSON array of the
+ * engine's open proposals or timelock entries (caller holds the lock). */
+void api_policies(struct server *s, const struct server_request *rq, struct server_response *out);
+void api_proposals(struct server *s, const struct server_request *rq, struct server_response *out);
+void api_timelock(struct server *s, const struct server_request *rq, struct server_response *out);
+void api_proposals_array(const struct engine *e, struct jw *w);
+void api_timelock_array(const struct engine *e, struct jw *w);
+
 /* POST /api/commands (api_commands.c). */
 void api_commands(struct server *s, const struct server_request *rq, struct server_response *out);
 

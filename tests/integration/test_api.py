@@ -810,7 +810,7 @@ def test_malformed():
         ("batch with atomic a string", {"commands": [mint], "atomic": "true"}, 400, "ERR_INVALID_ARGUMENT"),
         ("batch with an op beside commands", dict(mint, commands=[mint]), 400, "ERR_UNKNOWN_FIELD"),
         ("deeply nested JSON", b'{"op":"mint","amount":' + b"[" * 5000 + b"]" * 5000 + b"}", 400,
-         ("ERR_INVALID_JSON", "ERR_INVALID_AMOUNT")),
+         ("ERR_INVALID_JSON", "ERR_INVALID_AMOUNT", "ERR_MISSING_FIELD")),
     ]
     for name, doc, status, codes in cases:
         refused(send(doc), name, status, codes)

@@ -80,7 +80,22 @@ json_t *fixture_genesis_default(void) {
     json_object_set_new(usdw, "daily_inflow_limit", json_string("400000"));
     fixture_genesis_add_asset(doc, "GOLD", "plain", "18");
     fixture_genesis_add_asset(doc, "EQ", "security", "0");
+    fixture_genesis_single_approvals(doc);
     return doc;
+}
+
+void fixture_genesis_single_approvals(json_t *doc) {
+    json_t *policies = json_array();
+    static const char *const single[][2] = {
+        {"unpause", NULL}, {"mint_resume", NULL}, {"mint", "EQ"}, {"burn", "EQ"}};
+    for (size_t i = 0; i < sizeof(single) / sizeof(single[0]); i++) {
+        json_t *p = json_object();
+        json_object_set_new(p, "op", json_string(single[i][0]));
+        if (single[i][1]) json_object_set_new(p, "asset", json_string(single[i][1]));
+        json_object_set_new(p, "approvals", json_string("1"));
+        json_array_append_new(policies, p);
+    }
+    json_object_set_new(doc, "policies", policies);
 }
 
 struct fixture *fixture_open_empty(uint32_t hint) {

@@ -97,6 +97,12 @@ json_t *fixture_genesis_add_asset(json_t *doc, const char *symbol, const char *k
  *   EQ     security, 0 decimals, no limits */
 json_t *fixture_genesis_default(void);
 
+/* fixture_genesis_single_approvals: the ledger tests run every command at
+ * once, so they set in genesis the single-approval policies they rely on
+ * (unpause, mint_resume, mint and burn of EQ); the defaults of SPEC 4 are
+ * governance's tests' business. Needs an asset EQ in doc. */
+void fixture_genesis_single_approvals(json_t *doc);
+
 /* --- engine lifecycle --- */
 
 /* fixture_open: engine + genesis at time_ns (genesis NULL: the default).

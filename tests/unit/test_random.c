@@ -124,6 +124,7 @@ static json_t *random_genesis(void) {
     a = fixture_genesis_add_asset(doc, "EQ", "security", "0");
     json_object_set_new(a, "supply_cap", json_string("2000000"));
     json_object_set_new(a, "daily_mint_limit", json_string("150000"));
+    fixture_genesis_single_approvals(doc);
     return doc;
 }
 

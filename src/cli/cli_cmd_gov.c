@@ -1,0 +1,79 @@
+/*
+ * cli_cmd_gov.c - governance reads: `policy list`, `proposals`, `timelock`.
+ *
+ * Each is a GET whose answer is a list of objects; the human form is one
+ * aligned row per object over the columns of a small table below.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli_call.h"
+#include "cli_cmd.h"
+#include "cli_out.h"
+
+struct cli_gov__column {
+    const char *head;
+    const char *key;
+};
+
+struct cli_gov__list {
+    const char *path;
+    const char *key;
+    const struct cli_gov__column *columns;
+    size_t count;
+};
+
+static int cli_gov__print(const struct cli_gov__list *l, const json_t *items) {
+    struct cli_table t;
+    cli_table_init(&t, l->count);
+    for (size_t c = 0; c < l->count; c++) cli_table_cell(&t, l->columns[c].head);
+    size_t i;
+    const json_t *item;
+    json_array_foreach(items, i, item) {
+        for (size_t c = 0; c < l->count; c++) {
+            char text[512];
+            cli_out_text(json_object_get(item, l->columns[c].key), text, sizeof(text));
+            cli_table_cell(&t, text);
+        }
+    }
+    int rc = cli_table_print(&t, stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_IO;
+    cli_table_free(&t);
+    return rc;
+}
+
+static int cli_gov__list(struct cli_ctx *ctx, const struct cli_gov__list *l) {
+    struct cli_reply reply;
+    cli_call(ctx, "GET", l->path, NULL, &reply);
+    int rc = cli_reply_finish(ctx, &reply);
+    if (rc == CLI_EXIT_OK && !ctx->json) rc = cli_gov__print(l, json_object_get(reply.doc, l->key));
+    cli_reply_free(&reply);
+    return rc;
+}
+
+#define CLI_GOV_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+int cli_cmd_policy_list(struct cli_ctx *ctx) {
+    static const struct cli_gov__column cols[] = {
+        {"OP", "op"}, {"ASSET", "asset"}, {"APPROVALS", "approvals"}, {"TIMELOCK", "timelock"},
+        {"SOURCE", "source"}};
+    const struct cli_gov__list l = {"/api/policies", "policies", cols, CLI_GOV_COUNT(cols)};
+    return cli_gov__list(ctx, &l);
+}
+
+int cli_cmd_proposals(struct cli_ctx *ctx) {
+    static const struct cli_gov__column cols[] = {
+        {"ID", "id"},          {"OP", "op"},         {"ARGS", "args"},
+        {"PROPOSER", "proposer"}, {"APPROVALS", "approvals"}, {"NEEDED", "approvals_needed"},
+        {"EXPIRES", "expires_at"}, {"STATUS", "status"}};
+    const struct cli_gov__list l = {"/api/proposals", "proposals", cols, CLI_GOV_COUNT(cols)};
+    return cli_gov__list(ctx, &l);
+}
+
+int cli_cmd_timelock_list(struct cli_ctx *ctx) {
+    static const struct cli_gov__column cols[] = {
+        {"ID", "id"},   {"OP", "op"},         {"ARGS", "args"}, {"BY", "submitted_by"},
+        {"ETA", "eta"}, {"STATUS", "status"}};
+    const struct cli_gov__list l = {"/api/timelock", "timelock", cols, CLI_GOV_COUNT(cols)};
+    return cli_gov__list(ctx, &l);
+}

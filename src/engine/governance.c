@@ -1,0 +1,369 @@
+/*
+ * governance.c - policies, proposals, the timelock and role changes.
+ *
+ * Proposals and timelock entries live in fixed tables in the small state,
+ * so savepoints and snapshots carry them like everything else. A proposal
+ * past its ttl can no longer be approved; it is removed (ProposalExpired)
+ * when a new proposal needs the room. A released command is checked again
+ * in full (authorisation of its proposer included); if it fails, the
+ * proposal or entry closes as failed and the approval or execution that
+ * released it still stands: that is how "fails with that command's error
+ * and says so" is recorded.
+ */
+#include "governance.h"
+
+#include <string.h>
+
+#include "../base/duration.h"
+#include "engine.h"
+#include "engine_internal.h"
+
+#define GOV_DAY_NS (INT64_C(86400) * NS_PER_S)
+
+void engine_policy(const struct engine *e, enum op op, int asset, uint32_t *approvals,
+                   int64_t *timelock_ns) {
+    const struct policy *any = NULL;
+    for (uint32_t i = 0; i < e->s.policies_count; i++) {
+        const struct policy *p = &e->s.policies[i];
+        if (p->op != op) continue;
+        if (asset >= 0 && p->asset == (uint16_t)asset) {
+            *approvals = p->approvals;
+            *timelock_ns = p->timelock_ns;
+            return;
+        }
+        if (p->asset == POLICY_ANY_ASSET) any = p;
+    }
+    if (any) {
+        *approvals = any->approvals;
+        *timelock_ns = any->timelock_ns;
+        return;
+    }
+    /* SPEC 4's defaults, from the runbooks. */
+    *approvals = 1;
+    *timelock_ns = 0;
+    if (op == OP_UNPAUSE || op == OP_MINT_RESUME) *approvals = 2;
+    if ((op == OP_MINT || op == OP_BURN) && asset >= 0 &&
+        e->s.assets[asset].kind == ASSET_SECURITY) {
+        *approvals = 2;
+    }
+    if (op == OP_CAPS_SET || op == OP_ROLE_GRANT || op == OP_ROLE_REVOKE || op == OP_POLICY_SET) {
+        *timelock_ns = GOV_DAY_NS;
+    }
+}
+
+static int gov__asset(const struct command *cmd) {
+    return (cmd->present & CMD_HAS_ASSET) ? cmd->asset : -1;
+}
+
+static int gov__may(const struct engine *e, uint32_t op_index, const struct command *cmd) {
+    const struct op_def *def = &op_table()[cmd->op];
+    return op_index < e->s.operators_count &&
+           engine_operator_may(e, op_index, (enum role)def->role, gov__asset(cmd));
+}
+
+static int gov__is_admin(const struct engine *e, uint32_t op_index) {
+    return op_index == e->s.controller || engine_operator_may(e, op_index, ROLE_ADMIN, -1);
+}
+
+enum err governance_execute(struct engine *e, const struct command *cmd,
+                            struct event_buf *events, struct apply_result *out) {
+    if (!gov__may(e, cmd->operator_index, cmd)) return ERR_UNAUTHORIZED;
+    return op_table()[cmd->op].apply(e, cmd, events, out);
+}
+
+/* Remove expired proposals while there is room to say so in events. */
+static void gov__sweep(struct engine *e, struct event_buf *events) {
+    for (uint32_t i = 0; i < e->s.proposals_count;) {
+        struct proposal *p = &e->s.proposals[i];
+        if (p->expires_ns > e->s.time_ns || events->cap - events->count <= 3) {
+            i++;
+            continue;
+        }
+        struct event *ev = engine__emit(events, EVENT_PROPOSAL_EXPIRED, (uint16_t)EVENT_NO_ASSET);
+        ev->ref_id = p->id;
+        ev->ref_op = p->cmd.op;
+        e->s.proposals[i] = e->s.proposals[--e->s.proposals_count];
+    }
+}
+
+static enum err gov__schedule(struct engine *e, const struct command *cmd, uint64_t proposal_id,
+                              int64_t delay_ns, struct event_buf *events,
+                              struct apply_result *out) {
+    if (e->s.timelock_count == LIMIT_TIMELOCK) return ERR_LIMIT_REACHED;
+    struct timelock_entry *t = &e->s.timelock[e->s.timelock_count++];
+    memset(t, 0, sizeof(*t));
+    t->id = ++e->s.next_timelock_id;
+    t->cmd = *cmd;
+    t->proposal_id = proposal_id;
+    t->eta_ns = e->s.time_ns + delay_ns;
+    struct event *ev = engine__emit(events, EVENT_TIMELOCK_SCHEDULED, (uint16_t)EVENT_NO_ASSET);
+    ev->ref_id = t->id;
+    ev->ref_op = cmd->op;
+    ev->value = t->eta_ns;
+    if (cmd->present & CMD_HAS_ASSET) ev->asset = cmd->asset;
+    out->pending = APPLY_SCHEDULED;
+    out->pending_id = t->id;
+    out->eta_ns = t->eta_ns;
+    return ERR_OK;
+}
+
+/* How many proposals a sweep now would remove. */
+static uint32_t gov__sweepable(const struct engine *e, const struct event_buf *events) {
+    uint32_t room = events->cap - events->count;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < e->s.proposals_count; i++) {
+        if (e->s.proposals[i].expires_ns <= e->s.time_ns && room - n > 3) n++;
+    }
+    return n;
+}
+
+static enum err gov__propose(struct engine *e, const struct command *cmd, uint32_t needed,
+                             struct event_buf *events, struct apply_result *out) {
+    /* Check for room before changing anything: a refused command changes nothing. */
+    if (e->s.proposals_count - gov__sweepable(e, events) >= LIMIT_PROPOSALS) return ERR_LIMIT_REACHED;
+    gov__sweep(e, events);
+    struct proposal *p = &e->s.proposals[e->s.proposals_count++];
+    memset(p, 0, sizeof(*p));
+    p->id = ++e->s.next_proposal_id;
+    p->cmd = *cmd;
+    p->needed = needed;
+    p->approvers[cmd->operator_index / 64] |= UINT64_C(1) << (cmd->operator_index % 64);
+    p->created_ns = e->s.time_ns;
+    p->expires_ns = e->s.time_ns + e->s.proposal_ttl_ns;
+    struct event *ev = engine__emit(events, EVENT_PROPOSAL_CREATED, (uint16_t)EVENT_NO_ASSET);
+    ev->ref_id = p->id;
+    ev->ref_op = cmd->op;
+    ev->flags = needed;
+    ev->who = cmd->operator_index;
+    if (cmd->present & CMD_HAS_ASSET) ev->asset = cmd->asset;
+    out->pending = APPLY_PROPOSED;
+    out->pending_id = p->id;
+    return ERR_OK;
+}
+
+enum err governance_route(struct engine *e, const struct command *cmd, struct event_buf *events,
+                          struct apply_result *out) {
+    uint32_t approvals;
+    int64_t delay_ns;
+    engine_policy(e, (enum op)cmd->op, gov__asset(cmd), &approvals, &delay_ns);
+    if (approvals > 1) return gov__propose(e, cmd, approvals, events, out);
+    if (delay_ns > 0) return gov__schedule(e, cmd, 0, delay_ns, events, out);
+    return op_table()[cmd->op].apply(e, cmd, events, out);
+}
+
+static int gov__proposal_find(const struct engine *e, uint64_t id) {
+    for (uint32_t i = 0; i < e->s.proposals_count; i++) {
+        if (e->s.proposals[i].id == id) return (int)i;
+    }
+    return -1;
+}
+
+static uint32_t gov__approvals(const struct proposal *p) {
+    return (uint32_t)(__builtin_popcountll(p->approvers[0]) + __builtin_popcountll(p->approvers[1]));
+}
+
+/* The last approval: schedule, or run the command (closing the proposal). */
+static enum err gov__release(struct engine *e, struct proposal p, struct event_buf *events,
+                             struct apply_result *out) {
+    uint32_t approvals;
+    int64_t delay_ns;
+    engine_policy(e, (enum op)p.cmd.op, gov__asset(&p.cmd), &approvals, &delay_ns);
+    if (delay_ns > 0) return gov__schedule(e, &p.cmd, p.id, delay_ns, events, out);
+    out->ran_id = p.id;
+    uint32_t mark = events->count;
+    struct event *ev = engine__emit(events, EVENT_PROPOSAL_EXECUTED, (uint16_t)EVENT_NO_ASSET);
+    ev->ref_id = p.id;
+    ev->ref_op = p.cmd.op;
+    out->ran_err = governance_execute(e, &p.cmd, events, out);
+    if (out->ran_err) {
+        events->count = mark;
+        ev = engine__emit(events, EVENT_PROPOSAL_FAILED, (uint16_t)EVENT_NO_ASSET);
+        ev->ref_id = p.id;
+        ev->ref_op = p.cmd.op;
+        ev->code = (uint16_t)out->ran_err;
+    }
+    return ERR_OK;
+}
+
+enum err governance_approve_apply(struct engine *e, const struct command *cmd,
+                                  struct event_buf *events, struct apply_result *out) {
+    int i = gov__proposal_find(e, cmd->id);
+    if (i < 0) return ERR_NOT_FOUND;
+    struct proposal *p = &e->s.proposals[i];
+    uint32_t who = cmd->operator_index;
+    if (!gov__may(e, who, &p->cmd)) return ERR_UNAUTHORIZED;
+    if (p->expires_ns <= e->s.time_ns) return ERR_PROPOSAL_EXPIRED;
+    if (p->approvers[who / 64] & (UINT64_C(1) << (who % 64))) return ERR_SAME_OPERATOR;
+    p->approvers[who / 64] |= UINT64_C(1) << (who % 64);
+    struct event *ev = engine__emit(events, EVENT_PROPOSAL_APPROVED, (uint16_t)EVENT_NO_ASSET);
+    ev->ref_id = p->id;
+    ev->ref_op = p->cmd.op;
+    ev->who = who;
+    ev->flags = gov__approvals(p);
+    if (gov__approvals(p) < p->needed) {
+        out->pending = APPLY_PROPOSED;
+        out->pending_id = p->id;
+        return ERR_OK;
+    }
+    uint32_t approvals;
+    int64_t delay_ns;
+    engine_policy(e, (enum op)p->cmd.op, gov__asset(&p->cmd), &approvals, &delay_ns);
+    if (delay_ns > 0 && e->s.timelock_count == LIMIT_TIMELOCK) {
+        p->approvers[who / 64] &= ~(UINT64_C(1) << (who % 64));
+        return ERR_LIMIT_REACHED;
+    }
+    struct proposal done = *p;
+    e->s.proposals[i] = e->s.proposals[--e->s.proposals_count];
+    return gov__release(e, done, events, out);
+}
+
+enum err governance_cancel_apply(struct engine *e, const struct command *cmd,
+                                 struct event_buf *events, struct apply_result *out) {
+    (void)out;
+    int i = gov__proposal_find(e, cmd->id);
+    if (i < 0) return ERR_NOT_FOUND;
+    const struct proposal *p = &e->s.proposals[i];
+    if (cmd->operator_index != p->cmd.operator_index && !gov__is_admin(e, cmd->operator_index)) {
+        return ERR_UNAUTHORIZED;
+    }
+    struct event *ev = engine__emit(events, EVENT_PROPOSAL_CANCELLED, (uint16_t)EVENT_NO_ASSET);
+    ev->ref_id = p->id;
+    ev->ref_op = p->cmd.op;
+    ev->who = cmd->operator_index;
+    e->s.proposals[i] = e->s.proposals[--e->s.proposals_count];
+    return ERR_OK;
+}
+
+static int gov__timelock_find(const struct engine *e, uint64_t id) {
+    for (uint32_t i = 0; i < e->s.timelock_count; i++) {
+        if (e->s.timelock[i].id == id) return (int)i;
+    }
+    return -1;
+}
+
+enum err governance_timelock_execute_apply(struct engine *e, const struct command *cmd,
+                                           struct event_buf *events, struct apply_result *out) {
+    int i = gov__timelock_find(e, cmd->id);
+    if (i < 0) return ERR_NOT_FOUND;
+    struct timelock_entry t = e->s.timelock[i];
+    if (!gov__may(e, cmd->operator_index, &t.cmd)) return ERR_UNAUTHORIZED;
+    if (e->s.time_ns < t.eta_ns) return ERR_TIMELOCK_NOT_READY;
+    if (e->s.time_ns > t.eta_ns + GOVERNANCE_TIMELOCK_GRACE) return ERR_TIMELOCK_EXPIRED;
+    e->s.timelock[i] = e->s.timelock[--e->s.timelock_count];
+    out->ran_id = t.id;
+    uint32_t mark = events->count;
+    struct event *ev = engine__emit(events, EVENT_TIMELOCK_EXECUTED, (uint16_t)EVENT_NO_ASSET);
+    ev->ref_id = t.id;
+    ev->ref_op = t.cmd.op;
+    out->ran_err = governance_execute(e, &t.cmd, events, out);
+    if (out->ran_err) {
+        events->count = mark;
+        ev = engine__emit(events, EVENT_TIMELOCK_FAILED, (uint16_t)EVENT_NO_ASSET);
+        ev->ref_id = t.id;
+        ev->ref_op = t.cmd.op;
+        ev->code = (uint16_t)out->ran_err;
+    }
+    return ERR_OK;
+}
+
+enum err governance_timelock_cancel_apply(struct engine *e, const struct command *cmd,
+                                          struct event_buf *events, struct apply_result *out) {
+    (void)out;
+    int i = gov__timelock_find(e, cmd->id);
+    if (i < 0) return ERR_NOT_FOUND;
+    if (!gov__is_admin(e, cmd->operator_index)) return ERR_UNAUTHORIZED;
+    struct event *ev = engine__emit(events, EVENT_TIMELOCK_CANCELLED, (uint16_t)EVENT_NO_ASSET);
+    ev->ref_id = e->s.timelock[i].id;
+    ev->ref_op = e->s.timelock[i].cmd.op;
+    ev->who = cmd->operator_index;
+    e->s.timelock[i] = e->s.timelock[--e->s.timelock_count];
+    return ERR_OK;
+}
+
+enum err governance_policy_set_apply(struct engine *e, const struct command *cmd,
+                                     struct event_buf *events, struct apply_result *out) {
+    (void)out;
+    uint16_t asset = (cmd->present & CMD_HAS_ASSET) ? cmd->asset : POLICY_ANY_ASSET;
+    uint32_t approvals;
+    int64_t delay_ns;
+    engine_policy(e, (enum op)cmd->target_op, gov__asset(cmd), &approvals, &delay_ns);
+    if (cmd->present & CMD_HAS(FIELD_APPROVALS)) approvals = cmd->approvals;
+    if (cmd->present & CMD_HAS(FIELD_DELAY)) delay_ns = cmd->delay_ns;
+    struct policy *row = NULL;
+    for (uint32_t i = 0; i < e->s.policies_count && row == NULL; i++) {
+        struct policy *p = &e->s.policies[i];
+        if (p->op == cmd->target_op && p->asset == asset) row = p;
+    }
+    if (row == NULL) {
+        if (e->s.policies_count == LIMIT_POLICIES) return ERR_LIMIT_REACHED;
+        row = &e->s.policies[e->s.policies_count++];
+        row->op = cmd->target_op;
+        row->asset = asset;
+    }
+    row->approvals = approvals;
+    row->timelock_ns = delay_ns;
+    struct event *ev = engine__emit(events, EVENT_POLICY_SET, asset);
+    ev->ref_op = cmd->target_op;
+    ev->flags = approvals;
+    ev->value = delay_ns;
+    return ERR_OK;
+}
+
+/* The grant row of (operator, asset), created when `create` and missing. */
+static struct grant *gov__grant(struct engine *e, uint32_t op_index, uint16_t asset, int create) {
+    for (uint32_t i = 0; i < e->s.grants_count; i++) {
+        struct grant *g = &e->s.grants[i];
+        if (g->operator_index == op_index && g->asset_index == asset) return g;
+    }
+    if (!create || e->s.grants_count == LIMIT_GRANTS) return NULL;
+    struct grant *g = &e->s.grants[e->s.grants_count++];
+    g->operator_index = (uint16_t)op_index;
+    g->asset_index = asset;
+    g->roles = 0;
+    return g;
+}
+
+/* Common checks of grant and revoke; *who is the grantee's index. */
+static enum err gov__role_target(const struct engine *e, const struct command *cmd, int *who) {
+    *who = engine_operator_find(e, cmd->name, strlen(cmd->name));
+    if (*who < 0) return ERR_NOT_FOUND;
+    /* Only the controller grants or revokes admin (SPEC 4). */
+    if (cmd->role == ROLE_ADMIN && cmd->operator_index != e->s.controller) return ERR_UNAUTHORIZED;
+    return ERR_OK;
+}
+
+static enum err gov__role_change(struct engine *e, const struct command *cmd,
+                                 struct event_buf *events, struct apply_result *out, int grant) {
+    int who;
+    enum err err = gov__role_target(e, cmd, &who);
+    if (err) return err;
+    if (!grant && cmd->role == ROLE_ADMIN && (uint32_t)who == e->s.controller) {
+        return ERR_INVALID_ARGUMENT; /* the controller stays an admin */
+    }
+    uint32_t bit = ROLE_BIT(cmd->role);
+    uint32_t *roles = &e->s.operators[who].roles;
+    if (cmd->present & CMD_HAS_ASSET) {
+        struct grant *g = gov__grant(e, (uint32_t)who, cmd->asset, grant);
+        if (g == NULL && grant) return ERR_LIMIT_REACHED;
+        roles = g ? &g->roles : NULL;
+    }
+    int had = roles != NULL && (*roles & bit) != 0;
+    if (roles != NULL) *roles = grant ? (*roles | bit) : (*roles & ~bit);
+    if (had == grant) out->note = grant ? "already granted" : "not granted";
+    struct event *ev = engine__emit(events, grant ? EVENT_ROLE_GRANTED : EVENT_ROLE_REVOKED,
+                                    (cmd->present & CMD_HAS_ASSET) ? cmd->asset : (uint16_t)EVENT_NO_ASSET);
+    ev->who = (uint32_t)who;
+    ev->code = cmd->role;
+    ev->flags = had == grant;
+    return ERR_OK;
+}
+
+enum err governance_role_grant_apply(struct engine *e, const struct command *cmd,
+                                     struct event_buf *events, struct apply_result *out) {
+    return gov__role_change(e, cmd, events, out, 1);
+}
+
+enum err governance_role_revoke_apply(struct engine *e, const struct command *cmd,
+                                      struct event_buf *events, struct apply_result *out) {
+    return gov__role_change(e, cmd, events, out, 0);
+}

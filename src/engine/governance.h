@@ -1,0 +1,41 @@
+/*
+ * governance.h - policies, proposals, the timelock, roles (SPEC 4).
+ *
+ * governance_route decides, for every non-meta command that passed its
+ * authorisation, whether it runs now, waits for approvals (a proposal
+ * bound to the exact command) or waits in the timelock. Approving,
+ * cancelling and executing are commands too (OP_META): they check their
+ * own role, and the command they release is checked again in full, as if
+ * submitted at that moment by its proposer.
+ */
+#ifndef MINTLINE_ENGINE_GOVERNANCE_H
+#define MINTLINE_ENGINE_GOVERNANCE_H
+
+#include "command.h"
+
+/* governance_route: run cmd now, or create its proposal or timelock entry
+ * (out->pending says which). */
+enum err governance_route(struct engine *e, const struct command *cmd, struct event_buf *events,
+                          struct apply_result *out);
+
+/* governance_execute: authorisation and the op's handler, no policy (what
+ * a released command goes through). */
+enum err governance_execute(struct engine *e, const struct command *cmd,
+                            struct event_buf *events, struct apply_result *out);
+
+enum err governance_approve_apply(struct engine *e, const struct command *cmd,
+                                  struct event_buf *events, struct apply_result *out);
+enum err governance_cancel_apply(struct engine *e, const struct command *cmd,
+                                 struct event_buf *events, struct apply_result *out);
+enum err governance_timelock_execute_apply(struct engine *e, const struct command *cmd,
+                                           struct event_buf *events, struct apply_result *out);
+enum err governance_timelock_cancel_apply(struct engine *e, const struct command *cmd,
+                                          struct event_buf *events, struct apply_result *out);
+enum err governance_policy_set_apply(struct engine *e, const struct command *cmd,
+                                     struct event_buf *events, struct apply_result *out);
+enum err governance_role_grant_apply(struct engine *e, const struct command *cmd,
+                                     struct event_buf *events, struct apply_result *out);
+enum err governance_role_revoke_apply(struct engine *e, const struct command *cmd,
+                                      struct event_buf *events, struct apply_result *out);
+
+#endif

@@ -1,0 +1,225 @@
+"""test_governance - SPEC 4 on the demo genesis (its default policies).
+
+Two-operator unpause and mint-resume, approvals bound to distinct operators
+holding the op's role, cancellation, expiry, the timelock (not ready, due,
+past its grace, cancelled), a released command that fails, policy and role
+changes through the timelock, the reads (/api/policies, /api/proposals,
+/api/timelock, /api/contracts/status), the CLI's exit codes, and that all of
+it survives a restart and passes audit verify.
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+
+from harness import DEMO_GENESIS, TAP, Node, addr  # noqa: E402
+
+t = TAP("governance")
+A1 = addr(1, 0x90)
+
+
+def code(doc):
+    return doc.get("error", {}).get("code") if isinstance(doc, dict) else None
+
+
+def types(doc):
+    return [e["type"] for e in doc.get("events", [])]
+
+
+class G:
+    node = None
+
+    @classmethod
+    def c(cls, who):
+        return cls.node.client(who)
+
+    @classmethod
+    def cmd(cls, who, **kw):
+        return cls.c(who).command(kw)
+
+    @classmethod
+    def get(cls, path):
+        st, doc = cls.c("carol").get(path)
+        assert st == 200, (path, st, doc)
+        return doc
+
+
+def test_policies():
+    rows = {(p["op"], p["asset"]): p for p in G.get("/api/policies")["policies"]}
+    t.eq(rows[("unpause", None)]["approvals"], 2, "default: unpause needs 2 approvals")
+    t.eq(rows[("mint_resume", None)]["approvals"], 2, "default: mint_resume needs 2 approvals")
+    t.eq(rows[("pause", None)]["approvals"], 1, "default: pause needs 1 (an emergency must not wait)")
+    t.eq((rows[("caps.set", None)]["approvals"], rows[("caps.set", None)]["timelock"]), (1, "1d"),
+         "default: caps.set is timelocked 24h")
+    t.eq(rows[("policy.set", None)]["timelock"], "1d", "default: policy.set is itself timelocked")
+    t.ok(all(p["source"] == "default" for p in rows.values()), "every row says default")
+
+
+def test_two_operator_unpause():
+    st, doc = G.cmd("alice", op="pause")
+    t.ok(st == 200 and doc["ok"], "alice pauses alone", doc)
+    st, doc = G.cmd("alice", op="unpause")
+    t.ok(st == 202 and doc["pending"].get("proposal"), "alice's unpause waits as a proposal (202)", doc)
+    pid = doc["pending"]["proposal"]
+    t.eq(types(doc), ["ProposalCreated"], "ProposalCreated")
+    t.eq(G.get("/api/system/status")["node"]["paused"], True, "still paused")
+    props = G.get("/api/proposals")["proposals"]
+    t.ok(len(props) == 1 and props[0]["id"] == pid and props[0]["approvals"] == ["alice"] and
+         props[0]["approvals_needed"] == 2 and props[0]["status"] == "pending", "listed with alice's approval", props)
+    st, doc = G.cmd("alice", op="approve", id=pid)
+    t.eq((st, code(doc)), (409, "ERR_SAME_OPERATOR"), "alice approving again: ERR_SAME_OPERATOR")
+    st, doc = G.cmd("carol", op="approve", id=pid)
+    t.eq((st, code(doc)), (403, "ERR_UNAUTHORIZED"), "carol (viewer) cannot approve")
+    st, doc = G.cmd("bob", op="approve", id=str(pid))
+    t.ok(st == 200 and doc["ok"] and doc.get("executed", {}).get("ok") is True,
+         "bob's approval runs it", doc)
+    t.eq(types(doc), ["ProposalApproved", "ProposalExecuted", "Unpaused"], "approval events")
+    t.eq(G.get("/api/system/status")["node"]["paused"], False, "unpaused")
+    t.eq(G.get("/api/proposals")["proposals"], [], "no proposal left")
+    st, doc = G.cmd("bob", op="approve", id=pid)
+    t.eq((st, code(doc)), (404, "ERR_NOT_FOUND"), "approving a done proposal: ERR_NOT_FOUND")
+
+
+def test_cancel():
+    G.cmd("alice", op="pause", asset="USDC")
+    st, doc = G.cmd("alice", op="unpause", asset="USDC")
+    pid = doc["pending"]["proposal"]
+    st, doc = G.cmd("bob", op="cancel", id=pid)
+    t.eq((st, code(doc)), (403, "ERR_UNAUTHORIZED"), "bob (not proposer, not admin) cannot cancel")
+    st, doc = G.cmd("alice", op="cancel", id=pid)
+    t.ok(st == 200 and types(doc) == ["ProposalCancelled"], "the proposer cancels", doc)
+    st, doc = G.cmd("bob", op="approve", id=pid)
+    t.eq(code(doc), "ERR_NOT_FOUND", "a cancelled proposal cannot be approved")
+    st, doc = G.cmd("bob", op="unpause", asset="USDC")
+    st, doc = G.cmd("alice", op="approve", id=doc["pending"]["proposal"])
+    t.ok(doc.get("executed", {}).get("ok"), "a fresh proposal for the same unpause works", doc)
+
+
+def test_expiry():
+    st, doc = G.cmd("alice", op="mint_halt", asset="USDW")
+    t.ok(st == 200 and types(doc) == ["MintHalted"], "mint-halt needs one pauser", doc)
+    st, doc = G.cmd("alice", op="mint", asset="USDW", to=A1, amount="1")
+    t.eq(code(doc), "ERR_MINT_HALTED", "mint refused while halted")
+    st, doc = G.cmd("alice", op="mint_resume", asset="USDW")
+    pid = doc["pending"]["proposal"]
+    G.cmd("alice", op="dev.advance", duration="25h")
+    t.eq(G.get("/api/proposals")["proposals"][0]["status"], "expired", "listed as expired after 24h")
+    st, doc = G.cmd("bob", op="approve", id=pid)
+    t.eq((st, code(doc)), (409, "ERR_PROPOSAL_EXPIRED"), "approving after the ttl: ERR_PROPOSAL_EXPIRED")
+    st, doc = G.cmd("bob", op="mint_resume", asset="USDW")
+    t.ok("ProposalExpired" in types(doc), "the next proposal sweeps the expired one (ProposalExpired)", doc)
+    st, doc = G.cmd("alice", op="approve", id=doc["pending"]["proposal"])
+    t.ok(doc.get("executed", {}).get("ok") and "MintResumed" in types(doc), "mint resumed", doc)
+
+
+def test_timelock():
+    st, doc = G.cmd("alice", op="caps.set", asset="USDW", daily_mint_limit="10")
+    t.ok(st == 202 and doc["pending"].get("timelock") and doc["pending"].get("eta"),
+         "caps.set waits in the timelock with an eta", doc)
+    tid = doc["pending"]["timelock"]
+    tl = G.get("/api/timelock")["timelock"]
+    t.ok(len(tl) == 1 and tl[0]["status"] == "waiting" and tl[0]["args"]["daily_mint_limit"] == "10",
+         "/api/timelock lists it with its args", tl)
+    st, doc = G.cmd("alice", op="timelock.execute", id=tid)
+    t.eq((st, code(doc)), (409, "ERR_TIMELOCK_NOT_READY"), "execute before eta: ERR_TIMELOCK_NOT_READY")
+    G.cmd("alice", op="dev.advance", duration="1d")
+    st, doc = G.cmd("carol", op="timelock.execute", id=tid)
+    t.eq(code(doc), "ERR_UNAUTHORIZED", "carol lacks treasury_manager: cannot execute")
+    st, doc = G.cmd("alice", op="timelock.execute", id=tid)
+    t.ok(st == 200 and doc.get("executed", {}).get("ok") and "CapsSet" in types(doc), "due: executed", doc)
+    st, doc = G.cmd("alice", op="mint", asset="USDW", to=A1, amount="11")
+    t.eq(code(doc), "ERR_DAILY_MINT_LIMIT", "the new limit applies")
+    st, doc = G.cmd("alice", op="caps.set", asset="USDW", daily_mint_limit="5000000")
+    tid = doc["pending"]["timelock"]
+    G.cmd("alice", op="dev.advance", duration="16d")
+    st, doc = G.cmd("alice", op="timelock.execute", id=tid)
+    t.eq(code(doc), "ERR_TIMELOCK_EXPIRED", "after eta + 14 days: ERR_TIMELOCK_EXPIRED")
+    st, doc = G.cmd("bob", op="timelock.cancel", id=tid)
+    t.eq(code(doc), "ERR_UNAUTHORIZED", "bob (not admin) cannot cancel a timelock entry")
+    st, doc = G.cmd("alice", op="timelock.cancel", id=tid)
+    t.ok(st == 200 and types(doc) == ["TimelockCancelled"], "the admin cancels it", doc)
+
+
+def test_failed_release():
+    st, doc = G.cmd("alice", op="role.grant", name="nobody", role="pauser")
+    tid = doc["pending"]["timelock"]
+    G.cmd("alice", op="dev.advance", duration="1d")
+    st, doc = G.cmd("alice", op="timelock.execute", id=tid)
+    ex = doc.get("executed", {})
+    t.ok(st == 200 and ex.get("ok") is False and ex.get("error", {}).get("code") == "ERR_NOT_FOUND",
+         "a released command that fails says so (executed.ok false, its error)", doc)
+    t.eq(types(doc), ["TimelockFailed"], "TimelockFailed, and nothing else")
+    t.eq(G.get("/api/timelock")["timelock"], [], "the entry is closed")
+
+
+def test_roles_and_policy():
+    st, doc = G.cmd("carol", op="pause")
+    t.eq(code(doc), "ERR_UNAUTHORIZED", "carol cannot pause yet")
+    st, doc = G.cmd("bob", op="role.grant", name="carol", role="pauser")
+    t.eq(code(doc), "ERR_UNAUTHORIZED", "bob (not admin) cannot grant")
+    st, doc = G.cmd("alice", op="role.grant", name="carol", role="pauser")
+    tid = doc["pending"]["timelock"]
+    st, doc = G.cmd("alice", op="policy.set", target_op="pause", approvals="2")
+    pol = doc["pending"]["timelock"]
+    G.cmd("alice", op="dev.advance", duration="1d")
+    st, doc = G.cmd("alice", op="timelock.execute", id=tid)
+    t.ok(doc.get("executed", {}).get("ok") and "RoleGranted" in types(doc), "role granted", doc)
+    st, doc = G.cmd("alice", op="timelock.execute", id=pol)
+    t.ok(doc.get("executed", {}).get("ok") and "PolicySet" in types(doc), "policy set", doc)
+    rows = {(p["op"], p["asset"]): p for p in G.get("/api/policies")["policies"]}
+    t.eq((rows[("pause", None)]["approvals"], rows[("pause", None)]["source"]), (2, "set"),
+         "/api/policies shows the set policy")
+    st, doc = G.cmd("carol", op="pause")
+    t.ok(st == 202 and doc["pending"].get("proposal"), "carol (now pauser) proposes a pause", doc)
+    st, doc = G.cmd("bob", op="approve", id=doc["pending"]["proposal"])
+    t.ok(doc.get("executed", {}).get("ok") and "Paused" in types(doc), "bob's approval pauses", doc)
+    cs = G.get("/api/contracts/status")
+    t.ok(cs["paused"] is True and isinstance(cs["proposals"], list) and isinstance(cs["timelock"], list),
+         "contracts status: paused, with proposals and timelock lists", cs)
+
+
+def test_cli():
+    n = G.node
+    r = n.cli("unpause", operator="alice")
+    t.ok(r.rc == 4 and "proposal" in r.out, "CLI: a pending unpause exits 4 and prints the id", r)
+    pid = r.out.split("proposal ")[1].split()[0]
+    r = n.cli("approve", pid, operator="alice")
+    t.ok(r.rc == 1 and "ERR_SAME_OPERATOR" in r.err, "CLI: approving twice exits 1", r)
+    r = n.cli("proposals", operator="carol")
+    t.ok(r.rc == 0 and "unpause" in r.out and "alice" in r.out, "CLI: proposals lists it", r)
+    r = n.cli("approve", pid, operator="bob")
+    t.ok(r.rc == 0 and "approved proposal" in r.out, "CLI: bob approves", r)
+    r = n.cli("policy", "list", operator="carol")
+    t.ok(r.rc == 0 and "caps.set" in r.out and "1d" in r.out, "CLI: policy list", r)
+    r = n.cli("caps", "set", "USDW", "--supply-cap", "2000000000", operator="alice")
+    t.ok(r.rc == 4 and "timelock" in r.out, "CLI: caps set is pending in the timelock (exit 4)", r)
+    r = n.cli("timelock", operator="carol")
+    t.ok(r.rc == 0 and "caps.set" in r.out and "waiting" in r.out, "CLI: timelock lists it", r)
+
+
+def test_restart_and_audit():
+    n = G.node
+    before = (G.get("/api/proposals"), G.get("/api/timelock"), G.get("/api/policies"),
+              G.get("/api/system/status")["node"]["state_hash"])
+    n.stop()
+    r = n.cli("audit", "verify", "--data", n.data)
+    t.ok(r.rc == 0 and "audit ok" in r.out, "audit verify", r)
+    n.start()
+    after = (G.get("/api/proposals"), G.get("/api/timelock"), G.get("/api/policies"),
+             G.get("/api/system/status")["node"]["state_hash"])
+    t.eq(after, before, "proposals, timelock, policies and state hash survive a restart")
+
+
+G.node = Node(genesis=DEMO_GENESIS, clock_manual=True)
+try:
+    G.node.start()
+    for name, fn in [("policies", test_policies), ("two-operator unpause", test_two_operator_unpause),
+                     ("cancel", test_cancel), ("expiry", test_expiry), ("timelock", test_timelock),
+                     ("failed release", test_failed_release), ("roles and policy", test_roles_and_policy),
+                     ("cli", test_cli), ("restart and audit", test_restart_and_audit)]:
+        t.run(name, fn)
+    t.ok(G.node.sanitizer() is None, "no sanitizer report", G.node.sanitizer())
+finally:
+    G.node.stop()
+    G.node.cleanup()
+t.done()

@@ -1,0 +1,195 @@
+/*
+ * test_governance.c - policies, proposals and the timelock in the engine.
+ *
+ * The genesis here keeps SPEC 4's defaults (no single-approval overrides),
+ * so unpause needs two pausers and caps.set waits 24 hours.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../src/base/buf.h"
+#include "../../src/engine/engine.h"
+#include "../support/engine_fixture.h"
+
+#define T0 (INT64_C(1790000000) * 1000000000)
+#define HOUR (INT64_C(3600) * 1000000000)
+#define ADDR_1 "0x1111111111111111111111111111111111111111"
+
+static int setup(void **state) {
+    json_t *doc = fixture_genesis_new();
+    fixture_genesis_add_operator(doc, "alice", "admin,minter,pauser,treasury_manager");
+    fixture_genesis_add_operator(doc, "bob", "pauser");
+    fixture_genesis_add_operator(doc, "carol", "viewer");
+    fixture_genesis_add_operator(doc, "dave", "pauser@EQ,minter@EQ");
+    json_t *usdw = fixture_genesis_add_asset(doc, "USDW", "fiat", "6");
+    json_object_set_new(usdw, "daily_mint_limit", json_string("1000"));
+    fixture_genesis_add_asset(doc, "EQ", "security", "0");
+    *state = fixture_open(doc, T0);
+    json_decref(doc);
+    return 0;
+}
+
+static int teardown(void **state) {
+    fixture_close(*state);
+    return 0;
+}
+
+static void policy_defaults_follow_spec_table(void **state) {
+    struct fixture *f = *state;
+    uint32_t k;
+    int64_t d;
+    engine_policy(&f->e, OP_PAUSE, -1, &k, &d);
+    assert_true(k == 1 && d == 0);
+    engine_policy(&f->e, OP_UNPAUSE, 0, &k, &d);
+    assert_true(k == 2 && d == 0);
+    engine_policy(&f->e, OP_MINT, 0, &k, &d);
+    assert_true(k == 1 && d == 0);
+    engine_policy(&f->e, OP_MINT, 1, &k, &d); /* EQ is a security */
+    assert_true(k == 2 && d == 0);
+    engine_policy(&f->e, OP_CAPS_SET, 0, &k, &d);
+    assert_true(k == 1 && d == 24 * HOUR);
+    engine_policy(&f->e, OP_POLICY_SET, -1, &k, &d);
+    assert_true(k == 1 && d == 24 * HOUR);
+}
+
+static void unpause_needs_a_second_distinct_pauser(void **state) {
+    struct fixture *f = *state;
+    assert_int_equal(fixture_pause(f, "alice", NULL), ERR_OK);
+    assert_int_equal(fixture_unpause(f, "alice", NULL), ERR_OK);
+    assert_int_equal(f->result.pending, APPLY_PROPOSED);
+    uint64_t id = f->result.pending_id;
+    assert_true(f->e.s.paused);
+    char json[64];
+    snprintf(json, sizeof(json), "{\"op\":\"approve\",\"id\":\"%llu\"}", (unsigned long long)id);
+    fixture_expect_rejected(f, "alice", json, ERR_SAME_OPERATOR);
+    fixture_expect_rejected(f, "carol", json, ERR_UNAUTHORIZED);
+    assert_int_equal(fixture_apply(f, "bob", json), ERR_OK);
+    assert_int_equal(f->result.ran_id, id);
+    assert_int_equal(f->result.ran_err, ERR_OK);
+    assert_false(f->e.s.paused);
+    assert_int_equal(f->e.s.proposals_count, 0);
+    assert_int_equal(f->events.count, 3); /* approved, executed, unpaused */
+}
+
+static void proposal_expires_after_ttl(void **state) {
+    struct fixture *f = *state;
+    assert_int_equal(fixture_pause(f, "alice", "USDW"), ERR_OK);
+    assert_int_equal(fixture_unpause(f, "alice", "USDW"), ERR_OK);
+    uint64_t id = f->result.pending_id;
+    fixture_seal(f, NULL);
+    fixture_begin(f, T0 + 25 * HOUR, 4);
+    char json[64];
+    snprintf(json, sizeof(json), "{\"op\":\"approve\",\"id\":%llu}", (unsigned long long)id);
+    fixture_expect_rejected(f, "bob", json, ERR_PROPOSAL_EXPIRED);
+    fixture_expect_rejected(f, "bob", "{\"op\":\"approve\",\"id\":999}", ERR_NOT_FOUND);
+}
+
+static void security_mint_waits_for_two_minters(void **state) {
+    struct fixture *f = *state;
+    assert_int_equal(fixture_mint(f, "dave", "EQ", ADDR_1, "5"), ERR_OK);
+    assert_int_equal(f->result.pending, APPLY_PROPOSED);
+    assert_int_equal(f->e.s.assets[1].supply, 0);
+    char json[64];
+    snprintf(json, sizeof(json), "{\"op\":\"approve\",\"id\":%llu}",
+             (unsigned long long)f->result.pending_id);
+    assert_int_equal(fixture_apply(f, "alice", json), ERR_OK);
+    assert_int_equal(f->result.ran_err, ERR_OK);
+    assert_true(f->e.s.assets[1].supply == 5);
+}
+
+static void timelock_not_ready_then_due_then_expired(void **state) {
+    struct fixture *f = *state;
+    const char *caps = "{\"op\":\"caps.set\",\"asset\":\"USDW\",\"daily_mint_limit\":\"10\"}";
+    assert_int_equal(fixture_apply(f, "alice", caps), ERR_OK);
+    assert_int_equal(f->result.pending, APPLY_SCHEDULED);
+    assert_true(f->result.eta_ns == T0 + 24 * HOUR);
+    uint64_t first = f->result.pending_id;
+    assert_int_equal(fixture_apply(f, "alice", caps), ERR_OK);
+    uint64_t second = f->result.pending_id;
+    char json[64];
+    snprintf(json, sizeof(json), "{\"op\":\"timelock.execute\",\"id\":%llu}", (unsigned long long)first);
+    fixture_expect_rejected(f, "alice", json, ERR_TIMELOCK_NOT_READY);
+    fixture_seal(f, NULL);
+    fixture_begin(f, T0 + 24 * HOUR, 4);
+    fixture_expect_rejected(f, "bob", json, ERR_UNAUTHORIZED); /* not a treasury manager */
+    assert_int_equal(fixture_apply(f, "alice", json), ERR_OK);
+    assert_int_equal(f->result.ran_err, ERR_OK);
+    assert_true(f->e.s.assets[0].daily_mint_limit == 10 * 1000000);
+    fixture_seal(f, NULL);
+    fixture_begin(f, T0 + (24 + 14 * 24) * HOUR + 1, 4);
+    snprintf(json, sizeof(json), "{\"op\":\"timelock.execute\",\"id\":%llu}", (unsigned long long)second);
+    fixture_expect_rejected(f, "alice", json, ERR_TIMELOCK_EXPIRED);
+}
+
+static void released_command_that_fails_closes_and_says_why(void **state) {
+    struct fixture *f = *state;
+    assert_int_equal(fixture_apply(f, "alice", "{\"op\":\"role.grant\",\"name\":\"zed\",\"role\":\"pauser\"}"),
+                     ERR_OK);
+    uint64_t id = f->result.pending_id;
+    fixture_seal(f, NULL);
+    fixture_begin(f, T0 + 24 * HOUR, 4);
+    char json[64];
+    snprintf(json, sizeof(json), "{\"op\":\"timelock.execute\",\"id\":%llu}", (unsigned long long)id);
+    assert_int_equal(fixture_apply(f, "alice", json), ERR_OK);
+    assert_int_equal(f->result.ran_err, ERR_NOT_FOUND);
+    assert_int_equal(f->e.s.timelock_count, 0);
+    assert_int_equal(f->events.count, 1);
+    assert_int_equal(f->events.items[0].type, EVENT_TIMELOCK_FAILED);
+}
+
+static void snapshot_carries_proposals_timelock_and_policies(void **state) {
+    struct fixture *f = *state;
+    assert_int_equal(fixture_unpause(f, "alice", NULL), ERR_OK);
+    assert_int_equal(fixture_apply(f, "alice", "{\"op\":\"policy.set\",\"target_op\":\"pause\",\"approvals\":2}"),
+                     ERR_OK);
+    struct hash h1, h2;
+    fixture_seal(f, &h1);
+    struct buf snap;
+    buf_init(&snap);
+    engine_snapshot_write(&f->e, &snap);
+    struct fixture *g = fixture_open_empty(1024);
+    assert_int_equal(engine_snapshot_read(&g->e, snap.data, snap.len), ERR_OK);
+    engine_state_hash(&g->e, &h2);
+    assert_memory_equal(h1.bytes, h2.bytes, HASH_BYTES);
+    assert_int_equal(g->e.s.proposals_count, 1);
+    assert_int_equal(g->e.s.timelock_count, 1);
+    assert_memory_equal(&g->e.s.timelock[0].cmd, &f->e.s.timelock[0].cmd, sizeof(struct command));
+    buf_free(&snap);
+    fixture_close(g);
+}
+
+static void rollback_restores_governance_tables(void **state) {
+    struct fixture *f = *state;
+    fixture_begin(f, T0, 4);
+    struct hash before, after;
+    engine_state_hash(&f->e, &before);
+    assert_int_equal(engine_savepoint(&f->e), ERR_OK);
+    assert_int_equal(fixture_unpause(f, "alice", NULL), ERR_OK);
+    assert_int_equal(f->e.s.proposals_count, 1);
+    engine_rollback(&f->e);
+    engine_state_hash(&f->e, &after);
+    assert_memory_equal(before.bytes, after.bytes, HASH_BYTES);
+    assert_int_equal(f->e.s.proposals_count, 0);
+}
+
+int main(void) {
+#define G(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        G(policy_defaults_follow_spec_table),
+        G(unpause_needs_a_second_distinct_pauser),
+        G(proposal_expires_after_ttl),
+        G(security_mint_waits_for_two_minters),
+        G(timelock_not_ready_then_due_then_expired),
+        G(released_command_that_fails_closes_and_says_why),
+        G(snapshot_carries_proposals_timelock_and_policies),
+        G(rollback_restores_governance_tables),
+    };
+#undef G
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
