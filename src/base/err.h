@@ -77,7 +77,8 @@
     X(SAME_OPERATOR, 409, "this operator has already approved")                                   \
     X(PROPOSAL_EXPIRED, 409, "proposal expired")                                                   \
     X(TIMELOCK_NOT_READY, 409, "timelock entry not yet due")                                      \
-    X(TIMELOCK_EXPIRED, 409, "timelock entry past its grace period")
+    X(TIMELOCK_EXPIRED, 409, "timelock entry past its grace period")                              \
+    X(ALREADY_EXISTS, 409, "already exists")
 
 enum err {
 #define ERR_ENUM_ROW(name, status, msg) ERR_##name,

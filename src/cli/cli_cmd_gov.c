@@ -77,3 +77,11 @@ int cli_cmd_timelock_list(struct cli_ctx *ctx) {
     const struct cli_gov__list l = {"/api/timelock", "timelock", cols, CLI_GOV_COUNT(cols)};
     return cli_gov__list(ctx, &l);
 }
+
+int cli_cmd_operator_list(struct cli_ctx *ctx) {
+    static const struct cli_gov__column cols[] = {
+        {"NAME", "name"}, {"ROLES", "roles"}, {"ASSET ROLES", "asset_roles"},
+        {"KEY AGE (s)", "key_age_s"}, {"CONTROLLER", "controller"}};
+    const struct cli_gov__list l = {"/api/operators", "operators", cols, CLI_GOV_COUNT(cols)};
+    return cli_gov__list(ctx, &l);
+}

@@ -12,6 +12,7 @@
 
 #include "../base/buf.h"
 #include "../base/duration.h"
+#include "../base/hex.h"
 #include "../base/jw.h"
 #include "control.h"
 #include "engine.h"
@@ -81,6 +82,22 @@ static const struct op_def op_rows[OP__COUNT] = {
     [OP_TIMELOCK_CANCEL] = {"timelock.cancel", governance_timelock_cancel_apply, ROLE_VIEWER,
                             OP_META, {F("id", FIELD_ID, FIELD_REQUIRED)},
                             "cancel a scheduled command (admins, the controller)"},
+    [OP_OPERATOR_ADD] = {"operator.add", governance_operator_add_apply, ROLE_ADMIN, 0,
+                         {F("name", FIELD_NAME, FIELD_REQUIRED), F("pubkey", FIELD_PUBKEY, FIELD_REQUIRED)},
+                         "add an operator with its public key (roles come with role grant)"},
+    [OP_OPERATOR_REMOVE] = {"operator.remove", governance_operator_remove_apply, ROLE_ADMIN, 0,
+                            {F("name", FIELD_NAME, FIELD_REQUIRED)},
+                            "remove an operator: its key stops working, its roles go"},
+    [OP_OPERATOR_ROTATE_KEY] = {"operator.rotate_key", governance_operator_rotate_apply, ROLE_ADMIN, 0,
+                                {F("name", FIELD_NAME, FIELD_REQUIRED),
+                                 F("pubkey", FIELD_PUBKEY, FIELD_REQUIRED)},
+                                "replace an operator's key; the old one stops working then"},
+    [OP_CONTROLLER_PROPOSE] = {"controller.propose", governance_controller_propose_apply,
+                               ROLE_VIEWER, OP_META, {F("name", FIELD_NAME, FIELD_REQUIRED)},
+                               "the controller names its successor (who must accept)"},
+    [OP_CONTROLLER_ACCEPT] = {"controller.accept", governance_controller_accept_apply, ROLE_VIEWER,
+                              OP_META, {{NULL, 0, 0}},
+                              "the named successor takes the controller role"},
 };
 
 #undef F
@@ -179,6 +196,10 @@ static enum err command__field_gov(const struct op_field *f, const struct comman
         if (def == NULL) return ERR_UNKNOWN_OP;
         if (def->flags & OP_META) return ERR_INVALID_ARGUMENT; /* approvals are not governed */
         cmd->target_op = (uint16_t)(def - op_rows);
+    } else if (f->kind == FIELD_PUBKEY) {
+        if (hex_decode(a->value, a->value_len, cmd->pubkey, sizeof(cmd->pubkey)) != 0) {
+            return ERR_INVALID_ARGUMENT;
+        }
     } else if (f->kind == FIELD_DELAY) {
         int zero = (a->value_len == 1 || a->value_len == 2) && a->value[0] == '0' &&
                    (a->value_len == 1 || a->value[1] == 's');
@@ -232,6 +253,7 @@ static enum err command__field_decode(const struct engine *e, const struct op_fi
     case FIELD_SUPPLY_CAP:
     case FIELD_MINT_LIMIT:
     case FIELD_INFLOW_LIMIT:
+    case FIELD_PUBKEY:
     case FIELD__COUNT:
         break;
     }
@@ -390,6 +412,7 @@ void command_encode(const struct command *cmd, struct buf *out) {
     if (p & CMD_HAS(FIELD_SUPPLY_CAP)) buf_put_u128(out, cmd->supply_cap);
     if (p & CMD_HAS(FIELD_MINT_LIMIT)) buf_put_u128(out, cmd->daily_mint_limit);
     if (p & CMD_HAS(FIELD_INFLOW_LIMIT)) buf_put_u128(out, cmd->daily_inflow_limit);
+    if (p & CMD_HAS(FIELD_PUBKEY)) buf_put(out, cmd->pubkey, sizeof(cmd->pubkey));
 }
 
 /* The variable part; -1 when a value is out of its range. */
@@ -414,6 +437,7 @@ static int command__decode_fields(struct buf_reader *r, struct command *c) {
     if (p & CMD_HAS(FIELD_SUPPLY_CAP)) c->supply_cap = buf_get_u128(r);
     if (p & CMD_HAS(FIELD_MINT_LIMIT)) c->daily_mint_limit = buf_get_u128(r);
     if (p & CMD_HAS(FIELD_INFLOW_LIMIT)) c->daily_inflow_limit = buf_get_u128(r);
+    if (p & CMD_HAS(FIELD_PUBKEY)) buf_get(r, c->pubkey, sizeof(c->pubkey));
     if (r->failed || c->role >= ROLE__COUNT || c->target_op >= OP__COUNT) return -1;
     if (c->approvals > LIMIT_APPROVALS || c->delay_ns < 0) return -1;
     if ((p & CMD_HAS_DURATION) && c->duration_ns <= 0) return -1;
@@ -469,6 +493,7 @@ void command_write_args(const struct engine *e, const struct command *cmd, struc
         case FIELD_ROLE: jw_string(w, role_name((enum role)cmd->role)); break;
         case FIELD_NAME: jw_string(w, cmd->name); break;
         case FIELD_TARGET_OP: jw_string(w, op_rows[cmd->target_op].name); break;
+        case FIELD_PUBKEY: hex_encode(cmd->pubkey, sizeof(cmd->pubkey), text); jw_string(w, text); break;
         case FIELD__COUNT: jw_null(w); break;
         }
     }

@@ -38,6 +38,7 @@ enum field_kind {
     FIELD_SUPPLY_CAP,   /* amounts in the asset's decimals, zero allowed */
     FIELD_MINT_LIMIT,
     FIELD_INFLOW_LIMIT,
+    FIELD_PUBKEY,       /* 64 hex digits -> pubkey */
     FIELD__COUNT
 };
 
@@ -75,6 +76,11 @@ enum op {
     OP_CANCEL,
     OP_TIMELOCK_EXECUTE,
     OP_TIMELOCK_CANCEL,
+    OP_OPERATOR_ADD,
+    OP_OPERATOR_REMOVE,
+    OP_OPERATOR_ROTATE_KEY,
+    OP_CONTROLLER_PROPOSE,
+    OP_CONTROLLER_ACCEPT,
     OP__COUNT
 };
 
@@ -103,6 +109,7 @@ struct command {
     u128 daily_mint_limit;
     u128 daily_inflow_limit;
     char name[LIMIT_OPERATOR_NAME + 1];
+    uint8_t pubkey[32];
 };
 
 struct engine;

@@ -116,6 +116,7 @@ void engine__state_write(const struct engine_state *s, struct buf *out) {
     buf_put_u64(out, (uint64_t)s->time_ns);
     buf_put_u8(out, s->paused);
     buf_put_u32(out, s->controller);
+    buf_put_u32(out, s->controller_pending);
     buf_put_u32(out, s->assets_count);
     for (uint32_t i = 0; i < s->assets_count; i++) {
         const struct asset *a = &s->assets[i];
@@ -147,6 +148,7 @@ void engine__state_write(const struct engine_state *s, struct buf *out) {
         buf_put(out, o->pubkey, sizeof(o->pubkey));
         buf_put_u32(out, o->roles);
         buf_put_u64(out, (uint64_t)o->key_created_ns);
+        buf_put_u8(out, o->removed);
     }
     buf_put_u32(out, s->grants_count);
     for (uint32_t i = 0; i < s->grants_count; i++) {
@@ -242,7 +244,9 @@ int engine_operator_find(const struct engine *e, const char *name, size_t len) {
     if (len == 0 || len > LIMIT_OPERATOR_NAME) return -1;
     for (uint32_t i = 0; i < e->s.operators_count; i++) {
         const char *n = e->s.operators[i].name;
-        if (strlen(n) == len && memcmp(n, name, len) == 0) return (int)i;
+        if (!e->s.operators[i].removed && strlen(n) == len && memcmp(n, name, len) == 0) {
+            return (int)i;
+        }
     }
     return -1;
 }

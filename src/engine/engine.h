@@ -75,6 +75,7 @@ struct operator {
     uint8_t pubkey[32];
     uint32_t roles; /* global roles, bit (1 << enum role) */
     int64_t key_created_ns;
+    uint8_t removed; /* slot kept so indices stay stable; cannot sign or act */
 };
 
 /* A role granted for one asset. */
@@ -119,6 +120,7 @@ struct engine_state {
     int64_t time_ns;         /* ledger time: the current block's time */
     uint8_t paused;          /* global pause */
     uint32_t controller;     /* operator index */
+    uint32_t controller_pending; /* proposed by the controller; UINT32_MAX: none */
     uint32_t assets_count;
     uint32_t operators_count;
     uint32_t grants_count;

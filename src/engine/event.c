@@ -119,6 +119,16 @@ static void event__data(const struct engine *e, const struct event *ev, struct j
         jw_kv_uint(w, "approvals", ev->flags);
         event__duration(w, "timelock", ev->value);
         break;
+    case EVENT_OPERATOR_ADDED:
+    case EVENT_OPERATOR_REMOVED:
+    case EVENT_KEY_ROTATED:
+    case EVENT_CONTROLLER_PROPOSED:
+        event__operator(e, w, "name", ev->who);
+        break;
+    case EVENT_CONTROLLER_CHANGED:
+        event__operator(e, w, "from", (uint32_t)ev->ref_id);
+        event__operator(e, w, "to", ev->who);
+        break;
     case EVENT_PROPOSAL_CREATED:
     case EVENT_PROPOSAL_APPROVED:
     case EVENT_PROPOSAL_EXECUTED:

@@ -33,7 +33,12 @@
     X(TIMELOCK_SCHEDULED, "TimelockScheduled")                                                     \
     X(TIMELOCK_EXECUTED, "TimelockExecuted")                                                       \
     X(TIMELOCK_FAILED, "TimelockFailed")                                                           \
-    X(TIMELOCK_CANCELLED, "TimelockCancelled")
+    X(TIMELOCK_CANCELLED, "TimelockCancelled")                                                     \
+    X(OPERATOR_ADDED, "OperatorAdded")                                                             \
+    X(OPERATOR_REMOVED, "OperatorRemoved")                                                         \
+    X(KEY_ROTATED, "KeyRotated")                                                                   \
+    X(CONTROLLER_PROPOSED, "ControllerProposed")                                                   \
+    X(CONTROLLER_CHANGED, "ControllerChanged")
 
 enum event_type {
 #define EVENT_ENUM_ROW(id, name) EVENT_##id,

@@ -357,6 +357,7 @@ enum err engine_genesis(struct engine *e, const json_t *doc, int64_t time_ns, ch
     struct engine_state *s = calloc(1, sizeof(*s));
     if (s == NULL) return ERR_INTERNAL;
     s->time_ns = time_ns;
+    s->controller_pending = UINT32_MAX;
     enum err err = genesis__build(s, doc, time_ns, why, why_size);
     if (err == ERR_OK) memcpy(&e->s, s, sizeof(*s));
     free(s);

@@ -46,7 +46,8 @@ void engine_policy(const struct engine *e, enum op op, int asset, uint32_t *appr
         e->s.assets[asset].kind == ASSET_SECURITY) {
         *approvals = 2;
     }
-    if (op == OP_CAPS_SET || op == OP_ROLE_GRANT || op == OP_ROLE_REVOKE || op == OP_POLICY_SET) {
+    if (op == OP_CAPS_SET || op == OP_ROLE_GRANT || op == OP_ROLE_REVOKE || op == OP_POLICY_SET ||
+        op == OP_OPERATOR_ADD || op == OP_OPERATOR_REMOVE || op == OP_OPERATOR_ROTATE_KEY) {
         *timelock_ns = GOV_DAY_NS;
     }
 }
@@ -366,4 +367,92 @@ enum err governance_role_grant_apply(struct engine *e, const struct command *cmd
 enum err governance_role_revoke_apply(struct engine *e, const struct command *cmd,
                                       struct event_buf *events, struct apply_result *out) {
     return gov__role_change(e, cmd, events, out, 0);
+}
+
+/* ---- operators and the controller ------------------------------------ */
+
+static struct event *gov__operator_event(struct event_buf *events, enum event_type type,
+                                         uint32_t who) {
+    struct event *ev = engine__emit(events, type, (uint16_t)EVENT_NO_ASSET);
+    ev->who = who;
+    return ev;
+}
+
+/* A removed operator's slot can take the name again; otherwise a new slot. */
+static int gov__removed_slot(const struct engine *e, const char *name) {
+    for (uint32_t i = 0; i < e->s.operators_count; i++) {
+        if (e->s.operators[i].removed && strcmp(e->s.operators[i].name, name) == 0) return (int)i;
+    }
+    return -1;
+}
+
+enum err governance_operator_add_apply(struct engine *e, const struct command *cmd,
+                                       struct event_buf *events, struct apply_result *out) {
+    (void)out;
+    if (engine_operator_find(e, cmd->name, strlen(cmd->name)) >= 0) return ERR_ALREADY_EXISTS;
+    int slot = gov__removed_slot(e, cmd->name);
+    if (slot < 0 && e->s.operators_count == LIMIT_OPERATORS) return ERR_LIMIT_REACHED;
+    uint32_t i = slot >= 0 ? (uint32_t)slot : e->s.operators_count++;
+    struct operator *o = &e->s.operators[i];
+    memset(o, 0, sizeof(*o));
+    memcpy(o->name, cmd->name, strlen(cmd->name) + 1);
+    memcpy(o->pubkey, cmd->pubkey, sizeof(o->pubkey));
+    o->key_created_ns = e->s.time_ns;
+    gov__operator_event(events, EVENT_OPERATOR_ADDED, i);
+    return ERR_OK;
+}
+
+enum err governance_operator_remove_apply(struct engine *e, const struct command *cmd,
+                                          struct event_buf *events, struct apply_result *out) {
+    (void)out;
+    int who = engine_operator_find(e, cmd->name, strlen(cmd->name));
+    if (who < 0) return ERR_NOT_FOUND;
+    if ((uint32_t)who == e->s.controller) return ERR_INVALID_ARGUMENT; /* hand over first */
+    struct operator *o = &e->s.operators[who];
+    o->removed = 1;
+    o->roles = 0;
+    memset(o->pubkey, 0, sizeof(o->pubkey));
+    for (uint32_t i = 0; i < e->s.grants_count; i++) {
+        if (e->s.grants[i].operator_index == (uint32_t)who) e->s.grants[i].roles = 0;
+    }
+    if (e->s.controller_pending == (uint32_t)who) e->s.controller_pending = UINT32_MAX;
+    gov__operator_event(events, EVENT_OPERATOR_REMOVED, (uint32_t)who);
+    return ERR_OK;
+}
+
+enum err governance_operator_rotate_apply(struct engine *e, const struct command *cmd,
+                                          struct event_buf *events, struct apply_result *out) {
+    (void)out;
+    int who = engine_operator_find(e, cmd->name, strlen(cmd->name));
+    if (who < 0) return ERR_NOT_FOUND;
+    struct operator *o = &e->s.operators[who];
+    if (memcmp(o->pubkey, cmd->pubkey, sizeof(o->pubkey)) == 0) return ERR_INVALID_ARGUMENT;
+    memcpy(o->pubkey, cmd->pubkey, sizeof(o->pubkey));
+    o->key_created_ns = e->s.time_ns;
+    gov__operator_event(events, EVENT_KEY_ROTATED, (uint32_t)who);
+    return ERR_OK;
+}
+
+enum err governance_controller_propose_apply(struct engine *e, const struct command *cmd,
+                                             struct event_buf *events, struct apply_result *out) {
+    (void)out;
+    if (cmd->operator_index != e->s.controller) return ERR_UNAUTHORIZED;
+    int who = engine_operator_find(e, cmd->name, strlen(cmd->name));
+    if (who < 0) return ERR_NOT_FOUND;
+    if ((uint32_t)who == e->s.controller) return ERR_INVALID_ARGUMENT;
+    e->s.controller_pending = (uint32_t)who;
+    gov__operator_event(events, EVENT_CONTROLLER_PROPOSED, (uint32_t)who);
+    return ERR_OK;
+}
+
+enum err governance_controller_accept_apply(struct engine *e, const struct command *cmd,
+                                            struct event_buf *events, struct apply_result *out) {
+    (void)out;
+    if (e->s.controller_pending == UINT32_MAX) return ERR_NOT_FOUND;
+    if (cmd->operator_index != e->s.controller_pending) return ERR_UNAUTHORIZED;
+    struct event *ev = gov__operator_event(events, EVENT_CONTROLLER_CHANGED, cmd->operator_index);
+    ev->ref_id = e->s.controller;
+    e->s.controller = cmd->operator_index;
+    e->s.controller_pending = UINT32_MAX;
+    return ERR_OK;
 }

@@ -38,4 +38,15 @@ enum err governance_role_grant_apply(struct engine *e, const struct command *cmd
 enum err governance_role_revoke_apply(struct engine *e, const struct command *cmd,
                                       struct event_buf *events, struct apply_result *out);
 
+enum err governance_operator_add_apply(struct engine *e, const struct command *cmd,
+                                       struct event_buf *events, struct apply_result *out);
+enum err governance_operator_remove_apply(struct engine *e, const struct command *cmd,
+                                          struct event_buf *events, struct apply_result *out);
+enum err governance_operator_rotate_apply(struct engine *e, const struct command *cmd,
+                                          struct event_buf *events, struct apply_result *out);
+enum err governance_controller_propose_apply(struct engine *e, const struct command *cmd,
+                                             struct event_buf *events, struct apply_result *out);
+enum err governance_controller_accept_apply(struct engine *e, const struct command *cmd,
+                                            struct event_buf *events, struct apply_result *out);
+
 #endif

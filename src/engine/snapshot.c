@@ -135,6 +135,7 @@ static int snapshot__state(struct buf_reader *r, struct engine_state *s) {
     s->time_ns = (int64_t)buf_get_u64(r);
     s->paused = buf_get_u8(r);
     s->controller = buf_get_u32(r);
+    s->controller_pending = buf_get_u32(r);
     s->assets_count = buf_get_u32(r);
     if (s->assets_count > LIMIT_ASSETS) return -1;
     for (uint32_t i = 0; i < s->assets_count; i++) {
@@ -149,6 +150,8 @@ static int snapshot__state(struct buf_reader *r, struct engine_state *s) {
         buf_get(r, o->pubkey, sizeof(o->pubkey));
         o->roles = buf_get_u32(r);
         o->key_created_ns = (int64_t)buf_get_u64(r);
+        o->removed = buf_get_u8(r);
+        if (o->removed > 1) return -1;
     }
     s->grants_count = buf_get_u32(r);
     if (s->grants_count > LIMIT_GRANTS) return -1;
@@ -160,6 +163,7 @@ static int snapshot__state(struct buf_reader *r, struct engine_state *s) {
         if (s->grants[i].asset_index >= s->assets_count) return -1;
     }
     if (s->controller >= s->operators_count && s->operators_count > 0) return -1;
+    if (s->controller_pending != UINT32_MAX && s->controller_pending >= s->operators_count) return -1;
     return snapshot__governance(r, s);
 }
 

@@ -133,6 +133,9 @@ void api_contracts_status(struct server *s, const struct server_request *rq,
     jw_object_begin(&w);
     jw_kv_bool(&w, "paused", e->s.paused);
     jw_kv_string(&w, "controller", e->s.operators[e->s.controller].name);
+    jw_key(&w, "controller_pending");
+    if (e->s.controller_pending != UINT32_MAX) jw_string(&w, e->s.operators[e->s.controller_pending].name);
+    else jw_null(&w);
     jw_key(&w, "assets");
     jw_object_begin(&w);
     for (uint32_t i = 0; i < e->s.assets_count; i++) {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../base/duration.h"
+#include "../base/hex.h"
 #include "server.h"
 
 static void api__time(struct jw *w, const char *key, int64_t ns) {
@@ -151,4 +152,56 @@ static void api__policies_array(const struct engine *e, struct jw *w) {
 void api_policies(struct server *s, const struct server_request *rq, struct server_response *out) {
     (void)rq;
     api__list(s, out, "policies", api__policies_array);
+}
+
+static void api__roles(struct jw *w, uint32_t roles) {
+    jw_array_begin(w);
+    for (unsigned r = 0; r < ROLE__COUNT; r++) {
+        if (roles & ROLE_BIT(r)) jw_string(w, role_name((enum role)r));
+    }
+    jw_array_end(w);
+}
+
+/* One operator: roles global and per asset, key and its age. */
+static void api__operator(const struct engine *e, uint32_t i, int64_t now_ns, struct jw *w) {
+    const struct operator *o = &e->s.operators[i];
+    char hex[65];
+    hex_encode(o->pubkey, sizeof(o->pubkey), hex);
+    jw_object_begin(w);
+    jw_kv_string(w, "name", o->name);
+    jw_kv_string(w, "pubkey", hex);
+    jw_key(w, "roles");
+    api__roles(w, o->roles);
+    jw_key(w, "asset_roles");
+    jw_object_begin(w);
+    for (uint32_t g = 0; g < e->s.grants_count; g++) {
+        const struct grant *gr = &e->s.grants[g];
+        if (gr->operator_index != i || gr->roles == 0) continue;
+        jw_key(w, e->s.assets[gr->asset_index].symbol);
+        api__roles(w, gr->roles);
+    }
+    jw_object_end(w);
+    api__time(w, "key_created_at", o->key_created_ns);
+    jw_kv_int(w, "key_age_s", (now_ns - o->key_created_ns) / 1000000000);
+    jw_kv_bool(w, "controller", i == e->s.controller);
+    jw_object_end(w);
+}
+
+void api_operators(struct server *s, const struct server_request *rq, struct server_response *out) {
+    (void)rq;
+    struct jw w;
+    jw_init(&w, &out->body);
+    jw_object_begin(&w);
+    jw_key(&w, "operators");
+    jw_array_begin(&w);
+    pthread_rwlock_rdlock(&s->chain.lock);
+    const struct engine *e = &s->chain.engine;
+    int64_t now = server_now(s);
+    for (uint32_t i = 0; i < e->s.operators_count; i++) {
+        if (!e->s.operators[i].removed) api__operator(e, i, now, &w);
+    }
+    pthread_rwlock_unlock(&s->chain.lock);
+    jw_array_end(&w);
+    jw_object_end(&w);
+    out->status = 200;
 }

@@ -115,6 +115,15 @@ static void metrics__assets(struct server *s, struct buf *b) {
     for (uint32_t i = 0; i < e->s.assets_count; i++) metrics__line(b, "mintline_holders{asset=\"%s\"} %llu\n", e->s.assets[i].symbol, (unsigned long long)e->s.assets[i].holders_count);
     metrics__head(b, "mintline_paused", "gauge", "1 when the asset is paused (itself or globally).");
     for (uint32_t i = 0; i < e->s.assets_count; i++) metrics__line(b, "mintline_paused{asset=\"%s\"} %d\n", e->s.assets[i].symbol, e->s.assets[i].paused || e->s.paused);
+    metrics__head(b, "mintline_operator_key_age_seconds", "gauge", "Age of each operator's key.");
+    for (uint32_t i = 0; i < e->s.operators_count; i++) {
+        const struct operator *o = &e->s.operators[i];
+        if (!o->removed) metrics__line(b, "mintline_operator_key_age_seconds{operator=\"%s\"} %lld\n", o->name, (long long)((now - o->key_created_ns) / 1000000000));
+    }
+    metrics__head(b, "mintline_proposals_open", "gauge", "Proposals waiting for approvals.");
+    metrics__line(b, "mintline_proposals_open %u\n", e->s.proposals_count);
+    metrics__head(b, "mintline_timelock_entries", "gauge", "Commands waiting in the timelock.");
+    metrics__line(b, "mintline_timelock_entries %u\n", e->s.timelock_count);
     metrics__head(b, "mintline_block_height", "gauge", "Height of the last committed block.");
     metrics__line(b, "mintline_block_height %llu\n", (unsigned long long)e->s.height);
 }

@@ -28,10 +28,11 @@ def types(doc):
 
 class G:
     node = None
+    clients = {}  # an operator whose key was rotated signs with its new key
 
     @classmethod
     def c(cls, who):
-        return cls.node.client(who)
+        return cls.clients.get(who) or cls.node.client(who)
 
     @classmethod
     def cmd(cls, who, **kw):
@@ -197,6 +198,59 @@ def test_cli():
     t.ok(r.rc == 0 and "caps.set" in r.out and "waiting" in r.out, "CLI: timelock lists it", r)
 
 
+def test_operators_and_keys():
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from mlclient import Client
+    new_key = Ed25519PrivateKey.generate()
+    new_pub = new_key.public_key().public_bytes(serialization.Encoding.Raw,
+                                                serialization.PublicFormat.Raw).hex()
+    ops = {o["name"]: o for o in G.get("/api/operators")["operators"]}
+    t.ok(ops["alice"]["controller"] is True and "admin" in ops["alice"]["roles"] and
+         ops["bob"]["key_age_s"] >= 0, "/api/operators: roles, controller, key age", ops)
+    st, doc = G.cmd("alice", op="operator.rotate_key", name="bob", pubkey=new_pub)
+    tid = doc["pending"]["timelock"]
+    st, doc = G.cmd("alice", op="operator.add", name="erin", pubkey=new_pub)
+    add = doc["pending"]["timelock"]
+    G.cmd("alice", op="dev.advance", duration="1d")
+    st, doc = G.cmd("bob", op="pause", asset="USDC")
+    t.ok(st in (200, 202), "bob's old key works until the rotation executes", doc)
+    st, doc = G.cmd("alice", op="timelock.execute", id=tid)
+    t.ok(doc.get("executed", {}).get("ok") and "KeyRotated" in types(doc), "rotation executed", doc)
+    st, doc = G.cmd("bob", op="pause", asset="USDC")
+    t.eq((st, code(doc)), (401, "ERR_AUTH_SIGNATURE"), "bob's old key stops working at once")
+    bob_new = Client("127.0.0.1", G.node.port, "bob", new_key)
+    st, doc = bob_new.command({"op": "pause", "asset": "USDC"})
+    t.ok(st in (200, 202), "bob's new key works", doc)
+    G.clients["bob"] = bob_new
+    t.eq(G.get("/api/operators")["operators"][1]["key_age_s"], 0, "bob's key age restarts at 0")
+    st, doc = G.cmd("alice", op="timelock.execute", id=add)
+    t.ok(doc.get("executed", {}).get("ok") and "OperatorAdded" in types(doc), "erin added", doc)
+    st, doc = G.cmd("alice", op="operator.add", name="erin", pubkey=new_pub)
+    st, doc = G.cmd("alice", op="dev.advance", duration="1d")
+    tl = G.get("/api/timelock")["timelock"]
+    st, doc = G.cmd("alice", op="timelock.execute", id=tl[-1]["id"])
+    t.eq(doc.get("executed", {}).get("error", {}).get("code"), "ERR_ALREADY_EXISTS",
+         "adding an existing operator fails with ERR_ALREADY_EXISTS")
+
+
+def test_controller_handover():
+    st, doc = G.cmd("bob", op="controller.propose", name="bob")
+    t.eq(code(doc), "ERR_UNAUTHORIZED", "only the controller proposes a successor")
+    st, doc = G.cmd("alice", op="controller.propose", name="carol")
+    t.ok(st == 200 and types(doc) == ["ControllerProposed"], "alice proposes carol", doc)
+    t.eq(G.get("/api/contracts/status")["controller_pending"], "carol", "contracts status: pending")
+    st, doc = G.cmd("bob", op="controller.accept")
+    t.eq(code(doc), "ERR_UNAUTHORIZED", "bob cannot accept carol's handover")
+    st, doc = G.cmd("carol", op="controller.accept")
+    t.ok(st == 200 and types(doc) == ["ControllerChanged"], "carol accepts", doc)
+    cs = G.get("/api/contracts/status")
+    t.eq((cs["controller"], cs["controller_pending"]), ("carol", None), "carol is the controller")
+    st, doc = G.cmd("carol", op="controller.propose", name="alice")
+    G.cmd("alice", op="controller.accept")
+    t.eq(G.get("/api/contracts/status")["controller"], "alice", "and back to alice")
+
+
 def test_restart_and_audit():
     n = G.node
     before = (G.get("/api/proposals"), G.get("/api/timelock"), G.get("/api/policies"),
@@ -216,7 +270,9 @@ try:
     for name, fn in [("policies", test_policies), ("two-operator unpause", test_two_operator_unpause),
                      ("cancel", test_cancel), ("expiry", test_expiry), ("timelock", test_timelock),
                      ("failed release", test_failed_release), ("roles and policy", test_roles_and_policy),
-                     ("cli", test_cli), ("restart and audit", test_restart_and_audit)]:
+                     ("cli", test_cli), ("operators and keys", test_operators_and_keys),
+                     ("controller handover", test_controller_handover),
+                     ("restart and audit", test_restart_and_audit)]:
         t.run(name, fn)
     t.ok(G.node.sanitizer() is None, "no sanitizer report", G.node.sanitizer())
 finally:

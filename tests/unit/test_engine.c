@@ -448,7 +448,8 @@ static void op_table_rows_named_found_and_ordered(void **state) {
     static const char *const names[OP__COUNT] = {
         "mint",     "burn",       "transfer",    "pause",      "unpause", "dev.advance",
         "mint_halt", "mint_resume", "caps.set",   "role.grant", "role.revoke", "policy.set",
-        "approve",  "cancel",     "timelock.execute", "timelock.cancel"};
+        "approve",  "cancel",     "timelock.execute", "timelock.cancel", "operator.add",
+        "operator.remove", "operator.rotate_key", "controller.propose", "controller.accept"};
     for (unsigned i = 0; i < OP__COUNT; i++) {
         assert_string_equal(t[i].name, names[i]);
         assert_ptr_equal(op_find(t[i].name, strlen(t[i].name)), &t[i]);
@@ -1661,12 +1662,12 @@ static void snapshot_read_truncated_any_length_io_error(void **state) {
  * on against the bytes, so a format change fails loudly here. */
 #define SNAP_MAGIC 8u
 #define SNAP_CONTROLLER 58u
-#define SNAP_ASSETS_COUNT 62u
-#define SNAP_ASSET0 66u
+#define SNAP_ASSETS_COUNT 66u
+#define SNAP_ASSET0 70u
 #define SNAP_ASSET_BYTES 193u
 #define SNAP_ASSET_DECIMALS 26u /* within an asset */
 #define SNAP_ASSET_HOLDERS 185u /* within an asset */
-#define SNAP_OPERATOR_BYTES 77u
+#define SNAP_OPERATOR_BYTES 78u
 #define SNAP_RECORD_BYTES 38u
 
 struct snap_layout {
