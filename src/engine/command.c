@@ -19,6 +19,7 @@
 #include "genesis.h"
 #include "governance.h"
 #include "ledger.h"
+#include "restrict.h"
 
 #define F(n, k, r) {n, k, r}
 
@@ -98,6 +99,32 @@ static const struct op_def op_rows[OP__COUNT] = {
     [OP_CONTROLLER_ACCEPT] = {"controller.accept", governance_controller_accept_apply, ROLE_VIEWER,
                               OP_META, {{NULL, 0, 0}},
                               "the named successor takes the controller role"},
+    [OP_BLACKLIST_ADD] = {"blacklist.add", restrict_blacklist_add_apply, ROLE_COMPLIANCE, 0,
+                          {F("address", FIELD_FROM, FIELD_REQUIRED)},
+                          "bar an address from sending, receiving and minting"},
+    [OP_BLACKLIST_REMOVE] = {"blacklist.remove", restrict_blacklist_remove_apply, ROLE_COMPLIANCE, 0,
+                             {F("address", FIELD_FROM, FIELD_REQUIRED)},
+                             "lift an address's blacklisting"},
+    [OP_FREEZE] = {"freeze", restrict_freeze_apply, ROLE_COMPLIANCE, 0,
+                   {F("address", FIELD_FROM, FIELD_REQUIRED), F("asset", FIELD_ASSET, FIELD_OPTIONAL),
+                    F("amount", FIELD_AMOUNT, FIELD_OPTIONAL)},
+                   "freeze an address (all assets, one asset, or an amount of one)"},
+    [OP_UNFREEZE] = {"unfreeze", restrict_unfreeze_apply, ROLE_COMPLIANCE, 0,
+                     {F("address", FIELD_FROM, FIELD_REQUIRED), F("asset", FIELD_ASSET, FIELD_OPTIONAL),
+                      F("amount", FIELD_AMOUNT, FIELD_OPTIONAL)},
+                     "lift a freeze (of an address, one asset, or an amount)"},
+    [OP_FORCED_TRANSFER] = {"forced_transfer", restrict_forced_transfer_apply, ROLE_AGENT, 0,
+                            {F("asset", FIELD_ASSET, FIELD_REQUIRED), F("from", FIELD_FROM, FIELD_REQUIRED),
+                             F("to", FIELD_TO, FIELD_REQUIRED), F("amount", FIELD_AMOUNT, FIELD_REQUIRED)},
+                            "move tokens on an agent's order, unfreezing what must be"},
+    [OP_RECOVER] = {"recover", restrict_recover_apply, ROLE_AGENT, 0,
+                    {F("asset", FIELD_ASSET, FIELD_REQUIRED), F("lost", FIELD_FROM, FIELD_REQUIRED),
+                     F("new", FIELD_TO, FIELD_REQUIRED)},
+                    "move a lost wallet's balance and frozen state to a new address"},
+    [OP_RESCUE] = {"rescue", restrict_rescue_apply, ROLE_AGENT, 0,
+                   {F("asset", FIELD_ASSET, FIELD_REQUIRED), F("from", FIELD_FROM, FIELD_REQUIRED),
+                    F("to", FIELD_TO, FIELD_REQUIRED), F("amount", FIELD_AMOUNT, FIELD_REQUIRED)},
+                   "move stuck tokens out of any address to a safe one"},
 };
 
 #undef F

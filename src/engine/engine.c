@@ -17,6 +17,7 @@
 #include "../base/duration.h"
 #include "engine_internal.h"
 #include "governance.h"
+#include "restrict.h"
 
 static const char *const asset_kind_names[ASSET_KIND__COUNT] = {"fund", "fiat", "security",
                                                                  "plain"};
@@ -150,6 +151,7 @@ void engine__state_write(const struct engine_state *s, struct buf *out) {
         buf_put_u64(out, (uint64_t)o->key_created_ns);
         buf_put_u8(out, o->removed);
     }
+    buf_put_u32(out, s->restricted_count);
     buf_put_u32(out, s->grants_count);
     for (uint32_t i = 0; i < s->grants_count; i++) {
         buf_put_u16(out, s->grants[i].operator_index);
@@ -284,17 +286,39 @@ void engine_day_counters(const struct engine *e, uint32_t asset, int64_t time_ns
     }
 }
 
+/* frozen <= balance for every holder (SPEC 3). */
+static int engine__check_frozen(const struct engine *e) {
+    uint32_t slot = 0;
+    const struct holding *h;
+    while ((h = holdings_next(&e->holdings, &slot)) != NULL) {
+        if (h->asset == RESTRICT_ADDRESS || restrict_is_balance(h->asset)) continue;
+        uint16_t asset = (uint16_t)(h->asset & ~RESTRICT_ASSET);
+        if (asset >= e->s.assets_count) return -1;
+        struct addr a;
+        memcpy(a.bytes, h->addr, ADDR_BYTES);
+        if ((holding_balance(h) & RESTRICT_AMOUNT_MASK) > engine_balance(e, asset, &a)) return -1;
+    }
+    return 0;
+}
+
 int engine_check_invariants(const struct engine *e) {
     u128 sums[LIMIT_ASSETS] = {0};
     uint64_t holders[LIMIT_ASSETS] = {0};
     uint32_t slot = 0;
     const struct holding *h;
+    uint32_t restricted = 0;
     while ((h = holdings_next(&e->holdings, &slot)) != NULL) {
+        if (!restrict_is_balance(h->asset)) {
+            if (holding_balance(h) != 0) restricted++;
+            continue;
+        }
         if (h->asset >= e->s.assets_count) return -1;
         u128 b = holding_balance(h);
         if (__builtin_add_overflow(sums[h->asset], b, &sums[h->asset])) return -1;
         if (b != 0) holders[h->asset]++;
     }
+    if (restricted != e->s.restricted_count) return -1;
+    if (engine__check_frozen(e) != 0) return -1;
     for (uint32_t i = 0; i < e->s.assets_count; i++) {
         const struct asset *a = &e->s.assets[i];
         if (a->supply != sums[i]) return -1;

@@ -124,6 +124,7 @@ struct engine_state {
     uint32_t assets_count;
     uint32_t operators_count;
     uint32_t grants_count;
+    uint32_t restricted_count; /* blacklist/freeze records in the holdings (restrict.h) */
     struct asset assets[LIMIT_ASSETS];
     struct operator operators[LIMIT_OPERATORS];
     struct grant grants[LIMIT_GRANTS];

@@ -119,6 +119,29 @@ static void event__data(const struct engine *e, const struct event *ev, struct j
         jw_kv_uint(w, "approvals", ev->flags);
         event__duration(w, "timelock", ev->value);
         break;
+    case EVENT_BLACKLISTED:
+    case EVENT_UNBLACKLISTED:
+        event__addr(w, "address", &ev->from);
+        jw_kv_bool(w, "already", (int)(ev->flags & 1));
+        break;
+    case EVENT_FROZEN:
+    case EVENT_UNFROZEN:
+        event__addr(w, "address", &ev->from);
+        jw_kv_string(w, "scope", ev->code == 0 ? "address" : ev->code == 1 ? "asset" : "amount");
+        if (ev->code == 2) jw_kv_amount(w, "amount", ev->amount, decimals);
+        else jw_kv_bool(w, "already", (int)(ev->flags & 1));
+        break;
+    case EVENT_FORCED_TRANSFER:
+    case EVENT_RESCUED:
+        event__addr(w, "from", &ev->from);
+        event__addr(w, "to", &ev->to);
+        jw_kv_amount(w, "amount", ev->amount, decimals);
+        break;
+    case EVENT_RECOVERED:
+        event__addr(w, "lost", &ev->from);
+        event__addr(w, "new", &ev->to);
+        jw_kv_amount(w, "amount", ev->amount, decimals);
+        break;
     case EVENT_OPERATOR_ADDED:
     case EVENT_OPERATOR_REMOVED:
     case EVENT_KEY_ROTATED:

@@ -38,7 +38,14 @@
     X(OPERATOR_REMOVED, "OperatorRemoved")                                                         \
     X(KEY_ROTATED, "KeyRotated")                                                                   \
     X(CONTROLLER_PROPOSED, "ControllerProposed")                                                   \
-    X(CONTROLLER_CHANGED, "ControllerChanged")
+    X(CONTROLLER_CHANGED, "ControllerChanged")                                                     \
+    X(BLACKLISTED, "Blacklisted")                                                                  \
+    X(UNBLACKLISTED, "Unblacklisted")                                                              \
+    X(FROZEN, "Frozen")                                                                            \
+    X(UNFROZEN, "Unfrozen")                                                                        \
+    X(FORCED_TRANSFER, "ForcedTransfer")                                                           \
+    X(RECOVERED, "Recovered")                                                                      \
+    X(RESCUED, "Rescued")
 
 enum event_type {
 #define EVENT_ENUM_ROW(id, name) EVENT_##id,

@@ -41,7 +41,11 @@ void engine_policy(const struct engine *e, enum op op, int asset, uint32_t *appr
     /* SPEC 4's defaults, from the runbooks. */
     *approvals = 1;
     *timelock_ns = 0;
-    if (op == OP_UNPAUSE || op == OP_MINT_RESUME) *approvals = 2;
+    if (op == OP_UNPAUSE || op == OP_MINT_RESUME || op == OP_BLACKLIST_ADD ||
+        op == OP_BLACKLIST_REMOVE || op == OP_FREEZE || op == OP_UNFREEZE ||
+        op == OP_FORCED_TRANSFER || op == OP_RECOVER || op == OP_RESCUE) {
+        *approvals = 2;
+    }
     if ((op == OP_MINT || op == OP_BURN) && asset >= 0 &&
         e->s.assets[asset].kind == ASSET_SECURITY) {
         *approvals = 2;

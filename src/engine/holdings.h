@@ -27,9 +27,9 @@
 #define HOLDING_DIRTY 4u
 
 #define HOLDINGS_NONE UINT32_MAX
-/* Undo records one command may need at most (a transfer: insert and two
- * balance changes). */
-#define HOLDINGS_UNDO_PER_COMMAND 4u
+/* Undo records one command may need at most (a recover: two balances, an
+ * insert, two restriction records and their insert). */
+#define HOLDINGS_UNDO_PER_COMMAND 8u
 
 /* 40 bytes: the balance is two halves so the slot needs only 8-byte alignment. */
 struct holding {

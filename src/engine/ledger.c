@@ -13,6 +13,7 @@
 #include "../base/duration.h"
 #include "engine.h"
 #include "engine_internal.h"
+#include "restrict.h"
 
 /* SPEC 3 item 2 for every value-moving op. */
 static enum err ledger__paused(const struct engine *e, const struct asset *a) {
@@ -92,6 +93,8 @@ enum err ledger_mint_apply(struct engine *e, const struct command *cmd, struct e
     enum err err = ledger__paused(e, a);
     if (err) return err;
     if (a->mint_halted) return ERR_MINT_HALTED;
+    err = restrict_check(e, cmd->asset, &cmd->to, NULL);
+    if (err) return err;
     u128 supply;
     err = ledger__mint_limits(e, a, cmd->amount, &supply);
     if (err) return err;
@@ -117,12 +120,19 @@ enum err ledger_burn_apply(struct engine *e, const struct command *cmd, struct e
     struct asset *a = &e->s.assets[cmd->asset];
     enum err err = ledger__paused(e, a);
     if (err) return err;
+    err = restrict_check(e, cmd->asset, &cmd->from, NULL);
+    if (err) return err;
     uint32_t slot = holdings_find(&e->holdings, cmd->asset, &cmd->from);
     u128 balance = ledger__balance_at(e, slot);
     if (balance < cmd->amount) return ERR_INSUFFICIENT_BALANCE;
     u128 burned_total;
     if (u128_add(a->burned_total, cmd->amount, &burned_total)) return ERR_OVERFLOW;
 
+    /* A burn may reach into frozen tokens; the frozen amount follows it down. */
+    u128 frozen = restrict_frozen_amount(e, cmd->asset, &cmd->from);
+    if (frozen > balance - cmd->amount) {
+        restrict_set_frozen_amount(e, cmd->asset, &cmd->from, balance - cmd->amount);
+    }
     ledger__set(e, a, slot, balance, balance - cmd->amount);
     ledger__roll_day(e, a);
     ASSERT(a->supply >= cmd->amount);
@@ -142,9 +152,13 @@ enum err ledger_transfer_apply(struct engine *e, const struct command *cmd,
     struct asset *a = &e->s.assets[cmd->asset];
     enum err err = ledger__paused(e, a);
     if (err) return err;
+    err = restrict_check(e, cmd->asset, &cmd->from, &cmd->to);
+    if (err) return err;
     uint32_t source = holdings_find(&e->holdings, cmd->asset, &cmd->from);
     u128 source_balance = ledger__balance_at(e, source);
-    if (source_balance < cmd->amount) return ERR_INSUFFICIENT_BALANCE;
+    /* Item 6: only the unfrozen part of the balance moves. */
+    u128 frozen = restrict_frozen_amount(e, cmd->asset, &cmd->from);
+    if (source_balance - frozen < cmd->amount) return ERR_INSUFFICIENT_BALANCE;
 
     if (!addr_equal(&cmd->from, &cmd->to)) {
         uint32_t target = holdings_upsert(&e->holdings, cmd->asset, &cmd->to);
@@ -158,4 +172,17 @@ enum err ledger_transfer_apply(struct engine *e, const struct command *cmd,
     ev->to = cmd->to;
     ev->amount = cmd->amount;
     return ERR_OK;
+}
+
+void ledger_move(struct engine *e, uint16_t asset, const struct addr *from, const struct addr *to,
+                 u128 amount) {
+    struct asset *a = &e->s.assets[asset];
+    uint32_t source = holdings_find(&e->holdings, asset, from);
+    u128 source_balance = ledger__balance_at(e, source);
+    ASSERT(source != HOLDINGS_NONE && source_balance >= amount);
+    uint32_t target = holdings_upsert(&e->holdings, asset, to);
+    u128 target_balance = ledger__balance_at(e, target);
+    ASSERT(target_balance <= a->supply - amount);
+    ledger__set(e, a, source, source_balance, source_balance - amount);
+    ledger__set(e, a, target, target_balance, target_balance + amount);
 }

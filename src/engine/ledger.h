@@ -17,4 +17,10 @@ enum err ledger_burn_apply(struct engine *e, const struct command *cmd, struct e
 enum err ledger_transfer_apply(struct engine *e, const struct command *cmd,
                                struct event_buf *events, struct apply_result *out);
 
+/* ledger_move: move amount of asset from one holder to another, keeping
+ * the holder count exact (no checks: the caller has made them; the source
+ * holds at least amount). */
+void ledger_move(struct engine *e, uint16_t asset, const struct addr *from, const struct addr *to,
+                 u128 amount);
+
 #endif

@@ -15,6 +15,7 @@
 #include "engine.h"
 #include "engine_internal.h"
 #include "genesis.h"
+#include "restrict.h"
 
 /* One holding record: address, asset index, balance. */
 #define SNAPSHOT_RECORD_BYTES (ADDR_BYTES + 2u + 16u)
@@ -153,6 +154,7 @@ static int snapshot__state(struct buf_reader *r, struct engine_state *s) {
         o->removed = buf_get_u8(r);
         if (o->removed > 1) return -1;
     }
+    s->restricted_count = buf_get_u32(r);
     s->grants_count = buf_get_u32(r);
     if (s->grants_count > LIMIT_GRANTS) return -1;
     for (uint32_t i = 0; i < s->grants_count; i++) {
@@ -177,7 +179,9 @@ static int snapshot__holdings(struct engine *e, struct buf_reader *r, uint32_t c
             buf_get(r, a.bytes, ADDR_BYTES);
             uint16_t asset = buf_get_u16(r);
             u128 balance = buf_get_u128(r);
-            if (r->failed || asset >= e->s.assets_count || balance == 0) return -1;
+            uint16_t base = asset == RESTRICT_ADDRESS ? 0 : (uint16_t)(asset & ~RESTRICT_ASSET);
+            if (r->failed || base >= e->s.assets_count || balance == 0) return -1;
+            if (asset == RESTRICT_ADDRESS && balance > (RESTRICT_BLACKLISTED | RESTRICT_FROZEN)) return -1;
             if (holdings_find(&e->holdings, asset, &a) != HOLDINGS_NONE) return -1;
             uint32_t slot = holdings_upsert(&e->holdings, asset, &a);
             holdings_set_balance(&e->holdings, slot, balance);

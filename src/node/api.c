@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../base/duration.h"
+#include "../engine/restrict.h"
 #include "server.h"
 
 static void api__ok(struct server_response *out) {
@@ -204,7 +205,8 @@ void api_balance(struct server *s, const char *symbol, const char *address,
         jw_kv_string(&w, "asset", symbol);
         jw_kv_string(&w, "address", text);
         jw_kv_amount(&w, "balance", engine_balance(e, (uint32_t)index, &a), decimals);
-        jw_kv_amount(&w, "frozen", 0, decimals);
+        jw_kv_amount(&w, "frozen", restrict_frozen_amount(e, (uint16_t)index, &a), decimals);
+        jw_kv_bool(&w, "asset_frozen", restrict_asset_frozen(e, (uint16_t)index, &a));
         jw_object_end(&w);
     }
     pthread_rwlock_unlock(&s->chain.lock);
@@ -227,19 +229,22 @@ void api_account(struct server *s, const char *address, struct server_response *
     jw_init(&w, &out->body);
     jw_object_begin(&w);
     jw_kv_string(&w, "address", text);
-    jw_kv_bool(&w, "blacklisted", 0);
-    jw_kv_bool(&w, "frozen", 0);
-    jw_key(&w, "balances");
-    jw_object_begin(&w);
     pthread_rwlock_rdlock(&s->chain.lock);
     const struct engine *e = &s->chain.engine;
+    uint32_t flags = restrict_address_flags(e, &a);
+    jw_kv_bool(&w, "blacklisted", (flags & RESTRICT_BLACKLISTED) != 0);
+    jw_kv_bool(&w, "frozen", (flags & RESTRICT_FROZEN) != 0);
+    jw_key(&w, "balances");
+    jw_object_begin(&w);
     for (uint32_t i = 0; i < e->s.assets_count; i++) {
         u128 balance = engine_balance(e, i, &a);
-        if (balance == 0) continue;
+        int asset_frozen = restrict_asset_frozen(e, (uint16_t)i, &a);
+        if (balance == 0 && !asset_frozen) continue;
         jw_key(&w, e->s.assets[i].symbol);
         jw_object_begin(&w);
         jw_kv_amount(&w, "balance", balance, e->s.assets[i].decimals);
-        jw_kv_amount(&w, "frozen", 0, e->s.assets[i].decimals);
+        jw_kv_amount(&w, "frozen", restrict_frozen_amount(e, (uint16_t)i, &a), e->s.assets[i].decimals);
+        jw_kv_bool(&w, "asset_frozen", asset_frozen);
         jw_key(&w, "partitions");
         jw_object_begin(&w);
         jw_object_end(&w);

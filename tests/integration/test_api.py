@@ -279,7 +279,8 @@ def test_mint_burn_transfer():
     evs = doc.get("events") or [{}]
     t.eq(evs[0].get("data"), {"to": A(3), "amount": "7.5"}, "event data: lower-case address, canonical amount")
     st, bal = X.carol.get("/api/assets/USDC/balances/" + up)
-    t.ok(st == 200 and bal == {"asset": "USDC", "address": A(3), "balance": "7.5", "frozen": "0"},
+    t.ok(st == 200 and bal == {"asset": "USDC", "address": A(3), "balance": "7.5", "frozen": "0",
+                               "asset_frozen": False},
          "balance read with an upper-case address answers lower-case", bal)
     # Smallest unit of an 18-decimal asset.
     doc = accepted(X.alice, {"op": "mint", "asset": "AAXJF", "to": A(4), "amount": "0.000000000000000001"},
@@ -888,7 +889,8 @@ def test_reads():
     accepted(X.alice, {"op": "mint", "asset": "USDW", "to": a, "amount": "3.5"}, "reads setup: mint USDW")
     accepted(X.alice, {"op": "mint", "asset": "USDC", "to": a, "amount": "0.25"}, "reads setup: mint USDC")
     st, doc = X.carol.get("/api/assets/USDW/balances/" + a)
-    t.ok(st == 200 and doc == {"asset": "USDW", "address": a, "balance": "3.5", "frozen": "0"},
+    t.ok(st == 200 and doc == {"asset": "USDW", "address": a, "balance": "3.5", "frozen": "0",
+                               "asset_frozen": False},
          "/api/assets/USDW/balances/ADDR: {asset, address, balance, frozen}", doc)
     st, doc = X.carol.get("/api/assets/USDC/balances/" + b)
     t.ok(st == 200 and doc.get("balance") == "0", "balance of an unknown holder is 0", doc)
@@ -899,8 +901,9 @@ def test_reads():
     st, doc = X.carol.get("/api/accounts/" + a)
     t.ok(st == 200 and sorted(doc) == ["address", "balances", "blacklisted", "frozen", "identity"] and
          doc["address"] == a and doc["blacklisted"] is False and doc["frozen"] is False and
-         doc["balances"] == {"USDW": {"balance": "3.5", "frozen": "0", "partitions": {}},
-                             "USDC": {"balance": "0.25", "frozen": "0", "partitions": {}}},
+         doc["balances"] == {"USDW": {"balance": "3.5", "frozen": "0", "asset_frozen": False, "partitions": {}},
+                             "USDC": {"balance": "0.25", "frozen": "0", "asset_frozen": False,
+                                      "partitions": {}}},
          "/api/accounts/ADDR: documented shape and every non-zero balance", doc)
     st, doc = X.carol.get("/api/accounts/" + b.upper().replace("0X", "0x"))
     t.ok(st == 200 and doc["address"] == b and doc["balances"] == {}, "an empty account: no balances", doc)

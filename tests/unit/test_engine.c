@@ -449,7 +449,9 @@ static void op_table_rows_named_found_and_ordered(void **state) {
         "mint",     "burn",       "transfer",    "pause",      "unpause", "dev.advance",
         "mint_halt", "mint_resume", "caps.set",   "role.grant", "role.revoke", "policy.set",
         "approve",  "cancel",     "timelock.execute", "timelock.cancel", "operator.add",
-        "operator.remove", "operator.rotate_key", "controller.propose", "controller.accept"};
+        "operator.remove", "operator.rotate_key", "controller.propose", "controller.accept",
+        "blacklist.add", "blacklist.remove", "freeze", "unfreeze", "forced_transfer", "recover",
+        "rescue"};
     for (unsigned i = 0; i < OP__COUNT; i++) {
         assert_string_equal(t[i].name, names[i]);
         assert_ptr_equal(op_find(t[i].name, strlen(t[i].name)), &t[i]);
@@ -1696,7 +1698,8 @@ static struct snap_layout snap_layout(const struct fixture *f, const struct buf 
     size_t ops = SNAP_ASSET0 + (size_t)f->e.s.assets_count * SNAP_ASSET_BYTES;
     assert_int_equal(get_le(snap->data + ops, 4), f->e.s.operators_count);
     assert_memory_equal(snap->data + ops + 4, "alice", 6);
-    l.grants = ops + 4 + (size_t)f->e.s.operators_count * SNAP_OPERATOR_BYTES;
+    /* restricted_count (4 bytes), then the grants */
+    l.grants = ops + 4 + (size_t)f->e.s.operators_count * SNAP_OPERATOR_BYTES + 4;
     assert_int_equal(get_le(snap->data + l.grants, 4), f->e.s.grants_count);
     l.small_end = 8 + (size_t)get_le(snap->data, 8);
     /* governance (ttl, ids, policies, proposals, timelock) follows the grants */

@@ -1,0 +1,232 @@
+/*
+ * restrict.c - blacklists, freezes and the agents' tools (forced transfer,
+ * recover, rescue), as ERC-3643 has them.
+ *
+ * Every handler validates first and mutates last. The invariant kept here
+ * with ledger.c: the partially frozen amount of a holding never exceeds its
+ * balance (a burn or rescue that reaches into frozen tokens lowers it; a
+ * forced transfer unfreezes what the free balance does not cover).
+ */
+#include "restrict.h"
+
+#include <string.h>
+
+#include "engine.h"
+#include "engine_internal.h"
+#include "ledger.h"
+
+#define RESTRICT_SCOPE_ADDRESS 0u
+#define RESTRICT_SCOPE_ASSET 1u
+#define RESTRICT_SCOPE_AMOUNT 2u
+
+static u128 restrict__get(const struct engine *e, uint16_t key, const struct addr *a) {
+    if (e->s.restricted_count == 0) return 0;
+    uint32_t slot = holdings_find(&e->holdings, key, a);
+    return slot == HOLDINGS_NONE ? 0 : holding_balance(&e->holdings.slots[slot]);
+}
+
+static void restrict__put(struct engine *e, uint16_t key, const struct addr *a, u128 value) {
+    u128 old = restrict__get(e, key, a);
+    if (old == value) return;
+    uint32_t slot = holdings_upsert(&e->holdings, key, a);
+    holdings_set_balance(&e->holdings, slot, value);
+    if (old == 0) e->s.restricted_count++;
+    if (value == 0) e->s.restricted_count--;
+}
+
+uint32_t restrict_address_flags(const struct engine *e, const struct addr *a) {
+    return (uint32_t)restrict__get(e, RESTRICT_ADDRESS, a);
+}
+
+u128 restrict_frozen_amount(const struct engine *e, uint16_t asset, const struct addr *a) {
+    return restrict__get(e, (uint16_t)(RESTRICT_ASSET | asset), a) & RESTRICT_AMOUNT_MASK;
+}
+
+int restrict_asset_frozen(const struct engine *e, uint16_t asset, const struct addr *a) {
+    return (restrict__get(e, (uint16_t)(RESTRICT_ASSET | asset), a) & RESTRICT_ASSET_FROZEN) != 0;
+}
+
+static int restrict__frozen(const struct engine *e, uint16_t asset, const struct addr *a) {
+    return (restrict_address_flags(e, a) & RESTRICT_FROZEN) || restrict_asset_frozen(e, asset, a);
+}
+
+enum err restrict_check(const struct engine *e, uint16_t asset, const struct addr *first,
+                        const struct addr *second) {
+    if (e->s.restricted_count == 0) return ERR_OK;
+    if (first && (restrict_address_flags(e, first) & RESTRICT_BLACKLISTED)) return ERR_BLACKLISTED;
+    if (second && (restrict_address_flags(e, second) & RESTRICT_BLACKLISTED)) return ERR_BLACKLISTED;
+    if (first && restrict__frozen(e, asset, first)) return ERR_FROZEN;
+    if (second && restrict__frozen(e, asset, second)) return ERR_FROZEN;
+    return ERR_OK;
+}
+
+void restrict_set_frozen_amount(struct engine *e, uint16_t asset, const struct addr *a, u128 amount) {
+    uint16_t key = (uint16_t)(RESTRICT_ASSET | asset);
+    u128 flag = restrict__get(e, key, a) & RESTRICT_ASSET_FROZEN;
+    restrict__put(e, key, a, flag | amount);
+}
+
+static struct event *restrict__event(struct event_buf *events, enum event_type type,
+                                     uint16_t asset, const struct addr *a) {
+    struct event *ev = engine__emit(events, type, asset);
+    ev->from = *a;
+    return ev;
+}
+
+static enum err restrict__blacklist(struct engine *e, const struct command *cmd,
+                                    struct event_buf *events, struct apply_result *out, int on) {
+    uint32_t flags = restrict_address_flags(e, &cmd->from);
+    int already = ((flags & RESTRICT_BLACKLISTED) != 0) == on;
+    restrict__put(e, RESTRICT_ADDRESS, &cmd->from,
+                  on ? (flags | RESTRICT_BLACKLISTED) : (flags & ~RESTRICT_BLACKLISTED));
+    if (already) out->note = on ? "already blacklisted" : "not blacklisted";
+    struct event *ev = restrict__event(events, on ? EVENT_BLACKLISTED : EVENT_UNBLACKLISTED,
+                                       (uint16_t)EVENT_NO_ASSET, &cmd->from);
+    ev->flags = (uint32_t)already;
+    return ERR_OK;
+}
+
+enum err restrict_blacklist_add_apply(struct engine *e, const struct command *cmd,
+                                      struct event_buf *events, struct apply_result *out) {
+    return restrict__blacklist(e, cmd, events, out, 1);
+}
+
+enum err restrict_blacklist_remove_apply(struct engine *e, const struct command *cmd,
+                                         struct event_buf *events, struct apply_result *out) {
+    return restrict__blacklist(e, cmd, events, out, 0);
+}
+
+/* Freeze or unfreeze part of a balance: the new frozen amount, checked. */
+static enum err restrict__partial(const struct engine *e, const struct command *cmd, int on,
+                                  u128 *next) {
+    u128 frozen = restrict_frozen_amount(e, cmd->asset, &cmd->from);
+    if (!on) {
+        if (cmd->amount > frozen) return ERR_INVALID_AMOUNT; /* more than is frozen */
+        *next = frozen - cmd->amount;
+        return ERR_OK;
+    }
+    u128 sum;
+    if (u128_add(frozen, cmd->amount, &sum) || sum > RESTRICT_AMOUNT_MASK) return ERR_OVERFLOW;
+    if (sum > engine_balance(e, cmd->asset, &cmd->from)) return ERR_INVALID_AMOUNT;
+    *next = sum;
+    return ERR_OK;
+}
+
+static enum err restrict__freeze(struct engine *e, const struct command *cmd,
+                                 struct event_buf *events, struct apply_result *out, int on) {
+    enum event_type type = on ? EVENT_FROZEN : EVENT_UNFROZEN;
+    if (cmd->present & CMD_HAS_AMOUNT) {
+        u128 next;
+        enum err err = restrict__partial(e, cmd, on, &next);
+        if (err) return err;
+        restrict_set_frozen_amount(e, cmd->asset, &cmd->from, next);
+        struct event *ev = restrict__event(events, type, cmd->asset, &cmd->from);
+        ev->code = RESTRICT_SCOPE_AMOUNT;
+        ev->amount = cmd->amount;
+        return ERR_OK;
+    }
+    int already;
+    uint16_t asset = (uint16_t)EVENT_NO_ASSET;
+    if (cmd->present & CMD_HAS_ASSET) {
+        uint16_t key = (uint16_t)(RESTRICT_ASSET | cmd->asset);
+        u128 v = restrict__get(e, key, &cmd->from);
+        already = ((v & RESTRICT_ASSET_FROZEN) != 0) == on;
+        restrict__put(e, key, &cmd->from, on ? (v | RESTRICT_ASSET_FROZEN) : (v & RESTRICT_AMOUNT_MASK));
+        asset = cmd->asset;
+    } else {
+        uint32_t flags = restrict_address_flags(e, &cmd->from);
+        already = ((flags & RESTRICT_FROZEN) != 0) == on;
+        restrict__put(e, RESTRICT_ADDRESS, &cmd->from,
+                      on ? (flags | RESTRICT_FROZEN) : (flags & ~RESTRICT_FROZEN));
+    }
+    if (already) out->note = on ? "already frozen" : "not frozen";
+    struct event *ev = restrict__event(events, type, asset, &cmd->from);
+    ev->code = (uint16_t)(asset == (uint16_t)EVENT_NO_ASSET ? RESTRICT_SCOPE_ADDRESS : RESTRICT_SCOPE_ASSET);
+    ev->flags = (uint32_t)already;
+    return ERR_OK;
+}
+
+enum err restrict_freeze_apply(struct engine *e, const struct command *cmd,
+                               struct event_buf *events, struct apply_result *out) {
+    return restrict__freeze(e, cmd, events, out, 1);
+}
+
+enum err restrict_unfreeze_apply(struct engine *e, const struct command *cmd,
+                                 struct event_buf *events, struct apply_result *out) {
+    return restrict__freeze(e, cmd, events, out, 0);
+}
+
+/* The receiver of an agent's tool must be able to hold: not blacklisted,
+ * not frozen (SPEC 3's invariant on receivers). */
+static enum err restrict__receiver(const struct engine *e, uint16_t asset, const struct addr *to) {
+    return restrict_check(e, asset, NULL, to);
+}
+
+enum err restrict_forced_transfer_apply(struct engine *e, const struct command *cmd,
+                                        struct event_buf *events, struct apply_result *out) {
+    (void)out;
+    if (addr_equal(&cmd->from, &cmd->to)) return ERR_INVALID_ARGUMENT;
+    if (e->s.restricted_count &&
+        (restrict_address_flags(e, &cmd->from) & RESTRICT_BLACKLISTED)) {
+        return ERR_BLACKLISTED;
+    }
+    enum err err = restrict__receiver(e, cmd->asset, &cmd->to);
+    if (err) return err;
+    u128 balance = engine_balance(e, cmd->asset, &cmd->from);
+    if (balance < cmd->amount) return ERR_INSUFFICIENT_BALANCE;
+    u128 frozen = restrict_frozen_amount(e, cmd->asset, &cmd->from);
+    u128 free_amount = balance - frozen;
+    u128 unfreeze = cmd->amount > free_amount ? cmd->amount - free_amount : 0;
+    if (unfreeze) {
+        restrict_set_frozen_amount(e, cmd->asset, &cmd->from, frozen - unfreeze);
+        struct event *ev = restrict__event(events, EVENT_UNFROZEN, cmd->asset, &cmd->from);
+        ev->code = RESTRICT_SCOPE_AMOUNT;
+        ev->amount = unfreeze;
+    }
+    ledger_move(e, cmd->asset, &cmd->from, &cmd->to, cmd->amount);
+    struct event *ev = restrict__event(events, EVENT_FORCED_TRANSFER, cmd->asset, &cmd->from);
+    ev->to = cmd->to;
+    ev->amount = cmd->amount;
+    return ERR_OK;
+}
+
+enum err restrict_recover_apply(struct engine *e, const struct command *cmd,
+                                struct event_buf *events, struct apply_result *out) {
+    (void)out;
+    if (addr_equal(&cmd->from, &cmd->to)) return ERR_INVALID_ARGUMENT;
+    enum err err = restrict__receiver(e, cmd->asset, &cmd->to);
+    if (err) return err;
+    u128 balance = engine_balance(e, cmd->asset, &cmd->from);
+    uint16_t key = (uint16_t)(RESTRICT_ASSET | cmd->asset);
+    u128 lost_record = restrict__get(e, key, &cmd->from);
+    if (balance == 0 && lost_record == 0) return ERR_INSUFFICIENT_BALANCE; /* nothing to recover */
+    u128 new_frozen = restrict_frozen_amount(e, cmd->asset, &cmd->to);
+    if ((lost_record & RESTRICT_AMOUNT_MASK) + new_frozen > RESTRICT_AMOUNT_MASK) return ERR_OVERFLOW;
+    if (balance) ledger_move(e, cmd->asset, &cmd->from, &cmd->to, balance);
+    /* The frozen amount and flag go with the balance (ERC-3643 recoveryAddress). */
+    restrict__put(e, key, &cmd->from, 0);
+    restrict__put(e, key, &cmd->to, lost_record + new_frozen);
+    struct event *ev = restrict__event(events, EVENT_RECOVERED, cmd->asset, &cmd->from);
+    ev->to = cmd->to;
+    ev->amount = balance;
+    return ERR_OK;
+}
+
+enum err restrict_rescue_apply(struct engine *e, const struct command *cmd,
+                               struct event_buf *events, struct apply_result *out) {
+    (void)out;
+    if (addr_equal(&cmd->from, &cmd->to)) return ERR_INVALID_ARGUMENT;
+    enum err err = restrict__receiver(e, cmd->asset, &cmd->to);
+    if (err) return err;
+    u128 balance = engine_balance(e, cmd->asset, &cmd->from);
+    if (balance < cmd->amount) return ERR_INSUFFICIENT_BALANCE;
+    u128 frozen = restrict_frozen_amount(e, cmd->asset, &cmd->from);
+    if (frozen > balance - cmd->amount) {
+        restrict_set_frozen_amount(e, cmd->asset, &cmd->from, balance - cmd->amount);
+    }
+    ledger_move(e, cmd->asset, &cmd->from, &cmd->to, cmd->amount);
+    struct event *ev = restrict__event(events, EVENT_RESCUED, cmd->asset, &cmd->from);
+    ev->to = cmd->to;
+    ev->amount = cmd->amount;
+    return ERR_OK;
+}
