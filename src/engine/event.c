@@ -70,6 +70,24 @@ static void event__proposal_data(const struct engine *e, const struct event *ev,
     }
 }
 
+/* Blacklist, freeze and the agents' tools. */
+static void event__restrict_data(const struct event *ev, unsigned decimals, struct jw *w) {
+    enum event_type t = (enum event_type)ev->type;
+    if (t == EVENT_BLACKLISTED || t == EVENT_UNBLACKLISTED) {
+        event__addr(w, "address", &ev->from);
+        jw_kv_bool(w, "already", (int)(ev->flags & 1));
+    } else if (t == EVENT_FROZEN || t == EVENT_UNFROZEN) {
+        event__addr(w, "address", &ev->from);
+        jw_kv_string(w, "scope", ev->code == 0 ? "address" : ev->code == 1 ? "asset" : "amount");
+        if (ev->code == 2) jw_kv_amount(w, "amount", ev->amount, decimals);
+        else jw_kv_bool(w, "already", (int)(ev->flags & 1));
+    } else {
+        event__addr(w, t == EVENT_RECOVERED ? "lost" : "from", &ev->from);
+        event__addr(w, t == EVENT_RECOVERED ? "new" : "to", &ev->to);
+        jw_kv_amount(w, "amount", ev->amount, decimals);
+    }
+}
+
 static void event__data(const struct engine *e, const struct event *ev, struct jw *w) {
     unsigned decimals = ev->asset < e->s.assets_count ? e->s.assets[ev->asset].decimals : 0;
     jw_object_begin(w);
@@ -121,26 +139,12 @@ static void event__data(const struct engine *e, const struct event *ev, struct j
         break;
     case EVENT_BLACKLISTED:
     case EVENT_UNBLACKLISTED:
-        event__addr(w, "address", &ev->from);
-        jw_kv_bool(w, "already", (int)(ev->flags & 1));
-        break;
     case EVENT_FROZEN:
     case EVENT_UNFROZEN:
-        event__addr(w, "address", &ev->from);
-        jw_kv_string(w, "scope", ev->code == 0 ? "address" : ev->code == 1 ? "asset" : "amount");
-        if (ev->code == 2) jw_kv_amount(w, "amount", ev->amount, decimals);
-        else jw_kv_bool(w, "already", (int)(ev->flags & 1));
-        break;
     case EVENT_FORCED_TRANSFER:
     case EVENT_RESCUED:
-        event__addr(w, "from", &ev->from);
-        event__addr(w, "to", &ev->to);
-        jw_kv_amount(w, "amount", ev->amount, decimals);
-        break;
     case EVENT_RECOVERED:
-        event__addr(w, "lost", &ev->from);
-        event__addr(w, "new", &ev->to);
-        jw_kv_amount(w, "amount", ev->amount, decimals);
+        event__restrict_data(ev, decimals, w);
         break;
     case EVENT_OPERATOR_ADDED:
     case EVENT_OPERATOR_REMOVED:

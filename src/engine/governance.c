@@ -167,6 +167,25 @@ static uint32_t gov__approvals(const struct proposal *p) {
     return (uint32_t)(__builtin_popcountll(p->approvers[0]) + __builtin_popcountll(p->approvers[1]));
 }
 
+/* Run a released command: `done` and its events, or only `failed` with the
+ * command's error (the release itself stands either way). */
+static void gov__run(struct engine *e, const struct command *cmd, uint64_t id,
+                     enum event_type done, enum event_type failed, struct event_buf *events,
+                     struct apply_result *out) {
+    out->ran_id = id;
+    uint32_t mark = events->count;
+    struct event *ev = engine__emit(events, done, (uint16_t)EVENT_NO_ASSET);
+    ev->ref_id = id;
+    ev->ref_op = cmd->op;
+    out->ran_err = governance_execute(e, cmd, events, out);
+    if (out->ran_err == ERR_OK) return;
+    events->count = mark;
+    ev = engine__emit(events, failed, (uint16_t)EVENT_NO_ASSET);
+    ev->ref_id = id;
+    ev->ref_op = cmd->op;
+    ev->code = (uint16_t)out->ran_err;
+}
+
 /* The last approval: schedule, or run the command (closing the proposal). */
 static enum err gov__release(struct engine *e, struct proposal p, struct event_buf *events,
                              struct apply_result *out) {
@@ -174,19 +193,7 @@ static enum err gov__release(struct engine *e, struct proposal p, struct event_b
     int64_t delay_ns;
     engine_policy(e, (enum op)p.cmd.op, gov__asset(&p.cmd), &approvals, &delay_ns);
     if (delay_ns > 0) return gov__schedule(e, &p.cmd, p.id, delay_ns, events, out);
-    out->ran_id = p.id;
-    uint32_t mark = events->count;
-    struct event *ev = engine__emit(events, EVENT_PROPOSAL_EXECUTED, (uint16_t)EVENT_NO_ASSET);
-    ev->ref_id = p.id;
-    ev->ref_op = p.cmd.op;
-    out->ran_err = governance_execute(e, &p.cmd, events, out);
-    if (out->ran_err) {
-        events->count = mark;
-        ev = engine__emit(events, EVENT_PROPOSAL_FAILED, (uint16_t)EVENT_NO_ASSET);
-        ev->ref_id = p.id;
-        ev->ref_op = p.cmd.op;
-        ev->code = (uint16_t)out->ran_err;
-    }
+    gov__run(e, &p.cmd, p.id, EVENT_PROPOSAL_EXECUTED, EVENT_PROPOSAL_FAILED, events, out);
     return ERR_OK;
 }
 
@@ -255,19 +262,7 @@ enum err governance_timelock_execute_apply(struct engine *e, const struct comman
     if (e->s.time_ns < t.eta_ns) return ERR_TIMELOCK_NOT_READY;
     if (e->s.time_ns > t.eta_ns + GOVERNANCE_TIMELOCK_GRACE) return ERR_TIMELOCK_EXPIRED;
     e->s.timelock[i] = e->s.timelock[--e->s.timelock_count];
-    out->ran_id = t.id;
-    uint32_t mark = events->count;
-    struct event *ev = engine__emit(events, EVENT_TIMELOCK_EXECUTED, (uint16_t)EVENT_NO_ASSET);
-    ev->ref_id = t.id;
-    ev->ref_op = t.cmd.op;
-    out->ran_err = governance_execute(e, &t.cmd, events, out);
-    if (out->ran_err) {
-        events->count = mark;
-        ev = engine__emit(events, EVENT_TIMELOCK_FAILED, (uint16_t)EVENT_NO_ASSET);
-        ev->ref_id = t.id;
-        ev->ref_op = t.cmd.op;
-        ev->code = (uint16_t)out->ran_err;
-    }
+    gov__run(e, &t.cmd, t.id, EVENT_TIMELOCK_EXECUTED, EVENT_TIMELOCK_FAILED, events, out);
     return ERR_OK;
 }
 
