@@ -97,13 +97,14 @@ static int cli_read__assets(const json_t *assets) {
 
 static void cli_read__node_line(const json_t *doc) {
     const json_t *node = json_object_get(doc, "node");
-    char height[32], time[64], clock[32], store[128], paused[16];
-    printf("node  height %s  time %s  clock %s  store %s  paused %s\n",
+    char height[32], time[64], clock[32], store[128], paused[16], controller[64];
+    printf("node  height %s  time %s  clock %s  store %s  paused %s  controller %s\n",
            cli_read__text(node, "height", height, sizeof(height)),
            cli_read__text(node, "time", time, sizeof(time)),
            cli_read__text(node, "clock", clock, sizeof(clock)),
            cli_read__text(node, "store", store, sizeof(store)),
-           cli_read__text(node, "paused", paused, sizeof(paused)));
+           cli_read__text(node, "paused", paused, sizeof(paused)),
+           cli_read__text(node, "controller", controller, sizeof(controller)));
     const json_t *alerts = json_object_get(doc, "alerts");
     const json_t *incidents = json_object_get(doc, "incidents");
     if (alerts != NULL || incidents != NULL) {
@@ -169,7 +170,12 @@ static void cli_read__holding(struct cli_table *t, const char *sym, const json_t
     char text[160];
     cli_table_cell(t, sym);
     cli_table_cell(t, cli_read__text(h, "balance", text, sizeof(text)));
-    cli_table_cell(t, cli_read__text(h, "frozen", text, sizeof(text)));
+    cli_read__text(h, "frozen", text, sizeof(text));
+    if (json_is_true(json_object_get(h, "asset_frozen"))) {
+        size_t n = strlen(text);
+        snprintf(text + n, sizeof(text) - n, " (asset frozen)");
+    }
+    cli_table_cell(t, text);
     const char *name;
     const json_t *p;
     json_object_foreach((json_t *)json_object_get(h, "partitions"), name, p) {

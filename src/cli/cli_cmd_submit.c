@@ -163,6 +163,12 @@ static int cli_submit__report(const struct cli_ctx *ctx, const json_t *body, con
         cli_out_text(json_object_get(doc, "block"), block, sizeof(block));
         printf("%s (seq %s, block %s%s%s)\n", cli_out_cstr(&line), seq, block, has_note ? "; " : "",
                has_note ? note : "");
+        /* An approval or execution that ran its command: say so, with what it did. */
+        const json_t *executed = json_object_get(doc, "executed");
+        if (json_is_true(json_object_get(executed, "ok"))) {
+            printf("  ran %s\n", json_object_get(executed, "proposal") ? "the proposal" : "the entry");
+            cli_submit__events(json_object_get(doc, "events"));
+        }
     }
     buf_free(&line);
     return CLI_EXIT_OK;

@@ -124,7 +124,7 @@ def read(args, who="carol"):
 def status():
     """(paused yes/no from the node line, {SYM: asset row}, JSON document)."""
     out = read(("status",)).out
-    m = re.search(r"^node .*\bpaused (yes|no)$", out, re.M)
+    m = re.search(r"^node .*\bpaused (yes|no)\b", out, re.M)
     rows = {r["ASSET"]: r for r in table(out[out.index("ASSET"):])}
     return (m.group(1) if m else None), rows, read(("status", "--json")).json()
 
@@ -439,7 +439,7 @@ def test_signer_rotation():
     t.eq([x["ID"] for x in table(read(("timelock",)).out)], [tid], "only the right rotation waits")
     step("alice", ("timelock", "execute", typo_id), 1, "a cancelled entry cannot run", err="ERR_NOT_FOUND")
     step("alice", ("timelock", "execute", tid), 1, "execute before the eta", err="ERR_TIMELOCK_NOT_READY")
-    step("bob", ("status",), 0, "bob's old key still works during the delay", out=r"node .*paused no$")
+    step("bob", ("status",), 0, "bob's old key still works during the delay", out=r"node .*paused no\b")
     # 4. wait for the delay
     step("alice", ("dev", "advance", "1d"), 0, "4. wait 24h (dev advance 1d)",
          out=r"advanced the ledger clock by 1d " + DONE)
@@ -452,7 +452,7 @@ def test_signer_rotation():
     step("bob", ("pause", "USDC", "--key", old_file), 1, "the old key cannot sign commands either",
          err="ERR_AUTH_SIGNATURE")
     # 6. verify the new signer
-    step("bob", ("status", "--key", new_file), 0, "6. bob with --key <new key> works", out=r"node .*paused no$")
+    step("bob", ("status", "--key", new_file), 0, "6. bob with --key <new key> works", out=r"node .*paused no\b")
     P.keys["bob"] = new_file
     step("bob", ("pause", "USDC"), 0, "bob signs a pause with the new key", out=r"paused USDC " + DONE)
     pid = submit("bob", ("unpause", "USDC"), "bob proposes the unpause with the new key")
