@@ -78,13 +78,12 @@ enum err engine_apply(struct engine *e, const struct command *cmd, struct event_
     memset(out, 0, sizeof(*out));
     out->seq = e->s.next_seq++;
     uint32_t mark = events->count;
-    int asset = (cmd->present & CMD_HAS_ASSET) ? cmd->asset : -1;
     enum err err;
     if (cmd->operator_index >= e->s.operators_count) {
         err = ERR_UNAUTHORIZED;
     } else if (def->flags & OP_META) {
         err = def->apply(e, cmd, events, out); /* checks its own role */
-    } else if (!engine_operator_may(e, cmd->operator_index, (enum role)def->role, asset)) {
+    } else if (!governance_may(e, cmd->operator_index, cmd)) {
         err = ERR_UNAUTHORIZED;
     } else {
         err = governance_route(e, cmd, events, out);

@@ -60,10 +60,17 @@ static int gov__asset(const struct command *cmd) {
     return (cmd->present & CMD_HAS_ASSET) ? cmd->asset : -1;
 }
 
-static int gov__may(const struct engine *e, uint32_t op_index, const struct command *cmd) {
+int governance_may(const struct engine *e, uint32_t op_index, const struct command *cmd) {
+    if (op_index >= e->s.operators_count) return 0;
+    if ((cmd->op == OP_ROLE_GRANT || cmd->op == OP_ROLE_REVOKE) && cmd->role == ROLE_ADMIN) {
+        return op_index == e->s.controller;
+    }
     const struct op_def *def = &op_table()[cmd->op];
-    return op_index < e->s.operators_count &&
-           engine_operator_may(e, op_index, (enum role)def->role, gov__asset(cmd));
+    return engine_operator_may(e, op_index, (enum role)def->role, gov__asset(cmd));
+}
+
+static int gov__may(const struct engine *e, uint32_t op_index, const struct command *cmd) {
+    return governance_may(e, op_index, cmd);
 }
 
 static int gov__is_admin(const struct engine *e, uint32_t op_index) {

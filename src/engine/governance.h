@@ -18,6 +18,12 @@
 enum err governance_route(struct engine *e, const struct command *cmd, struct event_buf *events,
                           struct apply_result *out);
 
+/* governance_may: may this operator run cmd? The op table's role (held
+ * globally, or for the command's asset), except that granting or revoking
+ * `admin` belongs to the controller alone, whatever its roles (SPEC 4), so
+ * that a controller without `admin` can never lock the ledger out of it. */
+int governance_may(const struct engine *e, uint32_t op_index, const struct command *cmd);
+
 /* governance_execute: authorisation and the op's handler, no policy (what
  * a released command goes through). */
 enum err governance_execute(struct engine *e, const struct command *cmd,

@@ -1,0 +1,602 @@
+/*
+ * test_random_gov.c - a seeded random sequence over the foundation ops and
+ * the controls and governance ops: mint, burn, transfer, pause/unpause
+ * (global and per asset), mint_halt/mint_resume, blacklist.add/remove,
+ * freeze/unfreeze (address, asset, partial amount), forced_transfer,
+ * recover, rescue, dev.advance, and approve/cancel of the proposals that
+ * the two-approval policies of a subset of ops create.
+ *
+ * 10,000 commands over 40 addresses and two assets, from four operators
+ * (two holding every role needed, one holding some roles for USDW only,
+ * one viewer), in blocks of random size and time. After EVERY command:
+ *   - engine_check_invariants (supply = minted - burned = sum of balances,
+ *     holder counts, frozen <= balance, the restricted records count);
+ *   - a rejected command emitted nothing, consumed exactly one seq and
+ *     changed nothing else (snapshot bytes compared, seq discounted);
+ *   - no balance increased on an address that was blacklisted or frozen
+ *     (address-wide, or for that asset) when the command ran;
+ *   - a mint, burn or transfer that succeeded was not paused (nor, for a
+ *     mint, halted) and none of its parties was blacklisted or frozen.
+ * Then the recorded sequence is replayed into a fresh engine (same blocks,
+ * same times, another table size): same result for every command, same
+ * state hash after every block; and a snapshot taken midway plus the rest
+ * gives the same hashes to the end.
+ *
+ * The seed is printed; MINTLINE_RANDOM_SEED=N reruns another sequence.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../src/engine/restrict.h"
+#include "../support/engine_fixture.h"
+
+#define SEED_DEFAULT 20260415u
+#define COMMANDS 10000u
+#define ADDRESSES 40u
+#define ASSETS 2u
+#define OPERATORS 4u
+#define BLOCK_MAX 100u
+#define JSON_MAX 320u
+#define RECENT_IDS 16u
+
+/* ------------------------------------------------------------------ */
+/* generator                                                          */
+/* ------------------------------------------------------------------ */
+
+static uint64_t rng_state;
+
+static uint64_t rng_next(void) {
+    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static uint64_t rng_below(uint64_t n) { return n == 0 ? 0 : rng_next() % n; }
+
+static int rng_percent(unsigned p) { return rng_below(100) < p; }
+
+static const char *const asset_symbols[ASSETS] = {"USDW", "GOLD"};
+static const unsigned asset_decimals[ASSETS] = {6, 18};
+static const char *const operator_names[OPERATORS] = {"boss", "boss2", "mu", "viewer"};
+
+static struct addr addr_table[ADDRESSES];
+static char addr_text[ADDRESSES][ADDR_TEXT_SIZE];
+
+static void addr_table_init(void) {
+    for (uint32_t k = 0; k < ADDRESSES; k++) {
+        fixture_addr_text(k, addr_text[k]);
+        addr_table[k] = fixture_addr_parse(addr_text[k]);
+    }
+}
+
+/* Two-approval policies for a subset of ops; every other op of the mix
+ * runs at once (the defaults of SPEC 4 would make most of them wait). */
+static json_t *random_genesis(void) {
+    json_t *doc = fixture_genesis_new();
+    fixture_genesis_add_operator(doc, "boss",
+                                 "admin,minter,burner,transfer_agent,pauser,compliance,agent");
+    fixture_genesis_add_operator(doc, "boss2",
+                                 "minter,burner,transfer_agent,pauser,compliance,agent");
+    fixture_genesis_add_operator(doc, "mu", "minter@USDW,burner@USDW,compliance@USDW,agent@USDW");
+    fixture_genesis_add_operator(doc, "viewer", "viewer");
+    json_t *a = fixture_genesis_add_asset(doc, "USDW", "plain", "6");
+    json_object_set_new(a, "supply_cap", json_string("900000000"));
+    fixture_genesis_add_asset(doc, "GOLD", "plain", "18");
+    static const struct {
+        const char *op;
+        const char *asset;
+        const char *approvals;
+    } rows[] = {
+        {"unpause", NULL, "2"},          {"mint_resume", NULL, "2"},
+        {"blacklist.add", NULL, "2"},    {"blacklist.remove", NULL, "1"},
+        {"freeze", NULL, "1"},           {"unfreeze", NULL, "1"},
+        {"forced_transfer", NULL, "1"},  {"recover", NULL, "1"},
+        {"rescue", NULL, "2"},           {"mint", "GOLD", "2"},
+    };
+    json_t *policies = json_array();
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        json_t *p = json_pack("{s:s, s:s}", "op", rows[i].op, "approvals", rows[i].approvals);
+        if (rows[i].asset) json_object_set_new(p, "asset", json_string(rows[i].asset));
+        json_array_append_new(policies, p);
+    }
+    json_object_set_new(doc, "policies", policies);
+    return doc;
+}
+
+/* ------------------------------------------------------------------ */
+/* reads                                                              */
+/* ------------------------------------------------------------------ */
+
+static u128 balance_of(const struct fixture *f, unsigned asset, uint32_t k) {
+    return engine_balance(&f->e, asset, &addr_table[k]);
+}
+
+static u128 frozen_of(const struct fixture *f, unsigned asset, uint32_t k) {
+    return restrict_frozen_amount(&f->e, (uint16_t)asset, &addr_table[k]);
+}
+
+/* Blacklisted, or frozen for the whole address or this asset. */
+static int restricted(const struct fixture *f, unsigned asset, uint32_t k) {
+    uint32_t flags = restrict_address_flags(&f->e, &addr_table[k]);
+    return (flags & (RESTRICT_BLACKLISTED | RESTRICT_FROZEN)) != 0 ||
+           restrict_asset_frozen(&f->e, (uint16_t)asset, &addr_table[k]);
+}
+
+/* ------------------------------------------------------------------ */
+/* command generation                                                 */
+/* ------------------------------------------------------------------ */
+
+enum gop {
+    G_MINT, G_BURN, G_TRANSFER, G_PAUSE, G_UNPAUSE, G_HALT, G_RESUME, G_BL_ADD, G_BL_REMOVE,
+    G_FREEZE, G_UNFREEZE, G_FORCED, G_RECOVER, G_RESCUE, G_ADVANCE, G_APPROVE, G_CANCEL
+};
+
+struct gcmd {
+    enum gop op;
+    uint32_t who;
+    int asset; /* -1: none */
+    uint32_t from;
+    uint32_t to;
+};
+
+static struct {
+    uint64_t ids[RECENT_IDS]; /* recent proposal ids */
+    uint32_t count;
+} recent;
+
+static void recent_add(uint64_t id) {
+    recent.ids[recent.count % RECENT_IDS] = id;
+    recent.count++;
+}
+
+/* A proposal id: a pending unpause or mint_resume first when there is one
+ * (so pauses do not last for ever), the latest, a recent, or any number. */
+static uint64_t recent_pick(const struct fixture *f) {
+    if (rng_percent(40)) {
+        for (uint32_t i = 0; i < f->e.s.proposals_count; i++) {
+            const struct proposal *p = &f->e.s.proposals[i];
+            if (p->cmd.op == OP_UNPAUSE || p->cmd.op == OP_MINT_RESUME) return p->id;
+        }
+    }
+    if (recent.count == 0 || rng_percent(5)) return 1 + rng_below(f->e.s.next_proposal_id + 2);
+    if (rng_percent(60)) return recent.ids[(recent.count - 1) % RECENT_IDS]; /* the latest */
+    uint32_t n = recent.count < RECENT_IDS ? recent.count : RECENT_IDS;
+    return recent.ids[rng_below(n)];
+}
+
+/* An amount around `edge` (a balance, a free or frozen amount): the edge,
+ * half, one more, or something small or large; never zero. */
+static u128 pick_amount(unsigned asset, u128 edge) {
+    u128 unit = u128_pow10(asset_decimals[asset]);
+    uint64_t k = rng_below(100);
+    u128 v;
+    if (k < 30) v = edge;
+    else if (k < 45) v = edge / 2;
+    else if (k < 55) v = edge + 1;
+    else if (k < 80) v = (1 + (u128)rng_below(1000)) * unit;
+    else if (k < 95) v = (1 + (u128)rng_below(1000000)) * unit / 1000;
+    else v = (u128)rng_below(100000000) * unit;
+    return v == 0 ? 1 : v;
+}
+
+static const char *const durations[] = {"1s", "90s", "15m", "1h", "6h", "13h", "1d"};
+
+static uint32_t pick_who(int approving) {
+    uint64_t k = rng_below(100);
+    if (approving) return k < 65 ? 1 : k < 82 ? 0 : k < 94 ? 2 : 3;
+    return k < 76 ? 0 : k < 86 ? 1 : k < 94 ? 2 : 3;
+}
+
+static enum gop pick_op(void) {
+    static const struct {
+        enum gop op;
+        unsigned weight;
+    } mix[] = {{G_MINT, 17},    {G_BURN, 7},     {G_TRANSFER, 19}, {G_PAUSE, 1},
+               {G_UNPAUSE, 4},  {G_HALT, 1},     {G_RESUME, 3},    {G_BL_ADD, 4},
+               {G_BL_REMOVE, 4}, {G_FREEZE, 6},  {G_UNFREEZE, 6},  {G_FORCED, 5},
+               {G_RECOVER, 2},  {G_RESCUE, 4},   {G_ADVANCE, 2},   {G_APPROVE, 11},
+               {G_CANCEL, 3}};
+    uint64_t k = rng_below(100);
+    for (size_t i = 0; i < sizeof(mix) / sizeof(mix[0]); i++) {
+        if (k < mix[i].weight) return mix[i].op;
+        k -= mix[i].weight;
+    }
+    return G_TRANSFER;
+}
+
+/* Freeze or unfreeze: address-wide, for the asset, or an amount. */
+static void freeze_json(const struct fixture *f, const struct gcmd *c, char json[JSON_MAX]) {
+    const char *op = c->op == G_FREEZE ? "freeze" : "unfreeze";
+    const char *sym = asset_symbols[c->asset];
+    uint64_t k = rng_below(100);
+    unsigned wide = c->op == G_FREEZE ? 10 : 30; /* unfreeze more than freeze, so some stay clean */
+    if (k < wide) {
+        snprintf(json, JSON_MAX, "{\"op\":\"%s\",\"address\":\"%s\"}", op, addr_text[c->from]);
+    } else if (k < 2 * wide) {
+        snprintf(json, JSON_MAX, "{\"op\":\"%s\",\"address\":\"%s\",\"asset\":\"%s\"}", op,
+                 addr_text[c->from], sym);
+    } else {
+        u128 b = balance_of(f, (unsigned)c->asset, c->from);
+        u128 fr = frozen_of(f, (unsigned)c->asset, c->from);
+        u128 edge = c->op == G_FREEZE ? b - fr : fr;
+        char amount[AMOUNT_TEXT_SIZE];
+        amount_format(pick_amount((unsigned)c->asset, edge), asset_decimals[c->asset], amount);
+        snprintf(json, JSON_MAX,
+                 "{\"op\":\"%s\",\"address\":\"%s\",\"asset\":\"%s\",\"amount\":\"%s\"}", op,
+                 addr_text[c->from], sym, amount);
+    }
+}
+
+static void random_command(const struct fixture *f, struct gcmd *c, char json[JSON_MAX]) {
+    memset(c, 0, sizeof(*c));
+    c->op = pick_op();
+    c->who = pick_who(c->op == G_APPROVE);
+    c->asset = c->op == G_MINT && rng_percent(60) ? 0 : (int)rng_below(ASSETS); /* GOLD mints wait */
+    c->from = (uint32_t)rng_below(ADDRESSES);
+    c->to = rng_percent(3) ? c->from : (uint32_t)rng_below(ADDRESSES);
+    const char *sym = asset_symbols[c->asset];
+    const char *from = addr_text[c->from];
+    const char *to = addr_text[c->to];
+    unsigned asset = (unsigned)c->asset;
+    char amount[AMOUNT_TEXT_SIZE];
+    u128 b = balance_of(f, asset, c->from);
+    switch (c->op) {
+    case G_MINT:
+        amount_format(pick_amount(asset, (1 + (u128)rng_below(5000)) * u128_pow10(asset_decimals[asset])),
+                      asset_decimals[asset], amount);
+        snprintf(json, JSON_MAX, "{\"op\":\"mint\",\"asset\":\"%s\",\"to\":\"%s\",\"amount\":\"%s\"}",
+                 sym, to, amount);
+        return;
+    case G_BURN:
+        amount_format(pick_amount(asset, b), asset_decimals[asset], amount);
+        snprintf(json, JSON_MAX,
+                 "{\"op\":\"burn\",\"asset\":\"%s\",\"from\":\"%s\",\"amount\":\"%s\"}", sym, from,
+                 amount);
+        return;
+    case G_TRANSFER:
+    case G_FORCED:
+    case G_RESCUE: {
+        u128 edge = b;
+        if (c->op == G_TRANSFER && rng_percent(50)) edge = b - frozen_of(f, asset, c->from);
+        amount_format(pick_amount(asset, edge), asset_decimals[asset], amount);
+        const char *op = c->op == G_TRANSFER ? "transfer" : c->op == G_FORCED ? "forced_transfer" : "rescue";
+        snprintf(json, JSON_MAX,
+                 "{\"op\":\"%s\",\"asset\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"amount\":\"%s\"}",
+                 op, sym, from, to, amount);
+        return;
+    }
+    case G_RECOVER:
+        snprintf(json, JSON_MAX, "{\"op\":\"recover\",\"asset\":\"%s\",\"lost\":\"%s\",\"new\":\"%s\"}",
+                 sym, from, to);
+        return;
+    case G_PAUSE:
+    case G_UNPAUSE:
+    case G_HALT:
+    case G_RESUME: {
+        const char *op = c->op == G_PAUSE     ? "pause"
+                         : c->op == G_UNPAUSE ? "unpause"
+                         : c->op == G_HALT    ? "mint_halt"
+                                              : "mint_resume";
+        if ((c->op == G_PAUSE || c->op == G_UNPAUSE) && rng_percent(c->op == G_PAUSE ? 10 : 30)) {
+            c->asset = -1;
+            snprintf(json, JSON_MAX, "{\"op\":\"%s\"}", op);
+        } else {
+            snprintf(json, JSON_MAX, "{\"op\":\"%s\",\"asset\":\"%s\"}", op, sym);
+        }
+        return;
+    }
+    case G_BL_ADD:
+    case G_BL_REMOVE:
+        c->asset = -1;
+        snprintf(json, JSON_MAX, "{\"op\":\"%s\",\"address\":\"%s\"}",
+                 c->op == G_BL_ADD ? "blacklist.add" : "blacklist.remove", from);
+        return;
+    case G_FREEZE:
+    case G_UNFREEZE: freeze_json(f, c, json); return;
+    case G_ADVANCE:
+        c->asset = -1;
+        snprintf(json, JSON_MAX, "{\"op\":\"dev.advance\",\"duration\":\"%s\"}",
+                 durations[rng_below(sizeof(durations) / sizeof(durations[0]))]);
+        return;
+    case G_APPROVE:
+    case G_CANCEL:
+        c->asset = -1;
+        snprintf(json, JSON_MAX, "{\"op\":\"%s\",\"id\":%llu}",
+                 c->op == G_APPROVE ? "approve" : "cancel", (unsigned long long)recent_pick(f));
+        return;
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* the recorded run                                                   */
+/* ------------------------------------------------------------------ */
+
+struct rcmd {
+    char json[JSON_MAX];
+    uint8_t who;
+    enum err result;
+};
+
+struct rblock {
+    int64_t time_ns;
+    uint32_t first;
+    uint32_t count;
+    struct hash hash;
+};
+
+static struct {
+    uint64_t seed;
+    struct rcmd *cmds;
+    uint32_t cmds_count;
+    struct rblock *blocks;
+    uint32_t blocks_count;
+    uint32_t snap_block; /* the snapshot is taken after this block */
+    struct buf snap;
+    int complete;
+    unsigned proposed;
+    unsigned released_ok;
+    unsigned released_failed;
+    unsigned cancelled;
+    unsigned balance_raised;
+} run;
+
+/* The state before a command, for the checks after it. */
+struct before {
+    struct buf snap;
+    uint64_t seq;
+    u128 balance[ASSETS][ADDRESSES];
+    uint8_t restricted[ASSETS][ADDRESSES];
+    uint8_t paused[ASSETS];
+    uint8_t halted[ASSETS];
+};
+
+static void before_take(const struct fixture *f, struct before *b) {
+    buf_init(&b->snap);
+    engine_snapshot_write(&f->e, &b->snap);
+    assert_true(buf_ok(&b->snap));
+    b->seq = f->e.s.next_seq;
+    for (unsigned i = 0; i < ASSETS; i++) {
+        b->paused[i] = f->e.s.paused || f->e.s.assets[i].paused;
+        b->halted[i] = f->e.s.assets[i].mint_halted;
+        for (uint32_t k = 0; k < ADDRESSES; k++) {
+            b->balance[i][k] = balance_of(f, i, k);
+            b->restricted[i][k] = (uint8_t)restricted(f, i, k);
+        }
+    }
+}
+
+static void check_rejected_changed_nothing(struct fixture *f, const struct before *b, size_t index,
+                                           const char *json, enum err err) {
+    if (f->events.count != 0) fail_msg("command %zu (%s): %s but emitted events", index, json, err_name(err));
+    if (f->e.s.next_seq != b->seq + 1) fail_msg("command %zu (%s): seq not consumed once", index, json);
+    f->e.s.next_seq = b->seq;
+    struct buf after;
+    buf_init(&after);
+    engine_snapshot_write(&f->e, &after);
+    f->e.s.next_seq = b->seq + 1;
+    assert_true(buf_ok(&after));
+    int same = after.len == b->snap.len && memcmp(after.data, b->snap.data, after.len) == 0;
+    buf_free(&after);
+    if (!same) fail_msg("command %zu (%s): rejected with %s but the state changed", index, json, err_name(err));
+}
+
+static void check_accepted(struct fixture *f, const struct before *b, const struct gcmd *c,
+                           size_t index, const char *json) {
+    for (unsigned i = 0; i < ASSETS; i++) {
+        for (uint32_t k = 0; k < ADDRESSES; k++) {
+            u128 now = balance_of(f, i, k);
+            if (now <= b->balance[i][k]) continue;
+            run.balance_raised++;
+            if (b->restricted[i][k]) {
+                fail_msg("command %zu (%s as %s): %s balance of %s rose while it was blacklisted "
+                         "or frozen",
+                         index, json, operator_names[c->who], asset_symbols[i], addr_text[k]);
+            }
+        }
+    }
+    /* A direct mint, burn or transfer that ran (not one that only proposed). */
+    if (f->result.pending != APPLY_DONE) return;
+    if (c->op != G_MINT && c->op != G_BURN && c->op != G_TRANSFER) return;
+    unsigned a = (unsigned)c->asset;
+    if (b->paused[a]) fail_msg("command %zu (%s): ran while paused", index, json);
+    if (c->op == G_MINT && b->halted[a]) fail_msg("command %zu (%s): minted while halted", index, json);
+    if (c->op != G_MINT && b->restricted[a][c->from]) {
+        fail_msg("command %zu (%s): moved tokens of a blacklisted or frozen sender", index, json);
+    }
+    if (c->op != G_BURN && b->restricted[a][c->to]) {
+        fail_msg("command %zu (%s): credited a blacklisted or frozen receiver", index, json);
+    }
+}
+
+static void seed_choose(void) {
+    run.seed = SEED_DEFAULT;
+    const char *env = getenv("MINTLINE_RANDOM_SEED");
+    if (env != NULL && *env != '\0') run.seed = strtoull(env, NULL, 10);
+    rng_state = run.seed;
+    print_message("test_random_gov: seed %llu (MINTLINE_RANDOM_SEED=%llu to rerun)\n",
+                  (unsigned long long)run.seed, (unsigned long long)run.seed);
+}
+
+/* Decode (must succeed: the generator makes valid commands) and apply. */
+static enum err apply_recorded(struct fixture *f, const struct rcmd *r) {
+    struct command cmd;
+    enum err err = fixture_decode(f, r->json, &cmd);
+    if (err) fail_msg("%s: does not decode: %s (%s)", r->json, err_name(err), f->why);
+    cmd.operator_index = r->who;
+    return fixture_apply_cmd(f, &cmd);
+}
+
+static void first_run_command(struct fixture *f, struct rcmd *r, struct before *b) {
+    struct gcmd c;
+    random_command(f, &c, r->json);
+    r->who = (uint8_t)c.who;
+    size_t index = (size_t)(r - run.cmds);
+    before_take(f, b);
+    r->result = apply_recorded(f, r);
+    if (r->result != ERR_OK) {
+        check_rejected_changed_nothing(f, b, index, r->json, r->result);
+    } else {
+        if (f->result.pending == APPLY_PROPOSED && c.op != G_APPROVE) {
+            run.proposed++;
+            recent_add(f->result.pending_id);
+        }
+        if (f->result.ran_id != 0) {
+            if (f->result.ran_err == ERR_OK) run.released_ok++;
+            else run.released_failed++;
+        }
+        if (c.op == G_CANCEL) run.cancelled++;
+        check_accepted(f, b, &c, index, r->json);
+    }
+    buf_free(&b->snap);
+    if (engine_check_invariants(&f->e) != 0) {
+        fail_msg("command %zu (%s as %s, %s): engine invariants broken", index, r->json,
+                 operator_names[c.who], err_name(r->result));
+    }
+}
+
+static void random_governed_sequence_keeps_controls_every_command(void **state) {
+    (void)state;
+    seed_choose();
+    addr_table_init();
+    memset(&recent, 0, sizeof(recent));
+    run.cmds = calloc(COMMANDS, sizeof(*run.cmds));
+    run.blocks = calloc(COMMANDS, sizeof(*run.blocks));
+    struct before *b = malloc(sizeof(*b));
+    assert_non_null(run.cmds);
+    assert_non_null(run.blocks);
+    assert_non_null(b);
+    json_t *doc = random_genesis();
+    struct fixture *f = fixture_open(doc, FIXTURE_T0_NS);
+    json_decref(doc);
+    for (unsigned i = 0; i < OPERATORS; i++) {
+        int index = engine_operator_find(&f->e, operator_names[i], strlen(operator_names[i]));
+        assert_int_equal(index, (int)i);
+    }
+
+    uint32_t done = 0;
+    int snap_taken = 0;
+    while (done < COMMANDS) {
+        struct rblock *blk = &run.blocks[run.blocks_count];
+        uint32_t size = 1 + (uint32_t)rng_below(BLOCK_MAX);
+        if (size > COMMANDS - done) size = COMMANDS - done;
+        int64_t t = f->e.s.time_ns + (int64_t)rng_below(2 * 3600) * NS_PER_S;
+        if (rng_percent(5)) t = f->e.s.time_ns - 3600 * NS_PER_S;
+        blk->time_ns = t;
+        blk->first = done;
+        blk->count = size;
+        fixture_begin(f, t, size);
+        for (uint32_t i = 0; i < size; i++) first_run_command(f, &run.cmds[done + i], b);
+        done += size;
+        fixture_seal(f, &blk->hash);
+        run.blocks_count++;
+        if (!snap_taken && done >= COMMANDS / 2) {
+            buf_init(&run.snap);
+            engine_snapshot_write(&f->e, &run.snap);
+            assert_true(buf_ok(&run.snap));
+            run.snap_block = run.blocks_count - 1;
+            snap_taken = 1;
+        }
+    }
+    run.cmds_count = done;
+    free(b);
+
+    unsigned counts[ERR__COUNT] = {0};
+    for (uint32_t i = 0; i < done; i++) counts[run.cmds[i].result]++;
+    print_message("test_random_gov: %u commands in %u blocks; ok %u, unauthorized %u, paused %u, "
+                  "halted %u, blacklisted %u, frozen %u, insufficient %u, invalid amount %u, "
+                  "same operator %u, not found %u, expired %u; proposals %u, released %u (+%u "
+                  "failed), cancelled %u, balance rises %u\n",
+                  done, run.blocks_count, counts[ERR_OK], counts[ERR_UNAUTHORIZED],
+                  counts[ERR_PAUSED], counts[ERR_MINT_HALTED], counts[ERR_BLACKLISTED],
+                  counts[ERR_FROZEN], counts[ERR_INSUFFICIENT_BALANCE], counts[ERR_INVALID_AMOUNT],
+                  counts[ERR_SAME_OPERATOR], counts[ERR_NOT_FOUND], counts[ERR_PROPOSAL_EXPIRED],
+                  run.proposed, run.released_ok, run.released_failed, run.cancelled,
+                  run.balance_raised);
+    /* Something of everything happened. */
+    assert_true(counts[ERR_OK] > done / 4);
+    assert_true(counts[ERR_UNAUTHORIZED] > 0);
+    assert_true(counts[ERR_PAUSED] > 0);
+    assert_true(counts[ERR_MINT_HALTED] > 0);
+    assert_true(counts[ERR_BLACKLISTED] > 0);
+    assert_true(counts[ERR_FROZEN] > 0);
+    assert_true(counts[ERR_INSUFFICIENT_BALANCE] > 0);
+    assert_true(counts[ERR_INVALID_AMOUNT] > 0);
+    assert_true(counts[ERR_SAME_OPERATOR] > 0);
+    assert_true(run.proposed > 0 && run.released_ok > 0 && run.cancelled > 0);
+    assert_true(run.balance_raised > done / 100);
+    assert_true(counts[ERR_PAUSED] < done / 3);
+    fixture_close(f);
+    run.complete = 1;
+}
+
+/* Replay blocks [from, blocks_count) into f, comparing results and hashes. */
+static void replay_blocks(struct fixture *f, uint32_t from, const char *what) {
+    for (uint32_t bi = from; bi < run.blocks_count; bi++) {
+        const struct rblock *blk = &run.blocks[bi];
+        fixture_begin(f, blk->time_ns, blk->count);
+        for (uint32_t i = 0; i < blk->count; i++) {
+            const struct rcmd *r = &run.cmds[blk->first + i];
+            enum err err = apply_recorded(f, r);
+            if (err != r->result) {
+                fail_msg("%s: command %u (%s): %s, first run %s", what, blk->first + i, r->json,
+                         err_name(err), err_name(r->result));
+            }
+        }
+        struct hash h;
+        fixture_seal(f, &h);
+        if (memcmp(&h, &blk->hash, sizeof(h)) != 0) {
+            char x[HASH_HEX_SIZE];
+            char y[HASH_HEX_SIZE];
+            fixture_hash_hex(&h, x);
+            fixture_hash_hex(&blk->hash, y);
+            fail_msg("%s: block %u hash %s, first run %s", what, bi, x, y);
+        }
+        if (engine_check_invariants(&f->e) != 0) fail_msg("%s: block %u invariants", what, bi);
+    }
+}
+
+static void replay_gives_same_hash_every_block(void **state) {
+    (void)state;
+    if (!run.complete) skip();
+    json_t *doc = random_genesis();
+    struct fixture *f = fixture_open_hint(doc, FIXTURE_T0_NS, 16);
+    json_decref(doc);
+    replay_blocks(f, 0, "replay");
+    fixture_close(f);
+}
+
+static void snapshot_midway_then_rest_gives_same_hashes(void **state) {
+    (void)state;
+    if (!run.complete) skip();
+    struct fixture *f = fixture_open_empty(64);
+    assert_ok(engine_snapshot_read(&f->e, run.snap.data, run.snap.len));
+    assert_int_equal(engine_check_invariants(&f->e), 0);
+    replay_blocks(f, run.snap_block + 1, "from snapshot");
+    fixture_close(f);
+}
+
+static int group_teardown(void **state) {
+    (void)state;
+    free(run.cmds);
+    free(run.blocks);
+    if (run.snap.data) buf_free(&run.snap);
+    memset(&run, 0, sizeof(run));
+    return 0;
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(random_governed_sequence_keeps_controls_every_command),
+        cmocka_unit_test(replay_gives_same_hash_every_block),
+        cmocka_unit_test(snapshot_midway_then_rest_gives_same_hashes),
+    };
+    return cmocka_run_group_tests(tests, NULL, group_teardown);
+}
