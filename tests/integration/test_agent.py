@@ -153,6 +153,18 @@ def test_recover_and_rescue():
          "ERR_INSUFFICIENT_BALANCE", "rescue more than the balance: ERR_INSUFFICIENT_BALANCE")
 
 
+def test_batch_freeze():
+    """ERC-3643's batch freeze: one signed batch, each leg on its own."""
+    st, doc = alice({"commands": [{"op": "freeze", "address": addr(10, 0xa1)},
+                                  {"op": "freeze", "address": addr(11, 0xa1)}]})
+    ids = [r.get("pending", {}).get("proposal") for r in doc.get("results", [])]
+    t.ok(st == 200 and len(ids) == 2 and all(ids), "a batch of two freezes: two proposals", doc)
+    for pid in ids:
+        A.node.client("bob").command({"op": "approve", "id": pid})
+    t.ok(account(addr(10, 0xa1))["frozen"] and account(addr(11, 0xa1))["frozen"],
+         "both addresses frozen once approved")
+
+
 def test_audit():
     st, doc = A.node.client("carol").get("/api/assets/USDW")
     supply = doc["supply"]
@@ -173,7 +185,8 @@ try:
     for name, fn in [("defaults", test_defaults_need_two), ("blacklist", test_blacklist),
                      ("wallet freeze", test_wallet_freeze_partial),
                      ("forced transfer", test_forced_transfer_and_pause),
-                     ("recover and rescue", test_recover_and_rescue), ("audit", test_audit)]:
+                     ("recover and rescue", test_recover_and_rescue), ("batch freeze", test_batch_freeze),
+                     ("audit", test_audit)]:
         t.run(name, fn)
     t.ok(A.node.sanitizer() is None, "no sanitizer report", A.node.sanitizer())
 finally:
