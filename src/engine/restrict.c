@@ -73,12 +73,17 @@ static struct event *restrict__event(struct event_buf *events, enum event_type t
     return ev;
 }
 
+/* Set or clear one bit of an address's flags; returns whether it already was so. */
+static int restrict__address_bit(struct engine *e, const struct addr *a, uint32_t bit, int on) {
+    uint32_t flags = restrict_address_flags(e, a);
+    int already = ((flags & bit) != 0) == on;
+    restrict__put(e, RESTRICT_ADDRESS, a, on ? (flags | bit) : (flags & ~bit));
+    return already;
+}
+
 static enum err restrict__blacklist(struct engine *e, const struct command *cmd,
                                     struct event_buf *events, struct apply_result *out, int on) {
-    uint32_t flags = restrict_address_flags(e, &cmd->from);
-    int already = ((flags & RESTRICT_BLACKLISTED) != 0) == on;
-    restrict__put(e, RESTRICT_ADDRESS, &cmd->from,
-                  on ? (flags | RESTRICT_BLACKLISTED) : (flags & ~RESTRICT_BLACKLISTED));
+    int already = restrict__address_bit(e, &cmd->from, RESTRICT_BLACKLISTED, on);
     if (already) out->note = on ? "already blacklisted" : "not blacklisted";
     struct event *ev = restrict__event(events, on ? EVENT_BLACKLISTED : EVENT_UNBLACKLISTED,
                                        (uint16_t)EVENT_NO_ASSET, &cmd->from);
@@ -134,10 +139,7 @@ static enum err restrict__freeze(struct engine *e, const struct command *cmd,
         restrict__put(e, key, &cmd->from, on ? (v | RESTRICT_ASSET_FROZEN) : (v & RESTRICT_AMOUNT_MASK));
         asset = cmd->asset;
     } else {
-        uint32_t flags = restrict_address_flags(e, &cmd->from);
-        already = ((flags & RESTRICT_FROZEN) != 0) == on;
-        restrict__put(e, RESTRICT_ADDRESS, &cmd->from,
-                      on ? (flags | RESTRICT_FROZEN) : (flags & ~RESTRICT_FROZEN));
+        already = restrict__address_bit(e, &cmd->from, RESTRICT_FROZEN, on);
     }
     if (already) out->note = on ? "already frozen" : "not frozen";
     struct event *ev = restrict__event(events, type, asset, &cmd->from);
