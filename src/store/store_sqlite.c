@@ -76,6 +76,8 @@ static const char *const sqlite__schema =
     "SELECT first_seq,commands,flags,operator,time_ms,nonce,signature,method,path,NULL,results,"  \
     "cmds FROM requests WHERE height = ? ORDER BY id"
 
+#define SQLITE_STORE_FORMAT "mintline-store-v1"
+
 static enum err sqlite__exec(sqlite3 *db, const char *sql) {
     char *msg = NULL;
     int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
@@ -180,7 +182,7 @@ static enum err sqlite_write_genesis(struct store *base, const char *yaml, size_
                                      const struct store_block *b0) {
     struct store_sqlite *s = (struct store_sqlite *)base;
     if (sqlite__exec(s->w, "BEGIN IMMEDIATE")) return ERR_STORE_IO;
-    enum err err = sqlite__meta_put(s, "format", "mintline-store-v1", 17);
+    enum err err = sqlite__meta_put(s, "format", SQLITE_STORE_FORMAT, strlen(SQLITE_STORE_FORMAT));
     if (!err) err = sqlite__meta_put(s, "genesis_yaml", yaml, yaml_len);
     if (!err) err = sqlite__meta_put(s, "genesis_json", json, json_len);
     if (!err && sqlite__insert_block(s, b0) != 0) err = ERR_STORE_IO;
@@ -641,6 +643,26 @@ static const struct store_ops sqlite_ops = {
     .latest_snapshot = sqlite_latest_snapshot,
 };
 
+/* A store written by another format version is refused, not misread. A
+ * store without the row is new (init writes it with the genesis). */
+static enum err sqlite__format_ok(struct store_sqlite *s) {
+    sqlite3_stmt *st = NULL;
+    enum err err = ERR_OK;
+    if (sqlite3_prepare_v2(s->r, "SELECT value FROM meta WHERE key='format'", -1, &st, NULL) != SQLITE_OK) {
+        return ERR_STORE_IO;
+    }
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        size_t n = (size_t)sqlite3_column_bytes(st, 0);
+        const void *v = sqlite3_column_blob(st, 0);
+        if (n != strlen(SQLITE_STORE_FORMAT) || memcmp(v, SQLITE_STORE_FORMAT, n) != 0) {
+            fprintf(stderr, "mintline: store: unknown format (this mintline reads %s)\n", SQLITE_STORE_FORMAT);
+            err = ERR_IO;
+        }
+    }
+    sqlite3_finalize(st);
+    return err;
+}
+
 static enum err sqlite__setup(struct store_sqlite *s, const char *path, int create) {
     int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
     enum err err = sqlite__connect(path, flags, &s->w);
@@ -652,7 +674,8 @@ static enum err sqlite__setup(struct store_sqlite *s, const char *path, int crea
         sqlite3_prepare_v2(s->w, SQL_INS_REQUEST, -1, &s->ins_request, NULL) != SQLITE_OK) {
         return ERR_STORE_IO;
     }
-    return sqlite__connect(path, SQLITE_OPEN_READONLY, &s->r);
+    err = sqlite__connect(path, SQLITE_OPEN_READONLY, &s->r);
+    return err ? err : sqlite__format_ok(s);
 }
 
 enum err store_open(const char *data_dir, int create, struct store **out) {
