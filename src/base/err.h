@@ -78,7 +78,9 @@
     X(PROPOSAL_EXPIRED, 409, "proposal expired")                                                   \
     X(TIMELOCK_NOT_READY, 409, "timelock entry not yet due")                                      \
     X(TIMELOCK_EXPIRED, 409, "timelock entry past its grace period")                              \
-    X(ALREADY_EXISTS, 409, "already exists")
+    X(ALREADY_EXISTS, 409, "already exists")                                                       \
+    X(ORACLE_FROZEN, 409, "price feed is frozen")                                                  \
+    X(UNKNOWN_FEED, 404, "unknown price feed")
 
 enum err {
 #define ERR_ENUM_ROW(name, status, msg) ERR_##name,

@@ -46,6 +46,9 @@
 #define LIMIT_PROPOSALS 128u
 #define LIMIT_TIMELOCK 128u
 
+/* Price feeds (collateral prices the vaults will read), from genesis. */
+#define LIMIT_FEEDS 32u
+
 /* Holdings (address, asset) pairs: 2^26 = 67M; the table doubles up to it. */
 #define LIMIT_HOLDINGS (1u << 26)
 

@@ -85,3 +85,11 @@ int cli_cmd_operator_list(struct cli_ctx *ctx) {
     const struct cli_gov__list l = {"/api/operators", "operators", cols, CLI_GOV_COUNT(cols)};
     return cli_gov__list(ctx, &l);
 }
+
+int cli_cmd_price_list(struct cli_ctx *ctx) {
+    static const struct cli_gov__column cols[] = {
+        {"FEED", "name"}, {"VALUE", "value"}, {"UPDATED", "updated_at"}, {"AGE (s)", "age_s"},
+        {"MAX AGE", "max_age"}, {"STALE", "stale"}, {"FROZEN", "frozen"}};
+    const struct cli_gov__list l = {"/api/feeds", "feeds", cols, CLI_GOV_COUNT(cols)};
+    return cli_gov__list(ctx, &l);
+}

@@ -19,6 +19,7 @@
 #include "genesis.h"
 #include "governance.h"
 #include "ledger.h"
+#include "oracle.h"
 #include "restrict.h"
 
 #define F(n, k, r) {n, k, r}
@@ -125,6 +126,14 @@ static const struct op_def op_rows[OP__COUNT] = {
                    {F("asset", FIELD_ASSET, FIELD_REQUIRED), F("from", FIELD_FROM, FIELD_REQUIRED),
                     F("to", FIELD_TO, FIELD_REQUIRED), F("amount", FIELD_AMOUNT, FIELD_REQUIRED)},
                    "move stuck tokens out of any address to a safe one"},
+    [OP_PRICE_UPDATE] = {"price.update", oracle_price_update_apply, ROLE_ORACLE_UPDATER, 0,
+                         {F("feed", FIELD_FEED, FIELD_REQUIRED), F("value", FIELD_PRICE, FIELD_REQUIRED)},
+                         "publish a price on a feed (refused while the feed is frozen)"},
+    [OP_ORACLE_FREEZE] = {"oracle.freeze", oracle_freeze_apply, ROLE_ORACLE_MANAGER, 0,
+                          {F("feed", FIELD_FEED, FIELD_REQUIRED)},
+                          "freeze a price feed: no updates, and what depends on it stops"},
+    [OP_ORACLE_UNFREEZE] = {"oracle.unfreeze", oracle_unfreeze_apply, ROLE_ORACLE_MANAGER, 0,
+                            {F("feed", FIELD_FEED, FIELD_REQUIRED)}, "lift a feed's freeze"},
 };
 
 #undef F
@@ -223,6 +232,11 @@ static enum err command__field_gov(const struct op_field *f, const struct comman
         if (def == NULL) return ERR_UNKNOWN_OP;
         if (def->flags & OP_META) return ERR_INVALID_ARGUMENT; /* approvals are not governed */
         cmd->target_op = (uint16_t)(def - op_rows);
+    } else if (f->kind == FIELD_PRICE) {
+        if (amount_parse(a->value, a->value_len, FEED_DECIMALS, &cmd->price) != ERR_OK ||
+            cmd->price == 0) {
+            return ERR_INVALID_AMOUNT;
+        }
     } else if (f->kind == FIELD_PUBKEY) {
         if (hex_decode(a->value, a->value_len, cmd->pubkey, sizeof(cmd->pubkey)) != 0) {
             return ERR_INVALID_ARGUMENT;
@@ -270,6 +284,13 @@ static enum err command__field_decode(const struct engine *e, const struct op_fi
         if (cmd->duration_ns == 0) return ERR_INVALID_DURATION;
         cmd->present |= CMD_HAS_DURATION;
         return ERR_OK;
+    case FIELD_FEED: {
+        int index = engine_feed_find(e, a->value, a->value_len);
+        if (index < 0) return ERR_UNKNOWN_FEED;
+        cmd->feed = (uint16_t)index;
+        cmd->present |= CMD_HAS(FIELD_FEED);
+        return ERR_OK;
+    }
     case FIELD_AMOUNT:
     case FIELD_ID:
     case FIELD_ROLE:
@@ -281,6 +302,7 @@ static enum err command__field_decode(const struct engine *e, const struct op_fi
     case FIELD_MINT_LIMIT:
     case FIELD_INFLOW_LIMIT:
     case FIELD_PUBKEY:
+    case FIELD_PRICE:
     case FIELD__COUNT:
         break;
     }
@@ -440,6 +462,8 @@ void command_encode(const struct command *cmd, struct buf *out) {
     if (p & CMD_HAS(FIELD_MINT_LIMIT)) buf_put_u128(out, cmd->daily_mint_limit);
     if (p & CMD_HAS(FIELD_INFLOW_LIMIT)) buf_put_u128(out, cmd->daily_inflow_limit);
     if (p & CMD_HAS(FIELD_PUBKEY)) buf_put(out, cmd->pubkey, sizeof(cmd->pubkey));
+    if (p & CMD_HAS(FIELD_FEED)) buf_put_u16(out, cmd->feed);
+    if (p & CMD_HAS(FIELD_PRICE)) buf_put_u128(out, cmd->price);
 }
 
 /* The variable part; -1 when a value is out of its range. */
@@ -465,6 +489,9 @@ static int command__decode_fields(struct buf_reader *r, struct command *c) {
     if (p & CMD_HAS(FIELD_MINT_LIMIT)) c->daily_mint_limit = buf_get_u128(r);
     if (p & CMD_HAS(FIELD_INFLOW_LIMIT)) c->daily_inflow_limit = buf_get_u128(r);
     if (p & CMD_HAS(FIELD_PUBKEY)) buf_get(r, c->pubkey, sizeof(c->pubkey));
+    if (p & CMD_HAS(FIELD_FEED)) c->feed = buf_get_u16(r);
+    if (p & CMD_HAS(FIELD_PRICE)) c->price = buf_get_u128(r);
+    if ((p & CMD_HAS(FIELD_PRICE)) && c->price == 0) return -1;
     if (r->failed || c->role >= ROLE__COUNT || c->target_op >= OP__COUNT) return -1;
     if (c->approvals > LIMIT_APPROVALS || c->delay_ns < 0) return -1;
     if ((p & CMD_HAS_DURATION) && c->duration_ns <= 0) return -1;
@@ -472,11 +499,13 @@ static int command__decode_fields(struct buf_reader *r, struct command *c) {
 }
 
 int command_decode_bin(const struct engine *e, struct buf_reader *r, struct command *out) {
-    return command_decode_bin_counts(e->s.assets_count, e->s.operators_count, r, out);
+    return command_decode_bin_state(&e->s, r, out);
 }
 
-int command_decode_bin_counts(uint32_t assets_count, uint32_t operators_count,
-                              struct buf_reader *r, struct command *out) {
+int command_decode_bin_state(const struct engine_state *s, struct buf_reader *r,
+                             struct command *out) {
+    uint32_t assets_count = s->assets_count;
+    uint32_t operators_count = s->operators_count;
     struct command c;
     memset(&c, 0, sizeof(c));
     c.op = buf_get_u16(r);
@@ -492,6 +521,7 @@ int command_decode_bin_counts(uint32_t assets_count, uint32_t operators_count,
     if ((c.present & CMD_HAS_ASSET) ? c.asset >= assets_count : c.asset != 0) return -1;
     if ((c.present & CMD_HAS_AMOUNT) && c.amount == 0) return -1;
     if (c.operator_index >= operators_count) return -1;
+    if ((c.present & CMD_HAS(FIELD_FEED)) && c.feed >= s->feeds_count) return -1;
     *out = c;
     return 0;
 }
@@ -521,6 +551,8 @@ void command_write_args(const struct engine *e, const struct command *cmd, struc
         case FIELD_NAME: jw_string(w, cmd->name); break;
         case FIELD_TARGET_OP: jw_string(w, op_rows[cmd->target_op].name); break;
         case FIELD_PUBKEY: hex_encode(cmd->pubkey, sizeof(cmd->pubkey), text); jw_string(w, text); break;
+        case FIELD_FEED: jw_string(w, e->s.feeds[cmd->feed].name); break;
+        case FIELD_PRICE: jw_amount(w, cmd->price, FEED_DECIMALS); break;
         case FIELD__COUNT: jw_null(w); break;
         }
     }

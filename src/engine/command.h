@@ -39,6 +39,8 @@ enum field_kind {
     FIELD_MINT_LIMIT,
     FIELD_INFLOW_LIMIT,
     FIELD_PUBKEY,       /* 64 hex digits -> pubkey */
+    FIELD_FEED,         /* a price feed's name -> feed */
+    FIELD_PRICE,        /* a positive decimal, up to 8 fraction digits -> price */
     FIELD__COUNT
 };
 
@@ -88,6 +90,9 @@ enum op {
     OP_FORCED_TRANSFER,
     OP_RECOVER,
     OP_RESCUE,
+    OP_PRICE_UPDATE,
+    OP_ORACLE_FREEZE,
+    OP_ORACLE_UNFREEZE,
     OP__COUNT
 };
 
@@ -117,6 +122,8 @@ struct command {
     u128 daily_inflow_limit;
     char name[LIMIT_OPERATOR_NAME + 1];
     uint8_t pubkey[32];
+    uint16_t feed;
+    u128 price; /* FEED_DECIMALS fraction digits */
 };
 
 struct engine;
@@ -181,9 +188,10 @@ struct buf_reader;
  * untrusted: -1 when a field is out of range for the engine or short. */
 void command_encode(const struct command *cmd, struct buf *out);
 int command_decode_bin(const struct engine *e, struct buf_reader *r, struct command *out);
-/* The same against explicit table sizes (a snapshot being read). */
-int command_decode_bin_counts(uint32_t assets_count, uint32_t operators_count,
-                              struct buf_reader *r, struct command *out);
+/* The same against a state being built (a snapshot being read). */
+struct engine_state;
+int command_decode_bin_state(const struct engine_state *s, struct buf_reader *r,
+                             struct command *out);
 
 struct jw;
 /* command_write_args: the command's arguments as a JSON object, in the

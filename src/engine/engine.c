@@ -157,6 +157,15 @@ void engine__state_write(const struct engine_state *s, struct buf *out) {
         buf_put_u16(out, s->grants[i].asset_index);
         buf_put_u32(out, s->grants[i].roles);
     }
+    buf_put_u32(out, s->feeds_count);
+    for (uint32_t i = 0; i < s->feeds_count; i++) {
+        const struct feed *f = &s->feeds[i];
+        buf_put(out, f->name, sizeof(f->name));
+        buf_put_u8(out, f->frozen);
+        buf_put_u64(out, (uint64_t)f->max_age_ns);
+        buf_put_u128(out, f->value);
+        buf_put_u64(out, (uint64_t)f->updated_ns);
+    }
     engine__governance_write(s, out);
 }
 
@@ -237,6 +246,15 @@ int engine_asset_find(const struct engine *e, const char *symbol, size_t len) {
     for (uint32_t i = 0; i < e->s.assets_count; i++) {
         const char *s = e->s.assets[i].symbol;
         if (strlen(s) == len && memcmp(s, symbol, len) == 0) return (int)i;
+    }
+    return -1;
+}
+
+int engine_feed_find(const struct engine *e, const char *name, size_t len) {
+    if (len == 0 || len > LIMIT_SYMBOL) return -1;
+    for (uint32_t i = 0; i < e->s.feeds_count; i++) {
+        const char *n = e->s.feeds[i].name;
+        if (strlen(n) == len && memcmp(n, name, len) == 0) return (int)i;
     }
     return -1;
 }

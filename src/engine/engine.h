@@ -85,6 +85,17 @@ struct grant {
     uint32_t roles;
 };
 
+/* A price feed: a value with 8 fraction digits, its time, its freeze. */
+#define FEED_DECIMALS 8u
+#define FEED_MAX_AGE_DEFAULT (INT64_C(3600) * 1000000000)
+struct feed {
+    char name[LIMIT_SYMBOL + 1];
+    uint8_t frozen;
+    int64_t max_age_ns;
+    u128 value;         /* 0: never updated */
+    int64_t updated_ns;
+};
+
 /* A policy row: what an op needs, for one asset or (POLICY_ANY_ASSET) all. */
 #define POLICY_ANY_ASSET UINT16_MAX
 struct policy {
@@ -128,6 +139,8 @@ struct engine_state {
     struct asset assets[LIMIT_ASSETS];
     struct operator operators[LIMIT_OPERATORS];
     struct grant grants[LIMIT_GRANTS];
+    uint32_t feeds_count;
+    struct feed feeds[LIMIT_FEEDS];
     /* governance */
     int64_t proposal_ttl_ns;
     uint64_t next_proposal_id;
@@ -225,6 +238,7 @@ void engine_release(struct engine *e);
 /* Lookups. Return an index, or -1 when absent. Symbols and names exact. */
 int engine_asset_find(const struct engine *e, const char *symbol, size_t len);
 int engine_operator_find(const struct engine *e, const char *name, size_t len);
+int engine_feed_find(const struct engine *e, const char *name, size_t len);
 
 /* engine_balance: balance of addr in asset (0 when not a holder). */
 u128 engine_balance(const struct engine *e, uint32_t asset, const struct addr *addr);

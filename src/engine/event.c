@@ -146,6 +146,15 @@ static void event__data(const struct engine *e, const struct event *ev, struct j
     case EVENT_RECOVERED:
         event__restrict_data(ev, decimals, w);
         break;
+    case EVENT_PRICE_UPDATED:
+        jw_kv_string(w, "feed", ev->who < e->s.feeds_count ? e->s.feeds[ev->who].name : "?");
+        jw_kv_amount(w, "value", ev->amount, FEED_DECIMALS);
+        break;
+    case EVENT_ORACLE_FROZEN:
+    case EVENT_ORACLE_UNFROZEN:
+        jw_kv_string(w, "feed", ev->who < e->s.feeds_count ? e->s.feeds[ev->who].name : "?");
+        jw_kv_bool(w, "already", (int)(ev->flags & 1));
+        break;
     case EVENT_OPERATOR_ADDED:
     case EVENT_OPERATOR_REMOVED:
     case EVENT_KEY_ROTATED:

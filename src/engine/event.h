@@ -45,7 +45,10 @@
     X(UNFROZEN, "Unfrozen")                                                                        \
     X(FORCED_TRANSFER, "ForcedTransfer")                                                           \
     X(RECOVERED, "Recovered")                                                                      \
-    X(RESCUED, "Rescued")
+    X(RESCUED, "Rescued")                                                                          \
+    X(PRICE_UPDATED, "PriceUpdated")                                                               \
+    X(ORACLE_FROZEN, "OracleFrozen")                                                               \
+    X(ORACLE_UNFROZEN, "OracleUnfrozen")
 
 enum event_type {
 #define EVENT_ENUM_ROW(id, name) EVENT_##id,

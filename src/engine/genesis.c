@@ -245,6 +245,37 @@ static enum err genesis__operator(struct engine_state *s, const json_t *o, int64
     return ERR_OK;
 }
 
+/* Price feeds: [{name, max_age?}] (max_age default 1h). */
+static enum err genesis__feeds(struct engine_state *s, const json_t *list, char *why,
+                               size_t why_size) {
+    if (list == NULL) return ERR_OK;
+    if (!json_is_array(list) || json_array_size(list) > LIMIT_FEEDS) {
+        return genesis__fail(why, why_size, "feeds", "must be a list of at most 32");
+    }
+    size_t i;
+    const json_t *item;
+    json_array_foreach(list, i, item) {
+        const char *name = json_string_value(json_object_get(item, "name"));
+        if (name == NULL || !symbol_valid(name, strlen(name))) {
+            return genesis__fail(why, why_size, "feed name", name ? name : "missing");
+        }
+        for (uint32_t k = 0; k < s->feeds_count; k++) {
+            if (strcmp(s->feeds[k].name, name) == 0) return genesis__fail(why, why_size, "duplicate feed", name);
+        }
+        struct feed *f = &s->feeds[s->feeds_count];
+        memset(f, 0, sizeof(*f));
+        memcpy(f->name, name, strlen(name) + 1);
+        f->max_age_ns = FEED_MAX_AGE_DEFAULT;
+        const char *age = json_string_value(json_object_get(item, "max_age"));
+        if (json_object_get(item, "max_age") != NULL &&
+            (age == NULL || duration_parse(age, strlen(age), &f->max_age_ns) != ERR_OK)) {
+            return genesis__fail(why, why_size, name, "max_age must be a duration");
+        }
+        s->feeds_count++;
+    }
+    return ERR_OK;
+}
+
 /* One policy row: {op, asset?, approvals?, timelock?} (defaults: 1, 0s). */
 static enum err genesis__policy(struct engine_state *s, const json_t *entry, char *why,
                                 size_t why_size) {
@@ -319,7 +350,7 @@ static enum err genesis__build(struct engine_state *s, const json_t *doc, int64_
     const json_t *value;
     json_object_foreach((json_t *)doc, key, value) {
         if (strcmp(key, "operators") && strcmp(key, "assets") && strcmp(key, "policies") &&
-            strcmp(key, "controller") && strcmp(key, "proposal_ttl")) {
+            strcmp(key, "controller") && strcmp(key, "proposal_ttl") && strcmp(key, "feeds")) {
             return genesis__fail(why, why_size, "unknown key", key);
         }
     }
@@ -341,7 +372,9 @@ static enum err genesis__build(struct engine_state *s, const json_t *doc, int64_
         enum err err = genesis__operator(s, item, time_ns, why, why_size);
         if (err) return err;
     }
-    enum err err = genesis__policies(s, json_object_get(doc, "policies"), why, why_size);
+    enum err err = genesis__feeds(s, json_object_get(doc, "feeds"), why, why_size);
+    if (err) return err;
+    err = genesis__policies(s, json_object_get(doc, "policies"), why, why_size);
     if (err) return err;
     s->proposal_ttl_ns = GOVERNANCE_PROPOSAL_TTL_DEFAULT;
     const char *ttl = json_string_value(json_object_get(doc, "proposal_ttl"));

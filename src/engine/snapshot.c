@@ -84,7 +84,7 @@ static int snapshot__asset(struct buf_reader *r, struct asset *a) {
  * snapshot's own state: its assets and operators. */
 static int snapshot__command(struct buf_reader *r, const struct engine_state *s,
                              struct command *out) {
-    return command_decode_bin_counts(s->assets_count, s->operators_count, r, out);
+    return command_decode_bin_state(s, r, out);
 }
 
 static int snapshot__governance(struct buf_reader *r, struct engine_state *s) {
@@ -166,6 +166,18 @@ static int snapshot__state(struct buf_reader *r, struct engine_state *s) {
     }
     if (s->controller >= s->operators_count && s->operators_count > 0) return -1;
     if (s->controller_pending != UINT32_MAX && s->controller_pending >= s->operators_count) return -1;
+    s->feeds_count = buf_get_u32(r);
+    if (s->feeds_count > LIMIT_FEEDS) return -1;
+    for (uint32_t i = 0; i < s->feeds_count; i++) {
+        struct feed *f = &s->feeds[i];
+        buf_get(r, f->name, sizeof(f->name));
+        if (!snapshot__text_ok(f->name, sizeof(f->name), symbol_valid)) return -1;
+        f->frozen = buf_get_u8(r);
+        f->max_age_ns = (int64_t)buf_get_u64(r);
+        f->value = buf_get_u128(r);
+        f->updated_ns = (int64_t)buf_get_u64(r);
+        if (f->frozen > 1 || f->max_age_ns <= 0) return -1;
+    }
     return snapshot__governance(r, s);
 }
 

@@ -147,6 +147,8 @@ void api_contracts_status(struct server *s, const struct server_request *rq,
         jw_object_end(&w);
     }
     jw_object_end(&w);
+    jw_key(&w, "oracles");
+    api_feeds_array(s, &w);
     jw_key(&w, "timelock");
     api_timelock_array(e, &w);
     jw_key(&w, "proposals");

@@ -10,6 +10,7 @@
 
 #include "../base/duration.h"
 #include "../base/hex.h"
+#include "../engine/oracle.h"
 #include "server.h"
 
 static void api__time(struct jw *w, const char *key, int64_t ns) {
@@ -202,6 +203,52 @@ void api_operators(struct server *s, const struct server_request *rq, struct ser
     }
     pthread_rwlock_unlock(&s->chain.lock);
     jw_array_end(&w);
+    jw_object_end(&w);
+    out->status = 200;
+}
+
+/* One feed: value, age, staleness and freeze at the status clock. */
+static void api__feed(const struct engine *e, uint32_t i, int64_t now_ns, struct jw *w) {
+    const struct feed *f = &e->s.feeds[i];
+    jw_object_begin(w);
+    jw_kv_string(w, "name", f->name);
+    jw_key(w, "value");
+    if (f->value) jw_amount(w, f->value, FEED_DECIMALS);
+    else jw_null(w);
+    jw_key(w, "updated_at");
+    if (f->value) {
+        char t[40];
+        time_format_iso(f->updated_ns, t);
+        jw_string(w, t);
+    } else {
+        jw_null(w);
+    }
+    jw_key(w, "age_s");
+    if (f->value) jw_int(w, (now_ns - f->updated_ns) / 1000000000);
+    else jw_null(w);
+    api__delay(w, "max_age", f->max_age_ns);
+    jw_kv_bool(w, "stale", oracle_feed_stale(e, i, now_ns));
+    jw_kv_bool(w, "frozen", f->frozen);
+    jw_object_end(w);
+}
+
+void api_feeds_array(const struct server *s, struct jw *w) {
+    const struct engine *e = &s->chain.engine;
+    int64_t now = server_now(s);
+    jw_array_begin(w);
+    for (uint32_t i = 0; i < e->s.feeds_count; i++) api__feed(e, i, now, w);
+    jw_array_end(w);
+}
+
+void api_feeds(struct server *s, const struct server_request *rq, struct server_response *out) {
+    (void)rq;
+    struct jw w;
+    jw_init(&w, &out->body);
+    jw_object_begin(&w);
+    jw_key(&w, "feeds");
+    pthread_rwlock_rdlock(&s->chain.lock);
+    api_feeds_array(s, &w);
+    pthread_rwlock_unlock(&s->chain.lock);
     jw_object_end(&w);
     out->status = 200;
 }

@@ -195,6 +195,7 @@ static void http__api_get(struct server *s, const struct server_request *rq,
     else if (strcmp(p, "/api/assets") == 0) api_assets(s, rq, out);
     else if (strcmp(p, "/api/policies") == 0) api_policies(s, rq, out);
     else if (strcmp(p, "/api/operators") == 0) api_operators(s, rq, out);
+    else if (strcmp(p, "/api/feeds") == 0) api_feeds(s, rq, out);
     else if (strcmp(p, "/api/proposals") == 0) api_proposals(s, rq, out);
     else if (strcmp(p, "/api/timelock") == 0) api_timelock(s, rq, out);
     else if ((n = http__split(p, "/api/assets/", seg)) == 1) api_asset(s, seg[0], out);

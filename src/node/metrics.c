@@ -120,6 +120,16 @@ static void metrics__assets(struct server *s, struct buf *b) {
         const struct operator *o = &e->s.operators[i];
         if (!o->removed) metrics__line(b, "mintline_operator_key_age_seconds{operator=\"%s\"} %lld\n", o->name, (long long)((now - o->key_created_ns) / 1000000000));
     }
+    metrics__head(b, "mintline_price_age_seconds", "gauge", "Age of each price feed's value (-1: none yet).");
+    for (uint32_t i = 0; i < e->s.feeds_count; i++) {
+        const struct feed *f = &e->s.feeds[i];
+        metrics__line(b, "mintline_price_age_seconds{feed=\"%s\"} %lld\n", f->name,
+                      f->value ? (long long)((now - f->updated_ns) / 1000000000) : -1LL);
+    }
+    metrics__head(b, "mintline_oracle_frozen", "gauge", "1 when a price feed is frozen.");
+    for (uint32_t i = 0; i < e->s.feeds_count; i++) {
+        metrics__line(b, "mintline_oracle_frozen{feed=\"%s\"} %d\n", e->s.feeds[i].name, e->s.feeds[i].frozen);
+    }
     metrics__head(b, "mintline_proposals_open", "gauge", "Proposals waiting for approvals.");
     metrics__line(b, "mintline_proposals_open %u\n", e->s.proposals_count);
     metrics__head(b, "mintline_timelock_entries", "gauge", "Commands waiting in the timelock.");

@@ -80,6 +80,8 @@ void api_policies(struct server *s, const struct server_request *rq, struct serv
 void api_proposals(struct server *s, const struct server_request *rq, struct server_response *out);
 void api_timelock(struct server *s, const struct server_request *rq, struct server_response *out);
 void api_proposals_array(const struct engine *e, struct jw *w);
+void api_feeds(struct server *s, const struct server_request *rq, struct server_response *out);
+void api_feeds_array(const struct server *s, struct jw *w);
 void api_operators(struct server *s, const struct server_request *rq, struct server_response *out);
 void api_timelock_array(const struct engine *e, struct jw *w);
 

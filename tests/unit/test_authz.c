@@ -108,6 +108,7 @@ static json_t *authz_genesis(void) {
     }
     fixture_genesis_add_asset(doc, "USDW", "plain", "0");
     fixture_genesis_add_asset(doc, "OTH", "plain", "0");
+    json_object_set_new(doc, "feeds", json_pack("[{s:s}]", "name", "XAU"));
     json_t *policies = json_array();
     const struct op_def *ops = op_table();
     for (unsigned i = 0; i < OP__COUNT; i++) {
@@ -191,6 +192,9 @@ static const struct variant variants[] = {
      "{\"op\":\"rescue\",\"asset\":\"USDW\",\"from\":\"" ADDR_1 "\",\"to\":\"" ADDR_2
      "\",\"amount\":\"1\"}",
      0},
+    {"price.update", "{\"op\":\"price.update\",\"feed\":\"XAU\",\"value\":\"2400.5\"}", 0},
+    {"oracle.freeze", "{\"op\":\"oracle.freeze\",\"feed\":\"XAU\"}", 0},
+    {"oracle.unfreeze", "{\"op\":\"oracle.unfreeze\",\"feed\":\"XAU\"}", 0},
 };
 
 #define VARIANTS (sizeof(variants) / sizeof(variants[0]))

@@ -451,7 +451,7 @@ static void op_table_rows_named_found_and_ordered(void **state) {
         "approve",  "cancel",     "timelock.execute", "timelock.cancel", "operator.add",
         "operator.remove", "operator.rotate_key", "controller.propose", "controller.accept",
         "blacklist.add", "blacklist.remove", "freeze", "unfreeze", "forced_transfer", "recover",
-        "rescue"};
+        "rescue", "price.update", "oracle.freeze", "oracle.unfreeze"};
     for (unsigned i = 0; i < OP__COUNT; i++) {
         assert_string_equal(t[i].name, names[i]);
         assert_ptr_equal(op_find(t[i].name, strlen(t[i].name)), &t[i]);

@@ -1,0 +1,82 @@
+/* test_oracle.c - price feeds in the engine: update, freeze, staleness, snapshot. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../src/base/buf.h"
+#include "../../src/engine/engine.h"
+#include "../../src/engine/oracle.h"
+#include "../support/engine_fixture.h"
+
+#define T0 (INT64_C(1790000000) * 1000000000)
+#define MIN (INT64_C(60) * 1000000000)
+
+static int setup(void **state) {
+    json_t *doc = fixture_genesis_new();
+    fixture_genesis_add_operator(doc, "adm", "admin");
+    fixture_genesis_add_operator(doc, "upd", "oracle_updater");
+    fixture_genesis_add_operator(doc, "mgr", "oracle_manager");
+    fixture_genesis_add_asset(doc, "USDW", "plain", "6");
+    json_object_set_new(doc, "feeds", json_pack("[{s:s, s:s}]", "name", "XAU", "max_age", "30m"));
+    *state = fixture_open(doc, T0);
+    json_decref(doc);
+    return 0;
+}
+
+static int teardown(void **state) {
+    fixture_close(*state);
+    return 0;
+}
+
+static void feed_update_freeze_and_staleness(void **state) {
+    struct fixture *f = *state;
+    assert_true(oracle_feed_stale(&f->e, 0, T0)); /* no value yet */
+    assert_int_equal(fixture_apply(f, "upd", "{\"op\":\"price.update\",\"feed\":\"XAU\",\"value\":\"2400.5\"}"),
+                     ERR_OK);
+    assert_true(f->e.s.feeds[0].value == (u128)240050000000);
+    assert_false(oracle_feed_stale(&f->e, 0, T0 + 30 * MIN));
+    assert_true(oracle_feed_stale(&f->e, 0, T0 + 30 * MIN + 1));
+    fixture_expect_rejected(f, "mgr", "{\"op\":\"price.update\",\"feed\":\"XAU\",\"value\":\"1\"}",
+                            ERR_UNAUTHORIZED);
+    assert_int_equal(fixture_apply(f, "mgr", "{\"op\":\"oracle.freeze\",\"feed\":\"XAU\"}"), ERR_OK);
+    fixture_expect_rejected(f, "upd", "{\"op\":\"price.update\",\"feed\":\"XAU\",\"value\":\"1\"}",
+                            ERR_ORACLE_FROZEN);
+    struct command cmd;
+    assert_int_equal(fixture_decode(f, "{\"op\":\"price.update\",\"feed\":\"XAG\",\"value\":\"1\"}", &cmd),
+                     ERR_UNKNOWN_FEED);
+    assert_int_equal(fixture_decode(f, "{\"op\":\"price.update\",\"feed\":\"XAU\",\"value\":\"0.000000001\"}", &cmd),
+                     ERR_INVALID_AMOUNT);
+}
+
+static void feeds_survive_a_snapshot(void **state) {
+    struct fixture *f = *state;
+    assert_int_equal(fixture_apply(f, "upd", "{\"op\":\"price.update\",\"feed\":\"XAU\",\"value\":\"7\"}"), ERR_OK);
+    assert_int_equal(fixture_apply(f, "mgr", "{\"op\":\"oracle.freeze\",\"feed\":\"XAU\"}"), ERR_OK);
+    struct hash h1, h2;
+    fixture_seal(f, &h1);
+    struct buf snap;
+    buf_init(&snap);
+    engine_snapshot_write(&f->e, &snap);
+    struct fixture *g = fixture_open_empty(1024);
+    assert_int_equal(engine_snapshot_read(&g->e, snap.data, snap.len), ERR_OK);
+    engine_state_hash(&g->e, &h2);
+    assert_memory_equal(h1.bytes, h2.bytes, HASH_BYTES);
+    assert_int_equal(g->e.s.feeds_count, 1);
+    assert_int_equal(g->e.s.feeds[0].frozen, 1);
+    assert_true(g->e.s.feeds[0].max_age_ns == 30 * MIN);
+    buf_free(&snap);
+    fixture_close(g);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(feed_update_freeze_and_staleness, setup, teardown),
+        cmocka_unit_test_setup_teardown(feeds_survive_a_snapshot, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
