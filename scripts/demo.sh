@@ -49,6 +49,8 @@ step mint USDW --to "$TREASURY" --amount 250000 --dry-run
 step mint USDW --to "$TREASURY" --amount 250000
 step transfer USDW --from "$TREASURY" --to "$CLIENT" --amount 1200.50
 step burn USDW --from "$TREASURY" --amount 10000
+step --operator bob nav update AAXJF 12.48
+step nav show AAXJF
 step mint AAXJF --to "$TREASURY" --amount 5000.25
 step balance USDW "$CLIENT"
 step history --limit 6

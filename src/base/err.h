@@ -80,7 +80,8 @@
     X(TIMELOCK_EXPIRED, 409, "timelock entry past its grace period")                              \
     X(ALREADY_EXISTS, 409, "already exists")                                                       \
     X(ORACLE_FROZEN, 409, "price feed is frozen")                                                  \
-    X(UNKNOWN_FEED, 404, "unknown price feed")
+    X(UNKNOWN_FEED, 404, "unknown price feed")                                                     \
+    X(NAV_DEVIATION, 409, "NAV moves more than nav_max_deviation (use nav force with a reason)")
 
 enum err {
 #define ERR_ENUM_ROW(name, status, msg) ERR_##name,

@@ -24,6 +24,9 @@
  * unknown field instead of a count. */
 #define LIMIT_COMMAND_ARGS 12u
 
+/* A forced NAV update's reason: a sentence for the audit trail. */
+#define LIMIT_REASON 200u
+
 /* Bytes of one argument's text (amounts, addresses, symbols, durations and,
  * later, reasons): longer values are refused as invalid. */
 #define LIMIT_ARG_TEXT 512u

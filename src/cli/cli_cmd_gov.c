@@ -93,3 +93,28 @@ int cli_cmd_price_list(struct cli_ctx *ctx) {
     const struct cli_gov__list l = {"/api/feeds", "feeds", cols, CLI_GOV_COUNT(cols)};
     return cli_gov__list(ctx, &l);
 }
+
+/* `nav show SYM`: one object, printed as aligned key/value lines. */
+int cli_cmd_nav_show(struct cli_ctx *ctx) {
+    char path[96];
+    snprintf(path, sizeof(path), "/api/assets/%s/nav", cli_ctx_pos(ctx, 0));
+    struct cli_reply reply;
+    cli_call(ctx, "GET", path, NULL, &reply);
+    int rc = cli_reply_finish(ctx, &reply);
+    if (rc == CLI_EXIT_OK && !ctx->json) {
+        static const char *const keys[] = {"asset", "value", "updated_at", "age_s", "stale",
+                                           "forced_updates"};
+        struct cli_table t;
+        cli_table_init(&t, 2);
+        for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+            char text[128];
+            cli_out_text(json_object_get(reply.doc, keys[i]), text, sizeof(text));
+            cli_table_cell(&t, keys[i]);
+            cli_table_cell(&t, text);
+        }
+        rc = cli_table_print(&t, stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_IO;
+        cli_table_free(&t);
+    }
+    cli_reply_free(&reply);
+    return rc;
+}

@@ -134,6 +134,13 @@ static const struct op_def op_rows[OP__COUNT] = {
                           "freeze a price feed: no updates, and what depends on it stops"},
     [OP_ORACLE_UNFREEZE] = {"oracle.unfreeze", oracle_unfreeze_apply, ROLE_ORACLE_MANAGER, 0,
                             {F("feed", FIELD_FEED, FIELD_REQUIRED)}, "lift a feed's freeze"},
+    [OP_NAV_UPDATE] = {"nav.update", oracle_nav_update_apply, ROLE_ORACLE_UPDATER, 0,
+                       {F("asset", FIELD_ASSET, FIELD_REQUIRED), F("value", FIELD_PRICE, FIELD_REQUIRED)},
+                       "set a fund's NAV (refused beyond nav_max_deviation)"},
+    [OP_NAV_FORCE] = {"nav.force", oracle_nav_force_apply, ROLE_ORACLE_MANAGER, 0,
+                      {F("asset", FIELD_ASSET, FIELD_REQUIRED), F("value", FIELD_PRICE, FIELD_REQUIRED),
+                       F("reason", FIELD_REASON, FIELD_REQUIRED)},
+                      "set a fund's NAV past the deviation check, with a journaled reason"},
 };
 
 #undef F
@@ -237,6 +244,12 @@ static enum err command__field_gov(const struct op_field *f, const struct comman
             cmd->price == 0) {
             return ERR_INVALID_AMOUNT;
         }
+    } else if (f->kind == FIELD_REASON) {
+        if (a->value_len == 0 || a->value_len > LIMIT_REASON || memchr(a->value, 0, a->value_len)) {
+            return ERR_INVALID_ARGUMENT;
+        }
+        memcpy(cmd->reason, a->value, a->value_len);
+        cmd->reason[a->value_len] = '\0';
     } else if (f->kind == FIELD_PUBKEY) {
         if (hex_decode(a->value, a->value_len, cmd->pubkey, sizeof(cmd->pubkey)) != 0) {
             return ERR_INVALID_ARGUMENT;
@@ -303,6 +316,7 @@ static enum err command__field_decode(const struct engine *e, const struct op_fi
     case FIELD_INFLOW_LIMIT:
     case FIELD_PUBKEY:
     case FIELD_PRICE:
+    case FIELD_REASON:
     case FIELD__COUNT:
         break;
     }
@@ -464,6 +478,11 @@ void command_encode(const struct command *cmd, struct buf *out) {
     if (p & CMD_HAS(FIELD_PUBKEY)) buf_put(out, cmd->pubkey, sizeof(cmd->pubkey));
     if (p & CMD_HAS(FIELD_FEED)) buf_put_u16(out, cmd->feed);
     if (p & CMD_HAS(FIELD_PRICE)) buf_put_u128(out, cmd->price);
+    if (p & CMD_HAS(FIELD_REASON)) {
+        size_t n = strlen(cmd->reason);
+        buf_put_u16(out, (uint16_t)n);
+        buf_put(out, cmd->reason, n);
+    }
 }
 
 /* The variable part; -1 when a value is out of its range. */
@@ -492,6 +511,13 @@ static int command__decode_fields(struct buf_reader *r, struct command *c) {
     if (p & CMD_HAS(FIELD_FEED)) c->feed = buf_get_u16(r);
     if (p & CMD_HAS(FIELD_PRICE)) c->price = buf_get_u128(r);
     if ((p & CMD_HAS(FIELD_PRICE)) && c->price == 0) return -1;
+    if (p & CMD_HAS(FIELD_REASON)) {
+        uint16_t n = buf_get_u16(r);
+        if (n == 0 || n > LIMIT_REASON) return -1;
+        buf_get(r, c->reason, n);
+        c->reason[n] = '\0';
+        if (strlen(c->reason) != n) return -1;
+    }
     if (r->failed || c->role >= ROLE__COUNT || c->target_op >= OP__COUNT) return -1;
     if (c->approvals > LIMIT_APPROVALS || c->delay_ns < 0) return -1;
     if ((p & CMD_HAS_DURATION) && c->duration_ns <= 0) return -1;
@@ -553,6 +579,7 @@ void command_write_args(const struct engine *e, const struct command *cmd, struc
         case FIELD_PUBKEY: hex_encode(cmd->pubkey, sizeof(cmd->pubkey), text); jw_string(w, text); break;
         case FIELD_FEED: jw_string(w, e->s.feeds[cmd->feed].name); break;
         case FIELD_PRICE: jw_amount(w, cmd->price, FEED_DECIMALS); break;
+        case FIELD_REASON: jw_string(w, cmd->reason); break;
         case FIELD__COUNT: jw_null(w); break;
         }
     }

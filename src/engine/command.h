@@ -41,6 +41,7 @@ enum field_kind {
     FIELD_PUBKEY,       /* 64 hex digits -> pubkey */
     FIELD_FEED,         /* a price feed's name -> feed */
     FIELD_PRICE,        /* a positive decimal, up to 8 fraction digits -> price */
+    FIELD_REASON,       /* non-empty text, at most LIMIT_REASON bytes -> reason */
     FIELD__COUNT
 };
 
@@ -93,6 +94,8 @@ enum op {
     OP_PRICE_UPDATE,
     OP_ORACLE_FREEZE,
     OP_ORACLE_UNFREEZE,
+    OP_NAV_UPDATE,
+    OP_NAV_FORCE,
     OP__COUNT
 };
 
@@ -124,6 +127,7 @@ struct command {
     uint8_t pubkey[32];
     uint16_t feed;
     u128 price; /* FEED_DECIMALS fraction digits */
+    char reason[LIMIT_REASON + 1];
 };
 
 struct engine;

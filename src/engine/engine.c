@@ -140,6 +140,10 @@ void engine__state_write(const struct engine_state *s, struct buf *out) {
         buf_put_u128(out, a->minted_today);
         buf_put_u128(out, a->burned_today);
         buf_put_u64(out, a->holders_count);
+        buf_put_u128(out, a->nav);
+        buf_put_u64(out, (uint64_t)a->nav_updated_ns);
+        buf_put_u32(out, a->nav_deviation_ppm);
+        buf_put_u64(out, a->nav_force_count);
     }
     buf_put_u32(out, s->operators_count);
     for (uint32_t i = 0; i < s->operators_count; i++) {

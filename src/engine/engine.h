@@ -68,6 +68,11 @@ struct asset {
     u128 minted_today;
     u128 burned_today;
     uint64_t holders_count;
+    /* NAV (fund assets): 8 fraction digits; nav_updated_ns 0 = none yet */
+    u128 nav;
+    int64_t nav_updated_ns;
+    uint32_t nav_deviation_ppm; /* of the last update */
+    uint64_t nav_force_count;
 };
 
 struct operator {

@@ -150,6 +150,15 @@ static void event__data(const struct engine *e, const struct event *ev, struct j
         jw_kv_string(w, "feed", ev->who < e->s.feeds_count ? e->s.feeds[ev->who].name : "?");
         jw_kv_amount(w, "value", ev->amount, FEED_DECIMALS);
         break;
+    case EVENT_NAV_UPDATED:
+        jw_kv_amount(w, "value", ev->amount, FEED_DECIMALS);
+        jw_key(w, "previous");
+        if (ev->ref_id == 0) jw_null(w);
+        else jw_amount(w, ev->ref_id, FEED_DECIMALS);
+        jw_key(w, "deviation");
+        jw_double(w, (double)ev->value / 1e6);
+        jw_kv_bool(w, "forced", (int)(ev->flags & 1));
+        break;
     case EVENT_ORACLE_FROZEN:
     case EVENT_ORACLE_UNFROZEN:
         jw_kv_string(w, "feed", ev->who < e->s.feeds_count ? e->s.feeds[ev->who].name : "?");

@@ -48,7 +48,8 @@
     X(RESCUED, "Rescued")                                                                          \
     X(PRICE_UPDATED, "PriceUpdated")                                                               \
     X(ORACLE_FROZEN, "OracleFrozen")                                                               \
-    X(ORACLE_UNFROZEN, "OracleUnfrozen")
+    X(ORACLE_UNFROZEN, "OracleUnfrozen")                                                           \
+    X(NAV_UPDATED, "NavUpdated")
 
 enum event_type {
 #define EVENT_ENUM_ROW(id, name) EVENT_##id,

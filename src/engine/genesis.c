@@ -83,7 +83,7 @@ static int genesis__percent(const json_t *v, uint32_t *ppm) {
 
 static const char *const genesis__asset_keys[] = {
     "symbol", "kind", "currency", "decimals", "supply_cap", "daily_mint_limit",
-    "daily_inflow_limit", "reserve_quorum", "nav_max_age", "nav_max_deviation", NULL};
+    "daily_inflow_limit", "reserve_quorum", "nav_max_age", "nav_max_deviation", "nav", NULL};
 
 static int genesis__key_known(const char *const *keys, const char *key) {
     for (unsigned i = 0; keys[i] != NULL; i++) {
@@ -140,6 +140,15 @@ static enum err genesis__asset_tuning(const json_t *a, struct asset *out, char *
     v = json_object_get(a, "nav_max_deviation");
     if (v != NULL && genesis__percent(v, &out->nav_max_deviation_ppm) != 0) {
         return genesis__fail(why, why_size, out->symbol, "nav_max_deviation");
+    }
+    /* A fund may start with a NAV, dated at block 0 (an extension). */
+    v = json_object_get(a, "nav");
+    t = json_string_value(v);
+    if (v != NULL) {
+        if (out->kind != ASSET_FUND || t == NULL ||
+            amount_parse(t, strlen(t), FEED_DECIMALS, &out->nav) != ERR_OK || out->nav == 0) {
+            return genesis__fail(why, why_size, out->symbol, "nav: a fund's positive NAV, 8 fraction digits at most");
+        }
     }
     return ERR_OK;
 }
@@ -366,6 +375,7 @@ static enum err genesis__build(struct engine_state *s, const json_t *doc, int64_
     json_array_foreach(assets, i, item) {
         enum err err = genesis__asset(s, item, &s->assets[s->assets_count], why, why_size);
         if (err) return err;
+        if (s->assets[s->assets_count].nav) s->assets[s->assets_count].nav_updated_ns = time_ns;
         s->assets_count++;
     }
     json_array_foreach(ops, i, item) {

@@ -13,6 +13,7 @@
 #include "../base/duration.h"
 #include "engine.h"
 #include "engine_internal.h"
+#include "oracle.h"
 #include "restrict.h"
 
 /* SPEC 3 item 2 for every value-moving op. */
@@ -61,6 +62,8 @@ static enum err ledger__mint_limits(const struct engine *e, const struct asset *
         err = u128_add(a->daily_inflow_limit, burned, &ceiling);
         if (err == ERR_OK && minted_after > ceiling) return ERR_DAILY_INFLOW_LIMIT;
     }
+    err = oracle_nav_check(e, (uint32_t)(a - e->s.assets), e->s.time_ns); /* item 10 */
+    if (err) return err;
     /* The lifetime total is the one counter that can pass 2^128 while supply
      * stays small (mint and burn the maximum, again and again). */
     u128 minted_total;
@@ -127,6 +130,8 @@ enum err ledger_burn_apply(struct engine *e, const struct command *cmd, struct e
     if (balance < cmd->amount) return ERR_INSUFFICIENT_BALANCE;
     u128 burned_total;
     if (u128_add(a->burned_total, cmd->amount, &burned_total)) return ERR_OVERFLOW;
+    err = oracle_nav_check(e, cmd->asset, e->s.time_ns); /* item 10 */
+    if (err) return err;
 
     /* A burn may reach into frozen tokens; the frozen amount follows it down. */
     u128 frozen = restrict_frozen_amount(e, cmd->asset, &cmd->from);

@@ -45,3 +45,49 @@ enum err oracle_unfreeze_apply(struct engine *e, const struct command *cmd,
                                struct event_buf *events, struct apply_result *out) {
     return oracle__set_frozen(e, cmd, events, out, 0);
 }
+
+enum err oracle_nav_check(const struct engine *e, uint32_t asset, int64_t time_ns) {
+    const struct asset *a = &e->s.assets[asset];
+    if (a->kind != ASSET_FUND) return ERR_OK;
+    if (a->nav_updated_ns == 0) return ERR_NAV_MISSING;
+    if (time_ns - a->nav_updated_ns > a->nav_max_age_ns) return ERR_NAV_STALE;
+    return ERR_OK;
+}
+
+/* |new - old| / old in parts per million, saturating; 0 for a first NAV. */
+static uint32_t oracle__deviation_ppm(u128 old, u128 value) {
+    if (old == 0) return 0;
+    u128 diff = value > old ? value - old : old - value;
+    uint64_t ppm = u128_ratio_ppm(diff, old);
+    return ppm > UINT32_MAX ? UINT32_MAX : (uint32_t)ppm;
+}
+
+static enum err oracle__nav_set(struct engine *e, const struct command *cmd,
+                                struct event_buf *events, int forced) {
+    struct asset *a = &e->s.assets[cmd->asset];
+    if (a->kind != ASSET_FUND) return ERR_INVALID_ARGUMENT;
+    uint32_t dev = oracle__deviation_ppm(a->nav, cmd->price);
+    if (!forced && dev > a->nav_max_deviation_ppm) return ERR_NAV_DEVIATION;
+    struct event *ev = engine__emit(events, EVENT_NAV_UPDATED, cmd->asset);
+    ev->amount = cmd->price;
+    ev->value = (int64_t)dev;
+    ev->flags = (uint32_t)forced;
+    ev->ref_id = (uint64_t)(a->nav >> 64) == 0 ? (uint64_t)a->nav : UINT64_MAX; /* previous, for display */
+    a->nav = cmd->price;
+    a->nav_updated_ns = e->s.time_ns;
+    a->nav_deviation_ppm = dev;
+    if (forced) a->nav_force_count++;
+    return ERR_OK;
+}
+
+enum err oracle_nav_update_apply(struct engine *e, const struct command *cmd,
+                                 struct event_buf *events, struct apply_result *out) {
+    (void)out;
+    return oracle__nav_set(e, cmd, events, 0);
+}
+
+enum err oracle_nav_force_apply(struct engine *e, const struct command *cmd,
+                                struct event_buf *events, struct apply_result *out) {
+    (void)out;
+    return oracle__nav_set(e, cmd, events, 1);
+}

@@ -16,6 +16,16 @@ struct engine;
 /* oracle_feed_stale: no value yet, or older than its max age at time_ns. */
 int oracle_feed_stale(const struct engine *e, uint32_t feed, int64_t time_ns);
 
+/* oracle_nav_check: SPEC 3 item 10 for a fund's mint or burn at time_ns:
+ * ERR_NAV_MISSING before the first NAV, ERR_NAV_STALE past nav_max_age. */
+enum err oracle_nav_check(const struct engine *e, uint32_t asset, int64_t time_ns);
+
+/* nav.update (deviation-checked) and nav.force (with a reason). */
+enum err oracle_nav_update_apply(struct engine *e, const struct command *cmd,
+                                 struct event_buf *events, struct apply_result *out);
+enum err oracle_nav_force_apply(struct engine *e, const struct command *cmd,
+                                struct event_buf *events, struct apply_result *out);
+
 enum err oracle_price_update_apply(struct engine *e, const struct command *cmd,
                                    struct event_buf *events, struct apply_result *out);
 enum err oracle_freeze_apply(struct engine *e, const struct command *cmd, struct event_buf *events,

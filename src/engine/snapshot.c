@@ -73,6 +73,10 @@ static int snapshot__asset(struct buf_reader *r, struct asset *a) {
     a->minted_today = buf_get_u128(r);
     a->burned_today = buf_get_u128(r);
     a->holders_count = buf_get_u64(r);
+    a->nav = buf_get_u128(r);
+    a->nav_updated_ns = (int64_t)buf_get_u64(r);
+    a->nav_deviation_ppm = buf_get_u32(r);
+    a->nav_force_count = buf_get_u64(r);
     if (!snapshot__text_ok(a->symbol, sizeof(a->symbol), symbol_valid)) return -1;
     if (strnlen(a->currency, sizeof(a->currency)) == sizeof(a->currency)) return -1;
     if (a->kind >= ASSET_KIND__COUNT || a->decimals > AMOUNT_DECIMALS_MAX) return -1;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../base/duration.h"
+#include "../engine/oracle.h"
 #include "../engine/restrict.h"
 #include "server.h"
 
@@ -34,6 +35,27 @@ static void api__usage(struct jw *w, const char *key, u128 used, int has_limit, 
     if (has_limit) jw_double(w, limit == 0 ? 1.0 : (double)u128_ratio_ppm(used, limit) / 1e6);
     else jw_null(w);
     jw_object_end(w);
+}
+
+/* {"value", "updated_at", "age_s", "stale"}: a fund's NAV at now_ns. */
+static void api__nav_fields(const struct engine *e, uint32_t index, int64_t now_ns, struct jw *w) {
+    const struct asset *a = &e->s.assets[index];
+    int has = a->nav_updated_ns != 0;
+    jw_key(w, "value");
+    if (has) jw_amount(w, a->nav, FEED_DECIMALS);
+    else jw_null(w);
+    jw_key(w, "updated_at");
+    if (has) {
+        char t[40];
+        time_format_iso(a->nav_updated_ns, t);
+        jw_string(w, t);
+    } else {
+        jw_null(w);
+    }
+    jw_key(w, "age_s");
+    if (has) jw_int(w, (now_ns - a->nav_updated_ns) / 1000000000);
+    else jw_null(w);
+    jw_kv_bool(w, "stale", oracle_nav_check(e, index, now_ns) != ERR_OK);
 }
 
 static void api__asset_status(const struct engine *e, uint32_t index, int64_t now_ns, struct jw *w) {
@@ -61,7 +83,33 @@ static void api__asset_status(const struct engine *e, uint32_t index, int64_t no
                (a->limit_flags & ASSET_HAS_DAILY_INFLOW_LIMIT) != 0, a->daily_inflow_limit,
                a->decimals);
     jw_kv_uint(w, "holders", a->holders_count);
+    if (a->kind == ASSET_FUND) {
+        jw_key(w, "nav");
+        jw_object_begin(w);
+        api__nav_fields(e, index, now_ns, w);
+        jw_object_end(w);
+    }
     jw_object_end(w);
+}
+
+void api_nav(struct server *s, const char *symbol, struct server_response *out) {
+    pthread_rwlock_rdlock(&s->chain.lock);
+    const struct engine *e = &s->chain.engine;
+    int index = engine_asset_find(e, symbol, strlen(symbol));
+    int fund = index >= 0 && e->s.assets[index].kind == ASSET_FUND;
+    if (fund) {
+        struct jw w;
+        jw_init(&w, &out->body);
+        jw_object_begin(&w);
+        jw_kv_string(&w, "asset", symbol);
+        api__nav_fields(e, (uint32_t)index, server_now(s), &w);
+        jw_kv_uint(&w, "forced_updates", e->s.assets[index].nav_force_count);
+        jw_object_end(&w);
+    }
+    pthread_rwlock_unlock(&s->chain.lock);
+    if (index < 0) server_error(out, ERR_UNKNOWN_ASSET, symbol);
+    else if (!fund) server_error(out, ERR_INVALID_ARGUMENT, "not a fund asset: it has no NAV");
+    else api__ok(out);
 }
 
 int64_t server_now(const struct server *s) {

@@ -120,6 +120,23 @@ static void metrics__assets(struct server *s, struct buf *b) {
         const struct operator *o = &e->s.operators[i];
         if (!o->removed) metrics__line(b, "mintline_operator_key_age_seconds{operator=\"%s\"} %lld\n", o->name, (long long)((now - o->key_created_ns) / 1000000000));
     }
+    metrics__head(b, "mintline_nav_age_seconds", "gauge", "Age of each fund's NAV (-1: none yet).");
+    for (uint32_t i = 0; i < e->s.assets_count; i++) {
+        const struct asset *a = &e->s.assets[i];
+        if (a->kind != ASSET_FUND) continue;
+        metrics__line(b, "mintline_nav_age_seconds{asset=\"%s\"} %lld\n", a->symbol,
+                      a->nav_updated_ns ? (long long)((now - a->nav_updated_ns) / 1000000000) : -1LL);
+    }
+    metrics__head(b, "mintline_nav_deviation_ratio", "gauge", "Relative move of each fund's last NAV update.");
+    for (uint32_t i = 0; i < e->s.assets_count; i++) {
+        const struct asset *a = &e->s.assets[i];
+        if (a->kind == ASSET_FUND) metrics__line(b, "mintline_nav_deviation_ratio{asset=\"%s\"} %.6f\n", a->symbol, (double)a->nav_deviation_ppm / 1e6);
+    }
+    metrics__head(b, "mintline_nav_force_updates_total", "counter", "Forced NAV updates (nav force, with a reason).");
+    for (uint32_t i = 0; i < e->s.assets_count; i++) {
+        const struct asset *a = &e->s.assets[i];
+        if (a->kind == ASSET_FUND) metrics__line(b, "mintline_nav_force_updates_total{asset=\"%s\"} %llu\n", a->symbol, (unsigned long long)a->nav_force_count);
+    }
     metrics__head(b, "mintline_price_age_seconds", "gauge", "Age of each price feed's value (-1: none yet).");
     for (uint32_t i = 0; i < e->s.feeds_count; i++) {
         const struct feed *f = &e->s.feeds[i];

@@ -76,11 +76,66 @@ def test_cli(node):
     t.ok(r.rc == 0, "CLI: oracle unfreeze", r)
 
 
+A1 = "0x" + "ab" * 20
+
+
+def nav(node):
+    st, doc = node.client("carol").get("/api/assets/AAXJF/nav")
+    return doc
+
+
+def test_nav(node):
+    t.eq((nav(node)["value"], nav(node)["stale"]), (None, True), "AAXJF: no NAV yet, stale")
+    st, doc = cmd(node, "alice", {"op": "mint", "asset": "AAXJF", "to": A1, "amount": "1"})
+    t.eq((st, doc["error"]["code"]), (409, "ERR_NAV_MISSING"), "mint before any NAV: ERR_NAV_MISSING")
+    st, doc = cmd(node, "bob", {"op": "nav.update", "asset": "AAXJF", "value": "12.5"})
+    t.ok(st == 200 and doc["events"][0]["type"] == "NavUpdated" and
+         doc["events"][0]["data"]["previous"] is None, "bob sets the first NAV", doc)
+    st, doc = cmd(node, "alice", {"op": "mint", "asset": "AAXJF", "to": A1, "amount": "10"})
+    t.eq(st, 200, "mint with a fresh NAV")
+    st, doc = cmd(node, "bob", {"op": "nav.update", "asset": "AAXJF", "value": "13.75"})
+    t.eq(st, 200, "a 10% move is within nav_max_deviation (10%)")
+    st, doc = cmd(node, "bob", {"op": "nav.update", "asset": "AAXJF", "value": "16"})
+    t.eq((st, doc["error"]["code"]), (409, "ERR_NAV_DEVIATION"), "a 16% move: ERR_NAV_DEVIATION")
+    st, doc = cmd(node, "bob", {"op": "nav.update", "asset": "USDW", "value": "1"})
+    t.eq((st, doc["error"]["code"]), (400, "ERR_INVALID_ARGUMENT"), "no NAV on a fiat asset")
+    st, doc = cmd(node, "alice", {"op": "nav.force", "asset": "AAXJF", "value": "16"})
+    t.eq((st, doc["error"]["code"]), (400, "ERR_MISSING_FIELD"), "nav force without a reason: refused")
+    st, doc = cmd(node, "alice", {"op": "nav.force", "asset": "AAXJF", "value": "16", "reason": ""})
+    t.eq((st, doc["error"]["code"]), (400, "ERR_INVALID_ARGUMENT"), "nav force with an empty reason: refused")
+    st, doc = cmd(node, "bob", {"op": "nav.force", "asset": "AAXJF", "value": "16", "reason": "x"})
+    t.eq(doc["error"]["code"], "ERR_UNAUTHORIZED", "an updater cannot force")
+    why = "ETF split 1:1.16, verified against two sources"
+    st, doc = cmd(node, "alice", {"op": "nav.force", "asset": "AAXJF", "value": "16", "reason": why})
+    t.ok(st == 200 and doc["events"][0]["data"]["forced"] is True, "alice forces it with a reason", doc)
+    st, hist = node.client("carol").get("/api/history?op=nav.force&limit=5")
+    t.ok(any(h["args"].get("reason") == why and h["result"] == "ok" for h in hist["history"]),
+         "the reason is in the journal and shown in history", hist)
+    n = nav(node)
+    t.eq((n["value"], n["stale"], n["forced_updates"]), ("16", False, 1), "nav show: value, fresh, 1 forced")
+    m = node.metrics()
+    t.eq(metric(m, "mintline_nav_force_updates_total", asset="AAXJF"), 1.0, "force counted in metrics")
+    cmd(node, "alice", {"op": "dev.advance", "duration": "5h"})
+    st, doc = cmd(node, "alice", {"op": "burn", "asset": "AAXJF", "from": A1, "amount": "1"})
+    t.eq((st, doc["error"]["code"]), (409, "ERR_NAV_STALE"), "burn with a NAV older than 4h: ERR_NAV_STALE")
+    t.eq(nav(node)["stale"], True, "nav show says stale")
+    st, doc = node.client("carol").get("/api/system/status")
+    f = {a["symbol"]: a for a in doc["assets"]}["AAXJF"]
+    t.ok(f["nav"]["value"] == "16" and f["nav"]["stale"] is True, "status carries the nav block", f)
+    r = node.cli("nav", "update", "AAXJF", "16.5", operator="bob")
+    t.ok(r.rc == 0 and "set the NAV of AAXJF to 16.5" in r.out, "CLI: nav update", r)
+    r = node.cli("nav", "show", "AAXJF", operator="carol")
+    t.ok(r.rc == 0 and "16.5" in r.out, "CLI: nav show", r)
+    r = node.cli("nav", "force", "AAXJF", "30", operator="alice")
+    t.ok(r.rc == 2, "CLI: nav force without --reason is a usage error", r)
+
+
 node = Node(genesis=DEMO_GENESIS, clock_manual=True)
 try:
     node.start()
     t.run("feeds", test_feeds, node)
     t.run("cli", test_cli, node)
+    t.run("nav", test_nav, node)
     node.stop()
     r = node.cli("audit", "verify", "--data", node.data)
     t.ok(r.rc == 0 and "audit ok" in r.out, "audit verify", r)

@@ -73,10 +73,42 @@ static void feeds_survive_a_snapshot(void **state) {
     fixture_close(g);
 }
 
+static void nav_is_checked_tenth_on_fund_mint_and_burn(void **state) {
+    (void)state;
+    json_t *doc = fixture_genesis_new();
+    fixture_genesis_add_operator(doc, "adm", "admin,minter,burner,oracle_updater,oracle_manager");
+    json_t *fund = fixture_genesis_add_asset(doc, "FUND", "fund", "2");
+    json_object_set_new(fund, "daily_mint_limit", json_string("100"));
+    json_object_set_new(fund, "nav_max_age", json_string("1h"));
+    struct fixture *f = fixture_open(doc, T0);
+    json_decref(doc);
+    const char *big = "{\"op\":\"mint\",\"asset\":\"FUND\",\"to\":\"0x1111111111111111111111111111111111111111\",\"amount\":\"101\"}";
+    const char *one = "{\"op\":\"mint\",\"asset\":\"FUND\",\"to\":\"0x1111111111111111111111111111111111111111\",\"amount\":\"1\"}";
+    fixture_expect_rejected(f, "adm", big, ERR_DAILY_MINT_LIMIT); /* item 8 before item 10 */
+    fixture_expect_rejected(f, "adm", one, ERR_NAV_MISSING);
+    assert_int_equal(fixture_apply(f, "adm", "{\"op\":\"nav.update\",\"asset\":\"FUND\",\"value\":\"100\"}"), ERR_OK);
+    assert_int_equal(fixture_apply(f, "adm", one), ERR_OK);
+    fixture_expect_rejected(f, "adm", "{\"op\":\"nav.update\",\"asset\":\"FUND\",\"value\":\"110.01\"}",
+                            ERR_NAV_DEVIATION);
+    assert_int_equal(fixture_apply(f, "adm", "{\"op\":\"nav.update\",\"asset\":\"FUND\",\"value\":\"110\"}"), ERR_OK);
+    assert_true(f->e.s.assets[0].nav_deviation_ppm == 100000);
+    fixture_seal(f, NULL);
+    fixture_begin(f, T0 + 61 * MIN, 4);
+    fixture_expect_rejected(f, "adm", one, ERR_NAV_STALE);
+    fixture_expect_rejected(f, "adm", "{\"op\":\"burn\",\"asset\":\"FUND\",\"from\":\"0x1111111111111111111111111111111111111111\",\"amount\":\"1\"}",
+                            ERR_NAV_STALE);
+    assert_int_equal(fixture_apply(f, "adm", "{\"op\":\"nav.force\",\"asset\":\"FUND\",\"value\":\"500\",\"reason\":\"rebased\"}"),
+                     ERR_OK);
+    assert_int_equal(f->e.s.assets[0].nav_force_count, 1);
+    assert_int_equal(fixture_apply(f, "adm", one), ERR_OK);
+    fixture_close(f);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(feed_update_freeze_and_staleness, setup, teardown),
         cmocka_unit_test_setup_teardown(feeds_survive_a_snapshot, setup, teardown),
+        cmocka_unit_test(nav_is_checked_tenth_on_fund_mint_and_burn),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
