@@ -45,6 +45,9 @@ step() {
 echo
 echo "== AsiaFlex morning routine =="
 step status
+step reserve report USDW 1000000
+step --operator bob reserve report USDW 1000250
+step reserve show USDW
 step mint USDW --to "$TREASURY" --amount 250000 --dry-run
 step mint USDW --to "$TREASURY" --amount 250000
 step transfer USDW --from "$TREASURY" --to "$CLIENT" --amount 1200.50

@@ -81,7 +81,8 @@
     X(ALREADY_EXISTS, 409, "already exists")                                                       \
     X(ORACLE_FROZEN, 409, "price feed is frozen")                                                  \
     X(UNKNOWN_FEED, 404, "unknown price feed")                                                     \
-    X(NAV_DEVIATION, 409, "NAV moves more than nav_max_deviation (use nav force with a reason)")
+    X(NAV_DEVIATION, 409, "NAV moves more than nav_max_deviation (use nav force with a reason)")   \
+    X(NOT_FIAT, 400, "only a fiat asset has reserves")
 
 enum err {
 #define ERR_ENUM_ROW(name, status, msg) ERR_##name,

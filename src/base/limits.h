@@ -49,6 +49,11 @@
 #define LIMIT_PROPOSALS 128u
 #define LIMIT_TIMELOCK 128u
 
+/* Reserve reports held at once, over all fiat assets (each reporter's
+ * latest per asset), and how long one counts (SPEC 6: 1h). */
+#define LIMIT_RESERVE_REPORTS 128u
+#define RESERVE_REPORT_MAX_AGE_NS (INT64_C(3600) * 1000000000)
+
 /* Price feeds (collateral prices the vaults will read), from genesis. */
 #define LIMIT_FEEDS 32u
 

@@ -124,6 +124,7 @@ int cli_cmd_timelock_list(struct cli_ctx *ctx);
 int cli_cmd_operator_list(struct cli_ctx *ctx);
 int cli_cmd_price_list(struct cli_ctx *ctx);
 int cli_cmd_nav_show(struct cli_ctx *ctx);
+int cli_cmd_reserve_show(struct cli_ctx *ctx);
 int cli_cmd_events(struct cli_ctx *ctx);
 
 /* cli_cmd_usage_error: print "error: ERR_USAGE: what" and the one-line hint

@@ -118,3 +118,33 @@ int cli_cmd_nav_show(struct cli_ctx *ctx) {
     cli_reply_free(&reply);
     return rc;
 }
+
+/* `reserve show SYM`: the summary, then one row per report. */
+int cli_cmd_reserve_show(struct cli_ctx *ctx) {
+    char path[96];
+    snprintf(path, sizeof(path), "/api/assets/%s/reserve", cli_ctx_pos(ctx, 0));
+    struct cli_reply reply;
+    cli_call(ctx, "GET", path, NULL, &reply);
+    int rc = cli_reply_finish(ctx, &reply);
+    if (rc == CLI_EXIT_OK && !ctx->json) {
+        static const char *const keys[] = {"asset", "supply", "verified", "ratio", "quorum_met",
+                                           "quorum", "reports", "below_one", "attestation"};
+        struct cli_table t;
+        cli_table_init(&t, 2);
+        for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+            char text[256];
+            cli_out_text(json_object_get(reply.doc, keys[i]), text, sizeof(text));
+            cli_table_cell(&t, keys[i]);
+            cli_table_cell(&t, text);
+        }
+        rc = cli_table_print(&t, stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_IO;
+        cli_table_free(&t);
+        static const struct cli_gov__column cols[] = {
+            {"REPORTER", "reporter"}, {"AMOUNT", "amount"}, {"REPORTED", "reported_at"},
+            {"AGE (s)", "age_s"}, {"FRESH", "fresh"}};
+        const struct cli_gov__list l = {path, "report_list", cols, CLI_GOV_COUNT(cols)};
+        if (rc == CLI_EXIT_OK) rc = cli_gov__print(&l, json_object_get(reply.doc, "report_list"));
+    }
+    cli_reply_free(&reply);
+    return rc;
+}

@@ -20,6 +20,7 @@
 #include "governance.h"
 #include "ledger.h"
 #include "oracle.h"
+#include "reserve.h"
 #include "restrict.h"
 
 #define F(n, k, r) {n, k, r}
@@ -141,6 +142,13 @@ static const struct op_def op_rows[OP__COUNT] = {
                       {F("asset", FIELD_ASSET, FIELD_REQUIRED), F("value", FIELD_PRICE, FIELD_REQUIRED),
                        F("reason", FIELD_REASON, FIELD_REQUIRED)},
                       "set a fund's NAV past the deviation check, with a journaled reason"},
+    [OP_RESERVE_REPORT] = {"reserve.report", reserve_report_apply, ROLE_RESERVE_REPORTER, 0,
+                           {F("asset", FIELD_ASSET, FIELD_REQUIRED), F("amount", FIELD_AMOUNT, FIELD_REQUIRED)},
+                           "report a fiat asset's reserve (replaces this reporter's last report)"},
+    [OP_RESERVE_ATTEST] = {"reserve.attest", reserve_attest_apply, ROLE_TREASURY_MANAGER, 0,
+                           {F("asset", FIELD_ASSET, FIELD_REQUIRED), F("usd", FIELD_PRICE, FIELD_REQUIRED),
+                            F("hash", FIELD_PUBKEY, FIELD_REQUIRED)},
+                           "record an attestation: its USD value and the report's hash"},
 };
 
 #undef F

@@ -96,6 +96,8 @@ enum op {
     OP_ORACLE_UNFREEZE,
     OP_NAV_UPDATE,
     OP_NAV_FORCE,
+    OP_RESERVE_REPORT,
+    OP_RESERVE_ATTEST,
     OP__COUNT
 };
 

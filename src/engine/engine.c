@@ -144,6 +144,9 @@ void engine__state_write(const struct engine_state *s, struct buf *out) {
         buf_put_u64(out, (uint64_t)a->nav_updated_ns);
         buf_put_u32(out, a->nav_deviation_ppm);
         buf_put_u64(out, a->nav_force_count);
+        buf_put_u128(out, a->attested_usd);
+        buf_put(out, a->attest_hash, sizeof(a->attest_hash));
+        buf_put_u64(out, (uint64_t)a->attested_ns);
     }
     buf_put_u32(out, s->operators_count);
     for (uint32_t i = 0; i < s->operators_count; i++) {
@@ -169,6 +172,14 @@ void engine__state_write(const struct engine_state *s, struct buf *out) {
         buf_put_u64(out, (uint64_t)f->max_age_ns);
         buf_put_u128(out, f->value);
         buf_put_u64(out, (uint64_t)f->updated_ns);
+    }
+    buf_put_u32(out, s->reserve_reports_count);
+    for (uint32_t i = 0; i < s->reserve_reports_count; i++) {
+        const struct reserve_report *r = &s->reserve_reports[i];
+        buf_put_u16(out, r->asset);
+        buf_put_u32(out, r->reporter);
+        buf_put_u128(out, r->amount);
+        buf_put_u64(out, (uint64_t)r->time_ns);
     }
     engine__governance_write(s, out);
 }

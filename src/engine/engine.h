@@ -73,6 +73,18 @@ struct asset {
     int64_t nav_updated_ns;
     uint32_t nav_deviation_ppm; /* of the last update */
     uint64_t nav_force_count;
+    /* Reserve attestation (fiat): USD value (8 fraction digits), hash, time */
+    u128 attested_usd;
+    uint8_t attest_hash[32];
+    int64_t attested_ns;
+};
+
+/* A reserve reporter's latest report for a fiat asset. */
+struct reserve_report {
+    uint16_t asset;
+    uint32_t reporter;
+    u128 amount; /* base units of the asset */
+    int64_t time_ns;
 };
 
 struct operator {
@@ -146,6 +158,8 @@ struct engine_state {
     struct grant grants[LIMIT_GRANTS];
     uint32_t feeds_count;
     struct feed feeds[LIMIT_FEEDS];
+    uint32_t reserve_reports_count;
+    struct reserve_report reserve_reports[LIMIT_RESERVE_REPORTS];
     /* governance */
     int64_t proposal_ttl_ns;
     uint64_t next_proposal_id;

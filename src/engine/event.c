@@ -150,6 +150,14 @@ static void event__data(const struct engine *e, const struct event *ev, struct j
         jw_kv_string(w, "feed", ev->who < e->s.feeds_count ? e->s.feeds[ev->who].name : "?");
         jw_kv_amount(w, "value", ev->amount, FEED_DECIMALS);
         break;
+    case EVENT_RESERVE_REPORTED:
+        event__operator(e, w, "reporter", ev->who);
+        jw_kv_amount(w, "amount", ev->amount, decimals);
+        break;
+    case EVENT_RESERVE_ATTESTED:
+        event__operator(e, w, "by", ev->who);
+        jw_kv_amount(w, "usd", ev->amount, FEED_DECIMALS);
+        break;
     case EVENT_NAV_UPDATED:
         jw_kv_amount(w, "value", ev->amount, FEED_DECIMALS);
         jw_key(w, "previous");

@@ -49,7 +49,9 @@
     X(PRICE_UPDATED, "PriceUpdated")                                                               \
     X(ORACLE_FROZEN, "OracleFrozen")                                                               \
     X(ORACLE_UNFROZEN, "OracleUnfrozen")                                                           \
-    X(NAV_UPDATED, "NavUpdated")
+    X(NAV_UPDATED, "NavUpdated")                                                                   \
+    X(RESERVE_REPORTED, "ReserveReported")                                                         \
+    X(RESERVE_ATTESTED, "ReserveAttested")
 
 enum event_type {
 #define EVENT_ENUM_ROW(id, name) EVENT_##id,

@@ -14,6 +14,7 @@
 #include "engine.h"
 #include "engine_internal.h"
 #include "oracle.h"
+#include "reserve.h"
 #include "restrict.h"
 
 /* SPEC 3 item 2 for every value-moving op. */
@@ -63,6 +64,8 @@ static enum err ledger__mint_limits(const struct engine *e, const struct asset *
         if (err == ERR_OK && minted_after > ceiling) return ERR_DAILY_INFLOW_LIMIT;
     }
     err = oracle_nav_check(e, (uint32_t)(a - e->s.assets), e->s.time_ns); /* item 10 */
+    if (err) return err;
+    err = reserve_mint_check(e, (uint32_t)(a - e->s.assets), amount); /* item 11 */
     if (err) return err;
     /* The lifetime total is the one counter that can pass 2^128 while supply
      * stays small (mint and burn the maximum, again and again). */

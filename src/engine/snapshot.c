@@ -77,6 +77,9 @@ static int snapshot__asset(struct buf_reader *r, struct asset *a) {
     a->nav_updated_ns = (int64_t)buf_get_u64(r);
     a->nav_deviation_ppm = buf_get_u32(r);
     a->nav_force_count = buf_get_u64(r);
+    a->attested_usd = buf_get_u128(r);
+    buf_get(r, a->attest_hash, sizeof(a->attest_hash));
+    a->attested_ns = (int64_t)buf_get_u64(r);
     if (!snapshot__text_ok(a->symbol, sizeof(a->symbol), symbol_valid)) return -1;
     if (strnlen(a->currency, sizeof(a->currency)) == sizeof(a->currency)) return -1;
     if (a->kind >= ASSET_KIND__COUNT || a->decimals > AMOUNT_DECIMALS_MAX) return -1;
@@ -181,6 +184,16 @@ static int snapshot__state(struct buf_reader *r, struct engine_state *s) {
         f->value = buf_get_u128(r);
         f->updated_ns = (int64_t)buf_get_u64(r);
         if (f->frozen > 1 || f->max_age_ns <= 0) return -1;
+    }
+    s->reserve_reports_count = buf_get_u32(r);
+    if (s->reserve_reports_count > LIMIT_RESERVE_REPORTS) return -1;
+    for (uint32_t i = 0; i < s->reserve_reports_count; i++) {
+        struct reserve_report *rr = &s->reserve_reports[i];
+        rr->asset = buf_get_u16(r);
+        rr->reporter = buf_get_u32(r);
+        rr->amount = buf_get_u128(r);
+        rr->time_ns = (int64_t)buf_get_u64(r);
+        if (rr->asset >= s->assets_count || rr->reporter >= s->operators_count) return -1;
     }
     return snapshot__governance(r, s);
 }

@@ -11,6 +11,8 @@
 
 #include "../base/duration.h"
 #include "../engine/oracle.h"
+#include "../base/hex.h"
+#include "../engine/reserve.h"
 #include "../engine/restrict.h"
 #include "server.h"
 
@@ -58,6 +60,24 @@ static void api__nav_fields(const struct engine *e, uint32_t index, int64_t now_
     jw_kv_bool(w, "stale", oracle_nav_check(e, index, now_ns) != ERR_OK);
 }
 
+/* {"verified", "ratio", "quorum_met", "quorum", "reports"} of a fiat asset. */
+static void api__reserve_fields(const struct engine *e, uint32_t index, int64_t now_ns, struct jw *w) {
+    const struct asset *a = &e->s.assets[index];
+    u128 verified = 0;
+    uint32_t fresh = 0;
+    int met = reserve_verified(e, index, now_ns, &verified, &fresh);
+    jw_key(w, "verified");
+    if (met) jw_amount(w, verified, a->decimals);
+    else jw_null(w);
+    jw_key(w, "ratio");
+    if (met && a->supply) jw_double(w, (double)u128_ratio_ppm(verified, a->supply) / 1e6);
+    else jw_null(w);
+    jw_kv_bool(w, "quorum_met", met);
+    jw_kv_uint(w, "quorum", a->reserve_quorum);
+    jw_kv_uint(w, "reports", fresh);
+    jw_kv_bool(w, "below_one", met && a->supply && verified < a->supply);
+}
+
 static void api__asset_status(const struct engine *e, uint32_t index, int64_t now_ns, struct jw *w) {
     const struct asset *a = &e->s.assets[index];
     jw_object_begin(w);
@@ -83,6 +103,12 @@ static void api__asset_status(const struct engine *e, uint32_t index, int64_t no
                (a->limit_flags & ASSET_HAS_DAILY_INFLOW_LIMIT) != 0, a->daily_inflow_limit,
                a->decimals);
     jw_kv_uint(w, "holders", a->holders_count);
+    if (a->kind == ASSET_FIAT) {
+        jw_key(w, "reserve");
+        jw_object_begin(w);
+        api__reserve_fields(e, index, now_ns, w);
+        jw_object_end(w);
+    }
     if (a->kind == ASSET_FUND) {
         jw_key(w, "nav");
         jw_object_begin(w);
@@ -90,6 +116,60 @@ static void api__asset_status(const struct engine *e, uint32_t index, int64_t no
         jw_object_end(w);
     }
     jw_object_end(w);
+}
+
+static void api__reserve_show(const struct engine *e, uint32_t index, int64_t now_ns, struct jw *w) {
+    const struct asset *a = &e->s.assets[index];
+    jw_object_begin(w);
+    jw_kv_string(w, "asset", a->symbol);
+    jw_kv_amount(w, "supply", a->supply, a->decimals);
+    api__reserve_fields(e, index, now_ns, w);
+    jw_key(w, "report_list");
+    jw_array_begin(w);
+    for (uint32_t i = 0; i < e->s.reserve_reports_count; i++) {
+        const struct reserve_report *r = &e->s.reserve_reports[i];
+        if (r->asset != index) continue;
+        char t[40];
+        time_format_iso(r->time_ns, t);
+        jw_object_begin(w);
+        jw_kv_string(w, "reporter", e->s.operators[r->reporter].name);
+        jw_kv_amount(w, "amount", r->amount, a->decimals);
+        jw_kv_string(w, "reported_at", t);
+        jw_kv_int(w, "age_s", (now_ns - r->time_ns) / 1000000000);
+        jw_kv_bool(w, "fresh", now_ns - r->time_ns <= RESERVE_REPORT_MAX_AGE_NS);
+        jw_object_end(w);
+    }
+    jw_array_end(w);
+    jw_key(w, "attestation");
+    if (a->attested_ns) {
+        char t[40], hex[65];
+        time_format_iso(a->attested_ns, t);
+        hex_encode(a->attest_hash, sizeof(a->attest_hash), hex);
+        jw_object_begin(w);
+        jw_kv_amount(w, "usd", a->attested_usd, FEED_DECIMALS);
+        jw_kv_string(w, "hash", hex);
+        jw_kv_string(w, "attested_at", t);
+        jw_object_end(w);
+    } else {
+        jw_null(w);
+    }
+    jw_object_end(w);
+}
+
+void api_reserve(struct server *s, const char *symbol, struct server_response *out) {
+    pthread_rwlock_rdlock(&s->chain.lock);
+    const struct engine *e = &s->chain.engine;
+    int index = engine_asset_find(e, symbol, strlen(symbol));
+    int fiat = index >= 0 && e->s.assets[index].kind == ASSET_FIAT;
+    if (fiat) {
+        struct jw w;
+        jw_init(&w, &out->body);
+        api__reserve_show(e, (uint32_t)index, server_now(s), &w);
+    }
+    pthread_rwlock_unlock(&s->chain.lock);
+    if (index < 0) server_error(out, ERR_UNKNOWN_ASSET, symbol);
+    else if (!fiat) server_error(out, ERR_NOT_FIAT, symbol);
+    else api__ok(out);
 }
 
 void api_nav(struct server *s, const char *symbol, struct server_response *out) {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../engine/reserve.h"
 #include "server.h"
 
 static void metrics__line(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -119,6 +120,24 @@ static void metrics__assets(struct server *s, struct buf *b) {
     for (uint32_t i = 0; i < e->s.operators_count; i++) {
         const struct operator *o = &e->s.operators[i];
         if (!o->removed) metrics__line(b, "mintline_operator_key_age_seconds{operator=\"%s\"} %lld\n", o->name, (long long)((now - o->key_created_ns) / 1000000000));
+    }
+    metrics__head(b, "mintline_reserve_ratio", "gauge", "Verified reserve over supply (fiat assets; -1 without quorum).");
+    for (uint32_t i = 0; i < e->s.assets_count; i++) {
+        const struct asset *a = &e->s.assets[i];
+        if (a->kind != ASSET_FIAT) continue;
+        u128 verified = 0;
+        uint32_t fresh = 0;
+        int met = reserve_verified(e, i, now, &verified, &fresh);
+        double ratio = !met ? -1.0 : a->supply ? (double)u128_ratio_ppm(verified, a->supply) / 1e6 : 0.0;
+        metrics__line(b, "mintline_reserve_ratio{asset=\"%s\"} %.6f\n", a->symbol, ratio);
+    }
+    metrics__head(b, "mintline_reserve_quorum_met", "gauge", "1 when enough fresh reserve reports agree.");
+    for (uint32_t i = 0; i < e->s.assets_count; i++) {
+        const struct asset *a = &e->s.assets[i];
+        if (a->kind != ASSET_FIAT) continue;
+        u128 verified = 0;
+        uint32_t fresh = 0;
+        metrics__line(b, "mintline_reserve_quorum_met{asset=\"%s\"} %d\n", a->symbol, reserve_verified(e, i, now, &verified, &fresh));
     }
     metrics__head(b, "mintline_nav_age_seconds", "gauge", "Age of each fund's NAV (-1: none yet).");
     for (uint32_t i = 0; i < e->s.assets_count; i++) {

@@ -69,6 +69,7 @@ void api_system_status(struct server *s, const struct server_request *rq, struct
 void api_contracts_status(struct server *s, const struct server_request *rq, struct server_response *out);
 void api_assets(struct server *s, const struct server_request *rq, struct server_response *out);
 void api_asset(struct server *s, const char *symbol, struct server_response *out);
+void api_reserve(struct server *s, const char *symbol, struct server_response *out);
 void api_nav(struct server *s, const char *symbol, struct server_response *out);
 void api_balance(struct server *s, const char *symbol, const char *address, struct server_response *out);
 void api_account(struct server *s, const char *address, struct server_response *out);

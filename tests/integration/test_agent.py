@@ -32,7 +32,7 @@ GENESIS = """operators:
   - {name: bob, pubkey: %s, roles: [pauser, compliance, agent]}
   - {name: carol, pubkey: %s, roles: [viewer]}
 assets:
-  - {symbol: USDW, kind: fiat, currency: USD, decimals: 6}
+  - {symbol: USDW, kind: plain, decimals: 6}
 """ % (pub("alice"), pub("bob"), pub("carol"))
 
 

@@ -195,10 +195,10 @@ def test_status_shape():
         for d in ("daily_mint", "daily_net_inflow"):
             t.eq(sorted(a.get(d, {})), ["limit", "remaining", "usage", "used"], "%s.%s keys" % (sym, d))
     w = by["USDW"]
-    t.ok(w["kind"] == "fiat" and w["decimals"] == 6 and w.get("currency") == "USD" and
+    t.ok(w["kind"] == "plain" and w["decimals"] == 6 and
          w["supply_cap"] == "1000000000" and w["daily_mint"]["limit"] == "5000000" and
          w["daily_net_inflow"]["limit"] == "4000000" and w["paused"] is False and
-         w["mint_halted"] is False, "USDW: fiat, 6 decimals, USD, cap and limits from genesis", w)
+         w["mint_halted"] is False, "USDW (plain in the tests' genesis): 6 decimals, cap and limits from genesis", w)
     f = by["AAXJF"]
     t.ok(f["kind"] == "fund" and f["decimals"] == 18 and f["supply_cap"] == "10000000" and
          f["daily_mint"]["limit"] == "1000000" and f["daily_net_inflow"]["limit"] == "800000",

@@ -166,7 +166,7 @@ def test_status():
     t.ok(lines and lines[0].startswith("node ") and "height 0" in lines[0], "status: first line is the node", lines[:1])
     table = [l for l in lines if l.startswith(("ASSET", "AAXJF", "USDW", "USDC"))]
     t.ok(len(table) == 4 and aligned(table), "status: the asset table is aligned", "\n".join(table))
-    t.ok(any(re.search(r"^USDW\s+fiat\s+0\s+0\.00%\s+0/5000000 \(0\.00%\)\s+0/4000000 \(0\.00%\)\s+0\s+no$", l)
+    t.ok(any(re.search(r"^USDW\s+plain\s+0\s+0\.00%\s+0/5000000 \(0\.00%\)\s+0/4000000 \(0\.00%\)\s+0\s+no$", l)
              for l in table), "status: the USDW row shows kind, supply, cap use, limits, holders, pause", table)
     t.ok(len(lines) < 12 and all(len(l) < 120 for l in lines), "status: short output", r.out)
     no_escapes(r, "status")
@@ -174,7 +174,7 @@ def test_status():
     doc = one_json(r, "status")
     t.eq(doc, api("/api/system/status"), "status --json equals GET /api/system/status")
     r = cli("status", "USDW")
-    done_ok(r, "status USDW", ("USDW", "fiat"))
+    done_ok(r, "status USDW", ("USDW", "plain"))
     t.ok(len(r.out.splitlines()) == 2 and aligned(r.out.splitlines()), "status USDW: header and one aligned row", r.out)
     r = cli("--json", "status", "USDW")
     t.eq(one_json(r, "status USDW"), api("/api/assets/USDW"), "status USDW --json equals GET /api/assets/USDW")

@@ -130,12 +130,64 @@ def test_nav(node):
     t.ok(r.rc == 2, "CLI: nav force without --reason is a usage error", r)
 
 
+def reserve(node):
+    st, doc = node.client("carol").get("/api/assets/USDW/reserve")
+    return doc
+
+
+def test_reserves(node):
+    r = reserve(node)
+    t.eq((r["verified"], r["quorum_met"], r["quorum"], r["reports"]), (None, False, 2, 0),
+         "USDW: no report, quorum 2 not met")
+    st, doc = cmd(node, "alice", {"op": "mint", "asset": "USDW", "to": A1, "amount": "1"})
+    t.eq((st, doc["error"]["code"]), (409, "ERR_QUORUM_NOT_MET"), "mint without quorum: ERR_QUORUM_NOT_MET")
+    st, doc = cmd(node, "alice", {"op": "reserve.report", "asset": "USDW", "amount": "1000"})
+    t.ok(st == 200 and doc["events"][0]["type"] == "ReserveReported", "alice reports 1000", doc)
+    st, doc = cmd(node, "alice", {"op": "mint", "asset": "USDW", "to": A1, "amount": "1"})
+    t.eq(doc["error"]["code"], "ERR_QUORUM_NOT_MET", "one reporter is not a quorum")
+    cmd(node, "bob", {"op": "reserve.report", "asset": "USDW", "amount": "1200"})
+    r = reserve(node)
+    t.eq((r["verified"], r["quorum_met"], r["reports"]), ("1000", True, 2),
+         "two fresh reports: verified = the lower middle (1000)")
+    st, doc = cmd(node, "alice", {"op": "mint", "asset": "USDW", "to": A1, "amount": "1000"})
+    t.eq(st, 200, "mint up to the verified reserve")
+    st, doc = cmd(node, "alice", {"op": "mint", "asset": "USDW", "to": A1, "amount": "0.000001"})
+    t.eq((st, doc["error"]["code"]), (409, "ERR_RESERVE_INSUFFICIENT"),
+         "one base unit beyond: ERR_RESERVE_INSUFFICIENT (money multiplier > 1)")
+    cmd(node, "alice", {"op": "reserve.report", "asset": "USDW", "amount": "900"})
+    st, doc = node.client("carol").get("/api/system/status")
+    w = {a["symbol"]: a for a in doc["assets"]}["USDW"]["reserve"]
+    t.ok(w["verified"] == "900" and abs(w["ratio"] - 0.9) < 1e-9 and w["below_one"] is True,
+         "status says plainly the ratio is below 1", w)
+    t.eq(node.metrics().get(("mintline_reserve_ratio", (("asset", "USDW"),))), 0.9, "metric reserve ratio")
+    st, doc = cmd(node, "carol", {"op": "reserve.report", "asset": "USDW", "amount": "1"})
+    t.eq(doc["error"]["code"], "ERR_UNAUTHORIZED", "a viewer cannot report")
+    st, doc = cmd(node, "alice", {"op": "reserve.report", "asset": "USDC", "amount": "1"})
+    t.eq((st, doc["error"]["code"]), (400, "ERR_NOT_FIAT"), "no reserve for a plain asset")
+    h = "ab" * 32
+    st, doc = cmd(node, "alice", {"op": "reserve.attest", "asset": "USDW", "usd": "1000.5", "hash": h})
+    t.ok(st == 200, "attestation recorded", doc)
+    t.eq((reserve(node)["attestation"]["usd"], reserve(node)["attestation"]["hash"]), ("1000.5", h),
+         "reserve show carries the attestation")
+    cmd(node, "alice", {"op": "dev.advance", "duration": "61m"})
+    r = reserve(node)
+    t.eq((r["quorum_met"], r["reports"], [x["fresh"] for x in r["report_list"]]), (False, 0, [False, False]),
+         "after an hour the reports are stale: no quorum")
+    st, doc = cmd(node, "alice", {"op": "burn", "asset": "USDW", "from": A1, "amount": "1"})
+    t.eq(st, 200, "burns need no reserve")
+    r = node.cli("reserve", "show", "USDW", operator="carol")
+    t.ok(r.rc == 0 and "quorum_met" in r.out and "alice" in r.out and "bob" in r.out, "CLI: reserve show", r)
+    r = node.cli("reserve", "report", "USDW", "2000", operator="bob")
+    t.ok(r.rc == 0 and "reported a reserve of 2000 USDW" in r.out, "CLI: reserve report", r)
+
+
 node = Node(genesis=DEMO_GENESIS, clock_manual=True)
 try:
     node.start()
     t.run("feeds", test_feeds, node)
     t.run("cli", test_cli, node)
     t.run("nav", test_nav, node)
+    t.run("reserves", test_reserves, node)
     node.stop()
     r = node.cli("audit", "verify", "--data", node.data)
     t.ok(r.rc == 0 and "audit ok" in r.out, "audit verify", r)

@@ -45,7 +45,7 @@ GENESIS = """operators:
   - {name: carol, pubkey: %s, roles: [viewer]}
 controller: alice
 assets:
-  - {symbol: USDW, kind: fiat, currency: USD, decimals: 6}
+  - {symbol: USDW, kind: plain, decimals: 6}
   - {symbol: USDC, kind: plain, decimals: 6}
 """ % (pub("alice"), pub("bob"), pub("carol"))
 

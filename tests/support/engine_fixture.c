@@ -73,7 +73,7 @@ json_t *fixture_genesis_default(void) {
                                  "minter@USDW,burner@USDW,transfer_agent@USDW,pauser@USDW");
     fixture_genesis_add_operator(doc, "carol", "viewer");
     fixture_genesis_add_operator(doc, "dave", "minter@GOLD");
-    json_t *usdw = fixture_genesis_add_asset(doc, "USDW", "fiat", "6");
+    json_t *usdw = fixture_genesis_add_asset(doc, "USDW", "plain", "6");
     json_object_set_new(usdw, "currency", json_string("USD"));
     json_object_set_new(usdw, "supply_cap", json_string("1000000"));
     json_object_set_new(usdw, "daily_mint_limit", json_string("500000"));

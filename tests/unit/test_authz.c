@@ -109,6 +109,10 @@ static json_t *authz_genesis(void) {
     fixture_genesis_add_asset(doc, "USDW", "plain", "0");
     fixture_genesis_add_asset(doc, "OTH", "plain", "0");
     json_object_set_new(doc, "feeds", json_pack("[{s:s}]", "name", "XAU"));
+    json_t *fund = fixture_genesis_add_asset(doc, "FND", "fund", "0");
+    json_object_set_new(fund, "nav", json_string("10"));
+    json_t *fiat = fixture_genesis_add_asset(doc, "FIA", "fiat", "0");
+    json_object_set_new(fiat, "reserve_quorum", json_string("1"));
     json_t *policies = json_array();
     const struct op_def *ops = op_table();
     for (unsigned i = 0; i < OP__COUNT; i++) {
@@ -195,6 +199,13 @@ static const struct variant variants[] = {
     {"price.update", "{\"op\":\"price.update\",\"feed\":\"XAU\",\"value\":\"2400.5\"}", 0},
     {"oracle.freeze", "{\"op\":\"oracle.freeze\",\"feed\":\"XAU\"}", 0},
     {"oracle.unfreeze", "{\"op\":\"oracle.unfreeze\",\"feed\":\"XAU\"}", 0},
+    {"nav.update", "{\"op\":\"nav.update\",\"asset\":\"FND\",\"value\":\"10.5\"}", 0},
+    {"nav.force", "{\"op\":\"nav.force\",\"asset\":\"FND\",\"value\":\"99\",\"reason\":\"r\"}", 0},
+    {"reserve.report", "{\"op\":\"reserve.report\",\"asset\":\"FIA\",\"amount\":\"100\"}", 0},
+    {"reserve.attest",
+     "{\"op\":\"reserve.attest\",\"asset\":\"FIA\",\"usd\":\"100\",\"hash\":\""
+     "abababababababababababababababababababababababababababababababab\"}",
+     0},
 };
 
 #define VARIANTS (sizeof(variants) / sizeof(variants[0]))

@@ -11,6 +11,7 @@
 #include "../../src/base/buf.h"
 #include "../../src/engine/engine.h"
 #include "../../src/engine/oracle.h"
+#include "../../src/engine/reserve.h"
 #include "../support/engine_fixture.h"
 
 #define T0 (INT64_C(1790000000) * 1000000000)
@@ -104,11 +105,50 @@ static void nav_is_checked_tenth_on_fund_mint_and_burn(void **state) {
     fixture_close(f);
 }
 
+static void reserve_median_quorum_and_check_eleven(void **state) {
+    (void)state;
+    json_t *doc = fixture_genesis_new();
+    fixture_genesis_add_operator(doc, "adm", "admin,minter,reserve_reporter");
+    fixture_genesis_add_operator(doc, "r2", "reserve_reporter");
+    fixture_genesis_add_operator(doc, "r3", "reserve_reporter@FIA");
+    json_t *fiat = fixture_genesis_add_asset(doc, "FIA", "fiat", "0");
+    json_object_set_new(fiat, "daily_mint_limit", json_string("500"));
+    json_object_set_new(fiat, "reserve_quorum", json_string("2"));
+    struct fixture *f = fixture_open(doc, T0);
+    json_decref(doc);
+    const char *m = "{\"op\":\"mint\",\"asset\":\"FIA\",\"to\":\"0x1111111111111111111111111111111111111111\",\"amount\":\"%s\"}";
+    char big[200], small[200];
+    snprintf(big, sizeof(big), m, "501");
+    snprintf(small, sizeof(small), m, "100");
+    fixture_expect_rejected(f, "adm", big, ERR_DAILY_MINT_LIMIT); /* item 8 before item 11 */
+    fixture_expect_rejected(f, "adm", small, ERR_QUORUM_NOT_MET);
+    assert_int_equal(fixture_apply(f, "adm", "{\"op\":\"reserve.report\",\"asset\":\"FIA\",\"amount\":\"300\"}"), ERR_OK);
+    assert_int_equal(fixture_apply(f, "r2", "{\"op\":\"reserve.report\",\"asset\":\"FIA\",\"amount\":\"100\"}"), ERR_OK);
+    assert_int_equal(fixture_apply(f, "r3", "{\"op\":\"reserve.report\",\"asset\":\"FIA\",\"amount\":\"200\"}"), ERR_OK);
+    u128 verified = 0;
+    uint32_t fresh = 0;
+    assert_true(reserve_verified(&f->e, 0, T0, &verified, &fresh));
+    assert_true(verified == 200 && fresh == 3); /* median of 100, 200, 300 */
+    assert_int_equal(fixture_apply(f, "r2", "{\"op\":\"reserve.report\",\"asset\":\"FIA\",\"amount\":\"250\"}"), ERR_OK);
+    assert_true(reserve_verified(&f->e, 0, T0, &verified, &fresh));
+    assert_true(verified == 250 && fresh == 3); /* r2's report replaced */
+    assert_int_equal(fixture_apply(f, "adm", small), ERR_OK);
+    snprintf(small, sizeof(small), m, "151");
+    fixture_expect_rejected(f, "adm", small, ERR_RESERVE_INSUFFICIENT);
+    fixture_seal(f, NULL);
+    fixture_begin(f, T0 + 61 * MIN, 4);
+    assert_false(reserve_verified(&f->e, 0, T0 + 61 * MIN, &verified, &fresh));
+    snprintf(small, sizeof(small), m, "1");
+    fixture_expect_rejected(f, "adm", small, ERR_QUORUM_NOT_MET);
+    fixture_close(f);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(feed_update_freeze_and_staleness, setup, teardown),
         cmocka_unit_test_setup_teardown(feeds_survive_a_snapshot, setup, teardown),
         cmocka_unit_test(nav_is_checked_tenth_on_fund_mint_and_burn),
+        cmocka_unit_test(reserve_median_quorum_and_check_eleven),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

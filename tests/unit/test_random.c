@@ -116,7 +116,7 @@ static json_t *random_genesis(void) {
     fixture_genesis_add_operator(doc, "agent_g", "transfer_agent@GOLD");
     fixture_genesis_add_operator(doc, "pauser_e", "pauser@EQ");
     fixture_genesis_add_operator(doc, "viewer", "viewer");
-    json_t *a = fixture_genesis_add_asset(doc, "USDW", "fiat", "6");
+    json_t *a = fixture_genesis_add_asset(doc, "USDW", "plain", "6");
     json_object_set_new(a, "supply_cap", json_string("50000000"));
     json_object_set_new(a, "daily_mint_limit", json_string("5000000"));
     json_object_set_new(a, "daily_inflow_limit", json_string("3000000"));

@@ -27,7 +27,7 @@
 static int setup(void **state) {
     json_t *doc = fixture_genesis_new();
     fixture_genesis_add_operator(doc, "alice", "admin,minter,burner,transfer_agent,pauser,compliance,agent");
-    fixture_genesis_add_asset(doc, "USDW", "fiat", "0");
+    fixture_genesis_add_asset(doc, "USDW", "plain", "0");
     json_t *policies = json_array();
     static const char *const ops[] = {"blacklist.add", "blacklist.remove", "freeze", "unfreeze",
                                       "forced_transfer", "recover", "rescue"};
