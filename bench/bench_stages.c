@@ -60,7 +60,7 @@ static const char st_genesis[] =
     "{\"operators\":[{\"name\":\"alice\","
     "\"pubkey\":\"a88d3efae5df12cbb52815d00cfb5c67e28dc4ea26e29768a73c8d80912b0800\","
     "\"roles\":[\"minter\",\"transfer_agent\"]}],\"controller\":\"alice\","
-    "\"assets\":[{\"symbol\":\"USDW\",\"kind\":\"fiat\",\"currency\":\"USD\","
+    "\"assets\":[{\"symbol\":\"USDW\",\"kind\":\"plain\","
     "\"decimals\":\"6\",\"supply_cap\":\"1000000000000\"}]}";
 struct st_ctx {
     struct engine *e;

@@ -256,8 +256,6 @@ static enum err command__field_gov(const struct op_field *f, const struct comman
         if (a->value_len == 0 || a->value_len > LIMIT_REASON || memchr(a->value, 0, a->value_len)) {
             return ERR_INVALID_ARGUMENT;
         }
-        memcpy(cmd->reason, a->value, a->value_len);
-        cmd->reason[a->value_len] = '\0';
     } else if (f->kind == FIELD_PUBKEY) {
         if (hex_decode(a->value, a->value_len, cmd->pubkey, sizeof(cmd->pubkey)) != 0) {
             return ERR_INVALID_ARGUMENT;
@@ -486,11 +484,6 @@ void command_encode(const struct command *cmd, struct buf *out) {
     if (p & CMD_HAS(FIELD_PUBKEY)) buf_put(out, cmd->pubkey, sizeof(cmd->pubkey));
     if (p & CMD_HAS(FIELD_FEED)) buf_put_u16(out, cmd->feed);
     if (p & CMD_HAS(FIELD_PRICE)) buf_put_u128(out, cmd->price);
-    if (p & CMD_HAS(FIELD_REASON)) {
-        size_t n = strlen(cmd->reason);
-        buf_put_u16(out, (uint16_t)n);
-        buf_put(out, cmd->reason, n);
-    }
 }
 
 /* The variable part; -1 when a value is out of its range. */
@@ -519,13 +512,7 @@ static int command__decode_fields(struct buf_reader *r, struct command *c) {
     if (p & CMD_HAS(FIELD_FEED)) c->feed = buf_get_u16(r);
     if (p & CMD_HAS(FIELD_PRICE)) c->price = buf_get_u128(r);
     if ((p & CMD_HAS(FIELD_PRICE)) && c->price == 0) return -1;
-    if (p & CMD_HAS(FIELD_REASON)) {
-        uint16_t n = buf_get_u16(r);
-        if (n == 0 || n > LIMIT_REASON) return -1;
-        buf_get(r, c->reason, n);
-        c->reason[n] = '\0';
-        if (strlen(c->reason) != n) return -1;
-    }
+
     if (r->failed || c->role >= ROLE__COUNT || c->target_op >= OP__COUNT) return -1;
     if (c->approvals > LIMIT_APPROVALS || c->delay_ns < 0) return -1;
     if ((p & CMD_HAS_DURATION) && c->duration_ns <= 0) return -1;
@@ -587,7 +574,7 @@ void command_write_args(const struct engine *e, const struct command *cmd, struc
         case FIELD_PUBKEY: hex_encode(cmd->pubkey, sizeof(cmd->pubkey), text); jw_string(w, text); break;
         case FIELD_FEED: jw_string(w, e->s.feeds[cmd->feed].name); break;
         case FIELD_PRICE: jw_amount(w, cmd->price, FEED_DECIMALS); break;
-        case FIELD_REASON: jw_string(w, cmd->reason); break;
+        case FIELD_REASON: jw_string(w, "(in the journal: see history)"); break;
         case FIELD__COUNT: jw_null(w); break;
         }
     }

@@ -41,7 +41,7 @@ enum field_kind {
     FIELD_PUBKEY,       /* 64 hex digits -> pubkey */
     FIELD_FEED,         /* a price feed's name -> feed */
     FIELD_PRICE,        /* a positive decimal, up to 8 fraction digits -> price */
-    FIELD_REASON,       /* non-empty text, at most LIMIT_REASON bytes -> reason */
+    FIELD_REASON,       /* non-empty text, at most LIMIT_REASON bytes (checked, kept in the body) */
     FIELD__COUNT
 };
 
@@ -129,7 +129,9 @@ struct command {
     uint8_t pubkey[32];
     uint16_t feed;
     u128 price; /* FEED_DECIMALS fraction digits */
-    char reason[LIMIT_REASON + 1];
+    /* A reason (nav.force) is checked and its presence recorded; its text
+     * lives in the signed body, journaled and shown in history, so the
+     * fixed-size command need not carry 200 bytes for it. */
 };
 
 struct engine;

@@ -23,7 +23,7 @@
 
 struct audit {
     struct engine e;
-    struct event_buf events;
+    struct chain_replay_buf rb;
     struct hash prev;
     uint64_t blocks;
     uint64_t requests;
@@ -111,7 +111,7 @@ static int audit__check_block(struct audit *a, const struct store_block *b,
         a->err = audit__request(a, &reqs[i], b->height);
         if (a->err) return 1;
     }
-    a->err = chain_replay_block(&a->e, b, reqs, n, &a->events, CHAIN_CHECK_EVENTS, a->why,
+    a->err = chain_replay_block(&a->e, b, reqs, n, &a->rb, CHAIN_CHECK_EVENTS, a->why,
                                 sizeof(a->why));
     if (a->err) return 1;
     a->prev = b->hash;
@@ -198,7 +198,7 @@ int node_audit_verify(const char *data_dir, int json) {
     if (!err) audit__print(a, json);
     if (s) s->ops->close(s);
     engine_close(&a->e);
-    chain_events_free(&a->events);
+    chain_replay_buf_free(&a->rb);
     int rc = err ? report_error(err, a->why[0] ? a->why : data_dir) : EXIT_DONE;
     free(a);
     return rc;

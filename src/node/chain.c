@@ -108,15 +108,7 @@ static enum err chain__decode(const struct engine *e, const struct store_request
     return ERR_OK;
 }
 
-struct chain__scratch {
-    struct command *cmds;
-    enum err *results;
-    struct apply_result *ars;
-    uint32_t *ends;
-    uint32_t cap;
-};
-
-static enum err chain__scratch_grow(struct chain__scratch *s, uint32_t n) {
+static enum err chain__scratch_grow(struct chain_replay_buf *s, uint32_t n) {
     if (n <= s->cap) return ERR_OK;
     free(s->cmds);
     free(s->results);
@@ -134,16 +126,17 @@ static enum err chain__scratch_grow(struct chain__scratch *s, uint32_t n) {
     return ERR_OK;
 }
 
-static void chain__scratch_free(struct chain__scratch *s) {
-    free(s->cmds);
-    free(s->results);
-    free(s->ars);
-    free(s->ends);
-    memset(s, 0, sizeof(*s));
+void chain_replay_buf_free(struct chain_replay_buf *rb) {
+    free(rb->cmds);
+    free(rb->results);
+    free(rb->ars);
+    free(rb->ends);
+    chain_events_free(&rb->events);
+    memset(rb, 0, sizeof(*rb));
 }
 
 static enum err chain__replay_request(struct engine *e, const struct store_request *r,
-                                      struct event_buf *events, struct chain__scratch *s,
+                                      struct event_buf *events, struct chain_replay_buf *s,
                                       char *why, size_t why_size) {
     if (r->first_seq != e->s.next_seq || r->commands_count > LIMIT_BATCH_COMMANDS) {
         snprintf(why, why_size, "request at seq %llu: expected seq %llu",
@@ -180,15 +173,13 @@ static int chain__events_differ(const struct event_buf *events, const struct sto
 
 static enum err chain__replay_requests(struct engine *e, const struct store_block *b,
                                        const struct store_request *reqs, uint32_t n,
-                                       struct event_buf *events, int checks, char *why,
+                                       struct chain_replay_buf *rb, int checks, char *why,
                                        size_t why_size) {
-    struct chain__scratch s;
-    memset(&s, 0, sizeof(s));
+    struct event_buf *events = &rb->events;
     enum err err = ERR_OK;
     for (uint32_t i = 0; i < n && !err; i++) {
-        err = chain__replay_request(e, &reqs[i], events, &s, why, why_size);
+        err = chain__replay_request(e, &reqs[i], events, rb, why, why_size);
     }
-    chain__scratch_free(&s);
     if (!err && (events->count != b->events_count ||
                  ((checks & CHAIN_CHECK_EVENTS) && chain__events_differ(events, b)))) {
         snprintf(why, why_size, "block %llu: replayed events differ from the journal's",
@@ -199,8 +190,9 @@ static enum err chain__replay_requests(struct engine *e, const struct store_bloc
 }
 
 enum err chain_replay_block(struct engine *e, const struct store_block *b,
-                            const struct store_request *reqs, uint32_t n, struct event_buf *events,
-                            int checks, char *why, size_t why_size) {
+                            const struct store_request *reqs, uint32_t n,
+                            struct chain_replay_buf *rb, int checks, char *why, size_t why_size) {
+    struct event_buf *events = &rb->events;
     if (b->height != e->s.height + 1 || b->commands_count > LIMIT_BLOCK_COMMANDS) {
         snprintf(why, why_size, "block %llu follows height %llu", (unsigned long long)b->height,
                  (unsigned long long)e->s.height);
@@ -214,7 +206,7 @@ enum err chain_replay_block(struct engine *e, const struct store_block *b,
     }
     events->count = 0;
     engine_block_begin(e, b->time_ns);
-    err = chain__replay_requests(e, b, reqs, n, events, checks, why, why_size);
+    err = chain__replay_requests(e, b, reqs, n, rb, checks, why, why_size);
     if (err) return err;
     struct hash state;
     engine_block_seal(e, &state);
@@ -230,7 +222,7 @@ enum err chain_replay_block(struct engine *e, const struct store_block *b,
 
 struct chain__replay {
     struct chain *c;
-    struct event_buf events;
+    struct chain_replay_buf rb;
     uint64_t target_height;
     uint64_t commands;
     int64_t started_ns;
@@ -257,7 +249,7 @@ static void chain__progress(struct chain__replay *r, uint64_t height, int final)
 static int chain__replay_fn(void *ctx, const struct store_block *b,
                             const struct store_request *reqs, uint32_t n) {
     struct chain__replay *r = ctx;
-    r->err = chain_replay_block(&r->c->engine, b, reqs, n, &r->events, 0, r->why, r->why_size);
+    r->err = chain_replay_block(&r->c->engine, b, reqs, n, &r->rb, 0, r->why, r->why_size);
     if (r->err) return 1;
     r->c->head_hash = b->hash;
     r->c->head_time_ns = b->time_ns;
@@ -337,7 +329,7 @@ enum err chain_open(struct chain *c, const char *data_dir, char *why, size_t why
                                                               chain__replay_fn, &r);
     if (!err) err = r.err;
     chain__progress(&r, c->engine.s.height, 1);
-    chain_events_free(&r.events);
+    chain_replay_buf_free(&r.rb);
     if (!err && c->engine.s.height != head.height) {
         snprintf(why, why_size, "replay stopped at block %llu of %llu",
                  (unsigned long long)c->engine.s.height, (unsigned long long)head.height);

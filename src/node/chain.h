@@ -57,6 +57,18 @@ void chain_apply_request(struct engine *e, const struct command *cmds, uint32_t 
                          int dry, struct event_buf *events, enum err *results,
                          struct apply_result *ars, uint32_t *event_ends);
 
+/* What replaying needs between blocks, kept by the caller so that a long
+ * replay allocates once: the events buffer and the per-request scratch. */
+struct chain_replay_buf {
+    struct event_buf events;
+    struct command *cmds;
+    enum err *results;
+    struct apply_result *ars;
+    uint32_t *ends;
+    uint32_t cap;
+};
+void chain_replay_buf_free(struct chain_replay_buf *rb);
+
 /* chain_replay_block: apply a journaled block (reserve, begin, requests,
  * seal) and check that every result code, the number of events and the
  * state hash match the journal; with CHAIN_CHECK_EVENTS also the events
@@ -64,8 +76,8 @@ void chain_apply_request(struct engine *e, const struct command *cmds, uint32_t 
  * ERR_AUDIT_FAILED with the place in why. */
 #define CHAIN_CHECK_EVENTS 1
 enum err chain_replay_block(struct engine *e, const struct store_block *b,
-                            const struct store_request *reqs, uint32_t n, struct event_buf *events,
-                            int checks, char *why, size_t why_size)
+                            const struct store_request *reqs, uint32_t n,
+                            struct chain_replay_buf *rb, int checks, char *why, size_t why_size)
     __attribute__((warn_unused_result));
 
 /* chain_now_ns: the wall clock (CLOCK_REALTIME) in nanoseconds. */
