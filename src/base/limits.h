@@ -11,6 +11,11 @@
 #define LIMIT_BODY_SINGLE_BYTES (1u << 20)
 #define LIMIT_BODY_BATCH_BYTES (16u << 20)
 
+/* An oversize body is read to its end and discarded so the client gets its
+ * 400 ERR_BODY_TOO_LARGE; past this many bytes the connection is closed
+ * instead (a client streaming without end gets no thread for ever). */
+#define LIMIT_BODY_DISCARD_BYTES (64u << 20)
+
 /* Commands in one signed batch: 8,000-transfer batches are the benchmark's
  * unit; twice that leaves room while bounding one request's memory. */
 #define LIMIT_BATCH_COMMANDS 16384u

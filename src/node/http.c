@@ -21,6 +21,7 @@ struct http__ctx {
     char *uri;
     struct buf body;
     int too_large;
+    size_t discarded; /* bytes of an oversize body read and dropped */
     int started; /* the first call only announces the request's headers */
 };
 
@@ -274,6 +275,10 @@ static enum MHD_Result http__handler(void *cls, struct MHD_Connection *con, cons
     }
     if (*upload_data_size != 0) {
         if (ctx->body.len + *upload_data_size > LIMIT_BODY_BATCH_BYTES) ctx->too_large = 1;
+        if (ctx->too_large) {
+            ctx->discarded += *upload_data_size;
+            if (ctx->discarded > LIMIT_BODY_DISCARD_BYTES) return MHD_NO; /* close */
+        }
         if (!ctx->too_large) buf_put(&ctx->body, upload_data, *upload_data_size);
         *upload_data_size = 0;
         return MHD_YES;
