@@ -845,6 +845,15 @@ def test_malformed():
     t.ok(st == 200 and doc == {"ok": True}, "after a 16 MiB+ body: /healthz still ok", (st, doc))
     st, doc = X.node.http("GET", "/readyz")
     t.ok(st == 200, "after a 16 MiB+ body: /readyz still ok", (st, doc))
+    endless = big[:-1] + b" " * (65 << 20) + b"}"
+    try:
+        st, doc = post_raw(X.alice, endless)
+        closed = st == 400 and doc.get("error", {}).get("code") == "ERR_BODY_TOO_LARGE"
+    except Exception:  # noqa: BLE001 - the node closes the connection: expected
+        closed = True
+    t.ok(closed, "a body past 64 MiB: the connection is closed (or answered 400)")
+    st, doc = X.node.http("GET", "/healthz")
+    t.ok(st == 200, "after a 64 MiB+ body: /healthz still ok", (st, doc))
     small = {"op": "mint", "asset": "USDC", "to": a, "amount": "1"}
     st, doc = X.alice.command({"dry_run": True, "commands": [small] * 16384})
     res = doc.get("results", []) if isinstance(doc, dict) else []
