@@ -82,7 +82,9 @@
     X(ORACLE_FROZEN, 409, "price feed is frozen")                                                  \
     X(UNKNOWN_FEED, 404, "unknown price feed")                                                     \
     X(NAV_DEVIATION, 409, "NAV moves more than nav_max_deviation (use nav force with a reason)")   \
-    X(NOT_FIAT, 400, "only a fiat asset has reserves")
+    X(NOT_FIAT, 400, "only a fiat asset has reserves")                                             \
+    X(NAV_SPREAD, 409, "NAV sources disagree by more than max_spread; nothing submitted")          \
+    X(NAV_SOURCES_FAILED, 503, "every NAV source failed and no fresh cache")
 
 enum err {
 #define ERR_ENUM_ROW(name, status, msg) ERR_##name,

@@ -1,0 +1,112 @@
+/* test_navsrc.c - NAV source answers: Alpha Vantage and JSON-path bodies, median, spread. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../src/cli/navsrc.h"
+
+#define E8 UINT64_C(100000000)
+
+static enum navsrc_outcome av(const char *body, u128 *price) {
+    char why[128];
+    return navsrc_parse_alphavantage(body, strlen(body), price, why, sizeof why);
+}
+
+static enum navsrc_outcome js(const char *body, const char *path, u128 *price) {
+    char why[128];
+    return navsrc_parse_json(body, strlen(body), path, price, why, sizeof why);
+}
+
+static void test_alphavantage_quote(void **state) {
+    (void)state;
+    u128 p = 0;
+    const char *good = "{\"Global Quote\": {\"01. symbol\": \"AAXJ\", \"02. open\": \"71.0000\","
+                       " \"05. price\": \"72.1300\", \"07. latest trading day\": \"2026-11-20\"}}";
+    assert_int_equal(av(good, &p), NAVSRC_OK);
+    assert_true(p == (u128)7213 * E8 / 100);
+    /* Keys of the same name elsewhere do not count; the first price wins. */
+    const char *nested = "{\"x\": {\"05. price\": \"1\"}, \"Global Quote\": {\"05. price\": \"2.5\","
+                         " \"05. price\": \"9\"}}";
+    assert_int_equal(av(nested, &p), NAVSRC_OK);
+    assert_true(p == 25 * E8 / 10);
+    /* Digits past the eighth are dropped toward zero. */
+    assert_int_equal(av("{\"Global Quote\": {\"05. price\": \"1.123456789\"}}", &p), NAVSRC_OK);
+    assert_true(p == 112345678);
+}
+
+static void test_alphavantage_failures(void **state) {
+    (void)state;
+    u128 p = 77;
+    assert_int_equal(av("{\"Note\": \"Thank you for using Alpha Vantage! Our standard API call "
+                        "frequency is 5 calls per minute\"}",
+                        &p),
+                     NAVSRC_RATE_LIMITED);
+    assert_int_equal(av("{\"Information\": \"premium endpoint\"}", &p), NAVSRC_RATE_LIMITED);
+    assert_int_equal(av("{\"Error Message\": \"Invalid API call.\"}", &p), NAVSRC_ERROR_BODY);
+    assert_int_equal(av("{\"Global Quote\": {}}", &p), NAVSRC_NO_PRICE);
+    assert_int_equal(av("{\"Global Quote\": {\"05. price\": \"\"}}", &p), NAVSRC_BAD_PRICE);
+    assert_int_equal(av("{\"Global Quote\": {\"05. price\": \"-1.0\"}}", &p), NAVSRC_BAD_PRICE);
+    assert_int_equal(av("{\"Global Quote\": {\"05. price\": \"0.0000\"}}", &p), NAVSRC_BAD_PRICE);
+    assert_int_equal(av("{\"Global Quote\": {\"05. price\": null}}", &p), NAVSRC_BAD_PRICE);
+    assert_int_equal(av("{\"Global Quote\": {\"05. price\": {\"v\": 1}}}", &p), NAVSRC_BAD_PRICE);
+    assert_int_equal(av("<html>502 Bad Gateway</html>", &p), NAVSRC_GARBAGE);
+    assert_int_equal(av("{\"Global Quote\": {\"05. price\": \"72.1\"", &p), NAVSRC_GARBAGE);
+    assert_int_equal(av("", &p), NAVSRC_GARBAGE);
+    /* A rate-limit note beside a quote is still a failure. */
+    assert_int_equal(av("{\"Global Quote\": {\"05. price\": \"72\"}, \"Note\": \"slow down\"}", &p),
+                     NAVSRC_RATE_LIMITED);
+    assert_true(p == 77); /* no failure wrote a price */
+    assert_string_equal(navsrc_outcome_name(NAVSRC_RATE_LIMITED), "rate_limited");
+}
+
+static void test_json_path(void **state) {
+    (void)state;
+    u128 p = 0;
+    assert_int_equal(js("{\"data\": {\"price\": 72.13}}", "data.price", &p), NAVSRC_OK);
+    assert_true(p == (u128)7213 * E8 / 100);
+    assert_int_equal(js("{\"data\": {\"price\": \"12.48\"}}", "data.price", &p), NAVSRC_OK);
+    assert_true(p == (u128)1248 * E8 / 100);
+    assert_int_equal(js("{\"price\": 5}", "price", &p), NAVSRC_OK);
+    assert_true(p == 5 * E8);
+    /* Siblings and arrays on the way do not confuse the walk. */
+    assert_int_equal(js("{\"a\": [{\"price\": 1}], \"data\": {\"list\": [1, {\"x\": 2}], \"price\": 3}}",
+                        "data.price", &p),
+                     NAVSRC_OK);
+    assert_true(p == 3 * E8);
+    /* The key at the wrong depth is not the path. */
+    assert_int_equal(js("{\"price\": 4, \"data\": {}}", "data.price", &p), NAVSRC_NO_PRICE);
+    assert_int_equal(js("{\"data\": {\"price\": 1e2}}", "data.price", &p), NAVSRC_BAD_PRICE);
+    assert_int_equal(js("{\"data\": {\"price\": true}}", "data.price", &p), NAVSRC_BAD_PRICE);
+    assert_int_equal(js("[1, 2]", "data.price", &p), NAVSRC_NO_PRICE);
+    assert_int_equal(js("{\"data\": {\"price\": 1}}", "data..price", &p), NAVSRC_NO_PRICE);
+    assert_int_equal(js("not json", "price", &p), NAVSRC_GARBAGE);
+}
+
+static void test_median_and_spread(void **state) {
+    (void)state;
+    u128 one[] = {7};
+    assert_true(navsrc_median(one, 1) == 7);
+    u128 three[] = {30, 10, 20};
+    assert_true(navsrc_median(three, 3) == 20);
+    u128 four[] = {40, 10, 30, 20};
+    assert_true(navsrc_median(four, 4) == 20); /* the lower middle */
+    assert_int_equal(navsrc_spread_ppm(one, 1), 0);
+    u128 close[] = {100 * E8, 101 * E8};
+    assert_int_equal(navsrc_spread_ppm(close, 2), 10000); /* 1% */
+    u128 far[] = {103 * E8, 100 * E8, 101 * E8};
+    assert_int_equal(navsrc_spread_ppm(far, 3), 30000); /* 3% */
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_alphavantage_quote),
+        cmocka_unit_test(test_alphavantage_failures),
+        cmocka_unit_test(test_json_path),
+        cmocka_unit_test(test_median_and_spread),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
