@@ -160,3 +160,12 @@ uint64_t u128_ratio_ppm(u128 num, u128 den) {
     u128 q = scaled / den;
     return q > (u128)UINT64_MAX ? UINT64_MAX : (uint64_t)q;
 }
+
+enum err percent_parse(const char *text, size_t len, uint32_t *ppm) {
+    if (text == NULL || len < 2 || text[len - 1] != '%') return ERR_INVALID_AMOUNT;
+    u128 x;
+    /* A percent with 4 fraction digits, in units of 1e-4 %, is parts per million. */
+    if (amount_parse(text, len - 1, 4, &x) != ERR_OK || x > 1000000u) return ERR_INVALID_AMOUNT;
+    *ppm = (uint32_t)x;
+    return ERR_OK;
+}

@@ -48,6 +48,11 @@ enum err amount_parse(const char *text, size_t len, unsigned decimals, u128 *out
  * terminated. Returns the text length. */
 size_t amount_format(u128 amount, unsigned decimals, char out[AMOUNT_TEXT_SIZE]);
 
+/* percent_parse: "10%" or "2.5%" (up to 4 fraction digits, at most 100%)
+ * into parts per million. ERR_INVALID_AMOUNT otherwise, *ppm untouched. */
+enum err percent_parse(const char *text, size_t len, uint32_t *ppm)
+    __attribute__((warn_unused_result));
+
 /* u128_format: decimal integer text of v (decimals 0). */
 size_t u128_format(u128 v, char out[AMOUNT_TEXT_SIZE]);
 

@@ -71,14 +71,7 @@ static int genesis__uint(const json_t *v, uint64_t max, uint64_t *out) {
 static int genesis__percent(const json_t *v, uint32_t *ppm) {
     char tmp[32];
     const char *t = genesis__text(v, tmp);
-    if (t == NULL) return -1;
-    size_t len = strlen(t);
-    if (len < 2 || t[len - 1] != '%') return -1;
-    u128 x;
-    /* A percent with 4 fraction digits, in units of 1e-4 %, is parts per million. */
-    if (amount_parse(t, len - 1, 4, &x) != ERR_OK || x > 1000000u) return -1;
-    *ppm = (uint32_t)x;
-    return 0;
+    return t != NULL && percent_parse(t, strlen(t), ppm) == ERR_OK ? 0 : -1;
 }
 
 static const char *const genesis__asset_keys[] = {

@@ -7,7 +7,10 @@
 
 #include <cmocka.h>
 
+#include "../../src/base/duration.h"
+#include "../../src/cli/navcfg.h"
 #include "../../src/cli/navsrc.h"
+#include "../../src/node/yaml.h"
 
 #define E8 UINT64_C(100000000)
 
@@ -101,12 +104,84 @@ static void test_median_and_spread(void **state) {
     assert_int_equal(navsrc_spread_ppm(far, 3), 30000); /* 3% */
 }
 
+/* Load the nav_sources of `asset` from YAML text, as the CLI will. */
+static enum err cfg(const char *yaml, const char *asset, struct navcfg *out, char *why) {
+    json_t *doc = NULL;
+    assert_int_equal(yaml_to_json(yaml, strlen(yaml), &doc, why, 200), ERR_OK);
+    enum err err = navcfg_load(doc, asset, out, why, 200);
+    json_decref(doc);
+    return err;
+}
+
+static void test_config_spec_example(void **state) {
+    (void)state;
+    const char *yaml =
+        "nav_sources:\n"
+        "  AAXJF:\n"
+        "    sources:\n"
+        "      - {type: alphavantage, symbol: AAXJ, url: \"https://www.alphavantage.co/query\","
+        " api_key_env: ALPHA_VANTAGE_API_KEY}\n"
+        "      - {type: json, url: \"https://prices.example/aaxj\", path: data.price, timeout: 2s}\n"
+        "    cache_ttl: 6h\n"
+        "    max_spread: 2.5%\n";
+    struct navcfg c;
+    char why[200];
+    assert_int_equal(cfg(yaml, "AAXJF", &c, why), ERR_OK);
+    assert_int_equal(c.count, 2);
+    assert_int_equal(c.sources[0].type, NAVCFG_ALPHAVANTAGE);
+    assert_string_equal(c.sources[0].symbol, "AAXJ");
+    assert_string_equal(c.sources[0].api_key_env, "ALPHA_VANTAGE_API_KEY");
+    assert_true(c.sources[0].timeout_ns == 5 * NS_PER_S);
+    assert_int_equal(c.sources[1].type, NAVCFG_JSON);
+    assert_string_equal(c.sources[1].path, "data.price");
+    assert_true(c.sources[1].timeout_ns == 2 * NS_PER_S);
+    assert_true(c.cache_ttl_ns == 6 * 3600 * NS_PER_S);
+    assert_int_equal(c.max_spread_ppm, 25000);
+    /* Defaults: 6h and 2%. */
+    assert_int_equal(cfg("nav_sources: {X: {sources: [{type: json, url: \"http://a/\", path: p}]}}",
+                         "X", &c, why),
+                     ERR_OK);
+    assert_true(c.cache_ttl_ns == 6 * 3600 * NS_PER_S);
+    assert_int_equal(c.max_spread_ppm, 20000);
+    assert_int_equal(cfg(yaml, "USDW", &c, why), ERR_INVALID_CONFIG);
+    assert_non_null(strstr(why, "not configured"));
+}
+
+static void test_config_refusals(void **state) {
+    (void)state;
+    static const char *const bad[] = {
+        "nav_sources: {X: {sources: []}}",
+        "nav_sources: {X: {sources: [{type: json, url: \"http://a/\"}]}}",
+        "nav_sources: {X: {sources: [{type: json, url: \"ftp://a/\", path: p}]}}",
+        "nav_sources: {X: {sources: [{type: json, url: \"http://a/\", path: p, symbol: S}]}}",
+        "nav_sources: {X: {sources: [{type: csv, url: \"http://a/\", path: p}]}}",
+        "nav_sources: {X: {sources: [{type: alphavantage, url: \"http://a/\", symbol: S}]}}",
+        "nav_sources: {X: {sources: [{type: alphavantage, url: \"http://a/\", symbol: S,"
+        " api_key_env: \"my key\"}]}}",
+        "nav_sources: {X: {sources: [{type: json, url: \"http://a/\", path: p, timeout: 0s}]}}",
+        "nav_sources: {X: {sources: [{type: json, url: \"http://a/\", path: p, tiemout: 1s}]}}",
+        "nav_sources: {X: {sources: [{type: json, url: \"http://a/\", path: p}], cache_ttl: soon}}",
+        "nav_sources: {X: {sources: [{type: json, url: \"http://a/\", path: p}], max_spread: 2}}",
+        "nav_sources: {X: {sources: [{type: json, url: \"http://a/\", path: p}], spread: 2%}}",
+        "nav_sources: {X: [1]}",
+        "nav_sources: [X]",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct navcfg c;
+        char why[200] = "";
+        if (cfg(bad[i], "X", &c, why) != ERR_INVALID_CONFIG) fail_msg("accepted: %s", bad[i]);
+        assert_true(strlen(why) > 0);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_alphavantage_quote),
         cmocka_unit_test(test_alphavantage_failures),
         cmocka_unit_test(test_json_path),
         cmocka_unit_test(test_median_and_spread),
+        cmocka_unit_test(test_config_spec_example),
+        cmocka_unit_test(test_config_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
