@@ -198,6 +198,10 @@ const char *navsrc_outcome_name(enum navsrc_outcome o) {
     case NAVSRC_NO_PRICE: return "no_price";
     case NAVSRC_BAD_PRICE: return "bad_price";
     case NAVSRC_GARBAGE: return "garbage";
+    case NAVSRC_NO_KEY: return "no_api_key";
+    case NAVSRC_HTTP_STATUS: return "http_status";
+    case NAVSRC_TIMEOUT: return "timeout";
+    case NAVSRC_UNREACHABLE: return "unreachable";
     }
     return "unknown";
 }

@@ -28,6 +28,10 @@ enum navsrc_outcome {
     NAVSRC_NO_PRICE,     /* valid JSON, but nothing at the path */
     NAVSRC_BAD_PRICE,    /* something at the path, not a positive decimal */
     NAVSRC_GARBAGE,      /* not JSON */
+    NAVSRC_NO_KEY,       /* the API key's environment variable is unset or empty */
+    NAVSRC_HTTP_STATUS,  /* an answer other than 200 */
+    NAVSRC_TIMEOUT,      /* no whole answer within the source's timeout */
+    NAVSRC_UNREACHABLE,  /* no connection, or the answer was too big */
 };
 
 /* navsrc_outcome_name: "ok", "rate_limited", ... (for check-cache). */

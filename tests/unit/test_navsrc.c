@@ -10,7 +10,12 @@
 #include "../../src/base/duration.h"
 #include "../../src/cli/navcfg.h"
 #include "../../src/cli/navsrc.h"
+#include "../../src/cli/navfetch.h"
 #include "../../src/node/yaml.h"
+#include "../support/pricesrv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
 
 #define E8 UINT64_C(100000000)
 
@@ -174,6 +179,66 @@ static void test_config_refusals(void **state) {
     }
 }
 
+/* One fetch from the stand-in source; the outcome, and the price on success. */
+static enum navsrc_outcome fetch(struct pricesrv *srv, enum navcfg_type type, const char *path,
+                                 const char *symbol, int64_t timeout_ns, u128 *price, char *why) {
+    struct navcfg_source s = {.type = type, .timeout_ns = timeout_ns};
+    snprintf(s.url, sizeof s.url, "http://127.0.0.1:%u%s", pricesrv_port(srv), path);
+    if (type == NAVCFG_ALPHAVANTAGE) {
+        snprintf(s.symbol, sizeof s.symbol, "%s", symbol);
+        snprintf(s.api_key_env, sizeof s.api_key_env, "MINTLINE_TEST_AV_KEY");
+    } else {
+        snprintf(s.path, sizeof s.path, "data.price");
+    }
+    return navfetch_source(&s, price, why, 200);
+}
+
+static void test_fetch_from_stand_in(void **state) {
+    (void)state;
+    struct pricesrv *srv = pricesrv_start();
+    assert_non_null(srv);
+    const int64_t t5 = 5 * NS_PER_S;
+    u128 p = 0;
+    char why[200];
+    setenv("MINTLINE_TEST_AV_KEY", PRICESRV_KEY, 1);
+    assert_int_equal(fetch(srv, NAVCFG_ALPHAVANTAGE, "/query", "AAXJ", t5, &p, why), NAVSRC_OK);
+    assert_true(p == (u128)7213 * E8 / 100);
+    assert_int_equal(fetch(srv, NAVCFG_JSON, "/json", NULL, t5, &p, why), NAVSRC_OK);
+    assert_true(p == (u128)7220 * E8 / 100);
+    p = 1;
+    assert_int_equal(fetch(srv, NAVCFG_ALPHAVANTAGE, "/query", "NOTE", t5, &p, why),
+                     NAVSRC_RATE_LIMITED);
+    assert_int_equal(fetch(srv, NAVCFG_ALPHAVANTAGE, "/query", "INFO", t5, &p, why),
+                     NAVSRC_RATE_LIMITED);
+    assert_int_equal(fetch(srv, NAVCFG_ALPHAVANTAGE, "/query", "ZZZZ", t5, &p, why),
+                     NAVSRC_NO_PRICE);
+    assert_int_equal(fetch(srv, NAVCFG_JSON, "/500", NULL, t5, &p, why), NAVSRC_HTTP_STATUS);
+    assert_int_equal(fetch(srv, NAVCFG_JSON, "/garbage", NULL, t5, &p, why), NAVSRC_GARBAGE);
+    assert_int_equal(fetch(srv, NAVCFG_JSON, "/big", NULL, t5, &p, why), NAVSRC_UNREACHABLE);
+    assert_int_equal(fetch(srv, NAVCFG_JSON, "/slow", NULL, NS_PER_S / 2, &p, why), NAVSRC_TIMEOUT);
+    /* A wrong key is the source's Error Message, and the key is in no reason. */
+    setenv("MINTLINE_TEST_AV_KEY", "wrong-key-456", 1);
+    assert_int_equal(fetch(srv, NAVCFG_ALPHAVANTAGE, "/query", "AAXJ", t5, &p, why),
+                     NAVSRC_ERROR_BODY);
+    assert_null(strstr(why, "wrong-key-456"));
+    /* No key: nothing is asked. */
+    unsetenv("MINTLINE_TEST_AV_KEY");
+    unsigned hits = pricesrv_hits(srv);
+    assert_int_equal(fetch(srv, NAVCFG_ALPHAVANTAGE, "/query", "AAXJ", t5, &p, why), NAVSRC_NO_KEY);
+    assert_int_equal(pricesrv_hits(srv), hits);
+    assert_true(p == 1); /* no failure wrote a price */
+    pricesrv_stop(srv);
+    /* Nobody listening any more. */
+    struct pricesrv *gone = pricesrv_start();
+    assert_non_null(gone);
+    unsigned port = pricesrv_port(gone);
+    pricesrv_stop(gone);
+    struct navcfg_source s = {.type = NAVCFG_JSON, .timeout_ns = t5};
+    snprintf(s.url, sizeof s.url, "http://127.0.0.1:%u/json", port);
+    snprintf(s.path, sizeof s.path, "data.price");
+    assert_int_equal(navfetch_source(&s, &p, why, sizeof why), NAVSRC_UNREACHABLE);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_alphavantage_quote),
@@ -182,6 +247,7 @@ int main(void) {
         cmocka_unit_test(test_median_and_spread),
         cmocka_unit_test(test_config_spec_example),
         cmocka_unit_test(test_config_refusals),
+        cmocka_unit_test(test_fetch_from_stand_in),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
