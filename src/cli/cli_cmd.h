@@ -111,6 +111,10 @@ int cli_cmd_submit(struct cli_ctx *ctx); /* every row with an op */
  * with --dry-run}. A new reference, or NULL when out of memory. */
 json_t *cli_cmd_submit_body(const struct cli_ctx *ctx);
 
+/* cli_cmd_submit_send: POST body (consumed; NULL is out of memory) as the
+ * row's command and report the result as cli_cmd_submit does. */
+int cli_cmd_submit_send(struct cli_ctx *ctx, json_t *body);
+
 /* cli_cmd_submit_expand: append a row's done/dry sentence (the template
  * forms of struct cli_cmd) expanded over body to out. */
 void cli_cmd_submit_expand(const char *tpl, const json_t *body, struct buf *out);
@@ -124,6 +128,8 @@ int cli_cmd_timelock_list(struct cli_ctx *ctx);
 int cli_cmd_operator_list(struct cli_ctx *ctx);
 int cli_cmd_price_list(struct cli_ctx *ctx);
 int cli_cmd_nav_show(struct cli_ctx *ctx);
+int cli_cmd_nav_fetch(struct cli_ctx *ctx);
+int cli_cmd_nav_check_cache(struct cli_ctx *ctx);
 int cli_cmd_reserve_show(struct cli_ctx *ctx);
 int cli_cmd_events(struct cli_ctx *ctx);
 

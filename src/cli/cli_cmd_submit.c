@@ -174,8 +174,9 @@ static int cli_submit__report(const struct cli_ctx *ctx, const json_t *body, con
     return CLI_EXIT_OK;
 }
 
-int cli_cmd_submit(struct cli_ctx *ctx) {
-    json_t *body = cli_cmd_submit_body(ctx);
+int cli_cmd_submit(struct cli_ctx *ctx) { return cli_cmd_submit_send(ctx, cli_cmd_submit_body(ctx)); }
+
+int cli_cmd_submit_send(struct cli_ctx *ctx, json_t *body) {
     char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
     if (text == NULL) {
         json_decref(body);
