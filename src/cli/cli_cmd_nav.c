@@ -17,10 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../base/duration.h"
+#include "../engine/genesis.h"
+#include "../node/chain.h"
 #include "../node/node_internal.h"
 #include "../node/yaml.h"
 #include "cli_args.h"
@@ -32,21 +33,8 @@
 #define NAV__CONFIG_MAX (1u << 20)
 #define NAV__CACHE_MAX (1u << 20)
 
-static int64_t nav__now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
-}
-
-/* A symbol safe to use as a file name: what the ledger accepts, A-Z 0-9. */
-static int nav__symbol_ok(const char *s) {
-    size_t n = strlen(s);
-    if (n == 0 || n > 16) return 0;
-    for (; *s; s++) {
-        if (!((*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9'))) return 0;
-    }
-    return 1;
-}
+/* A symbol of SPEC 2 (A-Z first, no '/'): safe as the cache file's name. */
+static int nav__symbol_ok(const char *s) { return s != NULL && symbol_valid(s, strlen(s)); }
 
 static int nav__config(const struct cli_ctx *ctx, const char *sym, struct navcfg *out) {
     char path[4200];
@@ -194,7 +182,7 @@ static json_t *nav__cache_next(const char *sym, const struct navcfg *c, const js
 
 int cli_cmd_nav_fetch(struct cli_ctx *ctx) {
     const char *sym = cli_ctx_pos(ctx, 0);
-    if (!nav__symbol_ok(sym)) return cli_cmd_usage_error(ctx, "SYM is an asset symbol (A-Z, 0-9)");
+    if (!nav__symbol_ok(sym)) return cli_cmd_usage_error(ctx, "SYM is an asset symbol (SPEC 2)");
     struct navcfg c;
     if (nav__config(ctx, sym, &c) != 0) return CLI_EXIT_USAGE;
     char dir[4200], path[4300];
@@ -214,7 +202,7 @@ int cli_cmd_nav_fetch(struct cli_ctx *ctx) {
                          navsrc_outcome_name(r.outcome[i]), whys[i]);
         }
     }
-    int64_t now = nav__now_ns();
+    int64_t now = chain_now_ns();
     int rc;
     if (r.n_ok == 0) {
         json_t *next = nav__cache_next(sym, &c, old, &r, NULL, now, whys);
@@ -300,10 +288,10 @@ static void nav__print_cache(const json_t *v) {
 int cli_cmd_nav_check_cache(struct cli_ctx *ctx) {
     const char *sym = cli_ctx_pos(ctx, 0);
     if (sym != NULL && !nav__symbol_ok(sym))
-        return cli_cmd_usage_error(ctx, "SYM is an asset symbol (A-Z, 0-9)");
+        return cli_cmd_usage_error(ctx, "SYM is an asset symbol (SPEC 2)");
     char dir[4200], path[4600];
     nav__cache_dir(ctx, dir, sizeof dir);
-    int64_t now = nav__now_ns();
+    int64_t now = chain_now_ns();
     json_t *list = json_array();
     if (sym != NULL) {
         snprintf(path, sizeof path, "%s/%s.json", dir, sym);

@@ -124,7 +124,9 @@ void cli_out_text(const json_t *v, char *out, size_t out_size) {
     } else if (json_is_boolean(v)) {
         snprintf(out, out_size, "%s", json_is_true(v) ? "yes" : "no");
     } else {
-        char *dump = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        /* Ratios arrive as JSON reals; 15 significant digits give back the
+         * node's text (0.0008), not the double's (0.00080000000000000004). */
+        char *dump = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
         snprintf(out, out_size, "%s", dump != NULL ? dump : "?");
         free(dump);
     }

@@ -31,6 +31,7 @@
 #include "../../src/cli/cli_cmd.h"
 #include "../../src/cli/cli_http.h"
 #include "../../src/cli/cli_key.h"
+#include "../../src/cli/cli_out.h"
 #include "../../src/engine/command.h"
 
 #define ARGC(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -710,8 +711,23 @@ static void main_exit_codes_for_help_usage_and_unreachable_node(void **state) {
     home_drop();
 }
 
+/* A ratio the node sends as 0.0008 prints as 0.0008, not as the double. */
+static void out_text_prints_reals_as_sent(void **state) {
+    (void)state;
+    char out[64];
+    json_t *doc = json_loads("[0.0008, 1.05, 0.1, 12]", 0, NULL);
+    assert_non_null(doc);
+    const char *want[] = {"0.0008", "1.05", "0.1", "12"};
+    for (size_t i = 0; i < 4; i++) {
+        cli_out_text(json_array_get(doc, i), out, sizeof out);
+        assert_string_equal(out, want[i]);
+    }
+    json_decref(doc);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(out_text_prints_reals_as_sent),
         cmocka_unit_test(args_globals_before_and_after_command_both_apply),
         cmocka_unit_test(args_equals_form_takes_inline_value),
         cmocka_unit_test(args_command_flag_beats_global_of_same_name),
