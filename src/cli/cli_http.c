@@ -82,15 +82,10 @@ int cli_http_sign(const uint8_t seed[SIG_SEED_BYTES], const char *method,
                     auth->signature);
 }
 
-struct cli_http__sink {
-    struct buf *body;
-    int over_limit;
-};
-
-static size_t cli_http__write(char *data, size_t size, size_t count, void *user) {
-    struct cli_http__sink *sink = user;
+size_t cli_http_sink_write(char *data, size_t size, size_t count, void *user) {
+    struct cli_http_sink *sink = user;
     size_t n = size * count;
-    if (n > CLI_HTTP_RESPONSE_MAX - sink->body->len) {
+    if (n > sink->limit - sink->body->len) {
         sink->over_limit = 1;
         return 0; /* curl aborts the transfer */
     }
@@ -130,7 +125,7 @@ static struct curl_slist *cli_http__headers(const char *operator_name,
 
 static void cli_http__options(CURL *c, const char *url, const char *method, const uint8_t *body,
                               size_t body_len, struct curl_slist *headers,
-                              struct cli_http__sink *sink, char *errbuf) {
+                              struct cli_http_sink *sink, char *errbuf) {
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L); /* the path sent is the path signed */
 #if LIBCURL_VERSION_NUM >= 0x075500
@@ -141,7 +136,7 @@ static void cli_http__options(CURL *c, const char *url, const char *method, cons
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, CLI_HTTP_TIMEOUT_MS);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "mintline-cli");
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, cli_http__write);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, cli_http_sink_write);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, sink);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
     if (strcmp(method, "GET") == 0) {
@@ -174,7 +169,7 @@ enum err cli_http_send(void **curl, const char *url, const char *method, const c
         snprintf(why, why_size, "cannot build the request headers");
         return ERR_IO;
     }
-    struct cli_http__sink sink = {&out->body, 0};
+    struct cli_http_sink sink = {&out->body, CLI_HTTP_RESPONSE_MAX, 0};
     char errbuf[CURL_ERROR_SIZE] = "";
     cli_http__options(c, url, method, body, body_len, headers, &sink, errbuf);
     CURLcode rc = curl_easy_perform(c);

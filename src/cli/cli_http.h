@@ -25,6 +25,17 @@
 #define CLI_HTTP_TIMEOUT_MS 60000L
 #define CLI_HTTP_NONCE_SIZE 33u /* 16 random bytes as hex + NUL */
 
+/* Where curl writes an answer: into body, up to limit bytes; past it the
+ * transfer is aborted and over_limit set. */
+struct cli_http_sink {
+    struct buf *body;
+    size_t limit;
+    int over_limit;
+};
+
+/* cli_http_sink_write: a CURLOPT_WRITEFUNCTION for a struct cli_http_sink. */
+size_t cli_http_sink_write(char *data, size_t size, size_t count, void *user);
+
 /* A node base URL split into what curl needs and what is signed. */
 struct cli_http_base {
     char origin[CLI_HTTP_URL_MAX]; /* "http://127.0.0.1:8645" */

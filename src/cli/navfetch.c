@@ -11,22 +11,6 @@
 #include "../base/duration.h"
 #include "cli_http.h"
 
-struct navfetch__sink {
-    struct buf body;
-    int over_limit;
-};
-
-static size_t navfetch__write(char *data, size_t size, size_t count, void *user) {
-    struct navfetch__sink *sink = user;
-    size_t n = size * count;
-    if (n > NAVFETCH_RESPONSE_MAX - sink->body.len) {
-        sink->over_limit = 1;
-        return 0; /* curl aborts the transfer */
-    }
-    buf_put(&sink->body, data, n);
-    return buf_ok(&sink->body) ? n : 0;
-}
-
 /* The request URL; for Alpha Vantage it holds the key, so it is wiped after use. */
 static int navfetch__url(const struct navcfg_source *src, struct buf *url, char *why,
                          size_t why_size) {
@@ -60,8 +44,9 @@ enum navsrc_outcome navfetch_source(const struct navcfg_source *src, u128 *price
         snprintf(why, why_size, "cannot start the HTTP client");
         return NAVSRC_UNREACHABLE;
     }
-    struct navfetch__sink sink = {.over_limit = 0};
-    buf_init(&sink.body);
+    struct buf body;
+    buf_init(&body);
+    struct cli_http_sink sink = {&body, NAVFETCH_RESPONSE_MAX, 0};
     long timeout_ms = (long)(src->timeout_ns / (NS_PER_S / 1000));
     curl_easy_setopt(c, CURLOPT_URL, (const char *)url.data);
 #if LIBCURL_VERSION_NUM >= 0x075500
@@ -71,7 +56,7 @@ enum navsrc_outcome navfetch_source(const struct navcfg_source *src, u128 *price
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "mintline-nav-fetch");
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, navfetch__write);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, cli_http_sink_write);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
     CURLcode rc = curl_easy_perform(c);
     long status = 0;
@@ -84,7 +69,7 @@ enum navsrc_outcome navfetch_source(const struct navcfg_source *src, u128 *price
     if (rc == CURLE_OPERATION_TIMEDOUT) {
         snprintf(why, why_size, "no answer within %lld ms", (long long)timeout_ms);
         o = NAVSRC_TIMEOUT;
-    } else if (rc != CURLE_OK || !buf_ok(&sink.body)) {
+    } else if (rc != CURLE_OK || !buf_ok(&body)) {
         /* curl_easy_strerror names the failure without the URL. */
         snprintf(why, why_size, "%s",
                  sink.over_limit ? "answer over 1 MiB" : curl_easy_strerror(rc));
@@ -93,12 +78,12 @@ enum navsrc_outcome navfetch_source(const struct navcfg_source *src, u128 *price
         snprintf(why, why_size, "HTTP status %ld", status);
         o = NAVSRC_HTTP_STATUS;
     } else if (src->type == NAVCFG_ALPHAVANTAGE) {
-        o = navsrc_parse_alphavantage((const char *)sink.body.data, sink.body.len, price, why,
+        o = navsrc_parse_alphavantage((const char *)body.data, body.len, price, why,
                                       why_size);
     } else {
-        o = navsrc_parse_json((const char *)sink.body.data, sink.body.len, src->path, price, why,
+        o = navsrc_parse_json((const char *)body.data, body.len, src->path, price, why,
                               why_size);
     }
-    buf_free(&sink.body);
+    buf_free(&body);
     return o;
 }
