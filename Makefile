@@ -7,7 +7,7 @@
 #   make tidy       style checks (banned calls, engine purity)
 
 CC      ?= cc
-PKGS    := libsodium libmicrohttpd jansson yajl sqlite3 yaml-0.1 libcurl
+PKGS    := libsodium libmicrohttpd jansson yajl sqlite3 yaml-0.1 libcurl libcrypto
 CFLAGS_STRICT := -std=gnu11 -Wall -Wextra -Wpedantic -Wshadow -Wconversion \
 	-Wstrict-prototypes -Wmissing-prototypes -Wswitch-enum -Wvla -Werror
 OPT     ?= -O2 -g

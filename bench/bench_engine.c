@@ -12,6 +12,11 @@
  * and the time spent in engine_block_seal (the state-hash fold) are kept
  * apart. Nothing is generated, allocated or formatted inside the timed loops.
  *
+ * Item 7 of issue 4 last: por.publish over every holder, timed through
+ * engine_apply (collect, sort, hash, tree; what the sequencer does), then a
+ * holder's proof written as the API writes it, and its size. The asset is
+ * fiat, so a reserve report comes first (mints are checked against it).
+ *
  * Output: human lines on stderr, and "RESULT name value" lines on stdout for
  * bench/run.sh.
  */
@@ -24,7 +29,9 @@
 
 #include "../src/engine/engine.h"
 #include "../src/engine/genesis.h"
+#include "../src/engine/por.h"
 #include "../src/base/buf.h"
+#include "../src/base/jw.h"
 #include "bench_util.h"
 
 #define BENCH_HOLDERS_DEFAULT 1000000u
@@ -39,9 +46,9 @@
 static const char bench_genesis[] =
     "{\"operators\":[{\"name\":\"bench\","
     "\"pubkey\":\"a88d3efae5df12cbb52815d00cfb5c67e28dc4ea26e29768a73c8d80912b0800\","
-    "\"roles\":[\"minter\",\"transfer_agent\"]}],"
+    "\"roles\":[\"minter\",\"transfer_agent\",\"reserve_reporter\",\"treasury_manager\"]}],"
     "\"controller\":\"bench\","
-    "\"assets\":[{\"symbol\":\"USDW\",\"kind\":\"plain\","
+    "\"assets\":[{\"symbol\":\"USDW\",\"kind\":\"fiat\",\"reserve_quorum\":\"1\","
     "\"decimals\":\"6\",\"supply_cap\":\"1000000000000\"}]}";
 
 struct bench_opts {
@@ -78,6 +85,9 @@ static void bench_touch(void *p, size_t len) {
     for (size_t i = 0; i < len; i += 4096) b[i] = 0;
 }
 
+static void bench_block(struct engine *e, struct event_buf *ev, const struct command *cmds,
+                        uint32_t n, double *apply_s, double *seal_s);
+
 static void bench_setup(struct engine *e, struct event_buf *ev, uint32_t block) {
     enum err err = engine_open(e, 1024);
     if (err) bench_die("engine_open", err);
@@ -98,6 +108,10 @@ static void bench_setup(struct engine *e, struct event_buf *ev, uint32_t block) 
     ev->count = 0;
     ev->items = calloc(ev->cap, sizeof(*ev->items));
     if (ev->items == NULL) bench_die("events", ERR_INTERNAL);
+    /* A reserve covering every mint to come (fiat: SPEC 3 check 11). */
+    struct command report = {.op = OP_RESERVE_REPORT, .present = CMD_HAS_ASSET | CMD_HAS_AMOUNT,
+                             .amount = (u128)1000000000000000000u};
+    bench_block(e, ev, &report, 1, &(double){0}, &(double){0});
     /* Fixed-size scratch (the events buffer, the engine's undo log) is not
      * memory per holder: make it resident before the "before" reading. */
     bench_touch(ev->items, (size_t)ev->cap * sizeof(*ev->items));
@@ -172,6 +186,41 @@ static struct command *bench_transfer_pool(const struct addr *addrs, uint32_t ho
     return cmds;
 }
 
+/* por.publish over every holder, then one holder's proof: its JSON size. */
+static void bench_por(struct engine *e, struct event_buf *ev, const struct addr *holder) {
+    struct command publish = {.op = OP_POR_PUBLISH, .present = CMD_HAS_ASSET};
+    memset(publish.pubkey, 0x5a, sizeof(publish.pubkey));
+    double apply_s = 0, seal_s = 0;
+    long rss_before = bench_rss_bytes();
+    bench_block(e, ev, &publish, 1, &apply_s, &seal_s);
+    long rss_after = bench_rss_bytes();
+    const struct por_header *h = &e->s.assets[0].por;
+    const struct por_tree *t = e->por[0];
+    int64_t index = por_tree_find(t, holder);
+    if (h->leaves != e->s.assets[0].holders_count || index < 0) {
+        fprintf(stderr, "bench_engine: the publication does not cover the holders\n");
+        exit(1);
+    }
+    struct por_proof p;
+    memset(&p, 0, sizeof(p));
+    por_tree_proof(t, (uint32_t)index, h->salt, &p);
+    struct buf json;
+    buf_init(&json);
+    struct jw w;
+    jw_init(&w, &json);
+    por_proof_json(&e->s.assets[0], &p, &w);
+    if (!buf_ok(&json)) bench_die("proof JSON", ERR_INTERNAL);
+    fprintf(stderr,
+            "por.publish over %u holders (depth %u): %.3f s in engine_apply (seal %.1f ms); "
+            "the tree keeps %.1f B/holder; a proof is %u steps, %zu bytes of JSON\n",
+            h->leaves, h->depth, apply_s, seal_s * 1e3,
+            (double)(rss_after - rss_before) / h->leaves, p.steps_count, json.len);
+    printf("RESULT por_publish_s %.3f\n", apply_s);
+    printf("RESULT por_tree_bytes_per_holder %.1f\n", (double)(rss_after - rss_before) / h->leaves);
+    printf("RESULT por_proof_bytes %zu\n", json.len);
+    buf_free(&json);
+}
+
 int main(int argc, char **argv) {
     struct bench_opts o;
     bench_parse_opts(argc, argv, &o);
@@ -243,6 +292,7 @@ int main(int argc, char **argv) {
             (double)snap.len / 1e6, snap_s * 1e3);
     printf("RESULT snapshot_serialise_ms %.1f\n", snap_s * 1e3);
     buf_free(&snap);
+    bench_por(e, &ev, &addrs[o.holders / 3]);
     free(xfers);
     free(ev.items);
     engine_close(e);

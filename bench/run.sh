@@ -3,6 +3,7 @@
 #
 #   (a) checked transfers applied per second in memory, one core   bench_engine
 #   (e) resident memory per holder                                  bench_engine
+#   por.publish over every holder, and a proof's size (issue 4)     bench_engine
 #   (f) the peer: the same checked transfer in SQLite               bench_sqlite
 #   (b) where a batch's time goes, stage by stage, one core          bench_stages
 #   (b) durable transfers per second through POST /api/commands    bench_http batch
@@ -203,6 +204,9 @@ BEGIN {
     row("    apply, per transfer", "apply_ns_per_transfer", "ns", "-", "", 0, "%.0f")
     row("    seal, per transfer", "seal_ns_per_transfer", "ns", "-", "", 0, "%.0f")
     row("(e) resident memory per holder (RSS delta)", "mem_bytes_per_holder", "bytes", "<= 128", "<=", 128, "%.1f")
+    row("por.publish over every holder (engine_apply)", "por_publish_s", "s", "<= 2", "<=", 2, "%.3f")
+    row("    a holder's proof (JSON)", "por_proof_bytes", "bytes", "<= 2,048", "<=", 2048, "n")
+    row("    the published tree kept for proofs (RSS delta)", "por_tree_bytes_per_holder", "bytes/holder", "-", "", 0, "%.1f")
     row("(b) durable transfers via POST /api/commands, 2 clients", "b2_per_s", "transfers/s", ">= 300,000", ">=", 300000, "n")
     row("(b) same, 4 clients", "b4_per_s", "transfers/s", ">= 300,000", ">=", 300000, "n")
     row("    node CPU per transfer (2 clients)", "b2_node_cpu_us", "us", "-", "", 0, "%.1f")

@@ -59,6 +59,13 @@ step balance USDW "$CLIENT"
 step history --limit 6
 step events --recent 6
 step status USDW
+echo
+echo "== smom-dbis-138 weekly: proof of reserves =="
+step por publish USDW
+step por show USDW
+printf '\n\033[1m$ mintline por proof USDW %s > %s\033[0m\n' "$CLIENT" "$DATA/proof-client.json"
+"$BIN" por proof USDW "$CLIENT" >"$DATA/proof-client.json" || echo "(exit $?)"
+step por verify "$DATA/proof-client.json"
 cat <<MSG
 
 The node keeps serving on http://$LISTEN (Ctrl-C to stop). From another terminal:

@@ -4,7 +4,7 @@
 # Idempotent and quiet when everything is there.
 set -e
 PKGS="build-essential pkg-config libsodium-dev libmicrohttpd-dev libjansson-dev libyajl-dev libsqlite3-dev
-libyaml-dev libcurl4-openssl-dev curl"
+libyaml-dev libcurl4-openssl-dev libssl-dev curl"
 [ "${1:-test}" = test ] && PKGS="$PKGS libcmocka-dev python3 python3-cryptography sqlite3 prometheus"
 missing=""
 for p in $PKGS; do

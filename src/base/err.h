@@ -84,7 +84,8 @@
     X(NAV_DEVIATION, 409, "NAV moves more than nav_max_deviation (use nav force with a reason)")   \
     X(NOT_FIAT, 400, "only a fiat asset has reserves")                                             \
     X(NAV_SPREAD, 409, "NAV sources disagree by more than max_spread; nothing submitted")          \
-    X(NAV_SOURCES_FAILED, 503, "every NAV source failed and no fresh cache")
+    X(NAV_SOURCES_FAILED, 503, "every NAV source failed and no fresh cache")                       \
+    X(PROOF_INVALID, 409, "the proof of reserves does not check out")
 
 enum err {
 #define ERR_ENUM_ROW(name, status, msg) ERR_##name,

@@ -66,6 +66,7 @@ struct cli_cmd {
      * "{field?text}" text (with % as the value) only when present. */
     const char *done; /* "minted {amount} {asset} to {to}" */
     const char *dry;  /* "mint {amount} {asset} to {to}" (after "dry run: would ") */
+    uint8_t show_events; /* print the result's events after `done` (what was published) */
 };
 
 /* cli_cmd_table: the rows, *count of them; static storage. */
@@ -132,6 +133,10 @@ int cli_cmd_nav_fetch(struct cli_ctx *ctx);
 int cli_cmd_nav_check_cache(struct cli_ctx *ctx);
 int cli_cmd_reserve_show(struct cli_ctx *ctx);
 int cli_cmd_events(struct cli_ctx *ctx);
+int cli_cmd_por_publish(struct cli_ctx *ctx);
+int cli_cmd_por_show(struct cli_ctx *ctx);
+int cli_cmd_por_proof(struct cli_ctx *ctx);
+int cli_cmd_por_verify(struct cli_ctx *ctx);
 
 /* cli_cmd_usage_error: print "error: ERR_USAGE: what" and the one-line hint
  * to the command's help on stderr; returns CLI_EXIT_USAGE. */

@@ -165,6 +165,7 @@ static int cli_submit__report(const struct cli_ctx *ctx, const json_t *body, con
                has_note ? note : "");
         /* An approval or execution that ran its command: say so, with what it did. */
         const json_t *executed = json_object_get(doc, "executed");
+        if (row->show_events && !json_is_object(executed)) cli_submit__events(json_object_get(doc, "events"));
         if (json_is_true(json_object_get(executed, "ok"))) {
             printf("  ran %s\n", json_object_get(executed, "proposal") ? "the proposal" : "the entry");
             cli_submit__events(json_object_get(doc, "events"));

@@ -20,6 +20,7 @@
 #include "governance.h"
 #include "ledger.h"
 #include "oracle.h"
+#include "por.h"
 #include "reserve.h"
 #include "restrict.h"
 
@@ -149,6 +150,9 @@ static const struct op_def op_rows[OP__COUNT] = {
                            {F("asset", FIELD_ASSET, FIELD_REQUIRED), F("usd", FIELD_PRICE, FIELD_REQUIRED),
                             F("hash", FIELD_PUBKEY, FIELD_REQUIRED)},
                            "record an attestation: its USD value and the report's hash"},
+    [OP_POR_PUBLISH] = {"por.publish", por_publish_apply, ROLE_TREASURY_MANAGER, 0,
+                        {F("asset", FIELD_ASSET, FIELD_REQUIRED), F("salt", FIELD_PUBKEY, FIELD_REQUIRED)},
+                        "publish a proof-of-reserves root over every holder (salt: 32 random bytes, hex)"},
 };
 
 #undef F

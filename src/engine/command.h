@@ -98,6 +98,7 @@ enum op {
     OP_NAV_FORCE,
     OP_RESERVE_REPORT,
     OP_RESERVE_ATTEST,
+    OP_POR_PUBLISH,
     OP__COUNT
 };
 

@@ -42,6 +42,7 @@ enum err engine_open(struct engine *e, uint32_t holdings_hint) {
 }
 
 void engine_close(struct engine *e) {
+    por_free_all(e);
     holdings_close(&e->holdings);
     free(e->saved);
     memset(e, 0, sizeof(*e));
@@ -108,8 +109,24 @@ void engine_prefetch(const struct engine *e, const struct command *cmd) {
 
 void engine_consume_seqs(struct engine *e, uint32_t n) { e->s.next_seq += n; }
 
+/* A publication's header (the salt included: it is state, and it is in
+ * the journal anyway). */
+static void engine__por_write(const struct por_header *h, struct buf *out) {
+    buf_put_u64(out, h->block);
+    buf_put_u64(out, h->seq);
+    buf_put_u64(out, (uint64_t)h->time_ns);
+    buf_put_u128(out, h->total);
+    buf_put_u128(out, h->reserve);
+    buf_put_u8(out, h->has_reserve);
+    buf_put_u8(out, h->depth);
+    buf_put_u32(out, h->leaves);
+    buf_put(out, h->tree_root, HASH_BYTES);
+    buf_put(out, h->root, HASH_BYTES);
+    buf_put(out, h->salt, HASH_BYTES);
+}
+
 void engine__state_write(const struct engine_state *s, struct buf *out) {
-    buf_put(out, "mintline-state-v1", 17);
+    buf_put(out, "mintline-state-v2", 17);
     buf_put_u64(out, s->height);
     buf_put_u64(out, s->next_seq);
     buf_put_u64(out, s->next_event_seq);
@@ -147,6 +164,7 @@ void engine__state_write(const struct engine_state *s, struct buf *out) {
         buf_put_u128(out, a->attested_usd);
         buf_put(out, a->attest_hash, sizeof(a->attest_hash));
         buf_put_u64(out, (uint64_t)a->attested_ns);
+        engine__por_write(&a->por, out);
     }
     buf_put_u32(out, s->operators_count);
     for (uint32_t i = 0; i < s->operators_count; i++) {
@@ -248,11 +266,13 @@ void engine_rollback(struct engine *e) {
     ASSERT(e->saved_active);
     holdings_rollback(&e->holdings, e->saved_undo_len);
     memcpy(&e->s, e->saved, sizeof(e->s));
+    por_rollback(e);
     e->saved_active = 0;
 }
 
 void engine_release(struct engine *e) {
     ASSERT(e->saved_active);
+    por_release(e);
     e->saved_active = 0;
 }
 

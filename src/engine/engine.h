@@ -32,6 +32,7 @@
 #include "command.h"
 #include "event.h"
 #include "holdings.h"
+#include "por.h"
 #include "role.h"
 
 enum asset_kind { ASSET_FUND, ASSET_FIAT, ASSET_SECURITY, ASSET_PLAIN, ASSET_KIND__COUNT };
@@ -77,6 +78,8 @@ struct asset {
     u128 attested_usd;
     uint8_t attest_hash[32];
     int64_t attested_ns;
+    /* The latest proof-of-reserves publication (fiat) */
+    struct por_header por;
 };
 
 /* A reserve reporter's latest report for a fiat asset. */
@@ -181,6 +184,11 @@ struct engine {
     struct engine_state *saved;
     uint32_t saved_undo_len;
     int saved_active;
+    /* Proof-of-reserves trees of the latest publications (por.h), and the
+     * ones replaced while a savepoint is active (bit per asset). */
+    struct por_tree *por[LIMIT_ASSETS];
+    struct por_tree *por_stash[LIMIT_ASSETS];
+    uint64_t por_stashed;
 };
 
 /* What engine_apply reports besides its error code. */

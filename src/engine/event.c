@@ -5,6 +5,8 @@
 
 #include "../base/buf.h"
 #include "../base/duration.h"
+#include "../base/hash.h"
+#include "../base/hex.h"
 #include "../base/jw.h"
 #include "engine.h"
 #include "role.h"
@@ -158,6 +160,18 @@ static void event__data(const struct engine *e, const struct event *ev, struct j
         event__operator(e, w, "by", ev->who);
         jw_kv_amount(w, "usd", ev->amount, FEED_DECIMALS);
         break;
+    case EVENT_POR_PUBLISHED: {
+        char hex[HASH_HEX_SIZE];
+        hex_encode(ev->digest, HASH_BYTES, hex);
+        event__operator(e, w, "by", ev->who);
+        jw_kv_string(w, "root", hex);
+        jw_kv_amount(w, "total", ev->amount, decimals);
+        jw_kv_amount(w, "reserve", ev->amount2, decimals);
+        jw_kv_uint(w, "leaves", ev->ref_id);
+        jw_kv_uint(w, "depth", ev->code);
+        jw_kv_uint(w, "publication_seq", ev->command_seq);
+        break;
+    }
     case EVENT_NAV_UPDATED:
         jw_kv_amount(w, "value", ev->amount, FEED_DECIMALS);
         jw_key(w, "previous");
@@ -235,6 +249,7 @@ void event_encode(const struct event *ev, struct buf *out) {
     buf_put_u16(out, ev->ref_op);
     buf_put_u16(out, ev->code);
     buf_put_u32(out, ev->who);
+    if (ev->type == EVENT_POR_PUBLISHED) buf_put_u128(out, ev->amount2);
 }
 
 int event_decode(struct buf_reader *r, struct event *out) {
@@ -252,6 +267,7 @@ int event_decode(struct buf_reader *r, struct event *out) {
     out->ref_op = buf_get_u16(r);
     out->code = buf_get_u16(r);
     out->who = buf_get_u32(r);
+    out->amount2 = out->type == EVENT_POR_PUBLISHED ? buf_get_u128(r) : 0;
     if (r->failed || out->type >= EVENT__COUNT) return -1;
     return 0;
 }

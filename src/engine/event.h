@@ -51,7 +51,8 @@
     X(ORACLE_UNFROZEN, "OracleUnfrozen")                                                           \
     X(NAV_UPDATED, "NavUpdated")                                                                   \
     X(RESERVE_REPORTED, "ReserveReported")                                                         \
-    X(RESERVE_ATTESTED, "ReserveAttested")
+    X(RESERVE_ATTESTED, "ReserveAttested")                                                         \
+    X(POR_PUBLISHED, "PorPublished")
 
 enum event_type {
 #define EVENT_ENUM_ROW(id, name) EVENT_##id,
@@ -69,9 +70,15 @@ struct event {
     uint16_t type;  /* enum event_type */
     uint16_t asset; /* asset index or EVENT_NO_ASSET */
     uint32_t flags; /* per type; e.g. PAUSED: 1 = was already paused */
-    struct addr from;
-    struct addr to;
+    union {
+        struct {
+            struct addr from;
+            struct addr to;
+        };
+        uint8_t digest[32]; /* POR_PUBLISHED: the published root */
+    };
     u128 amount;
+    u128 amount2; /* POR_PUBLISHED: the verified reserve (journaled for that type only) */
     int64_t value;   /* per type; e.g. CLOCK_ADVANCED: nanoseconds; TIMELOCK_SCHEDULED: eta */
     uint64_t ref_id; /* a proposal or timelock id */
     uint16_t ref_op; /* the op a governance event is about; CAPS_SET: which limit */

@@ -2,7 +2,10 @@
  * snapshot.c - the engine's whole state as bytes, and back.
  *
  * Layout: the canonical small-state bytes (as hashed), then the holdings
- * count and one (address, asset, balance) record each. Reading treats the
+ * count and one (address, asset, balance) record each, then the leaves of
+ * each asset's latest proof-of-reserves publication (count, then asset,
+ * leaf count and (address, balance) per leaf); those trees are rebuilt on
+ * reading and must reproduce the published roots. Reading treats the
  * bytes as untrusted input: every field is bounds-checked, and the result is
  * only accepted whole. The state hash is recomputed from the records, so a
  * snapshot that does not match its block's recorded hash is detected by the
@@ -44,6 +47,66 @@ void engine_snapshot_write(const struct engine *e, struct buf *out) {
         p += SNAPSHOT_RECORD_BYTES;
     }
     out->len = (size_t)(p - out->data);
+    uint32_t trees = 0;
+    for (uint32_t i = 0; i < e->s.assets_count; i++) trees += e->por[i] != NULL;
+    buf_put_u32(out, trees);
+    for (uint32_t i = 0; i < e->s.assets_count; i++) {
+        const struct por_tree *t = e->por[i];
+        if (t == NULL) continue;
+        buf_put_u16(out, (uint16_t)i);
+        buf_put_u32(out, t->n);
+        for (uint32_t k = 0; k < t->n; k++) {
+            buf_put(out, t->addrs[k].bytes, ADDR_BYTES);
+            buf_put_u128(out, ((u128)t->nodes[k].sum_hi << 64) | t->nodes[k].sum_lo);
+        }
+    }
+}
+
+#define SNAPSHOT_LEAF_BYTES (ADDR_BYTES + 16u)
+
+/* Read one asset's leaves and rebuild its tree; -1 unless it reproduces
+ * the asset's published header exactly. */
+static int snapshot__por_tree(struct engine *e, struct buf_reader *r) {
+    uint16_t asset = buf_get_u16(r);
+    uint32_t n = buf_get_u32(r);
+    if (r->failed || asset >= e->s.assets_count || e->por[asset] != NULL) return -1;
+    const struct por_header *h = &e->s.assets[asset].por;
+    if (h->block == 0 || n != h->leaves || (uint64_t)n * SNAPSHOT_LEAF_BYTES > r->len - r->pos) return -1;
+    struct addr *addrs = malloc((size_t)(n ? n : 1) * sizeof(*addrs));
+    u128 *balances = malloc((size_t)(n ? n : 1) * sizeof(*balances));
+    int ok = addrs != NULL && balances != NULL;
+    for (uint32_t k = 0; ok && k < n; k++) {
+        buf_get(r, addrs[k].bytes, ADDR_BYTES);
+        balances[k] = buf_get_u128(r);
+        ok = balances[k] != 0 && (k == 0 || memcmp(addrs[k - 1].bytes, addrs[k].bytes, ADDR_BYTES) < 0);
+    }
+    struct por_tree *t = NULL;
+    if (ok) {
+        t = por_tree_build(addrs, balances, n, h->salt);
+        addrs = NULL;
+    }
+    free(addrs);
+    free(balances);
+    if (t == NULL) return -1;
+    e->por[asset] = t;
+    uint8_t root[HASH_BYTES];
+    u128 total;
+    por_tree_root(t, root, &total);
+    if (memcmp(root, h->tree_root, HASH_BYTES) != 0 || total != h->total) return -1;
+    if (t->levels - 1 != h->depth) return -1;
+    return 0;
+}
+
+static int snapshot__por(struct engine *e, struct buf_reader *r) {
+    uint32_t trees = buf_get_u32(r);
+    if (r->failed || trees > e->s.assets_count) return -1;
+    for (uint32_t i = 0; i < trees; i++) {
+        if (snapshot__por_tree(e, r) != 0) return -1;
+    }
+    for (uint32_t i = 0; i < e->s.assets_count; i++) {
+        if ((e->s.assets[i].por.block != 0) != (e->por[i] != NULL)) return -1;
+    }
+    return r->pos == r->len ? 0 : -1;
 }
 
 static int snapshot__text_ok(const char *text, size_t size, int (*valid)(const char *, size_t)) {
@@ -80,6 +143,19 @@ static int snapshot__asset(struct buf_reader *r, struct asset *a) {
     a->attested_usd = buf_get_u128(r);
     buf_get(r, a->attest_hash, sizeof(a->attest_hash));
     a->attested_ns = (int64_t)buf_get_u64(r);
+    struct por_header *p = &a->por;
+    p->block = buf_get_u64(r);
+    p->seq = buf_get_u64(r);
+    p->time_ns = (int64_t)buf_get_u64(r);
+    p->total = buf_get_u128(r);
+    p->reserve = buf_get_u128(r);
+    p->has_reserve = buf_get_u8(r);
+    p->depth = buf_get_u8(r);
+    p->leaves = buf_get_u32(r);
+    buf_get(r, p->tree_root, HASH_BYTES);
+    buf_get(r, p->root, HASH_BYTES);
+    buf_get(r, p->salt, HASH_BYTES);
+    if (p->has_reserve > 1 || p->depth >= POR_MAX_LEVELS) return -1;
     if (!snapshot__text_ok(a->symbol, sizeof(a->symbol), symbol_valid)) return -1;
     if (strnlen(a->currency, sizeof(a->currency)) == sizeof(a->currency)) return -1;
     if (a->kind >= ASSET_KIND__COUNT || a->decimals > AMOUNT_DECIMALS_MAX) return -1;
@@ -136,7 +212,7 @@ static int snapshot__governance(struct buf_reader *r, struct engine_state *s) {
 static int snapshot__state(struct buf_reader *r, struct engine_state *s) {
     char magic[17];
     buf_get(r, magic, sizeof(magic));
-    if (memcmp(magic, "mintline-state-v1", 17) != 0) return -1;
+    if (memcmp(magic, "mintline-state-v2", 17) != 0) return -1;
     s->height = buf_get_u64(r);
     s->next_seq = buf_get_u64(r);
     s->next_event_seq = buf_get_u64(r);
@@ -222,6 +298,7 @@ static int snapshot__holdings(struct engine *e, struct buf_reader *r, uint32_t c
 
 /* Empty the engine again (after a failed read). */
 static enum err snapshot__reset(struct engine *e) {
+    por_free_all(e);
     holdings_close(&e->holdings);
     memset(&e->s, 0, sizeof(e->s));
     memset(e->holdings_acc, 0, sizeof(e->holdings_acc));
@@ -248,8 +325,8 @@ enum err engine_snapshot_read(struct engine *e, const uint8_t *data, size_t len)
     buf_reader_init(&r, data, len);
     struct engine_state *s = snapshot__small(&r);
     uint32_t count = buf_get_u32(&r);
-    /* The records must fill the rest exactly: checked before any allocation. */
-    int bad = s == NULL || r.failed || (uint64_t)count * SNAPSHOT_RECORD_BYTES != len - r.pos;
+    /* The records must fit in the rest: checked before any allocation. */
+    int bad = s == NULL || r.failed || (uint64_t)count * SNAPSHOT_RECORD_BYTES > len - r.pos;
     enum err err = snapshot__reset(e);
     if (!err && bad) err = ERR_IO;
     if (!err) {
@@ -257,7 +334,8 @@ enum err engine_snapshot_read(struct engine *e, const uint8_t *data, size_t len)
         err = holdings_reserve(&e->holdings, count);
     }
     free(s);
-    if (!err && (snapshot__holdings(e, &r, count) != 0 || engine_check_invariants(e) != 0)) {
+    if (!err && (snapshot__holdings(e, &r, count) != 0 || engine_check_invariants(e) != 0 ||
+                 snapshot__por(e, &r) != 0)) {
         err = ERR_IO;
     }
     if (err == ERR_INTERNAL) return err;

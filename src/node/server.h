@@ -71,6 +71,10 @@ void api_assets(struct server *s, const struct server_request *rq, struct server
 void api_asset(struct server *s, const char *symbol, struct server_response *out);
 void api_reserve(struct server *s, const char *symbol, struct server_response *out);
 void api_nav(struct server *s, const char *symbol, struct server_response *out);
+/* Proof of reserves (api_por.c): the latest publication; a holder's proof. */
+void api_por(struct server *s, const char *symbol, struct server_response *out);
+void api_por_proof(struct server *s, const char *symbol, const char *address,
+                   struct server_response *out);
 void api_balance(struct server *s, const char *symbol, const char *address, struct server_response *out);
 void api_account(struct server *s, const char *address, struct server_response *out);
 void api_events(struct server *s, const struct server_request *rq, struct server_response *out);

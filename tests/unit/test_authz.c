@@ -126,7 +126,8 @@ static json_t *authz_genesis(void) {
     return doc;
 }
 
-/* A fresh engine: 100 USDW and 100 OTH on ADDR_1, 5 USDW of it frozen. */
+/* A fresh engine: 100 USDW and 100 OTH on ADDR_1, 5 USDW of it frozen, a
+ * reserve report for FIA. */
 static json_t *genesis_doc; /* built once: operator keys are costly to derive */
 
 static struct fixture *authz_open(void) {
@@ -137,6 +138,9 @@ static struct fixture *authz_open(void) {
     assert_ok(fixture_apply(f, "r_compliance",
                             "{\"op\":\"freeze\",\"address\":\"" ADDR_1
                             "\",\"asset\":\"USDW\",\"amount\":\"5\"}"));
+    /* a verified reserve, so that por.publish can run */
+    assert_ok(fixture_apply(f, "r_reserve_reporter",
+                            "{\"op\":\"reserve.report\",\"asset\":\"FIA\",\"amount\":\"1\"}"));
     fixture_seal(f, NULL);
     return f;
 }
@@ -205,6 +209,10 @@ static const struct variant variants[] = {
     {"reserve.attest",
      "{\"op\":\"reserve.attest\",\"asset\":\"FIA\",\"usd\":\"100\",\"hash\":\""
      "abababababababababababababababababababababababababababababababab\"}",
+     0},
+    {"por.publish",
+     "{\"op\":\"por.publish\",\"asset\":\"FIA\",\"salt\":\""
+     "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd\"}",
      0},
 };
 

@@ -452,7 +452,7 @@ static void op_table_rows_named_found_and_ordered(void **state) {
         "operator.remove", "operator.rotate_key", "controller.propose", "controller.accept",
         "blacklist.add", "blacklist.remove", "freeze", "unfreeze", "forced_transfer", "recover",
         "rescue", "price.update", "oracle.freeze", "oracle.unfreeze", "nav.update", "nav.force",
-        "reserve.report", "reserve.attest"};
+        "reserve.report", "reserve.attest", "por.publish"};
     for (unsigned i = 0; i < OP__COUNT; i++) {
         assert_string_equal(t[i].name, names[i]);
         assert_ptr_equal(op_find(t[i].name, strlen(t[i].name)), &t[i]);
@@ -1667,7 +1667,7 @@ static void snapshot_read_truncated_any_length_io_error(void **state) {
 #define SNAP_CONTROLLER 58u
 #define SNAP_ASSETS_COUNT 66u
 #define SNAP_ASSET0 70u
-#define SNAP_ASSET_BYTES 285u
+#define SNAP_ASSET_BYTES 443u
 #define SNAP_ASSET_DECIMALS 26u /* within an asset */
 #define SNAP_ASSET_HOLDERS 185u /* within an asset */
 #define SNAP_OPERATOR_BYTES 78u
@@ -1692,7 +1692,7 @@ static void put_le(uint8_t *p, uint64_t v, unsigned n) {
 
 static struct snap_layout snap_layout(const struct fixture *f, const struct buf *snap) {
     struct snap_layout l;
-    assert_memory_equal(snap->data + SNAP_MAGIC, "mintline-state-v1", 17);
+    assert_memory_equal(snap->data + SNAP_MAGIC, "mintline-state-v2", 17);
     assert_int_equal(get_le(snap->data + SNAP_ASSETS_COUNT, 4), f->e.s.assets_count);
     assert_memory_equal(snap->data + SNAP_ASSET0, "USDW", 5);
     assert_int_equal(snap->data[SNAP_ASSET0 + SNAP_ASSET_DECIMALS], 6);
@@ -1708,7 +1708,9 @@ static struct snap_layout snap_layout(const struct fixture *f, const struct buf 
     l.count = (uint32_t)get_le(snap->data + l.small_end, 4);
     assert_int_equal(l.count, f->e.holdings.used_count);
     l.records = l.small_end + 4;
-    assert_int_equal(snap->len, l.records + (size_t)l.count * SNAP_RECORD_BYTES);
+    /* then the proof-of-reserves trees: none here (test_por has them) */
+    assert_int_equal(snap->len, l.records + (size_t)l.count * SNAP_RECORD_BYTES + 4);
+    assert_int_equal(get_le(snap->data + snap->len - 4, 4), 0);
     return l;
 }
 
