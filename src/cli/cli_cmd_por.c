@@ -247,6 +247,10 @@ static int cli_por__node(struct cli_ctx *ctx, const struct por_proof *p, const c
         const char *root = json_string_value(json_object_get(reply.doc, "root"));
         *block = (uint64_t)json_integer_value(json_object_get(reply.doc, "block"));
         found = root != NULL && strcmp(root, hex) == 0 ? 1 : 0;
+    } else if (reply.exit_code == CLI_EXIT_REJECTED &&
+               (strcmp(reply.code, "ERR_UNKNOWN_ASSET") == 0 || strcmp(reply.code, "ERR_NOT_FIAT") == 0)) {
+        cli_reply_free(&reply);
+        return 0; /* no such asset here, or one that never has a proof */
     } else if (reply.exit_code == CLI_EXIT_REJECTED && strcmp(reply.code, "ERR_NOT_FOUND") == 0) {
         found = 0; /* nothing published at all */
     } else {

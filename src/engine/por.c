@@ -259,13 +259,19 @@ static int por__cmp(const void *a, const void *b) {
                   ADDR_BYTES);
 }
 
+/* A holder of asset: a record of that asset with a balance. Within a block
+ * an emptied account keeps its slot, at zero, until the seal. */
+static int por__holder(const struct holding *h, uint16_t asset) {
+    return h->asset == asset && (h->balance_lo | h->balance_hi) != 0;
+}
+
 /* Collect the asset's holders sorted by address and build the tree. */
 static struct por_tree *por__build(const struct engine *e, uint16_t asset,
                                    const uint8_t salt[HASH_BYTES]) {
     uint32_t n = 0;
     uint32_t slot = 0;
     const struct holding *h;
-    while ((h = holdings_next(&e->holdings, &slot)) != NULL) n += h->asset == asset;
+    while ((h = holdings_next(&e->holdings, &slot)) != NULL) n += (uint32_t)por__holder(h, asset);
     struct por__leaf *leaves = malloc((size_t)(n ? n : 1) * sizeof(*leaves));
     struct addr *addrs = malloc((size_t)(n ? n : 1) * sizeof(*addrs));
     u128 *balances = malloc((size_t)(n ? n : 1) * sizeof(*balances));
@@ -274,7 +280,7 @@ static struct por_tree *por__build(const struct engine *e, uint16_t asset,
         uint32_t k = 0;
         slot = 0;
         while ((h = holdings_next(&e->holdings, &slot)) != NULL) {
-            if (h->asset != asset) continue;
+            if (!por__holder(h, asset)) continue;
             memcpy(leaves[k].addr.bytes, h->addr, ADDR_BYTES);
             leaves[k].lo = h->balance_lo;
             leaves[k].hi = h->balance_hi;

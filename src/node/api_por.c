@@ -12,11 +12,17 @@
 /* The asset's index when it has a publication; else answers the error. */
 static int api_por__find(const struct engine *e, const char *symbol, struct server_response *out) {
     int index = engine_asset_find(e, symbol, strlen(symbol));
-    if (index < 0) server_error(out, ERR_UNKNOWN_ASSET, symbol);
-    else if (e->s.assets[index].kind != ASSET_FIAT) server_error(out, ERR_NOT_FIAT, symbol);
-    else if (e->s.assets[index].por.block == 0 || e->por[index] == NULL) {
+    if (index < 0) {
+        server_error(out, ERR_UNKNOWN_ASSET, symbol);
+        return -1;
+    }
+    if (e->s.assets[index].kind != ASSET_FIAT) {
+        server_error(out, ERR_NOT_FIAT, symbol);
+        return -1;
+    }
+    if (e->s.assets[index].por.block == 0 || e->por[index] == NULL) {
         server_error(out, ERR_NOT_FOUND, "no proof of reserves published for this asset yet");
-        index = -1;
+        return -1;
     }
     return index;
 }

@@ -303,6 +303,33 @@ static void publish_commits_to_balances_at_its_seq(void **state) {
     fixture_close(f);
 }
 
+/* An account emptied earlier in the publishing block is no leaf (its slot
+ * stays, at zero, until the seal). */
+static void emptied_in_the_same_block_is_no_leaf(void **state) {
+    (void)state;
+    struct fixture *f = por_open();
+    report_reserves(f, "1000");
+    assert_ok(fixture_mint(f, "adm", "FIA", ADDR_1, "1"));
+    assert_ok(fixture_mint(f, "adm", "FIA", ADDR_2, "2.5"));
+    assert_ok(fixture_transfer(f, "adm", "FIA", ADDR_2, ADDR_1, "2.5"));
+    assert_ok(fixture_apply(f, "tre", J_PUBLISH(SALT_A)));
+    assert_int_equal(f->e.s.assets[0].por.leaves, 1);
+    assert_int_equal(f->e.s.assets[0].holders_count, 1);
+    assert_proves(f, ADDR_1, "3.5");
+    struct hash h1, h2;
+    fixture_seal(f, &h1);
+    struct buf snap;
+    buf_init(&snap);
+    engine_snapshot_write(&f->e, &snap);
+    struct fixture *g = fixture_open_empty(1024);
+    assert_ok(engine_snapshot_read(&g->e, snap.data, snap.len));
+    engine_state_hash(&g->e, &h2);
+    assert_hash_equal(&h1, &h2);
+    buf_free(&snap);
+    fixture_close(g);
+    fixture_close(f);
+}
+
 static void rollback_restores_the_previous_tree(void **state) {
     (void)state;
     struct fixture *f = por_open();
@@ -394,6 +421,7 @@ int main(void) {
         cmocka_unit_test(empty_tree_has_zero_root),
         cmocka_unit_test(publish_needs_fiat_quorum_and_role),
         cmocka_unit_test(publish_commits_to_balances_at_its_seq),
+        cmocka_unit_test(emptied_in_the_same_block_is_no_leaf),
         cmocka_unit_test(rollback_restores_the_previous_tree),
         cmocka_unit_test(snapshot_carries_and_checks_the_leaves),
     };
