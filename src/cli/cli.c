@@ -356,9 +356,10 @@ static const struct cli_cmd cli_rows[] = {
     {.words = "por verify",
      .run = cli_cmd_por_verify,
      .pos = {POS("FILE", NULL)},
-     .flags = {FLAG("offline")},
+     .flags = {FLAG("offline"), VAL("root", "HEX")},
      .help = "check a proof file offline, then against the node's published roots",
-     .more = "Without an operator to sign with (or with --offline) only the offline check runs."},
+     .more = "--root HEX: also require the root published elsewhere (the public dashboard).\n"
+             "Without an operator to sign with (or with --offline) the node is not asked."},
     {.words = "price update",
      .run = cli_cmd_submit,
      .op = "price.update",

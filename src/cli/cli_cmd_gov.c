@@ -128,7 +128,7 @@ int cli_cmd_reserve_show(struct cli_ctx *ctx) {
     int rc = cli_reply_finish(ctx, &reply);
     if (rc == CLI_EXIT_OK && !ctx->json) {
         static const char *const keys[] = {"asset", "supply", "verified", "ratio", "quorum_met",
-                                           "quorum", "reports", "below_one", "attestation"};
+                                           "quorum", "reports", "below_one", "attestation", "por"};
         struct cli_table t;
         cli_table_init(&t, 2);
         for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {

@@ -282,6 +282,7 @@ static int cli_por__node(struct cli_ctx *ctx, const struct por_proof *p, const c
 
 static int cli_por__report(const struct cli_ctx *ctx, const struct por_proof *p, const char *hex,
                            const char *node, uint64_t node_block, const char *note) {
+    int covered = p->pub.has_reserve && p->pub.reserve >= p->pub.total;
     char addr[ADDR_TEXT_SIZE], balance[AMOUNT_TEXT_SIZE], total[AMOUNT_TEXT_SIZE],
         reserve[AMOUNT_TEXT_SIZE], iso[40];
     addr_format(&p->addr, addr);
@@ -293,6 +294,8 @@ static int cli_por__report(const struct cli_ctx *ctx, const struct por_proof *p,
         json_t *o = json_pack("{s:b,s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:s}", "ok", 1, "asset", p->symbol,
                               "address", addr, "balance", balance, "block", (json_int_t)p->pub.block,
                               "time", iso, "root", hex, "total", total, "reserve", reserve, "node", node);
+        if (o != NULL) json_object_set_new(o, "covered", json_boolean(covered));
+        if (o != NULL && cli_ctx_flag(ctx, "root") != NULL) json_object_set_new(o, "root_given", json_true());
         if (o != NULL && node_block) json_object_set_new(o, "node_block", json_integer((json_int_t)node_block));
         if (o != NULL && note[0]) json_object_set_new(o, "node_note", json_string(note));
         char *text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
@@ -305,6 +308,10 @@ static int cli_por__report(const struct cli_ctx *ctx, const struct por_proof *p,
            p->symbol, (unsigned long long)p->pub.block, iso);
     printf("  root %s\n  total liabilities %s %s, verified reserve %s %s, %u holders\n", hex, total,
            p->symbol, reserve, p->symbol, p->pub.leaves);
+    if (!covered) {
+        printf("  warning: the verified reserve was below the liabilities at that publication\n");
+    }
+    if (cli_ctx_flag(ctx, "root") != NULL) printf("  root: the one given with --root\n");
     if (strcmp(node, "latest") == 0) printf("  node: this is its latest publication\n");
     else if (strcmp(node, "earlier") == 0) {
         printf("  node: published this root at block %llu; it has published since (see por show)\n",
@@ -326,9 +333,10 @@ int cli_cmd_por_verify(struct cli_ctx *ctx) {
     json_error_t jerr;
     json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
     free(text);
-    if (doc == NULL) {
-        cli_out_error(ctx->color_err, err_name(ERR_INVALID_JSON), "%s: %s", file, jerr.text);
-        return CLI_EXIT_USAGE;
+    if (doc == NULL) { /* a verdict on the file, like any other bad proof */
+        cli_out_error(ctx->color_err, err_name(ERR_PROOF_INVALID), "%s is not a JSON proof: %s", file,
+                      jerr.text);
+        return CLI_EXIT_REJECTED;
     }
     struct por_proof p;
     struct cli_por__reader r = {0};
@@ -345,6 +353,17 @@ int cli_cmd_por_verify(struct cli_ctx *ctx) {
     }
     char hex[HASH_HEX_SIZE];
     hex_encode(p.pub.root, HASH_BYTES, hex);
+    /* --root: the root the holder got elsewhere (the public dashboard). */
+    const char *want = cli_ctx_flag(ctx, "root");
+    uint8_t want_root[HASH_BYTES];
+    if (want != NULL && hex_decode(want, strlen(want), want_root, HASH_BYTES) != 0) {
+        return cli_cmd_usage_error(ctx, "--root takes the published root: 64 hex digits");
+    }
+    if (want != NULL && memcmp(want_root, p.pub.root, HASH_BYTES) != 0) {
+        cli_out_error(ctx->color_err, err_name(ERR_PROOF_INVALID),
+                      "the proof is for root %s, not the root given with --root", hex);
+        return CLI_EXIT_REJECTED;
+    }
     char note[600] = "";
     uint64_t node_block = 0;
     const char *node = "not_checked";

@@ -575,7 +575,16 @@ void command_write_args(const struct engine *e, const struct command *cmd, struc
         case FIELD_ROLE: jw_string(w, role_name((enum role)cmd->role)); break;
         case FIELD_NAME: jw_string(w, cmd->name); break;
         case FIELD_TARGET_OP: jw_string(w, op_rows[cmd->target_op].name); break;
-        case FIELD_PUBKEY: hex_encode(cmd->pubkey, sizeof(cmd->pubkey), text); jw_string(w, text); break;
+        case FIELD_PUBKEY:
+            /* A proof-of-reserves salt is the holders' privacy: only history,
+             * the journal itself, shows it. */
+            if (cmd->op == OP_POR_PUBLISH) {
+                jw_string(w, "(in the journal: see history)");
+                break;
+            }
+            hex_encode(cmd->pubkey, sizeof(cmd->pubkey), text);
+            jw_string(w, text);
+            break;
         case FIELD_FEED: jw_string(w, e->s.feeds[cmd->feed].name); break;
         case FIELD_PRICE: jw_amount(w, cmd->price, FEED_DECIMALS); break;
         case FIELD_REASON: jw_string(w, "(in the journal: see history)"); break;

@@ -4,7 +4,7 @@
  * engine_apply is the one entry for every op: it consumes a seq, checks
  * authorisation (SPEC 3 item 1) from the op table, calls the op's handler
  * and stamps the events. The state hash is SHA-256 over the canonical bytes
- * of the small state and a 256-bit sum of one BLAKE2b hash per holding, so
+ * of the small state and a 256-bit sum of one keyed SipHash per holding, so
  * it is independent of table layout and cheap to keep up to date.
  */
 #include "engine.h"
@@ -125,8 +125,24 @@ static void engine__por_write(const struct por_header *h, struct buf *out) {
     buf_put(out, h->salt, HASH_BYTES);
 }
 
+/* The published headers, "por" + count + (asset, header) each, only when
+ * there is one: a ledger that never published keeps the state bytes (and
+ * hashes) it had before proof of reserves existed. */
+static void engine__por_section_write(const struct engine_state *s, struct buf *out) {
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < s->assets_count; i++) n += s->assets[i].por.block != 0;
+    if (n == 0) return;
+    buf_put(out, "por", 3);
+    buf_put_u32(out, n);
+    for (uint32_t i = 0; i < s->assets_count; i++) {
+        if (s->assets[i].por.block == 0) continue;
+        buf_put_u16(out, (uint16_t)i);
+        engine__por_write(&s->assets[i].por, out);
+    }
+}
+
 void engine__state_write(const struct engine_state *s, struct buf *out) {
-    buf_put(out, "mintline-state-v2", 17);
+    buf_put(out, "mintline-state-v1", 17);
     buf_put_u64(out, s->height);
     buf_put_u64(out, s->next_seq);
     buf_put_u64(out, s->next_event_seq);
@@ -164,7 +180,6 @@ void engine__state_write(const struct engine_state *s, struct buf *out) {
         buf_put_u128(out, a->attested_usd);
         buf_put(out, a->attest_hash, sizeof(a->attest_hash));
         buf_put_u64(out, (uint64_t)a->attested_ns);
-        engine__por_write(&a->por, out);
     }
     buf_put_u32(out, s->operators_count);
     for (uint32_t i = 0; i < s->operators_count; i++) {
@@ -200,6 +215,7 @@ void engine__state_write(const struct engine_state *s, struct buf *out) {
         buf_put_u64(out, (uint64_t)r->time_ns);
     }
     engine__governance_write(s, out);
+    engine__por_section_write(s, out);
 }
 
 void engine__governance_write(const struct engine_state *s, struct buf *out) {

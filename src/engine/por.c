@@ -13,6 +13,9 @@
 #include "engine_internal.h"
 #include "reserve.h"
 
+_Static_assert(LIMIT_ASSETS <= 64, "por_stashed has one bit per asset");
+_Static_assert(LIMIT_HOLDINGS < UINT32_MAX / 2, "tree node counts fit in 32 bits");
+
 #define POR_TAG_LEAF 0x00u
 #define POR_TAG_NODE 0x01u
 #define POR_TAG_SALT 0x02u
@@ -119,6 +122,7 @@ struct por_tree *por_tree_build(struct addr *addrs, const u128 *balances, uint32
     }
     t->n = n;
     t->addrs = addrs;
+    ASSERT(n <= LIMIT_HOLDINGS);
     uint64_t total_nodes = 0;
     uint32_t m = n;
     for (;;) {
@@ -127,7 +131,7 @@ struct por_tree *por_tree_build(struct addr *addrs, const u128 *balances, uint32
         t->levels++;
         total_nodes += m;
         if (m <= 1) break;
-        m = (m + 1) / 2;
+        m -= m / 2; /* ceil(m / 2) without overflow */
     }
     t->nodes = malloc((size_t)(total_nodes ? total_nodes : 1) * sizeof(*t->nodes));
     if (t->nodes == NULL) goto fail;
@@ -215,7 +219,7 @@ enum err por_verify(struct por_proof *p, const char **why) {
     por_leaf_hash(&p->addr, p->balance, p->leaf_salt, hash);
     /* Walk the shape the leaf count and index dictate. */
     uint32_t i = p->index, m = h->leaves, depth = 0, k = 0;
-    for (; m > 1; m = (m + 1) / 2, i /= 2, depth++) {
+    for (; m > 1; m -= m / 2, i /= 2, depth++) {
         int left;
         if (i % 2 == 1) left = 1;
         else if (i + 1 < m) left = 0;
@@ -246,7 +250,8 @@ enum err por_verify(struct por_proof *p, const char **why) {
     return ERR_OK;
 }
 
-/* The sort key of a collected leaf: address, then balance. */
+/* A collected leaf; sorted by address, which is unique within an asset
+ * (holdings are keyed by (asset, address)), so the order is total. */
 struct por__leaf {
     struct addr addr;
     uint32_t pad;
@@ -288,6 +293,7 @@ static struct por_tree *por__build(const struct engine *e, uint16_t asset,
         }
         qsort(leaves, n, sizeof(*leaves), por__cmp);
         for (uint32_t i = 0; i < n; i++) {
+            ASSERT(i == 0 || por__cmp(&leaves[i - 1], &leaves[i]) < 0);
             addrs[i] = leaves[i].addr;
             balances[i] = ((u128)leaves[i].hi << 64) | leaves[i].lo;
         }

@@ -115,7 +115,7 @@ void por_tree_proof(const struct por_tree *t, uint32_t index, const uint8_t salt
  * publication's fields and compare with its root. ERR_OK when the proof is
  * consistent (p->pub.tree_root is then set); else ERR_PROOF_INVALID and
  * *why says what failed. */
-enum err por_verify(struct por_proof *p, const char **why);
+enum err por_verify(struct por_proof *p, const char **why) __attribute__((warn_unused_result));
 
 /* JSON forms (GET /api/assets/SYM/por and .../por/ADDR; the proof file):
  * the publication object carries every field por_bind covers, never the
@@ -128,6 +128,11 @@ struct jw;
 void por_publication_json(const struct asset *a, int in_proof, struct jw *w);
 void por_proof_json(const struct asset *a, const struct por_proof *p, struct jw *w);
 
+/* por_publish_apply: the op's handler. ERR_NOT_FIAT, ERR_QUORUM_NOT_MET,
+ * ERR_LIMIT_REACHED; ERR_INTERNAL when the tree's memory cannot be had (a
+ * fault, not a rejection: the sequencer never journals it, see
+ * sequencer.c). Memory: ~150 B per holder for the latest tree of each
+ * asset, twice that while a savepoint keeps the one it replaced. */
 struct engine;
 struct event_buf;
 struct apply_result;

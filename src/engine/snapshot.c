@@ -65,13 +65,17 @@ void engine_snapshot_write(const struct engine *e, struct buf *out) {
 #define SNAPSHOT_LEAF_BYTES (ADDR_BYTES + 16u)
 
 /* Read one asset's leaves and rebuild its tree; -1 unless it reproduces
- * the asset's published header exactly. */
+ * the asset's published header exactly (tree root, total, depth, and the
+ * root bound to the header's fields). */
 static int snapshot__por_tree(struct engine *e, struct buf_reader *r) {
     uint16_t asset = buf_get_u16(r);
     uint32_t n = buf_get_u32(r);
     if (r->failed || asset >= e->s.assets_count || e->por[asset] != NULL) return -1;
     const struct por_header *h = &e->s.assets[asset].por;
-    if (h->block == 0 || n != h->leaves || (uint64_t)n * SNAPSHOT_LEAF_BYTES > r->len - r->pos) return -1;
+    if (h->block == 0 || n != h->leaves || n > LIMIT_HOLDINGS ||
+        (uint64_t)n * SNAPSHOT_LEAF_BYTES > r->len - r->pos) {
+        return -1;
+    }
     struct addr *addrs = malloc((size_t)(n ? n : 1) * sizeof(*addrs));
     u128 *balances = malloc((size_t)(n ? n : 1) * sizeof(*balances));
     int ok = addrs != NULL && balances != NULL;
@@ -94,7 +98,9 @@ static int snapshot__por_tree(struct engine *e, struct buf_reader *r) {
     por_tree_root(t, root, &total);
     if (memcmp(root, h->tree_root, HASH_BYTES) != 0 || total != h->total) return -1;
     if (t->levels - 1 != h->depth) return -1;
-    return 0;
+    const struct asset *a = &e->s.assets[asset];
+    por_bind(a->symbol, a->decimals, h, root);
+    return memcmp(root, h->root, HASH_BYTES) == 0 ? 0 : -1;
 }
 
 static int snapshot__por(struct engine *e, struct buf_reader *r) {
@@ -143,7 +149,15 @@ static int snapshot__asset(struct buf_reader *r, struct asset *a) {
     a->attested_usd = buf_get_u128(r);
     buf_get(r, a->attest_hash, sizeof(a->attest_hash));
     a->attested_ns = (int64_t)buf_get_u64(r);
-    struct por_header *p = &a->por;
+    if (!snapshot__text_ok(a->symbol, sizeof(a->symbol), symbol_valid)) return -1;
+    if (strnlen(a->currency, sizeof(a->currency)) == sizeof(a->currency)) return -1;
+    if (a->kind >= ASSET_KIND__COUNT || a->decimals > AMOUNT_DECIMALS_MAX) return -1;
+    if (a->paused > 1 || a->mint_halted > 1) return -1;
+    return 0;
+}
+
+/* One published header (engine__por_write); -1 when out of range. */
+static int snapshot__por_header(struct buf_reader *r, struct por_header *p) {
     p->block = buf_get_u64(r);
     p->seq = buf_get_u64(r);
     p->time_ns = (int64_t)buf_get_u64(r);
@@ -155,11 +169,26 @@ static int snapshot__asset(struct buf_reader *r, struct asset *a) {
     buf_get(r, p->tree_root, HASH_BYTES);
     buf_get(r, p->root, HASH_BYTES);
     buf_get(r, p->salt, HASH_BYTES);
-    if (p->has_reserve > 1 || p->depth >= POR_MAX_LEVELS) return -1;
-    if (!snapshot__text_ok(a->symbol, sizeof(a->symbol), symbol_valid)) return -1;
-    if (strnlen(a->currency, sizeof(a->currency)) == sizeof(a->currency)) return -1;
-    if (a->kind >= ASSET_KIND__COUNT || a->decimals > AMOUNT_DECIMALS_MAX) return -1;
-    if (a->paused > 1 || a->mint_halted > 1) return -1;
+    if (r->failed || p->block == 0 || p->has_reserve > 1 || p->depth >= POR_MAX_LEVELS) return -1;
+    if (p->leaves > LIMIT_HOLDINGS) return -1;
+    return 0;
+}
+
+/* The optional section of published headers that ends the small state. */
+static int snapshot__por_section(struct buf_reader *r, struct engine_state *s) {
+    if (r->pos == r->len) return 0; /* nothing published */
+    char magic[3];
+    buf_get(r, magic, sizeof(magic));
+    uint32_t n = buf_get_u32(r);
+    if (r->failed || memcmp(magic, "por", 3) != 0 || n == 0 || n > s->assets_count) return -1;
+    int last = -1;
+    for (uint32_t i = 0; i < n; i++) {
+        uint16_t asset = buf_get_u16(r);
+        if (r->failed || asset >= s->assets_count || (int)asset <= last) return -1;
+        if (s->assets[asset].kind != ASSET_FIAT) return -1;
+        last = asset;
+        if (snapshot__por_header(r, &s->assets[asset].por) != 0) return -1;
+    }
     return 0;
 }
 
@@ -212,7 +241,7 @@ static int snapshot__governance(struct buf_reader *r, struct engine_state *s) {
 static int snapshot__state(struct buf_reader *r, struct engine_state *s) {
     char magic[17];
     buf_get(r, magic, sizeof(magic));
-    if (memcmp(magic, "mintline-state-v2", 17) != 0) return -1;
+    if (memcmp(magic, "mintline-state-v1", 17) != 0) return -1;
     s->height = buf_get_u64(r);
     s->next_seq = buf_get_u64(r);
     s->next_event_seq = buf_get_u64(r);
@@ -271,7 +300,8 @@ static int snapshot__state(struct buf_reader *r, struct engine_state *s) {
         rr->time_ns = (int64_t)buf_get_u64(r);
         if (rr->asset >= s->assets_count || rr->reporter >= s->operators_count) return -1;
     }
-    return snapshot__governance(r, s);
+    if (snapshot__governance(r, s) != 0) return -1;
+    return snapshot__por_section(r, s);
 }
 
 /* Insert the holding records in chunks the undo log can carry, sealing

@@ -60,7 +60,9 @@ static void api__nav_fields(const struct engine *e, uint32_t index, int64_t now_
     jw_kv_bool(w, "stale", oracle_nav_check(e, index, now_ns) != ERR_OK);
 }
 
-/* {"verified", "ratio", "quorum_met", "quorum", "reports"} of a fiat asset. */
+/* {"verified", "ratio", "quorum_met", "quorum", "reports", "below_one",
+ * "por"} of a fiat asset; "por" is the latest proof-of-reserves publication
+ * {block, published_at, age_s, root} or null. */
 static void api__reserve_fields(const struct engine *e, uint32_t index, int64_t now_ns, struct jw *w) {
     const struct asset *a = &e->s.assets[index];
     u128 verified = 0;
@@ -76,6 +78,20 @@ static void api__reserve_fields(const struct engine *e, uint32_t index, int64_t 
     jw_kv_uint(w, "quorum", a->reserve_quorum);
     jw_kv_uint(w, "reports", fresh);
     jw_kv_bool(w, "below_one", met && a->supply && verified < a->supply);
+    jw_key(w, "por");
+    if (a->por.block) {
+        char t[40], hex[HASH_HEX_SIZE];
+        time_format_iso(a->por.time_ns, t);
+        hex_encode(a->por.root, HASH_BYTES, hex);
+        jw_object_begin(w);
+        jw_kv_uint(w, "block", a->por.block);
+        jw_kv_string(w, "published_at", t);
+        jw_kv_int(w, "age_s", (now_ns - a->por.time_ns) / 1000000000);
+        jw_kv_string(w, "root", hex);
+        jw_object_end(w);
+    } else {
+        jw_null(w);
+    }
 }
 
 static void api__asset_status(const struct engine *e, uint32_t index, int64_t now_ns, struct jw *w) {

@@ -152,7 +152,7 @@ static int http__open_route(struct server *s, const char *method, const char *pa
         return 1;
     }
     if (strcmp(path, "/readyz") == 0 && (!s->ready || s->chain.broken)) {
-        server_error(out, ERR_NOT_READY, s->chain.broken ? "store write failed" : NULL);
+        server_error(out, ERR_NOT_READY, s->chain.broken ? "a block could not be journaled; writes refused until restart" : NULL);
         return 1;
     }
     struct jw w;

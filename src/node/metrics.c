@@ -139,6 +139,13 @@ static void metrics__assets(struct server *s, struct buf *b) {
         uint32_t fresh = 0;
         metrics__line(b, "mintline_reserve_quorum_met{asset=\"%s\"} %d\n", a->symbol, reserve_verified(e, i, now, &verified, &fresh));
     }
+    metrics__head(b, "mintline_por_age_seconds", "gauge", "Age of each fiat asset's latest proof-of-reserves publication (-1: none yet).");
+    for (uint32_t i = 0; i < e->s.assets_count; i++) {
+        const struct asset *a = &e->s.assets[i];
+        if (a->kind != ASSET_FIAT) continue;
+        metrics__line(b, "mintline_por_age_seconds{asset=\"%s\"} %lld\n", a->symbol,
+                      a->por.block ? (long long)((now - a->por.time_ns) / 1000000000) : -1LL);
+    }
     metrics__head(b, "mintline_nav_age_seconds", "gauge", "Age of each fund's NAV (-1: none yet).");
     for (uint32_t i = 0; i < e->s.assets_count; i++) {
         const struct asset *a = &e->s.assets[i];

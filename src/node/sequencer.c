@@ -60,10 +60,13 @@ static void sequencer__fail_all(struct seq_item *first, uint32_t n, enum err err
     for (uint32_t i = 0; i < n; i++, it = it->next) it->fatal = err;
 }
 
-/* Apply every item of the block in order (engine lock held for writing). */
-static void sequencer__apply(struct sequencer *s, struct seq_item *first, uint32_t n) {
+/* Apply every item of the block in order (engine lock held for writing).
+ * Returns how many commands failed with ERR_INTERNAL: a fault of this
+ * process (memory), not a rule, so never something to journal. */
+static uint32_t sequencer__apply(struct sequencer *s, struct seq_item *first, uint32_t n) {
     struct engine *e = &s->c->engine;
     struct seq_item *it = first;
+    uint32_t faults = 0;
     for (uint32_t i = 0; i < n; i++, it = it->next) {
         it->journal.first_seq = e->s.next_seq;
         uint32_t mark = s->events.count;
@@ -74,10 +77,12 @@ static void sequencer__apply(struct sequencer *s, struct seq_item *first, uint32
             res[2 * k] = (uint8_t)it->results[k];
             res[2 * k + 1] = (uint8_t)((unsigned)it->results[k] >> 8);
             it->event_ends[k] -= mark;
+            faults += it->results[k] == ERR_INTERNAL;
         }
         it->events_count = s->events.count - mark;
         s->journal[i] = it->journal;
     }
+    return faults;
 }
 
 static void sequencer__stats(struct sequencer *s, int64_t latency_ns) {
@@ -208,7 +213,16 @@ static void sequencer__block(struct sequencer *s, struct seq_item *first, uint32
     header.commands_count = commands;
     header.requests_count = n;
     header.prev_hash = c->head_hash;
-    sequencer__apply(s, first, n);
+    if (sequencer__apply(s, first, n) != 0) {
+        /* A result replay could not reproduce: journal nothing, take no
+         * more writes; a restart replays the journal into a clean state. */
+        fprintf(stderr, "mintline: out of memory applying a block; it is not journaled, and writes "
+                        "are refused until the node is restarted\n");
+        c->broken = 1;
+        sequencer__fail_all(first, n, ERR_INTERNAL);
+        pthread_rwlock_unlock(&c->lock);
+        return;
+    }
     engine_block_seal(e, &header.state_hash);
     header.height = e->s.height;
     err = sequencer__commit(s, first, n, &header);

@@ -246,6 +246,10 @@ def ok_get(path):
     return doc
 
 
+def status_reserve(sym=SYM):
+    return next(a for a in X.node.status()["assets"] if a["symbol"] == sym)["reserve"]
+
+
 def pub_api(sym=SYM):
     return get("/api/assets/%s/por" % sym)
 
@@ -450,6 +454,9 @@ def test_publish():
     balances = holders_now(HOLDERS)
     t.eq((len(balances), asset_info()["holders"]), (len(HOLDERS) - 1,) * 2, "20 holders left")
 
+    metric = ("mintline_por_age_seconds", (("asset", SYM),))
+    t.eq(X.node.metrics().get(metric), -1, "metric por age: -1 before the first publication")
+    t.eq(status_reserve()["por"], None, "status reserve.por: null before the first")
     r = X.node.cli("por", "publish", SYM)
     m = re.search(r"\(seq (\d+), block (\d+)\)", r.out)
     rm = re.search(r"root=([0-9a-f]{64})", r.out)
@@ -462,6 +469,13 @@ def test_publish():
     t.eq(pub["root"], rm.group(1) if rm else None, "the root the CLI printed is the published one")
     salt = publish_salt(pub["seq"])
     check_publication("first", pub, balances, salt, int(m.group(2)) if m else -1, int(m.group(1)) if m else -1)
+    age = X.node.metrics().get(metric)
+    t.ok(age is not None and 0 <= age < 60, "metric por age after publishing (promtool-checked elsewhere)", age)
+    por = status_reserve()["por"]
+    t.eq((por or {}).get("root"), pub["root"], "status reserve.por: the published root")
+    t.eq((por or {}).get("block"), pub["block"], "status reserve.por: its block")
+    st, res = get("/api/assets/%s/reserve" % SYM)
+    t.eq((st, (res.get("por") or {}).get("root")), (200, pub["root"]), "reserve show: the published root")
 
     r = X.node.cli("por", "show", SYM, operator="carol")
     want = {k: str(pub[k]) for k in ("asset", "block", "time", "leaves", "depth", "total", "reserve", "root")}
@@ -573,7 +587,8 @@ def test_tamper(proofs):
     r = verify(write(base), "--offline")
     t.ok(r.rc == 0 and "node: not checked (--offline)" in r.out, "untouched: --offline exit 0, node not checked", r)
     r, doc = verify_json(write(base), operator=None)
-    t.ok(r.rc == 0 and doc.get("node") == "not_checked", "untouched, no operator: --json node not_checked", r)
+    t.ok(r.rc == 0 and doc.get("node") == "not_checked" and doc.get("covered") is True,
+         "untouched, no operator: --json node not_checked, covered (reserve >= total)", r)
     py_missed = []
     for name, fn in TAMPERS:
         p = copy.deepcopy(base)
@@ -590,7 +605,22 @@ def test_tamper(proofs):
     for name, text in (("not JSON", "this is not a proof\n"), ("empty", ""), ("truncated", json.dumps(base)[:-20]),
                        ("a duplicate key", json.dumps(base)[:-1] + ', "version": "mintline-por-v1"}')):
         r = verify(write(text), "--offline")
-        t.ok(r.rc == 2 and "error: ERR_INVALID_JSON" in r.err, "%s: exit 2 ERR_INVALID_JSON" % name, r)
+        t.ok(r.rc == 1 and "error: ERR_PROOF_INVALID" in r.err and "not a JSON proof" in r.err,
+             "%s: exit 1 ERR_PROOF_INVALID (not a JSON proof)" % name, r)
+
+    # --root: the root a holder got from the public dashboard
+    root = base["publication"]["root"]
+    r = verify(write(base), "--offline", "--root", root)
+    t.ok(r.rc == 0 and "root: the one given with --root" in r.out, "--root the published root: exit 0", r)
+    r = verify(write(base), "--offline", "--root", root.upper())
+    t.ok(r.rc == 0, "--root in upper case: exit 0", r)
+    r = verify(write(base), "--offline", "--root", _flip(root))
+    t.ok(r.rc == 1 and "ERR_PROOF_INVALID" in r.err and "--root" in r.err, "--root another root: exit 1", r)
+    r = verify(write(base), "--offline", "--root", "abc")
+    t.ok(r.rc == 2 and "ERR_USAGE" in r.err, "--root not 64 hex digits: exit 2 ERR_USAGE", r)
+    f = forge(base, to_units(base["leaf"]["balance"], DEC) + 1)
+    r = verify(write(f), "--offline", "--root", root)
+    t.ok(r.rc == 1 and "ERR_PROOF_INVALID" in r.err, "a consistent forgery fails offline against --root", r)
 
     units = to_units(base["leaf"]["balance"], DEC)
     for delta in (10 ** 9, -1 if units > 1 else 1):
@@ -868,6 +898,23 @@ def test_edge():
             t.ok("does not match" not in log and pub_api() == (200, pub) and
                  {a: proof_api(a) for a in (y, z)} == proofs,
                  "timelocked, after a restart by %s: same publication and proofs" % how, log)
+
+        # Reserves fall below the liabilities: the publication records it and verify says so.
+        C("alice").command({"op": "reserve.report", "asset": SYM, "amount": "1"})
+        C("bob").command({"op": "reserve.report", "asset": SYM, "amount": "1"})
+        st, doc = C("alice").command({"op": "por.publish", "asset": SYM, "salt": "43" * 32})
+        C("alice").command({"op": "dev.advance", "duration": "10m"})
+        st, doc = C("alice").command({"op": "timelock.execute", "id": doc.get("pending", {}).get("timelock")})
+        st, pub = pub_api()
+        t.eq((pub.get("reserve"), pub.get("total")), ("1", "3.75"), "under-covered publication: reserve 1, total 3.75")
+        st, proof = proof_api(y)
+        path = write(proof)
+        r, j = verify_json(path)
+        t.ok(r.rc == 0 and j.get("covered") is False and j.get("node") == "latest",
+             "under-covered: verify --json exits 0 (the proof is genuine) with covered false", r)
+        r = verify(path, "--offline")
+        t.ok(r.rc == 0 and "warning: the verified reserve was below the liabilities" in r.out,
+             "under-covered: verify warns in words", r)
 
         try:
             st, doc = proof_api(y, sym="USDC")

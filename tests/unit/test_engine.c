@@ -1667,7 +1667,7 @@ static void snapshot_read_truncated_any_length_io_error(void **state) {
 #define SNAP_CONTROLLER 58u
 #define SNAP_ASSETS_COUNT 66u
 #define SNAP_ASSET0 70u
-#define SNAP_ASSET_BYTES 443u
+#define SNAP_ASSET_BYTES 285u
 #define SNAP_ASSET_DECIMALS 26u /* within an asset */
 #define SNAP_ASSET_HOLDERS 185u /* within an asset */
 #define SNAP_OPERATOR_BYTES 78u
@@ -1692,7 +1692,7 @@ static void put_le(uint8_t *p, uint64_t v, unsigned n) {
 
 static struct snap_layout snap_layout(const struct fixture *f, const struct buf *snap) {
     struct snap_layout l;
-    assert_memory_equal(snap->data + SNAP_MAGIC, "mintline-state-v2", 17);
+    assert_memory_equal(snap->data + SNAP_MAGIC, "mintline-state-v1", 17);
     assert_int_equal(get_le(snap->data + SNAP_ASSETS_COUNT, 4), f->e.s.assets_count);
     assert_memory_equal(snap->data + SNAP_ASSET0, "USDW", 5);
     assert_int_equal(snap->data[SNAP_ASSET0 + SNAP_ASSET_DECIMALS], 6);
