@@ -208,8 +208,15 @@ void holdings_acc_apply(uint64_t acc[4], const struct holding *entry, u128 balan
     }
 }
 
+/* How far ahead seal prefetches the slots the undo log names: a block's
+ * slots were touched during apply but have mostly left the cache since. */
+#define HOLDINGS_SEAL_PREFETCH 32u
+
 void holdings_seal(struct holdings *h, uint64_t acc[4]) {
     for (uint32_t k = 0; k < h->undo_len; k++) {
+        if (k + HOLDINGS_SEAL_PREFETCH < h->undo_len) {
+            __builtin_prefetch(&h->slots[h->undo[k + HOLDINGS_SEAL_PREFETCH].slot], 1);
+        }
         const struct holding_undo *u = &h->undo[k];
         struct holding *s = &h->slots[u->slot];
         if (!(s->flags & HOLDING_DIRTY)) continue; /* a later record of a slot done */
