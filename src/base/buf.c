@@ -24,7 +24,7 @@ void buf_reserve(struct buf *b, size_t len) {
     b->cap = b->len + len;
 }
 
-void buf_put(struct buf *b, const void *data, size_t len) {
+void buf__put_slow(struct buf *b, const void *data, size_t len) {
     if (b->failed || len == 0) return;
     if (b->len + len > b->cap) {
         size_t cap = b->cap ? b->cap : 256;

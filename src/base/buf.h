@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "u128.h"
 
@@ -25,7 +26,17 @@ struct buf {
 void buf_init(struct buf *b);
 void buf_free(struct buf *b);
 int buf_ok(const struct buf *b);
-void buf_put(struct buf *b, const void *data, size_t len);
+/* buf_put: append len bytes. The common case (room left) is inline: the
+ * JSON writer and the event encoder call it for every few bytes. */
+void buf__put_slow(struct buf *b, const void *data, size_t len);
+static inline void buf_put(struct buf *b, const void *data, size_t len) {
+    if (__builtin_expect(!b->failed && len <= b->cap - b->len, 1)) {
+        if (len) memcpy(b->data + b->len, data, len);
+        b->len += len;
+        return;
+    }
+    buf__put_slow(b, data, len);
+}
 /* buf_reserve: make room for len more bytes in one allocation. */
 void buf_reserve(struct buf *b, size_t len);
 void buf_put_u8(struct buf *b, uint8_t v);

@@ -1,11 +1,16 @@
 /* hex.c - hex encoding helpers. */
 #include "hex.h"
 
-static int hex__nibble(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
+/* Without branches on the digit's class (random hex mispredicts them half
+ * the time; addresses are parsed twice per transfer). */
+static int hex__nibble(char ch) {
+    unsigned c = (unsigned char)ch;
+    unsigned digit = c - '0';
+    unsigned letter = (c | 0x20u) - 'a';
+    int v = -1;
+    v = letter < 6u ? (int)letter + 10 : v;
+    v = digit < 10u ? (int)digit : v;
+    return v;
 }
 
 void hex_encode(const uint8_t *bytes, size_t len, char *out) {

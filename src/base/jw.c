@@ -38,6 +38,19 @@ void jw_array_begin(struct jw *w) { jw__open(w, '['); }
 void jw_array_end(struct jw *w) { jw__close(w, ']'); }
 
 static void jw__escaped(struct buf *out, const char *s, size_t len) {
+    /* Keys, addresses, amounts and times need no escaping: one append. */
+    if (len <= 126) {
+        char q[128];
+        size_t i = 0;
+        while (i < len && (unsigned char)s[i] >= 0x20 && s[i] != '"' && s[i] != '\\') i++;
+        if (i == len) {
+            q[0] = '"';
+            memcpy(q + 1, s, len);
+            q[len + 1] = '"';
+            buf_put(out, q, len + 2);
+            return;
+        }
+    }
     buf_put(out, "\"", 1);
     size_t start = 0;
     for (size_t i = 0; i < len; i++) {
