@@ -79,6 +79,45 @@ static void cli_read__asset_row(struct cli_table *t, const json_t *a) {
     cli_table_cell(t, paused);
 }
 
+/* Under the table, what the morning check watches besides it: a fund's NAV
+ * and a fiat asset's reserve and latest proof of reserves, in words. */
+static void cli_read__oracles(const json_t *a) {
+    char sym[64], v[64], age[32], n[32], q[32];
+    cli_read__text(a, "symbol", sym, sizeof(sym));
+    const json_t *nav = json_object_get(a, "nav");
+    if (json_is_object(nav)) {
+        if (!json_is_string(json_object_get(nav, "value"))) {
+            printf("%s  NAV: none yet (mints and burns are refused)\n", sym);
+        } else {
+            printf("%s  NAV %s, %s s old%s\n", sym, cli_read__text(nav, "value", v, sizeof(v)),
+                   cli_read__text(nav, "age_s", age, sizeof(age)),
+                   json_is_true(json_object_get(nav, "stale")) ? ", STALE: mints and burns are refused"
+                                                               : " (fresh)");
+        }
+    }
+    const json_t *res = json_object_get(a, "reserve");
+    if (!json_is_object(res)) return;
+    cli_read__text(res, "reports", n, sizeof(n));
+    cli_read__text(res, "quorum", q, sizeof(q));
+    if (!json_is_true(json_object_get(res, "quorum_met"))) {
+        printf("%s  reserve: quorum NOT met (%s fresh of %s needed): mints are refused", sym, n, q);
+    } else {
+        char ratio[64];
+        printf("%s  reserve %s verified (%s fresh reports, quorum %s), ratio %s%s", sym,
+               cli_read__text(res, "verified", v, sizeof(v)), n, q,
+               cli_read__text(res, "ratio", ratio, sizeof(ratio)),
+               json_is_true(json_object_get(res, "below_one")) ? ", BELOW 1.0" : "");
+    }
+    const json_t *por = json_object_get(res, "por");
+    if (json_is_object(por)) {
+        char block[32];
+        printf("; proof of reserves at block %s, %s s old\n", cli_read__text(por, "block", block, sizeof(block)),
+               cli_read__text(por, "age_s", age, sizeof(age)));
+    } else {
+        printf("; no proof of reserves published yet\n");
+    }
+}
+
 /* The asset table; assets is an array of asset status objects. */
 static int cli_read__assets(const json_t *assets) {
     static const char *const head[] = {"ASSET",    "KIND",         "SUPPLY",
@@ -92,7 +131,13 @@ static int cli_read__assets(const json_t *assets) {
     json_array_foreach(assets, i, a) cli_read__asset_row(&t, a);
     int rc = cli_table_print(&t, stdout);
     cli_table_free(&t);
-    return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_IO;
+    int watched = 0;
+    json_array_foreach(assets, i, a) {
+        watched |= json_is_object(json_object_get(a, "nav")) || json_is_object(json_object_get(a, "reserve"));
+    }
+    if (watched) printf("\n");
+    json_array_foreach(assets, i, a) cli_read__oracles(a);
+    return rc == 0 && fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_IO;
 }
 
 static void cli_read__node_line(const json_t *doc) {

@@ -164,8 +164,12 @@ def test_status():
     done_ok(r, "status", ("height", "clock manual", "ASSET", "AAXJF", "USDW", "USDC"))
     lines = r.out.splitlines()
     t.ok(lines and lines[0].startswith("node ") and "height 0" in lines[0], "status: first line is the node", lines[:1])
-    table = [l for l in lines if l.startswith(("ASSET", "AAXJF", "USDW", "USDC"))]
+    start = next((i for i, l in enumerate(lines) if l.startswith("ASSET")), len(lines))
+    end = next((i for i in range(start, len(lines)) if not lines[i].strip()), len(lines))
+    table = lines[start:end]
     t.ok(len(table) == 4 and aligned(table), "status: the asset table is aligned", "\n".join(table))
+    t.ok(lines[end + 1:] == ["AAXJF  NAV 1, 0 s old (fresh)"], "status: then the fund's NAV in words",
+         "\n".join(lines[end:]))
     t.ok(any(re.search(r"^USDW\s+plain\s+0\s+0\.00%\s+0/5000000 \(0\.00%\)\s+0/4000000 \(0\.00%\)\s+0\s+no$", l)
              for l in table), "status: the USDW row shows kind, supply, cap use, limits, holders, pause", table)
     t.ok(len(lines) < 12 and all(len(l) < 120 for l in lines), "status: short output", r.out)

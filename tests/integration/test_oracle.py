@@ -5,6 +5,7 @@ oracle_manager) with a manual clock: updates by the right role only, a
 frozen feed refuses updates, staleness after its max age, the reads
 (/api/feeds, contracts status, /metrics), the CLI, and audit verify.
 """
+import re
 import os
 import sys
 
@@ -86,6 +87,8 @@ def nav(node):
 
 def test_nav(node):
     t.eq((nav(node)["value"], nav(node)["stale"]), (None, True), "AAXJF: no NAV yet, stale")
+    r = node.cli("status", operator="carol")
+    t.ok(r.rc == 0 and "AAXJF  NAV: none yet (mints and burns are refused)" in r.out, "status in words: no NAV yet", r)
     st, doc = cmd(node, "alice", {"op": "mint", "asset": "AAXJF", "to": A1, "amount": "1"})
     t.eq((st, doc["error"]["code"]), (409, "ERR_NAV_MISSING"), "mint before any NAV: ERR_NAV_MISSING")
     st, doc = cmd(node, "bob", {"op": "nav.update", "asset": "AAXJF", "value": "12.5"})
@@ -93,6 +96,8 @@ def test_nav(node):
          doc["events"][0]["data"]["previous"] is None, "bob sets the first NAV", doc)
     st, doc = cmd(node, "alice", {"op": "mint", "asset": "AAXJF", "to": A1, "amount": "10"})
     t.eq(st, 200, "mint with a fresh NAV")
+    r = node.cli("status", "AAXJF", operator="carol")
+    t.ok(r.rc == 0 and re.search(r"^AAXJF  NAV 12\.5, \d+ s old \(fresh\)$", r.out, re.M), "status in words: the NAV, fresh", r)
     st, doc = cmd(node, "bob", {"op": "nav.update", "asset": "AAXJF", "value": "13.75"})
     t.eq(st, 200, "a 10% move is within nav_max_deviation (10%)")
     st, doc = cmd(node, "bob", {"op": "nav.update", "asset": "AAXJF", "value": "16"})
@@ -119,6 +124,9 @@ def test_nav(node):
     st, doc = cmd(node, "alice", {"op": "burn", "asset": "AAXJF", "from": A1, "amount": "1"})
     t.eq((st, doc["error"]["code"]), (409, "ERR_NAV_STALE"), "burn with a NAV older than 4h: ERR_NAV_STALE")
     t.eq(nav(node)["stale"], True, "nav show says stale")
+    r = node.cli("status", operator="carol")
+    t.ok(r.rc == 0 and re.search(r"^AAXJF  NAV 16, \d+ s old, STALE: mints and burns are refused$", r.out, re.M),
+         "status in words: the NAV is stale", r)
     st, doc = node.client("carol").get("/api/system/status")
     f = {a["symbol"]: a for a in doc["assets"]}["AAXJF"]
     t.ok(f["nav"]["value"] == "16" and f["nav"]["stale"] is True, "status carries the nav block", f)
@@ -145,6 +153,9 @@ def test_reserves(node):
     t.ok(st == 200 and doc["events"][0]["type"] == "ReserveReported", "alice reports 1000", doc)
     st, doc = cmd(node, "alice", {"op": "mint", "asset": "USDW", "to": A1, "amount": "1"})
     t.eq(doc["error"]["code"], "ERR_QUORUM_NOT_MET", "one reporter is not a quorum")
+    r = node.cli("status", "USDW", operator="carol")
+    t.ok(r.rc == 0 and "USDW  reserve: quorum NOT met (1 fresh of 2 needed): mints are refused; "
+         "no proof of reserves published yet" in r.out, "status in words: quorum not met", r)
     cmd(node, "bob", {"op": "reserve.report", "asset": "USDW", "amount": "1200"})
     r = reserve(node)
     t.eq((r["verified"], r["quorum_met"], r["reports"]), ("1000", True, 2),
@@ -160,6 +171,9 @@ def test_reserves(node):
     t.ok(w["verified"] == "900" and abs(w["ratio"] - 0.9) < 1e-9 and w["below_one"] is True,
          "status says plainly the ratio is below 1", w)
     t.eq(node.metrics().get(("mintline_reserve_ratio", (("asset", "USDW"),))), 0.9, "metric reserve ratio")
+    r = node.cli("status", operator="carol")
+    t.ok(r.rc == 0 and re.search(r"^USDW  reserve 900 verified \(2 fresh reports, quorum 2\), ratio 0\.9, BELOW 1\.0;", r.out,
+                                 re.M), "status in words: the ratio is BELOW 1.0", r)
     st, doc = cmd(node, "carol", {"op": "reserve.report", "asset": "USDW", "amount": "1"})
     t.eq(doc["error"]["code"], "ERR_UNAUTHORIZED", "a viewer cannot report")
     st, doc = cmd(node, "alice", {"op": "reserve.report", "asset": "USDC", "amount": "1"})

@@ -457,6 +457,9 @@ def test_publish():
     metric = ("mintline_por_age_seconds", (("asset", SYM),))
     t.eq(X.node.metrics().get(metric), -1, "metric por age: -1 before the first publication")
     t.eq(status_reserve()["por"], None, "status reserve.por: null before the first")
+    r = X.node.cli("status")
+    t.ok(r.rc == 0 and re.search(r"^USDW  reserve [0-9.]+ verified .*; no proof of reserves published yet$", r.out, re.M),
+         "status in words: the reserve, and no proof of reserves yet", r)
     r = X.node.cli("por", "publish", SYM)
     m = re.search(r"\(seq (\d+), block (\d+)\)", r.out)
     rm = re.search(r"root=([0-9a-f]{64})", r.out)
@@ -471,6 +474,9 @@ def test_publish():
     check_publication("first", pub, balances, salt, int(m.group(2)) if m else -1, int(m.group(1)) if m else -1)
     age = X.node.metrics().get(metric)
     t.ok(age is not None and 0 <= age < 60, "metric por age after publishing (promtool-checked elsewhere)", age)
+    r = X.node.cli("status", SYM)
+    t.ok(r.rc == 0 and re.search(r"^USDW  reserve .*; proof of reserves at block %d, \d+ s old$" % pub["block"], r.out, re.M),
+         "status USDW in words: the latest proof of reserves", r)
     por = status_reserve()["por"]
     t.eq((por or {}).get("root"), pub["root"], "status reserve.por: the published root")
     t.eq((por or {}).get("block"), pub["block"], "status reserve.por: its block")
