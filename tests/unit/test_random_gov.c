@@ -3,10 +3,11 @@
  * the controls and governance ops: mint, burn, transfer, pause/unpause
  * (global and per asset), mint_halt/mint_resume, blacklist.add/remove,
  * freeze/unfreeze (address, asset, partial amount), forced_transfer,
- * recover, rescue, dev.advance, and approve/cancel of the proposals that
- * the two-approval policies of a subset of ops create.
+ * recover, rescue, dev.advance, approve/cancel of the proposals that
+ * the two-approval policies of a subset of ops create, and, on a fiat
+ * asset, reserve.report and por.publish.
  *
- * 10,000 commands over 40 addresses and two assets, from four operators
+ * 10,000 commands over 40 addresses and three assets, from four operators
  * (two holding every role needed, one holding some roles for USDW only,
  * one viewer), in blocks of random size and time. After EVERY command:
  *   - engine_check_invariants (supply = minted - burned = sum of balances,
@@ -16,7 +17,9 @@
  *   - no balance increased on an address that was blacklisted or frozen
  *     (address-wide, or for that asset) when the command ran;
  *   - a mint, burn or transfer that succeeded was not paused (nor, for a
- *     mint, halted) and none of its parties was blacklisted or frozen.
+ *     mint, halted) and none of its parties was blacklisted or frozen;
+ *   - a proof-of-reserves publication covers exactly the holders and the
+ *     supply of that moment, and every holder's proof verifies.
  * Then the recorded sequence is replayed into a fresh engine (same blocks,
  * same times, another table size): same result for every command, same
  * state hash after every block; and a snapshot taken midway plus the rest
@@ -34,13 +37,16 @@
 
 #include <cmocka.h>
 
+#include "../../src/base/hex.h"
+#include "../../src/engine/por.h"
 #include "../../src/engine/restrict.h"
 #include "../support/engine_fixture.h"
 
 #define SEED_DEFAULT 20260415u
 #define COMMANDS 10000u
 #define ADDRESSES 40u
-#define ASSETS 2u
+#define ASSETS 3u
+#define FIAT 2u /* the index of FIA */
 #define OPERATORS 4u
 #define BLOCK_MAX 100u
 #define JSON_MAX 320u
@@ -63,8 +69,8 @@ static uint64_t rng_below(uint64_t n) { return n == 0 ? 0 : rng_next() % n; }
 
 static int rng_percent(unsigned p) { return rng_below(100) < p; }
 
-static const char *const asset_symbols[ASSETS] = {"USDW", "GOLD"};
-static const unsigned asset_decimals[ASSETS] = {6, 18};
+static const char *const asset_symbols[ASSETS] = {"USDW", "GOLD", "FIA"};
+static const unsigned asset_decimals[ASSETS] = {6, 18, 2};
 static const char *const operator_names[OPERATORS] = {"boss", "boss2", "mu", "viewer"};
 
 static struct addr addr_table[ADDRESSES];
@@ -82,14 +88,17 @@ static void addr_table_init(void) {
 static json_t *random_genesis(void) {
     json_t *doc = fixture_genesis_new();
     fixture_genesis_add_operator(doc, "boss",
-                                 "admin,minter,burner,transfer_agent,pauser,compliance,agent");
+                                 "admin,minter,burner,transfer_agent,pauser,compliance,agent,"
+                                 "reserve_reporter,treasury_manager");
     fixture_genesis_add_operator(doc, "boss2",
-                                 "minter,burner,transfer_agent,pauser,compliance,agent");
+                                 "minter,burner,transfer_agent,pauser,compliance,agent,reserve_reporter");
     fixture_genesis_add_operator(doc, "mu", "minter@USDW,burner@USDW,compliance@USDW,agent@USDW");
     fixture_genesis_add_operator(doc, "viewer", "viewer");
     json_t *a = fixture_genesis_add_asset(doc, "USDW", "plain", "6");
     json_object_set_new(a, "supply_cap", json_string("900000000"));
     fixture_genesis_add_asset(doc, "GOLD", "plain", "18");
+    a = fixture_genesis_add_asset(doc, "FIA", "fiat", "2");
+    json_object_set_new(a, "reserve_quorum", json_string("1"));
     static const struct {
         const char *op;
         const char *asset;
@@ -136,7 +145,8 @@ static int restricted(const struct fixture *f, unsigned asset, uint32_t k) {
 
 enum gop {
     G_MINT, G_BURN, G_TRANSFER, G_PAUSE, G_UNPAUSE, G_HALT, G_RESUME, G_BL_ADD, G_BL_REMOVE,
-    G_FREEZE, G_UNFREEZE, G_FORCED, G_RECOVER, G_RESCUE, G_ADVANCE, G_APPROVE, G_CANCEL
+    G_FREEZE, G_UNFREEZE, G_FORCED, G_RECOVER, G_RESCUE, G_ADVANCE, G_APPROVE, G_CANCEL,
+    G_REPORT, G_POR
 };
 
 struct gcmd {
@@ -199,11 +209,11 @@ static enum gop pick_op(void) {
     static const struct {
         enum gop op;
         unsigned weight;
-    } mix[] = {{G_MINT, 17},    {G_BURN, 7},     {G_TRANSFER, 19}, {G_PAUSE, 1},
+    } mix[] = {{G_MINT, 17},    {G_BURN, 7},     {G_TRANSFER, 14}, {G_PAUSE, 1},
                {G_UNPAUSE, 4},  {G_HALT, 1},     {G_RESUME, 3},    {G_BL_ADD, 4},
                {G_BL_REMOVE, 4}, {G_FREEZE, 6},  {G_UNFREEZE, 6},  {G_FORCED, 5},
                {G_RECOVER, 2},  {G_RESCUE, 4},   {G_ADVANCE, 2},   {G_APPROVE, 11},
-               {G_CANCEL, 3}};
+               {G_CANCEL, 3},   {G_REPORT, 3},   {G_POR, 2}};
     uint64_t k = rng_below(100);
     for (size_t i = 0; i < sizeof(mix) / sizeof(mix[0]); i++) {
         if (k < mix[i].weight) return mix[i].op;
@@ -312,6 +322,28 @@ static void random_command(const struct fixture *f, struct gcmd *c, char json[JS
         snprintf(json, JSON_MAX, "{\"op\":\"%s\",\"id\":%llu}",
                  c->op == G_APPROVE ? "approve" : "cancel", (unsigned long long)recent_pick(f));
         return;
+    case G_REPORT:
+    case G_POR:
+        /* mostly the fiat asset; sometimes another, to be refused */
+        c->asset = rng_percent(95) ? (int)FIAT : (int)rng_below(ASSETS);
+        sym = asset_symbols[c->asset];
+        if (c->op == G_REPORT) {
+            /* usually ample, sometimes short of the supply */
+            u128 amount_units = rng_percent(85) ? (u128)1000000000000u : (u128)rng_below(2000000) + 1;
+            amount_format(amount_units, asset_decimals[c->asset], amount);
+            snprintf(json, JSON_MAX, "{\"op\":\"reserve.report\",\"asset\":\"%s\",\"amount\":\"%s\"}", sym,
+                     amount);
+        } else {
+            uint8_t salt[HASH_BYTES];
+            for (unsigned i = 0; i < HASH_BYTES; i += 8) {
+                uint64_t r = rng_next();
+                memcpy(salt + i, &r, 8);
+            }
+            char hex[HASH_HEX_SIZE];
+            hex_encode(salt, HASH_BYTES, hex);
+            snprintf(json, JSON_MAX, "{\"op\":\"por.publish\",\"asset\":\"%s\",\"salt\":\"%s\"}", sym, hex);
+        }
+        return;
     }
 }
 
@@ -346,6 +378,7 @@ static struct {
     unsigned released_failed;
     unsigned cancelled;
     unsigned balance_raised;
+    unsigned published;
 } run;
 
 /* The state before a command, for the checks after it. */
@@ -416,6 +449,35 @@ static void check_accepted(struct fixture *f, const struct before *b, const stru
     }
 }
 
+/* A publication that ran: it covers the holders and supply of this
+ * moment, and every holder's proof verifies with its balance now. */
+static void check_published(struct fixture *f, size_t index, const char *json) {
+    const struct asset *a = &f->e.s.assets[FIAT];
+    const struct por_tree *t = f->e.por[FIAT];
+    if (t == NULL || a->por.leaves != a->holders_count || a->por.total != a->supply) {
+        fail_msg("command %zu (%s): the publication does not cover the holders and supply", index, json);
+    }
+    for (uint32_t k = 0; k < ADDRESSES; k++) {
+        u128 balance = balance_of(f, FIAT, k);
+        int64_t leaf = por_tree_find(t, &addr_table[k]);
+        if ((balance == 0) != (leaf < 0)) fail_msg("command %zu: holder %u leaf mismatch", index, k);
+        if (leaf < 0) continue;
+        struct por_proof p;
+        memset(&p, 0, sizeof(p));
+        _Static_assert(sizeof(p.symbol) == sizeof(a->symbol), "symbol sizes");
+        memcpy(p.symbol, a->symbol, sizeof(p.symbol));
+        p.decimals = a->decimals;
+        p.pub = a->por;
+        memset(p.pub.salt, 0, HASH_BYTES);
+        por_tree_proof(t, (uint32_t)leaf, a->por.salt, &p);
+        const char *why;
+        if (por_verify(&p, &why) != ERR_OK || p.balance != balance) {
+            fail_msg("command %zu: holder %u proof: %s", index, k, why ? why : "balance differs");
+        }
+    }
+    run.published++;
+}
+
 static void seed_choose(void) {
     run.seed = SEED_DEFAULT;
     const char *env = getenv("MINTLINE_RANDOM_SEED");
@@ -453,6 +515,7 @@ static void first_run_command(struct fixture *f, struct rcmd *r, struct before *
             else run.released_failed++;
         }
         if (c.op == G_CANCEL) run.cancelled++;
+        if (c.op == G_POR && f->result.pending == APPLY_DONE) check_published(f, index, r->json);
         check_accepted(f, b, &c, index, r->json);
     }
     buf_free(&b->snap);
@@ -513,13 +576,15 @@ static void random_governed_sequence_keeps_controls_every_command(void **state) 
     print_message("test_random_gov: %u commands in %u blocks; ok %u, unauthorized %u, paused %u, "
                   "halted %u, blacklisted %u, frozen %u, insufficient %u, invalid amount %u, "
                   "same operator %u, not found %u, expired %u; proposals %u, released %u (+%u "
-                  "failed), cancelled %u, balance rises %u\n",
+                  "failed), cancelled %u, balance rises %u; por published %u, quorum not met %u, "
+                  "reserve insufficient %u, not fiat %u\n",
                   done, run.blocks_count, counts[ERR_OK], counts[ERR_UNAUTHORIZED],
                   counts[ERR_PAUSED], counts[ERR_MINT_HALTED], counts[ERR_BLACKLISTED],
                   counts[ERR_FROZEN], counts[ERR_INSUFFICIENT_BALANCE], counts[ERR_INVALID_AMOUNT],
                   counts[ERR_SAME_OPERATOR], counts[ERR_NOT_FOUND], counts[ERR_PROPOSAL_EXPIRED],
                   run.proposed, run.released_ok, run.released_failed, run.cancelled,
-                  run.balance_raised);
+                  run.balance_raised, run.published, counts[ERR_QUORUM_NOT_MET],
+                  counts[ERR_RESERVE_INSUFFICIENT], counts[ERR_NOT_FIAT]);
     /* Something of everything happened. */
     assert_true(counts[ERR_OK] > done / 4);
     assert_true(counts[ERR_UNAUTHORIZED] > 0);
@@ -531,6 +596,7 @@ static void random_governed_sequence_keeps_controls_every_command(void **state) 
     assert_true(counts[ERR_INVALID_AMOUNT] > 0);
     assert_true(counts[ERR_SAME_OPERATOR] > 0);
     assert_true(run.proposed > 0 && run.released_ok > 0 && run.cancelled > 0);
+    assert_true(run.published > 10 && counts[ERR_QUORUM_NOT_MET] > 0 && counts[ERR_NOT_FIAT] > 0);
     assert_true(run.balance_raised > done / 100);
     assert_true(counts[ERR_PAUSED] < done / 3);
     fixture_close(f);
