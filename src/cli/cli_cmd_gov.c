@@ -104,16 +104,7 @@ int cli_cmd_nav_show(struct cli_ctx *ctx) {
     if (rc == CLI_EXIT_OK && !ctx->json) {
         static const char *const keys[] = {"asset", "value", "updated_at", "age_s", "stale",
                                            "forced_updates"};
-        struct cli_table t;
-        cli_table_init(&t, 2);
-        for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-            char text[128];
-            cli_out_text(json_object_get(reply.doc, keys[i]), text, sizeof(text));
-            cli_table_cell(&t, keys[i]);
-            cli_table_cell(&t, text);
-        }
-        rc = cli_table_print(&t, stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_IO;
-        cli_table_free(&t);
+        rc = cli_out_fields(reply.doc, keys, CLI_GOV_COUNT(keys)) == 0 ? CLI_EXIT_OK : CLI_EXIT_IO;
     }
     cli_reply_free(&reply);
     return rc;
@@ -129,16 +120,7 @@ int cli_cmd_reserve_show(struct cli_ctx *ctx) {
     if (rc == CLI_EXIT_OK && !ctx->json) {
         static const char *const keys[] = {"asset", "supply", "verified", "ratio", "quorum_met",
                                            "quorum", "reports", "below_one", "attestation", "por"};
-        struct cli_table t;
-        cli_table_init(&t, 2);
-        for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-            char text[256];
-            cli_out_text(json_object_get(reply.doc, keys[i]), text, sizeof(text));
-            cli_table_cell(&t, keys[i]);
-            cli_table_cell(&t, text);
-        }
-        rc = cli_table_print(&t, stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_IO;
-        cli_table_free(&t);
+        rc = cli_out_fields(reply.doc, keys, CLI_GOV_COUNT(keys)) == 0 ? CLI_EXIT_OK : CLI_EXIT_IO;
         static const struct cli_gov__column cols[] = {
             {"REPORTER", "reporter"}, {"AMOUNT", "amount"}, {"REPORTED", "reported_at"},
             {"AGE (s)", "age_s"}, {"FRESH", "fresh"}};

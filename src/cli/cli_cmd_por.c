@@ -35,33 +35,19 @@ int cli_cmd_por_publish(struct cli_ctx *ctx) {
     return cli_cmd_submit_send(ctx, body);
 }
 
-/* Print the object of a GET as aligned key/value lines (or as JSON). */
-static int cli_por__get(struct cli_ctx *ctx, const char *path, const char *const *keys, size_t n) {
-    struct cli_reply reply;
-    cli_call(ctx, "GET", path, NULL, &reply);
-    int rc = cli_reply_finish(ctx, &reply);
-    if (rc == CLI_EXIT_OK && !ctx->json) {
-        struct cli_table t;
-        cli_table_init(&t, 2);
-        for (size_t i = 0; i < n; i++) {
-            char text[128];
-            cli_out_text(json_object_get(reply.doc, keys[i]), text, sizeof(text));
-            cli_table_cell(&t, keys[i]);
-            cli_table_cell(&t, text);
-        }
-        rc = cli_table_print(&t, stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_IO;
-        cli_table_free(&t);
-    }
-    cli_reply_free(&reply);
-    return rc;
-}
-
 int cli_cmd_por_show(struct cli_ctx *ctx) {
     static const char *const keys[] = {"asset", "block", "time", "leaves", "depth",
                                        "total", "reserve", "root"};
     char path[96];
     snprintf(path, sizeof(path), "/api/assets/%s/por", cli_ctx_pos(ctx, 0));
-    return cli_por__get(ctx, path, keys, sizeof(keys) / sizeof(keys[0]));
+    struct cli_reply reply;
+    cli_call(ctx, "GET", path, NULL, &reply);
+    int rc = cli_reply_finish(ctx, &reply);
+    if (rc == CLI_EXIT_OK && !ctx->json) {
+        rc = cli_out_fields(reply.doc, keys, sizeof(keys) / sizeof(keys[0])) == 0 ? CLI_EXIT_OK : CLI_EXIT_IO;
+    }
+    cli_reply_free(&reply);
+    return rc;
 }
 
 /* `por proof SYM ADDR`: the proof on stdout, byte for byte as the node
@@ -72,14 +58,8 @@ int cli_cmd_por_proof(struct cli_ctx *ctx) {
     struct cli_reply reply;
     cli_call(ctx, "GET", path, NULL, &reply);
     int rc = reply.exit_code;
-    if (rc != CLI_EXIT_OK) {
-        rc = cli_reply_finish(ctx, &reply);
-    } else {
-        if (fwrite(reply.raw.data, 1, reply.raw.len, stdout) != reply.raw.len || putchar('\n') == EOF ||
-            fflush(stdout) != 0) {
-            rc = CLI_EXIT_IO;
-        }
-    }
+    if (rc != CLI_EXIT_OK) rc = cli_reply_finish(ctx, &reply);
+    else if (cli_out_raw(&reply.raw) != 0 || fflush(stdout) != 0) rc = CLI_EXIT_IO;
     cli_reply_free(&reply);
     return rc;
 }
@@ -171,8 +151,7 @@ static int cli_por__publication(struct cli_por__reader *r, const json_t *pub, st
     if (cli_por__uint(r, pub, "depth", POR_MAX_LEVELS - 1, &v) != 0) return -1;
     h->depth = (uint8_t)v;
     if (cli_por__amount(r, pub, "total", p->decimals, &h->total) != 0) return -1;
-    h->has_reserve = !json_is_null(json_object_get(pub, "reserve"));
-    if (h->has_reserve && cli_por__amount(r, pub, "reserve", p->decimals, &h->reserve) != 0) return -1;
+    if (cli_por__amount(r, pub, "reserve", p->decimals, &h->reserve) != 0) return -1;
     return cli_por__hash(r, pub, "root", h->root);
 }
 
@@ -282,7 +261,7 @@ static int cli_por__node(struct cli_ctx *ctx, const struct por_proof *p, const c
 
 static int cli_por__report(const struct cli_ctx *ctx, const struct por_proof *p, const char *hex,
                            const char *node, uint64_t node_block, const char *note) {
-    int covered = p->pub.has_reserve && p->pub.reserve >= p->pub.total;
+    int covered = p->pub.reserve >= p->pub.total;
     char addr[ADDR_TEXT_SIZE], balance[AMOUNT_TEXT_SIZE], total[AMOUNT_TEXT_SIZE],
         reserve[AMOUNT_TEXT_SIZE], iso[40];
     addr_format(&p->addr, addr);

@@ -123,21 +123,27 @@ static struct curl_slist *cli_http__headers(const char *operator_name,
     return h;
 }
 
-static void cli_http__options(CURL *c, const char *url, const char *method, const uint8_t *body,
-                              size_t body_len, struct curl_slist *headers,
-                              struct cli_http_sink *sink, char *errbuf) {
+void cli_http_setup(void *curl, const char *url, long connect_timeout_ms, long timeout_ms,
+                    const char *agent, struct cli_http_sink *sink) {
+    CURL *c = curl;
     curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L); /* the path sent is the path signed */
 #if LIBCURL_VERSION_NUM >= 0x075500
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 #endif
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, CLI_HTTP_CONNECT_TIMEOUT_MS);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, CLI_HTTP_TIMEOUT_MS);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "mintline-cli");
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect_timeout_ms);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, agent);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, cli_http_sink_write);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, sink);
+}
+
+static void cli_http__options(CURL *c, const char *url, const char *method, const uint8_t *body,
+                              size_t body_len, struct curl_slist *headers,
+                              struct cli_http_sink *sink, char *errbuf) {
+    cli_http_setup(c, url, CLI_HTTP_CONNECT_TIMEOUT_MS, CLI_HTTP_TIMEOUT_MS, "mintline-cli", sink);
+    curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L); /* the path sent is the path signed */
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
     if (strcmp(method, "GET") == 0) {
         curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);

@@ -36,6 +36,12 @@ struct cli_http_sink {
 /* cli_http_sink_write: a CURLOPT_WRITEFUNCTION for a struct cli_http_sink. */
 size_t cli_http_sink_write(char *data, size_t size, size_t count, void *user);
 
+/* cli_http_setup: what every request of the CLI sets on a curl handle (the
+ * node's and the price sources'): the URL, http and https only, no
+ * signals, the timeouts, the user agent, the body into sink. */
+void cli_http_setup(void *curl, const char *url, long connect_timeout_ms, long timeout_ms,
+                    const char *agent, struct cli_http_sink *sink);
+
 /* A node base URL split into what curl needs and what is signed. */
 struct cli_http_base {
     char origin[CLI_HTTP_URL_MAX]; /* "http://127.0.0.1:8645" */

@@ -52,6 +52,20 @@ void cli_out_warn(int color, const char *fmt, ...) {
     va_end(ap);
 }
 
+int cli_out_fields(const json_t *obj, const char *const *keys, size_t count) {
+    struct cli_table t;
+    cli_table_init(&t, 2);
+    for (size_t i = 0; i < count; i++) {
+        char text[256];
+        cli_out_text(json_object_get(obj, keys[i]), text, sizeof(text));
+        cli_table_cell(&t, keys[i]);
+        cli_table_cell(&t, text);
+    }
+    int rc = cli_table_print(&t, stdout);
+    cli_table_free(&t);
+    return rc;
+}
+
 int cli_out_raw(const struct buf *body) {
     if (body->len > 0 && fwrite(body->data, 1, body->len, stdout) != body->len) return -1;
     if (body->len == 0 || body->data[body->len - 1] != '\n') {

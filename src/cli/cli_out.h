@@ -55,6 +55,11 @@ void cli_table_free(struct cli_table *t);
  * "-", anything else compact JSON; cleaned and cut to out_size. */
 void cli_out_text(const json_t *v, char *out, size_t out_size);
 
+/* cli_out_fields: the named fields of an object as aligned "key  value"
+ * lines on stdout (values through cli_out_text). Returns 0, or -1 when
+ * stdout failed. */
+int cli_out_fields(const json_t *obj, const char *const *keys, size_t count);
+
 /* cli_out_pairs: an object as "key=value key=value" appended to out (values
  * through cli_out_text); nothing for a non-object. */
 void cli_out_pairs(const json_t *obj, struct buf *out);

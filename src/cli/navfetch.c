@@ -48,16 +48,7 @@ enum navsrc_outcome navfetch_source(const struct navcfg_source *src, u128 *price
     buf_init(&body);
     struct cli_http_sink sink = {&body, NAVFETCH_RESPONSE_MAX, 0};
     long timeout_ms = (long)(src->timeout_ns / (NS_PER_S / 1000));
-    curl_easy_setopt(c, CURLOPT_URL, (const char *)url.data);
-#if LIBCURL_VERSION_NUM >= 0x075500
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-#endif
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "mintline-nav-fetch");
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, cli_http_sink_write);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+    cli_http_setup(c, (const char *)url.data, timeout_ms, timeout_ms, "mintline-nav-fetch", &sink);
     CURLcode rc = curl_easy_perform(c);
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);

@@ -40,19 +40,19 @@ static const struct op_def op_rows[OP__COUNT] = {
                       F("from", FIELD_FROM, FIELD_REQUIRED), F("to", FIELD_TO, FIELD_REQUIRED),
                       F("amount", FIELD_AMOUNT, FIELD_REQUIRED)},
                      "move tokens between holders on their instruction"},
-    [OP_PAUSE] = {"pause", control_pause_apply, ROLE_PAUSER, 0,
+    [OP_PAUSE] = {"pause", control_pause_unpause_apply, ROLE_PAUSER, 0,
                   {F("asset", FIELD_ASSET, FIELD_OPTIONAL)},
                   "stop mint, burn and transfer (one asset, or everything)"},
-    [OP_UNPAUSE] = {"unpause", control_unpause_apply, ROLE_PAUSER, 0,
+    [OP_UNPAUSE] = {"unpause", control_pause_unpause_apply, ROLE_PAUSER, 0,
                     {F("asset", FIELD_ASSET, FIELD_OPTIONAL)},
                     "lift a pause (one asset, or the global one)"},
     [OP_DEV_ADVANCE] = {"dev.advance", control_dev_advance_apply, ROLE_ADMIN,
                         OP_NEEDS_MANUAL_CLOCK, {F("duration", FIELD_DURATION, FIELD_REQUIRED)},
                         "move the ledger clock forward (nodes with --clock manual)"},
-    [OP_MINT_HALT] = {"mint_halt", control_mint_halt_apply, ROLE_PAUSER, 0,
+    [OP_MINT_HALT] = {"mint_halt", control_mint_halt_resume_apply, ROLE_PAUSER, 0,
                       {F("asset", FIELD_ASSET, FIELD_REQUIRED)},
                       "stop minting of one asset (burn and transfer go on)"},
-    [OP_MINT_RESUME] = {"mint_resume", control_mint_resume_apply, ROLE_PAUSER, 0,
+    [OP_MINT_RESUME] = {"mint_resume", control_mint_halt_resume_apply, ROLE_PAUSER, 0,
                         {F("asset", FIELD_ASSET, FIELD_REQUIRED)}, "lift a minting halt"},
     [OP_CAPS_SET] = {"caps.set", control_caps_set_apply, ROLE_TREASURY_MANAGER, 0,
                      {F("asset", FIELD_ASSET, FIELD_REQUIRED),
@@ -60,11 +60,11 @@ static const struct op_def op_rows[OP__COUNT] = {
                       F("daily_mint_limit", FIELD_MINT_LIMIT, FIELD_OPTIONAL),
                       F("daily_inflow_limit", FIELD_INFLOW_LIMIT, FIELD_OPTIONAL)},
                      "change an asset's supply cap and daily limits"},
-    [OP_ROLE_GRANT] = {"role.grant", governance_role_grant_apply, ROLE_ADMIN, 0,
+    [OP_ROLE_GRANT] = {"role.grant", governance_role_grant_revoke_apply, ROLE_ADMIN, 0,
                        {F("name", FIELD_NAME, FIELD_REQUIRED), F("role", FIELD_ROLE, FIELD_REQUIRED),
                         F("asset", FIELD_ASSET, FIELD_OPTIONAL)},
                        "give an operator a role (globally, or for one asset)"},
-    [OP_ROLE_REVOKE] = {"role.revoke", governance_role_revoke_apply, ROLE_ADMIN, 0,
+    [OP_ROLE_REVOKE] = {"role.revoke", governance_role_grant_revoke_apply, ROLE_ADMIN, 0,
                         {F("name", FIELD_NAME, FIELD_REQUIRED), F("role", FIELD_ROLE, FIELD_REQUIRED),
                          F("asset", FIELD_ASSET, FIELD_OPTIONAL)},
                         "take a role away (globally, or for one asset)"},
@@ -102,17 +102,17 @@ static const struct op_def op_rows[OP__COUNT] = {
     [OP_CONTROLLER_ACCEPT] = {"controller.accept", governance_controller_accept_apply, ROLE_VIEWER,
                               OP_META, {{NULL, 0, 0}},
                               "the named successor takes the controller role"},
-    [OP_BLACKLIST_ADD] = {"blacklist.add", restrict_blacklist_add_apply, ROLE_COMPLIANCE, 0,
+    [OP_BLACKLIST_ADD] = {"blacklist.add", restrict_blacklist_add_remove_apply, ROLE_COMPLIANCE, 0,
                           {F("address", FIELD_FROM, FIELD_REQUIRED)},
                           "bar an address from sending, receiving and minting"},
-    [OP_BLACKLIST_REMOVE] = {"blacklist.remove", restrict_blacklist_remove_apply, ROLE_COMPLIANCE, 0,
+    [OP_BLACKLIST_REMOVE] = {"blacklist.remove", restrict_blacklist_add_remove_apply, ROLE_COMPLIANCE, 0,
                              {F("address", FIELD_FROM, FIELD_REQUIRED)},
                              "lift an address's blacklisting"},
-    [OP_FREEZE] = {"freeze", restrict_freeze_apply, ROLE_COMPLIANCE, 0,
+    [OP_FREEZE] = {"freeze", restrict_freeze_unfreeze_apply, ROLE_COMPLIANCE, 0,
                    {F("address", FIELD_FROM, FIELD_REQUIRED), F("asset", FIELD_ASSET, FIELD_OPTIONAL),
                     F("amount", FIELD_AMOUNT, FIELD_OPTIONAL)},
                    "freeze an address (all assets, one asset, or an amount of one)"},
-    [OP_UNFREEZE] = {"unfreeze", restrict_unfreeze_apply, ROLE_COMPLIANCE, 0,
+    [OP_UNFREEZE] = {"unfreeze", restrict_freeze_unfreeze_apply, ROLE_COMPLIANCE, 0,
                      {F("address", FIELD_FROM, FIELD_REQUIRED), F("asset", FIELD_ASSET, FIELD_OPTIONAL),
                       F("amount", FIELD_AMOUNT, FIELD_OPTIONAL)},
                      "lift a freeze (of an address, one asset, or an amount)"},
@@ -131,15 +131,15 @@ static const struct op_def op_rows[OP__COUNT] = {
     [OP_PRICE_UPDATE] = {"price.update", oracle_price_update_apply, ROLE_ORACLE_UPDATER, 0,
                          {F("feed", FIELD_FEED, FIELD_REQUIRED), F("value", FIELD_PRICE, FIELD_REQUIRED)},
                          "publish a price on a feed (refused while the feed is frozen)"},
-    [OP_ORACLE_FREEZE] = {"oracle.freeze", oracle_freeze_apply, ROLE_ORACLE_MANAGER, 0,
+    [OP_ORACLE_FREEZE] = {"oracle.freeze", oracle_freeze_unfreeze_apply, ROLE_ORACLE_MANAGER, 0,
                           {F("feed", FIELD_FEED, FIELD_REQUIRED)},
                           "freeze a price feed: no updates, and what depends on it stops"},
-    [OP_ORACLE_UNFREEZE] = {"oracle.unfreeze", oracle_unfreeze_apply, ROLE_ORACLE_MANAGER, 0,
+    [OP_ORACLE_UNFREEZE] = {"oracle.unfreeze", oracle_freeze_unfreeze_apply, ROLE_ORACLE_MANAGER, 0,
                             {F("feed", FIELD_FEED, FIELD_REQUIRED)}, "lift a feed's freeze"},
-    [OP_NAV_UPDATE] = {"nav.update", oracle_nav_update_apply, ROLE_ORACLE_UPDATER, 0,
+    [OP_NAV_UPDATE] = {"nav.update", oracle_nav_set_apply, ROLE_ORACLE_UPDATER, 0,
                        {F("asset", FIELD_ASSET, FIELD_REQUIRED), F("value", FIELD_PRICE, FIELD_REQUIRED)},
                        "set a fund's NAV (refused beyond nav_max_deviation)"},
-    [OP_NAV_FORCE] = {"nav.force", oracle_nav_force_apply, ROLE_ORACLE_MANAGER, 0,
+    [OP_NAV_FORCE] = {"nav.force", oracle_nav_set_apply, ROLE_ORACLE_MANAGER, 0,
                       {F("asset", FIELD_ASSET, FIELD_REQUIRED), F("value", FIELD_PRICE, FIELD_REQUIRED),
                        F("reason", FIELD_REASON, FIELD_REQUIRED)},
                       "set a fund's NAV past the deviation check, with a journaled reason"},
@@ -151,7 +151,7 @@ static const struct op_def op_rows[OP__COUNT] = {
                             F("hash", FIELD_PUBKEY, FIELD_REQUIRED)},
                            "record an attestation: its USD value and the report's hash"},
     [OP_POR_PUBLISH] = {"por.publish", por_publish_apply, ROLE_TREASURY_MANAGER, 0,
-                        {F("asset", FIELD_ASSET, FIELD_REQUIRED), F("salt", FIELD_PUBKEY, FIELD_REQUIRED)},
+                        {F("asset", FIELD_ASSET, FIELD_REQUIRED), F("salt", FIELD_SECRET, FIELD_REQUIRED)},
                         "publish a proof-of-reserves root over every holder (salt: 32 random bytes, hex)"},
 };
 
@@ -260,7 +260,7 @@ static enum err command__field_gov(const struct op_field *f, const struct comman
         if (a->value_len == 0 || a->value_len > LIMIT_REASON || memchr(a->value, 0, a->value_len)) {
             return ERR_INVALID_ARGUMENT;
         }
-    } else if (f->kind == FIELD_PUBKEY) {
+    } else if (f->kind == FIELD_PUBKEY || f->kind == FIELD_SECRET) {
         if (hex_decode(a->value, a->value_len, cmd->pubkey, sizeof(cmd->pubkey)) != 0) {
             return ERR_INVALID_ARGUMENT;
         }
@@ -327,6 +327,7 @@ static enum err command__field_decode(const struct engine *e, const struct op_fi
     case FIELD_PUBKEY:
     case FIELD_PRICE:
     case FIELD_REASON:
+    case FIELD_SECRET:
     case FIELD__COUNT:
         break;
     }
@@ -485,7 +486,7 @@ void command_encode(const struct command *cmd, struct buf *out) {
     if (p & CMD_HAS(FIELD_SUPPLY_CAP)) buf_put_u128(out, cmd->supply_cap);
     if (p & CMD_HAS(FIELD_MINT_LIMIT)) buf_put_u128(out, cmd->daily_mint_limit);
     if (p & CMD_HAS(FIELD_INFLOW_LIMIT)) buf_put_u128(out, cmd->daily_inflow_limit);
-    if (p & CMD_HAS(FIELD_PUBKEY)) buf_put(out, cmd->pubkey, sizeof(cmd->pubkey));
+    if (p & (CMD_HAS(FIELD_PUBKEY) | CMD_HAS(FIELD_SECRET))) buf_put(out, cmd->pubkey, sizeof(cmd->pubkey));
     if (p & CMD_HAS(FIELD_FEED)) buf_put_u16(out, cmd->feed);
     if (p & CMD_HAS(FIELD_PRICE)) buf_put_u128(out, cmd->price);
 }
@@ -512,7 +513,7 @@ static int command__decode_fields(struct buf_reader *r, struct command *c) {
     if (p & CMD_HAS(FIELD_SUPPLY_CAP)) c->supply_cap = buf_get_u128(r);
     if (p & CMD_HAS(FIELD_MINT_LIMIT)) c->daily_mint_limit = buf_get_u128(r);
     if (p & CMD_HAS(FIELD_INFLOW_LIMIT)) c->daily_inflow_limit = buf_get_u128(r);
-    if (p & CMD_HAS(FIELD_PUBKEY)) buf_get(r, c->pubkey, sizeof(c->pubkey));
+    if (p & (CMD_HAS(FIELD_PUBKEY) | CMD_HAS(FIELD_SECRET))) buf_get(r, c->pubkey, sizeof(c->pubkey));
     if (p & CMD_HAS(FIELD_FEED)) c->feed = buf_get_u16(r);
     if (p & CMD_HAS(FIELD_PRICE)) c->price = buf_get_u128(r);
     if ((p & CMD_HAS(FIELD_PRICE)) && c->price == 0) return -1;
@@ -575,19 +576,11 @@ void command_write_args(const struct engine *e, const struct command *cmd, struc
         case FIELD_ROLE: jw_string(w, role_name((enum role)cmd->role)); break;
         case FIELD_NAME: jw_string(w, cmd->name); break;
         case FIELD_TARGET_OP: jw_string(w, op_rows[cmd->target_op].name); break;
-        case FIELD_PUBKEY:
-            /* A proof-of-reserves salt is the holders' privacy: only history,
-             * the journal itself, shows it. */
-            if (cmd->op == OP_POR_PUBLISH) {
-                jw_string(w, "(in the journal: see history)");
-                break;
-            }
-            hex_encode(cmd->pubkey, sizeof(cmd->pubkey), text);
-            jw_string(w, text);
-            break;
+        case FIELD_PUBKEY: hex_encode(cmd->pubkey, sizeof(cmd->pubkey), text); jw_string(w, text); break;
         case FIELD_FEED: jw_string(w, e->s.feeds[cmd->feed].name); break;
         case FIELD_PRICE: jw_amount(w, cmd->price, FEED_DECIMALS); break;
-        case FIELD_REASON: jw_string(w, "(in the journal: see history)"); break;
+        case FIELD_REASON:
+        case FIELD_SECRET: jw_string(w, "(in the journal: see history)"); break;
         case FIELD__COUNT: jw_null(w); break;
         }
     }

@@ -42,6 +42,8 @@ enum field_kind {
     FIELD_FEED,         /* a price feed's name -> feed */
     FIELD_PRICE,        /* a positive decimal, up to 8 fraction digits -> price */
     FIELD_REASON,       /* non-empty text, at most LIMIT_REASON bytes (checked, kept in the body) */
+    FIELD_SECRET,       /* 64 hex digits -> pubkey, like FIELD_PUBKEY, but never shown outside
+                           history (a proof-of-reserves salt) */
     FIELD__COUNT
 };
 

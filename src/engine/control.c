@@ -9,9 +9,9 @@
 #include "engine.h"
 #include "engine_internal.h"
 
-static enum err control__set_pause(struct engine *e, const struct command *cmd,
-                                   struct event_buf *events, struct apply_result *out,
-                                   uint8_t paused) {
+enum err control_pause_unpause_apply(struct engine *e, const struct command *cmd,
+                                     struct event_buf *events, struct apply_result *out) {
+    uint8_t paused = cmd->op == OP_PAUSE;
     int scoped = (cmd->present & CMD_HAS_ASSET) != 0;
     uint8_t *flag = scoped ? &e->s.assets[cmd->asset].paused : &e->s.paused;
     uint32_t already = *flag == paused;
@@ -21,16 +21,6 @@ static enum err control__set_pause(struct engine *e, const struct command *cmd,
                                     scoped ? cmd->asset : EVENT_NO_ASSET);
     ev->flags = already;
     return ERR_OK;
-}
-
-enum err control_pause_apply(struct engine *e, const struct command *cmd, struct event_buf *events,
-                             struct apply_result *out) {
-    return control__set_pause(e, cmd, events, out, 1);
-}
-
-enum err control_unpause_apply(struct engine *e, const struct command *cmd,
-                               struct event_buf *events, struct apply_result *out) {
-    return control__set_pause(e, cmd, events, out, 0);
 }
 
 enum err control_dev_advance_apply(struct engine *e, const struct command *cmd,
@@ -45,9 +35,9 @@ enum err control_dev_advance_apply(struct engine *e, const struct command *cmd,
     return ERR_OK;
 }
 
-static enum err control__set_halt(struct engine *e, const struct command *cmd,
-                                  struct event_buf *events, struct apply_result *out,
-                                  uint8_t halted) {
+enum err control_mint_halt_resume_apply(struct engine *e, const struct command *cmd,
+                                        struct event_buf *events, struct apply_result *out) {
+    uint8_t halted = cmd->op == OP_MINT_HALT;
     uint8_t *flag = &e->s.assets[cmd->asset].mint_halted;
     uint32_t already = *flag == halted;
     *flag = halted;
@@ -55,16 +45,6 @@ static enum err control__set_halt(struct engine *e, const struct command *cmd,
     struct event *ev = engine__emit(events, halted ? EVENT_MINT_HALTED : EVENT_MINT_RESUMED, cmd->asset);
     ev->flags = already;
     return ERR_OK;
-}
-
-enum err control_mint_halt_apply(struct engine *e, const struct command *cmd,
-                                 struct event_buf *events, struct apply_result *out) {
-    return control__set_halt(e, cmd, events, out, 1);
-}
-
-enum err control_mint_resume_apply(struct engine *e, const struct command *cmd,
-                                   struct event_buf *events, struct apply_result *out) {
-    return control__set_halt(e, cmd, events, out, 0);
 }
 
 /* One limit: set the value and its flag, and say so in an event. */

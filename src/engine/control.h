@@ -10,17 +10,15 @@
 
 #include "command.h"
 
-enum err control_pause_apply(struct engine *e, const struct command *cmd,
-                             struct event_buf *events, struct apply_result *out);
-enum err control_unpause_apply(struct engine *e, const struct command *cmd,
-                               struct event_buf *events, struct apply_result *out);
+/* pause and unpause (the op says which) */
+enum err control_pause_unpause_apply(struct engine *e, const struct command *cmd,
+                                     struct event_buf *events, struct apply_result *out);
 enum err control_dev_advance_apply(struct engine *e, const struct command *cmd,
                                    struct event_buf *events, struct apply_result *out);
 
-enum err control_mint_halt_apply(struct engine *e, const struct command *cmd,
-                                 struct event_buf *events, struct apply_result *out);
-enum err control_mint_resume_apply(struct engine *e, const struct command *cmd,
-                                   struct event_buf *events, struct apply_result *out);
+/* mint_halt and mint_resume (the op says which) */
+enum err control_mint_halt_resume_apply(struct engine *e, const struct command *cmd,
+                                        struct event_buf *events, struct apply_result *out);
 enum err control_caps_set_apply(struct engine *e, const struct command *cmd,
                                 struct event_buf *events, struct apply_result *out);
 

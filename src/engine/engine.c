@@ -117,7 +117,6 @@ static void engine__por_write(const struct por_header *h, struct buf *out) {
     buf_put_u64(out, (uint64_t)h->time_ns);
     buf_put_u128(out, h->total);
     buf_put_u128(out, h->reserve);
-    buf_put_u8(out, h->has_reserve);
     buf_put_u8(out, h->depth);
     buf_put_u32(out, h->leaves);
     buf_put(out, h->tree_root, HASH_BYTES);

@@ -339,8 +339,9 @@ static enum err gov__role_target(const struct engine *e, const struct command *c
     return ERR_OK;
 }
 
-static enum err gov__role_change(struct engine *e, const struct command *cmd,
-                                 struct event_buf *events, struct apply_result *out, int grant) {
+enum err governance_role_grant_revoke_apply(struct engine *e, const struct command *cmd,
+                                            struct event_buf *events, struct apply_result *out) {
+    int grant = cmd->op == OP_ROLE_GRANT;
     int who;
     enum err err = gov__role_target(e, cmd, &who);
     if (err) return err;
@@ -363,16 +364,6 @@ static enum err gov__role_change(struct engine *e, const struct command *cmd,
     ev->code = cmd->role;
     ev->flags = had == grant;
     return ERR_OK;
-}
-
-enum err governance_role_grant_apply(struct engine *e, const struct command *cmd,
-                                     struct event_buf *events, struct apply_result *out) {
-    return gov__role_change(e, cmd, events, out, 1);
-}
-
-enum err governance_role_revoke_apply(struct engine *e, const struct command *cmd,
-                                      struct event_buf *events, struct apply_result *out) {
-    return gov__role_change(e, cmd, events, out, 0);
 }
 
 /* ---- operators and the controller ------------------------------------ */

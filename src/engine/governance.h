@@ -39,10 +39,9 @@ enum err governance_timelock_cancel_apply(struct engine *e, const struct command
                                           struct event_buf *events, struct apply_result *out);
 enum err governance_policy_set_apply(struct engine *e, const struct command *cmd,
                                      struct event_buf *events, struct apply_result *out);
-enum err governance_role_grant_apply(struct engine *e, const struct command *cmd,
-                                     struct event_buf *events, struct apply_result *out);
-enum err governance_role_revoke_apply(struct engine *e, const struct command *cmd,
-                                      struct event_buf *events, struct apply_result *out);
+/* role.grant and role.revoke (the op says which) */
+enum err governance_role_grant_revoke_apply(struct engine *e, const struct command *cmd,
+                                            struct event_buf *events, struct apply_result *out);
 
 enum err governance_operator_add_apply(struct engine *e, const struct command *cmd,
                                        struct event_buf *events, struct apply_result *out);

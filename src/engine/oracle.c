@@ -22,9 +22,9 @@ enum err oracle_price_update_apply(struct engine *e, const struct command *cmd,
     return ERR_OK;
 }
 
-static enum err oracle__set_frozen(struct engine *e, const struct command *cmd,
-                                   struct event_buf *events, struct apply_result *out,
-                                   uint8_t frozen) {
+enum err oracle_freeze_unfreeze_apply(struct engine *e, const struct command *cmd,
+                                      struct event_buf *events, struct apply_result *out) {
+    uint8_t frozen = cmd->op == OP_ORACLE_FREEZE;
     struct feed *f = &e->s.feeds[cmd->feed];
     uint32_t already = f->frozen == frozen;
     f->frozen = frozen;
@@ -34,16 +34,6 @@ static enum err oracle__set_frozen(struct engine *e, const struct command *cmd,
     ev->who = cmd->feed;
     ev->flags = already;
     return ERR_OK;
-}
-
-enum err oracle_freeze_apply(struct engine *e, const struct command *cmd, struct event_buf *events,
-                             struct apply_result *out) {
-    return oracle__set_frozen(e, cmd, events, out, 1);
-}
-
-enum err oracle_unfreeze_apply(struct engine *e, const struct command *cmd,
-                               struct event_buf *events, struct apply_result *out) {
-    return oracle__set_frozen(e, cmd, events, out, 0);
 }
 
 enum err oracle_nav_check(const struct engine *e, uint32_t asset, int64_t time_ns) {
@@ -62,8 +52,12 @@ static uint32_t oracle__deviation_ppm(u128 old, u128 value) {
     return ppm > UINT32_MAX ? UINT32_MAX : (uint32_t)ppm;
 }
 
-static enum err oracle__nav_set(struct engine *e, const struct command *cmd,
-                                struct event_buf *events, int forced) {
+/* nav.update and nav.force (the op says which: a force skips the deviation
+ * check and is counted). */
+enum err oracle_nav_set_apply(struct engine *e, const struct command *cmd,
+                              struct event_buf *events, struct apply_result *out) {
+    (void)out;
+    int forced = cmd->op == OP_NAV_FORCE;
     struct asset *a = &e->s.assets[cmd->asset];
     if (a->kind != ASSET_FUND) return ERR_INVALID_ARGUMENT;
     uint32_t dev = oracle__deviation_ppm(a->nav, cmd->price);
@@ -80,14 +74,3 @@ static enum err oracle__nav_set(struct engine *e, const struct command *cmd,
     return ERR_OK;
 }
 
-enum err oracle_nav_update_apply(struct engine *e, const struct command *cmd,
-                                 struct event_buf *events, struct apply_result *out) {
-    (void)out;
-    return oracle__nav_set(e, cmd, events, 0);
-}
-
-enum err oracle_nav_force_apply(struct engine *e, const struct command *cmd,
-                                struct event_buf *events, struct apply_result *out) {
-    (void)out;
-    return oracle__nav_set(e, cmd, events, 1);
-}

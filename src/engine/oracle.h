@@ -21,16 +21,14 @@ int oracle_feed_stale(const struct engine *e, uint32_t feed, int64_t time_ns);
 enum err oracle_nav_check(const struct engine *e, uint32_t asset, int64_t time_ns);
 
 /* nav.update (deviation-checked) and nav.force (with a reason). */
-enum err oracle_nav_update_apply(struct engine *e, const struct command *cmd,
-                                 struct event_buf *events, struct apply_result *out);
-enum err oracle_nav_force_apply(struct engine *e, const struct command *cmd,
-                                struct event_buf *events, struct apply_result *out);
+/* nav.update and nav.force (the op says which) */
+enum err oracle_nav_set_apply(struct engine *e, const struct command *cmd,
+                              struct event_buf *events, struct apply_result *out);
 
 enum err oracle_price_update_apply(struct engine *e, const struct command *cmd,
                                    struct event_buf *events, struct apply_result *out);
-enum err oracle_freeze_apply(struct engine *e, const struct command *cmd, struct event_buf *events,
-                             struct apply_result *out);
-enum err oracle_unfreeze_apply(struct engine *e, const struct command *cmd,
-                               struct event_buf *events, struct apply_result *out);
+/* oracle.freeze and oracle.unfreeze (the op says which) */
+enum err oracle_freeze_unfreeze_apply(struct engine *e, const struct command *cmd,
+                                      struct event_buf *events, struct apply_result *out);
 
 #endif

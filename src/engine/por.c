@@ -78,7 +78,7 @@ void por_bind(const char *symbol, uint8_t decimals, const struct por_header *h,
               uint8_t out[HASH_BYTES]) {
     size_t len = strlen(symbol);
     ASSERT(len <= LIMIT_SYMBOL);
-    uint8_t m[2 + LIMIT_SYMBOL + 1 + 8 + 8 + 8 + 4 + 1 + 1 + 16 + HASH_BYTES + 16];
+    uint8_t m[2 + LIMIT_SYMBOL + 1 + 8 + 8 + 8 + 4 + 1 + 16 + HASH_BYTES + 16];
     size_t k = 0;
     m[k++] = POR_TAG_ROOT;
     m[k++] = (uint8_t)len;
@@ -94,7 +94,6 @@ void por_bind(const char *symbol, uint8_t decimals, const struct por_header *h,
     por__be(m + k, h->leaves, 4);
     k += 4;
     m[k++] = h->depth;
-    m[k++] = h->has_reserve;
     por__be128(m + k, h->reserve);
     k += 16;
     memcpy(m + k, h->tree_root, HASH_BYTES);
@@ -206,6 +205,18 @@ void por_tree_proof(const struct por_tree *t, uint32_t index, const uint8_t salt
         memcpy(s->hash, level[sibling].hash, HASH_BYTES);
         s->sum = por__sum(&level[sibling]);
     }
+}
+
+void por_proof_of(const struct engine *e, uint32_t asset, uint32_t leaf, struct por_proof *out) {
+    const struct asset *a = &e->s.assets[asset];
+    ASSERT(e->por[asset] != NULL);
+    memset(out, 0, sizeof(*out));
+    _Static_assert(sizeof(out->symbol) == sizeof(a->symbol), "symbol sizes");
+    memcpy(out->symbol, a->symbol, sizeof(out->symbol));
+    out->decimals = a->decimals;
+    out->pub = a->por;
+    memset(out->pub.salt, 0, sizeof(out->pub.salt));
+    por_tree_proof(e->por[asset], leaf, a->por.salt, out);
 }
 
 enum err por_verify(struct por_proof *p, const char **why) {
@@ -333,7 +344,6 @@ enum err por_publish_apply(struct engine *e, const struct command *cmd, struct e
     h.seq = out->seq;
     h.time_ns = e->s.time_ns;
     h.reserve = reserve;
-    h.has_reserve = 1;
     h.depth = (uint8_t)(t->levels - 1);
     h.leaves = t->n;
     por_tree_root(t, h.tree_root, &h.total);
@@ -401,9 +411,7 @@ void por_publication_json(const struct asset *a, int in_proof, struct jw *w) {
     jw_kv_uint(w, "leaves", h->leaves);
     jw_kv_uint(w, "depth", h->depth);
     jw_kv_amount(w, "total", h->total, a->decimals);
-    jw_key(w, "reserve");
-    if (h->has_reserve) jw_amount(w, h->reserve, a->decimals);
-    else jw_null(w);
+    jw_kv_amount(w, "reserve", h->reserve, a->decimals);
     if (!in_proof) por__hex(w, "tree_root", h->tree_root);
     por__hex(w, "root", h->root);
     jw_object_end(w);

@@ -12,7 +12,7 @@
  * root is then bound to what was published:
  *   root = H(0x03 || len(symbol) (1) || symbol || decimals (1) || block (8) ||
  *            seq (8) || time_ms (8) || leaves (4) || depth (1) ||
- *            has_reserve (1) || reserve (16) || tree root (32) || total (16))
+ *            reserve (16) || tree root (32) || total (16))
  * so that no field of a proof can change without the root changing. The
  * publication salt stays in the journal; a proof carries only its own leaf
  * salt, so a holder learns a sibling's sum but cannot test guesses of whose
@@ -40,8 +40,7 @@ struct por_header {
     uint64_t seq;     /* the command seq that published it */
     int64_t time_ns;
     u128 total;       /* liabilities: the sum of the leaves */
-    u128 reserve;     /* the verified reserve at publication */
-    uint8_t has_reserve;
+    u128 reserve;     /* the verified reserve at publication (publishing needs one) */
     uint8_t depth;    /* levels above the leaves */
     uint32_t leaves;
     uint8_t tree_root[HASH_BYTES];
@@ -109,6 +108,12 @@ int64_t por_tree_find(const struct por_tree *t, const struct addr *addr);
 void por_tree_proof(const struct por_tree *t, uint32_t index, const uint8_t salt[HASH_BYTES],
                     struct por_proof *out);
 
+struct engine;
+/* por_proof_of: the whole proof of leaf `leaf` of asset's latest
+ * publication, as served to a holder: the asset, the publication without
+ * its salt, the leaf and the path. The tree must exist (e->por[asset]). */
+void por_proof_of(const struct engine *e, uint32_t asset, uint32_t leaf, struct por_proof *out);
+
 /* por_verify: walk the path from the leaf (the tree's shape, so each
  * sibling's side and the number of steps, follows from index and leaves),
  * check the sum against the total and the depth, bind the tree root to the
@@ -133,7 +138,6 @@ void por_proof_json(const struct asset *a, const struct por_proof *p, struct jw 
  * fault, not a rejection: the sequencer never journals it, see
  * sequencer.c). Memory: ~150 B per holder for the latest tree of each
  * asset, twice that while a savepoint keeps the one it replaced. */
-struct engine;
 struct event_buf;
 struct apply_result;
 enum err por_publish_apply(struct engine *e, const struct command *cmd, struct event_buf *events,

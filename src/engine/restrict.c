@@ -81,24 +81,15 @@ static int restrict__address_bit(struct engine *e, const struct addr *a, uint32_
     return already;
 }
 
-static enum err restrict__blacklist(struct engine *e, const struct command *cmd,
-                                    struct event_buf *events, struct apply_result *out, int on) {
+enum err restrict_blacklist_add_remove_apply(struct engine *e, const struct command *cmd,
+                                             struct event_buf *events, struct apply_result *out) {
+    int on = cmd->op == OP_BLACKLIST_ADD;
     int already = restrict__address_bit(e, &cmd->from, RESTRICT_BLACKLISTED, on);
     if (already) out->note = on ? "already blacklisted" : "not blacklisted";
     struct event *ev = restrict__event(events, on ? EVENT_BLACKLISTED : EVENT_UNBLACKLISTED,
                                        (uint16_t)EVENT_NO_ASSET, &cmd->from);
     ev->flags = (uint32_t)already;
     return ERR_OK;
-}
-
-enum err restrict_blacklist_add_apply(struct engine *e, const struct command *cmd,
-                                      struct event_buf *events, struct apply_result *out) {
-    return restrict__blacklist(e, cmd, events, out, 1);
-}
-
-enum err restrict_blacklist_remove_apply(struct engine *e, const struct command *cmd,
-                                         struct event_buf *events, struct apply_result *out) {
-    return restrict__blacklist(e, cmd, events, out, 0);
 }
 
 /* Freeze or unfreeze part of a balance: the new frozen amount, checked. */
@@ -117,8 +108,9 @@ static enum err restrict__partial(const struct engine *e, const struct command *
     return ERR_OK;
 }
 
-static enum err restrict__freeze(struct engine *e, const struct command *cmd,
-                                 struct event_buf *events, struct apply_result *out, int on) {
+enum err restrict_freeze_unfreeze_apply(struct engine *e, const struct command *cmd,
+                                        struct event_buf *events, struct apply_result *out) {
+    int on = cmd->op == OP_FREEZE;
     enum event_type type = on ? EVENT_FROZEN : EVENT_UNFROZEN;
     if (cmd->present & CMD_HAS_AMOUNT) {
         u128 next;
@@ -146,16 +138,6 @@ static enum err restrict__freeze(struct engine *e, const struct command *cmd,
     ev->code = (uint16_t)(asset == (uint16_t)EVENT_NO_ASSET ? RESTRICT_SCOPE_ADDRESS : RESTRICT_SCOPE_ASSET);
     ev->flags = (uint32_t)already;
     return ERR_OK;
-}
-
-enum err restrict_freeze_apply(struct engine *e, const struct command *cmd,
-                               struct event_buf *events, struct apply_result *out) {
-    return restrict__freeze(e, cmd, events, out, 1);
-}
-
-enum err restrict_unfreeze_apply(struct engine *e, const struct command *cmd,
-                                 struct event_buf *events, struct apply_result *out) {
-    return restrict__freeze(e, cmd, events, out, 0);
 }
 
 /* The receiver of an agent's tool must be able to hold: not blacklisted,

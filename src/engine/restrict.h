@@ -39,14 +39,12 @@ enum err restrict_check(const struct engine *e, uint16_t asset, const struct add
  * addr), keeping the asset-frozen bit (logged; keeps restricted_count). */
 void restrict_set_frozen_amount(struct engine *e, uint16_t asset, const struct addr *a, u128 amount);
 
-enum err restrict_blacklist_add_apply(struct engine *e, const struct command *cmd,
-                                      struct event_buf *events, struct apply_result *out);
-enum err restrict_blacklist_remove_apply(struct engine *e, const struct command *cmd,
-                                         struct event_buf *events, struct apply_result *out);
-enum err restrict_freeze_apply(struct engine *e, const struct command *cmd,
-                               struct event_buf *events, struct apply_result *out);
-enum err restrict_unfreeze_apply(struct engine *e, const struct command *cmd,
-                                 struct event_buf *events, struct apply_result *out);
+/* blacklist.add and blacklist.remove (the op says which) */
+enum err restrict_blacklist_add_remove_apply(struct engine *e, const struct command *cmd,
+                                             struct event_buf *events, struct apply_result *out);
+/* freeze and unfreeze (the op says which) */
+enum err restrict_freeze_unfreeze_apply(struct engine *e, const struct command *cmd,
+                                        struct event_buf *events, struct apply_result *out);
 enum err restrict_forced_transfer_apply(struct engine *e, const struct command *cmd,
                                         struct event_buf *events, struct apply_result *out);
 enum err restrict_recover_apply(struct engine *e, const struct command *cmd,

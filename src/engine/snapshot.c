@@ -163,13 +163,12 @@ static int snapshot__por_header(struct buf_reader *r, struct por_header *p) {
     p->time_ns = (int64_t)buf_get_u64(r);
     p->total = buf_get_u128(r);
     p->reserve = buf_get_u128(r);
-    p->has_reserve = buf_get_u8(r);
     p->depth = buf_get_u8(r);
     p->leaves = buf_get_u32(r);
     buf_get(r, p->tree_root, HASH_BYTES);
     buf_get(r, p->root, HASH_BYTES);
     buf_get(r, p->salt, HASH_BYTES);
-    if (r->failed || p->block == 0 || p->has_reserve > 1 || p->depth >= POR_MAX_LEVELS) return -1;
+    if (r->failed || p->block == 0 || p->depth >= POR_MAX_LEVELS) return -1;
     if (p->leaves > LIMIT_HOLDINGS) return -1;
     return 0;
 }

@@ -172,28 +172,37 @@ static void api__reserve_show(const struct engine *e, uint32_t index, int64_t no
     jw_object_end(w);
 }
 
+int api_asset_of_kind(const struct engine *e, const char *symbol, enum asset_kind kind,
+                      struct server_response *out) {
+    int index = engine_asset_find(e, symbol, strlen(symbol));
+    if (index < 0) {
+        server_error(out, ERR_UNKNOWN_ASSET, symbol);
+    } else if (e->s.assets[index].kind != kind) {
+        if (kind == ASSET_FIAT) server_error(out, ERR_NOT_FIAT, symbol);
+        else server_error(out, ERR_INVALID_ARGUMENT, "not a fund asset: it has no NAV");
+        index = -1;
+    }
+    return index;
+}
+
 void api_reserve(struct server *s, const char *symbol, struct server_response *out) {
     pthread_rwlock_rdlock(&s->chain.lock);
     const struct engine *e = &s->chain.engine;
-    int index = engine_asset_find(e, symbol, strlen(symbol));
-    int fiat = index >= 0 && e->s.assets[index].kind == ASSET_FIAT;
-    if (fiat) {
+    int index = api_asset_of_kind(e, symbol, ASSET_FIAT, out);
+    if (index >= 0) {
         struct jw w;
         jw_init(&w, &out->body);
         api__reserve_show(e, (uint32_t)index, server_now(s), &w);
+        api__ok(out);
     }
     pthread_rwlock_unlock(&s->chain.lock);
-    if (index < 0) server_error(out, ERR_UNKNOWN_ASSET, symbol);
-    else if (!fiat) server_error(out, ERR_NOT_FIAT, symbol);
-    else api__ok(out);
 }
 
 void api_nav(struct server *s, const char *symbol, struct server_response *out) {
     pthread_rwlock_rdlock(&s->chain.lock);
     const struct engine *e = &s->chain.engine;
-    int index = engine_asset_find(e, symbol, strlen(symbol));
-    int fund = index >= 0 && e->s.assets[index].kind == ASSET_FUND;
-    if (fund) {
+    int index = api_asset_of_kind(e, symbol, ASSET_FUND, out);
+    if (index >= 0) {
         struct jw w;
         jw_init(&w, &out->body);
         jw_object_begin(&w);
@@ -201,11 +210,9 @@ void api_nav(struct server *s, const char *symbol, struct server_response *out) 
         api__nav_fields(e, (uint32_t)index, server_now(s), &w);
         jw_kv_uint(&w, "forced_updates", e->s.assets[index].nav_force_count);
         jw_object_end(&w);
+        api__ok(out);
     }
     pthread_rwlock_unlock(&s->chain.lock);
-    if (index < 0) server_error(out, ERR_UNKNOWN_ASSET, symbol);
-    else if (!fund) server_error(out, ERR_INVALID_ARGUMENT, "not a fund asset: it has no NAV");
-    else api__ok(out);
 }
 
 int64_t server_now(const struct server *s) {

@@ -11,16 +11,8 @@
 
 /* The asset's index when it has a publication; else answers the error. */
 static int api_por__find(const struct engine *e, const char *symbol, struct server_response *out) {
-    int index = engine_asset_find(e, symbol, strlen(symbol));
-    if (index < 0) {
-        server_error(out, ERR_UNKNOWN_ASSET, symbol);
-        return -1;
-    }
-    if (e->s.assets[index].kind != ASSET_FIAT) {
-        server_error(out, ERR_NOT_FIAT, symbol);
-        return -1;
-    }
-    if (e->s.assets[index].por.block == 0 || e->por[index] == NULL) {
+    int index = api_asset_of_kind(e, symbol, ASSET_FIAT, out);
+    if (index >= 0 && (e->s.assets[index].por.block == 0 || e->por[index] == NULL)) {
         server_error(out, ERR_NOT_FOUND, "no proof of reserves published for this asset yet");
         return -1;
     }
@@ -53,7 +45,7 @@ void api_por_proof(struct server *s, const char *symbol, const char *address,
     int64_t leaf = index >= 0 ? por_tree_find(e->por[index], &a) : -1;
     if (leaf >= 0) {
         struct por_proof p;
-        por_tree_proof(e->por[index], (uint32_t)leaf, e->s.assets[index].por.salt, &p);
+        por_proof_of(e, (uint32_t)index, (uint32_t)leaf, &p);
         struct jw w;
         jw_init(&w, &out->body);
         por_proof_json(&e->s.assets[index], &p, &w);

@@ -69,6 +69,11 @@ void api_system_status(struct server *s, const struct server_request *rq, struct
 void api_contracts_status(struct server *s, const struct server_request *rq, struct server_response *out);
 void api_assets(struct server *s, const struct server_request *rq, struct server_response *out);
 void api_asset(struct server *s, const char *symbol, struct server_response *out);
+/* api_asset_of_kind: the index of a known asset of that kind, else -1 with
+ * the error answered (ERR_UNKNOWN_ASSET; ERR_NOT_FIAT, or for a fund
+ * ERR_INVALID_ARGUMENT). Caller holds the chain lock. */
+int api_asset_of_kind(const struct engine *e, const char *symbol, enum asset_kind kind,
+                      struct server_response *out);
 void api_reserve(struct server *s, const char *symbol, struct server_response *out);
 void api_nav(struct server *s, const char *symbol, struct server_response *out);
 /* Proof of reserves (api_por.c): the latest publication; a holder's proof. */

@@ -95,11 +95,9 @@ def py_node(lh, ls, rh, rs):
 def py_bind(pub, tree_root, total):
     sym = pub["asset"].encode()
     dec = pub["decimals"]
-    has = pub["reserve"] is not None
-    reserve = to_units(pub["reserve"], dec) if has else 0
     return H(b"\x03", be(len(sym), 1), sym, be(dec, 1), be(pub["block"], 8), be(pub["seq"], 8),
-             be(pub["time_ms"], 8), be(pub["leaves"], 4), be(pub["depth"], 1), be(1 if has else 0, 1),
-             be(reserve, 16), tree_root, be(total, 16))
+             be(pub["time_ms"], 8), be(pub["leaves"], 4), be(pub["depth"], 1),
+             be(to_units(pub["reserve"], dec), 16), tree_root, be(total, 16))
 
 
 def py_shape(index, leaves):

@@ -146,6 +146,23 @@ void fixture_seal(struct fixture *f, struct hash *out) {
     f->in_block = 0;
 }
 
+struct fixture *fixture_from_snapshot(struct fixture *f, struct buf *snap) {
+    struct hash h1, h2;
+    fixture_seal(f, &h1);
+    struct buf own;
+    struct buf *b = snap != NULL ? snap : &own;
+    buf_init(b);
+    engine_snapshot_write(&f->e, b);
+    if (!buf_ok(b)) fail_msg("fixture_from_snapshot: out of memory");
+    struct fixture *g = fixture_open_empty(FIXTURE_HOLDINGS_HINT);
+    enum err err = engine_snapshot_read(&g->e, b->data, b->len);
+    if (err != ERR_OK) fail_msg("fixture_from_snapshot: the snapshot reads back as %s", err_name(err));
+    engine_state_hash(&g->e, &h2);
+    fixture_assert_hash_equal(&h1, &h2, __FILE__, __LINE__);
+    if (snap == NULL) buf_free(&own);
+    return g;
+}
+
 enum err fixture_decode(struct fixture *f, const char *json, struct command *out) {
     json_error_t error;
     json_t *obj = json_loads(json, JSON_DECODE_ANY | JSON_ALLOW_NUL, &error);

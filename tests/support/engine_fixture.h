@@ -119,6 +119,11 @@ void fixture_begin(struct fixture *f, int64_t time_ns, uint32_t commands);
 /* fixture_seal: seal the open block (out may be NULL). */
 void fixture_seal(struct fixture *f, struct hash *out);
 
+/* fixture_from_snapshot: seal f's open block, write a snapshot of f (kept
+ * in *snap when snap is not NULL; the caller frees it), read it into a new
+ * engine and assert both state hashes are equal. Returns the new fixture. */
+struct fixture *fixture_from_snapshot(struct fixture *f, struct buf *snap);
+
 /* --- commands --- */
 
 /* fixture_decode: parse json text and command_decode it; ERR_INVALID_JSON

@@ -46,7 +46,6 @@ static void header_for(const struct por_tree *t, struct por_proof *p) {
     p->pub.block = 7;
     p->pub.seq = 42;
     p->pub.time_ns = T0 + 123456789;
-    p->pub.has_reserve = 1;
     p->pub.reserve = 999999;
     p->pub.depth = (uint8_t)(t->levels - 1);
     p->pub.leaves = t->n;
@@ -170,7 +169,7 @@ static void any_change_to_a_proof_fails(void **state) {
         case 17: p.pub.root[0] ^= 1; break;
         case 18: p.symbol[0] = 'G'; break;
         case 19: p.decimals = 3; break;
-        case 20: p.pub.has_reserve = 0; break;
+        case 20: p.pub.reserve = 0; break;
         case 21: p.balance = 0; break;
         case 22: p.index = 11; break;
         case 23: p.steps[0].sum = ~(u128)0; break; /* overflow */
@@ -227,12 +226,8 @@ static void assert_proves(const struct fixture *f, const char *addr_text, const 
     int64_t i = por_tree_find(t, &addr);
     assert_true(i >= 0);
     struct por_proof p;
-    memset(&p, 0, sizeof(p));
-    snprintf(p.symbol, sizeof(p.symbol), "FIA");
-    p.decimals = f->e.s.assets[a].decimals;
-    p.pub = f->e.s.assets[a].por;
-    memset(p.pub.salt, 0, HASH_BYTES); /* a proof never carries it */
-    por_tree_proof(t, (uint32_t)i, f->e.s.assets[a].por.salt, &p);
+    por_proof_of(&f->e, a, (uint32_t)i, &p);
+    assert_string_equal(p.symbol, "FIA");
     const char *why;
     if (por_verify(&p, &why) != ERR_OK) fail_msg("%s: %s", addr_text, why);
     assert_u128_equal(p.balance, fixture_amount(f, "FIA", balance));
@@ -316,17 +311,7 @@ static void emptied_in_the_same_block_is_no_leaf(void **state) {
     assert_int_equal(f->e.s.assets[0].por.leaves, 1);
     assert_int_equal(f->e.s.assets[0].holders_count, 1);
     assert_proves(f, ADDR_1, "3.5");
-    struct hash h1, h2;
-    fixture_seal(f, &h1);
-    struct buf snap;
-    buf_init(&snap);
-    engine_snapshot_write(&f->e, &snap);
-    struct fixture *g = fixture_open_empty(1024);
-    assert_ok(engine_snapshot_read(&g->e, snap.data, snap.len));
-    engine_state_hash(&g->e, &h2);
-    assert_hash_equal(&h1, &h2);
-    buf_free(&snap);
-    fixture_close(g);
+    fixture_close(fixture_from_snapshot(f, NULL));
     fixture_close(f);
 }
 
@@ -377,16 +362,8 @@ static void snapshot_carries_and_checks_the_leaves(void **state) {
     char a0[ADDR_TEXT_SIZE];
     fixture_addr_text(0, a0);
     assert_ok(fixture_transfer(f, "adm", "FIA", a0, ADDR_1, "1"));
-    struct hash h1, h2;
-    fixture_seal(f, &h1);
     struct buf snap;
-    buf_init(&snap);
-    engine_snapshot_write(&f->e, &snap);
-    assert_true(buf_ok(&snap));
-    struct fixture *g = fixture_open_empty(1024);
-    assert_ok(engine_snapshot_read(&g->e, snap.data, snap.len));
-    engine_state_hash(&g->e, &h2);
-    assert_hash_equal(&h1, &h2);
+    struct fixture *g = fixture_from_snapshot(f, &snap);
     assert_non_null(g->e.por[0]);
     assert_null(g->e.por[1]);
     assert_proves(g, a0, "1.5"); /* as published, not as it is now */
