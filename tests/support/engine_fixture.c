@@ -373,3 +373,18 @@ void fixture_assert_hash_equal(const struct hash *a, const struct hash *b, const
     hash_hex(b, y);
     _assert_string_equal(x, y, file, line);
 }
+
+static uint64_t fixture__rng_state;
+
+void fixture_rng_seed(uint64_t seed) { fixture__rng_state = seed; }
+
+uint64_t fixture_rng_next(void) {
+    uint64_t z = (fixture__rng_state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+uint64_t fixture_rng_below(uint64_t n) { return n == 0 ? 0 : fixture_rng_next() % n; }
+
+int fixture_rng_percent(unsigned p) { return fixture_rng_below(100) < p; }

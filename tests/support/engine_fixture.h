@@ -67,6 +67,15 @@ struct fixture {
     char why[192];              /* reason of the last decode error */
 };
 
+/* --- a seeded generator (splitmix64) for the random-sequence tests --- */
+
+void fixture_rng_seed(uint64_t seed);
+uint64_t fixture_rng_next(void);
+/* fixture_rng_below: uniform-ish in [0, n) (0 when n is 0). */
+uint64_t fixture_rng_below(uint64_t n);
+/* fixture_rng_percent: true p times in 100. */
+int fixture_rng_percent(unsigned p);
+
 /* --- genesis documents (new references owned by the caller) --- */
 
 /* fixture_pubkey_hex: a valid Ed25519 public key (of a seed filled with

@@ -21,14 +21,6 @@
 
 #define UNDO_CAP 4096u
 
-static uint64_t rng_state;
-
-static uint64_t rng_next(void) {
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
 
 static struct addr key(uint32_t n) {
     char text[ADDR_TEXT_SIZE];
@@ -309,13 +301,13 @@ static void holdings_seal_accumulator_is_sum_of_live_entries(void **state) {
     struct holdings h;
     open_table(&h, 0, UNDO_CAP);
     uint64_t acc[4] = {0};
-    rng_state = 11;
+    fixture_rng_seed(11);
     for (int block = 0; block < 40; block++) {
         for (int k = 0; k < 20; k++) {
-            struct addr a = key((uint32_t)(rng_next() % 60));
-            uint16_t asset = (uint16_t)(rng_next() % 2);
-            uint64_t r = rng_next() % 4;
-            u128 v = r == 0 ? 0 : (r == 1 ? U128_MAX - (u128)(rng_next() % 5) : rng_next());
+            struct addr a = key((uint32_t)(fixture_rng_next() % 60));
+            uint16_t asset = (uint16_t)(fixture_rng_next() % 2);
+            uint64_t r = fixture_rng_next() % 4;
+            u128 v = r == 0 ? 0 : (r == 1 ? U128_MAX - (u128)(fixture_rng_next() % 5) : fixture_rng_next());
             put(&h, asset, &a, v);
         }
         holdings_seal(&h, acc);
@@ -488,16 +480,16 @@ struct many_key {
 
 static void holdings_many_random_keys_all_found(void **state) {
     (void)state;
-    rng_state = 20260301;
+    fixture_rng_seed(20260301);
     struct many_key *keys = calloc(MANY_KEYS, sizeof(*keys));
     assert_non_null(keys);
     for (uint32_t i = 0; i < MANY_KEYS; i++) {
         for (unsigned b = 0; b < ADDR_BYTES; b += 4) {
-            uint64_t r = rng_next();
+            uint64_t r = fixture_rng_next();
             memcpy(keys[i].a.bytes + b, &r, 4);
         }
-        keys[i].asset = (uint16_t)(rng_next() % 8);
-        keys[i].balance = ((u128)rng_next() << 64 | rng_next()) | 1;
+        keys[i].asset = (uint16_t)(fixture_rng_next() % 8);
+        keys[i].balance = ((u128)fixture_rng_next() << 64 | fixture_rng_next()) | 1;
     }
     struct holdings h;
     open_table(&h, 0, 2 * MANY_CHUNK);

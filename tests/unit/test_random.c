@@ -45,23 +45,6 @@
 #define JSON_MAX 320u
 
 /* ------------------------------------------------------------------ */
-/* generator                                                          */
-/* ------------------------------------------------------------------ */
-
-static uint64_t rng_state;
-
-static uint64_t rng_next(void) {
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static uint64_t rng_below(uint64_t n) { return n == 0 ? 0 : rng_next() % n; }
-
-static int rng_percent(unsigned p) { return rng_below(100) < p; }
-
-/* ------------------------------------------------------------------ */
 /* the model                                                          */
 /* ------------------------------------------------------------------ */
 
@@ -256,7 +239,7 @@ static enum err model_step(struct model *m, const struct mcmd *c, enum err malfo
 /* ------------------------------------------------------------------ */
 
 static u128 random_large(void) {
-    u128 v = ((u128)rng_next() << 64) | rng_next();
+    u128 v = ((u128)fixture_rng_next() << 64) | fixture_rng_next();
     return (v & (((u128)1 << 100) - 1)) + 1;
 }
 
@@ -282,7 +265,7 @@ static u128 random_amount(const struct model *m, const struct mcmd *c) {
     const struct model_asset *a = &m->a[c->asset];
     u128 unit = unit_of((unsigned)c->asset);
     u128 v;
-    uint64_t k = rng_below(100);
+    uint64_t k = fixture_rng_below(100);
     if (c->op != M_MINT && k < 35) {
         u128 balance = a->balance[c->from];
         v = k < 20 ? balance : (k < 28 ? balance + 1 : balance / 2);
@@ -293,9 +276,9 @@ static u128 random_amount(const struct model *m, const struct mcmd *c) {
     } else if (k < 45) {
         v = random_large();
     } else if (k < 60) {
-        v = 1 + (u128)rng_below(100);
+        v = 1 + (u128)fixture_rng_below(100);
     } else {
-        v = 1 + (u128)rng_below(1000000) * unit / 1000;
+        v = 1 + (u128)fixture_rng_below(1000000) * unit / 1000;
     }
     return v == 0 ? 1 : v;
 }
@@ -307,16 +290,16 @@ static const char *const durations[] = {"1s", "90s", "15m", "1h", "2h", "6h", "1
 static void random_command(const struct model *m, struct mcmd *c, char json[JSON_MAX],
                            enum err *malformed_err) {
     memset(c, 0, sizeof(*c));
-    c->who = rng_percent(80) ? 0 : (uint32_t)rng_below(OPERATORS);
-    c->asset = (int)rng_below(ASSETS);
-    c->from = (uint32_t)rng_below(ADDRESSES);
-    c->to = rng_percent(3) ? c->from : (uint32_t)rng_below(ADDRESSES);
+    c->who = fixture_rng_percent(80) ? 0 : (uint32_t)fixture_rng_below(OPERATORS);
+    c->asset = (int)fixture_rng_below(ASSETS);
+    c->from = (uint32_t)fixture_rng_below(ADDRESSES);
+    c->to = fixture_rng_percent(3) ? c->from : (uint32_t)fixture_rng_below(ADDRESSES);
     char from[ADDR_TEXT_SIZE];
     char to[ADDR_TEXT_SIZE];
     fixture_addr_text(c->from, from);
     fixture_addr_text(c->to, to);
     const char *sym = asset_symbols[c->asset];
-    uint64_t k = rng_below(100);
+    uint64_t k = fixture_rng_below(100);
     if (k < 31)
         c->op = M_MINT;
     else if (k < 51)
@@ -357,7 +340,7 @@ static void random_command(const struct model *m, struct mcmd *c, char json[JSON
     case M_PAUSE:
     case M_UNPAUSE: {
         const char *op = c->op == M_PAUSE ? "pause" : "unpause";
-        if (rng_percent(25)) {
+        if (fixture_rng_percent(25)) {
             c->asset = -1;
             snprintf(json, JSON_MAX, "{\"op\":\"%s\"}", op);
         } else {
@@ -366,7 +349,7 @@ static void random_command(const struct model *m, struct mcmd *c, char json[JSON
         return;
     }
     case M_ADVANCE: {
-        const char *d = durations[rng_below(sizeof(durations) / sizeof(durations[0]))];
+        const char *d = durations[fixture_rng_below(sizeof(durations) / sizeof(durations[0]))];
         c->asset = -1;
         if (duration_parse(d, strlen(d), &c->duration_ns) != ERR_OK) fail_msg("bad duration %s", d);
         snprintf(json, JSON_MAX, "{\"op\":\"dev.advance\",\"duration\":\"%s\"}", d);
@@ -374,7 +357,7 @@ static void random_command(const struct model *m, struct mcmd *c, char json[JSON
     }
     case M_MALFORMED: break;
     }
-    switch (rng_below(5)) {
+    switch (fixture_rng_below(5)) {
     case 0:
         *malformed_err = ERR_INVALID_AMOUNT;
         snprintf(json, JSON_MAX,
@@ -496,7 +479,7 @@ static void seed_choose(void) {
     run.seed = SEED_DEFAULT;
     const char *env = getenv("MINTLINE_RANDOM_SEED");
     if (env != NULL && *env != '\0') run.seed = strtoull(env, NULL, 10);
-    rng_state = run.seed;
+    fixture_rng_seed(run.seed);
     print_message("test_random: seed %llu (MINTLINE_RANDOM_SEED=%llu to rerun)\n",
                   (unsigned long long)run.seed, (unsigned long long)run.seed);
 }
@@ -507,7 +490,7 @@ static void first_run_command(struct fixture *f, struct model *m, struct rcmd *r
     enum err malformed_err = ERR_OK;
     random_command(m, &c, r->json, &malformed_err);
     r->who = (uint8_t)c.who;
-    r->dry_run = c.op != M_MALFORMED && rng_percent(4);
+    r->dry_run = c.op != M_MALFORMED && fixture_rng_percent(4);
     size_t index = (size_t)(r - run.cmds);
 
     struct model *scratch = NULL;
@@ -553,11 +536,11 @@ static void random_sequence_matches_model_invariants_every_command(void **state)
     int snap_taken = 0;
     while (done < COMMANDS) {
         struct rblock *b = &run.blocks[run.blocks_count];
-        uint32_t size = 1 + (uint32_t)rng_below(BLOCK_MAX);
+        uint32_t size = 1 + (uint32_t)fixture_rng_below(BLOCK_MAX);
         if (size > COMMANDS - done) size = COMMANDS - done;
         /* Mostly forward by up to 3h, sometimes a request from the past. */
-        int64_t t = m->time_ns + (int64_t)rng_below(3 * 3600) * NS_PER_S;
-        if (rng_percent(5)) t = m->time_ns - 3600 * NS_PER_S;
+        int64_t t = m->time_ns + (int64_t)fixture_rng_below(3 * 3600) * NS_PER_S;
+        if (fixture_rng_percent(5)) t = m->time_ns - 3600 * NS_PER_S;
         b->time_ns = t;
         b->first = done;
         b->count = size;

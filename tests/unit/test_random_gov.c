@@ -52,23 +52,6 @@
 #define JSON_MAX 320u
 #define RECENT_IDS 16u
 
-/* ------------------------------------------------------------------ */
-/* generator                                                          */
-/* ------------------------------------------------------------------ */
-
-static uint64_t rng_state;
-
-static uint64_t rng_next(void) {
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static uint64_t rng_below(uint64_t n) { return n == 0 ? 0 : rng_next() % n; }
-
-static int rng_percent(unsigned p) { return rng_below(100) < p; }
-
 static const char *const asset_symbols[ASSETS] = {"USDW", "GOLD", "FIA"};
 static const unsigned asset_decimals[ASSETS] = {6, 18, 2};
 static const char *const operator_names[OPERATORS] = {"boss", "boss2", "mu", "viewer"};
@@ -170,37 +153,37 @@ static void recent_add(uint64_t id) {
 /* A proposal id: a pending unpause or mint_resume first when there is one
  * (so pauses do not last for ever), the latest, a recent, or any number. */
 static uint64_t recent_pick(const struct fixture *f) {
-    if (rng_percent(40)) {
+    if (fixture_rng_percent(40)) {
         for (uint32_t i = 0; i < f->e.s.proposals_count; i++) {
             const struct proposal *p = &f->e.s.proposals[i];
             if (p->cmd.op == OP_UNPAUSE || p->cmd.op == OP_MINT_RESUME) return p->id;
         }
     }
-    if (recent.count == 0 || rng_percent(5)) return 1 + rng_below(f->e.s.next_proposal_id + 2);
-    if (rng_percent(60)) return recent.ids[(recent.count - 1) % RECENT_IDS]; /* the latest */
+    if (recent.count == 0 || fixture_rng_percent(5)) return 1 + fixture_rng_below(f->e.s.next_proposal_id + 2);
+    if (fixture_rng_percent(60)) return recent.ids[(recent.count - 1) % RECENT_IDS]; /* the latest */
     uint32_t n = recent.count < RECENT_IDS ? recent.count : RECENT_IDS;
-    return recent.ids[rng_below(n)];
+    return recent.ids[fixture_rng_below(n)];
 }
 
 /* An amount around `edge` (a balance, a free or frozen amount): the edge,
  * half, one more, or something small or large; never zero. */
 static u128 pick_amount(unsigned asset, u128 edge) {
     u128 unit = u128_pow10(asset_decimals[asset]);
-    uint64_t k = rng_below(100);
+    uint64_t k = fixture_rng_below(100);
     u128 v;
     if (k < 30) v = edge;
     else if (k < 45) v = edge / 2;
     else if (k < 55) v = edge + 1;
-    else if (k < 80) v = (1 + (u128)rng_below(1000)) * unit;
-    else if (k < 95) v = (1 + (u128)rng_below(1000000)) * unit / 1000;
-    else v = (u128)rng_below(100000000) * unit;
+    else if (k < 80) v = (1 + (u128)fixture_rng_below(1000)) * unit;
+    else if (k < 95) v = (1 + (u128)fixture_rng_below(1000000)) * unit / 1000;
+    else v = (u128)fixture_rng_below(100000000) * unit;
     return v == 0 ? 1 : v;
 }
 
 static const char *const durations[] = {"1s", "90s", "15m", "1h", "6h", "13h", "1d"};
 
 static uint32_t pick_who(int approving) {
-    uint64_t k = rng_below(100);
+    uint64_t k = fixture_rng_below(100);
     if (approving) return k < 65 ? 1 : k < 82 ? 0 : k < 94 ? 2 : 3;
     return k < 76 ? 0 : k < 86 ? 1 : k < 94 ? 2 : 3;
 }
@@ -214,7 +197,7 @@ static enum gop pick_op(void) {
                {G_BL_REMOVE, 4}, {G_FREEZE, 6},  {G_UNFREEZE, 6},  {G_FORCED, 5},
                {G_RECOVER, 2},  {G_RESCUE, 4},   {G_ADVANCE, 2},   {G_APPROVE, 11},
                {G_CANCEL, 3},   {G_REPORT, 3},   {G_POR, 2}};
-    uint64_t k = rng_below(100);
+    uint64_t k = fixture_rng_below(100);
     for (size_t i = 0; i < sizeof(mix) / sizeof(mix[0]); i++) {
         if (k < mix[i].weight) return mix[i].op;
         k -= mix[i].weight;
@@ -226,7 +209,7 @@ static enum gop pick_op(void) {
 static void freeze_json(const struct fixture *f, const struct gcmd *c, char json[JSON_MAX]) {
     const char *op = c->op == G_FREEZE ? "freeze" : "unfreeze";
     const char *sym = asset_symbols[c->asset];
-    uint64_t k = rng_below(100);
+    uint64_t k = fixture_rng_below(100);
     unsigned wide = c->op == G_FREEZE ? 10 : 30; /* unfreeze more than freeze, so some stay clean */
     if (k < wide) {
         snprintf(json, JSON_MAX, "{\"op\":\"%s\",\"address\":\"%s\"}", op, addr_text[c->from]);
@@ -249,9 +232,9 @@ static void random_command(const struct fixture *f, struct gcmd *c, char json[JS
     memset(c, 0, sizeof(*c));
     c->op = pick_op();
     c->who = pick_who(c->op == G_APPROVE);
-    c->asset = c->op == G_MINT && rng_percent(60) ? 0 : (int)rng_below(ASSETS); /* GOLD mints wait */
-    c->from = (uint32_t)rng_below(ADDRESSES);
-    c->to = rng_percent(3) ? c->from : (uint32_t)rng_below(ADDRESSES);
+    c->asset = c->op == G_MINT && fixture_rng_percent(60) ? 0 : (int)fixture_rng_below(ASSETS); /* GOLD mints wait */
+    c->from = (uint32_t)fixture_rng_below(ADDRESSES);
+    c->to = fixture_rng_percent(3) ? c->from : (uint32_t)fixture_rng_below(ADDRESSES);
     const char *sym = asset_symbols[c->asset];
     const char *from = addr_text[c->from];
     const char *to = addr_text[c->to];
@@ -260,7 +243,7 @@ static void random_command(const struct fixture *f, struct gcmd *c, char json[JS
     u128 b = balance_of(f, asset, c->from);
     switch (c->op) {
     case G_MINT:
-        amount_format(pick_amount(asset, (1 + (u128)rng_below(5000)) * u128_pow10(asset_decimals[asset])),
+        amount_format(pick_amount(asset, (1 + (u128)fixture_rng_below(5000)) * u128_pow10(asset_decimals[asset])),
                       asset_decimals[asset], amount);
         snprintf(json, JSON_MAX, "{\"op\":\"mint\",\"asset\":\"%s\",\"to\":\"%s\",\"amount\":\"%s\"}",
                  sym, to, amount);
@@ -275,7 +258,7 @@ static void random_command(const struct fixture *f, struct gcmd *c, char json[JS
     case G_FORCED:
     case G_RESCUE: {
         u128 edge = b;
-        if (c->op == G_TRANSFER && rng_percent(50)) edge = b - frozen_of(f, asset, c->from);
+        if (c->op == G_TRANSFER && fixture_rng_percent(50)) edge = b - frozen_of(f, asset, c->from);
         amount_format(pick_amount(asset, edge), asset_decimals[asset], amount);
         const char *op = c->op == G_TRANSFER ? "transfer" : c->op == G_FORCED ? "forced_transfer" : "rescue";
         snprintf(json, JSON_MAX,
@@ -295,7 +278,7 @@ static void random_command(const struct fixture *f, struct gcmd *c, char json[JS
                          : c->op == G_UNPAUSE ? "unpause"
                          : c->op == G_HALT    ? "mint_halt"
                                               : "mint_resume";
-        if ((c->op == G_PAUSE || c->op == G_UNPAUSE) && rng_percent(c->op == G_PAUSE ? 10 : 30)) {
+        if ((c->op == G_PAUSE || c->op == G_UNPAUSE) && fixture_rng_percent(c->op == G_PAUSE ? 10 : 30)) {
             c->asset = -1;
             snprintf(json, JSON_MAX, "{\"op\":\"%s\"}", op);
         } else {
@@ -314,7 +297,7 @@ static void random_command(const struct fixture *f, struct gcmd *c, char json[JS
     case G_ADVANCE:
         c->asset = -1;
         snprintf(json, JSON_MAX, "{\"op\":\"dev.advance\",\"duration\":\"%s\"}",
-                 durations[rng_below(sizeof(durations) / sizeof(durations[0]))]);
+                 durations[fixture_rng_below(sizeof(durations) / sizeof(durations[0]))]);
         return;
     case G_APPROVE:
     case G_CANCEL:
@@ -325,18 +308,18 @@ static void random_command(const struct fixture *f, struct gcmd *c, char json[JS
     case G_REPORT:
     case G_POR:
         /* mostly the fiat asset; sometimes another, to be refused */
-        c->asset = rng_percent(95) ? (int)FIAT : (int)rng_below(ASSETS);
+        c->asset = fixture_rng_percent(95) ? (int)FIAT : (int)fixture_rng_below(ASSETS);
         sym = asset_symbols[c->asset];
         if (c->op == G_REPORT) {
             /* usually ample, sometimes short of the supply */
-            u128 amount_units = rng_percent(85) ? (u128)1000000000000u : (u128)rng_below(2000000) + 1;
+            u128 amount_units = fixture_rng_percent(85) ? (u128)1000000000000u : (u128)fixture_rng_below(2000000) + 1;
             amount_format(amount_units, asset_decimals[c->asset], amount);
             snprintf(json, JSON_MAX, "{\"op\":\"reserve.report\",\"asset\":\"%s\",\"amount\":\"%s\"}", sym,
                      amount);
         } else {
             uint8_t salt[HASH_BYTES];
             for (unsigned i = 0; i < HASH_BYTES; i += 8) {
-                uint64_t r = rng_next();
+                uint64_t r = fixture_rng_next();
                 memcpy(salt + i, &r, 8);
             }
             char hex[HASH_HEX_SIZE];
@@ -476,7 +459,7 @@ static void seed_choose(void) {
     run.seed = SEED_DEFAULT;
     const char *env = getenv("MINTLINE_RANDOM_SEED");
     if (env != NULL && *env != '\0') run.seed = strtoull(env, NULL, 10);
-    rng_state = run.seed;
+    fixture_rng_seed(run.seed);
     print_message("test_random_gov: seed %llu (MINTLINE_RANDOM_SEED=%llu to rerun)\n",
                   (unsigned long long)run.seed, (unsigned long long)run.seed);
 }
@@ -542,10 +525,10 @@ static void random_governed_sequence_keeps_controls_every_command(void **state) 
     int snap_taken = 0;
     while (done < COMMANDS) {
         struct rblock *blk = &run.blocks[run.blocks_count];
-        uint32_t size = 1 + (uint32_t)rng_below(BLOCK_MAX);
+        uint32_t size = 1 + (uint32_t)fixture_rng_below(BLOCK_MAX);
         if (size > COMMANDS - done) size = COMMANDS - done;
-        int64_t t = f->e.s.time_ns + (int64_t)rng_below(2 * 3600) * NS_PER_S;
-        if (rng_percent(5)) t = f->e.s.time_ns - 3600 * NS_PER_S;
+        int64_t t = f->e.s.time_ns + (int64_t)fixture_rng_below(2 * 3600) * NS_PER_S;
+        if (fixture_rng_percent(5)) t = f->e.s.time_ns - 3600 * NS_PER_S;
         blk->time_ns = t;
         blk->first = done;
         blk->count = size;
