@@ -85,7 +85,7 @@ static void st_engine(struct st_ctx *c) {
     c->e = calloc(1, sizeof(*c->e));
     if (c->e == NULL || engine_open(c->e, 1024) != ERR_OK) st_die("engine_open", ERR_INTERNAL);
     char why[256];
-    enum err err = chain_genesis_engine(c->e, st_genesis, strlen(st_genesis), 0, why, sizeof(why));
+    enum err err = chain_genesis_engine(c->e, st_genesis, strlen(st_genesis), 0, NULL, why, sizeof(why));
     if (err) st_die(why, err);
     if (chain_events_reserve(&c->ev, ST_MINT_BLOCK) != ERR_OK) st_die("events", ERR_INTERNAL);
     struct command *cmds = calloc(ST_MINT_BLOCK, sizeof(*cmds));

@@ -85,7 +85,11 @@
     X(NOT_FIAT, 400, "only a fiat asset has reserves")                                             \
     X(NAV_SPREAD, 409, "NAV sources disagree by more than max_spread; nothing submitted")          \
     X(NAV_SOURCES_FAILED, 503, "every NAV source failed and no fresh cache")                       \
-    X(PROOF_INVALID, 409, "the proof of reserves does not check out")
+    X(PROOF_INVALID, 409, "the proof of reserves does not check out")                               \
+    X(STORE_CORRUPT, 503, "the store is inconsistent; the node will not serve it")                  \
+    X(LEDGER_LOCKED, 409, "the ledger is already served by another process")                        \
+    X(CLOCK_MODE, 409, "the clock asked for does not match the ledger's clock mode")                \
+    X(CLOCK_BEHIND, 503, "this machine's clock is behind the ledger's time; writes refused")
 
 enum err {
 #define ERR_ENUM_ROW(name, status, msg) ERR_##name,

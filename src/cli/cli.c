@@ -38,15 +38,19 @@
 static const struct cli_cmd cli_rows[] = {
     {.words = "init",
      .run = cli_cmd_init,
-     .flags = {VAL("data", "DIR"), REQ("genesis", "FILE")},
+     .flags = {VAL("data", "DIR"), REQ("genesis", "FILE"), VAL("clock", "manual")},
      .help = "create a ledger whose block 0 holds the genesis (YAML)",
-     .more = "DIR defaults to $MINTLINE_HOME/data; a DIR holding a ledger is refused."},
+     .more = "DIR defaults to $MINTLINE_HOME/data; a DIR holding a ledger is refused.\n"
+             "--clock manual makes a drill ledger: time moves only by `dev advance`, and only\n"
+             "such a ledger can be served with --clock manual (recorded in block 0)."},
     {.words = "serve",
      .run = cli_cmd_serve,
      .flags = {VAL("data", "DIR"), VAL("store", "URL"), VAL("listen", "HOST:PORT"),
                VAL("clock", "manual")},
      .help = "run the node: recover the ledger, then serve the API until SIGINT/SIGTERM",
-     .more = "--clock manual stops time at the last block; only `dev advance` moves it."},
+     .more = "The clock is the ledger's, recorded at init: a drill ledger (init --clock manual)\n"
+             "is served on a manual clock, where time stands at the last block and only\n"
+             "`dev advance` moves it; a wall-clock ledger refuses --clock manual."},
     {.words = "audit verify",
      .run = cli_cmd_audit_verify,
      .flags = {VAL("data", "DIR")},

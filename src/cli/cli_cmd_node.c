@@ -16,26 +16,35 @@ static int cli_cmd_node__data(const struct cli_ctx *ctx, char *out, size_t out_s
     return CLI_EXIT_OK;
 }
 
+/* --clock manual|wall -> NODE_CLOCK_*; -1 for anything else. */
+static int cli_cmd_node__clock(const struct cli_ctx *ctx) {
+    const char *clock = cli_ctx_flag(ctx, "clock");
+    if (clock == NULL) return NODE_CLOCK_LEDGER;
+    if (strcmp(clock, "manual") == 0) return NODE_CLOCK_MANUAL;
+    if (strcmp(clock, "wall") == 0) return NODE_CLOCK_WALL;
+    return -1;
+}
+
 int cli_cmd_init(struct cli_ctx *ctx) {
     char data[4096];
     int rc = cli_cmd_node__data(ctx, data, sizeof(data));
     if (rc != CLI_EXIT_OK) return rc;
-    return node_init(data, cli_ctx_flag(ctx, "genesis"), ctx->json);
+    int clock = cli_cmd_node__clock(ctx);
+    if (clock < 0) return cli_cmd_usage_error(ctx, "--clock is manual or wall");
+    return node_init(data, cli_ctx_flag(ctx, "genesis"), clock == NODE_CLOCK_MANUAL, ctx->json);
 }
 
 int cli_cmd_serve(struct cli_ctx *ctx) {
     char data[4096];
     int rc = cli_cmd_node__data(ctx, data, sizeof(data));
     if (rc != CLI_EXIT_OK) return rc;
-    const char *clock = cli_ctx_flag(ctx, "clock");
-    if (clock != NULL && strcmp(clock, "manual") != 0 && strcmp(clock, "wall") != 0) {
-        return cli_cmd_usage_error(ctx, "--clock is manual or wall");
-    }
+    int clock = cli_cmd_node__clock(ctx);
+    if (clock < 0) return cli_cmd_usage_error(ctx, "--clock is manual or wall");
     struct serve_options opt = {
         .data_dir = data,
         .store_url = cli_ctx_flag(ctx, "store"),
         .listen = cli_ctx_flag(ctx, "listen"),
-        .clock_manual = clock != NULL && strcmp(clock, "manual") == 0,
+        .clock = clock,
     };
     if (opt.listen == NULL) opt.listen = "127.0.0.1:8645";
     return node_serve(&opt);

@@ -150,6 +150,15 @@ static void cli_read__node_line(const json_t *doc) {
            cli_read__text(node, "store", store, sizeof(store)),
            cli_read__text(node, "paused", paused, sizeof(paused)),
            cli_read__text(node, "controller", controller, sizeof(controller)));
+    if (json_is_false(json_object_get(node, "writable"))) {
+        printf("NOT WRITABLE: a block could not be journaled; it was rolled back and writes are "
+               "refused until the node is restarted (see the node's log)\n");
+    }
+    const json_t *snapshots_failed = json_object_get(node, "snapshots_failed");
+    if (json_integer_value(snapshots_failed) > 0) {
+        printf("snapshots failed %lld since start: restarts replay further (see the node's log)\n",
+               (long long)json_integer_value(snapshots_failed));
+    }
     const json_t *alerts = json_object_get(doc, "alerts");
     const json_t *incidents = json_object_get(doc, "incidents");
     if (alerts != NULL || incidents != NULL) {

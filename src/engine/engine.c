@@ -30,12 +30,17 @@ const char *asset_kind_name(enum asset_kind kind) {
 enum err engine_open(struct engine *e, uint32_t holdings_hint) {
     memset(e, 0, sizeof(*e));
     e->saved = calloc(1, sizeof(*e->saved));
-    if (e->saved == NULL) return ERR_INTERNAL;
-    enum err err = holdings_open(&e->holdings, holdings_hint,
-                                 LIMIT_BLOCK_COMMANDS * HOLDINGS_UNDO_PER_COMMAND);
+    e->block_saved = calloc(1, sizeof(*e->block_saved));
+    enum err err = e->saved && e->block_saved ? ERR_OK : ERR_INTERNAL;
+    if (!err) {
+        err = holdings_open(&e->holdings, holdings_hint,
+                            LIMIT_BLOCK_COMMANDS * HOLDINGS_UNDO_PER_COMMAND);
+    }
     if (err) {
         free(e->saved);
+        free(e->block_saved);
         e->saved = NULL;
+        e->block_saved = NULL;
         return err;
     }
     return ERR_OK;
@@ -45,11 +50,13 @@ void engine_close(struct engine *e) {
     por_free_all(e);
     holdings_close(&e->holdings);
     free(e->saved);
+    free(e->block_saved);
     memset(e, 0, sizeof(*e));
 }
 
 enum err engine_reserve(struct engine *e, uint32_t commands) {
     ASSERT(!e->saved_active);
+    ASSERT(!e->block_active);
     return holdings_reserve(&e->holdings, commands);
 }
 
@@ -264,9 +271,37 @@ void engine_state_hash(const struct engine *e, struct hash *out) {
 
 void engine_block_seal(struct engine *e, struct hash *state_hash) {
     ASSERT(!e->saved_active);
-    holdings_seal(&e->holdings, e->holdings_acc);
+    if (e->block_active) holdings_fold(&e->holdings, e->holdings_acc);
+    else holdings_seal(&e->holdings, e->holdings_acc);
     e->s.height++;
     engine_state_hash(e, state_hash);
+}
+
+void engine_block_checkpoint(struct engine *e) {
+    ASSERT(!e->saved_active);
+    ASSERT(!e->block_active);
+    ASSERT(e->holdings.undo_len == 0);
+    memcpy(e->block_saved, &e->s, sizeof(e->s));
+    memcpy(e->block_acc, e->holdings_acc, sizeof(e->block_acc));
+    e->block_active = 1;
+}
+
+void engine_block_commit(struct engine *e) {
+    ASSERT(e->block_active);
+    ASSERT(!e->saved_active);
+    holdings_forget(&e->holdings);
+    e->block_active = 0;
+    por_block_end(e, 0);
+}
+
+void engine_block_abort(struct engine *e) {
+    ASSERT(e->block_active);
+    ASSERT(!e->saved_active);
+    holdings_rollback(&e->holdings, 0);
+    memcpy(&e->s, e->block_saved, sizeof(e->s));
+    memcpy(e->holdings_acc, e->block_acc, sizeof(e->holdings_acc));
+    e->block_active = 0;
+    por_block_end(e, 1);
 }
 
 enum err engine_savepoint(struct engine *e) {

@@ -189,6 +189,14 @@ struct engine {
     struct por_tree *por[LIMIT_ASSETS];
     struct por_tree *por_stash[LIMIT_ASSETS];
     uint64_t por_stashed;
+    /* The block checkpoint (engine_block_checkpoint): the small state, the
+     * accumulator and the trees as they were before the block, kept until
+     * the store has it (commit) or not (abort). */
+    struct engine_state *block_saved;
+    uint64_t block_acc[4];
+    int block_active;
+    struct por_tree *por_block_stash[LIMIT_ASSETS];
+    uint64_t por_block_stashed;
 };
 
 /* What engine_apply reports besides its error code. */
@@ -250,6 +258,19 @@ void engine_consume_seqs(struct engine *e, uint32_t n);
 /* engine_block_seal: fold the block's changes into the state hash, write it
  * to *state_hash, and advance height. */
 void engine_block_seal(struct engine *e, struct hash *state_hash);
+
+/* engine_block_checkpoint / engine_block_commit / engine_block_abort: the
+ * undo of a whole block, for a writer that must not keep a block its store
+ * could not journal. Checkpoint between blocks (no savepoint active, before
+ * engine_block_begin); engine_block_seal then keeps what abort needs; after
+ * the store's answer, commit keeps the block or abort restores the state
+ * exactly as it was at the checkpoint (height, seqs, time, holdings, state
+ * hash, trees). Abort may also come before the seal (nothing to journal).
+ * Savepoints (dry runs, atomic batches) work inside a checkpointed block.
+ * Replay and audit never checkpoint: they stop at the first mismatch. */
+void engine_block_checkpoint(struct engine *e);
+void engine_block_commit(struct engine *e);
+void engine_block_abort(struct engine *e);
 
 /* engine_state_hash: the state hash of the state as it stands (only
  * meaningful between blocks). */

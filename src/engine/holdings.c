@@ -212,7 +212,7 @@ void holdings_acc_apply(uint64_t acc[4], const struct holding *entry, u128 balan
  * slots were touched during apply but have mostly left the cache since. */
 #define HOLDINGS_SEAL_PREFETCH 32u
 
-void holdings_seal(struct holdings *h, uint64_t acc[4]) {
+void holdings_fold(struct holdings *h, uint64_t acc[4]) {
     for (uint32_t k = 0; k < h->undo_len; k++) {
         if (k + HOLDINGS_SEAL_PREFETCH < h->undo_len) {
             __builtin_prefetch(&h->slots[h->undo[k + HOLDINGS_SEAL_PREFETCH].slot], 1);
@@ -236,7 +236,13 @@ void holdings_seal(struct holdings *h, uint64_t acc[4]) {
             h->tomb_count++;
         }
     }
-    h->undo_len = 0;
+}
+
+void holdings_forget(struct holdings *h) { h->undo_len = 0; }
+
+void holdings_seal(struct holdings *h, uint64_t acc[4]) {
+    holdings_fold(h, acc);
+    holdings_forget(h);
 }
 
 const struct holding *holdings_next(const struct holdings *h, uint32_t *slot) {

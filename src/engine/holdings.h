@@ -99,6 +99,18 @@ void holdings_rollback(struct holdings *h, uint32_t undo_len);
  * hashes), turn emptied entries into tombstones, clear the log. */
 void holdings_seal(struct holdings *h, uint64_t acc[4]);
 
+/* holdings_fold: holdings_seal but the log is kept, so that a block the
+ * store could not journal can still be rolled back whole with
+ * holdings_rollback(h, 0): rollback restores each slot's flags from its
+ * record and recounts used and tombstoned slots from the flags it
+ * replaces, so tombstones made here are undone exactly. The caller ends
+ * the block with holdings_forget or holdings_rollback(h, 0); the acc it
+ * passed must then be restored by the caller on rollback. */
+void holdings_fold(struct holdings *h, uint64_t acc[4]);
+
+/* holdings_forget: clear the log (the folded block is kept). */
+void holdings_forget(struct holdings *h);
+
 /* holdings_entry_hash_add: acc += H(asset, addr, balance) (sign +1) or
  * acc -= H(...) (sign -1). Exposed for the snapshot loader. */
 void holdings_acc_apply(uint64_t acc[4], const struct holding *entry, u128 balance, int sign);

@@ -317,15 +317,23 @@ static struct por_tree *por__build(const struct engine *e, uint16_t asset,
     return t;
 }
 
-/* Install t as asset's tree, keeping the one it replaces for a rollback. */
+/* Install t as asset's tree, keeping the one it replaces for a rollback:
+ * of the savepoint when one is active, else of the checkpointed block. */
 static void por__install(struct engine *e, uint16_t asset, struct por_tree *t) {
     uint64_t bit = UINT64_C(1) << asset;
-    if (e->saved_active && !(e->por_stashed & bit)) {
-        e->por_stash[asset] = e->por[asset];
-        e->por_stashed |= bit;
-    } else {
-        por_tree_free(e->por[asset]);
+    struct por_tree *old = e->por[asset];
+    if (e->saved_active) {
+        if (!(e->por_stashed & bit)) {
+            e->por_stash[asset] = old;
+            e->por_stashed |= bit;
+            old = NULL;
+        }
+    } else if (e->block_active && !(e->por_block_stashed & bit)) {
+        e->por_block_stash[asset] = old;
+        e->por_block_stashed |= bit;
+        old = NULL;
     }
+    por_tree_free(old);
     e->por[asset] = t;
 }
 
@@ -371,17 +379,40 @@ void por_rollback(struct engine *e) {
     e->por_stashed = 0;
 }
 
+/* A released savepoint's stash is what the block began with, when the
+ * block has not stashed that asset yet: it moves there. */
 void por_release(struct engine *e) {
     for (uint32_t i = 0; i < LIMIT_ASSETS; i++) {
-        if (!(e->por_stashed & (UINT64_C(1) << i))) continue;
-        por_tree_free(e->por_stash[i]);
+        uint64_t bit = UINT64_C(1) << i;
+        if (!(e->por_stashed & bit)) continue;
+        if (e->block_active && !(e->por_block_stashed & bit)) {
+            e->por_block_stash[i] = e->por_stash[i];
+            e->por_block_stashed |= bit;
+        } else {
+            por_tree_free(e->por_stash[i]);
+        }
         e->por_stash[i] = NULL;
     }
     e->por_stashed = 0;
 }
 
+void por_block_end(struct engine *e, int abort) {
+    for (uint32_t i = 0; i < LIMIT_ASSETS; i++) {
+        if (!(e->por_block_stashed & (UINT64_C(1) << i))) continue;
+        if (abort) {
+            por_tree_free(e->por[i]);
+            e->por[i] = e->por_block_stash[i];
+        } else {
+            por_tree_free(e->por_block_stash[i]);
+        }
+        e->por_block_stash[i] = NULL;
+    }
+    e->por_block_stashed = 0;
+}
+
 void por_free_all(struct engine *e) {
     por_release(e);
+    por_block_end(e, 0);
     for (uint32_t i = 0; i < LIMIT_ASSETS; i++) {
         por_tree_free(e->por[i]);
         e->por[i] = NULL;

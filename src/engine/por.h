@@ -149,4 +149,10 @@ void por_rollback(struct engine *e);
 void por_release(struct engine *e);
 void por_free_all(struct engine *e);
 
+/* por_block_end: the end of a checkpointed block (engine_block_commit,
+ * abort set when engine_block_abort): the trees the block replaced are
+ * freed, or put back. A tree replaced in a checkpointed block is kept
+ * until then, under a savepoint's stash first when one is active. */
+void por_block_end(struct engine *e, int abort);
+
 #endif

@@ -241,6 +241,9 @@ static void api__node(struct server *s, struct jw *w) {
     jw_kv_bool(w, "paused", e->s.paused);
     jw_kv_string(w, "controller", e->s.operators[e->s.controller].name);
     jw_kv_bool(w, "writable", !s->chain.broken);
+    struct seq_stats st;
+    sequencer_stats(s->seq, &st);
+    jw_kv_uint(w, "snapshots_failed", st.snapshots_failed);
     jw_object_end(w);
 }
 

@@ -163,6 +163,8 @@ static void api__submit(struct server *s, const struct server_request *rq,
     item.cmds = rc->cmds;
     item.count = rc->count;
     item.atomic = rc->atomic;
+    item.operator_index = (uint32_t)rq->operator_index;
+    memcpy(item.pubkey, rq->pubkey, sizeof(item.pubkey));
     item.journal.operator_name = rq->headers.operator_name;
     item.journal.time_ms = rq->time_ms;
     item.journal.nonce = rq->headers.nonce;

@@ -28,6 +28,7 @@ struct audit {
     uint64_t blocks;
     uint64_t requests;
     uint64_t commands;
+    int clock_manual; /* the ledger's clock mode (genesis) */
     enum err err;
     char why[320];
 };
@@ -52,13 +53,27 @@ static enum err audit__commands(struct audit *a, const struct store_request *r, 
     int same = buf_ok(&b) && rc.count == r->commands_count && !rc.dry_run &&
                rc.atomic == ((r->flags & STORE_REQUEST_ATOMIC) != 0) && b.len == r->commands_len &&
                memcmp(b.data, r->commands, b.len) == 0;
+    int clock_ok = 1; /* a wall-clock ledger never admits an op that needs the manual clock */
+    for (uint32_t i = 0; i < rc.count && !a->clock_manual; i++) {
+        if (op_table()[rc.cmds[i].op].flags & OP_NEEDS_MANUAL_CLOCK) clock_ok = 0;
+    }
     buf_free(&b);
     request_cmds_free(&rc);
     if (!same) return audit__fail(a, "block %llu: %s", height, "journaled commands differ from the signed body");
+    if (!clock_ok) {
+        return audit__fail(a, "block %llu: %s", height,
+                           "dev.advance in a ledger made for the wall clock");
+    }
     return ERR_OK;
 }
 
-static enum err audit__request(struct audit *a, const struct store_request *r, uint64_t height) {
+/* One request, against the state just before it applies: the key in force
+ * then (a rotation or removal earlier in the same block counts), the
+ * decode of its signed body, and its ops against the ledger's clock mode. */
+static enum err audit__request(void *ctx, const struct engine *e, const struct store_request *r,
+                               uint64_t height) {
+    struct audit *a = ctx;
+    (void)e; /* a->e: the engine being replayed */
     int op = engine_operator_find(&a->e, r->operator_name, strlen(r->operator_name));
     if (op < 0) return audit__fail(a, "block %llu: unknown operator %s", height, r->operator_name);
     char time_text[24];
@@ -73,9 +88,10 @@ static enum err audit__request(struct audit *a, const struct store_request *r, u
 static int audit__check_block(struct audit *a, const struct store_block *b,
                               const struct store_request *reqs, uint32_t n);
 
-/* Signatures are checked against the operators' keys as of the start of
- * the block: the node verifies at admission, before the block that carries
- * the request is applied, so that is the key the node itself accepted. */
+/* Signatures are checked against the operators' keys just before each
+ * request applies: the key in force when a command applies is the one that
+ * counts (the sequencer refuses a request whose key changed while it
+ * waited), so a rotation earlier in the same block is seen. */
 static int audit__block(void *ctx, const struct store_block *b, const struct store_request *stored,
                         uint32_t n) {
     struct audit *a = ctx;
@@ -107,12 +123,8 @@ static int audit__check_block(struct audit *a, const struct store_block *b,
         a->err = audit__fail(a, "block %llu: %s", b->height, "block hash does not match its contents");
         return 1;
     }
-    for (uint32_t i = 0; i < n; i++) {
-        a->err = audit__request(a, &reqs[i], b->height);
-        if (a->err) return 1;
-    }
-    a->err = chain_replay_block(&a->e, b, reqs, n, &a->rb, CHAIN_CHECK_EVENTS, a->why,
-                                sizeof(a->why));
+    a->err = chain_replay_block(&a->e, b, reqs, n, &a->rb, CHAIN_CHECK_EVENTS, audit__request, a,
+                                a->why, sizeof(a->why));
     if (a->err) return 1;
     a->prev = b->hash;
     a->blocks++;
@@ -127,7 +139,10 @@ static enum err audit__genesis(struct audit *a, struct store *s) {
     struct store_block b0;
     enum err err = s->ops->read_genesis(s, &json, &len);
     if (!err) err = s->ops->block_at(s, 0, &b0);
-    if (!err) err = chain_genesis_engine(&a->e, json, len, b0.time_ns, a->why, sizeof(a->why));
+    if (!err) {
+        err = chain_genesis_engine(&a->e, json, len, b0.time_ns, &a->clock_manual, a->why,
+                                   sizeof(a->why));
+    }
     if (!err) {
         struct hash h;
         block_hash_genesis(&b0, json, len, &h);
@@ -149,15 +164,17 @@ static enum err audit__genesis(struct audit *a, struct store *s) {
  * block was removed. */
 static enum err audit__tally(struct audit *a, struct store *s) {
     struct store_block head;
-    uint64_t requests = 0, request_height = 0, snapshot_height = 0;
+    struct store_tally t;
     enum err err = s->ops->head(s, &head);
-    if (!err) err = s->ops->tally(s, &requests, &request_height, &snapshot_height);
+    if (!err) err = s->ops->tally(s, &t);
     if (err) return err;
     if (head.height != a->blocks) {
         return audit__fail(a, "block %llu: %s", a->blocks + 1, "missing from the journal");
     }
-    if (requests != a->requests || request_height > head.height || snapshot_height > head.height) {
-        uint64_t past = request_height > snapshot_height ? request_height : snapshot_height;
+    if (t.requests != a->requests || t.request_height_max > head.height ||
+        t.snapshot_height_max > head.height) {
+        uint64_t past = t.request_height_max > t.snapshot_height_max ? t.request_height_max
+                                                                     : t.snapshot_height_max;
         return audit__fail(a, "block %llu: %s", past > head.height ? past : head.height,
                            "the journal holds requests or snapshots no block accounts for "
                            "(a block was removed)");

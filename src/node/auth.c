@@ -151,7 +151,7 @@ static enum err auth__lookup(struct chain *c, const char *name, uint8_t pubkey[3
 enum err auth_check(struct auth *a, struct chain *c, const char *method,
                     const char *path_and_query, const struct auth_headers *h,
                     const uint8_t *body, size_t body_len, int *operator_index, int64_t *time_ms,
-                    struct hash *body_hash) {
+                    struct hash *body_hash, uint8_t pubkey_out[32]) {
     int64_t t;
     if (!h->operator_name || !h->time || !h->nonce || !h->signature || auth__time(h->time, &t) ||
         !auth__nonce_ok(h->nonce)) {
@@ -178,6 +178,7 @@ enum err auth_check(struct auth *a, struct chain *c, const char *method,
     *operator_index = index;
     *time_ms = t;
     *body_hash = digest;
+    memcpy(pubkey_out, pubkey, 32);
     return ERR_OK;
 }
 

@@ -32,12 +32,14 @@ void auth_close(struct auth *a);
 void auth_remember(struct auth *a, const char *operator_name, const char *nonce, int64_t time_ms);
 
 /* auth_check: verify a request. On success sets *operator_index,
- * *time_ms and *body_hash (SHA-256 of the body, which the journal keeps). Errors: ERR_AUTH_MISSING, ERR_AUTH_OPERATOR, ERR_AUTH_TIME,
+ * *time_ms, *body_hash (SHA-256 of the body, which the journal keeps) and
+ * pubkey (the key the signature verified against: the sequencer checks
+ * it is still the operator's when the request applies). Errors: ERR_AUTH_MISSING, ERR_AUTH_OPERATOR, ERR_AUTH_TIME,
  * ERR_AUTH_SIGNATURE, ERR_AUTH_NONCE, ERR_RATE_LIMITED (nonce table full). */
 enum err auth_check(struct auth *a, struct chain *c, const char *method,
                     const char *path_and_query, const struct auth_headers *h,
                     const uint8_t *body, size_t body_len, int *operator_index, int64_t *time_ms,
-                    struct hash *body_hash)
+                    struct hash *body_hash, uint8_t pubkey[32])
     __attribute__((warn_unused_result));
 
 /* Refusal counters, for /metrics. */

@@ -42,15 +42,53 @@ void chain_events_free(struct event_buf *ev) {
     memset(ev, 0, sizeof(*ev));
 }
 
+/* The clock mode is the node's, not the engine's: read and taken out of
+ * the document before the engine sees it. Absent means the wall clock
+ * (ledgers made before the mode was recorded). */
+static enum err chain__clock(json_t *doc, int *manual, char *why, size_t why_size) {
+    json_t *v = json_object_get(doc, "clock");
+    *manual = 0;
+    if (v == NULL) return ERR_OK;
+    const char *t = json_string_value(v);
+    if (t == NULL || (strcmp(t, "manual") != 0 && strcmp(t, "wall") != 0)) {
+        snprintf(why, why_size, "clock: manual or wall");
+        return ERR_INVALID_GENESIS;
+    }
+    *manual = strcmp(t, "manual") == 0;
+    json_object_del(doc, "clock");
+    return ERR_OK;
+}
+
 enum err chain_genesis_engine(struct engine *e, const char *json, size_t json_len, int64_t time_ns,
-                              char *why, size_t why_size) {
+                              int *clock_manual, char *why, size_t why_size) {
     json_error_t jerr;
     json_t *doc = json_loadb(json, json_len, 0, &jerr);
     if (doc == NULL) {
         snprintf(why, why_size, "genesis JSON: %s", jerr.text);
         return ERR_INVALID_GENESIS;
     }
-    enum err err = engine_genesis(e, doc, time_ns, why, why_size);
+    int manual = 0;
+    enum err err = json_is_object(doc) ? chain__clock(doc, &manual, why, why_size) : ERR_OK;
+    if (!err) err = engine_genesis(e, doc, time_ns, why, why_size);
+    json_decref(doc);
+    if (!err && clock_manual) *clock_manual = manual;
+    return err;
+}
+
+enum err chain_genesis_clock(struct store *store, int *clock_manual, char *why, size_t why_size) {
+    char *json = NULL;
+    size_t len = 0;
+    enum err err = store->ops->read_genesis(store, &json, &len);
+    if (err) return err;
+    json_error_t jerr;
+    json_t *doc = json_loadb(json, len, 0, &jerr);
+    free(json);
+    if (doc == NULL || !json_is_object(doc)) {
+        snprintf(why, why_size, "genesis JSON: %s", doc ? "not an object" : jerr.text);
+        json_decref(doc);
+        return ERR_INVALID_GENESIS;
+    }
+    err = chain__clock(doc, clock_manual, why, why_size);
     json_decref(doc);
     return err;
 }
@@ -171,14 +209,21 @@ static int chain__events_differ(const struct event_buf *events, const struct sto
     return differ;
 }
 
+struct chain__check {
+    chain_request_check_fn fn;
+    void *ctx;
+};
+
 static enum err chain__replay_requests(struct engine *e, const struct store_block *b,
                                        const struct store_request *reqs, uint32_t n,
-                                       struct chain_replay_buf *rb, int checks, char *why,
+                                       struct chain_replay_buf *rb, int checks,
+                                       const struct chain__check *check, char *why,
                                        size_t why_size) {
     struct event_buf *events = &rb->events;
     enum err err = ERR_OK;
     for (uint32_t i = 0; i < n && !err; i++) {
-        err = chain__replay_request(e, &reqs[i], events, rb, why, why_size);
+        if (check->fn) err = check->fn(check->ctx, e, &reqs[i], b->height);
+        if (!err) err = chain__replay_request(e, &reqs[i], events, rb, why, why_size);
     }
     if (!err && (events->count != b->events_count ||
                  ((checks & CHAIN_CHECK_EVENTS) && chain__events_differ(events, b)))) {
@@ -191,7 +236,9 @@ static enum err chain__replay_requests(struct engine *e, const struct store_bloc
 
 enum err chain_replay_block(struct engine *e, const struct store_block *b,
                             const struct store_request *reqs, uint32_t n,
-                            struct chain_replay_buf *rb, int checks, char *why, size_t why_size) {
+                            struct chain_replay_buf *rb, int checks, chain_request_check_fn check_fn,
+                            void *check_ctx, char *why, size_t why_size) {
+    struct chain__check check = {check_fn, check_ctx};
     struct event_buf *events = &rb->events;
     if (b->height != e->s.height + 1 || b->commands_count > LIMIT_BLOCK_COMMANDS) {
         snprintf(why, why_size, "block %llu follows height %llu", (unsigned long long)b->height,
@@ -206,7 +253,7 @@ enum err chain_replay_block(struct engine *e, const struct store_block *b,
     }
     events->count = 0;
     engine_block_begin(e, b->time_ns);
-    err = chain__replay_requests(e, b, reqs, n, rb, checks, why, why_size);
+    err = chain__replay_requests(e, b, reqs, n, rb, checks, &check, why, why_size);
     if (err) return err;
     struct hash state;
     engine_block_seal(e, &state);
@@ -249,7 +296,8 @@ static void chain__progress(struct chain__replay *r, uint64_t height, int final)
 static int chain__replay_fn(void *ctx, const struct store_block *b,
                             const struct store_request *reqs, uint32_t n) {
     struct chain__replay *r = ctx;
-    r->err = chain_replay_block(&r->c->engine, b, reqs, n, &r->rb, 0, r->why, r->why_size);
+    r->err = chain_replay_block(&r->c->engine, b, reqs, n, &r->rb, 0, NULL, NULL, r->why,
+                                r->why_size);
     if (r->err) return 1;
     r->c->head_hash = b->hash;
     r->c->head_time_ns = b->time_ns;
@@ -288,7 +336,7 @@ static enum err chain__base(struct chain *c, char *why, size_t why_size) {
     size_t json_len = 0;
     enum err err = c->store->ops->read_genesis(c->store, &json, &json_len);
     if (!err) err = c->store->ops->block_at(c->store, 0, &b);
-    if (!err) err = chain_genesis_engine(&c->engine, json, json_len, b.time_ns, why, why_size);
+    if (!err) err = chain_genesis_engine(&c->engine, json, json_len, b.time_ns, NULL, why, why_size);
     free(json);
     if (err) return err;
     struct hash h;
@@ -302,6 +350,34 @@ static enum err chain__base(struct chain *c, char *why, size_t why_size) {
     return ERR_OK;
 }
 
+/* The journal must end where its blocks end: rows that name a later block,
+ * or more request rows than the blocks account for, mean blocks were cut
+ * from the end. Serving it would write new blocks at the removed heights
+ * (two requests with one seq, a chain that never audits again). */
+static enum err chain__ends(struct store *store, const struct store_block *head, char *why,
+                            size_t why_size) {
+    struct store_tally t;
+    enum err err = store->ops->tally(store, &t);
+    if (err) return err;
+    uint64_t past = t.request_height_max > t.snapshot_height_max ? t.request_height_max
+                                                                 : t.snapshot_height_max;
+    if (past > head->height) {
+        snprintf(why, why_size, "the last block is %llu but the journal holds %s of block %llu: "
+                                "blocks %llu..%llu are missing",
+                 (unsigned long long)head->height,
+                 t.request_height_max >= t.snapshot_height_max ? "requests" : "a snapshot",
+                 (unsigned long long)past, (unsigned long long)head->height + 1,
+                 (unsigned long long)past);
+        return ERR_STORE_CORRUPT;
+    }
+    if (t.requests != t.requests_in_blocks) {
+        snprintf(why, why_size, "the blocks account for %llu requests but the journal holds %llu",
+                 (unsigned long long)t.requests_in_blocks, (unsigned long long)t.requests);
+        return ERR_STORE_CORRUPT;
+    }
+    return ERR_OK;
+}
+
 enum err chain_open(struct chain *c, const char *data_dir, char *why, size_t why_size) {
     memset(c, 0, sizeof(*c));
     snprintf(why, why_size, "%s", "");
@@ -310,6 +386,8 @@ enum err chain_open(struct chain *c, const char *data_dir, char *why, size_t why
     if (err) return err;
     struct store_block head;
     err = c->store->ops->head(c->store, &head);
+    if (!err) err = chain__ends(c->store, &head, why, why_size);
+    if (!err) err = chain_genesis_clock(c->store, &c->clock_manual, why, why_size);
     if (!err) err = engine_open(&c->engine, 1024);
     if (err) {
         c->store->ops->close(c->store);

@@ -25,7 +25,7 @@ struct chain {
     struct hash head_hash;
     int64_t head_time_ns;
     uint64_t snapshot_height;
-    int clock_manual;
+    int clock_manual; /* the ledger's clock mode, recorded at init (genesis "clock") */
     int broken; /* a store write failed: writes are refused until restart */
 };
 
@@ -34,9 +34,17 @@ enum err chain_events_reserve(struct event_buf *ev, uint32_t commands)
     __attribute__((warn_unused_result));
 void chain_events_free(struct event_buf *ev);
 
-/* chain_genesis_engine: an opened engine set to the genesis document. */
+/* chain_genesis_engine: an opened engine set to the genesis document.
+ * The document's "clock" ("manual" or "wall"; absent: wall) is the node's
+ * and is taken out before the engine reads the rest; *clock_manual (may be
+ * NULL) gets it. ERR_INVALID_GENESIS with why. */
 enum err chain_genesis_engine(struct engine *e, const char *json, size_t json_len, int64_t time_ns,
-                              char *why, size_t why_size) __attribute__((warn_unused_result));
+                              int *clock_manual, char *why, size_t why_size)
+    __attribute__((warn_unused_result));
+
+/* chain_genesis_clock: the clock mode recorded in a store's genesis. */
+enum err chain_genesis_clock(struct store *store, int *clock_manual, char *why, size_t why_size)
+    __attribute__((warn_unused_result));
 
 /* chain_open: open data_dir's store and recover its state: the newest
  * snapshot whose state hash matches its block (else genesis), then replay
@@ -69,15 +77,24 @@ struct chain_replay_buf {
 };
 void chain_replay_buf_free(struct chain_replay_buf *rb);
 
+/* A check of one journaled request against the state just before it
+ * applies (audit: its signature against the key in force at that moment,
+ * the rule the sequencer enforces). Returns ERR_OK or the error, with
+ * the place written to why. */
+typedef enum err (*chain_request_check_fn)(void *ctx, const struct engine *e,
+                                           const struct store_request *r, uint64_t height);
+
 /* chain_replay_block: apply a journaled block (reserve, begin, requests,
  * seal) and check that every result code, the number of events and the
  * state hash match the journal; with CHAIN_CHECK_EVENTS also the events
  * byte for byte (audit does; start-up leaves it to audit, for speed).
- * ERR_AUDIT_FAILED with the place in why. */
+ * check (may be NULL) runs before each request. ERR_AUDIT_FAILED with the
+ * place in why, or check's error. */
 #define CHAIN_CHECK_EVENTS 1
 enum err chain_replay_block(struct engine *e, const struct store_block *b,
                             const struct store_request *reqs, uint32_t n,
-                            struct chain_replay_buf *rb, int checks, char *why, size_t why_size)
+                            struct chain_replay_buf *rb, int checks, chain_request_check_fn check,
+                            void *check_ctx, char *why, size_t why_size)
     __attribute__((warn_unused_result));
 
 /* chain_now_ns: the wall clock (CLOCK_REALTIME) in nanoseconds. */

@@ -216,7 +216,8 @@ static void http__api(struct server *s, struct server_request *rq, struct server
         return;
     }
     enum err err = auth_check(s->auth, &s->chain, rq->method, rq->raw_uri, &rq->headers, rq->body,
-                              rq->body_len, &rq->operator_index, &rq->time_ms, &rq->body_hash);
+                              rq->body_len, &rq->operator_index, &rq->time_ms, &rq->body_hash,
+                              rq->pubkey);
     if (err) {
         server_error(out, err, NULL);
         return;

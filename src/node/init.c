@@ -38,8 +38,22 @@ enum err node_read_file(const char *path, size_t max, char **out, size_t *out_le
     return ERR_OK;
 }
 
-static enum err init__genesis(const char *path, char **yaml, size_t *yaml_len, char **json,
-                              struct engine *e, int64_t now, char *why, size_t why_size) {
+/* --clock manual records "clock": "manual" in the genesis document (block
+ * 0's hash covers it); a genesis that says otherwise is a contradiction. */
+static enum err init__clock(json_t *doc, int clock_manual, char *why, size_t why_size) {
+    if (!clock_manual) return ERR_OK;
+    json_t *v = json_object_get(doc, "clock");
+    if (v != NULL && !(json_is_string(v) && strcmp(json_string_value(v), "manual") == 0)) {
+        snprintf(why, why_size, "--clock manual, but the genesis says clock: %s",
+                 json_is_string(v) ? json_string_value(v) : "?");
+        return ERR_USAGE;
+    }
+    return json_object_set_new(doc, "clock", json_string("manual")) ? ERR_INTERNAL : ERR_OK;
+}
+
+static enum err init__genesis(const char *path, int clock_manual, char **yaml, size_t *yaml_len,
+                              char **json, struct engine *e, int64_t now, char *why,
+                              size_t why_size) {
     enum err err = node_read_file(path, INIT_GENESIS_MAX_BYTES, yaml, yaml_len);
     if (err) {
         snprintf(why, why_size, "cannot read %s", path);
@@ -48,10 +62,12 @@ static enum err init__genesis(const char *path, char **yaml, size_t *yaml_len, c
     json_t *doc = NULL;
     err = yaml_to_json(*yaml, *yaml_len, &doc, why, why_size);
     if (err) return ERR_INVALID_GENESIS;
-    *json = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+    err = json_is_object(doc) ? init__clock(doc, clock_manual, why, why_size) : ERR_OK;
+    *json = err ? NULL : json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(doc);
+    if (err) return err;
     if (*json == NULL) return ERR_INTERNAL;
-    return chain_genesis_engine(e, *json, strlen(*json), now, why, why_size);
+    return chain_genesis_engine(e, *json, strlen(*json), now, NULL, why, why_size);
 }
 
 static void init__print(const struct engine *e, const char *dir, const struct store_block *b0,
@@ -88,7 +104,7 @@ void node_json_end(struct jw *w) {
     buf_free(b);
 }
 
-int node_init(const char *data_dir, const char *genesis_path, int json) {
+int node_init(const char *data_dir, const char *genesis_path, int clock_manual, int json) {
     char why[256] = "";
     char *yaml = NULL;
     char *doc = NULL;
@@ -106,7 +122,10 @@ int node_init(const char *data_dir, const char *genesis_path, int json) {
         err = ERR_OK;
     }
     int64_t now = chain_now_ns();
-    if (!err) err = init__genesis(genesis_path, &yaml, &yaml_len, &doc, &e, now, why, sizeof(why));
+    if (!err) {
+        err = init__genesis(genesis_path, clock_manual, &yaml, &yaml_len, &doc, &e, now, why,
+                            sizeof(why));
+    }
     struct store *s = NULL;
     if (!err) err = store_open(data_dir, 1, &s);
     struct store_block b0;

@@ -70,6 +70,33 @@ static void metrics__latency(struct server *s, struct buf *b) {
     metrics__line(b, "mintline_block_commit_seconds_count %llu\n", (unsigned long long)st.latency_count);
 }
 
+/* The node's own health: can it write, and what did the sequencer refuse
+ * or lose (nothing acknowledged: a refused or rolled-back block is never
+ * answered ok). */
+static void metrics__node(struct server *s, struct buf *b) {
+    struct seq_stats st;
+    sequencer_stats(s->seq, &st);
+    metrics__head(b, "mintline_node_writable", "gauge",
+                  "1 while the node takes writes; 0 after a block could not be journaled "
+                  "(rolled back; writes refused until restart).");
+    metrics__line(b, "mintline_node_writable %d\n", s->chain.broken ? 0 : 1);
+    metrics__head(b, "mintline_blocks_aborted_total", "counter",
+                  "Blocks applied but not journaled (store failure) and rolled back.");
+    metrics__line(b, "mintline_blocks_aborted_total %llu\n", (unsigned long long)st.blocks_aborted);
+    metrics__head(b, "mintline_snapshots_total", "counter", "Snapshot writes by result.");
+    metrics__line(b, "mintline_snapshots_total{result=\"ok\"} %llu\n",
+                  (unsigned long long)st.snapshots_written);
+    metrics__line(b, "mintline_snapshots_total{result=\"failed\"} %llu\n",
+                  (unsigned long long)st.snapshots_failed);
+    metrics__head(b, "mintline_stale_signer_refused_total", "counter",
+                  "Requests refused when they came to apply: the signer's key had been rotated "
+                  "or the operator removed since admission (401, not journaled).");
+    metrics__line(b, "mintline_stale_signer_refused_total %llu\n", (unsigned long long)st.stale_signer);
+    metrics__head(b, "mintline_clock_behind_total", "counter",
+                  "Blocks refused because the wall clock was behind the ledger's time.");
+    metrics__line(b, "mintline_clock_behind_total %llu\n", (unsigned long long)st.clock_behind);
+}
+
 static void metrics__auth(struct server *s, struct buf *b) {
     struct auth_stats st;
     auth_stats(s->auth, &st);
@@ -185,6 +212,7 @@ void metrics_render(struct server *s, struct server_response *out) {
     metrics__commands(s, &out->body);
     metrics__latency(s, &out->body);
     metrics__auth(s, &out->body);
+    metrics__node(s, &out->body);
     pthread_rwlock_rdlock(&s->chain.lock);
     metrics__assets(s, &out->body);
     pthread_rwlock_unlock(&s->chain.lock);

@@ -14,12 +14,21 @@ struct serve_options {
     const char *data_dir;  /* directory holding mintline.db */
     const char *store_url; /* NULL or "sqlite" (DATA/mintline.db); postgres:// is refused for now */
     const char *listen;    /* "HOST:PORT", default 127.0.0.1:8645 */
-    int clock_manual;      /* --clock manual */
+    int clock;             /* NODE_CLOCK_*: what --clock asked for */
+    const char *holder;    /* written into the lock file: who serves (for the refusal) */
 };
 
+/* --clock: absent (the ledger's own mode), or asked for explicitly; a
+ * request that contradicts the mode recorded at init is ERR_CLOCK_MODE. */
+#define NODE_CLOCK_LEDGER 0
+#define NODE_CLOCK_WALL 1
+#define NODE_CLOCK_MANUAL 2
+
 /* node_init: create a ledger in data_dir from the genesis YAML file;
- * refuses a dir that already holds one (ERR_DATA_EXISTS). */
-int node_init(const char *data_dir, const char *genesis_path, int json);
+ * refuses a dir that already holds one (ERR_DATA_EXISTS). clock_manual
+ * makes a drill ledger (`init --clock manual`): its mode is recorded in
+ * the genesis, and only such a ledger is ever served on a manual clock. */
+int node_init(const char *data_dir, const char *genesis_path, int clock_manual, int json);
 
 /* node_serve: recover (latest snapshot + replay) and serve until SIGINT or
  * SIGTERM, then drain and stop cleanly. */

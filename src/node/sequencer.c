@@ -13,9 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../base/buf.h"
 #include "../base/check.h"
+
+/* A wall clock behind the ledger's time by at most this much (an NTP step)
+ * is waited out before a block; further behind, writes are refused. */
+#define SEQ_CLOCK_WAIT_NS (INT64_C(2) * 1000000000)
 
 const double seq_latency_bounds_s[SEQ_LATENCY_BUCKETS] = {
     0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5};
@@ -55,19 +60,49 @@ void seq_item_free(struct seq_item *item) {
     item->journal.results = NULL;
 }
 
-static void sequencer__fail_all(struct seq_item *first, uint32_t n, enum err err) {
-    struct seq_item *it = first;
-    for (uint32_t i = 0; i < n; i++, it = it->next) it->fatal = err;
+/* Counters /metrics reads (sequencer_stats) change under the mutex. */
+static void sequencer__count(struct sequencer *s, uint64_t *counter) {
+    pthread_mutex_lock(&s->mu);
+    (*counter)++;
+    pthread_mutex_unlock(&s->mu);
 }
 
-/* Apply every item of the block in order (engine lock held for writing).
- * Returns how many commands failed with ERR_INTERNAL: a fault of this
- * process (memory), not a rule, so never something to journal. */
-static uint32_t sequencer__apply(struct sequencer *s, struct seq_item *first, uint32_t n) {
+static void sequencer__fail_all(struct seq_item *first, uint32_t n, enum err err) {
+    struct seq_item *it = first;
+    for (uint32_t i = 0; i < n; i++, it = it->next) {
+        if (!it->fatal) it->fatal = err;
+    }
+}
+
+/* The signer's key as the ledger holds it now, before this request
+ * applies: the same check audit makes, so nothing journaled fails it. */
+static enum err sequencer__signer(const struct engine *e, const struct seq_item *it) {
+    if (it->operator_index >= e->s.operators_count) return ERR_AUTH_OPERATOR;
+    const struct operator *o = &e->s.operators[it->operator_index];
+    if (o->removed) return ERR_AUTH_OPERATOR;
+    if (memcmp(o->pubkey, it->pubkey, sizeof(it->pubkey)) != 0) return ERR_AUTH_SIGNATURE;
+    return ERR_OK;
+}
+
+/* Apply every item of the block in order (engine lock held for writing),
+ * filling s->journal with the requests that applied (*journaled of them,
+ * *commands commands). An item whose signer's key changed while it
+ * waited is refused whole (it->fatal) and leaves no trace. Returns how
+ * many commands failed with ERR_INTERNAL: a fault of this process
+ * (memory), not a rule, so never something to journal. */
+static uint32_t sequencer__apply(struct sequencer *s, struct seq_item *first, uint32_t n,
+                                 uint32_t *journaled, uint32_t *commands) {
     struct engine *e = &s->c->engine;
     struct seq_item *it = first;
     uint32_t faults = 0;
+    *journaled = 0;
+    *commands = 0;
     for (uint32_t i = 0; i < n; i++, it = it->next) {
+        it->fatal = sequencer__signer(e, it);
+        if (it->fatal) {
+            sequencer__count(s, &s->stats.stale_signer);
+            continue;
+        }
         it->journal.first_seq = e->s.next_seq;
         uint32_t mark = s->events.count;
         chain_apply_request(e, it->cmds, it->count, it->atomic, 0, &s->events, it->results,
@@ -80,7 +115,8 @@ static uint32_t sequencer__apply(struct sequencer *s, struct seq_item *first, ui
             faults += it->results[k] == ERR_INTERNAL;
         }
         it->events_count = s->events.count - mark;
-        s->journal[i] = it->journal;
+        s->journal[(*journaled)++] = it->journal;
+        *commands += it->count;
     }
     return faults;
 }
@@ -98,7 +134,7 @@ static void sequencer__stats(struct sequencer *s, int64_t latency_ns) {
 }
 
 static enum err sequencer__commit(struct sequencer *s, struct seq_item *first, uint32_t n,
-                                  const struct store_block *header) {
+                                  uint32_t journaled, const struct store_block *header) {
     struct chain *c = s->c;
     struct store_block b = *header;
     buf_init(&s->events_bin);
@@ -107,9 +143,9 @@ static enum err sequencer__commit(struct sequencer *s, struct seq_item *first, u
     b.events = s->events_bin.data;
     b.events_len = s->events_bin.len;
     b.events_count = s->events.count;
-    block_hash(&b, s->journal, n, &b.hash);
+    block_hash(&b, s->journal, journaled, &b.hash);
     int64_t t0 = chain_now_ns();
-    enum err err = c->store->ops->append_block(c->store, &b, s->journal, n);
+    enum err err = c->store->ops->append_block(c->store, &b, s->journal, journaled);
     buf_free(&s->events_bin);
     if (err) return err;
     sequencer__stats(s, chain_now_ns() - t0);
@@ -119,6 +155,7 @@ static enum err sequencer__commit(struct sequencer *s, struct seq_item *first, u
     uint32_t at = 0;
     struct seq_item *it = first;
     for (uint32_t i = 0; i < n; i++, it = it->next) {
+        if (it->fatal) continue;
         it->block = b.height;
         if (it->events_count) {
             it->events = malloc(it->events_count * sizeof(*it->events));
@@ -130,8 +167,13 @@ static enum err sequencer__commit(struct sequencer *s, struct seq_item *first, u
     return ERR_OK;
 }
 
-/* A failed snapshot only lengthens the next replay: say so and go on. */
-static void sequencer__snapshot_failed(enum err err) {
+/* A failed snapshot only lengthens the next replay: say so, count it
+ * (mintline_snapshots_total{result="failed"}, status) and go on. */
+static void sequencer__snapshot_done(struct sequencer *s, enum err err) {
+    pthread_mutex_lock(&s->mu);
+    if (err) s->stats.snapshots_failed++;
+    else s->stats.snapshots_written++;
+    pthread_mutex_unlock(&s->mu);
     if (err) fprintf(stderr, "mintline: snapshot failed: %s\n", err_name(err));
 }
 
@@ -140,7 +182,7 @@ static void *sequencer__snapshot_main(void *arg) {
     struct chain *c = s->c;
     enum err err = c->store->ops->write_snapshot(c->store, s->snap_height, s->snap_bytes.data,
                                                  s->snap_bytes.len);
-    sequencer__snapshot_failed(err);
+    sequencer__snapshot_done(s, err);
     if (!err) __atomic_store_n(&c->snapshot_height, s->snap_height, __ATOMIC_SEQ_CST);
     buf_free(&s->snap_bytes);
     __atomic_store_n(&s->snap_busy, 0, __ATOMIC_SEQ_CST);
@@ -167,7 +209,7 @@ static void sequencer__snapshot_maybe(struct sequencer *s) {
     engine_snapshot_write(&c->engine, &s->snap_bytes);
     if (!buf_ok(&s->snap_bytes)) {
         buf_free(&s->snap_bytes);
-        sequencer__snapshot_failed(ERR_INTERNAL);
+        sequencer__snapshot_done(s, ERR_INTERNAL);
         return;
     }
     s->snap_height = c->engine.s.height;
@@ -175,21 +217,51 @@ static void sequencer__snapshot_maybe(struct sequencer *s) {
     if (pthread_create(&s->snap_thread, NULL, sequencer__snapshot_main, s) != 0) {
         s->snap_busy = 0;
         buf_free(&s->snap_bytes);
-        sequencer__snapshot_failed(ERR_INTERNAL);
+        sequencer__snapshot_done(s, ERR_INTERNAL);
         return;
     }
     s->snap_live = 1;
 }
 
-static void sequencer__block(struct sequencer *s, struct seq_item *first, uint32_t n,
-                             uint32_t commands) {
+/* On a wall-clock ledger block time never runs ahead of the wall clock:
+ * when the ledger's time is ahead (the clock was stepped back), wait a
+ * short step out; a longer gap refuses the block (ERR_CLOCK_BEHIND) rather
+ * than stamp it with a time that has not come. Returns the block time to
+ * ask for (0 on a manual clock: time stands still). */
+static enum err sequencer__clock(struct sequencer *s, int64_t *time_ns) {
     struct chain *c = s->c;
-    struct engine *e = &c->engine;
-    if (c->broken) {
-        sequencer__fail_all(first, n, ERR_STORE_IO);
-        return;
+    *time_ns = 0;
+    if (c->clock_manual) return ERR_OK;
+    int64_t now = chain_now_ns();
+    pthread_rwlock_rdlock(&c->lock);
+    int64_t ledger = c->engine.s.time_ns;
+    pthread_rwlock_unlock(&c->lock);
+    if (ledger > now && ledger - now <= SEQ_CLOCK_WAIT_NS) {
+        struct timespec ts = {(time_t)((ledger - now) / 1000000000), (long)((ledger - now) % 1000000000)};
+        nanosleep(&ts, NULL);
+        now = chain_now_ns();
     }
-    pthread_rwlock_wrlock(&c->lock);
+    if (ledger > now) {
+        sequencer__count(s, &s->stats.clock_behind);
+        return ERR_CLOCK_BEHIND;
+    }
+    *time_ns = now;
+    return ERR_OK;
+}
+
+/* Nothing of a block that is not durable may stay visible: the engine is
+ * put back exactly as it was before the block, under the write lock, and
+ * the node refuses writes until a restart replays the journal. */
+static void sequencer__abort(struct sequencer *s, struct seq_item *first, uint32_t n,
+                             enum err err) {
+    engine_block_abort(&s->c->engine);
+    s->c->broken = 1;
+    sequencer__count(s, &s->stats.blocks_aborted);
+    sequencer__fail_all(first, n, err);
+}
+
+static enum err sequencer__room(struct sequencer *s, uint32_t n, uint32_t commands) {
+    struct engine *e = &s->c->engine;
     enum err err = engine_reserve(e, commands);
     if (!err) err = chain_events_reserve(&s->events, commands);
     if (!err && n > s->journal_cap) {
@@ -198,38 +270,61 @@ static void sequencer__block(struct sequencer *s, struct seq_item *first, uint32
         s->journal_cap = s->journal ? n : 0;
         if (s->journal == NULL) err = ERR_INTERNAL;
     }
+    return err;
+}
+
+static void sequencer__block(struct sequencer *s, struct seq_item *first, uint32_t n,
+                             uint32_t commands) {
+    struct chain *c = s->c;
+    struct engine *e = &c->engine;
+    int64_t time_ns = 0;
+    enum err err = c->broken ? ERR_STORE_IO : sequencer__clock(s, &time_ns);
+    if (err) {
+        sequencer__fail_all(first, n, err);
+        return;
+    }
+    pthread_rwlock_wrlock(&c->lock);
+    err = sequencer__room(s, n, commands);
     if (err) {
         pthread_rwlock_unlock(&c->lock);
         sequencer__fail_all(first, n, err);
         return;
     }
     s->events.count = 0;
-    engine_block_begin(e, c->clock_manual ? 0 : chain_now_ns());
+    engine_block_checkpoint(e);
+    engine_block_begin(e, time_ns);
     struct store_block header;
     memset(&header, 0, sizeof(header));
     header.time_ns = e->s.time_ns;
     header.first_seq = e->s.next_seq;
     header.first_event_seq = e->s.next_event_seq;
-    header.commands_count = commands;
-    header.requests_count = n;
     header.prev_hash = c->head_hash;
-    if (sequencer__apply(s, first, n) != 0) {
+    uint32_t journaled = 0;
+    if (sequencer__apply(s, first, n, &journaled, &header.commands_count) != 0) {
         /* A result replay could not reproduce: journal nothing, take no
          * more writes; a restart replays the journal into a clean state. */
         fprintf(stderr, "mintline: out of memory applying a block; it is not journaled, and writes "
                         "are refused until the node is restarted\n");
-        c->broken = 1;
-        sequencer__fail_all(first, n, ERR_INTERNAL);
+        sequencer__abort(s, first, n, ERR_INTERNAL);
         pthread_rwlock_unlock(&c->lock);
         return;
     }
+    if (journaled == 0) { /* every request refused: no block */
+        engine_block_abort(e);
+        pthread_rwlock_unlock(&c->lock);
+        return;
+    }
+    header.requests_count = journaled;
     engine_block_seal(e, &header.state_hash);
     header.height = e->s.height;
-    err = sequencer__commit(s, first, n, &header);
+    err = sequencer__commit(s, first, n, journaled, &header);
     if (err) {
-        c->broken = 1;
-        sequencer__fail_all(first, n, ERR_STORE_IO);
+        fprintf(stderr, "mintline: block %llu could not be journaled (%s); it is rolled back and "
+                        "writes are refused until the node is restarted\n",
+                (unsigned long long)header.height, err_name(err));
+        sequencer__abort(s, first, n, ERR_STORE_IO);
     } else {
+        engine_block_commit(e);
         sequencer__snapshot_maybe(s);
     }
     pthread_rwlock_unlock(&c->lock);
@@ -334,7 +429,7 @@ void sequencer_stop(struct sequencer *s) {
     sequencer__snapshot_join(s);
     struct chain *c = s->c;
     pthread_rwlock_wrlock(&c->lock);
-    if (!c->broken && c->engine.s.height > c->snapshot_height) sequencer__snapshot_failed(chain_snapshot(c));
+    if (!c->broken && c->engine.s.height > c->snapshot_height) sequencer__snapshot_done(s, chain_snapshot(c));
     pthread_rwlock_unlock(&c->lock);
     chain_events_free(&s->events);
     free(s->journal);

@@ -21,9 +21,18 @@ struct seq_item {
     const struct command *cmds;
     uint32_t count;
     int atomic;
+    /* The signer as admission verified it: the operator's slot and the
+     * public key the signature verified against. The key that counts is
+     * the one in force when the request applies; a request whose key was
+     * rotated or whose operator was removed while it waited is refused
+     * (401) and never journaled, because audit would refuse it. */
+    uint32_t operator_index;
+    uint8_t pubkey[32];
     struct store_request journal; /* first_seq, results, commands filled by the sequencer */
     /* out */
-    enum err fatal;       /* not applied at all: ERR_STORE_IO, ERR_NOT_READY, ERR_LIMIT_REACHED */
+    enum err fatal;       /* not applied at all: ERR_STORE_IO, ERR_NOT_READY, ERR_LIMIT_REACHED,
+                           * ERR_AUTH_SIGNATURE / ERR_AUTH_OPERATOR (key replaced, operator
+                           * removed before it applied), ERR_CLOCK_BEHIND */
     uint64_t block;
     enum err *results;     /* count entries, owned by the item (seq_item_free) */
     struct apply_result *ars;
@@ -55,6 +64,11 @@ struct seq_stats {
     uint64_t latency_count;
     double latency_sum_s;
     uint64_t latency_le[SEQ_LATENCY_BUCKETS]; /* cumulative counts */
+    uint64_t stale_signer;       /* requests refused at apply: key replaced or operator removed */
+    uint64_t snapshots_written;
+    uint64_t snapshots_failed;   /* a failed snapshot only lengthens the next replay */
+    uint64_t blocks_aborted;     /* applied but not journaled (store failure): rolled back */
+    uint64_t clock_behind;       /* blocks refused: the wall clock is behind the ledger */
 };
 extern const double seq_latency_bounds_s[SEQ_LATENCY_BUCKETS];
 void sequencer_stats(struct sequencer *s, struct seq_stats *out);

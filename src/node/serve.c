@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "../base/duration.h"
 #include "../base/report.h"
 #include "node.h"
 #include "server.h"
@@ -23,6 +25,43 @@ static int serve__nonce_fn(void *ctx, const struct store_request *r, uint64_t he
     (void)time_ns;
     auth_remember(ctx, r->operator_name, r->nonce, r->time_ms);
     return 0;
+}
+
+/* The clock is the ledger's (recorded at init): a manual clock on a
+ * wall-clock ledger would let one admin fast-forward a timelock. */
+static enum err serve__clock(struct server *s, const struct serve_options *opt, char *why,
+                             size_t why_size) {
+    int manual = s->chain.clock_manual;
+    if (opt->clock == NODE_CLOCK_MANUAL && !manual) {
+        snprintf(why, why_size, "%s was made for the wall clock and is never served on a manual "
+                                "clock (a drill ledger is made with init --clock manual)",
+                 opt->data_dir);
+        return ERR_CLOCK_MODE;
+    }
+    if (opt->clock == NODE_CLOCK_WALL && manual) {
+        snprintf(why, why_size, "%s is a drill ledger (init --clock manual): serve it with "
+                                "--clock manual", opt->data_dir);
+        return ERR_CLOCK_MODE;
+    }
+    int64_t ahead_ns = s->chain.engine.s.time_ns - chain_now_ns();
+    if (!manual && ahead_ns > 0) {
+        fprintf(stderr, "mintline: warning: the ledger's time is %lld ms ahead of this machine's "
+                        "clock; writes wait for the clock to catch up (ERR_CLOCK_BEHIND)\n",
+                (long long)(ahead_ns / 1000000));
+    }
+    return ERR_OK;
+}
+
+static enum err serve__lock(struct server *s, const struct serve_options *opt, char *why,
+                            size_t why_size) {
+    char holder[200];
+    char host[64] = "?";
+    char since[40];
+    gethostname(host, sizeof(host) - 1);
+    time_format_iso(chain_now_ns(), since);
+    snprintf(holder, sizeof(holder), "pid %ld on %s (listening on %s) since %s",
+             (long)getpid(), host, opt->listen ? opt->listen : "127.0.0.1:8645", since);
+    return store_lock(opt->data_dir, holder, &s->lock_fd, why, why_size);
 }
 
 static enum err serve__start(struct server *s, const struct serve_options *opt, char *why,
@@ -36,8 +75,9 @@ static enum err serve__start(struct server *s, const struct serve_options *opt, 
         return ERR_USAGE;
     }
     enum err err = chain_open(&s->chain, opt->data_dir, why, why_size);
+    if (!err) err = serve__clock(s, opt, why, why_size);
+    if (!err) err = serve__lock(s, opt, why, why_size);
     if (err) return err;
-    s->chain.clock_manual = opt->clock_manual;
     err = auth_open(&s->auth);
     if (err) return err;
     int64_t since_ms = chain_now_ns() / 1000000 - LIMIT_AUTH_WINDOW_MS;
@@ -55,6 +95,8 @@ static void serve__stop(struct server *s) {
     if (s->seq) sequencer_stop(s->seq);
     if (s->auth) auth_close(s->auth);
     if (s->chain.store) chain_close(&s->chain);
+    store_unlock(s->lock_fd);
+    s->lock_fd = -1;
 }
 
 int node_serve(const struct serve_options *opt) {
@@ -66,6 +108,7 @@ int node_serve(const struct serve_options *opt) {
     signal(SIGPIPE, SIG_IGN);
     struct server *s = calloc(1, sizeof(*s));
     if (s == NULL) return report_error(ERR_INTERNAL, NULL);
+    s->lock_fd = -1;
     char why[320] = "";
     enum err err = serve__start(s, opt, why, sizeof(why));
     if (err) {
@@ -76,7 +119,7 @@ int node_serve(const struct serve_options *opt) {
     s->ready = 1;
     fprintf(stderr, "mintline: serving %s at height %llu on http://%s (clock %s)\n",
             opt->data_dir, (unsigned long long)s->chain.engine.s.height,
-            opt->listen ? opt->listen : "127.0.0.1:8645", opt->clock_manual ? "manual" : "wall");
+            opt->listen ? opt->listen : "127.0.0.1:8645", s->chain.clock_manual ? "manual" : "wall");
     int sig = 0;
     sigwait(&set, &sig);
     fprintf(stderr, "mintline: %s received, draining\n", sig == SIGINT ? "SIGINT" : "SIGTERM");

@@ -22,6 +22,7 @@ struct server {
     struct sequencer *seq;
     struct auth *auth;
     struct MHD_Daemon *mhd;
+    int lock_fd;              /* the ledger's writer lock (store_lock), -1 when not held */
     int ready;
     int draining;             /* stopping: new requests get 503 */
     unsigned active_requests; /* started and not yet answered (atomic) */
@@ -42,6 +43,7 @@ struct server_request {
     struct auth_headers headers;
     int64_t time_ms;
     struct hash body_hash;
+    uint8_t pubkey[32];   /* the key the signature verified against */
 };
 
 struct server_response {

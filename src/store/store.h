@@ -61,6 +61,17 @@ struct store_block {
 
 struct store;
 
+/* The journal's ends, counted independently of the chain of blocks: a cut
+ * at the end (blocks deleted) leaves requests or snapshots naming heights
+ * past the last block, or fewer blocks' worth of requests than there are
+ * request rows. */
+struct store_tally {
+    uint64_t requests;            /* request rows */
+    uint64_t requests_in_blocks;  /* the sum of the blocks' request counts */
+    uint64_t request_height_max;  /* the highest height a request names (0: none) */
+    uint64_t snapshot_height_max; /* the highest height a snapshot names (0: none) */
+};
+
 /* A scan callback: return 0 to go on, non-zero to stop (scan returns OK). */
 typedef int (*store_block_fn)(void *ctx, const struct store_block *block,
                               const struct store_request *requests, uint32_t requests_count);
@@ -90,11 +101,9 @@ struct store_ops {
     /* scan_requests_since: requests whose Mintline-Time >= time_ms, any order. */
     enum err (*scan_requests_since)(struct store *s, int64_t time_ms, store_request_fn fn,
                                     void *ctx);
-    /* tally: rows outside the block chain's own count, for audit: the
-     * number of requests, and the highest height any request or snapshot
-     * names (a deleted block leaves them pointing past the head). */
-    enum err (*tally)(struct store *s, uint64_t *requests, uint64_t *request_height_max,
-                      uint64_t *snapshot_height_max);
+    /* tally: what the rows outside the block chain's own count say, for
+     * start-up and audit: see struct store_tally. */
+    enum err (*tally)(struct store *s, struct store_tally *out);
     /* write_snapshot: may be called from a thread of its own, alongside
      * append_block (the backend serialises what it must). */
     enum err (*write_snapshot)(struct store *s, uint64_t height, const uint8_t *data, size_t len);
@@ -113,6 +122,15 @@ struct store {
  * set; ERR_NO_LEDGER when it does not exist and create is not set). */
 enum err store_open(const char *data_dir, int create, struct store **out)
     __attribute__((warn_unused_result));
+
+/* store_lock: become the one writer of the ledger in data_dir: an
+ * exclusive flock on DATA/mintline.lock, held until store_unlock or the
+ * process ends (any way it ends), with `holder` (one line: who serves)
+ * written into the file. ERR_LEDGER_LOCKED when another process holds it
+ * (why names the holder as it wrote itself), ERR_IO otherwise. */
+enum err store_lock(const char *data_dir, const char *holder, int *fd, char *why,
+                    size_t why_size) __attribute__((warn_unused_result));
+void store_unlock(int fd);
 
 /* block_hash: SHA-256 chaining a block to its predecessor over its header
  * and, for each request, what was signed (operator, time, nonce, method,

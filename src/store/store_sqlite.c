@@ -151,10 +151,36 @@ static int sqlite__insert_request(struct store_sqlite *s, uint64_t height,
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* Inside the write transaction: the journal must end at the block before
+ * this one. Another writer (a second node the lock file did not stop: a
+ * copied directory, a hand edit) is caught here with its height, not as a
+ * bare UNIQUE failure. Returns 0 when it does. */
+static int sqlite__follows(struct store_sqlite *s, uint64_t height) {
+    sqlite3_stmt *st = NULL;
+    int ok = 0;
+    if (sqlite3_prepare_v2(s->w, "SELECT coalesce(max(height), -1) FROM blocks", -1, &st, NULL) ==
+            SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+        sqlite3_int64 last = sqlite3_column_int64(st, 0);
+        ok = last + 1 == (sqlite3_int64)height;
+        if (!ok) {
+            fprintf(stderr, "mintline: store: the journal ends at block %lld, not %llu: another "
+                            "writer has appended to it\n",
+                    (long long)last, (unsigned long long)height - 1);
+        }
+    }
+    sqlite3_finalize(st);
+    return ok ? 0 : -1;
+}
+
 static enum err sqlite_append_block(struct store *base, const struct store_block *b,
                                     const struct store_request *reqs, uint32_t n) {
     struct store_sqlite *s = (struct store_sqlite *)base;
     if (sqlite__exec(s->w, "BEGIN IMMEDIATE")) return ERR_STORE_IO;
+    if (sqlite__follows(s, b->height) != 0) {
+        sqlite__exec(s->w, "ROLLBACK");
+        return ERR_STORE_IO;
+    }
     int bad = sqlite__insert_block(s, b);
     for (uint32_t i = 0; i < n && !bad; i++) bad = sqlite__insert_request(s, b->height, &reqs[i]);
     if (bad) {
@@ -590,21 +616,22 @@ static enum err sqlite_latest_snapshot(struct store *base, uint64_t *height, uin
     return err;
 }
 
-static enum err sqlite_tally(struct store *base, uint64_t *requests, uint64_t *request_height_max,
-                             uint64_t *snapshot_height_max) {
+static enum err sqlite_tally(struct store *base, struct store_tally *out) {
     struct store_sqlite *s = (struct store_sqlite *)base;
     pthread_mutex_lock(&s->r_lock);
     sqlite3_stmt *st = NULL;
     enum err err = ERR_STORE_IO;
     if (sqlite3_prepare_v2(s->r,
                            "SELECT (SELECT count(*) FROM requests), "
+                           "(SELECT coalesce(sum(requests), 0) FROM blocks), "
                            "(SELECT coalesce(max(height), 0) FROM requests), "
                            "(SELECT coalesce(max(height), 0) FROM snapshots)",
                            -1, &st, NULL) == SQLITE_OK &&
         sqlite3_step(st) == SQLITE_ROW) {
-        *requests = (uint64_t)sqlite3_column_int64(st, 0);
-        *request_height_max = (uint64_t)sqlite3_column_int64(st, 1);
-        *snapshot_height_max = (uint64_t)sqlite3_column_int64(st, 2);
+        out->requests = (uint64_t)sqlite3_column_int64(st, 0);
+        out->requests_in_blocks = (uint64_t)sqlite3_column_int64(st, 1);
+        out->request_height_max = (uint64_t)sqlite3_column_int64(st, 2);
+        out->snapshot_height_max = (uint64_t)sqlite3_column_int64(st, 3);
         err = ERR_OK;
     }
     sqlite3_finalize(st);

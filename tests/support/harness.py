@@ -228,7 +228,8 @@ class Node:
         self.init_run = None
         _ALL_NODES.append(self)
         if init:
-            self.init_run = self.cli("init", "--data", self.data, "--genesis", genesis)
+            clock = ["--clock", "manual"] if clock_manual else []
+            self.init_run = self.cli("init", "--data", self.data, "--genesis", genesis, *clock)
             if self.init_run.rc != 0:
                 raise RuntimeError("mintline init failed: %r" % self.init_run)
 

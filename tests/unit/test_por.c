@@ -348,6 +348,78 @@ static void rollback_restores_the_previous_tree(void **state) {
     fixture_close(f);
 }
 
+/* The commands of the block used by the checkpoint tests: an account
+ * emptied (a tombstone at the seal), a new holder, a publication under a
+ * released savepoint (an atomic batch) and another outside it. */
+static void checkpoint_block(struct fixture *f) {
+    assert_ok(fixture_transfer(f, "adm", "FIA", ADDR_2, ADDR_1, "3"));
+    assert_ok(fixture_mint(f, "adm", "FIA", ADDR_3, "1"));
+    assert_ok(engine_savepoint(&f->e));
+    assert_ok(fixture_apply(f, "tre", J_PUBLISH(SALT_B)));
+    engine_release(&f->e);
+    assert_ok(fixture_apply(f, "tre", J_PUBLISH(SALT_A)));
+}
+
+/* A block the store could not journal is undone whole, after its seal:
+ * state, state hash, holdings (tombstones included) and the tree it
+ * replaced; the same block committed matches an engine that never
+ * checkpointed. */
+static void block_abort_restores_the_state_before_the_block(void **state) {
+    (void)state;
+    struct fixture *f = por_open();
+    struct fixture *g = por_open();
+    struct fixture *both[2] = {f, g};
+    for (int i = 0; i < 2; i++) {
+        report_reserves(both[i], "1000");
+        assert_ok(fixture_mint(both[i], "adm", "FIA", ADDR_1, "10"));
+        assert_ok(fixture_mint(both[i], "adm", "FIA", ADDR_2, "3"));
+        assert_ok(fixture_apply(both[i], "tre", J_PUBLISH(SALT_A)));
+        fixture_seal(both[i], NULL);
+    }
+    struct hash before, after, sealed, plain;
+    engine_state_hash(&f->e, &before);
+    struct engine_state *copy = malloc(sizeof(*copy));
+    assert_non_null(copy);
+    memcpy(copy, &f->e.s, sizeof(*copy));
+    const struct por_tree *tree_before = f->e.por[0];
+    uint32_t used = f->e.holdings.used_count, tombs = f->e.holdings.tomb_count;
+    for (int round = 0; round < 2; round++) {
+        assert_ok(engine_reserve(&f->e, 16));
+        engine_block_checkpoint(&f->e);
+        engine_block_begin(&f->e, f->e.s.time_ns + 1000);
+        f->in_block = 1; /* fixture_begin's bookkeeping, reserved above */
+        f->block_reserved = 16;
+        f->block_applied = 0;
+        checkpoint_block(f);
+        fixture_seal(f, &sealed);
+        assert_int_equal(f->e.s.assets[0].por.leaves, 2);
+        if (round == 1) break;
+        engine_block_abort(&f->e);
+        engine_state_hash(&f->e, &after);
+        assert_memory_equal(after.bytes, before.bytes, HASH_BYTES);
+        assert_memory_equal(&f->e.s, copy, sizeof(*copy));
+        assert_ptr_equal(f->e.por[0], tree_before);
+        assert_int_equal(f->e.holdings.used_count, used);
+        assert_int_equal(f->e.holdings.tomb_count, tombs);
+        assert_balance(f, "FIA", ADDR_2, "3");
+        assert_balance(f, "FIA", ADDR_3, "0");
+        assert_proves(f, ADDR_2, "3");
+        assert_int_equal(engine_check_invariants(&f->e), 0);
+    }
+    engine_block_commit(&f->e);
+    fixture_begin(g, g->e.s.time_ns + 1000, 16);
+    checkpoint_block(g);
+    fixture_seal(g, &plain);
+    assert_memory_equal(sealed.bytes, plain.bytes, HASH_BYTES);
+    assert_proves(f, ADDR_1, "13");
+    assert_proves(f, ADDR_3, "1");
+    fixture_begin(f, f->e.s.time_ns, 1);
+    fixture_close(fixture_from_snapshot(f, NULL));
+    free(copy);
+    fixture_close(g);
+    fixture_close(f);
+}
+
 static void snapshot_carries_and_checks_the_leaves(void **state) {
     (void)state;
     struct fixture *f = por_open();
@@ -409,6 +481,7 @@ int main(void) {
         cmocka_unit_test(emptied_in_the_same_block_is_no_leaf),
         cmocka_unit_test(rollback_restores_the_previous_tree),
         cmocka_unit_test(snapshot_carries_and_checks_the_leaves),
+        cmocka_unit_test(block_abort_restores_the_state_before_the_block),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
