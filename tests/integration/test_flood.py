@@ -163,13 +163,13 @@ def test_idle_flood(node):
                 s.sendall(b"POST /api/commands HTTP/1.1\r\nHost: x\r\n")
             socks.append(s)
         (st, doc), took = timed(lambda: node.http("GET", "/healthz", timeout=5))
-        t.ok(st == 200 and took < 2, "%d idle or half-sent connections: /healthz answers at once" % n,
+        t.ok(st == 200 and took < 3, "%d idle or half-sent connections: /healthz answers at once" % n,
              "HTTP %s in %.2f s" % (st, took))
         carol = node.client("carol")
         (st, doc), took = timed(lambda: carol.raw("GET", "/api/operators", b"",
                                                   carol.headers("GET", "/api/operators", b""),
                                                   timeout=5))
-        t.ok(st == 200 and took < 2, "%d idle or half-sent connections: a signed read answers at once" % n,
+        t.ok(st == 200 and took < 3, "%d idle or half-sent connections: a signed read answers at once" % n,
              "HTTP %s in %.2f s: %s" % (st, took, str(doc)[:200]))
         m = node.metrics()
         t.ok(metric(m, "mintline_http_connections_evicted_total") >= n - CONNECTIONS,
@@ -230,11 +230,12 @@ def test_forged_bodies_bounded(node):
         hh = alice.headers("POST", "/api/commands", b"x")  # signed for another body: forged
         s = connect(node, timeout=30)
         try:
+            # Every client's headers first (admission reserves or refuses
+            # then), every body after: the admitted bodies are read together.
             s.sendall(request_bytes("POST", "/api/commands", hh, lengths=[size]))
-            for _ in range(size // len(chunk) - 1):
-                s.sendall(chunk)
             barrier.wait(timeout=30)
-            s.sendall(chunk)
+            for _ in range(size // len(chunk)):
+                s.sendall(chunk)
             results[i] = read_response(s, 30)
         except Exception as e:  # noqa: BLE001 - reported below
             results[i] = ("error", repr(e))
