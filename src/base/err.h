@@ -89,7 +89,10 @@
     X(STORE_CORRUPT, 503, "the store is inconsistent; the node will not serve it")                  \
     X(LEDGER_LOCKED, 409, "the ledger is already served by another process")                        \
     X(CLOCK_MODE, 409, "the clock asked for does not match the ledger's clock mode")                \
-    X(CLOCK_BEHIND, 503, "this machine's clock is behind the ledger's time; writes refused")
+    X(CLOCK_BEHIND, 503, "this machine's clock is behind the ledger's time; writes refused") \
+    /* HTTP admission (issue 8) */                                                                 \
+    X(HTTP_FRAMING, 400, "request framing refused (one Content-Length, no Transfer-Encoding)")     \
+    X(OVERLOADED, 503, "node busy with other request bodies; retry shortly")
 
 enum err {
 #define ERR_ENUM_ROW(name, status, msg) ERR_##name,

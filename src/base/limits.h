@@ -11,9 +11,11 @@
 #define LIMIT_BODY_SINGLE_BYTES (1u << 20)
 #define LIMIT_BODY_BATCH_BYTES (16u << 20)
 
-/* An oversize body is read to its end and discarded so the client gets its
- * 400 ERR_BODY_TOO_LARGE; past this many bytes the connection is closed
- * instead (a client streaming without end gets no thread for ever). */
+/* A request refused from its headers although they look like a signed
+ * client's (body over the limit, ERR_OVERLOADED) has its body read and
+ * dropped, never kept, so that the client gets its answer; a body declared
+ * longer than this is not read: the answer is sent at once and the
+ * connection closed. */
 #define LIMIT_BODY_DISCARD_BYTES (64u << 20)
 
 /* Commands in one signed batch: 8,000-transfer batches are the benchmark's
@@ -81,6 +83,52 @@
 #define LIMIT_AUTH_WINDOW_MS (5 * 60 * 1000)
 /* Nonce length: long enough for 128-bit random hex, short enough to store. */
 #define LIMIT_NONCE_BYTES 64u
+
+/* Nonces remembered (auth.c). A nonce is kept until its request's
+ * Mintline-Time leaves the window: up to 10 minutes for a request dated 5
+ * minutes ahead. Each operator has its own share, with reads (GET) and
+ * writes (POST /api/commands) counted apart, so a flood can only
+ * rate-limit (429) the operator that sends it, on the path it floods: an
+ * operator flooding reads can still pause, and nobody else notices.
+ * READ: 32,768 live read nonces, 109 signed reads/s sustained per operator
+ * (the console and scripts read a few a second). WRITE: 131,072, 437
+ * signed requests/s sustained (each up to LIMIT_BATCH_COMMANDS commands).
+ * RESERVED: the first 1,024 of each share are the operator's whatever
+ * others do; past them a share draws on POOL, which bounds the memory of
+ * the whole table: at most (POOL + 2 x RESERVED x SHARES) nonces, 16-byte
+ * slots at load 1/4..1/2, 64 MiB at the very worst; a quiet ledger uses
+ * a few KiB. SHARES: operators with live nonces, current and removed
+ * within the window (twice LIMIT_OPERATORS). */
+#define LIMIT_AUTH_NONCES_READ (1u << 15)
+#define LIMIT_AUTH_NONCES_WRITE (1u << 17)
+#define LIMIT_AUTH_NONCES_RESERVED 1024u
+#define LIMIT_AUTH_NONCES_POOL (1u << 19)
+#define LIMIT_AUTH_SHARES (2u * LIMIT_OPERATORS)
+
+/* HTTP connections (http.c): one thread each (handlers wait for the
+ * sequencer), watched with select(), so the limit stays well under
+ * FD_SETSIZE (1024). When more than LIMIT_HTTP_CONNECTIONS minus
+ * LIMIT_HTTP_CONNECTIONS_SPARE are open, each new connection evicts the
+ * oldest one that is not answering a request (idle, reading headers, or
+ * sending a body not yet verified): idle or slow clients can never hold
+ * every slot, and the spare slots absorb new connections while the
+ * evicted ones close. */
+#define LIMIT_HTTP_CONNECTIONS 512u
+#define LIMIT_HTTP_CONNECTIONS_SPARE 64u
+
+/* A connection where no byte moves for this long is closed: idle between
+ * requests, slow headers, a stalled body. A request being answered has no
+ * timeout (its answer must reach the client, however long the sequencer
+ * takes). Clients that keep connections open reconnect. */
+#define LIMIT_HTTP_IDLE_TIMEOUT_S 5u
+
+/* Bytes of request bodies admitted but not yet verified, over all
+ * connections. The declared Content-Length is reserved when the headers
+ * arrive (before any of the body is read) and returned when the signature
+ * verifies or the request ends; over the limit the request is answered
+ * 503 ERR_OVERLOADED. Four full batches at once; what unsigned clients
+ * can make the node hold. */
+#define LIMIT_HTTP_UNVERIFIED_BYTES (64u << 20)
 
 /* Reads: the most events or history entries one request returns. */
 #define LIMIT_READ_ROWS 1000u

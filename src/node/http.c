@@ -1,29 +1,224 @@
 /*
- * http.c - the HTTP front on libmicrohttpd: bodies, signatures, routing.
+ * http.c - the HTTP front on libmicrohttpd: admission, bodies, signatures,
+ * routing, and the connections themselves.
  *
- * One thread per connection (handlers may wait for the sequencer). The raw
- * request URI is captured before libmicrohttpd parses it, because the
- * signature covers the path and query exactly as the client sent them.
- * Bodies are collected up to 16 MiB; beyond that the request is answered
- * with ERR_BODY_TOO_LARGE and nothing more is kept.
+ * One thread per connection (handlers may wait for the sequencer), at most
+ * LIMIT_HTTP_CONNECTIONS. The raw request URI is captured before
+ * libmicrohttpd parses it, because the signature covers the path and query
+ * exactly as the client sent them.
+ *
+ * Admission, when the headers are in and before a byte of body is read
+ * (the first call of the access handler): the framing (one Content-Length
+ * at most, no Transfer-Encoding), the route and method (a GET carries no
+ * body), the signature headers (present, well formed, operator known, time
+ * in the window: auth_precheck), the body's size for its path, and a
+ * reservation of its declared length in LIMIT_HTTP_UNVERIFIED_BYTES, the
+ * budget of bodies held before their signature is checked; the body is
+ * then read into a buffer of exactly that size. A request refused there is
+ * answered at once and its connection closed with the body unread, except
+ * when its signature headers passed (a signed client's body over the limit,
+ * or ERR_OVERLOADED): then the body is read and dropped, never kept, up to
+ * LIMIT_BODY_DISCARD_BYTES, so that the client reads its answer. The
+ * reservation is returned once the signature verifies or the request ends.
+ *
+ * Connections: every open connection is listed, oldest first. While its
+ * request is complete and being answered it is busy; otherwise (idle,
+ * reading headers, sending a body not yet verified) it may be evicted:
+ * when more than LIMIT_HTTP_CONNECTIONS - LIMIT_HTTP_CONNECTIONS_SPARE are
+ * open, each new connection shuts the oldest evictable one down, so idle
+ * or slow clients never hold every slot and /healthz and signed requests
+ * always get in. libmicrohttpd closes a socket only after its CLOSED
+ * notification, which unlists it under the same lock, so a descriptor
+ * shut down is always the listed connection's own. A connection where no
+ * byte moves for LIMIT_HTTP_IDLE_TIMEOUT_S is closed; while a request is
+ * answered it has no timeout, so a slow block cannot cost a client its
+ * answer.
  */
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "server.h"
 
+/* Bodies from this size up are mapped (and unmapped when done), so their
+ * memory goes back to the system at once rather than to malloc's arenas. */
+#define HTTP__MAP_MIN_BYTES (64u << 10)
+
+/* ---- connections ------------------------------------------------------- */
+
+enum http__conn_state {
+    HTTP__CONN_OPEN,    /* idle, reading a request, or sending an unverified body */
+    HTTP__CONN_BUSY,    /* its request is complete and being answered */
+    HTTP__CONN_EVICTED, /* shut down to make room; closing */
+};
+
+struct http__conn {
+    struct http__conn *prev;
+    struct http__conn *next;
+    int fd;
+    enum http__conn_state state;
+};
+
+struct http_conns {
+    pthread_mutex_t mu;
+    struct http__conn *head; /* the oldest */
+    struct http__conn *tail;
+    uint32_t open;           /* listed and not evicted */
+    uint64_t evicted_total;
+    size_t unverified_bytes; /* reserved by admitted bodies not yet verified */
+};
+
+/* Shut the oldest evictable connection other than newest down. Caller
+ * holds the lock. Returns 0 when every other one is busy. */
+static int http__evict_oldest(struct http_conns *g, const struct http__conn *newest) {
+    for (struct http__conn *c = g->head; c; c = c->next) {
+        if (c == newest || c->state != HTTP__CONN_OPEN) continue;
+        c->state = HTTP__CONN_EVICTED;
+        g->open--;
+        g->evicted_total++;
+        shutdown(c->fd, SHUT_RDWR); /* its thread sees the end and closes it */
+        return 1;
+    }
+    return 0;
+}
+
+static void http__conn_started(struct http_conns *g, struct MHD_Connection *con,
+                               void **socket_context) {
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(con, MHD_CONNECTION_INFO_CONNECTION_FD);
+    struct http__conn *hc = ci ? calloc(1, sizeof(*hc)) : NULL;
+    if (hc == NULL) return; /* unlisted: never evicted, still under MHD's limit */
+    hc->fd = ci->connect_fd;
+    hc->state = HTTP__CONN_OPEN;
+    pthread_mutex_lock(&g->mu);
+    hc->prev = g->tail;
+    if (g->tail) g->tail->next = hc;
+    else g->head = hc;
+    g->tail = hc;
+    g->open++;
+    while (g->open > LIMIT_HTTP_CONNECTIONS - LIMIT_HTTP_CONNECTIONS_SPARE &&
+           http__evict_oldest(g, hc)) {
+    }
+    pthread_mutex_unlock(&g->mu);
+    *socket_context = hc;
+}
+
+static void http__notify(void *cls, struct MHD_Connection *con, void **socket_context,
+                         enum MHD_ConnectionNotificationCode toe) {
+    struct http_conns *g = ((struct server *)cls)->conns;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        http__conn_started(g, con, socket_context);
+        return;
+    }
+    struct http__conn *hc = *socket_context;
+    if (hc == NULL) return;
+    pthread_mutex_lock(&g->mu);
+    if (hc->prev) hc->prev->next = hc->next;
+    else g->head = hc->next;
+    if (hc->next) hc->next->prev = hc->prev;
+    else g->tail = hc->prev;
+    if (hc->state != HTTP__CONN_EVICTED) g->open--;
+    pthread_mutex_unlock(&g->mu);
+    free(hc);
+    *socket_context = NULL;
+}
+
+static struct http__conn *http__conn_of(struct MHD_Connection *con) {
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(con, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+/* The request is complete: busy until it is answered. 0 when the
+ * connection was evicted meanwhile (then nothing may run for it). */
+static int http__conn_busy(struct http_conns *g, struct MHD_Connection *con) {
+    struct http__conn *hc = http__conn_of(con);
+    if (hc == NULL) return 1;
+    pthread_mutex_lock(&g->mu);
+    int ok = hc->state != HTTP__CONN_EVICTED;
+    if (ok) hc->state = HTTP__CONN_BUSY;
+    pthread_mutex_unlock(&g->mu);
+    return ok;
+}
+
+static void http__conn_idle(struct http_conns *g, struct MHD_Connection *con) {
+    struct http__conn *hc = http__conn_of(con);
+    if (hc == NULL) return;
+    pthread_mutex_lock(&g->mu);
+    if (hc->state == HTTP__CONN_BUSY) hc->state = HTTP__CONN_OPEN;
+    pthread_mutex_unlock(&g->mu);
+}
+
+void http_stats(struct server *s, struct http_stats *out) {
+    memset(out, 0, sizeof(*out));
+    struct http_conns *g = s->conns;
+    if (g == NULL) return;
+    pthread_mutex_lock(&g->mu);
+    out->connections_open = g->open;
+    out->evicted_total = g->evicted_total;
+    out->unverified_bytes = g->unverified_bytes;
+    pthread_mutex_unlock(&g->mu);
+}
+
+/* ---- requests and their bodies ----------------------------------------- */
+
 struct http__ctx {
     char *uri;
-    struct buf body;
-    int too_large;
-    size_t discarded; /* bytes of an oversize body read and dropped */
-    int started; /* the first call only announces the request's headers */
+    int started;          /* the first call (headers only) is done */
+    uint8_t *body;        /* body_size bytes, or NULL */
+    size_t body_size;     /* the declared Content-Length */
+    size_t body_len;      /* received so far */
+    size_t reserved;      /* bytes held in the unverified budget */
+    enum err refusal;     /* decided from the headers: drop the body, then answer this */
+    const char *refusal_detail;
+    size_t dropped;       /* bytes of a refused body read and dropped */
 };
+
+/* Reserve length bytes of the unverified budget and a buffer for them. */
+static enum err http__reserve(struct server *s, struct http__ctx *ctx, size_t length) {
+    struct http_conns *g = s->conns;
+    pthread_mutex_lock(&g->mu);
+    int room = length <= LIMIT_HTTP_UNVERIFIED_BYTES - g->unverified_bytes;
+    if (room) g->unverified_bytes += length;
+    pthread_mutex_unlock(&g->mu);
+    if (!room) return ERR_OVERLOADED;
+    ctx->reserved = length;
+    void *p = NULL;
+    if (length >= HTTP__MAP_MIN_BYTES) {
+        p = mmap(NULL, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) p = NULL;
+    } else {
+        p = malloc(length);
+    }
+    if (p == NULL) return ERR_INTERNAL; /* the reservation goes back with the request */
+    ctx->body = p;
+    ctx->body_size = length;
+    return ERR_OK;
+}
+
+/* Return the request's reservation (its signature verified, or it ended). */
+static void http__release(struct server *s, struct http__ctx *ctx) {
+    if (ctx->reserved == 0) return;
+    pthread_mutex_lock(&s->conns->mu);
+    s->conns->unverified_bytes -= ctx->reserved;
+    pthread_mutex_unlock(&s->conns->mu);
+    ctx->reserved = 0;
+}
+
+static void http__body_free(struct http__ctx *ctx) {
+    if (ctx->body == NULL) return;
+    if (ctx->body_size >= HTTP__MAP_MIN_BYTES) munmap(ctx->body, ctx->body_size);
+    else free(ctx->body);
+    ctx->body = NULL;
+}
 
 void server_error(struct server_response *out, enum err err, const char *detail) {
     char clean[LIMIT_ECHO_BYTES + 1];
@@ -101,20 +296,20 @@ static void *http__uri_cb(void *cls, const char *uri, struct MHD_Connection *con
     struct http__ctx *ctx = calloc(1, sizeof(*ctx));
     if (ctx == NULL) return NULL;
     ctx->uri = strdup(uri ? uri : "/");
-    buf_init(&ctx->body);
     return ctx;
 }
 
 static void http__completed(void *cls, struct MHD_Connection *con, void **con_cls,
                             enum MHD_RequestTerminationCode toe) {
-    (void)con;
     (void)toe;
     struct server *s = cls;
+    http__conn_idle(s->conns, con);
     struct http__ctx *ctx = *con_cls;
     if (ctx == NULL) return;
     if (ctx->started) __atomic_fetch_sub(&s->active_requests, 1, __ATOMIC_SEQ_CST);
+    http__release(s, ctx);
+    http__body_free(ctx);
     free(ctx->uri);
-    buf_free(&ctx->body);
     free(ctx);
     *con_cls = NULL;
 }
@@ -209,12 +404,8 @@ static void http__api_get(struct server *s, const struct server_request *rq,
     else server_error(out, ERR_NOT_FOUND, p);
 }
 
-static void http__api(struct server *s, struct server_request *rq, struct server_response *out) {
-    int is_commands = strcmp(rq->path, "/api/commands") == 0;
-    if (strcmp(rq->method, is_commands ? "POST" : "GET") != 0) {
-        server_error(out, ERR_METHOD_NOT_ALLOWED, rq->method);
-        return;
-    }
+static void http__api(struct server *s, struct http__ctx *ctx, struct server_request *rq,
+                      struct server_response *out) {
     enum err err = auth_check(s->auth, &s->chain, rq->method, rq->raw_uri, &rq->headers, rq->body,
                               rq->body_len, &rq->operator_index, &rq->time_ms, &rq->body_hash,
                               rq->pubkey);
@@ -222,40 +413,202 @@ static void http__api(struct server *s, struct server_request *rq, struct server
         server_error(out, err, NULL);
         return;
     }
-    if (is_commands) api_commands(s, rq, out);
+    http__release(s, ctx); /* verified: no longer an unknown client's body */
+    if (strcmp(rq->path, "/api/commands") == 0) api_commands(s, rq, out);
     else http__api_get(s, rq, out);
+}
+
+static void http__headers(struct MHD_Connection *con, struct auth_headers *h) {
+    h->operator_name = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Mintline-Operator");
+    h->time = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Mintline-Time");
+    h->nonce = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Mintline-Nonce");
+    h->signature = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Mintline-Signature");
+}
+
+/* The path of uri, without the query, into path (size bytes); -1 when too long. */
+static int http__path(const char *uri, char *path, size_t size) {
+    const char *q = strchr(uri, '?');
+    size_t plen = q ? (size_t)(q - uri) : strlen(uri);
+    if (plen >= size) return -1;
+    memcpy(path, uri, plen);
+    path[plen] = '\0';
+    return 0;
 }
 
 static void http__route(struct server *s, struct MHD_Connection *con, const char *method,
                         struct http__ctx *ctx, struct server_response *out) {
     char path[512];
-    const char *q = strchr(ctx->uri, '?');
-    size_t plen = q ? (size_t)(q - ctx->uri) : strlen(ctx->uri);
-    if (plen >= sizeof(path)) {
+    if (http__path(ctx->uri, path, sizeof(path))) {
         server_error(out, ERR_NOT_FOUND, "path too long");
         return;
     }
-    memcpy(path, ctx->uri, plen);
-    path[plen] = '\0';
     if (http__open_route(s, method, path, out)) return;
-    if (strncmp(path, "/api/", 5) != 0) {
-        server_error(out, ERR_NOT_FOUND, path);
-        return;
-    }
+    const char *q = strchr(ctx->uri, '?');
     struct server_request rq;
     memset(&rq, 0, sizeof(rq));
     rq.method = method;
     rq.path = path;
     rq.query = q ? q + 1 : "";
     rq.raw_uri = ctx->uri;
-    rq.body = ctx->body.data ? ctx->body.data : (const uint8_t *)"";
-    rq.body_len = ctx->body.len;
+    rq.body = ctx->body ? ctx->body : (const uint8_t *)"";
+    rq.body_len = ctx->body_len;
     rq.operator_index = -1;
-    rq.headers.operator_name = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Mintline-Operator");
-    rq.headers.time = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Mintline-Time");
-    rq.headers.nonce = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Mintline-Nonce");
-    rq.headers.signature = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Mintline-Signature");
-    http__api(s, &rq, out);
+    http__headers(con, &rq.headers);
+    http__api(s, ctx, &rq, out);
+}
+
+/* ---- admission: what the headers alone decide ---------------------------- */
+
+struct http__lengths {
+    unsigned count;
+    const char *value; /* the first */
+};
+
+static enum MHD_Result http__length_cb(void *cls, enum MHD_ValueKind kind, const char *key,
+                                       const char *value) {
+    (void)kind;
+    struct http__lengths *l = cls;
+    if (strcasecmp(key, "Content-Length") == 0 && l->count++ == 0) l->value = value;
+    return MHD_YES;
+}
+
+/* The body's length from the headers: one Content-Length at most and no
+ * Transfer-Encoding (chunked included), so that it is known, checked and
+ * reserved before any of the body is read. */
+static enum err http__framing(struct MHD_Connection *con, size_t *length, const char **detail) {
+    if (MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Transfer-Encoding")) {
+        *detail = "Transfer-Encoding is not supported; send Content-Length";
+        return ERR_HTTP_FRAMING;
+    }
+    struct http__lengths l = {0, NULL};
+    MHD_get_connection_values(con, MHD_HEADER_KIND, http__length_cb, &l);
+    if (l.count > 1) {
+        *detail = "more than one Content-Length";
+        return ERR_HTTP_FRAMING;
+    }
+    uint64_t v = 0;
+    for (const char *p = l.value; p && *p; p++) {
+        if (*p < '0' || *p > '9') {
+            *detail = "malformed Content-Length";
+            return ERR_HTTP_FRAMING;
+        }
+        v = v * 10 + (uint64_t)(*p - '0');
+        if (v > LIMIT_BODY_DISCARD_BYTES) v = (uint64_t)LIMIT_BODY_DISCARD_BYTES + 1; /* saturate */
+    }
+    *length = (size_t)v;
+    return ERR_OK;
+}
+
+enum http__kind { HTTP__OPEN_ROUTE, HTTP__API };
+
+/* The route's kind, or a refusal: unknown path, wrong method, a body on a GET. */
+static enum err http__classify(const char *method, const char *uri, size_t length,
+                               enum http__kind *kind, const char **detail) {
+    char path[512];
+    if (http__path(uri, path, sizeof(path))) {
+        *detail = "path too long";
+        return ERR_NOT_FOUND;
+    }
+    int open = !strcmp(path, "/healthz") || !strcmp(path, "/readyz") || !strcmp(path, "/metrics");
+    if (!open && strncmp(path, "/api/", 5) != 0) {
+        *detail = uri;
+        return ERR_NOT_FOUND;
+    }
+    int post = !open && strcmp(path, "/api/commands") == 0;
+    if (strcmp(method, post ? "POST" : "GET") != 0) {
+        *detail = method;
+        return ERR_METHOD_NOT_ALLOWED;
+    }
+    if (!post && length > 0) {
+        *detail = "a GET request carries no body";
+        return ERR_BODY_TOO_LARGE;
+    }
+    *kind = open ? HTTP__OPEN_ROUTE : HTTP__API;
+    return ERR_OK;
+}
+
+static enum MHD_Result http__answer_now(struct server *s, struct MHD_Connection *con, enum err err,
+                                        const char *detail) {
+    if (err < ERR_AUTH_MISSING || err > ERR_AUTH_NONCE) {
+        __atomic_fetch_add(&s->refused_total[err], 1, __ATOMIC_RELAXED);
+    }
+    struct server_response out;
+    memset(&out, 0, sizeof(out));
+    buf_init(&out.body);
+    server_error(&out, err, detail);
+    return http__send(con, &out); /* before the body: libmicrohttpd closes after it */
+}
+
+static int http__expects_continue(struct MHD_Connection *con) {
+    const char *v = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Expect");
+    return v && strcasecmp(v, "100-continue") == 0;
+}
+
+/* The first call: headers only. Admit (MHD_YES and a body buffer), answer
+ * at once, or admit only to drop the body and answer the refusal. */
+static enum MHD_Result http__admit(struct server *s, struct MHD_Connection *con,
+                                   const char *method, struct http__ctx *ctx) {
+    if (__atomic_load_n(&s->draining, __ATOMIC_SEQ_CST)) {
+        struct server_response stopping;
+        memset(&stopping, 0, sizeof(stopping));
+        server_error(&stopping, ERR_NOT_READY, "node is stopping");
+        return http__send(con, &stopping);
+    }
+    size_t length = 0;
+    const char *detail = NULL;
+    enum http__kind kind = HTTP__OPEN_ROUTE;
+    enum err err = http__framing(con, &length, &detail);
+    if (!err) err = http__classify(method, ctx->uri, length, &kind, &detail);
+    if (err) return http__answer_now(s, con, err, detail);
+    if (kind == HTTP__OPEN_ROUTE) return MHD_YES;
+    struct auth_headers h;
+    http__headers(con, &h);
+    err = auth_precheck(s->auth, &s->chain, &h);
+    if (err) return http__answer_now(s, con, err, NULL);
+    if (length > LIMIT_BODY_BATCH_BYTES) {
+        err = ERR_BODY_TOO_LARGE;
+        detail = "16 MiB at most";
+    } else if (length > 0) {
+        err = http__reserve(s, ctx, length);
+    }
+    if (!err) return MHD_YES;
+    if (length > LIMIT_BODY_DISCARD_BYTES || http__expects_continue(con)) {
+        return http__answer_now(s, con, err, detail);
+    }
+    __atomic_fetch_add(&s->refused_total[err], 1, __ATOMIC_RELAXED);
+    ctx->refusal = err;
+    ctx->refusal_detail = detail;
+    return MHD_YES;
+}
+
+static enum MHD_Result http__upload(struct http__ctx *ctx, const char *data, size_t *size) {
+    size_t n = *size;
+    *size = 0;
+    if (ctx->refusal) {
+        ctx->dropped += n;
+        return ctx->dropped > LIMIT_BODY_DISCARD_BYTES ? MHD_NO : MHD_YES;
+    }
+    if (n > ctx->body_size - ctx->body_len) return MHD_NO; /* past its Content-Length */
+    memcpy(ctx->body + ctx->body_len, data, n);
+    ctx->body_len += n;
+    return MHD_YES;
+}
+
+/* The last call: the whole request is in. Answer it, with no timeout
+ * while it is answered (a block may take long; the answer must arrive). */
+static enum MHD_Result http__final(struct server *s, struct MHD_Connection *con,
+                                   const char *method, struct http__ctx *ctx) {
+    if (!http__conn_busy(s->conns, con)) return MHD_NO; /* evicted: close, run nothing */
+    MHD_set_connection_option(con, MHD_CONNECTION_OPTION_TIMEOUT, 0u);
+    struct server_response out;
+    memset(&out, 0, sizeof(out));
+    buf_init(&out.body);
+    if (ctx->refusal) server_error(&out, ctx->refusal, ctx->refusal_detail);
+    else http__route(s, con, method, ctx, &out);
+    http__release(s, ctx); /* the body is done with: the answer is in out */
+    http__body_free(ctx);
+    MHD_set_connection_option(con, MHD_CONNECTION_OPTION_TIMEOUT, LIMIT_HTTP_IDLE_TIMEOUT_S);
+    return http__send(con, &out);
 }
 
 static enum MHD_Result http__handler(void *cls, struct MHD_Connection *con, const char *url,
@@ -270,29 +623,10 @@ static enum MHD_Result http__handler(void *cls, struct MHD_Connection *con, cons
     if (!ctx->started) {
         ctx->started = 1;
         __atomic_fetch_add(&s->active_requests, 1, __ATOMIC_SEQ_CST);
-        if (!__atomic_load_n(&s->draining, __ATOMIC_SEQ_CST)) return MHD_YES;
-        struct server_response stopping;
-        memset(&stopping, 0, sizeof(stopping));
-        server_error(&stopping, ERR_NOT_READY, "node is stopping");
-        return http__send(con, &stopping);
+        return http__admit(s, con, method, ctx);
     }
-    if (*upload_data_size != 0) {
-        if (ctx->body.len + *upload_data_size > LIMIT_BODY_BATCH_BYTES) ctx->too_large = 1;
-        if (ctx->too_large) {
-            ctx->discarded += *upload_data_size;
-            if (ctx->discarded > LIMIT_BODY_DISCARD_BYTES) return MHD_NO; /* close */
-        }
-        if (!ctx->too_large) buf_put(&ctx->body, upload_data, *upload_data_size);
-        *upload_data_size = 0;
-        return MHD_YES;
-    }
-    struct server_response out;
-    memset(&out, 0, sizeof(out));
-    buf_init(&out.body);
-    if (ctx->too_large) server_error(&out, ERR_BODY_TOO_LARGE, "16 MiB at most");
-    else if (!buf_ok(&ctx->body)) server_error(&out, ERR_INTERNAL, "out of memory");
-    else http__route(s, con, method, ctx, &out);
-    return http__send(con, &out);
+    if (*upload_data_size != 0) return http__upload(ctx, upload_data, upload_data_size);
+    return http__final(s, con, method, ctx);
 }
 
 static enum err http__addr(const char *listen, struct sockaddr_in *sa) {
@@ -315,16 +649,22 @@ enum err http_start(struct server *s, const char *listen) {
     struct sockaddr_in sa;
     enum err err = http__addr(listen, &sa);
     if (err) return err;
+    s->conns = calloc(1, sizeof(*s->conns));
+    if (s->conns == NULL) return ERR_INTERNAL;
+    pthread_mutex_init(&s->conns->mu, NULL);
     s->mhd = MHD_start_daemon(
         MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
             MHD_USE_ITC,
-        0, NULL,
-        NULL, http__handler, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+        0, NULL, NULL, http__handler, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
         MHD_OPTION_URI_LOG_CALLBACK, http__uri_cb, s, MHD_OPTION_NOTIFY_COMPLETED,
-        http__completed, s, MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-        MHD_OPTION_END);
-    return s->mhd ? ERR_OK : ERR_IO;
+        http__completed, s, MHD_OPTION_NOTIFY_CONNECTION, http__notify, s,
+        MHD_OPTION_CONNECTION_LIMIT, LIMIT_HTTP_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
+        LIMIT_HTTP_IDLE_TIMEOUT_S, MHD_OPTION_END);
+    if (s->mhd) return ERR_OK;
+    pthread_mutex_destroy(&s->conns->mu);
+    free(s->conns);
+    s->conns = NULL;
+    return ERR_IO;
 }
 
 /* How long a stop waits for answers in flight before closing anyway. */
@@ -344,4 +684,7 @@ void http_stop(struct server *s) {
     }
     MHD_stop_daemon(s->mhd);
     s->mhd = NULL;
+    pthread_mutex_destroy(&s->conns->mu);
+    free(s->conns);
+    s->conns = NULL;
 }

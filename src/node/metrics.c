@@ -107,6 +107,25 @@ static void metrics__auth(struct server *s, struct buf *b) {
     metrics__line(b, "mintline_signature_failures_total{reason=\"time\"} %llu\n", (unsigned long long)st.time);
     metrics__line(b, "mintline_signature_failures_total{reason=\"signature\"} %llu\n", (unsigned long long)st.signature);
     metrics__line(b, "mintline_signature_failures_total{reason=\"nonce\"} %llu\n", (unsigned long long)st.nonce);
+    metrics__head(b, "mintline_rate_limited_total", "counter",
+                  "Signed requests refused 429 because their operator's nonce share was full, by path.");
+    metrics__line(b, "mintline_rate_limited_total{path=\"read\"} %llu\n", (unsigned long long)st.rate_limited_read);
+    metrics__line(b, "mintline_rate_limited_total{path=\"write\"} %llu\n", (unsigned long long)st.rate_limited_write);
+    metrics__head(b, "mintline_nonces_held", "gauge", "Nonces remembered against replay, all operators.");
+    metrics__line(b, "mintline_nonces_held %llu\n", (unsigned long long)st.nonces_held);
+}
+
+static void metrics__http(struct server *s, struct buf *b) {
+    struct http_stats st;
+    http_stats(s, &st);
+    metrics__head(b, "mintline_http_connections", "gauge", "Open HTTP connections.");
+    metrics__line(b, "mintline_http_connections %u\n", st.connections_open);
+    metrics__head(b, "mintline_http_connections_evicted_total", "counter",
+                  "Idle or unverified connections closed to make room for new ones.");
+    metrics__line(b, "mintline_http_connections_evicted_total %llu\n", (unsigned long long)st.evicted_total);
+    metrics__head(b, "mintline_http_unverified_body_bytes", "gauge",
+                  "Bytes reserved by request bodies whose signature is not yet checked.");
+    metrics__line(b, "mintline_http_unverified_body_bytes %llu\n", (unsigned long long)st.unverified_bytes);
 }
 
 static void metrics__u128(struct buf *b, const char *name, const char *asset, u128 v) {
@@ -213,6 +232,7 @@ void metrics_render(struct server *s, struct server_response *out) {
     metrics__latency(s, &out->body);
     metrics__auth(s, &out->body);
     metrics__node(s, &out->body);
+    metrics__http(s, &out->body);
     pthread_rwlock_rdlock(&s->chain.lock);
     metrics__assets(s, &out->body);
     pthread_rwlock_unlock(&s->chain.lock);

@@ -23,6 +23,7 @@ struct server {
     struct auth *auth;
     struct MHD_Daemon *mhd;
     int lock_fd;              /* the ledger's writer lock (store_lock), -1 when not held */
+    struct http_conns *conns; /* http.c: open connections, the unverified-body budget */
     int ready;
     int draining;             /* stopping: new requests get 503 */
     unsigned active_requests; /* started and not yet answered (atomic) */
@@ -107,5 +108,13 @@ void metrics_render(struct server *s, struct server_response *out);
 /* http.c */
 enum err http_start(struct server *s, const char *listen) __attribute__((warn_unused_result));
 void http_stop(struct server *s);
+
+/* http_stats: the HTTP front's figures, for /metrics (zeros when stopped). */
+struct http_stats {
+    uint32_t connections_open; /* evicted ones still closing not included */
+    uint64_t evicted_total;    /* connections shut down to make room */
+    uint64_t unverified_bytes; /* reserved by bodies not yet verified */
+};
+void http_stats(struct server *s, struct http_stats *out);
 
 #endif

@@ -8,6 +8,7 @@ import http.client
 import json
 import os
 import secrets
+import select
 import time
 from base64 import b64encode
 
@@ -51,7 +52,19 @@ class Client:
         conn.close()
         return r.status, self._decode(data)
 
+    def _dropped(self):
+        """True when the node has closed our idle connection (it closes
+        connections idle for LIMIT_HTTP_IDLE_TIMEOUT_S): an idle socket that
+        is readable has reached its end."""
+        sock = self._conn.sock if self._conn is not None else None
+        if sock is None:
+            return False
+        readable, _, _ = select.select([sock], [], [], 0)
+        return bool(readable)
+
     def _raw_keepalive(self, method, path, body, headers, timeout):
+        if self._dropped():
+            self.close()
         for attempt in (0, 1):
             if self._conn is None:
                 self._conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
