@@ -85,7 +85,8 @@
     X(NOT_FIAT, 400, "only a fiat asset has reserves")                                             \
     X(NAV_SPREAD, 409, "NAV sources disagree by more than max_spread; nothing submitted")          \
     X(NAV_SOURCES_FAILED, 503, "every NAV source failed and no fresh cache")                       \
-    X(PROOF_INVALID, 409, "the proof of reserves does not check out")
+    X(PROOF_INVALID, 409, "the proof of reserves does not check out")                             \
+    X(KEY_IN_USE, 409, "this public key belongs to another operator")
 
 enum err {
 #define ERR_ENUM_ROW(name, status, msg) ERR_##name,
