@@ -92,7 +92,8 @@
     X(CLOCK_BEHIND, 503, "this machine's clock is behind the ledger's time; writes refused") \
     /* HTTP admission (issue 8) */                                                                 \
     X(HTTP_FRAMING, 400, "request framing refused (one Content-Length, no Transfer-Encoding)")     \
-    X(OVERLOADED, 503, "node busy with other request bodies; retry shortly")
+    X(OVERLOADED, 503, "node busy with other request bodies; retry shortly") \
+    X(KEY_IN_USE, 409, "this public key belongs to another operator")
 
 enum err {
 #define ERR_ENUM_ROW(name, status, msg) ERR_##name,

@@ -31,12 +31,17 @@
  * unknown field instead of a count. */
 #define LIMIT_COMMAND_ARGS 12u
 
-/* A forced NAV update's reason: a sentence for the audit trail. */
+/* A forced NAV update's reason: a sentence for the audit trail, counted in
+ * characters (Unicode code points), so that a reason in Greek or Japanese
+ * gets the same room as one in English. The byte bound is what one code
+ * point can take in UTF-8 (4 bytes), so any 200 characters fit and the
+ * request arena stays bounded. */
 #define LIMIT_REASON 200u
+#define LIMIT_REASON_BYTES (LIMIT_REASON * 4u)
 
-/* Bytes of one argument's text (amounts, addresses, symbols, durations and,
- * later, reasons): longer values are refused as invalid. */
-#define LIMIT_ARG_TEXT 512u
+/* Bytes of one argument's text (amounts, addresses, symbols, durations,
+ * reasons): longer values are refused as invalid. The longest is a reason. */
+#define LIMIT_ARG_TEXT LIMIT_REASON_BYTES
 
 /* Events one command may emit (a transfer emits one; batch-like ops more). */
 #define LIMIT_EVENTS_PER_COMMAND 8u

@@ -59,7 +59,12 @@ static enum err u128__digits(const char *text, size_t from, size_t to, u128 *acc
     return ERR_OK;
 }
 
-enum err amount_parse(const char *text, size_t len, unsigned decimals, u128 *out) {
+/* The SPEC 2 grammar: digits, optionally a dot and 1..decimals digits.
+ * Canonical (what mintline writes, and the only form it reads from its
+ * interfaces) also means no leading zero in the integer part unless it is
+ * "0", and no trailing zero in the fraction. */
+static enum err u128__amount(const char *text, size_t len, unsigned decimals, int canonical,
+                             u128 *out) {
     if (text == NULL || len == 0 || len >= AMOUNT_TEXT_SIZE) return ERR_INVALID_AMOUNT;
     if (decimals > AMOUNT_DECIMALS_MAX) return ERR_INVALID_AMOUNT;
     size_t dot = len;
@@ -75,6 +80,8 @@ enum err amount_parse(const char *text, size_t len, unsigned decimals, u128 *out
     if (dot != len && dot == len - 1) return ERR_INVALID_AMOUNT; /* "5." */
     size_t frac_len = dot == len ? 0 : len - dot - 1;
     if (frac_len > decimals) return ERR_INVALID_AMOUNT;
+    if (canonical && dot > 1 && text[0] == '0') return ERR_INVALID_AMOUNT;        /* "01", "00.5" */
+    if (canonical && frac_len > 0 && text[len - 1] == '0') return ERR_INVALID_AMOUNT; /* "1.50" */
 
     u128 v = 0;
     enum err err = u128__digits(text, 0, dot, &v);
@@ -89,6 +96,37 @@ enum err amount_parse(const char *text, size_t len, unsigned decimals, u128 *out
     }
     *out = scaled;
     return ERR_OK;
+}
+
+enum err amount_parse(const char *text, size_t len, unsigned decimals, u128 *out) {
+    return u128__amount(text, len, decimals, 1, out);
+}
+
+enum err amount_parse_loose(const char *text, size_t len, unsigned decimals, u128 *out) {
+    return u128__amount(text, len, decimals, 0, out);
+}
+
+size_t amount_canonical_text(const char *text, size_t len, char out[AMOUNT_TEXT_SIZE]) {
+    if (text == NULL || len == 0 || len >= AMOUNT_TEXT_SIZE) return 0;
+    size_t dot = len;
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] == '.' && dot == len) {
+            dot = i;
+        } else if (!u128__is_digit(text[i])) {
+            return 0;
+        }
+    }
+    if (dot == 0 || dot == len - 1) return 0; /* ".5", "5." */
+    size_t from = 0;
+    while (from + 1 < dot && text[from] == '0') from++;
+    size_t to = len;
+    if (dot < len) {
+        while (to > dot + 1 && text[to - 1] == '0') to--;
+        if (to == dot + 1) to = dot; /* nothing left of the fraction: drop the dot */
+    }
+    memcpy(out, text + from, to - from);
+    out[to - from] = '\0';
+    return to - from;
 }
 
 /* Digits of a u64, most significant first; returns the count. */
@@ -165,7 +203,9 @@ enum err percent_parse(const char *text, size_t len, uint32_t *ppm) {
     if (text == NULL || len < 2 || text[len - 1] != '%') return ERR_INVALID_AMOUNT;
     u128 x;
     /* A percent with 4 fraction digits, in units of 1e-4 %, is parts per million. */
-    if (amount_parse(text, len - 1, 4, &x) != ERR_OK || x > 1000000u) return ERR_INVALID_AMOUNT;
+    if (amount_parse_loose(text, len - 1, 4, &x) != ERR_OK || x > 1000000u) {
+        return ERR_INVALID_AMOUNT;
+    }
     *ppm = (uint32_t)x;
     return ERR_OK;
 }

@@ -4,14 +4,20 @@
  * and the row's sentences describe the result.
  *
  * Field names are the flag names with hyphens as underscores (SPEC 2), so a
- * new op needs a row, not code. Values are passed through untouched: the
- * node validates amounts, addresses and durations, and says why it refuses.
+ * new op needs a row, not code. Values are passed through untouched (the
+ * node validates amounts, addresses and durations, and says why it
+ * refuses) with one exception: an amount is written in SPEC 2's canonical
+ * form, which is what JSON must carry, so "1200.50" typed is "1200.5"
+ * signed (only zeros without value are dropped; the op table says which
+ * fields are amounts).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../base/err.h"
+#include "../base/u128.h"
+#include "../engine/command.h"
 #include "cli_args.h"
 #include "cli_call.h"
 #include "cli_cmd.h"
@@ -29,23 +35,43 @@ static int cli_submit__set(json_t *body, const char *name, json_t *value) {
     return json_object_set_new(body, field, value);
 }
 
+/* The JSON string of a value for field `name` (hyphens allowed) of op `def`:
+ * amounts in the canonical form, anything else as typed. */
+static json_t *cli_submit__value(const struct op_def *def, const char *name, const char *v) {
+    for (unsigned i = 0; def != NULL && i < OP_FIELDS_MAX && def->fields[i].name != NULL; i++) {
+        const char *f = def->fields[i].name;
+        size_t k = 0;
+        while (f[k] != '\0' && (f[k] == name[k] || (f[k] == '_' && name[k] == '-'))) k++;
+        if (f[k] != '\0' || name[k] != '\0') continue;
+        char text[AMOUNT_TEXT_SIZE];
+        if (op_field_is_amount((enum field_kind)def->fields[i].kind) &&
+            amount_canonical_text(v, strlen(v), text) > 0) {
+            return json_string(text);
+        }
+        break;
+    }
+    return json_string(v);
+}
+
 json_t *cli_cmd_submit_body(const struct cli_ctx *ctx) {
     const struct cli_cmd *row = ctx->args->cmd;
     json_t *body = json_object();
     if (body == NULL) return NULL;
     int failed = cli_submit__set(body, "op", json_string(row->op)) != 0;
+    const struct op_def *def = row->op != NULL ? op_find(row->op, strlen(row->op)) : NULL;
     for (size_t k = 0; k < CLI_POS_MAX && row->pos[k].metavar != NULL; k++) {
         const char *v = cli_ctx_pos(ctx, k);
         if (v != NULL && row->pos[k].field != NULL) {
-            failed |= cli_submit__set(body, row->pos[k].field, json_string(v)) != 0;
+            json_t *value = cli_submit__value(def, row->pos[k].field, v);
+            failed |= cli_submit__set(body, row->pos[k].field, value) != 0;
         }
     }
     for (size_t k = 0; k < CLI_FLAGS_MAX && row->flags[k].name != NULL; k++) {
         const char *v = ctx->args->flag_values[k];
         if (v == NULL) continue;
         int is_bool = (row->flags[k].kind & CLI_FLAG_BOOL) != 0;
-        failed |=
-            cli_submit__set(body, row->flags[k].name, is_bool ? json_true() : json_string(v)) != 0;
+        json_t *value = is_bool ? json_true() : cli_submit__value(def, row->flags[k].name, v);
+        failed |= cli_submit__set(body, row->flags[k].name, value) != 0;
     }
     if (ctx->dry_run) failed |= cli_submit__set(body, "dry_run", json_true()) != 0;
     if (failed) {

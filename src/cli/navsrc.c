@@ -128,7 +128,7 @@ static int navsrc__price(const char *t, size_t len, u128 *out) {
         len = (size_t)(dot - t) + NAVSRC_DECIMALS + 1; /* drop digits past the eighth */
     }
     u128 v;
-    if (amount_parse(t, len, NAVSRC_DECIMALS, &v) != ERR_OK || v == 0) return -1;
+    if (amount_parse_loose(t, len, NAVSRC_DECIMALS, &v) != ERR_OK || v == 0) return -1;
     *out = v;
     return 0;
 }

@@ -24,6 +24,10 @@
 #include "reserve.h"
 #include "restrict.h"
 
+/* The request parser hands over text arguments up to LIMIT_ARG_TEXT bytes. */
+_Static_assert(LIMIT_ARG_TEXT >= LIMIT_REASON_BYTES,
+               "a reason of LIMIT_REASON characters reaches the decoder");
+
 #define F(n, k, r) {n, k, r}
 
 static const struct op_def op_rows[OP__COUNT] = {
@@ -205,6 +209,22 @@ static int command__is_amount(enum field_kind kind) {
            kind == FIELD_INFLOW_LIMIT;
 }
 
+int op_field_is_amount(enum field_kind kind) {
+    return command__is_amount(kind) || kind == FIELD_PRICE;
+}
+
+/* A reason: 1..LIMIT_REASON characters (code points) and at most
+ * LIMIT_REASON_BYTES bytes, no NUL. Admission has already refused text that
+ * is not UTF-8, so a code point is a byte that is not a continuation byte
+ * (10xxxxxx); the byte bound keeps the request arena bounded whatever
+ * reaches here. */
+static int command__reason_ok(const char *text, size_t len) {
+    if (len == 0 || len > LIMIT_REASON_BYTES || memchr(text, 0, len) != NULL) return 0;
+    size_t chars = 0;
+    for (size_t i = 0; i < len; i++) chars += ((unsigned char)text[i] & 0xC0u) != 0x80u;
+    return chars >= 1 && chars <= LIMIT_REASON;
+}
+
 /* Digits only (a JSON integer or a string of digits), at most max. */
 static enum err command__count(const struct command_arg *a, uint64_t min, uint64_t max,
                                uint64_t *out) {
@@ -257,9 +277,7 @@ static enum err command__field_gov(const struct op_field *f, const struct comman
             return ERR_INVALID_AMOUNT;
         }
     } else if (f->kind == FIELD_REASON) {
-        if (a->value_len == 0 || a->value_len > LIMIT_REASON || memchr(a->value, 0, a->value_len)) {
-            return ERR_INVALID_ARGUMENT;
-        }
+        if (!command__reason_ok(a->value, a->value_len)) return ERR_INVALID_ARGUMENT;
     } else if (f->kind == FIELD_PUBKEY || f->kind == FIELD_SECRET) {
         if (hex_decode(a->value, a->value_len, cmd->pubkey, sizeof(cmd->pubkey)) != 0) {
             return ERR_INVALID_ARGUMENT;
@@ -348,12 +366,33 @@ static enum err command__amount(const struct engine *e, enum field_kind kind,
     unsigned decimals = e->s.assets[cmd->asset].decimals;
     u128 *slot = command__amount_slot(cmd, kind);
     enum err err = amount_parse(a->value, a->value_len, decimals, slot);
-    if (err) return err;
+    if (err) return err; /* SPEC 2's canonical form only: "01" and "12.50" too */
     /* Moving nothing is a mistake an operator wants to hear about (a limit
      * of zero, though, is a legitimate setting). */
     if (kind == FIELD_AMOUNT && *slot == 0) return ERR_INVALID_AMOUNT;
     cmd->present |= CMD_HAS(kind);
     return ERR_OK;
+}
+
+/* An amount error names the field; when the value is only written in a
+ * form that is not canonical ("012.50"), it also says how to write it, so
+ * that an operator who typed it into the CLI knows what the node wants. */
+static enum err command__why_amount(enum err err, const struct op_field *f,
+                                    const struct command_arg *a, unsigned decimals, char *why,
+                                    size_t why_size) {
+    u128 v;
+    int zero_refused = f->kind == FIELD_AMOUNT || f->kind == FIELD_PRICE;
+    if (err != ERR_INVALID_AMOUNT || a->type != ARG_STRING ||
+        amount_parse_loose(a->value, a->value_len, decimals, &v) != ERR_OK ||
+        (zero_refused && v == 0)) {
+        return command__why(err, f->name, why, why_size);
+    }
+    char text[AMOUNT_TEXT_SIZE];
+    amount_format(v, decimals, text);
+    if (why != NULL && why_size > 0) {
+        snprintf(why, why_size, "%s: write %s (canonical form)", f->name, text);
+    }
+    return err;
 }
 
 /* The op named by the "op" argument. */
@@ -392,6 +431,9 @@ enum err command_decode_args(const struct engine *e, const struct command_arg *a
         const struct op_field *f = command__field(def, a->key, a->key_len);
         if (f == NULL) return command__why_key(ERR_UNKNOWN_FIELD, a, why, why_size);
         err = command__field_decode(e, f, a, &cmd);
+        if (err && f->kind == FIELD_PRICE) {
+            return command__why_amount(err, f, a, FEED_DECIMALS, why, why_size);
+        }
         if (err) return command__why(err, f->name, why, why_size);
     }
     for (unsigned i = 0; i < OP_FIELDS_MAX && def->fields[i].name != NULL; i++) {
@@ -405,6 +447,10 @@ enum err command_decode_args(const struct engine *e, const struct command_arg *a
         const struct op_field *f = command__field(def, args[i].key, args[i].key_len);
         if (f == NULL || !command__is_amount((enum field_kind)f->kind)) continue;
         err = command__amount(e, (enum field_kind)f->kind, &args[i], &cmd);
+        if (err && (cmd.present & CMD_HAS_ASSET)) {
+            unsigned decimals = e->s.assets[cmd.asset].decimals;
+            return command__why_amount(err, f, &args[i], decimals, why, why_size);
+        }
         if (err) return command__why(err, f->name, why, why_size);
     }
     *out = cmd;

@@ -41,7 +41,8 @@ enum field_kind {
     FIELD_PUBKEY,       /* 64 hex digits -> pubkey */
     FIELD_FEED,         /* a price feed's name -> feed */
     FIELD_PRICE,        /* a positive decimal, up to 8 fraction digits -> price */
-    FIELD_REASON,       /* non-empty text, at most LIMIT_REASON bytes (checked, kept in the body) */
+    FIELD_REASON,       /* 1..LIMIT_REASON characters, at most LIMIT_REASON_BYTES bytes
+                           (checked, kept in the body) */
     FIELD_SECRET,       /* 64 hex digits -> pubkey, like FIELD_PUBKEY, but never shown outside
                            history (a proof-of-reserves salt) */
     FIELD__COUNT
@@ -160,6 +161,11 @@ struct op_def {
 const struct op_def *op_table(void);
 /* op_find: row by name, or NULL. */
 const struct op_def *op_find(const char *name, size_t len);
+
+/* op_field_is_amount: whether a field of that kind is decimal text read by
+ * amount_parse (amounts, limits and prices), so that the CLI writes it in
+ * the canonical form. */
+int op_field_is_amount(enum field_kind kind);
 
 /* A command's argument as a parser saw it: the key, and for a string the
  * (unescaped) text; the JSON library behind it does not matter. */

@@ -85,6 +85,21 @@ static int genesis__key_known(const char *const *keys, const char *key) {
     return 0;
 }
 
+/* An amount that does not parse; when only its form is not canonical
+ * ("1000000.00"), say how to write it. */
+static enum err genesis__amount_fail(char *why, size_t why_size, const char *symbol,
+                                     const char *key, const char *text, unsigned decimals) {
+    u128 v;
+    if (text == NULL || amount_parse_loose(text, strlen(text), decimals, &v) != ERR_OK) {
+        return genesis__fail(why, why_size, symbol, key);
+    }
+    char canonical[AMOUNT_TEXT_SIZE];
+    amount_format(v, decimals, canonical);
+    snprintf(why, why_size, "%s: %s: write %s (canonical form: no leading or trailing zeros)",
+             symbol, key, canonical);
+    return ERR_INVALID_GENESIS;
+}
+
 static enum err genesis__limit(const json_t *a, const char *key, struct asset *out, uint32_t flag,
                                u128 *slot, char *why, size_t why_size) {
     const json_t *v = json_object_get(a, key);
@@ -92,7 +107,7 @@ static enum err genesis__limit(const json_t *a, const char *key, struct asset *o
     char tmp[32];
     const char *t = genesis__text(v, tmp);
     if (t == NULL || amount_parse(t, strlen(t), out->decimals, slot) != ERR_OK) {
-        return genesis__fail(why, why_size, out->symbol, key);
+        return genesis__amount_fail(why, why_size, out->symbol, key, t, out->decimals);
     }
     out->limit_flags |= flag;
     return ERR_OK;
@@ -228,6 +243,14 @@ static enum err genesis__operator(struct engine_state *s, const json_t *o, int64
     const char *pk = json_string_value(json_object_get(o, "pubkey"));
     if (pk == NULL || hex_decode(pk, strlen(pk), op->pubkey, sizeof(op->pubkey)) != 0) {
         return genesis__fail(why, why_size, name, "pubkey must be 64 hex digits");
+    }
+    /* One key, one operator: the signature does not name the operator. */
+    for (uint32_t k = 0; k < index; k++) {
+        if (memcmp(s->operators[k].pubkey, op->pubkey, sizeof(op->pubkey)) == 0) {
+            snprintf(why, why_size, "operators %s and %s have the same pubkey",
+                     s->operators[k].name, name);
+            return ERR_INVALID_GENESIS;
+        }
     }
     const json_t *roles = json_object_get(o, "roles");
     if (roles != NULL && !json_is_array(roles)) return genesis__fail(why, why_size, name, "roles must be a list");

@@ -153,8 +153,36 @@ static enum err gov__propose(struct engine *e, const struct command *cmd, uint32
     return ERR_OK;
 }
 
+/* A public key names one operator: the signature headers name the operator
+ * but the signature does not, so two operators sharing a key could each act
+ * as the other. ERR_KEY_IN_USE when an operator other than `self` (an
+ * index, or UINT32_MAX for none) holds `pubkey`. Removed operators hold no
+ * key (operator remove clears it), so theirs can be registered again. */
+static enum err gov__key_free(const struct engine *e, const uint8_t pubkey[32], uint32_t self) {
+    for (uint32_t i = 0; i < e->s.operators_count; i++) {
+        const struct operator *o = &e->s.operators[i];
+        if (i == self || o->removed) continue;
+        if (memcmp(o->pubkey, pubkey, sizeof(o->pubkey)) == 0) return ERR_KEY_IN_USE;
+    }
+    return ERR_OK;
+}
+
+/* Checks a governed command can fail at once rather than a day later in
+ * the timelock: a key already in use. Execution checks again (the
+ * operators may have changed meanwhile). */
+static enum err gov__precheck(const struct engine *e, const struct command *cmd) {
+    if (cmd->op == OP_OPERATOR_ADD) return gov__key_free(e, cmd->pubkey, UINT32_MAX);
+    if (cmd->op == OP_OPERATOR_ROTATE_KEY) {
+        int who = engine_operator_find(e, cmd->name, strlen(cmd->name));
+        return gov__key_free(e, cmd->pubkey, who < 0 ? UINT32_MAX : (uint32_t)who);
+    }
+    return ERR_OK;
+}
+
 enum err governance_route(struct engine *e, const struct command *cmd, struct event_buf *events,
                           struct apply_result *out) {
+    enum err err = gov__precheck(e, cmd);
+    if (err) return err;
     uint32_t approvals;
     int64_t delay_ns;
     engine_policy(e, (enum op)cmd->op, gov__asset(cmd), &approvals, &delay_ns);
@@ -199,6 +227,17 @@ static enum err gov__release(struct engine *e, struct proposal p, struct event_b
     uint32_t approvals;
     int64_t delay_ns;
     engine_policy(e, (enum op)p.cmd.op, gov__asset(&p.cmd), &approvals, &delay_ns);
+    enum err err = delay_ns > 0 ? gov__precheck(e, &p.cmd) : ERR_OK;
+    if (err) {
+        /* It would only fail at execution: close the proposal as failed now. */
+        out->ran_id = p.id;
+        out->ran_err = err;
+        struct event *ev = engine__emit(events, EVENT_PROPOSAL_FAILED, (uint16_t)EVENT_NO_ASSET);
+        ev->ref_id = p.id;
+        ev->ref_op = p.cmd.op;
+        ev->code = (uint16_t)err;
+        return ERR_OK;
+    }
     if (delay_ns > 0) return gov__schedule(e, &p.cmd, p.id, delay_ns, events, out);
     gov__run(e, &p.cmd, p.id, EVENT_PROPOSAL_EXECUTED, EVENT_PROPOSAL_FAILED, events, out);
     return ERR_OK;
@@ -387,6 +426,8 @@ enum err governance_operator_add_apply(struct engine *e, const struct command *c
                                        struct event_buf *events, struct apply_result *out) {
     (void)out;
     if (engine_operator_find(e, cmd->name, strlen(cmd->name)) >= 0) return ERR_ALREADY_EXISTS;
+    enum err err = gov__key_free(e, cmd->pubkey, UINT32_MAX);
+    if (err) return err;
     int slot = gov__removed_slot(e, cmd->name);
     if (slot < 0 && e->s.operators_count == LIMIT_OPERATORS) return ERR_LIMIT_REACHED;
     uint32_t i = slot >= 0 ? (uint32_t)slot : e->s.operators_count++;
@@ -424,6 +465,8 @@ enum err governance_operator_rotate_apply(struct engine *e, const struct command
     if (who < 0) return ERR_NOT_FOUND;
     struct operator *o = &e->s.operators[who];
     if (memcmp(o->pubkey, cmd->pubkey, sizeof(o->pubkey)) == 0) return ERR_INVALID_ARGUMENT;
+    enum err err = gov__key_free(e, cmd->pubkey, (uint32_t)who);
+    if (err) return err;
     memcpy(o->pubkey, cmd->pubkey, sizeof(o->pubkey));
     o->key_created_ns = e->s.time_ns;
     gov__operator_event(events, EVENT_KEY_ROTATED, (uint32_t)who);

@@ -214,8 +214,12 @@ def test_morning_routine():
     st, want = X.node.client("alice").command({"op": "mint", "asset": "USDC", "to": OTHER, "amount": "1"})
     t.eq(shape(doc), shape(want), "mint --json has the shape of the API's answer")
 
+    # The API reads SPEC 2's canonical form only; the CLI writes what was typed canonically.
     r = cli("transfer", "USDW", "--from", TREASURY, "--to", CLIENT, "--amount", "1200.50")
-    done_ok(r, "transfer", ("transferred", "USDW", "from " + TREASURY, "to " + CLIENT))
+    done_ok(r, "transfer", ("transferred 1200.5 USDW", "from " + TREASURY, "to " + CLIENT))
+    hist = api("/api/history?limit=1")["history"]
+    t.ok(hist and hist[0]["args"].get("amount") == "1200.5",
+         "transfer --amount 1200.50: the signed command carries 1200.5", hist)
     r = cli("burn", "USDW", "--from", TREASURY, "--amount", "10000")
     done_ok(r, "burn", ("burned 10000 USDW from " + TREASURY,))
     r = cli("--json", "burn", "USDW", "--from", TREASURY, "--amount", "0.5")

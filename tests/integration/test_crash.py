@@ -68,9 +68,10 @@ class Sent:
 
 
 def random_amount(r, sym):
+    # SPEC 2's canonical form (the fraction is never zero, so no dot is left bare).
     if sym == "AAXJF":
-        return "%d.%03d" % (r.randint(0, 9), r.randint(1, 999))
-    return "%d.%02d" % (r.randint(0, 99), r.randint(1, 99))
+        return ("%d.%03d" % (r.randint(0, 9), r.randint(1, 999))).rstrip("0")
+    return ("%d.%02d" % (r.randint(0, 99), r.randint(1, 99))).rstrip("0")
 
 
 def random_command(r, operator):

@@ -202,15 +202,18 @@ def test_operators_and_keys():
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from mlclient import Client
-    new_key = Ed25519PrivateKey.generate()
-    new_pub = new_key.public_key().public_bytes(serialization.Encoding.Raw,
-                                                serialization.PublicFormat.Raw).hex()
+    def fresh():
+        k = Ed25519PrivateKey.generate()
+        return k, k.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw).hex()
+    new_key, new_pub = fresh()
+    _, erin_pub = fresh()
+    _, other_pub = fresh()
     ops = {o["name"]: o for o in G.get("/api/operators")["operators"]}
     t.ok(ops["alice"]["controller"] is True and "admin" in ops["alice"]["roles"] and
          ops["bob"]["key_age_s"] >= 0, "/api/operators: roles, controller, key age", ops)
     st, doc = G.cmd("alice", op="operator.rotate_key", name="bob", pubkey=new_pub)
     tid = doc["pending"]["timelock"]
-    st, doc = G.cmd("alice", op="operator.add", name="erin", pubkey=new_pub)
+    st, doc = G.cmd("alice", op="operator.add", name="erin", pubkey=erin_pub)
     add = doc["pending"]["timelock"]
     G.cmd("alice", op="dev.advance", duration="1d")
     st, doc = G.cmd("bob", op="pause", asset="USDC")
@@ -226,7 +229,9 @@ def test_operators_and_keys():
     t.eq(G.get("/api/operators")["operators"][1]["key_age_s"], 0, "bob's key age restarts at 0")
     st, doc = G.cmd("alice", op="timelock.execute", id=add)
     t.ok(doc.get("executed", {}).get("ok") and "OperatorAdded" in types(doc), "erin added", doc)
-    st, doc = G.cmd("alice", op="operator.add", name="erin", pubkey=new_pub)
+    st, doc = G.cmd("alice", op="operator.add", name="frank", pubkey=new_pub)
+    t.eq((st, code(doc)), (409, "ERR_KEY_IN_USE"), "adding frank with bob's new key: ERR_KEY_IN_USE")
+    st, doc = G.cmd("alice", op="operator.add", name="erin", pubkey=other_pub)
     st, doc = G.cmd("alice", op="dev.advance", duration="1d")
     tl = G.get("/api/timelock")["timelock"]
     st, doc = G.cmd("alice", op="timelock.execute", id=tl[-1]["id"])

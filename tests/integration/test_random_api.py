@@ -42,10 +42,8 @@ def amount(sym, m, kind):
         units = rng.choice([to_units("1000000001", d), to_units("20000000", d)])
     else:
         units = rng.randint(1, 10 ** (d + 3)) * (10 ** (d - 6) if d > 6 and rng.random() < 0.5 else 1)
-    text = fmt_units(units, d)
-    if rng.random() < 0.05 and "." in text and len(text.split(".")[1]) < d:
-        text += "0"  # a non-canonical but valid input
-    return text
+    # Canonical only: the API refuses other forms (issue 8 item 9; test_small_refusals).
+    return fmt_units(units, d)
 
 
 def value_command(m, operator):

@@ -72,8 +72,6 @@ static void amount_parse_zero_any_decimals_is_zero(void **state) {
     (void)state;
     assert_u128_equal(parse_ok("0", 0), 0);
     assert_u128_equal(parse_ok("0", 18), 0);
-    assert_u128_equal(parse_ok("0.0", 6), 0);
-    assert_u128_equal(parse_ok("000", 0), 0);
     expect_format(0, 0, "0");
     expect_format(0, 18, "0");
 }
@@ -169,18 +167,116 @@ static void amount_parse_length_bounds_the_text(void **state) {
     assert_u128_equal(v, 123);
 }
 
-static void amount_parse_leading_zeros_format_canonical(void **state) {
+/* SPEC 2: amounts are read in the canonical form only (issue 8 item 9:
+ * "01" was accepted). Each of these has a value, so only the form refuses it. */
+static void amount_parse_not_canonical_invalid(void **state) {
     (void)state;
-    u128 v = parse_ok("007", 0);
+    static const char *const bad[] = {
+        "01",  "00",   "000",  "007",  "00.5", "01.5",  "000.100", "0.0",
+        "1.0", "1.50", "12.50", "0.10", "100.000000", "10.010", "0.000", "0001",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        expect_amount_invalid(bad[i], strlen(bad[i]), 6);
+        expect_amount_invalid(bad[i], strlen(bad[i]), 18);
+        u128 v = SENTINEL;
+        assert_int_equal(amount_parse_loose(bad[i], strlen(bad[i]), 6, &v), ERR_OK);
+    }
+    /* A leading zero in a value at 2^128-1 is refused before any digit counts. */
+    expect_amount_invalid("0" U128_MAX_TEXT, strlen(U128_MAX_TEXT) + 1, 0);
+    /* The rule is about form, not about the asset's decimals. */
+    expect_amount_invalid("1.", 2, 6);
+    expect_amount_invalid(".5", 2, 6);
+    expect_amount_invalid("1.50", 4, 2);
+}
+
+static void amount_parse_canonical_forms_valid(void **state) {
+    (void)state;
+    assert_u128_equal(parse_ok("0", 6), 0);
+    assert_u128_equal(parse_ok("0.5", 6), 500000);
+    assert_u128_equal(parse_ok("10", 0), 10);
+    assert_u128_equal(parse_ok("100", 6), 100000000);
+    assert_u128_equal(parse_ok("12.5", 6), 12500000);
+    assert_u128_equal(parse_ok("10.01", 2), 1001);
+    assert_u128_equal(parse_ok("0.000001", 6), 1);
+    assert_u128_equal(parse_ok("101.000001", 6), 101000001);
+    assert_u128_equal(parse_ok(U128_MAX_TEXT, 0), U128_MAX);
+    assert_u128_equal(parse_ok(U128_MAX_D18_TEXT, 18), U128_MAX);
+}
+
+/* Every canonical text parses back to its value, strictly. */
+static void amount_parse_format_output_parses_strictly(void **state) {
+    (void)state;
+    const u128 values[] = {0, 1, 10, 100, 101, 1000000, 12500000, ((u128)1 << 64), U128_MAX - 1, U128_MAX};
+    for (unsigned d = 0; d <= AMOUNT_DECIMALS_MAX; d++) {
+        for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+            char text[AMOUNT_TEXT_SIZE];
+            amount_format(values[i], d, text);
+            assert_u128_equal(parse_ok(text, d), values[i]);
+        }
+    }
+}
+
+static void amount_canonical_text_drops_zeros_without_value(void **state) {
+    (void)state;
+    static const struct {
+        const char *text, *canonical;
+    } cases[] = {{"007.50", "7.5"}, {"1200.50", "1200.5"}, {"1.0", "1"},   {"0.0", "0"},
+                 {"00", "0"},       {"0", "0"},           {"01", "1"},    {"00.5", "0.5"},
+                 {"10", "10"},      {"100.000", "100"},   {"0.000001", "0.000001"},
+                 {"0.10", "0.1"},   {U128_MAX_TEXT, U128_MAX_TEXT}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char out[AMOUNT_TEXT_SIZE];
+        size_t n = amount_canonical_text(cases[i].text, strlen(cases[i].text), out);
+        assert_string_equal(out, cases[i].canonical);
+        assert_int_equal(n, strlen(cases[i].canonical));
+        if (strlen(cases[i].text) > 20) continue; /* 2^128-1 leaves no room for 6 decimals */
+        u128 v = SENTINEL, w = SENTINEL;
+        assert_int_equal(amount_parse(out, n, 6, &v), ERR_OK);
+        assert_int_equal(amount_parse_loose(cases[i].text, strlen(cases[i].text), 6, &w), ERR_OK);
+        assert_u128_equal(v, w); /* the same value */
+    }
+    static const char *const other[] = {"", "1.", ".5", ".", "1e3", "-1", " 1", "1.2.3", "0x10", "1,5"};
+    for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
+        char out[AMOUNT_TEXT_SIZE] = "untouched";
+        assert_int_equal(amount_canonical_text(other[i], strlen(other[i]), out), 0);
+        assert_string_equal(out, "untouched");
+    }
+    char out[AMOUNT_TEXT_SIZE] = "untouched";
+    char long_text[AMOUNT_TEXT_SIZE + 1];
+    memset(long_text, '0', AMOUNT_TEXT_SIZE);
+    long_text[AMOUNT_TEXT_SIZE] = '\0';
+    assert_int_equal(amount_canonical_text(long_text, AMOUNT_TEXT_SIZE, out), 0);
+    assert_int_equal(amount_canonical_text(NULL, 0, out), 0);
+}
+
+static void amount_parse_loose_leading_and_trailing_zeros_format_canonical(void **state) {
+    (void)state;
+    u128 v = SENTINEL;
+    assert_int_equal(amount_parse_loose("007", 3, 0, &v), ERR_OK);
     assert_u128_equal(v, 7);
     expect_format(v, 0, "7");
-    expect_format(parse_ok("12.50", 6), 6, "12.5");
-    expect_format(parse_ok("0.000001", 6), 6, "0.000001");
-    expect_format(parse_ok("100", 6), 6, "100");
-    expect_format(parse_ok("100.000000", 6), 6, "100");
-    expect_format(parse_ok("000.100", 6), 6, "0.1");
-    expect_format(parse_ok("10.01", 2), 2, "10.01");
-    expect_format(parse_ok("1000000", 6), 6, "1000000");
+    static const struct {
+        const char *text, *canonical;
+    } cases[] = {{"12.50", "12.5"},   {"0.000001", "0.000001"}, {"100", "100"},
+                 {"100.000000", "100"}, {"000.100", "0.1"},     {"1000000", "1000000"},
+                 {"0.0", "0"},          {"000", "0"}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        v = SENTINEL;
+        assert_int_equal(amount_parse_loose(cases[i].text, strlen(cases[i].text), 6, &v), ERR_OK);
+        expect_format(v, 6, cases[i].canonical);
+    }
+    /* Loose is about zeros only: everything else is refused as strictly. */
+    v = SENTINEL;
+    assert_int_equal(amount_parse_loose("1.", 2, 6, &v), ERR_INVALID_AMOUNT);
+    assert_int_equal(amount_parse_loose(".5", 2, 6, &v), ERR_INVALID_AMOUNT);
+    assert_int_equal(amount_parse_loose("1.0000000", 9, 6, &v), ERR_INVALID_AMOUNT);
+    assert_int_equal(amount_parse_loose(U128_MAX_PLUS_1_TEXT, strlen(U128_MAX_PLUS_1_TEXT), 0, &v),
+                     ERR_INVALID_AMOUNT);
+    assert_u128_equal(v, SENTINEL);
+    /* A percentage is not an amount: "2.50%" is read. */
+    uint32_t ppm = 0;
+    assert_int_equal(percent_parse("2.50%", 5, &ppm), ERR_OK);
+    assert_int_equal(ppm, 25000);
 }
 
 static void amount_format_every_decimals_round_trips_canonically(void **state) {
@@ -938,7 +1034,11 @@ int main(void) {
         cmocka_unit_test(amount_parse_too_many_fraction_digits_invalid),
         cmocka_unit_test(amount_parse_decimals_above_18_invalid),
         cmocka_unit_test(amount_parse_length_bounds_the_text),
-        cmocka_unit_test(amount_parse_leading_zeros_format_canonical),
+        cmocka_unit_test(amount_parse_not_canonical_invalid),
+        cmocka_unit_test(amount_parse_canonical_forms_valid),
+        cmocka_unit_test(amount_parse_format_output_parses_strictly),
+        cmocka_unit_test(amount_parse_loose_leading_and_trailing_zeros_format_canonical),
+        cmocka_unit_test(amount_canonical_text_drops_zeros_without_value),
         cmocka_unit_test(amount_format_every_decimals_round_trips_canonically),
         cmocka_unit_test(u128_add_overflow_leaves_out_untouched),
         cmocka_unit_test(u128_sub_underflow_leaves_out_untouched),

@@ -363,6 +363,31 @@ static void submit_body_has_op_fields_and_dry_run(void **state) {
     free(t);
 }
 
+/* SPEC 2: JSON carries amounts canonically, so the CLI writes what was
+ * typed ("1200.50") canonically ("1200.5"); the op table says which fields
+ * are amounts (flags with hyphens and positionals alike). Text that is not
+ * an amount's grammar goes as typed, for the node to refuse. */
+static void submit_body_writes_amounts_canonically(void **state) {
+    (void)state;
+    const char *a1[] = {"mintline", "mint", "USDW", "--to", "0x0070", "--amount", "001200.50"};
+    char *t = body_of(ARGC(a1), a1);
+    assert_string_equal(t, "{\"op\":\"mint\",\"asset\":\"USDW\",\"to\":\"0x0070\",\"amount\":\"1200.5\"}");
+    free(t);
+    const char *a2[] = {"mintline", "caps", "set", "USDW", "--supply-cap", "1000.00", "--daily-mint-limit", "0.0"};
+    t = body_of(ARGC(a2), a2);
+    assert_string_equal(t, "{\"op\":\"caps.set\",\"asset\":\"USDW\",\"supply_cap\":\"1000\","
+                           "\"daily_mint_limit\":\"0\"}");
+    free(t);
+    const char *a3[] = {"mintline", "reserve", "report", "USDW", "01000250.00"};
+    t = body_of(ARGC(a3), a3);
+    assert_string_equal(t, "{\"op\":\"reserve.report\",\"asset\":\"USDW\",\"amount\":\"1000250\"}");
+    free(t);
+    const char *a4[] = {"mintline", "mint", "USDW", "--to", "0xa", "--amount", "1."};
+    t = body_of(ARGC(a4), a4);
+    assert_string_equal(t, "{\"op\":\"mint\",\"asset\":\"USDW\",\"to\":\"0xa\",\"amount\":\"1.\"}");
+    free(t);
+}
+
 static void expect_expand(const char *tpl, const char *body_json, const char *expected) {
     json_error_t jerr;
     json_t *body = json_loads(body_json, 0, &jerr);
@@ -743,6 +768,7 @@ int main(void) {
         cmocka_unit_test(args_usage_line_is_built_from_the_row),
         cmocka_unit_test(table_rows_are_well_formed_and_ops_exist),
         cmocka_unit_test(submit_body_has_op_fields_and_dry_run),
+        cmocka_unit_test(submit_body_writes_amounts_canonically),
         cmocka_unit_test(submit_sentences_expand_present_absent_and_optional),
         cmocka_unit_test(http_encode_keeps_only_unreserved),
         cmocka_unit_test(http_query_starts_with_question_mark_then_ampersand),

@@ -241,6 +241,12 @@ static void m_kind_missing(json_t *d) { json_object_del(g_asset0(d), "kind"); }
 static void m_supply_cap_too_precise(json_t *d) {
     g_set_asset(d, "supply_cap", json_string("1.0000001"));
 }
+static void m_supply_cap_leading_zero(json_t *d) { g_set_asset(d, "supply_cap", json_string("01000")); }
+static void m_supply_cap_trailing_zero(json_t *d) { g_set_asset(d, "supply_cap", json_string("1000.50")); }
+static void m_operator_shared_pubkey(json_t *d) {
+    json_t *ops = json_object_get(d, "operators");
+    json_object_set(json_array_get(ops, 1), "pubkey", json_object_get(json_array_get(ops, 0), "pubkey"));
+}
 static void m_supply_cap_negative(json_t *d) { g_set_asset(d, "supply_cap", json_string("-5")); }
 static void m_daily_mint_limit_junk(json_t *d) {
     g_set_asset(d, "daily_mint_limit", json_string("abc"));
@@ -367,6 +373,8 @@ static void genesis_invalid_document_rejected_engine_untouched(void **state) {
         GCASE(m_controller_unknown),     GCASE(m_no_admin_no_controller),
         GCASE(m_policies_not_list),      GCASE(m_policy_without_op),
         GCASE(m_too_many_assets),        GCASE(m_too_many_operators),
+        GCASE(m_supply_cap_leading_zero), GCASE(m_supply_cap_trailing_zero),
+        GCASE(m_operator_shared_pubkey),
     };
     /* The target already holds a genesis and a holder, so "untouched" is
      * a real claim, not a comparison of zeros. */
@@ -399,6 +407,32 @@ static void genesis_invalid_document_rejected_engine_untouched(void **state) {
     free(before);
     fixture_close(empty);
     fixture_close(f);
+}
+
+/* Issue 8 item 9: one public key, one operator; the message names both. */
+static void genesis_shared_pubkey_rejected_names_both_operators(void **state) {
+    (void)state;
+    json_t *doc = fixture_genesis_default();
+    m_operator_shared_pubkey(doc);
+    struct fixture *empty = fixture_open_empty(0);
+    char why[256] = "";
+    assert_err(engine_genesis(&empty->e, doc, FIXTURE_T0_NS, why, sizeof(why)), ERR_INVALID_GENESIS);
+    assert_string_equal(why, "operators alice and bob have the same pubkey");
+    json_decref(doc);
+    fixture_close(empty);
+}
+
+/* A genesis amount in a form that is not canonical says how to write it. */
+static void genesis_amount_not_canonical_rejected_names_canonical(void **state) {
+    (void)state;
+    json_t *doc = fixture_genesis_default();
+    m_supply_cap_trailing_zero(doc);
+    struct fixture *empty = fixture_open_empty(0);
+    char why[256] = "";
+    assert_err(engine_genesis(&empty->e, doc, FIXTURE_T0_NS, why, sizeof(why)), ERR_INVALID_GENESIS);
+    if (strstr(why, "supply_cap: write 1000.5") == NULL) fail_msg("why: %s", why);
+    json_decref(doc);
+    fixture_close(empty);
 }
 
 static void genesis_not_an_object_rejected(void **state) {
@@ -516,8 +550,84 @@ static void command_decode_mint_fills_fields(void **state) {
     assert_int_equal(cmd.duration_ns, 15 * 60 * NS_PER_S);
     assert_ok(fixture_decode(f, J_MINT("GOLD", ADDR_1, "0.000000000000000001"), &cmd));
     assert_u128_equal(cmd.amount, 1);
-    assert_ok(fixture_decode(f, J_MINT("EQ", ADDR_1, "007"), &cmd));
+    assert_ok(fixture_decode(f, J_MINT("EQ", ADDR_1, "7"), &cmd));
     assert_u128_equal(cmd.amount, 7);
+}
+
+/* A nav.force reason of `n` copies of the UTF-8 character `ch`. */
+static enum err decode_reason(struct fixture *f, const char *ch, size_t n) {
+    size_t w = strlen(ch);
+    char *reason = malloc(n * w + 1);
+    assert_non_null(reason);
+    for (size_t i = 0; i < n; i++) memcpy(reason + i * w, ch, w);
+    reason[n * w] = '\0';
+    json_t *obj = json_pack("{s:s, s:s, s:s, s:s}", "op", "nav.force", "asset", "USDW", "value", "1",
+                            "reason", reason);
+    struct command cmd;
+    enum err err = command_decode(&f->e, obj, &cmd, f->why, sizeof(f->why));
+    json_decref(obj);
+    free(reason);
+    return err;
+}
+
+/* Issue 8 item 9: the reason was limited in bytes (200), so 101 Greek
+ * letters were too many; it is 200 characters, of any width. */
+static void command_decode_reason_counts_characters_not_bytes(void **state) {
+    struct fixture *f = *state;
+    static const char *const chars[] = {"a", "\xc3\xa9" /* é */, "\xe4\xb8\xad" /* 中 */,
+                                        "\xf0\x9f\x98\x80" /* 😀 */};
+    for (size_t i = 0; i < sizeof(chars) / sizeof(chars[0]); i++) {
+        assert_ok(decode_reason(f, chars[i], 1));
+        assert_ok(decode_reason(f, chars[i], LIMIT_REASON));
+        assert_err(decode_reason(f, chars[i], LIMIT_REASON + 1), ERR_INVALID_ARGUMENT);
+        assert_string_equal(f->why, "reason");
+    }
+    assert_err(decode_reason(f, "a", 0), ERR_INVALID_ARGUMENT);
+    /* 200 characters of mixed widths. */
+    assert_ok(decode_reason(f, "a\xc3\xa9\xe4\xb8\xad\xf0\x9f\x98\x80", LIMIT_REASON / 4));
+    assert_err(decode_reason(f, "a\xc3\xa9\xe4\xb8\xad\xf0\x9f\x98\x80", LIMIT_REASON / 4 + 1),
+               ERR_INVALID_ARGUMENT);
+    /* A NUL is refused wherever it is. */
+    struct command cmd;
+    assert_err(fixture_decode(f, "{\"op\":\"nav.force\",\"asset\":\"USDW\",\"value\":\"1\",\"reason\":\"a\\u0000b\"}",
+                              &cmd),
+               ERR_INVALID_ARGUMENT);
+}
+
+/* Issue 8 item 9: "01" was accepted. SPEC 2's canonical form only, and the
+ * message says how to write the value. */
+static void command_decode_amount_not_canonical_invalid_names_canonical(void **state) {
+    struct fixture *f = *state;
+    struct command cmd;
+    static const struct {
+        const char *json, *why;
+    } cases[] = {
+        {J_MINT("EQ", ADDR_1, "01"), "amount: write 1 (canonical form)"},
+        {J_MINT("EQ", ADDR_1, "007"), "amount: write 7 (canonical form)"},
+        {J_MINT("USDW", ADDR_1, "00.5"), "amount: write 0.5 (canonical form)"},
+        {J_MINT("USDW", ADDR_1, "12.50"), "amount: write 12.5 (canonical form)"},
+        {J_MINT("USDW", ADDR_1, "1.0"), "amount: write 1 (canonical form)"},
+        {J_MINT("USDW", ADDR_1, "00"), "amount"},  /* zero: no hint to write "0" */
+        {J_MINT("USDW", ADDR_1, "1."), "amount"},  /* not an amount at all */
+        {J_MINT("USDW", ADDR_1, ".5"), "amount"},
+        {"{\"op\":\"caps.set\",\"asset\":\"USDW\",\"supply_cap\":\"0.0\"}",
+         "supply_cap: write 0 (canonical form)"},
+        {"{\"op\":\"reserve.report\",\"asset\":\"USDW\",\"amount\":\"0100\"}",
+         "amount: write 100 (canonical form)"},
+        {"{\"op\":\"reserve.attest\",\"asset\":\"USDW\",\"usd\":\"2400.50\",\"hash\":\"00\"}",
+         "usd: write 2400.5 (canonical form)"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        f->why[0] = '\0';
+        enum err err = fixture_decode(f, cases[i].json, &cmd);
+        if (err != ERR_INVALID_AMOUNT || strcmp(f->why, cases[i].why) != 0) {
+            fail_msg("%s: got %s \"%s\", want ERR_INVALID_AMOUNT \"%s\"", cases[i].json, err_name(err),
+                     f->why, cases[i].why);
+        }
+    }
+    assert_ok(fixture_decode(f, J_MINT("USDW", ADDR_1, "0.5"), &cmd));
+    assert_u128_equal(cmd.amount, 500000);
+    assert_ok(fixture_decode(f, "{\"op\":\"caps.set\",\"asset\":\"USDW\",\"supply_cap\":\"0\"}", &cmd));
 }
 
 struct decode_case {
@@ -2144,9 +2254,13 @@ int main(void) {
         cmocka_unit_test(genesis_symbol_and_name_boundaries_follow_spec),
         cmocka_unit_test(genesis_invalid_document_rejected_engine_untouched),
         cmocka_unit_test(genesis_not_an_object_rejected),
+        cmocka_unit_test(genesis_shared_pubkey_rejected_names_both_operators),
+        cmocka_unit_test(genesis_amount_not_canonical_rejected_names_canonical),
         cmocka_unit_test(op_table_rows_named_found_and_ordered),
         cmocka_unit_test(role_names_round_trip),
         T(command_decode_mint_fills_fields),
+        T(command_decode_amount_not_canonical_invalid_names_canonical),
+        T(command_decode_reason_counts_characters_not_bytes),
         T(command_decode_malformed_fails_with_code_and_field),
         T(command_decode_error_consumes_no_seq),
         cmocka_unit_test(command_args_json_drops_op_keeps_args),

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "../../src/base/buf.h"
+#include "../../src/base/hex.h"
 #include "../../src/engine/engine.h"
 #include "../support/engine_fixture.h"
 
@@ -169,6 +170,134 @@ static void rollback_restores_governance_tables(void **state) {
     assert_int_equal(f->e.s.proposals_count, 0);
 }
 
+/* ---- one public key, one operator (issue 8 item 9) ------------------- */
+
+static void key_of(const struct fixture *f, const char *name, char out[65]) {
+    int i = engine_operator_find(&f->e, name, strlen(name));
+    assert_true(i >= 0);
+    hex_encode(f->e.s.operators[i].pubkey, 32, out);
+}
+
+static uint64_t schedule(struct fixture *f, const char *op, const char *name, const char *key) {
+    assert_ok(fixture_applyf(f, "alice", "{\"op\":\"%s\",\"name\":\"%s\",\"pubkey\":\"%s\"}", op, name, key));
+    assert_int_equal(f->result.pending, APPLY_SCHEDULED);
+    return f->result.pending_id;
+}
+
+static void execute(struct fixture *f, uint64_t id) {
+    assert_ok(fixture_applyf(f, "alice", "{\"op\":\"timelock.execute\",\"id\":%llu}", (unsigned long long)id));
+}
+
+/* Refused when submitted, not a day later: nothing is scheduled. */
+static void operator_add_key_of_another_operator_key_in_use(void **state) {
+    struct fixture *f = *state;
+    char bob[65], json[192];
+    key_of(f, "bob", bob);
+    snprintf(json, sizeof(json), "{\"op\":\"operator.add\",\"name\":\"frank\",\"pubkey\":\"%s\"}", bob);
+    fixture_expect_rejected(f, "alice", json, ERR_KEY_IN_USE);
+    assert_int_equal(f->e.s.timelock_count, 0);
+    /* Upper-case hex is the same key. */
+    for (char *p = bob; *p; p++) {
+        if (*p >= 'a' && *p <= 'f') *p = (char)(*p - 'a' + 'A');
+    }
+    snprintf(json, sizeof(json), "{\"op\":\"operator.add\",\"name\":\"frank\",\"pubkey\":\"%s\"}", bob);
+    fixture_expect_rejected(f, "alice", json, ERR_KEY_IN_USE);
+}
+
+static void operator_rotate_key_to_key_of_another_operator_key_in_use(void **state) {
+    struct fixture *f = *state;
+    char carol[65], json[192];
+    key_of(f, "carol", carol);
+    snprintf(json, sizeof(json), "{\"op\":\"operator.rotate_key\",\"name\":\"bob\",\"pubkey\":\"%s\"}",
+             carol);
+    fixture_expect_rejected(f, "alice", json, ERR_KEY_IN_USE);
+    assert_int_equal(f->e.s.timelock_count, 0);
+}
+
+/* Two entries that were each fine when scheduled: the second to execute
+ * finds the key taken and fails, changing nothing. */
+static void operator_key_taken_while_scheduled_fails_at_execution(void **state) {
+    struct fixture *f = *state;
+    char fresh[65], bob_before[65], bob_after[65];
+    fixture_pubkey_hex(50, fresh);
+    key_of(f, "bob", bob_before);
+    uint64_t add = schedule(f, "operator.add", "frank", fresh);
+    uint64_t rotate = schedule(f, "operator.rotate_key", "bob", fresh);
+    uint64_t add_again = schedule(f, "operator.add", "gina", fresh);
+    fixture_seal(f, NULL);
+    fixture_begin(f, T0 + 24 * HOUR, 8);
+    execute(f, add);
+    assert_int_equal(f->result.ran_err, ERR_OK);
+    assert_true(engine_operator_find(&f->e, "frank", 5) >= 0);
+    execute(f, rotate);
+    assert_int_equal(f->result.ran_err, ERR_KEY_IN_USE);
+    assert_int_equal(f->events.count, 1);
+    assert_int_equal(f->events.items[0].type, EVENT_TIMELOCK_FAILED);
+    assert_int_equal(f->events.items[0].code, ERR_KEY_IN_USE);
+    key_of(f, "bob", bob_after);
+    assert_string_equal(bob_after, bob_before);
+    execute(f, add_again);
+    assert_int_equal(f->result.ran_err, ERR_KEY_IN_USE);
+    assert_true(engine_operator_find(&f->e, "gina", 4) < 0);
+}
+
+/* Decision: operator remove clears the key, so a removed operator's key may
+ * be registered again (docs/DECISIONS.md, "One key, one operator"). */
+static void operator_add_key_of_removed_operator_accepted(void **state) {
+    struct fixture *f = *state;
+    char dave[65];
+    key_of(f, "dave", dave);
+    assert_ok(fixture_apply(f, "alice", "{\"op\":\"operator.remove\",\"name\":\"dave\"}"));
+    uint64_t remove = f->result.pending_id;
+    fixture_seal(f, NULL);
+    fixture_begin(f, T0 + 24 * HOUR, 8);
+    execute(f, remove);
+    assert_int_equal(f->result.ran_err, ERR_OK);
+    uint64_t add = schedule(f, "operator.add", "frank", dave);
+    fixture_seal(f, NULL);
+    fixture_begin(f, T0 + 48 * HOUR, 8);
+    execute(f, add);
+    assert_int_equal(f->result.ran_err, ERR_OK);
+    char frank[65];
+    key_of(f, "frank", frank);
+    assert_string_equal(frank, dave);
+}
+
+/* With approvals and a delay, the last approval checks the key before
+ * scheduling: a proposal that could only fail a day later closes now. */
+static void operator_add_proposal_key_taken_closes_failed_at_last_approval(void **state) {
+    (void)state;
+    json_t *doc = fixture_genesis_new();
+    fixture_genesis_add_operator(doc, "alice", "admin");
+    fixture_genesis_add_operator(doc, "erin", "admin");
+    fixture_genesis_add_asset(doc, "USDW", "fiat", "6");
+    json_object_set_new(doc, "policies",
+                        json_pack("[{s:s, s:s, s:s}]", "op", "operator.add", "approvals", "2", "timelock", "1h"));
+    struct fixture *f = fixture_open(doc, T0);
+    json_decref(doc);
+    char fresh[65];
+    fixture_pubkey_hex(60, fresh);
+    assert_ok(fixture_applyf(f, "alice", "{\"op\":\"operator.add\",\"name\":\"frank\",\"pubkey\":\"%s\"}", fresh));
+    uint64_t p1 = f->result.pending_id;
+    assert_ok(fixture_applyf(f, "alice", "{\"op\":\"operator.add\",\"name\":\"gina\",\"pubkey\":\"%s\"}", fresh));
+    uint64_t p2 = f->result.pending_id;
+    assert_ok(fixture_applyf(f, "erin", "{\"op\":\"approve\",\"id\":%llu}", (unsigned long long)p1));
+    assert_int_equal(f->result.pending, APPLY_SCHEDULED);
+    uint64_t entry = f->result.pending_id;
+    fixture_seal(f, NULL);
+    fixture_begin(f, T0 + HOUR, 8);
+    execute(f, entry);
+    assert_int_equal(f->result.ran_err, ERR_OK);
+    assert_ok(fixture_applyf(f, "erin", "{\"op\":\"approve\",\"id\":%llu}", (unsigned long long)p2));
+    assert_int_equal(f->result.ran_id, p2);
+    assert_int_equal(f->result.ran_err, ERR_KEY_IN_USE);
+    assert_int_equal(f->e.s.timelock_count, 0);
+    assert_int_equal(f->e.s.proposals_count, 0);
+    assert_int_equal(f->events.items[f->events.count - 1].type, EVENT_PROPOSAL_FAILED);
+    assert_int_equal(f->events.items[f->events.count - 1].code, ERR_KEY_IN_USE);
+    fixture_close(f);
+}
+
 int main(void) {
 #define G(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
     const struct CMUnitTest tests[] = {
@@ -180,6 +309,11 @@ int main(void) {
         G(released_command_that_fails_closes_and_says_why),
         G(snapshot_carries_proposals_timelock_and_policies),
         G(rollback_restores_governance_tables),
+        G(operator_add_key_of_another_operator_key_in_use),
+        G(operator_rotate_key_to_key_of_another_operator_key_in_use),
+        G(operator_key_taken_while_scheduled_fails_at_execution),
+        G(operator_add_key_of_removed_operator_accepted),
+        cmocka_unit_test(operator_add_proposal_key_taken_closes_failed_at_last_approval),
     };
 #undef G
     return cmocka_run_group_tests(tests, NULL, NULL);
