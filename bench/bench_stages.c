@@ -161,7 +161,7 @@ static void st_respond(const struct engine *e, uint32_t n, const enum err *resul
         jw_key(&w, "events");
         jw_array_begin(&w);
         for (uint32_t k = i ? ends[i - 1] : 0; k < ends[i]; k++) {
-            event_write_json(e, &events[k], block, &w);
+            event_write_json(e, &events[k], block, "bench", &w);
         }
         jw_array_end(&w);
         jw_object_end(&w);

@@ -215,7 +215,7 @@ static void event__data(const struct engine *e, const struct event *ev, struct j
 }
 
 void event_write_json(const struct engine *e, const struct event *ev, uint64_t block,
-                      struct jw *w) {
+                      const char *operator_name, struct jw *w) {
     char time_text[40];
     time_format_iso(ev->time_ns, time_text);
     jw_object_begin(w);
@@ -229,6 +229,9 @@ void event_write_json(const struct engine *e, const struct event *ev, uint64_t b
     } else {
         jw_null(w);
     }
+    jw_key(w, "operator");
+    if (operator_name != NULL) jw_string(w, operator_name);
+    else jw_null(w);
     jw_key(w, "data");
     event__data(e, ev, w);
     jw_object_end(w);

@@ -1,7 +1,7 @@
 /*
  * event.h - what a command did, in a fixed-size form the engine can emit
  * without allocating. The node turns events into JSON ({seq, block, time,
- * type, asset, data}) with event_to_json.
+ * type, asset, operator, data}) with event_write_json.
  */
 #ifndef MINTLINE_ENGINE_EVENT_H
 #define MINTLINE_ENGINE_EVENT_H
@@ -102,9 +102,14 @@ struct jw;
 struct buf;
 struct buf_reader;
 
-/* event_write_json: {"seq","block","time","type","asset","data"}. */
+/* event_write_json: {"seq","block","time","type","asset","operator","data"}.
+ * operator is the name of the operator whose command emitted the event
+ * (the caller knows it: the request it answers, or the journaled request
+ * holding ev->command_seq), written as null when NULL. The engine never
+ * records it: an event's binary form (event_encode) stays as it was, so
+ * journals written before keep auditing byte for byte. */
 void event_write_json(const struct engine *e, const struct event *ev, uint64_t block,
-                      struct jw *w);
+                      const char *operator_name, struct jw *w);
 
 /* event_encode / event_decode: the compact binary form kept in the
  * journal, one record per event. Decoding untrusted bytes sets r->failed

@@ -24,6 +24,7 @@ struct api__outcome {
     const struct event *events;
     uint64_t block;
     int dry;
+    const char *operator_name; /* who signed: every event here is theirs */
 };
 
 /* "pending" while a command waits; "executed" when an approval or a
@@ -79,7 +80,7 @@ static void api__result(struct server *s, const struct api__outcome *o, uint32_t
         jw_array_begin(w);
         uint32_t from = i == 0 ? 0 : o->event_ends[i - 1];
         for (uint32_t k = from; k < o->event_ends[i]; k++) {
-            event_write_json(e, &o->events[k], o->block, w);
+            event_write_json(e, &o->events[k], o->block, o->operator_name, w);
         }
         jw_array_end(w);
         if (o->ars[i].note) jw_kv_string(w, "note", o->ars[i].note);
@@ -115,8 +116,8 @@ static void api__answer(struct server *s, const struct request_cmds *rc,
     out->status = 200;
 }
 
-static void api__dry_run(struct server *s, const struct request_cmds *rc,
-                         struct server_response *out) {
+static void api__dry_run(struct server *s, const struct server_request *rq,
+                         const struct request_cmds *rc, struct server_response *out) {
     struct event_buf events = {0};
     enum err *results = calloc(rc->count, sizeof(*results));
     struct apply_result *ars = calloc(rc->count, sizeof(*ars));
@@ -130,7 +131,8 @@ static void api__dry_run(struct server *s, const struct request_cmds *rc,
         if (!err) {
             engine_block_begin(e, s->chain.clock_manual ? 0 : chain_now_ns());
             chain_apply_request(e, rc->cmds, rc->count, rc->atomic, 1, &events, results, ars, ends);
-            struct api__outcome o = {rc->cmds, results, ars, ends, events.items, e->s.height + 1, 1};
+            struct api__outcome o = {rc->cmds, results, ars,  ends, events.items, e->s.height + 1,
+                                     1,        rq->headers.operator_name};
             api__answer(s, rc, &o, out);
             engine_rollback(e);
         }
@@ -181,8 +183,8 @@ static void api__submit(struct server *s, const struct server_request *rq,
         server_error(out, item.fatal, NULL);
     } else {
         api__count(s, rc, item.results);
-        struct api__outcome o = {rc->cmds, item.results, item.ars, item.event_ends, item.events,
-                                 item.block, 0};
+        struct api__outcome o = {rc->cmds,   item.results, item.ars, item.event_ends, item.events,
+                                 item.block, 0,            rq->headers.operator_name};
         api__answer(s, rc, &o, out);
     }
     seq_item_free(&item);
@@ -212,7 +214,7 @@ void api_commands(struct server *s, const struct server_request *rq, struct serv
         request_cmds_free(&rc);
         return;
     }
-    if (rc.dry_run) api__dry_run(s, &rc, out);
+    if (rc.dry_run) api__dry_run(s, rq, &rc, out);
     else api__submit(s, rq, &rc, out);
     request_cmds_free(&rc);
 }

@@ -44,7 +44,7 @@ static enum err audit__commands(struct audit *a, const struct store_request *r, 
                                 uint64_t height) {
     struct request_cmds rc;
     char why[160];
-    enum err err = request_parse(&a->e, r->body, r->body_len, (uint32_t)op_index, &rc, why,
+    enum err err = request_parse_journaled(&a->e, r->body, r->body_len, (uint32_t)op_index, &rc, why,
                                  sizeof(why));
     if (err) return audit__fail(a, "block %llu: a journaled body does not parse: %s", height, why);
     struct buf b;

@@ -94,7 +94,8 @@ struct store_ops {
      * events; request bodies only when with_bodies (replay needs none). */
     enum err (*scan_blocks)(struct store *s, uint64_t from_height, int with_bodies,
                             store_block_fn fn, void *ctx);
-    /* scan_blocks_desc: blocks from the head down to 1, with events (no requests). */
+    /* scan_blocks_desc: blocks from the head down to 1, with events and their
+     * requests' headers (seqs, operator; no body, results or commands). */
     enum err (*scan_blocks_desc)(struct store *s, store_block_fn fn, void *ctx);
     /* scan_requests_desc: requests newest first. */
     enum err (*scan_requests_desc)(struct store *s, store_request_fn fn, void *ctx);

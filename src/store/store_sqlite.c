@@ -76,6 +76,11 @@ static const char *const sqlite__schema =
     "SELECT first_seq,commands,flags,operator,time_ms,nonce,signature,method,path,NULL,results,"  \
     "cmds FROM requests WHERE height = ? ORDER BY id"
 
+/* Only what places a command seq: who, and which seqs (the events read). */
+#define SQL_REQUESTS_OF_BLOCK_HEADERS                                                               \
+    "SELECT first_seq,commands,flags,operator,time_ms,nonce,signature,method,path,NULL,NULL,"     \
+    "NULL FROM requests WHERE height = ? ORDER BY id"
+
 #define SQLITE_STORE_FORMAT "mintline-store-v1"
 
 static enum err sqlite__exec(sqlite3 *db, const char *sql) {
@@ -469,7 +474,7 @@ static enum err sqlite__load_requests(struct store_sqlite *s, sqlite3_stmt *st, 
     return ERR_OK;
 }
 
-/* with_requests: 0 none, 1 without bodies, 2 with bodies. */
+/* with_requests: 0 none, 1 without bodies, 2 with bodies, 3 headers only. */
 static enum err sqlite__scan(struct store_sqlite *s, uint64_t from, int with_requests, int desc,
                              store_block_fn fn, void *ctx) {
     sqlite3_stmt *bs = NULL;
@@ -484,7 +489,9 @@ static enum err sqlite__scan(struct store_sqlite *s, uint64_t from, int with_req
                               "ORDER BY height";
     pthread_mutex_lock(&s->r_lock);
     if (sqlite3_prepare_v2(s->r, bsql, -1, &bs, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(s->r, with_requests == 2 ? SQL_REQUESTS_OF_BLOCK : SQL_REQUESTS_OF_BLOCK_NO_BODY,
+        sqlite3_prepare_v2(s->r, with_requests == 2   ? SQL_REQUESTS_OF_BLOCK
+                                 : with_requests == 3 ? SQL_REQUESTS_OF_BLOCK_HEADERS
+                                                      : SQL_REQUESTS_OF_BLOCK_NO_BODY,
                            -1, &rs, NULL) != SQLITE_OK) {
         err = ERR_STORE_IO;
     }
@@ -514,7 +521,7 @@ static enum err sqlite_scan_blocks(struct store *base, uint64_t from, int with_b
 }
 
 static enum err sqlite_scan_blocks_desc(struct store *base, store_block_fn fn, void *ctx) {
-    return sqlite__scan((struct store_sqlite *)base, 1, 0, 1, fn, ctx);
+    return sqlite__scan((struct store_sqlite *)base, 1, 3, 1, fn, ctx);
 }
 
 static enum err sqlite__scan_requests(struct store_sqlite *s, const char *sql, int64_t arg,

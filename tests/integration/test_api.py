@@ -141,7 +141,8 @@ def _cut(doc):
 
 
 def event_ok(ev, typ, asset, data, name, block=None):
-    keys_ok = isinstance(ev, dict) and sorted(ev) == ["asset", "block", "data", "seq", "time", "type"]
+    keys_ok = isinstance(ev, dict) and sorted(ev) == ["asset", "block", "data", "operator", "seq", "time",
+                                                      "type"] and isinstance(ev["operator"], str)
     t.ok(keys_ok and ev["type"] == typ and ev["asset"] == asset and ev["data"] == data and
          isinstance(ev["seq"], int) and ISO.match(ev["time"] or "") is not None and
          (block is None or ev["block"] == block),

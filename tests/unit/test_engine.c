@@ -895,7 +895,7 @@ static json_t *event_json(const struct fixture *f, const struct event *ev, uint6
     buf_init(&b);
     struct jw w;
     jw_init(&w, &b);
-    event_write_json(&f->e, ev, block, &w);
+    event_write_json(&f->e, ev, block, "alice", &w);
     json_error_t error;
     json_t *v = json_loadb((const char *)b.data, b.len, 0, &error);
     if (v == NULL) fail_msg("event JSON does not parse: %s", error.text);
@@ -934,7 +934,8 @@ static void mint_new_holder_credits_and_emits_mint_event(void **state) {
     json_t *got = event_json(f, ev, 1);
     json_error_t error;
     json_t *want = json_loads("{\"seq\":0,\"block\":1,\"time\":\"2026-03-01T12:00:00.000Z\","
-                              "\"type\":\"Mint\",\"asset\":\"USDW\",\"data\":{\"to\":\"" ADDR_1
+                              "\"type\":\"Mint\",\"asset\":\"USDW\",\"operator\":\"alice\","
+                              "\"data\":{\"to\":\"" ADDR_1
                               "\",\"amount\":\"12.5\"}}",
                               0, &error);
     assert_true(json_equal(got, want));

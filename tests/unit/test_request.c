@@ -1,9 +1,13 @@
 /*
- * test_request.c - the streaming command-body parser (src/node/request.c).
+ * test_request.c - the streaming command-body parser (src/node/request.c),
+ * the one definition of JSON text it applies first (src/base/jtext.c), and
+ * the history of a journaled request (src/node/history.c).
  *
  * Every malformed body gets its error code and, where it helps, the place;
  * well-formed bodies decode to exactly what the jansson-based decoder
- * (command_decode) gives for the same command.
+ * (command_decode) gives for the same command. A table of hostile strings
+ * is refused wherever it stands; every body admission takes, history reads
+ * whole; and history lists every journaled command, readable or not.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +19,9 @@
 
 #include <cmocka.h>
 
+#include "../../src/base/jtext.h"
+#include "../../src/base/jw.h"
+#include "../../src/node/history.h"
 #include "../../src/node/request.h"
 #include "../support/engine_fixture.h"
 
@@ -148,7 +155,7 @@ static void request_limits_enforced(void **state) {
     memcpy(body + at, "]}", 3);
     expect(state, body, ERR_BATCH_TOO_LARGE, NULL);
     free(body);
-    /* Deep nesting inside a value is skipped, not recursed into. */
+    /* Deep nesting is refused by the definition, before any parser recurses. */
     size_t depth = 100000;
     body = malloc(depth * 2 + 64);
     assert_non_null(body);
@@ -156,8 +163,489 @@ static void request_limits_enforced(void **state) {
     memset(body + at, '[', depth);
     memset(body + at + depth, ']', depth);
     memcpy(body + at + 2 * depth, "}", 2);
-    expect(state, body, ERR_UNKNOWN_FIELD, "x");
+    expect(state, body, ERR_INVALID_JSON, "nesting too deep");
     free(body);
+}
+
+/* ---------------------------------------------------------------- */
+/* the definition of JSON text (jtext)                              */
+/* ---------------------------------------------------------------- */
+
+/* A hostile string: the raw bytes between a value's quotes, and why refused. */
+struct hostile {
+    const char *raw;
+    const char *reason;
+};
+
+static const struct hostile hostile_strings[] = {
+    {"\\udc00", "lone surrogate escape"},           /* a low half alone */
+    {"\\uDFFF", "lone surrogate escape"},
+    {"\\ud800", "lone surrogate escape"},           /* a high half at the end */
+    {"\\ud800x", "lone surrogate escape"},          /* a high half, then text */
+    {"\\ud800\\u0041", "lone surrogate escape"},    /* a high half, then no low half */
+    {"\\ud800\\ud800", "lone surrogate escape"},    /* two high halves */
+    {"\\udc00\\ud800", "lone surrogate escape"},    /* the halves reversed */
+    {"\\u0000", "\\u0000 in a string"},
+    {"a\\u0000b", "\\u0000 in a string"},
+    {"\xc0\x80", "overlong UTF-8"},                 /* NUL, overlong */
+    {"\xc1\xbf", "overlong UTF-8"},
+    {"\xe0\x80\x80", "overlong UTF-8"},
+    {"\xe0\x9f\xbf", "overlong UTF-8"},
+    {"\xf0\x80\x80\x80", "overlong UTF-8"},
+    {"\xf0\x8f\xbf\xbf", "overlong UTF-8"},
+    {"\xed\xa0\x80", "UTF-8 encoded surrogate"},    /* U+D800 as CESU-8 */
+    {"\xed\xbf\xbf", "UTF-8 encoded surrogate"},
+    {"\xf4\x90\x80\x80", "UTF-8 above U+10FFFF"},
+    {"\xf5\x80\x80\x80", "UTF-8 above U+10FFFF"},
+    {"\xff", "UTF-8 above U+10FFFF"},
+    {"\x80", "stray UTF-8 continuation byte"},
+    {"a\xbf", "stray UTF-8 continuation byte"},
+    {"\xe2\x82", "incomplete UTF-8 sequence"},      /* a euro sign cut short */
+    {"\xe2\x28\xa1", "incomplete UTF-8 sequence"},
+    {"\xf0\x9f\x98", "incomplete UTF-8 sequence"},
+    {"\x01", "control character in a string"},
+    {"\x1f", "control character in a string"},
+    {"\t", "control character in a string"},
+    {"\\x41", "invalid escape"},
+    {"\\'", "invalid escape"},
+    {"\\u12", "invalid \\u escape"},
+    {"\\u12g4", "invalid \\u escape"},
+};
+
+/* Texts refused outside strings. */
+static const struct hostile hostile_texts[] = {
+    {"", "unexpected end of text"},
+    {"\xef\xbb\xbf{}", "byte above 0x7F outside a string"}, /* a BOM */
+    {"{}/* c */", "characters after the value"},
+    {"{} {}", "characters after the value"},
+    {"{\"a\":1,}", "expected a key"},
+    {"[1,]", "unexpected character"},
+    {"{'a':1}", "expected a key"},
+    {"{\"a\" 1}", "expected ':'"},
+    {"{\"a\":1 \"b\":2}", "expected ',' or '}'"},
+    {"[1 2]", "expected ',' or ']'"},
+    {"{\"a\":NaN}", "unexpected character"},
+    {"{\"a\":Infinity}", "unexpected character"},
+    {"{\"a\":tru}", "unexpected character"},
+    {"{\"a\":01}", "leading zero in a number"},
+    {"{\"a\":+1}", "unexpected character"},
+    {"{\"a\":1.}", "invalid number"},
+    {"{\"a\":.5}", "unexpected character"},
+    {"{\"a\":-}", "invalid number"},
+    {"{\"a\":1e}", "invalid number"},
+    {"{\"a\":1e999}", "number exponent of more than two digits"},
+    {"{\"a\":1e-007}", "number exponent of more than two digits"},
+    {"{\"a\":9223372036854775808}", "integer outside the int64 range"},
+    {"{\"a\":-9223372036854775809}", "integer outside the int64 range"},
+    {"{\"a\":99999999999999999999}", "integer outside the int64 range"},
+    {"{\"a\":1.0000000000000000000000000000000}", "number too long"},
+    {"{\"a\":\"x}", "unterminated string"},
+    {"{\"a\":1\x00}", "expected ',' or '}'"},
+    {"{\"a\xc0\x80\":1}", "overlong UTF-8"},
+};
+
+static enum err check_text(const char *text, size_t len, struct jtext_fault *fault) {
+    return jtext_check((const uint8_t *)text, len, fault);
+}
+
+static void jtext_hostile_strings_refused(void **state) {
+    (void)state;
+    for (size_t i = 0; i < sizeof(hostile_strings) / sizeof(hostile_strings[0]); i++) {
+        char text[64];
+        int n = snprintf(text, sizeof(text), "{\"a\":[\"ok\",\"%s\"]}", hostile_strings[i].raw);
+        struct jtext_fault fault;
+        if (check_text(text, (size_t)n, &fault) != ERR_INVALID_JSON) fail_msg("accepted: %s", text);
+        if (strcmp(fault.reason, hostile_strings[i].reason) != 0 ||
+            strcmp(fault.path, "a[1]") != 0) {
+            fail_msg("%s: got '%s' at '%s', want '%s' at 'a[1]'", text, fault.reason, fault.path,
+                     hostile_strings[i].reason);
+        }
+        /* The same as a key. */
+        n = snprintf(text, sizeof(text), "{\"k\":{\"%s\":1}}", hostile_strings[i].raw);
+        if (check_text(text, (size_t)n, &fault) != ERR_INVALID_JSON) {
+            fail_msg("accepted key: %s", text);
+        }
+        if (strcmp(fault.path, "k") != 0) fail_msg("%s: path '%s', want 'k'", text, fault.path);
+    }
+}
+
+static void jtext_hostile_texts_refused(void **state) {
+    (void)state;
+    for (size_t i = 0; i < sizeof(hostile_texts) / sizeof(hostile_texts[0]); i++) {
+        const char *text = hostile_texts[i].raw;
+        size_t len = strlen(text);
+        if (strcmp(text, "{\"a\":1") == 0) len += 2; /* the NUL byte case: {"a":1\0} */
+        struct jtext_fault fault;
+        if (check_text(text, len, &fault) != ERR_INVALID_JSON) fail_msg("accepted: %s", text);
+        if (strcmp(fault.reason, hostile_texts[i].reason) != 0) {
+            fail_msg("%s: got '%s', want '%s'", text, fault.reason, hostile_texts[i].reason);
+        }
+    }
+}
+
+static void jtext_edges_accepted(void **state) {
+    (void)state;
+    static const char *const fine[] = {
+        "{}", "[]", "0", "\"\"", "null", " \t\r\n{ \"a\" : [ 1 , 2 ] } \n",
+        "{\"a\":\"\\ud83d\\ude00\"}",          /* an escaped pair */
+        "{\"a\":\"\\uD83D\\uDE00\"}",
+        "{\"a\":\"\xf0\x9f\x98\x80\"}",        /* the same, raw */
+        "{\"a\":\"\xef\xbf\xbf\"}",            /* U+FFFF: a non-character, a scalar value */
+        "{\"a\":\"\xf4\x8f\xbf\xbf\"}",        /* U+10FFFF */
+        "{\"a\":\"\xc2\x80\xdf\xbf\xe0\xa0\x80\xed\x9f\xbf\xee\x80\x80\"}",
+        "{\"a\":\"\\u0001\\u001f\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\"}",
+        "{\"a\":9223372036854775807}", "{\"a\":-9223372036854775808}", "{\"a\":-0}",
+        "{\"a\":1.5}", "{\"a\":1.5e-99}", "{\"a\":1E+99}",
+        "{\"a\":0.000000000000000000000000000001}",
+        "{\"a\":true,\"b\":false,\"c\":null}",
+    };
+    for (size_t i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
+        struct jtext_fault fault;
+        if (check_text(fine[i], strlen(fine[i]), &fault) != ERR_OK) {
+            fail_msg("refused: %s (%s at %zu)", fine[i], fault.reason, fault.offset);
+        }
+    }
+}
+
+static void jtext_nesting_bounded_at_limit(void **state) {
+    (void)state;
+    char text[2 * LIMIT_JSON_DEPTH + 4];
+    memset(text, '[', LIMIT_JSON_DEPTH);
+    memset(text + LIMIT_JSON_DEPTH, ']', LIMIT_JSON_DEPTH);
+    struct jtext_fault fault;
+    assert_int_equal(check_text(text, 2 * LIMIT_JSON_DEPTH, &fault), ERR_OK);
+    memset(text, '[', LIMIT_JSON_DEPTH + 1);
+    memset(text + LIMIT_JSON_DEPTH + 1, ']', LIMIT_JSON_DEPTH + 1);
+    assert_int_equal(check_text(text, 2 * LIMIT_JSON_DEPTH + 2, &fault), ERR_INVALID_JSON);
+    assert_string_equal(fault.reason, "nesting too deep");
+    assert_int_equal(fault.offset, LIMIT_JSON_DEPTH);
+}
+
+static void jtext_decoded_refuses_nul_and_bad_utf8(void **state) {
+    (void)state;
+    const char *reason = NULL;
+    assert_int_equal(jtext_decoded("ab\xc3\xa9", 4, &reason), ERR_OK);
+    assert_int_equal(jtext_decoded("a\0b", 3, &reason), ERR_INVALID_JSON);
+    assert_string_equal(reason, "U+0000 in a string");
+    /* yajl's decoding of "\udc00": CESU-8 bytes. */
+    assert_int_equal(jtext_decoded("\xed\xb0\x80", 3, &reason), ERR_INVALID_JSON);
+    assert_string_equal(reason, "UTF-8 encoded surrogate");
+    assert_int_equal(jtext_utf8((const uint8_t *)"ab\xe2\x82", 4, NULL), 2);
+}
+
+/* ---------------------------------------------------------------- */
+/* admission: hostile strings and duplicate keys                    */
+/* ---------------------------------------------------------------- */
+
+static void request_hostile_strings_refused_with_place(void **state) {
+    for (size_t i = 0; i < sizeof(hostile_strings) / sizeof(hostile_strings[0]); i++) {
+        char body[256];
+        snprintf(body, sizeof(body),
+                 "{\"commands\":[{\"op\":\"mint\",\"asset\":\"USDW\",\"to\":\"" A1
+                 "\",\"amount\":\"777\"},{\"op\":\"pause\",\"asset\":\"%s\"}]}",
+                 hostile_strings[i].raw);
+        char want[96];
+        snprintf(want, sizeof(want), "commands[1].asset: %s", hostile_strings[i].reason);
+        expect(state, body, ERR_INVALID_JSON, want);
+        /* As a single command's key, and as a value of a key that is no field. */
+        snprintf(body, sizeof(body), "{\"op\":\"pause\",\"%s\":\"x\"}", hostile_strings[i].raw);
+        expect(state, body, ERR_INVALID_JSON, hostile_strings[i].reason);
+        snprintf(body, sizeof(body), "{\"op\":\"pause\",\"memo\":[\"%s\"]}",
+                 hostile_strings[i].raw);
+        expect(state, body, ERR_INVALID_JSON, "memo[0]");
+    }
+}
+
+static void request_numbers_outside_readers_refused(void **state) {
+    expect(state, "{\"op\":\"approve\",\"id\":99999999999999999999}", ERR_INVALID_JSON,
+           "id: integer outside the int64 range");
+    expect(state, "{\"op\":\"approve\",\"id\":1e999}", ERR_INVALID_JSON, "id: number exponent");
+    /* Inside the definition, the decoder decides. */
+    expect(state, "{\"op\":\"approve\",\"id\":-9223372036854775808}", ERR_INVALID_ARGUMENT, "id");
+    expect(state, "{\"op\":\"approve\",\"id\":1.5}", ERR_INVALID_ARGUMENT, "id");
+}
+
+static void request_duplicate_keys_refused(void **state) {
+    const char *mint = "{\"op\":\"mint\",\"asset\":\"USDW\",\"to\":\"" A1 "\",\"amount\":\"1\"}";
+    char body[512];
+    snprintf(body, sizeof(body), "{\"dry_run\":true,\"dry_run\":false,\"commands\":[%s]}", mint);
+    expect(state, body, ERR_INVALID_JSON, "duplicate key: dry_run");
+    snprintf(body, sizeof(body), "{\"commands\":[%s],\"atomic\":false,\"atomic\":true}", mint);
+    expect(state, body, ERR_INVALID_JSON, "duplicate key: atomic");
+    snprintf(body, sizeof(body), "{\"commands\":[%s],\"commands\":5}", mint);
+    expect(state, body, ERR_INVALID_JSON, "duplicate key: commands");
+    snprintf(body, sizeof(body), "{\"commands\":5,\"commands\":[%s]}", mint);
+    expect(state, body, ERR_INVALID_JSON, "duplicate key: commands");
+    snprintf(body, sizeof(body), "{\"commands\":[%s,{\"op\":\"pause\",\"op\":\"unpause\"}]}", mint);
+    expect(state, body, ERR_INVALID_JSON, "duplicate key: commands[1].op");
+    /* The same key spelt with an escape is the same key. */
+    snprintf(body, sizeof(body),
+             "{\"commands\":[{\"op\":\"mint\",\"asset\":\"USDW\",\"to\":\"" A1
+             "\",\"amount\":\"1\",\"\\u0061mount\":\"9\"}]}");
+    expect(state, body, ERR_INVALID_JSON, "duplicate key: commands[0].amount");
+    expect(state, "{\"op\":\"pause\",\"dry_run\":true,\"dry_run\":false}", ERR_INVALID_JSON,
+           "duplicate key: dry_run");
+    expect(state, "{\"op\":\"pause\",\"asset\":\"USDW\",\"asset\":\"USDW\"}", ERR_INVALID_JSON,
+           "duplicate key: asset");
+}
+
+/* ---------------------------------------------------------------- */
+/* history of one journaled request                                 */
+/* ---------------------------------------------------------------- */
+
+#define SEQ0 40u
+#define HEIGHT 7u
+
+/* A journaled request: the body as stored, and the binary commands and
+ * results of `decoded` (the body admission took, or a stand-in for a body
+ * journaled before the definition). */
+struct journaled {
+    struct store_request r;
+    struct request_cmds rc;
+    struct buf bin;
+    uint8_t results[64];
+};
+
+static void journal(void **state, struct journaled *j, const char *stored, const char *decoded) {
+    struct fixture *f = *state;
+    char why[160];
+    memset(j, 0, sizeof(*j));
+    enum err err = request_parse(&f->e, (const uint8_t *)decoded, strlen(decoded), 0, &j->rc, why,
+                                 sizeof(why));
+    if (err) fail_msg("%s: %s (%s)", decoded, err_name(err), why);
+    buf_init(&j->bin);
+    for (uint32_t i = 0; i < j->rc.count; i++) {
+        command_encode(&j->rc.cmds[i], &j->bin);
+        unsigned code = i == 1 ? ERR_PAUSED : ERR_OK;
+        j->results[2 * i] = (uint8_t)(code & 0xff);
+        j->results[2 * i + 1] = (uint8_t)(code >> 8);
+    }
+    j->r.first_seq = SEQ0;
+    j->r.commands_count = j->rc.count;
+    j->r.operator_name = "alice";
+    j->r.body = (const uint8_t *)stored;
+    j->r.body_len = strlen(stored);
+    j->r.results = j->results;
+    j->r.results_len = 2 * (size_t)j->rc.count;
+    j->r.commands = j->bin.data;
+    j->r.commands_len = j->bin.len;
+}
+
+static void journal_free(struct journaled *j) {
+    request_cmds_free(&j->rc);
+    buf_free(&j->bin);
+}
+
+/* The entries as a JSON array (new reference). */
+static json_t *history_of(void **state, const struct store_request *r, const char *op,
+                          uint32_t max, struct history_stats *st) {
+    struct fixture *f = *state;
+    struct buf b;
+    buf_init(&b);
+    struct jw w;
+    jw_init(&w, &b);
+    jw_array_begin(&w);
+    assert_int_equal(history_write_request(&f->e, r, HEIGHT, FIXTURE_T0_NS, op, max, &w, st),
+                     ERR_OK);
+    jw_array_end(&w);
+    json_error_t error;
+    json_t *doc = json_loadb((const char *)b.data, b.len, JSON_REJECT_DUPLICATES, &error);
+    if (doc == NULL) {
+        fail_msg("history JSON: %s: %.*s", error.text, (int)b.len, (const char *)b.data);
+    }
+    buf_free(&b);
+    return doc;
+}
+
+static const char *str_at(const json_t *entry, const char *key) {
+    const char *v = json_string_value(json_object_get(entry, key));
+    if (v == NULL) fail_msg("entry has no string %s", key);
+    return v;
+}
+
+#define AU "0xAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" /* upper case: valid, not canonical */
+#define BATCH3                                                                                     \
+    "{\"atomic\":false,\"commands\":[{\"op\":\"mint\",\"asset\":\"USDW\",\"to\":\"" AU             \
+    "\",\"amount\":\"7.5\"},{\"op\":\"pause\",\"asset\":\"USDW\"},{\"asset\":\"USDW\","         \
+    "\"op\":\"burn\",\"from\":\"" A1 "\",\"amount\":\"1\"}]}"
+
+static void history_admitted_batch_listed_with_args_as_sent(void **state) {
+    struct journaled j;
+    journal(state, &j, BATCH3, BATCH3);
+    struct history_stats st;
+    json_t *h = history_of(state, &j.r, NULL, 100, &st);
+    assert_int_equal(json_array_size(h), 3);
+    assert_int_equal(st.written, 3);
+    assert_int_equal(st.unreadable, 0);
+    static const char *const ops[] = {"burn", "pause", "mint"}; /* newest first */
+    for (size_t i = 0; i < 3; i++) {
+        json_t *e = json_array_get(h, i);
+        assert_string_equal(str_at(e, "op"), ops[i]);
+        assert_int_equal(json_integer_value(json_object_get(e, "seq")), SEQ0 + 2 - i);
+        assert_int_equal(json_integer_value(json_object_get(e, "block")), HEIGHT);
+        assert_string_equal(str_at(e, "operator"), "alice");
+        assert_string_equal(str_at(e, "time"), "2026-03-01T12:00:00.000Z");
+        assert_string_equal(str_at(e, "result"), i == 1 ? "ERR_PAUSED" : "ok");
+        assert_null(json_object_get(e, "unreadable"));
+        assert_int_equal(json_object_size(e), 7);
+    }
+    /* Arguments as sent: the upper-case address stays, "op" is not among them. */
+    json_t *args = json_object_get(json_array_get(h, 2), "args");
+    assert_int_equal(json_object_size(args), 3);
+    assert_string_equal(json_string_value(json_object_get(args, "to")), AU);
+    assert_string_equal(json_string_value(json_object_get(args, "amount")), "7.5");
+    json_decref(h);
+    journal_free(&j);
+}
+
+static void history_filter_and_limit_applied(void **state) {
+    struct journaled j;
+    journal(state, &j, BATCH3, BATCH3);
+    struct history_stats st;
+    json_t *h = history_of(state, &j.r, "mint", 100, &st);
+    assert_int_equal(json_array_size(h), 1);
+    assert_string_equal(str_at(json_array_get(h, 0), "op"), "mint");
+    json_decref(h);
+    h = history_of(state, &j.r, NULL, 2, &st);
+    assert_int_equal(json_array_size(h), 2);
+    assert_string_equal(str_at(json_array_get(h, 1), "op"), "pause");
+    json_decref(h);
+    /* A single command's dry_run flag is no argument. */
+    const char *single = "{\"op\":\"pause\",\"dry_run\":false,\"asset\":\"USDW\"}";
+    journal_free(&j);
+    journal(state, &j, single, single);
+    h = history_of(state, &j.r, NULL, 100, &st);
+    json_t *args = json_object_get(json_array_get(h, 0), "args");
+    assert_int_equal(json_object_size(args), 1);
+    assert_string_equal(json_string_value(json_object_get(args, "asset")), "USDW");
+    json_decref(h);
+    journal_free(&j);
+}
+
+/* The attack of issue 8: a mint hidden behind a body another reader refuses. */
+static void history_unreadable_body_listed_with_marker(void **state) {
+    const char *decoded = "{\"commands\":[{\"op\":\"mint\",\"asset\":\"USDW\",\"to\":\"" A1
+                          "\",\"amount\":\"777\"},{\"op\":\"pause\",\"asset\":\"USDW\"}]}";
+    const char *stored = "{\"commands\":[{\"op\":\"mint\",\"asset\":\"USDW\",\"to\":\"" A1
+                         "\",\"amount\":\"777\"},{\"op\":\"pause\",\"asset\":\"USDW\","
+                         "\"memo\":\"\\udc00\"}]}";
+    struct journaled j;
+    journal(state, &j, stored, decoded);
+    struct history_stats st;
+    json_t *h = history_of(state, &j.r, NULL, 100, &st);
+    assert_int_equal(json_array_size(h), 2);
+    assert_int_equal(st.unreadable, 2);
+    json_t *mint = json_array_get(h, 1);
+    assert_string_equal(str_at(mint, "op"), "mint");
+    assert_int_equal(json_integer_value(json_object_get(mint, "seq")), SEQ0);
+    assert_string_equal(str_at(mint, "result"), "ok");
+    assert_non_null(strstr(str_at(mint, "unreadable"), "commands[1].memo: lone surrogate escape"));
+    /* The arguments the ledger decoded stand in. */
+    json_t *args = json_object_get(mint, "args");
+    assert_string_equal(json_string_value(json_object_get(args, "amount")), "777");
+    assert_string_equal(json_string_value(json_object_get(args, "to")), A1);
+    assert_string_equal(str_at(json_array_get(h, 0), "op"), "pause");
+    assert_string_equal(str_at(json_array_get(h, 0), "result"), "ERR_PAUSED");
+    json_decref(h);
+    /* A body that is not even JSON, or missing, is no different. */
+    j.r.body = (const uint8_t *)"\xff\xfe garbage";
+    j.r.body_len = 10;
+    h = history_of(state, &j.r, "mint", 100, &st);
+    assert_int_equal(json_array_size(h), 1);
+    assert_int_equal(st.unreadable, 2);
+    json_decref(h);
+    j.r.body = NULL;
+    j.r.body_len = 0;
+    h = history_of(state, &j.r, NULL, 100, &st);
+    assert_int_equal(json_array_size(h), 2);
+    json_decref(h);
+    journal_free(&j);
+}
+
+static void history_body_and_binary_differ_marked(void **state) {
+    const char *decoded = "{\"op\":\"pause\",\"asset\":\"USDW\"}";
+    const char *stored = "{\"op\":\"unpause\",\"asset\":\"USDW\"}";
+    struct journaled j;
+    journal(state, &j, stored, decoded);
+    struct history_stats st;
+    json_t *h = history_of(state, &j.r, NULL, 100, &st);
+    assert_int_equal(json_array_size(h), 1);
+    assert_string_equal(str_at(json_array_get(h, 0), "op"), "pause"); /* what the ledger applied */
+    assert_string_equal(str_at(json_array_get(h, 0), "unreadable"),
+                        "the body and the journaled command differ");
+    json_decref(h);
+    /* More commands journaled than the body holds; a short result vector. */
+    j.r.body = (const uint8_t *)decoded;
+    j.r.body_len = strlen(decoded);
+    j.r.results_len = 0;
+    h = history_of(state, &j.r, NULL, 100, &st);
+    assert_string_equal(str_at(json_array_get(h, 0), "result"), "?");
+    json_decref(h);
+    j.r.results_len = 2;
+    j.r.commands_count = 3;
+    h = history_of(state, &j.r, NULL, 100, &st);
+    assert_int_equal(json_array_size(h), 3);
+    assert_int_equal(st.unreadable, 3);
+    assert_string_equal(str_at(json_array_get(h, 0), "op"), "?");
+    assert_true(json_is_null(json_object_get(json_array_get(h, 0), "args")));
+    json_decref(h);
+    journal_free(&j);
+}
+
+/* Differential: every body admission takes, history reads without a marker. */
+static void history_reads_whatever_admission_takes(void **state) {
+    static const char *const bodies[] = {
+        BATCH3,
+        "{\"op\":\"pause\"}",
+        "{\"op\":\"pa\\u0075se\",\"asset\":\"US\\u0044W\"}",
+        "{\"op\":\"approve\",\"id\":9}",
+        "{\"op\":\"approve\",\"id\":\"12\"}",
+        "{\"op\":\"mint\",\"asset\":\"USDW\",\"to\":\"" A1 "\",\"amount\":\"1\",\"dry_run\":false}",
+        " {\"commands\" : [ {\"op\":\"pause\"} ] , \"dry_run\" : false } ",
+    };
+    for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+        struct journaled j;
+        journal(state, &j, bodies[i], bodies[i]);
+        struct history_stats st;
+        json_t *h = history_of(state, &j.r, NULL, 100, &st);
+        if (st.unreadable != 0 || json_array_size(h) != j.rc.count) {
+            fail_msg("%s: %u unreadable, %zu of %u listed", bodies[i], st.unreadable,
+                     json_array_size(h), j.rc.count);
+        }
+        json_decref(h);
+        journal_free(&j);
+    }
+}
+
+/* A journal holds bodies admitted before amounts had to be canonical: its
+ * readers take "1200.50" and "007" for the values they spell (admission
+ * refuses them), and still refuse what the text rules refuse. */
+static void journaled_amounts_in_any_spelling_read_as_their_value(void **state) {
+    struct fixture *f = *state;
+    static const char *const spellings[][2] = {
+        {"1200.50", "1200.5"}, {"007", "7"}, {"00.5", "0.5"}, {"12.0", "12"}};
+    for (size_t i = 0; i < sizeof(spellings) / sizeof(spellings[0]); i++) {
+        char old_body[256], new_body[256], why[160];
+        snprintf(old_body, sizeof(old_body), "{\"op\":\"mint\",\"asset\":\"USDW\",\"to\":\"" A1 "\",\"amount\":\"%s\"}", spellings[i][0]);
+        snprintf(new_body, sizeof(new_body), "{\"op\":\"mint\",\"asset\":\"USDW\",\"to\":\"" A1 "\",\"amount\":\"%s\"}", spellings[i][1]);
+        struct request_cmds a, b;
+        assert_int_equal(request_parse(&f->e, (const uint8_t *)old_body, strlen(old_body), 2, &a, why, 160),
+                         ERR_INVALID_AMOUNT);
+        assert_int_equal(request_parse_journaled(&f->e, (const uint8_t *)old_body, strlen(old_body), 2, &a,
+                                                 why, 160),
+                         ERR_OK);
+        assert_int_equal(request_parse(&f->e, (const uint8_t *)new_body, strlen(new_body), 2, &b, why, 160),
+                         ERR_OK);
+        assert_int_equal(a.count, 1);
+        assert_memory_equal(&a.cmds[0], &b.cmds[0], sizeof(a.cmds[0]));
+        request_cmds_free(&a);
+        request_cmds_free(&b);
+    }
+    const char *attack = "{\"op\":\"nav.force\",\"asset\":\"AAXJF\",\"value\":\"1\",\"reason\":\"\\udc00\"}";
+    struct request_cmds c;
+    char why[160];
+    assert_int_equal(request_parse_journaled(&f->e, (const uint8_t *)attack, strlen(attack), 2, &c, why, 160),
+                     ERR_INVALID_JSON);
 }
 
 int main(void) {
@@ -168,6 +656,24 @@ int main(void) {
         cmocka_unit_test_setup_teardown(request_malformed_json_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(request_shape_errors_named, setup, teardown),
         cmocka_unit_test_setup_teardown(request_limits_enforced, setup, teardown),
+        cmocka_unit_test(jtext_hostile_strings_refused),
+        cmocka_unit_test(jtext_hostile_texts_refused),
+        cmocka_unit_test(jtext_edges_accepted),
+        cmocka_unit_test(jtext_nesting_bounded_at_limit),
+        cmocka_unit_test(jtext_decoded_refuses_nul_and_bad_utf8),
+        cmocka_unit_test_setup_teardown(request_hostile_strings_refused_with_place, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(request_numbers_outside_readers_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(request_duplicate_keys_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(history_admitted_batch_listed_with_args_as_sent, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(history_filter_and_limit_applied, setup, teardown),
+        cmocka_unit_test_setup_teardown(history_unreadable_body_listed_with_marker, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(history_body_and_binary_differ_marked, setup, teardown),
+        cmocka_unit_test_setup_teardown(history_reads_whatever_admission_takes, setup, teardown),
+        cmocka_unit_test_setup_teardown(journaled_amounts_in_any_spelling_read_as_their_value, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,42 @@
+/*
+ * history.h - one journaled request as history entries (GET /api/history).
+ *
+ * Every command a request journaled gets an entry, whatever its body
+ * holds: the list of entries comes from the journal row (its command
+ * count, result codes and decoded commands), never from whether a parser
+ * took the body. The body, read by request_scan exactly as admission read
+ * it, supplies the arguments as the client sent them (and the texts only
+ * it keeps: a nav.force reason, a por.publish salt).
+ */
+#ifndef MINTLINE_NODE_HISTORY_H
+#define MINTLINE_NODE_HISTORY_H
+
+#include <stdint.h>
+
+#include "../base/jw.h"
+#include "../engine/engine.h"
+#include "../store/store.h"
+
+/* What history_write_request did. */
+struct history_stats {
+    uint32_t written;    /* entries written */
+    uint32_t unreadable; /* of the request's commands, those whose entry says "unreadable" */
+};
+
+/* history_write_request: the entries of request r (journaled in block
+ * height, at block time time_ns), newest command first, at most max, only
+ * those whose op is op (NULL or "": any), each one JSON object written to w:
+ * {"seq", "block", "time", "operator", "op", "args", "result"}. When the
+ * body cannot be read as admission reads it (a body journaled before the
+ * one definition of JSON text, or damaged) the entry is still written,
+ * with "unreadable": WHY, its op and args taken from the journaled
+ * decoded command (canonical forms; a reason or salt, which only the body
+ * holds, left out). Reads asset and feed names from e without a lock
+ * (those tables are only appended to). Errors: ERR_INTERNAL (out of
+ * memory; nothing written). A fuzz harness may call it on any bytes. */
+enum err history_write_request(const struct engine *e, const struct store_request *r,
+                               uint64_t height, int64_t time_ns, const char *op, uint32_t max,
+                               struct jw *w, struct history_stats *out)
+    __attribute__((warn_unused_result));
+
+#endif
