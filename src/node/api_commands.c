@@ -126,7 +126,8 @@ static void api__dry_run(struct server *s, const struct server_request *rq,
     if (!err) {
         struct engine *e = &s->chain.engine;
         pthread_rwlock_wrlock(&s->chain.lock);
-        err = engine_reserve(e, rc->count);
+        err = chain_signer_current(e, (uint32_t)rq->operator_index, rq->pubkey);
+        if (!err) err = engine_reserve(e, rc->count);
         if (!err) err = engine_savepoint(e);
         if (!err) {
             engine_block_begin(e, s->chain.clock_manual ? 0 : chain_now_ns());

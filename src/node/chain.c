@@ -27,6 +27,14 @@ int64_t chain_now_ns(void) {
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+enum err chain_signer_current(const struct engine *e, uint32_t index, const uint8_t pubkey[32]) {
+    if (index >= e->s.operators_count) return ERR_AUTH_OPERATOR;
+    const struct operator *o = &e->s.operators[index];
+    if (o->removed) return ERR_AUTH_OPERATOR;
+    if (memcmp(o->pubkey, pubkey, 32) != 0) return ERR_AUTH_SIGNATURE;
+    return ERR_OK;
+}
+
 enum err chain_events_reserve(struct event_buf *ev, uint32_t commands) {
     uint64_t need = (uint64_t)commands * LIMIT_EVENTS_PER_COMMAND + LIMIT_EVENTS_PER_COMMAND;
     if (need <= ev->cap) return ERR_OK;

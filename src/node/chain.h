@@ -97,6 +97,13 @@ enum err chain_replay_block(struct engine *e, const struct store_block *b,
                             void *check_ctx, char *why, size_t why_size)
     __attribute__((warn_unused_result));
 
+/* chain_signer_current: is pubkey (the key a request's signature verified
+ * against at admission) still the key of operator `index` in the state as
+ * it stands? The key in force when a command applies is the one that
+ * counts (audit checks each request against the state just before it).
+ * ERR_OK, ERR_AUTH_OPERATOR (removed) or ERR_AUTH_SIGNATURE (replaced). */
+enum err chain_signer_current(const struct engine *e, uint32_t index, const uint8_t pubkey[32]);
+
 /* chain_now_ns: the wall clock (CLOCK_REALTIME) in nanoseconds. */
 int64_t chain_now_ns(void);
 

@@ -74,16 +74,6 @@ static void sequencer__fail_all(struct seq_item *first, uint32_t n, enum err err
     }
 }
 
-/* The signer's key as the ledger holds it now, before this request
- * applies: the same check audit makes, so nothing journaled fails it. */
-static enum err sequencer__signer(const struct engine *e, const struct seq_item *it) {
-    if (it->operator_index >= e->s.operators_count) return ERR_AUTH_OPERATOR;
-    const struct operator *o = &e->s.operators[it->operator_index];
-    if (o->removed) return ERR_AUTH_OPERATOR;
-    if (memcmp(o->pubkey, it->pubkey, sizeof(it->pubkey)) != 0) return ERR_AUTH_SIGNATURE;
-    return ERR_OK;
-}
-
 /* Apply every item of the block in order (engine lock held for writing),
  * filling s->journal with the requests that applied (*journaled of them,
  * *commands commands). An item whose signer's key changed while it
@@ -98,7 +88,7 @@ static uint32_t sequencer__apply(struct sequencer *s, struct seq_item *first, ui
     *journaled = 0;
     *commands = 0;
     for (uint32_t i = 0; i < n; i++, it = it->next) {
-        it->fatal = sequencer__signer(e, it);
+        it->fatal = chain_signer_current(e, it->operator_index, it->pubkey);
         if (it->fatal) {
             sequencer__count(s, &s->stats.stale_signer);
             continue;
