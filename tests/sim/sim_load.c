@@ -297,16 +297,24 @@ static uint32_t sim__governance_cmd(struct sim *s, struct sim__req *r) {
     }
 }
 
+/* A price in SPEC's canonical form: whole.cents without trailing zeros. */
+static void sim__price(char out[24], uint64_t whole, uint64_t cents) {
+    if (cents == 0) snprintf(out, 24, "%llu", (unsigned long long)whole);
+    else if (cents % 10 == 0) snprintf(out, 24, "%llu.%llu", (unsigned long long)whole, (unsigned long long)(cents / 10));
+    else snprintf(out, 24, "%llu.%02llu", (unsigned long long)whole, (unsigned long long)cents);
+}
+
 static uint32_t sim__oracle_cmd(struct sim *s, struct sim__req *r) {
     static const char *const advances[] = {"15m", "1h", "6h", "1d", "2d"};
     char salt[65];
+    char price[24];
     switch (sim_below(s, 5)) {
     case 0:
         sim__append(r, "{\"op\":\"dev.advance\",\"duration\":\"%s\"}", advances[sim_below(s, 5)]);
         return ALICE;
     case 1:
-        sim__append(r, "{\"op\":\"nav.update\",\"asset\":\"AAXJF\",\"value\":\"%llu.%02llu\"}",
-                    (unsigned long long)sim_below(s, 2), (unsigned long long)(1 + sim_below(s, 98)));
+        sim__price(price, sim_below(s, 2), 1 + sim_below(s, 98));
+        sim__append(r, "{\"op\":\"nav.update\",\"asset\":\"AAXJF\",\"value\":\"%s\"}", price);
         return BOB;
     case 2:
         sim__append(r, "{\"op\":\"reserve.report\",\"asset\":\"USDF\",\"amount\":\"%llu\"}",
@@ -319,8 +327,9 @@ static uint32_t sim__oracle_cmd(struct sim *s, struct sim__req *r) {
         sim__append(r, "{\"op\":\"por.publish\",\"asset\":\"USDF\",\"salt\":\"%s\"}", salt);
         return ALICE;
     default:
-        sim__append(r, "{\"op\":\"nav.force\",\"asset\":\"AAXJF\",\"value\":\"1.%02llu\","
-                       "\"reason\":\"sim\"}", (unsigned long long)sim_below(s, 99));
+        sim__price(price, 1, sim_below(s, 99));
+        sim__append(r, "{\"op\":\"nav.force\",\"asset\":\"AAXJF\",\"value\":\"%s\","
+                       "\"reason\":\"sim\"}", price);
         return ALICE;
     }
 }
