@@ -7,6 +7,11 @@
  * block is durable, so no reader ever sees state that is not on disk. A
  * failed commit breaks the chain for good (c->broken): every later write
  * is refused with ERR_STORE_IO until the node restarts and replays.
+ *
+ * The node runs it on a thread of its own (sequencer_start); the
+ * fault-injection simulator runs the very same block step on its own
+ * thread (sequencer_open, sequencer_run_now), with snapshots written
+ * inline, so that a seed decides everything.
  */
 #include "sequencer.h"
 
