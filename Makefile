@@ -5,6 +5,7 @@
 #   make demo       install, build, run the AsiaFlex morning routine on a demo ledger
 #   make bench      run the benchmarks and print one table
 #   make tidy       style checks (banned calls, engine purity)
+#   make sim        the fault-injection simulator on SEEDS more seeds
 
 CC      ?= cc
 PKGS    := libsodium libmicrohttpd jansson yajl sqlite3 yaml-0.1 libcurl libcrypto
@@ -30,7 +31,7 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 OBJ_LIB  := $(SRC_LIB:%.c=$(B)/obj/%.o)
 AOBJ_LIB := $(SRC_LIB:%.c=$(A)/obj/%.o)
 
-.PHONY: all deps deps-build test demo bench tidy clean unit-bins
+.PHONY: all deps deps-build test demo bench tidy clean unit-bins sim
 all: $(B)/mintline
 
 deps:
@@ -80,7 +81,29 @@ $(B)/bench/%: $(B)/obj/bench/%.o $(B)/libmintline.a
 	@mkdir -p $(dir $@)
 	@echo "  LINK $@"; $(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-unit-bins: $(UNIT_BINS) $(AUNIT_BINS) $(B)/mintline $(A)/mintline $(BENCH_BINS)
+# The fault-injection simulator (tests/sim, docs/SIMULATION.md): the node's
+# sequencer, engine, recovery and SQLite store over an in-memory VFS that
+# fails, tears and loses writes. `make test` runs a few seeds (tests/run.sh);
+# `make sim SEEDS=N SIM_STEPS=M` runs N more, from a seed it prints.
+SIM_SRC  := $(wildcard tests/sim/*.c)
+SIM_OBJ  := $(SIM_SRC:%.c=$(B)/obj/%.o)
+ASIM_OBJ := $(SIM_SRC:%.c=$(A)/obj/%.o)
+SEEDS ?= 20
+SIM_STEPS ?= 1000
+
+$(B)/tests/sim: $(SIM_OBJ) $(B)/libmintline.a
+	@mkdir -p $(dir $@)
+	@echo "  LINK $@"; $(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(A)/tests/sim: $(ASIM_OBJ) $(A)/libmintline.a
+	@mkdir -p $(dir $@)
+	@echo "  LINK $@"; $(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+
+sim: deps
+	@$(MAKE) --no-print-directory -j2 $(B)/tests/sim
+	@$(B)/tests/sim --seeds $(SEEDS) --steps $(SIM_STEPS)
+
+unit-bins: $(UNIT_BINS) $(AUNIT_BINS) $(B)/mintline $(A)/mintline $(BENCH_BINS) $(B)/tests/sim $(A)/tests/sim
 
 test: deps
 	@$(MAKE) --no-print-directory -j2 unit-bins

@@ -41,6 +41,14 @@ done
 for t in build/asan/tests/test_*; do
     [ -x "$t" ] && run "unit-asan/$(basename "$t")" "$t"
 done
+# The fault-injection simulator (docs/SIMULATION.md): the scripted
+# regressions, the seeds that found defects (7, 9, 10, 13, 1051, 1065), a
+# few more, and one seed under ASan/UBSan.
+if [ -x build/tests/sim ]; then
+    run sim build/tests/sim --scenarios --steps 450 --seed 7 --seed 9 --seed 10 --seed 13 \
+        --seed 1051 --seed 1065 --seed 1 --seed 2 --seed 3
+fi
+[ -x build/asan/tests/sim ] && run sim-asan build/asan/tests/sim --steps 300 --seed 5
 for t in tests/integration/test_*.py; do
     [ -f "$t" ] && run "integration/$(basename "$t" .py)" python3 "$t"
 done

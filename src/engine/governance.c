@@ -83,11 +83,18 @@ enum err governance_execute(struct engine *e, const struct command *cmd,
     return op_table()[cmd->op].apply(e, cmd, events, out);
 }
 
-/* Remove expired proposals while there is room to say so in events. */
+/* How many expired proposals one command removes (and says so in events):
+ * a share of its own event budget, leaving room for the proposal it then
+ * creates, never whatever room the caller's buffer happens to have, so
+ * that the node, start-up replay and audit emit the same events and reach
+ * the same state. More expired ones go with later proposals. */
+#define GOV_SWEEP_MAX (LIMIT_EVENTS_PER_COMMAND - 4u)
+
 static void gov__sweep(struct engine *e, struct event_buf *events) {
+    uint32_t swept = 0;
     for (uint32_t i = 0; i < e->s.proposals_count;) {
         struct proposal *p = &e->s.proposals[i];
-        if (p->expires_ns > e->s.time_ns || events->cap - events->count <= 3) {
+        if (p->expires_ns > e->s.time_ns || swept == GOV_SWEEP_MAX) {
             i++;
             continue;
         }
@@ -95,6 +102,7 @@ static void gov__sweep(struct engine *e, struct event_buf *events) {
         ev->ref_id = p->id;
         ev->ref_op = p->cmd.op;
         e->s.proposals[i] = e->s.proposals[--e->s.proposals_count];
+        swept++;
     }
 }
 
@@ -120,11 +128,10 @@ static enum err gov__schedule(struct engine *e, const struct command *cmd, uint6
 }
 
 /* How many proposals a sweep now would remove. */
-static uint32_t gov__sweepable(const struct engine *e, const struct event_buf *events) {
-    uint32_t room = events->cap - events->count;
+static uint32_t gov__sweepable(const struct engine *e) {
     uint32_t n = 0;
     for (uint32_t i = 0; i < e->s.proposals_count; i++) {
-        if (e->s.proposals[i].expires_ns <= e->s.time_ns && room - n > 3) n++;
+        if (e->s.proposals[i].expires_ns <= e->s.time_ns && n < GOV_SWEEP_MAX) n++;
     }
     return n;
 }
@@ -132,7 +139,7 @@ static uint32_t gov__sweepable(const struct engine *e, const struct event_buf *e
 static enum err gov__propose(struct engine *e, const struct command *cmd, uint32_t needed,
                              struct event_buf *events, struct apply_result *out) {
     /* Check for room before changing anything: a refused command changes nothing. */
-    if (e->s.proposals_count - gov__sweepable(e, events) >= LIMIT_PROPOSALS) return ERR_LIMIT_REACHED;
+    if (e->s.proposals_count - gov__sweepable(e) >= LIMIT_PROPOSALS) return ERR_LIMIT_REACHED;
     gov__sweep(e, events);
     struct proposal *p = &e->s.proposals[e->s.proposals_count++];
     memset(p, 0, sizeof(*p));

@@ -182,29 +182,31 @@ static enum err audit__tally(struct audit *a, struct store *s) {
     return ERR_OK;
 }
 
-static void audit__print(const struct audit *a, int json) {
+static void audit__print(const struct node_audit_summary *sum, int json) {
     char hex[HASH_HEX_SIZE];
-    hash_hex(&a->prev, hex);
+    hash_hex(&sum->head_hash, hex);
     if (!json) {
         printf("audit ok\n  blocks      %llu\n  requests    %llu (signatures verified)\n"
                "  commands    %llu\n  head hash   %s\n",
-               (unsigned long long)a->blocks + 1, (unsigned long long)a->requests,
-               (unsigned long long)a->commands, hex);
+               (unsigned long long)sum->blocks, (unsigned long long)sum->requests,
+               (unsigned long long)sum->commands, hex);
         return;
     }
     struct buf b;
     struct jw w;
     node_json_begin(&w, &b);
-    jw_kv_uint(&w, "blocks", a->blocks + 1);
-    jw_kv_uint(&w, "requests", a->requests);
-    jw_kv_uint(&w, "commands", a->commands);
+    jw_kv_uint(&w, "blocks", sum->blocks);
+    jw_kv_uint(&w, "requests", sum->requests);
+    jw_kv_uint(&w, "commands", sum->commands);
     jw_kv_string(&w, "head_hash", hex);
     node_json_end(&w);
 }
 
-int node_audit_verify(const char *data_dir, int json) {
+enum err node_audit_run(const char *data_dir, struct node_audit_summary *out, char *why,
+                        size_t why_size) {
+    snprintf(why, why_size, "%s", "");
     struct audit *a = calloc(1, sizeof(*a));
-    if (a == NULL) return report_error(ERR_INTERNAL, NULL);
+    if (a == NULL) return ERR_INTERNAL;
     struct store *s = NULL;
     enum err err = store_open(data_dir, 0, &s);
     if (!err) err = engine_open(&a->e, 1024);
@@ -212,11 +214,27 @@ int node_audit_verify(const char *data_dir, int json) {
     if (!err) err = s->ops->scan_blocks(s, 1, 1, audit__block, a);
     if (!err) err = a->err;
     if (!err) err = audit__tally(a, s);
-    if (!err) audit__print(a, json);
+    if (!err) {
+        out->blocks = a->blocks + 1;
+        out->requests = a->requests;
+        out->commands = a->commands;
+        out->head_hash = a->prev;
+        engine_state_hash(&a->e, &out->state_hash);
+    } else if (a->why[0]) {
+        snprintf(why, why_size, "%s", a->why);
+    }
     if (s) s->ops->close(s);
     engine_close(&a->e);
     chain_replay_buf_free(&a->rb);
-    int rc = err ? report_error(err, a->why[0] ? a->why : data_dir) : EXIT_DONE;
     free(a);
-    return rc;
+    return err;
+}
+
+int node_audit_verify(const char *data_dir, int json) {
+    struct node_audit_summary sum;
+    char why[320];
+    enum err err = node_audit_run(data_dir, &sum, why, sizeof(why));
+    if (err) return report_error(err, why[0] ? why : data_dir);
+    audit__print(&sum, json);
+    return EXIT_DONE;
 }

@@ -393,7 +393,8 @@ enum err chain_open(struct chain *c, const char *data_dir, char *why, size_t why
     enum err err = store_open(data_dir, 0, &c->store);
     if (err) return err;
     struct store_block head;
-    err = c->store->ops->head(c->store, &head);
+    err = c->store->ops->settle(c->store); /* serve nothing that is not on the disk */
+    if (!err) err = c->store->ops->head(c->store, &head);
     if (!err) err = chain__ends(c->store, &head, why, why_size);
     if (!err) err = chain_genesis_clock(c->store, &c->clock_manual, why, why_size);
     if (!err) err = engine_open(&c->engine, 1024);

@@ -46,7 +46,9 @@ enum err chain_genesis_engine(struct engine *e, const char *json, size_t json_le
 enum err chain_genesis_clock(struct store *store, int *clock_manual, char *why, size_t why_size)
     __attribute__((warn_unused_result));
 
-/* chain_open: open data_dir's store and recover its state: the newest
+/* chain_open: open data_dir's store, make durable whatever of it the OS
+ * still held in memory only (store settle: after a crash or a failed
+ * fsync), and recover its state: the newest
  * snapshot whose state hash matches its block (else genesis), then replay
  * of every later block, checking each result code and state hash. Shows a
  * progress line on a terminal when it takes over a second.

@@ -10,6 +10,12 @@
 #ifndef MINTLINE_NODE_NODE_H
 #define MINTLINE_NODE_NODE_H
 
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../base/err.h"
+#include "../base/hash.h"
+
 struct serve_options {
     const char *data_dir;  /* directory holding mintline.db */
     const char *store_url; /* NULL or "sqlite" (DATA/mintline.db); postgres:// is refused for now */
@@ -37,5 +43,20 @@ int node_serve(const struct serve_options *opt);
 /* node_audit_verify: re-check every block hash, state hash and command
  * signature of the store in data_dir (node running or not). */
 int node_audit_verify(const char *data_dir, int json);
+
+/* node_audit_run: the checks of node_audit_verify, printing nothing. On
+ * ERR_OK *out holds what was proved (blocks counts block 0; head_hash is
+ * the last block's hash, state_hash the state the replay reached); else
+ * the error (ERR_AUDIT_FAILED, ERR_STORE_CORRUPT, ERR_STORE_IO,
+ * ERR_NO_LEDGER, ERR_INTERNAL, ...) with the place in why ("" if none). */
+struct node_audit_summary {
+    uint64_t blocks;
+    uint64_t requests;
+    uint64_t commands;
+    struct hash head_hash;
+    struct hash state_hash;
+};
+enum err node_audit_run(const char *data_dir, struct node_audit_summary *out, char *why,
+                        size_t why_size) __attribute__((warn_unused_result));
 
 #endif

@@ -7,6 +7,11 @@
  * block is durable, so no reader ever sees state that is not on disk. A
  * failed commit breaks the chain for good (c->broken): every later write
  * is refused with ERR_STORE_IO until the node restarts and replays.
+ *
+ * The node runs it on a thread of its own (sequencer_start); the
+ * fault-injection simulator runs the very same block step on its own
+ * thread (sequencer_open, sequencer_run_now), with snapshots written
+ * inline, so that a seed decides everything.
  */
 #include "sequencer.h"
 
@@ -27,6 +32,8 @@ const double seq_latency_bounds_s[SEQ_LATENCY_BUCKETS] = {
 
 struct sequencer {
     struct chain *c;
+    struct sequencer_options opt;
+    int threaded; /* sequencer_start: a thread of its own; sequencer_open: none */
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t work;
@@ -187,12 +194,15 @@ static void sequencer__snapshot_join(struct sequencer *s) {
 
 /* Every LIMIT_SNAPSHOT_EVERY_BLOCKS blocks: copy the state now (the lock is
  * held, so it is the state of this block) and let a thread write it while
- * blocks go on committing. One snapshot at a time; a due one waits. */
+ * blocks go on committing. One snapshot at a time; a due one waits. With
+ * inline_snapshots it is written here and now (deterministic drivers). */
 static void sequencer__snapshot_maybe(struct sequencer *s) {
     struct chain *c = s->c;
     uint64_t done = __atomic_load_n(&c->snapshot_height, __ATOMIC_SEQ_CST);
     uint64_t last = done > s->snap_height ? done : s->snap_height; /* a failed try waits too */
-    if (c->engine.s.height - last < LIMIT_SNAPSHOT_EVERY_BLOCKS) return;
+    uint32_t every = s->opt.snapshot_every_blocks ? s->opt.snapshot_every_blocks
+                                                  : LIMIT_SNAPSHOT_EVERY_BLOCKS;
+    if (c->engine.s.height - last < every) return;
     if (__atomic_load_n(&s->snap_busy, __ATOMIC_SEQ_CST)) return;
     sequencer__snapshot_join(s);
     buf_init(&s->snap_bytes);
@@ -204,6 +214,10 @@ static void sequencer__snapshot_maybe(struct sequencer *s) {
     }
     s->snap_height = c->engine.s.height;
     s->snap_busy = 1;
+    if (s->opt.inline_snapshots) {
+        sequencer__snapshot_main(s);
+        return;
+    }
     if (pthread_create(&s->snap_thread, NULL, sequencer__snapshot_main, s) != 0) {
         s->snap_busy = 0;
         buf_free(&s->snap_bytes);
@@ -337,43 +351,84 @@ static uint32_t sequencer__take(struct sequencer *s, struct seq_item **first, ui
     return n;
 }
 
+/* One block's worth off the queue, applied, and its items marked done.
+ * Called with s->mu held, which is released while the block runs.
+ * Returns 0 when the queue was empty. */
+static int sequencer__round(struct sequencer *s) {
+    if (s->head == NULL) return 0;
+    struct seq_item *first;
+    uint32_t commands;
+    uint32_t n = sequencer__take(s, &first, &commands);
+    pthread_mutex_unlock(&s->mu);
+    sequencer__block(s, first, n, commands);
+    pthread_mutex_lock(&s->mu);
+    struct seq_item *it = first;
+    for (uint32_t i = 0; i < n; i++) {
+        struct seq_item *next = it->next;
+        it->done = 1;
+        it = next;
+    }
+    pthread_cond_broadcast(&s->done);
+    return 1;
+}
+
 static void *sequencer__main(void *arg) {
     struct sequencer *s = arg;
     pthread_mutex_lock(&s->mu);
     for (;;) {
         while (s->head == NULL && !s->stopping) pthread_cond_wait(&s->work, &s->mu);
-        if (s->head == NULL) break;
-        struct seq_item *first;
-        uint32_t commands;
-        uint32_t n = sequencer__take(s, &first, &commands);
-        pthread_mutex_unlock(&s->mu);
-        sequencer__block(s, first, n, commands);
-        pthread_mutex_lock(&s->mu);
-        struct seq_item *it = first;
-        for (uint32_t i = 0; i < n; i++) {
-            struct seq_item *next = it->next;
-            it->done = 1;
-            it = next;
-        }
-        pthread_cond_broadcast(&s->done);
+        if (!sequencer__round(s)) break;
     }
     pthread_mutex_unlock(&s->mu);
     return NULL;
 }
 
-enum err sequencer_start(struct chain *c, struct sequencer **out) {
+static struct sequencer *sequencer__new(struct chain *c, const struct sequencer_options *opt) {
     struct sequencer *s = calloc(1, sizeof(*s));
-    if (s == NULL) return ERR_INTERNAL;
+    if (s == NULL) return NULL;
     s->c = c;
+    if (opt) s->opt = *opt;
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->work, NULL);
     pthread_cond_init(&s->done, NULL);
+    return s;
+}
+
+static void sequencer__free(struct sequencer *s) {
+    chain_events_free(&s->events);
+    free(s->journal);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->work);
+    pthread_cond_destroy(&s->done);
+    free(s);
+}
+
+enum err sequencer_start(struct chain *c, struct sequencer **out) {
+    struct sequencer *s = sequencer__new(c, NULL);
+    if (s == NULL) return ERR_INTERNAL;
+    s->threaded = 1;
     if (pthread_create(&s->thread, NULL, sequencer__main, s) != 0) {
-        free(s);
+        sequencer__free(s);
         return ERR_INTERNAL;
     }
     *out = s;
     return ERR_OK;
+}
+
+enum err sequencer_open(struct chain *c, const struct sequencer_options *opt,
+                        struct sequencer **out) {
+    struct sequencer *s = sequencer__new(c, opt);
+    if (s == NULL) return ERR_INTERNAL;
+    *out = s;
+    return ERR_OK;
+}
+
+void sequencer_run_now(struct sequencer *s) {
+    ASSERT(!s->threaded);
+    pthread_mutex_lock(&s->mu);
+    while (sequencer__round(s)) {
+    }
+    pthread_mutex_unlock(&s->mu);
 }
 
 static enum err sequencer__prepare(struct seq_item *item) {
@@ -390,23 +445,43 @@ static enum err sequencer__prepare(struct seq_item *item) {
     return ERR_OK;
 }
 
-void sequencer_submit(struct sequencer *s, struct seq_item *item) {
-    ASSERT(item->count > 0 && item->count <= LIMIT_BATCH_COMMANDS);
-    item->done = 0;
-    item->fatal = sequencer__prepare(item);
-    item->next = NULL;
-    if (item->fatal) return;
-    pthread_mutex_lock(&s->mu);
+/* Queue a prepared item (s->mu held). Returns 0 when it was refused at
+ * once (item->fatal says why). */
+static int sequencer__queue(struct sequencer *s, struct seq_item *item) {
+    if (item->fatal) return 0;
     if (s->stopping) {
         item->fatal = ERR_NOT_READY;
-        pthread_mutex_unlock(&s->mu);
-        return;
+        return 0;
     }
     if (s->tail) s->tail->next = item;
     else s->head = item;
     s->tail = item;
-    pthread_cond_signal(&s->work);
-    while (!item->done) pthread_cond_wait(&s->done, &s->mu);
+    return 1;
+}
+
+static void sequencer__begin(struct seq_item *item) {
+    ASSERT(item->count > 0 && item->count <= LIMIT_BATCH_COMMANDS);
+    item->done = 0;
+    item->next = NULL;
+    item->fatal = sequencer__prepare(item);
+}
+
+void sequencer_submit(struct sequencer *s, struct seq_item *item) {
+    ASSERT(s->threaded);
+    sequencer__begin(item);
+    pthread_mutex_lock(&s->mu);
+    if (sequencer__queue(s, item)) {
+        pthread_cond_signal(&s->work);
+        while (!item->done) pthread_cond_wait(&s->done, &s->mu);
+    }
+    pthread_mutex_unlock(&s->mu);
+}
+
+void sequencer_enqueue(struct sequencer *s, struct seq_item *item) {
+    ASSERT(!s->threaded);
+    sequencer__begin(item);
+    pthread_mutex_lock(&s->mu);
+    if (!sequencer__queue(s, item)) item->done = 1;
     pthread_mutex_unlock(&s->mu);
 }
 
@@ -414,19 +489,18 @@ void sequencer_stop(struct sequencer *s) {
     pthread_mutex_lock(&s->mu);
     s->stopping = 1;
     pthread_cond_signal(&s->work);
+    if (!s->threaded) {
+        while (sequencer__round(s)) {
+        }
+    }
     pthread_mutex_unlock(&s->mu);
-    pthread_join(s->thread, NULL);
+    if (s->threaded) pthread_join(s->thread, NULL);
     sequencer__snapshot_join(s);
     struct chain *c = s->c;
     pthread_rwlock_wrlock(&c->lock);
     if (!c->broken && c->engine.s.height > c->snapshot_height) sequencer__snapshot_done(s, chain_snapshot(c));
     pthread_rwlock_unlock(&c->lock);
-    chain_events_free(&s->events);
-    free(s->journal);
-    pthread_mutex_destroy(&s->mu);
-    pthread_cond_destroy(&s->work);
-    pthread_cond_destroy(&s->done);
-    free(s);
+    sequencer__free(s);
 }
 
 void sequencer_stats(struct sequencer *s, struct seq_stats *out) {

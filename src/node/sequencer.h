@@ -45,14 +45,39 @@ struct seq_item {
 
 struct sequencer;
 
-/* sequencer_start: start the thread over an open chain. */
+/* sequencer_start: start the thread over an open chain. ERR_INTERNAL when
+ * memory or a thread cannot be had. */
 enum err sequencer_start(struct chain *c, struct sequencer **out) __attribute__((warn_unused_result));
 
 /* sequencer_submit: queue the item and wait until its block is durable.
- * On return item->fatal or item->results say what happened. */
+ * On return item->fatal or item->results say what happened. Only on a
+ * sequencer made by sequencer_start. */
 void sequencer_submit(struct sequencer *s, struct seq_item *item);
 
-/* sequencer_stop: refuse new items, drain the queue, commit, snapshot, join. */
+/* What a sequencer without a thread may change (sequencer_open). */
+struct sequencer_options {
+    int inline_snapshots;           /* write a due snapshot at once, on the caller's thread */
+    uint32_t snapshot_every_blocks; /* 0: LIMIT_SNAPSHOT_EVERY_BLOCKS */
+};
+
+/* sequencer_open: a sequencer with no thread, for a deterministic driver
+ * (the fault-injection simulator, tests/sim): sequencer_enqueue queues an
+ * item without waiting, and sequencer_run_now applies everything queued,
+ * in blocks, on the caller's thread, through the very code the thread
+ * runs. opt may be NULL (the node's defaults). ERR_INTERNAL without
+ * memory. Closed by sequencer_stop. */
+enum err sequencer_open(struct chain *c, const struct sequencer_options *opt,
+                        struct sequencer **out) __attribute__((warn_unused_result));
+/* sequencer_enqueue: queue the item (sequencer_open only); it is decided
+ * (item->fatal or item->results) once item->done is set, by the
+ * sequencer_run_now that applies it, or at once when refused here. */
+void sequencer_enqueue(struct sequencer *s, struct seq_item *item);
+/* sequencer_run_now: apply every queued item, one block per
+ * LIMIT_BLOCK_COMMANDS commands (sequencer_open only). */
+void sequencer_run_now(struct sequencer *s);
+
+/* sequencer_stop: refuse new items, drain the queue, commit, snapshot (not
+ * when the chain is broken), join the thread if any, and free s. */
 void sequencer_stop(struct sequencer *s);
 
 void seq_item_free(struct seq_item *item);

@@ -102,6 +102,14 @@ struct store_ops {
     /* scan_requests_since: requests whose Mintline-Time >= time_ms, any order. */
     enum err (*scan_requests_since)(struct store *s, int64_t time_ms, store_request_fn fn,
                                     void *ctx);
+    /* settle: make durable everything the journal holds now, before a
+     * node serves it (start-up). After a crash, or after an fsync that
+     * failed (Linux then drops the dirty pages from write-back, yet reads
+     * still return them), the OS may hold journal pages that never
+     * reached the disk; a node that recovered from them would build
+     * acknowledged blocks on them, and a power loss would take both.
+     * ERR_STORE_IO when it cannot (the node must not start). */
+    enum err (*settle)(struct store *s);
     /* tally: what the rows outside the block chain's own count say, for
      * start-up and audit: see struct store_tally. */
     enum err (*tally)(struct store *s, struct store_tally *out);
@@ -123,6 +131,16 @@ struct store {
  * set; ERR_NO_LEDGER when it does not exist and create is not set). */
 enum err store_open(const char *data_dir, int create, struct store **out)
     __attribute__((warn_unused_result));
+
+/* store_sqlite_vfs: open every later SQLite store (all its connections) on
+ * the VFS registered with sqlite3_vfs_register under `name`; NULL (the
+ * default) is SQLite's own VFS. With a VFS named, store_open asks that VFS
+ * whether the ledger file exists and creates no directory. For the
+ * fault-injection simulator (tests/sim), whose VFS keeps the files in
+ * memory and fails, tears and loses writes on purpose. Not thread-safe:
+ * call it before opening a store, never while one is open. The name is
+ * kept, not copied. */
+void store_sqlite_vfs(const char *name);
 
 /* store_lock: become the one writer of the ledger in data_dir: an
  * exclusive flock on DATA/mintline.lock, held until store_unlock or the

@@ -94,9 +94,15 @@ static enum err sqlite__exec(sqlite3 *db, const char *sql) {
     return ERR_OK;
 }
 
+/* The SQLite VFS every connection opens on (store_sqlite_vfs); NULL is
+ * SQLite's default. Set before a store opens, never while one is open. */
+static const char *sqlite__vfs_name;
+
+void store_sqlite_vfs(const char *name) { sqlite__vfs_name = name; }
+
 static enum err sqlite__connect(const char *path, int flags, sqlite3 **out) {
     sqlite3 *db = NULL;
-    if (sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+    if (sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, sqlite__vfs_name) != SQLITE_OK) {
         sqlite3_close(db);
         return ERR_IO;
     }
@@ -361,10 +367,11 @@ static enum err sqlite_read_genesis(struct store *base, char **json, size_t *jso
     struct store_sqlite *s = (struct store_sqlite *)base;
     pthread_mutex_lock(&s->r_lock);
     sqlite3_stmt *st = NULL;
-    enum err err = ERR_NO_LEDGER;
-    if (sqlite3_prepare_v2(s->r, "SELECT value FROM meta WHERE key='genesis_json'", -1, &st,
-                           NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW) {
+    enum err err = ERR_STORE_IO;
+    int rc = sqlite3_prepare_v2(s->r, "SELECT value FROM meta WHERE key='genesis_json'", -1, &st,
+                                NULL) == SQLITE_OK ? sqlite3_step(st) : SQLITE_ERROR;
+    if (rc == SQLITE_DONE) err = ERR_NO_LEDGER; /* a store without a genesis */
+    if (rc == SQLITE_ROW) {
         size_t n = (size_t)sqlite3_column_bytes(st, 0);
         char *p = malloc(n + 1);
         if (p == NULL) {
@@ -646,6 +653,25 @@ static enum err sqlite_tally(struct store *base, struct store_tally *out) {
     return err;
 }
 
+/* Copy every WAL frame into the database file, fsync it, and empty the
+ * WAL: what the page cache held is then on the disk, and a WAL whose
+ * middle never reached the disk (a failed fsync) is not there to be
+ * replayed over a database that already holds later pages. */
+static enum err sqlite_settle(struct store *base) {
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    sqlite3_stmt *st = NULL;
+    enum err err = ERR_STORE_IO;
+    if (sqlite3_prepare_v2(s->w, "PRAGMA wal_checkpoint(TRUNCATE)", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 0 &&
+        sqlite3_column_int(st, 1) == sqlite3_column_int(st, 2)) {
+        err = ERR_OK;
+    }
+    sqlite3_finalize(st);
+    if (err) fprintf(stderr, "mintline: store: the journal could not be made durable: %s\n",
+                     sqlite3_errmsg(s->w));
+    return err;
+}
+
 static void sqlite_close(struct store *base) {
     struct store_sqlite *s = (struct store_sqlite *)base;
     sqlite3_finalize(s->ins_block);
@@ -672,6 +698,7 @@ static const struct store_ops sqlite_ops = {
     .scan_blocks_desc = sqlite_scan_blocks_desc,
     .scan_requests_desc = sqlite_scan_requests_desc,
     .scan_requests_since = sqlite_scan_requests_since,
+    .settle = sqlite_settle,
     .tally = sqlite_tally,
     .write_snapshot = sqlite_write_snapshot,
     .latest_snapshot = sqlite_latest_snapshot,
@@ -700,7 +727,7 @@ static enum err sqlite__format_ok(struct store_sqlite *s) {
 static enum err sqlite__setup(struct store_sqlite *s, const char *path, int create) {
     int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
     enum err err = sqlite__connect(path, flags, &s->w);
-    if (err) return create ? ERR_IO : ERR_NO_LEDGER;
+    if (err) return create ? ERR_IO : ERR_STORE_IO; /* it exists (store_open): a read failed */
     err = sqlite__exec(s->w, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
     if (!err) err = sqlite__exec(s->w, sqlite__schema);
     if (err) return err;
@@ -712,13 +739,23 @@ static enum err sqlite__setup(struct store_sqlite *s, const char *path, int crea
     return err ? err : sqlite__format_ok(s);
 }
 
+/* Does the ledger file exist? Asked of the VFS the store opens on, so a
+ * VFS that keeps its files elsewhere (in memory) answers for them. */
+static int sqlite__exists(const char *path) {
+    if (sqlite__vfs_name == NULL) return access(path, F_OK) == 0;
+    sqlite3_vfs *vfs = sqlite3_vfs_find(sqlite__vfs_name);
+    int found = 0;
+    if (vfs == NULL || vfs->xAccess(vfs, path, SQLITE_ACCESS_EXISTS, &found) != SQLITE_OK) return 0;
+    return found;
+}
+
 enum err store_open(const char *data_dir, int create, struct store **out) {
     char path[480];
     int n = snprintf(path, sizeof(path), "%s/mintline.db", data_dir);
     if (n < 0 || (size_t)n >= sizeof(path)) return ERR_INVALID_ARGUMENT;
     if (create) {
-        mkdir(data_dir, 0700);
-    } else if (access(path, F_OK) != 0) {
+        if (sqlite__vfs_name == NULL) mkdir(data_dir, 0700);
+    } else if (!sqlite__exists(path)) {
         return ERR_NO_LEDGER;
     }
     struct store_sqlite *s = calloc(1, sizeof(*s));
