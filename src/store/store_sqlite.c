@@ -657,19 +657,38 @@ static enum err sqlite_tally(struct store *base, struct store_tally *out) {
  * WAL: what the page cache held is then on the disk, and a WAL whose
  * middle never reached the disk (a failed fsync) is not there to be
  * replayed over a database that already holds later pages. */
-static enum err sqlite_settle(struct store *base) {
-    struct store_sqlite *s = (struct store_sqlite *)base;
+/* A reader (audit verify, a backup) holding an old snapshot makes the
+ * checkpoint wait (busy timeout, 10 s a try): start-up waits for it this
+ * many tries, saying so, rather than serve a journal it could not settle. */
+#define SQLITE_SETTLE_TRIES 12
+
+/* One try: 0 settled, 1 busy (a reader), -1 failed. */
+static int sqlite__settle_once(struct store_sqlite *s) {
     sqlite3_stmt *st = NULL;
-    enum err err = ERR_STORE_IO;
+    int rc = -1;
     if (sqlite3_prepare_v2(s->w, "PRAGMA wal_checkpoint(TRUNCATE)", -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 0 &&
-        sqlite3_column_int(st, 1) == sqlite3_column_int(st, 2)) {
-        err = ERR_OK;
+        sqlite3_step(st) == SQLITE_ROW) {
+        if (sqlite3_column_int(st, 0) != 0) rc = 1;
+        else rc = sqlite3_column_int(st, 1) == sqlite3_column_int(st, 2) ? 0 : 1;
     }
     sqlite3_finalize(st);
-    if (err) fprintf(stderr, "mintline: store: the journal could not be made durable: %s\n",
-                     sqlite3_errmsg(s->w));
-    return err;
+    return rc;
+}
+
+static enum err sqlite_settle(struct store *base) {
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    int rc = sqlite__settle_once(s);
+    for (int tries = 1; rc == 1 && tries < SQLITE_SETTLE_TRIES; tries++) {
+        if (tries == 1) {
+            fprintf(stderr, "mintline: waiting for a reader of the journal (audit verify, a "
+                            "backup) to finish before serving\n");
+        }
+        rc = sqlite__settle_once(s);
+    }
+    if (rc == 0) return ERR_OK;
+    fprintf(stderr, "mintline: store: the journal could not be made durable: %s\n",
+            rc == 1 ? "a reader kept it open for two minutes" : sqlite3_errmsg(s->w));
+    return ERR_STORE_IO;
 }
 
 static void sqlite_close(struct store *base) {
