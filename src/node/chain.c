@@ -45,7 +45,7 @@ void chain_events_free(struct event_buf *ev) {
 enum err chain_genesis_engine(struct engine *e, const char *json, size_t json_len, int64_t time_ns,
                               char *why, size_t why_size) {
     json_error_t jerr;
-    json_t *doc = json_loadb(json, json_len, 0, &jerr);
+    json_t *doc = json_loadb(json, json_len, JSON_DECODE_ANY, &jerr);
     if (doc == NULL) {
         snprintf(why, why_size, "genesis JSON: %s", jerr.text);
         return ERR_INVALID_GENESIS;

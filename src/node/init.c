@@ -48,7 +48,8 @@ static enum err init__genesis(const char *path, char **yaml, size_t *yaml_len, c
     json_t *doc = NULL;
     err = yaml_to_json(*yaml, *yaml_len, &doc, why, why_size);
     if (err) return ERR_INVALID_GENESIS;
-    *json = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+    /* Any root (a lone scalar too) is the engine's to refuse, not an internal error. */
+    *json = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
     json_decref(doc);
     if (*json == NULL) return ERR_INTERNAL;
     return chain_genesis_engine(e, *json, strlen(*json), now, why, why_size);

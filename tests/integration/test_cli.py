@@ -524,6 +524,9 @@ BAD_GENESIS = {
                                    "assets:\n  - {symbol: USDW, kind: fiat, decimals: 6, supply_cap: \"1e9\"}\n" % ("ab" * 32),
     "unknown top-level key": "operators:\n  - name: alice\n    pubkey: %s\n    roles: [admin]\nfrobs: 1\n" % ("ab" * 32),
     "unknown controller": "operators:\n  - name: alice\n    pubkey: %s\n    roles: [admin]\ncontroller: zed\n" % ("ab" * 32),
+    "a list": "- operators\n- assets\n",
+    # found by fuzz_genesis: a document that is one scalar was ERR_INTERNAL (exit 3)
+    "a lone scalar": "hello\n",
 }
 
 
