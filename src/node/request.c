@@ -20,7 +20,10 @@ struct request__obj {
     struct command_arg args[LIMIT_COMMAND_ARGS];
     uint32_t count;
     int too_many;
-    char arena[LIMIT_COMMAND_ARGS * (LIMIT_ARG_TEXT + 64)];
+    /* Room for every argument at its largest: a key of up to 63 bytes and a
+     * text of up to LIMIT_ARG_TEXT, each NUL-terminated (found by fuzz_request:
+     * twelve such arguments overran a smaller arena into ERR_INTERNAL). */
+    char arena[LIMIT_COMMAND_ARGS * (64 + LIMIT_ARG_TEXT + 1)];
     size_t used;
     char key[64];
     size_t key_len;
