@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <yaml.h>
 
 #include "../../src/base/jw.h"
 #include "../../src/node/chain.h"
@@ -320,7 +321,59 @@ static void fuzz__yaml_tree(const json_t *v, unsigned depth) {
     }
 }
 
-void fuzz_check_yaml_tree(const json_t *v) { fuzz__yaml_tree(v, 0); }
+static size_t fuzz__json_pairs(const json_t *v) {
+    size_t n = 0;
+    if (json_is_object(v)) {
+        const char *key;
+        const json_t *item;
+        json_object_foreach((json_t *)v, key, item) n += 1 + fuzz__json_pairs(item);
+    } else if (json_is_array(v)) {
+        for (size_t i = 0; i < json_array_size(v); i++) n += fuzz__json_pairs(json_array_get(v, i));
+    }
+    return n;
+}
+
+/* The mapping pairs of the document, from libyaml's events: a node met in
+ * a mapping expecting a key is a key. The text must be one well-formed
+ * document: libyaml reads all of it without an error. */
+static size_t fuzz__yaml_pairs(const char *text, size_t len) {
+    yaml_parser_t parser;
+    FUZZ_CHECK(yaml_parser_initialize(&parser));
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    int is_map[LIMIT_JSON_DEPTH + 2];
+    int want_key[LIMIT_JSON_DEPTH + 2];
+    int depth = 0;
+    size_t pairs = 0;
+    unsigned documents = 0;
+    for (int done = 0; !done;) {
+        yaml_event_t ev;
+        FUZZ_CHECK(yaml_parser_parse(&parser, &ev)); /* nothing left unread */
+        int node = ev.type == YAML_SCALAR_EVENT || ev.type == YAML_ALIAS_EVENT ||
+                   ev.type == YAML_MAPPING_START_EVENT || ev.type == YAML_SEQUENCE_START_EVENT;
+        if (node && depth > 0 && is_map[depth - 1]) {
+            pairs += (size_t)want_key[depth - 1];
+            want_key[depth - 1] = !want_key[depth - 1];
+        }
+        if (ev.type == YAML_MAPPING_START_EVENT || ev.type == YAML_SEQUENCE_START_EVENT) {
+            FUZZ_CHECK(depth < (int)LIMIT_JSON_DEPTH + 2);
+            is_map[depth] = ev.type == YAML_MAPPING_START_EVENT;
+            want_key[depth++] = 1;
+        } else if (ev.type == YAML_MAPPING_END_EVENT || ev.type == YAML_SEQUENCE_END_EVENT) {
+            depth--;
+        }
+        documents += ev.type == YAML_DOCUMENT_START_EVENT;
+        done = ev.type == YAML_STREAM_END_EVENT;
+        yaml_event_delete(&ev);
+    }
+    yaml_parser_delete(&parser);
+    FUZZ_CHECK(documents == 1);
+    return pairs;
+}
+
+void fuzz_check_yaml_tree(const char *text, size_t len, const json_t *v) {
+    fuzz__yaml_tree(v, 0);
+    FUZZ_CHECK(fuzz__json_pairs(v) == fuzz__yaml_pairs(text, len));
+}
 
 /* One holding record of a snapshot: address, asset, balance. */
 #define FUZZ_RECORD_BYTES 38u

@@ -78,9 +78,12 @@ void fuzz_check_command(const struct engine *e, const struct command *cmd);
 /* fuzz_check_json: text is one valid JSON value (jansson agrees). */
 void fuzz_check_json(const uint8_t *text, size_t len);
 
-/* fuzz_check_yaml_tree: what yaml_to_json makes: mappings, sequences and
- * strings, nested at most LIMIT_JSON_DEPTH deep. */
-void fuzz_check_yaml_tree(const json_t *v);
+/* fuzz_check_yaml_tree: what yaml_to_json made of text: text is one
+ * well-formed YAML document (nothing after it is ignored), and the tree
+ * has mappings, sequences and strings, nested at most LIMIT_JSON_DEPTH
+ * deep, holding every key/value pair of the document's mappings (counted
+ * here from libyaml's own events): no key is silently dropped. */
+void fuzz_check_yaml_tree(const char *text, size_t len, const json_t *v);
 
 /* fuzz_check_snapshot: write e's snapshot, read it into a fresh engine:
  * it must load, have the same state hash and invariants, and write the

@@ -68,7 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     json_t *doc = NULL;
     char why[256];
     if (yaml_to_json((const char *)data, size, &doc, why, sizeof(why)) != ERR_OK) return 0;
-    fuzz_check_yaml_tree(doc);
+    fuzz_check_yaml_tree((const char *)data, size, doc);
     config__asset(doc, "AAXJF");
     const json_t *all = json_object_get(doc, "nav_sources");
     const char *key;

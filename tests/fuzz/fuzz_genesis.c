@@ -52,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     json_t *tree = NULL;
     char why[256] = "";
     if (yaml_to_json((const char *)data, size, &tree, why, sizeof(why)) == ERR_OK) {
-        fuzz_check_yaml_tree(tree);
+        fuzz_check_yaml_tree((const char *)data, size, tree);
         json_decref(tree);
     }
     struct engine *e = malloc(sizeof(*e));
