@@ -67,7 +67,9 @@ struct engine *fuzz_engine(void);
  * apply routine, rollback) and check: every result is a known code, a
  * failed command emits no event, seqs advance by n, every event survives
  * its journal form and writes valid JSON, the invariants hold, and the
- * rollback restores the state hash. */
+ * rollback restores the state hash. When every command succeeded, also
+ * apply them for real to a copy of the state, seal the block, and check
+ * the sealed state's snapshot round trip (fuzz_check_snapshot). */
 void fuzz_check_apply(struct engine *e, const struct command *cmds, uint32_t n, int atomic);
 
 /* fuzz_check_command: a decoded command survives the journal's binary
