@@ -101,7 +101,7 @@ tidy:
 # Fuzzing: libFuzzer harnesses (tests/fuzz/fuzz_*.c), a third object tree
 # built with clang, coverage-instrumented and under ASan/UBSan (docs/FUZZING.md).
 FUZZ_CC    ?= clang
-FUZZ_RUNS  ?= 50000
+FUZZ_RUNS  ?= 200000
 FUZZ_MAX_S ?= 45
 FUZZ_DIFF  ?=
 FUZZ_NAMES ?=
