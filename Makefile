@@ -6,6 +6,7 @@
 #   make bench      run the benchmarks and print one table
 #   make tidy       style checks (banned calls, engine purity)
 #   make sim        the fault-injection simulator on SEEDS more seeds
+#   make fuzz       build the libFuzzer harnesses (clang), run each for FUZZ_RUNS inputs
 
 CC      ?= cc
 PKGS    := libsodium libmicrohttpd jansson yajl sqlite3 yaml-0.1 libcurl libcrypto
@@ -31,7 +32,7 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 OBJ_LIB  := $(SRC_LIB:%.c=$(B)/obj/%.o)
 AOBJ_LIB := $(SRC_LIB:%.c=$(A)/obj/%.o)
 
-.PHONY: all deps deps-build test demo bench tidy clean unit-bins sim
+.PHONY: all deps deps-build test demo bench tidy clean unit-bins sim fuzz fuzz-bins fuzz-corpus
 all: $(B)/mintline
 
 deps:
@@ -106,7 +107,7 @@ sim: deps
 unit-bins: $(UNIT_BINS) $(AUNIT_BINS) $(B)/mintline $(A)/mintline $(BENCH_BINS) $(B)/tests/sim $(A)/tests/sim
 
 test: deps
-	@$(MAKE) --no-print-directory -j2 unit-bins
+	@$(MAKE) --no-print-directory -j2 unit-bins fuzz-bins
 	@./tests/run.sh
 
 demo: deps-build
@@ -119,6 +120,46 @@ bench: deps
 
 tidy:
 	@./scripts/tidy.sh
+
+# Fuzzing: libFuzzer harnesses (tests/fuzz/fuzz_*.c), a third object tree
+# built with clang, coverage-instrumented and under ASan/UBSan (docs/FUZZING.md).
+FUZZ_CC    ?= clang
+FUZZ_RUNS  ?= 200000
+FUZZ_MAX_S ?= 45
+FUZZ_NAMES ?=
+FUZZ_SAN  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+FUZZ_CFLAGS := $(CFLAGS_STRICT) -O1 -g $(PKG_CFLAGS) -D_GNU_SOURCE $(FUZZ_SAN)
+F := build/fuzz
+FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=$(F)/%)
+FOBJ_LIB  := $(SRC_LIB:%.c=$(F)/obj/%.o)
+
+$(F)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(F)/libmintline.a: $(FOBJ_LIB)
+	@rm -f $@
+	@ar rcs $@ $^
+
+$(F)/fuzz_%: $(F)/obj/tests/fuzz/fuzz_%.o $(F)/obj/tests/fuzz/fuzz.o $(F)/libmintline.a
+	@echo "  LINK $@"; $(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+fuzz-bins: $(FUZZ_BINS)
+.SECONDARY: $(F)/obj/tests/fuzz/fuzz.o $(FUZZ_SRC:%.c=$(F)/obj/%.o)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory -j2 fuzz-bins
+	@FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_MAX_S=$(FUZZ_MAX_S) ./tests/fuzz/run.sh $(FUZZ_NAMES)
+
+# The seed corpora's generated files (snapshots, journal records), rebuilt
+# from the shared fuzz state with the release library; commit the result.
+$(B)/tools/gen_corpus: tests/fuzz/gen_corpus.c tests/fuzz/fuzz.c tests/fuzz/fuzz.h $(B)/libmintline.a
+	@mkdir -p $(dir $@)
+	@echo "  LINK $@"; $(CC) $(CFLAGS) -o $@ tests/fuzz/gen_corpus.c tests/fuzz/fuzz.c $(B)/libmintline.a $(LDLIBS)
+
+fuzz-corpus: $(B)/tools/gen_corpus
+	@$(B)/tools/gen_corpus tests/fuzz/corpus
 
 clean:
 	rm -rf build

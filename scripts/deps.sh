@@ -5,7 +5,10 @@
 set -e
 PKGS="build-essential pkg-config libsodium-dev libmicrohttpd-dev libjansson-dev libyajl-dev libsqlite3-dev
 libyaml-dev libcurl4-openssl-dev libssl-dev curl"
-[ "${1:-test}" = test ] && PKGS="$PKGS libcmocka-dev python3 python3-cryptography sqlite3 prometheus"
+# clang and its runtimes (libFuzzer, ASan, UBSan) build the fuzz harnesses, llvm's
+# llvm-symbolizer names the lines in their reports (docs/FUZZING.md).
+[ "${1:-test}" = test ] && PKGS="$PKGS libcmocka-dev python3 python3-cryptography sqlite3 prometheus
+clang libclang-rt-14-dev llvm"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -287,7 +287,8 @@ static int snapshot__state(struct buf_reader *r, struct engine_state *s) {
         f->max_age_ns = (int64_t)buf_get_u64(r);
         f->value = buf_get_u128(r);
         f->updated_ns = (int64_t)buf_get_u64(r);
-        if (f->frozen > 1 || f->max_age_ns <= 0) return -1;
+        /* Genesis allows a max_age of 0s (found by fuzz_genesis). */
+        if (f->frozen > 1 || f->max_age_ns < 0) return -1;
     }
     s->reserve_reports_count = buf_get_u32(r);
     if (s->reserve_reports_count > LIMIT_RESERVE_REPORTS) return -1;

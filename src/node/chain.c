@@ -70,7 +70,7 @@ static enum err chain__clock(json_t *doc, int *manual, char *why, size_t why_siz
 enum err chain_genesis_engine(struct engine *e, const char *json, size_t json_len, int64_t time_ns,
                               int *clock_manual, char *why, size_t why_size) {
     json_error_t jerr;
-    json_t *doc = json_loadb(json, json_len, 0, &jerr);
+    json_t *doc = json_loadb(json, json_len, JSON_DECODE_ANY, &jerr);
     if (doc == NULL) {
         snprintf(why, why_size, "genesis JSON: %s", jerr.text);
         return ERR_INVALID_GENESIS;

@@ -63,7 +63,8 @@ static enum err init__genesis(const char *path, int clock_manual, char **yaml, s
     err = yaml_to_json(*yaml, *yaml_len, &doc, why, why_size);
     if (err) return ERR_INVALID_GENESIS;
     err = json_is_object(doc) ? init__clock(doc, clock_manual, why, why_size) : ERR_OK;
-    *json = err ? NULL : json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+    /* Any root (a lone scalar too) is the engine's to refuse, not an internal error. */
+    *json = err ? NULL : json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
     json_decref(doc);
     if (err) return err;
     if (*json == NULL) return ERR_INTERNAL;

@@ -41,18 +41,28 @@ static json_t *yaml__mapping(struct yaml__ctx *c, unsigned depth) {
             yaml_event_delete(&key);
             break;
         }
+        /* Whole keys only: a cut one could split a UTF-8 character, and
+         * jansson would then drop the pair silently (found by fuzz_genesis). */
         char name[128];
-        snprintf(name, sizeof(name), "%s", (const char *)key.data.scalar.value);
-        int dup = json_object_get(obj, name) != NULL;
-        if (dup) yaml__fail(c, &key, "duplicate key");
+        size_t name_len = key.data.scalar.length;
+        int bad = name_len >= sizeof(name) || memchr(key.data.scalar.value, 0, name_len) != NULL;
+        if (!bad) {
+            memcpy(name, key.data.scalar.value, name_len);
+            name[name_len] = '\0';
+        }
+        int dup = !bad && json_object_get(obj, name) != NULL;
+        if (bad || dup) yaml__fail(c, &key, bad ? "mapping keys must be short text" : "duplicate key");
         yaml_event_delete(&key);
-        if (dup) break;
+        if (bad || dup) break;
         yaml_event_t val;
         if (yaml__next(c, &val) != 0) break;
         json_t *v = yaml__node(c, &val, depth + 1);
         yaml_event_delete(&val);
         if (v == NULL) break;
-        json_object_set_new(obj, name, v);
+        if (json_object_set_new(obj, name, v) != 0) {
+            snprintf(c->why, c->why_size, "out of memory");
+            break;
+        }
     }
     json_decref(obj);
     return NULL;
@@ -108,6 +118,21 @@ static int yaml__root(struct yaml__ctx *c, yaml_event_t *ev) {
     }
 }
 
+/* After the root node: the end of the document and of the stream. A second
+ * document or a syntax error after the first is refused, not ignored. */
+static int yaml__end(struct yaml__ctx *c) {
+    static const yaml_event_type_t want[2] = {YAML_DOCUMENT_END_EVENT, YAML_STREAM_END_EVENT};
+    for (int i = 0; i < 2; i++) {
+        yaml_event_t ev;
+        if (yaml__next(c, &ev) != 0) return -1;
+        int ok = ev.type == want[i];
+        if (!ok) yaml__fail(c, &ev, "one YAML document only");
+        yaml_event_delete(&ev);
+        if (!ok) return -1;
+    }
+    return 0;
+}
+
 enum err yaml_to_json(const char *text, size_t len, json_t **out, char *why, size_t why_size) {
     struct yaml__ctx c;
     c.why = why;
@@ -120,6 +145,10 @@ enum err yaml_to_json(const char *text, size_t len, json_t **out, char *why, siz
     if (yaml__root(&c, &ev) == 0) {
         if (ev.type != YAML_STREAM_END_EVENT) root = yaml__node(&c, &ev, 0);
         yaml_event_delete(&ev);
+    }
+    if (root != NULL && yaml__end(&c) != 0) {
+        json_decref(root);
+        root = NULL;
     }
     yaml_parser_delete(&c.parser);
     if (root == NULL) return ERR_INVALID_ARGUMENT;

@@ -4,7 +4,8 @@
  * Mappings become objects, sequences arrays, and every scalar a string:
  * the readers of each document decide what a scalar means (an amount, a
  * duration, a count), so nothing is guessed here. Anchors and aliases are
- * refused; nesting is bounded by LIMIT_JSON_DEPTH.
+ * refused; nesting is bounded by LIMIT_JSON_DEPTH; the text is one document
+ * (nothing after it is ignored) and a mapping key is at most 127 bytes.
  */
 #ifndef MINTLINE_NODE_YAML_H
 #define MINTLINE_NODE_YAML_H

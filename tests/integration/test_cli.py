@@ -528,6 +528,17 @@ BAD_GENESIS = {
                                    "assets:\n  - {symbol: USDW, kind: fiat, decimals: 6, supply_cap: \"1e9\"}\n" % ("ab" * 32),
     "unknown top-level key": "operators:\n  - name: alice\n    pubkey: %s\n    roles: [admin]\nfrobs: 1\n" % ("ab" * 32),
     "unknown controller": "operators:\n  - name: alice\n    pubkey: %s\n    roles: [admin]\ncontroller: zed\n" % ("ab" * 32),
+    "a list": "- operators\n- assets\n",
+    # found by fuzz_genesis: a document that is one scalar was ERR_INTERNAL (exit 3);
+    # a second document or garbage after the first was ignored; a long key cut
+    # inside a UTF-8 character was dropped, so an unknown key passed
+    "a lone scalar": "hello\n",
+    "a second document": "operators:\n  - name: alice\n    pubkey: %s\n    roles: [admin]\nassets: []\n"
+                         "---\nassets: [{symbol: X, kind: nope}]\n" % ("ab" * 32),
+    "garbage after the document": "{operators: [{name: alice, pubkey: %s, roles: [admin]}], assets: []}"
+                                  " ]]] x\n" % ("ab" * 32),
+    "a long unknown key": "operators:\n  - name: alice\n    pubkey: %s\n    roles: [admin]\nassets: []\n"
+                          "\"%s\\u00e9\": 1\n" % ("ab" * 32, "x" * 126),
 }
 
 
