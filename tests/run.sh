@@ -51,7 +51,8 @@ fi
 [ -x build/asan/tests/sim ] && run sim-asan build/asan/tests/sim --steps 300 --seed 5
 # A short fuzz run: every harness over its seed corpus and a few thousand
 # new inputs, bounded in time (make fuzz runs longer; docs/FUZZING.md).
-run fuzz env FUZZ_RUNS="${FUZZ_TEST_RUNS:-10000}" FUZZ_MAX_S="${FUZZ_TEST_MAX_S:-15}" ./tests/fuzz/run.sh
+run fuzz env FUZZ_RUNS="${FUZZ_TEST_RUNS:-10000}" FUZZ_MAX_S="${FUZZ_TEST_MAX_S:-15}" \
+    FUZZ_SEED="${FUZZ_TEST_SEED:-1}" ./tests/fuzz/run.sh
 for t in tests/integration/test_*.py; do
     [ -f "$t" ] && run "integration/$(basename "$t" .py)" python3 "$t"
 done
