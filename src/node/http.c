@@ -223,8 +223,14 @@ static void http__body_free(struct http__ctx *ctx) {
 void server_error(struct server_response *out, enum err err, const char *detail) {
     char clean[LIMIT_ECHO_BYTES + 1];
     size_t n = 0;
-    for (const char *p = detail; p && *p && n < LIMIT_ECHO_BYTES; p++) {
+    const char *p = detail;
+    for (; p && *p && n < LIMIT_ECHO_BYTES; p++) {
         clean[n++] = ((unsigned char)*p < 0x20 || *p == 0x7f) ? '?' : *p;
+    }
+    /* Cut at a character: never half of a UTF-8 sequence in the answer. */
+    if (p && ((unsigned char)*p & 0xC0) == 0x80) {
+        while (n > 0 && ((unsigned char)clean[n - 1] & 0xC0) == 0x80) n--;
+        if (n > 0 && (unsigned char)clean[n - 1] >= 0xC0) n--;
     }
     clean[n] = '\0';
     char message[256];

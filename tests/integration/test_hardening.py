@@ -17,6 +17,7 @@
 6. A journal cut at its end (last blocks deleted) is refused at start-up
    with ERR_STORE_CORRUPT naming the missing blocks.
 """
+import json
 import os
 import random
 import shutil
@@ -366,6 +367,37 @@ def test_settle_waits_for_a_reader():
         n.cleanup()
 
 
+def test_echo_cut_at_a_character():
+    """Text echoed in an error is cut at LIMIT_ECHO_BYTES, never inside a
+    UTF-8 character: the answer stays valid JSON text."""
+    import socket
+    n = Node(clock_manual=True).start()
+    try:
+        for pad in range(2):
+            path = "/x" + "a" * pad + "\u00e9" * 100
+            s = socket.create_connection(("127.0.0.1", n.port), timeout=10)
+            s.sendall(b"GET " + path.encode("utf-8") + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            data = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            s.close()
+            body = data.split(b"\r\n\r\n", 1)[1]
+            try:
+                doc = json.loads(body.decode("utf-8"))
+                good = doc["error"]["code"] == "ERR_NOT_FOUND"
+            except (UnicodeDecodeError, ValueError, KeyError):
+                good = False
+            t.ok(good, "a 404 echoing %d bytes of path is valid UTF-8 JSON (offset %d)" % (len(path.encode()), pad), body[:200])
+        n.stop()
+    finally:
+        n.kill()
+        n.cleanup()
+
+
+t.run("error echo cut at a character", test_echo_cut_at_a_character)
 t.run("start-up settles the store, waiting for a reader", test_settle_waits_for_a_reader)
 t.run("rotation under load (defect 1)", test_rotation_under_load)
 t.run("failed commit rolled back (defect 3)", test_failed_commit_is_rolled_back)
