@@ -20,6 +20,9 @@
  * or ERR_OVERLOADED): then the body is read and dropped, never kept, up to
  * LIMIT_BODY_DISCARD_BYTES, so that the client reads its answer. The
  * reservation is returned once the signature verifies or the request ends.
+ * A body of at most LIMIT_HTTP_SMALL_BODY_BYTES is admitted outside the
+ * budget (the connection limit bounds those), so that a command such as an
+ * emergency pause gets in while forged headers hold the budget.
  *
  * Connections: every open connection is listed, oldest first. While its
  * request is complete and being answered it is busy; otherwise (idle,
@@ -185,12 +188,13 @@ struct http__ctx {
 /* Reserve length bytes of the unverified budget and a buffer for them. */
 static enum err http__reserve(struct server *s, struct http__ctx *ctx, size_t length) {
     struct http_conns *g = s->conns;
+    int small = length <= LIMIT_HTTP_SMALL_BODY_BYTES; /* outside the budget */
     pthread_mutex_lock(&g->mu);
-    int room = length <= LIMIT_HTTP_UNVERIFIED_BYTES - g->unverified_bytes;
-    if (room) g->unverified_bytes += length;
+    int room = small || length <= LIMIT_HTTP_UNVERIFIED_BYTES - g->unverified_bytes;
+    if (room && !small) g->unverified_bytes += length;
     pthread_mutex_unlock(&g->mu);
     if (!room) return ERR_OVERLOADED;
-    ctx->reserved = length;
+    ctx->reserved = small ? 0 : length;
     void *p = NULL;
     if (length >= HTTP__MAP_MIN_BYTES) {
         p = mmap(NULL, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

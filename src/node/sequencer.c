@@ -154,12 +154,17 @@ static enum err sequencer__commit(struct sequencer *s, struct seq_item *first, u
     for (uint32_t i = 0; i < n; i++, it = it->next) {
         if (it->fatal) continue;
         it->block = b.height;
-        if (it->events_count) {
-            it->events = malloc(it->events_count * sizeof(*it->events));
-            if (it->events) memcpy(it->events, &s->events.items[at], it->events_count * sizeof(*it->events));
-            else it->events_count = 0;
+        uint32_t count = it->events_count;
+        if (count) {
+            it->events = malloc(count * sizeof(*it->events));
+            if (it->events) {
+                memcpy(it->events, &s->events.items[at], count * sizeof(*it->events));
+            } else { /* committed: answered without its events (read them back) */
+                it->events_count = 0;
+                memset(it->event_ends, 0, it->count * sizeof(*it->event_ends));
+            }
         }
-        at += it->events_count;
+        at += count;
     }
     return ERR_OK;
 }

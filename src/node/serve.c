@@ -52,6 +52,12 @@ static enum err serve__clock(struct server *s, const struct serve_options *opt, 
     return ERR_OK;
 }
 
+static int serve__has_ledger(const char *data_dir) {
+    char path[4200];
+    int n = snprintf(path, sizeof(path), "%s/mintline.db", data_dir);
+    return n > 0 && (size_t)n < sizeof(path) && access(path, F_OK) == 0;
+}
+
 static enum err serve__lock(struct server *s, const struct serve_options *opt, char *why,
                             size_t why_size) {
     char holder[200];
@@ -74,9 +80,12 @@ static enum err serve__start(struct server *s, const struct serve_options *opt, 
         snprintf(why, why_size, "--store takes sqlite (the file DATA/mintline.db) in this version");
         return ERR_USAGE;
     }
-    enum err err = chain_open(&s->chain, opt->data_dir, why, why_size);
+    /* The writer's lock first: a second node must not replay, settle (a
+     * checkpoint that takes the store's write lock) or touch anything of a
+     * ledger another node serves. With no ledger there, chain_open says so. */
+    enum err err = serve__has_ledger(opt->data_dir) ? serve__lock(s, opt, why, why_size) : ERR_OK;
+    if (!err) err = chain_open(&s->chain, opt->data_dir, why, why_size);
     if (!err) err = serve__clock(s, opt, why, why_size);
-    if (!err) err = serve__lock(s, opt, why, why_size);
     if (err) return err;
     err = auth_open(&s->auth);
     if (err) return err;

@@ -220,16 +220,28 @@ def test_failed_commit_is_rolled_back():
 def test_single_writer():
     n = Node(clock_manual=True).start()
     try:
+        n.client("alice").command({"op": "mint", "asset": "USDW", "to": addr(8), "amount": "1"})
+        # a reader on an older snapshot (a long audit, a backup) while the
+        # node writes on: the second node must not wait on it or touch the store
+        reader = sqlite3.connect(n.db, timeout=10)
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM blocks").fetchone()
+        n.client("alice").command({"op": "mint", "asset": "USDW", "to": addr(8), "amount": "1"})
         second = Node(init=False)
         second.data = n.data
         second.clock_manual = True
+        t0 = time.time()
         try:
             second.start(timeout=15)
             started = True
         except RuntimeError as e:
             started = False
             text = str(e)
+        took = time.time() - t0
+        reader.rollback()
+        reader.close()
         t.ok(not started, "a second node on the same data directory does not start")
+        t.ok(took < 5, "it stops at once, before recovery (%.1f s)" % took)
         if not started:
             t.ok("ERR_LEDGER_LOCKED" in text and ("pid %d" % n.proc.pid) in text,
                  "its refusal is ERR_LEDGER_LOCKED naming the first node's pid", text[-400:])
@@ -397,6 +409,41 @@ def test_echo_cut_at_a_character():
         n.cleanup()
 
 
+def test_pause_through_a_held_budget():
+    """Forged headers naming alice, each declaring a 16 MiB body sent a byte
+    at a time, hold the whole unverified-body budget; alice's signed pause
+    (a small body) still gets in."""
+    import base64
+    import socket
+    n = Node(clock_manual=True).start()
+    socks = []
+    try:
+        for i in range(4):
+            s = socket.create_connection(("127.0.0.1", n.port), timeout=10)
+            head = ("POST /api/commands HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    "Content-Length: 16777216\r\nMintline-Operator: alice\r\n"
+                    "Mintline-Time: %d\r\nMintline-Nonce: forged%d\r\nMintline-Signature: %s\r\n\r\n"
+                    % (int(time.time() * 1000), i, base64.b64encode(b"\0" * 64).decode()))
+            s.sendall(head.encode() + b"{")
+            socks.append(s)
+        time.sleep(0.5)
+        st, doc = n.client("alice").command({"op": "pause"})
+        t.ok(st == 200 and doc.get("ok"), "alice's pause gets in while forged bodies hold the budget", (st, doc))
+        st, doc = n.client("alice").command({"commands": [{"op": "mint", "asset": "USDC", "to": addr(i), "amount": "1"}
+                                                          for i in range(1500)]})
+        t.ok(st == 503 and doc["error"]["code"] == "ERR_OVERLOADED",
+             "a large batch (over 64 KiB) waits for room: 503 ERR_OVERLOADED", (st, str(doc)[:200]))
+        for s in socks:
+            s.close()
+        n.stop()
+    finally:
+        for s in socks:
+            s.close()
+        n.kill()
+        n.cleanup()
+
+
+t.run("pause through a held body budget", test_pause_through_a_held_budget)
 t.run("error echo cut at a character", test_echo_cut_at_a_character)
 t.run("start-up settles the store, waiting for a reader", test_settle_waits_for_a_reader)
 t.run("rotation under load (defect 1)", test_rotation_under_load)
