@@ -41,7 +41,7 @@ static void cli_events__path(const struct cli_ctx *ctx, const char *limit, const
 }
 
 static void cli_events__cells(struct cli_table *t, const json_t *ev) {
-    static const char *const keys[] = {"seq", "block", "time", "type", "asset"};
+    static const char *const keys[] = {"seq", "block", "time", "operator", "type", "asset"};
     char text[160];
     for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
         cli_out_text(json_object_get(ev, keys[k]), text, sizeof(text));
@@ -55,7 +55,7 @@ static void cli_events__cells(struct cli_table *t, const json_t *ev) {
 }
 
 static void cli_events__head(struct cli_table *t) {
-    static const char *const head[] = {"SEQ", "BLOCK", "TIME", "TYPE", "ASSET", "DATA"};
+    static const char *const head[] = {"SEQ", "BLOCK", "TIME", "OPERATOR", "TYPE", "ASSET", "DATA"};
     cli_table_init(t, sizeof(head) / sizeof(head[0]));
     for (size_t i = 0; i < sizeof(head) / sizeof(head[0]); i++) cli_table_cell(t, head[i]);
 }
@@ -70,14 +70,14 @@ static void cli_events__line(const struct cli_ctx *ctx, const json_t *ev) {
         return;
     }
     struct cli_table t;
-    cli_table_init(&t, 6);
+    cli_table_init(&t, 7);
     cli_events__cells(&t, ev);
-    if (t.failed || t.cells_count != 6) {
+    if (t.failed || t.cells_count != 7) {
         cli_table_free(&t);
         return;
     }
-    printf("%-8s %-7s %-24s %-14s %-8s %s\n", t.cells[0], t.cells[1], t.cells[2], t.cells[3],
-           t.cells[4], t.cells[5]);
+    printf("%-8s %-7s %-24s %-10s %-14s %-8s %s\n", t.cells[0], t.cells[1], t.cells[2],
+           t.cells[3], t.cells[4], t.cells[5], t.cells[6]);
     cli_table_free(&t);
 }
 
@@ -142,7 +142,8 @@ static int cli_events__follow(struct cli_ctx *ctx, const json_t *first) {
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
     if (!ctx->json) {
-        printf("%-8s %-7s %-24s %-14s %-8s %s\n", "SEQ", "BLOCK", "TIME", "TYPE", "ASSET", "DATA");
+        printf("%-8s %-7s %-24s %-10s %-14s %-8s %s\n", "SEQ", "BLOCK", "TIME", "OPERATOR", "TYPE",
+               "ASSET", "DATA");
     }
     long long last_seq = -1; /* event seqs start at 0 */
     cli_events__emit(ctx, json_object_get(first, "events"), 1, &last_seq);

@@ -264,7 +264,7 @@ def test_morning_routine():
     t.ok(doc.get("history") and all(e["op"] == "burn" for e in doc["history"]), "history --op burn: only burns", doc)
 
     r = cli("events", "--recent", "3")
-    done_ok(r, "events", ("SEQ", "TYPE", "Burn", "Transfer"))
+    done_ok(r, "events", ("SEQ", "OPERATOR", "TYPE", "Burn", "Transfer", "alice"))
     lines = r.out.splitlines()
     t.ok(len(lines) == 4 and aligned(lines), "events: header and 3 aligned rows", r.out)
     r = cli("events", "--recent", "3", "--json")
