@@ -298,29 +298,38 @@ static enum err auth__lookup(struct chain *c, const char *name, uint8_t pubkey[3
     return ERR_OK;
 }
 
+/* The checks that need no body: the four headers well formed, the
+ * operator known (its key into pubkey), the time within the window. */
+static enum err auth__headers(struct auth *a, struct chain *c, const struct auth_headers *h,
+                              int64_t *t, int64_t *now_ms, uint8_t pubkey[32], int *index) {
+    if (!h->operator_name || !h->time || !h->nonce || !h->signature || auth__time(h->time, t) ||
+        !auth__nonce_ok(h->nonce)) {
+        return auth__count(a, ERR_AUTH_MISSING);
+    }
+    if (auth__lookup(c, h->operator_name, pubkey, index)) return auth__count(a, ERR_AUTH_OPERATOR);
+    *now_ms = chain_now_ns() / 1000000;
+    if (*t < *now_ms - LIMIT_AUTH_WINDOW_MS || *t > *now_ms + LIMIT_AUTH_WINDOW_MS) {
+        return auth__count(a, ERR_AUTH_TIME);
+    }
+    return ERR_OK;
+}
+
 enum err auth_check(struct auth *a, struct chain *c, const char *method,
                     const char *path_and_query, const struct auth_headers *h,
                     const uint8_t *body, size_t body_len, int *operator_index, int64_t *time_ms,
                     struct hash *body_hash, uint8_t pubkey_out[32]) {
-    int64_t t;
-    if (!h->operator_name || !h->time || !h->nonce || !h->signature || auth__time(h->time, &t) ||
-        !auth__nonce_ok(h->nonce)) {
-        return auth__count(a, ERR_AUTH_MISSING);
-    }
+    int64_t t, now_ms;
     uint8_t pubkey[32];
     int index;
-    if (auth__lookup(c, h->operator_name, pubkey, &index)) return auth__count(a, ERR_AUTH_OPERATOR);
-    int64_t now_ms = chain_now_ns() / 1000000;
-    if (t < now_ms - LIMIT_AUTH_WINDOW_MS || t > now_ms + LIMIT_AUTH_WINDOW_MS) {
-        return auth__count(a, ERR_AUTH_TIME);
-    }
+    enum err err = auth__headers(a, c, h, &t, &now_ms, pubkey, &index);
+    if (err) return err;
     struct hash digest;
     hash_once(body, body_len, &digest);
     if (sig_verify(pubkey, method, path_and_query, h->time, h->nonce, &digest, h->signature) != 0) {
         return auth__count(a, ERR_AUTH_SIGNATURE);
     }
     enum auth_path path = strcmp(method, "POST") == 0 ? AUTH_PATH_WRITE : AUTH_PATH_READ;
-    enum err err = auth_nonce_use(a, h->operator_name, h->nonce, path, t, now_ms);
+    err = auth_nonce_use(a, h->operator_name, h->nonce, path, t, now_ms);
     if (err) return auth__count(a, err);
     *operator_index = index;
     *time_ms = t;
@@ -330,19 +339,10 @@ enum err auth_check(struct auth *a, struct chain *c, const char *method,
 }
 
 enum err auth_precheck(struct auth *a, struct chain *c, const struct auth_headers *h) {
-    int64_t t;
-    if (!h->operator_name || !h->time || !h->nonce || !h->signature || auth__time(h->time, &t) ||
-        !auth__nonce_ok(h->nonce)) {
-        return auth__count(a, ERR_AUTH_MISSING);
-    }
+    int64_t t, now_ms;
     uint8_t pubkey[32];
     int index;
-    if (auth__lookup(c, h->operator_name, pubkey, &index)) return auth__count(a, ERR_AUTH_OPERATOR);
-    int64_t now_ms = chain_now_ns() / 1000000;
-    if (t < now_ms - LIMIT_AUTH_WINDOW_MS || t > now_ms + LIMIT_AUTH_WINDOW_MS) {
-        return auth__count(a, ERR_AUTH_TIME);
-    }
-    return ERR_OK;
+    return auth__headers(a, c, h, &t, &now_ms, pubkey, &index);
 }
 
 void auth_stats(struct auth *a, struct auth_stats *out) {

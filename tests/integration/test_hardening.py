@@ -40,6 +40,15 @@ def pub_hex(key):
     return key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
 
 
+def refusal(node):
+    """Start node; None when it serves, else the refusal (exit and log)."""
+    try:
+        node.start(timeout=15)
+        return None
+    except RuntimeError as e:
+        return str(e)
+
+
 def genesis_with(node_root, extra):
     path = os.path.join(node_root, "genesis.yaml")
     with open(GENESIS) as f:
@@ -231,12 +240,8 @@ def test_single_writer():
         second.data = n.data
         second.clock_manual = True
         t0 = time.time()
-        try:
-            second.start(timeout=15)
-            started = True
-        except RuntimeError as e:
-            started = False
-            text = str(e)
+        text = refusal(second)
+        started = text is None
         took = time.time() - t0
         reader.rollback()
         reader.close()
@@ -326,12 +331,8 @@ def test_cut_journal():
         db.execute("DELETE FROM snapshots WHERE height > ?", (head - 2,))
         db.commit()
         db.close()
-        try:
-            n.start(timeout=15)
-            started = True
-        except RuntimeError as e:
-            started = False
-            text = str(e)
+        text = refusal(n)
+        started = text is None
         t.ok(not started, "a journal cut at its end does not start")
         if not started:
             want = "blocks %d..%d are missing" % (head - 1, head)

@@ -108,17 +108,6 @@ def test_reason(node):
     t.ok(st == 400 and error_of(doc).get("code") == "ERR_INVALID_ARGUMENT",
          "nav.force with 201 raw UTF-8 characters of 2 bytes: refused", doc)
     st, doc = alice.command({"op": "nav.force", "asset": "AAXJF", "value": "1", "reason": "e" * 200})
-    # Raw UTF-8 in the body (not \u escapes): the same count.
-    body = json.dumps({"op": "nav.force", "asset": "AAXJF", "value": "1", "reason": "\u00e9" * 200},
-                      ensure_ascii=False).encode()
-    st, doc = alice.command(body)
-    t.ok(st == 200, "nav.force with 200 raw UTF-8 characters of 2 bytes: accepted", doc)
-    body = json.dumps({"op": "nav.force", "asset": "AAXJF", "value": "1", "reason": "\u00e9" * 201},
-                      ensure_ascii=False).encode()
-    st, doc = alice.command(body)
-    t.ok(st == 400 and error_of(doc).get("code") == "ERR_INVALID_ARGUMENT",
-         "nav.force with 201 raw UTF-8 characters of 2 bytes: refused", doc)
-    st, doc = alice.command({"op": "nav.force", "asset": "AAXJF", "value": "1", "reason": "e" * 200})
     st, doc = node.client("carol").get("/api/history?limit=1")
     t.ok(st == 200 and doc["history"][0]["args"].get("reason") == "e" * 200,
          "the reason is journaled and shown whole", doc)
