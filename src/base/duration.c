@@ -90,3 +90,54 @@ void time_format_iso(int64_t unix_ns, char out[40]) {
     }
     out[n] = '\0';
 }
+
+/* Days since 1970-01-01 of a civil date (H. Hinnant's days_from_civil). */
+static int64_t duration__days(int y, unsigned m, unsigned d) {
+    y -= m <= 2;
+    const int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = (unsigned)(y - era * 400);
+    const unsigned doy = (153 * (m + (m > 2 ? (unsigned)-3 : 9)) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+enum err date_parse(const char *text, size_t len, int32_t *day) {
+    if (text == NULL || len != 10 || text[4] != '-' || text[7] != '-') return ERR_INVALID_ARGUMENT;
+    unsigned v[3] = {0, 0, 0};
+    static const unsigned starts[3] = {0, 5, 8};
+    static const unsigned widths[3] = {4, 2, 2};
+    for (unsigned f = 0; f < 3; f++) {
+        for (unsigned i = 0; i < widths[f]; i++) {
+            char c = text[starts[f] + i];
+            if (c < '0' || c > '9') return ERR_INVALID_ARGUMENT;
+            v[f] = v[f] * 10 + (unsigned)(c - '0');
+        }
+    }
+    static const unsigned mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (v[0] < 1970 || v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > mdays[v[1] - 1]) {
+        return ERR_INVALID_ARGUMENT;
+    }
+    int leap = (v[0] % 4 == 0 && v[0] % 100 != 0) || v[0] % 400 == 0;
+    if (v[1] == 2 && v[2] == 29 && !leap) return ERR_INVALID_ARGUMENT;
+    *day = (int32_t)duration__days((int)v[0], v[1], v[2]);
+    return ERR_OK;
+}
+
+void date_format(int32_t day, char out[11]) {
+    int y;
+    unsigned m, d;
+    duration__civil(day, &y, &m, &d);
+    if (y < 0 || y > 9999) y = 0;
+    unsigned f[3] = {(unsigned)y, m % 100u, d % 100u};
+    static const unsigned widths[3] = {4, 2, 2};
+    size_t k = 0;
+    for (unsigned i = 0; i < 3; i++) {
+        if (i) out[k++] = '-';
+        for (unsigned j = widths[i]; j-- > 0;) {
+            out[k + j] = (char)('0' + f[i] % 10u);
+            f[i] /= 10u;
+        }
+        k += widths[i];
+    }
+    out[k] = '\0';
+}

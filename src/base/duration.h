@@ -22,4 +22,12 @@ void duration_format(int64_t ns, char out[32]);
 /* time_format_iso: ISO-8601 UTC with milliseconds, "2026-11-22T01:02:03.004Z". */
 void time_format_iso(int64_t unix_ns, char out[40]);
 
+/* date_parse: a calendar date "YYYY-MM-DD" (1970..9999, a real day) as days
+ * since 1970-01-01. ERR_INVALID_ARGUMENT otherwise; *day untouched on error.
+ * Dates mark day boundaries: a date means its 00:00 UTC. */
+enum err date_parse(const char *text, size_t len, int32_t *day) __attribute__((warn_unused_result));
+
+/* date_format: "YYYY-MM-DD" of a day since 1970-01-01. */
+void date_format(int32_t day, char out[11]);
+
 #endif

@@ -93,7 +93,9 @@
     /* HTTP admission (issue 8) */                                                                 \
     X(HTTP_FRAMING, 400, "request framing refused (one Content-Length, no Transfer-Encoding)")     \
     X(OVERLOADED, 503, "node busy with other request bodies; retry shortly") \
-    X(KEY_IN_USE, 409, "this public key belongs to another operator")
+    X(KEY_IN_USE, 409, "this public key belongs to another operator")                               \
+    /* security tokens (issue 9) */                                                                \
+    X(NOT_SECURITY, 400, "only a security asset has compliance rules")
 
 enum err {
 #define ERR_ENUM_ROW(name, status, msg) ERR_##name,

@@ -69,6 +69,13 @@
 /* Price feeds (collateral prices the vaults will read), from genesis. */
 #define LIMIT_FEEDS 32u
 
+/* Security tokens (SPEC 5): partitions of one asset (REG_D, REG_S, and a
+ * few more a transfer agent may run side by side: each is a key range of
+ * the holdings table and up to three records a recover moves), their
+ * names [A-Z0-9_]{1,16}. */
+#define LIMIT_PARTITIONS 4u
+#define LIMIT_PARTITION_NAME 16u
+
 /* Holdings (address, asset) pairs: 2^26 = 67M; the table doubles up to it. */
 #define LIMIT_HOLDINGS (1u << 26)
 

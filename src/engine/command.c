@@ -14,6 +14,7 @@
 #include "../base/duration.h"
 #include "../base/hex.h"
 #include "../base/jw.h"
+#include "compliance.h"
 #include "control.h"
 #include "engine.h"
 #include "genesis.h"
@@ -25,6 +26,8 @@
 #include "restrict.h"
 
 /* The request parser hands over text arguments up to LIMIT_ARG_TEXT bytes. */
+_Static_assert(FIELD__COUNT <= 32, "command.present has one bit per field kind");
+_Static_assert(LIMIT_COMMAND_ARGS > OP_FIELDS_MAX, "every field of an op and \"op\" fit");
 _Static_assert(LIMIT_ARG_TEXT >= LIMIT_REASON_BYTES,
                "a reason of LIMIT_REASON characters reaches the decoder");
 
@@ -33,16 +36,19 @@ _Static_assert(LIMIT_ARG_TEXT >= LIMIT_REASON_BYTES,
 static const struct op_def op_rows[OP__COUNT] = {
     [OP_MINT] = {"mint", ledger_mint_apply, ROLE_MINTER, OP_VALUE_MOVING,
                  {F("asset", FIELD_ASSET, FIELD_REQUIRED), F("to", FIELD_TO, FIELD_REQUIRED),
-                  F("amount", FIELD_AMOUNT, FIELD_REQUIRED)},
+                  F("amount", FIELD_AMOUNT, FIELD_REQUIRED),
+                  F("partition", FIELD_PARTITION, FIELD_OPTIONAL)},
                  "create tokens for an address"},
     [OP_BURN] = {"burn", ledger_burn_apply, ROLE_BURNER, OP_VALUE_MOVING,
                  {F("asset", FIELD_ASSET, FIELD_REQUIRED), F("from", FIELD_FROM, FIELD_REQUIRED),
-                  F("amount", FIELD_AMOUNT, FIELD_REQUIRED)},
+                  F("amount", FIELD_AMOUNT, FIELD_REQUIRED),
+                  F("partition", FIELD_PARTITION, FIELD_OPTIONAL)},
                  "destroy tokens held by an address"},
     [OP_TRANSFER] = {"transfer", ledger_transfer_apply, ROLE_TRANSFER_AGENT, OP_VALUE_MOVING,
                      {F("asset", FIELD_ASSET, FIELD_REQUIRED),
                       F("from", FIELD_FROM, FIELD_REQUIRED), F("to", FIELD_TO, FIELD_REQUIRED),
-                      F("amount", FIELD_AMOUNT, FIELD_REQUIRED)},
+                      F("amount", FIELD_AMOUNT, FIELD_REQUIRED),
+                      F("partition", FIELD_PARTITION, FIELD_OPTIONAL)},
                      "move tokens between holders on their instruction"},
     [OP_PAUSE] = {"pause", control_pause_unpause_apply, ROLE_PAUSER, 0,
                   {F("asset", FIELD_ASSET, FIELD_OPTIONAL)},
@@ -122,7 +128,8 @@ static const struct op_def op_rows[OP__COUNT] = {
                      "lift a freeze (of an address, one asset, or an amount)"},
     [OP_FORCED_TRANSFER] = {"forced_transfer", restrict_forced_transfer_apply, ROLE_AGENT, 0,
                             {F("asset", FIELD_ASSET, FIELD_REQUIRED), F("from", FIELD_FROM, FIELD_REQUIRED),
-                             F("to", FIELD_TO, FIELD_REQUIRED), F("amount", FIELD_AMOUNT, FIELD_REQUIRED)},
+                             F("to", FIELD_TO, FIELD_REQUIRED), F("amount", FIELD_AMOUNT, FIELD_REQUIRED),
+                             F("partition", FIELD_PARTITION, FIELD_OPTIONAL)},
                             "move tokens on an agent's order, unfreezing what must be"},
     [OP_RECOVER] = {"recover", restrict_recover_apply, ROLE_AGENT, 0,
                     {F("asset", FIELD_ASSET, FIELD_REQUIRED), F("lost", FIELD_FROM, FIELD_REQUIRED),
@@ -130,7 +137,8 @@ static const struct op_def op_rows[OP__COUNT] = {
                     "move a lost wallet's balance and frozen state to a new address"},
     [OP_RESCUE] = {"rescue", restrict_rescue_apply, ROLE_AGENT, 0,
                    {F("asset", FIELD_ASSET, FIELD_REQUIRED), F("from", FIELD_FROM, FIELD_REQUIRED),
-                    F("to", FIELD_TO, FIELD_REQUIRED), F("amount", FIELD_AMOUNT, FIELD_REQUIRED)},
+                    F("to", FIELD_TO, FIELD_REQUIRED), F("amount", FIELD_AMOUNT, FIELD_REQUIRED),
+                    F("partition", FIELD_PARTITION, FIELD_OPTIONAL)},
                    "move stuck tokens out of any address to a safe one"},
     [OP_PRICE_UPDATE] = {"price.update", oracle_price_update_apply, ROLE_ORACLE_UPDATER, 0,
                          {F("feed", FIELD_FEED, FIELD_REQUIRED), F("value", FIELD_PRICE, FIELD_REQUIRED)},
@@ -157,6 +165,32 @@ static const struct op_def op_rows[OP__COUNT] = {
     [OP_POR_PUBLISH] = {"por.publish", por_publish_apply, ROLE_TREASURY_MANAGER, 0,
                         {F("asset", FIELD_ASSET, FIELD_REQUIRED), F("salt", FIELD_SECRET, FIELD_REQUIRED)},
                         "publish a proof-of-reserves root over every holder (salt: 32 random bytes, hex)"},
+    [OP_IDENTITY_REGISTER] = {"identity.register", compliance_identity_register_apply, ROLE_COMPLIANCE, 0,
+                              {F("address", FIELD_FROM, FIELD_REQUIRED),
+                               F("country", FIELD_COUNTRY, FIELD_REQUIRED),
+                               F("investor_type", FIELD_INVESTOR_TYPE, FIELD_OPTIONAL)},
+                              "register an investor's identity (country, investor type); claims stay"},
+    [OP_IDENTITY_REMOVE] = {"identity.remove", compliance_identity_remove_apply, ROLE_COMPLIANCE, 0,
+                            {F("address", FIELD_FROM, FIELD_REQUIRED)},
+                            "remove an identity and its claims (the address can no longer receive securities)"},
+    [OP_CLAIM_SET] = {"claim.set", compliance_claim_set_apply, ROLE_COMPLIANCE, 0,
+                      {F("address", FIELD_FROM, FIELD_REQUIRED), F("topic", FIELD_TOPIC, FIELD_REQUIRED),
+                       F("expires", FIELD_DATE, FIELD_REQUIRED)},
+                      "record a claim (kyc, aml, accredited, tax_form) valid until a date"},
+    [OP_CLAIM_REVOKE] = {"claim.revoke", compliance_claim_revoke_apply, ROLE_COMPLIANCE, 0,
+                         {F("address", FIELD_FROM, FIELD_REQUIRED), F("topic", FIELD_TOPIC, FIELD_REQUIRED)},
+                         "withdraw a claim"},
+    [OP_ASSET_RULES_SET] = {"asset.rules.set", compliance_rules_set_apply, ROLE_COMPLIANCE, 0,
+                            {F("asset", FIELD_ASSET, FIELD_REQUIRED),
+                             F("partition", FIELD_PARTITION, FIELD_OPTIONAL),
+                             F("required_claims", FIELD_CLAIMS, FIELD_OPTIONAL),
+                             F("allowed_countries", FIELD_ALLOWED_COUNTRIES, FIELD_OPTIONAL),
+                             F("blocked_countries", FIELD_BLOCKED_COUNTRIES, FIELD_OPTIONAL),
+                             F("max_holders", FIELD_MAX_HOLDERS, FIELD_OPTIONAL),
+                             F("max_balance", FIELD_MAX_BALANCE, FIELD_OPTIONAL),
+                             F("lockup_until", FIELD_DATE, FIELD_OPTIONAL),
+                             F("no_us_persons", FIELD_FLAG, FIELD_OPTIONAL)},
+                            "change a security asset's rules, or one partition's (adds it when new)"},
 };
 
 #undef F
@@ -206,7 +240,7 @@ static const struct command_arg *command__arg(const struct command_arg *args, ui
 
 static int command__is_amount(enum field_kind kind) {
     return kind == FIELD_AMOUNT || kind == FIELD_SUPPLY_CAP || kind == FIELD_MINT_LIMIT ||
-           kind == FIELD_INFLOW_LIMIT;
+           kind == FIELD_INFLOW_LIMIT || kind == FIELD_MAX_BALANCE;
 }
 
 int op_field_is_amount(enum field_kind kind) {
@@ -294,6 +328,78 @@ static enum err command__field_gov(const struct op_field *f, const struct comman
     return ERR_OK;
 }
 
+/* The security-token kinds (compliance.h); FIELD_FLAG is the one JSON
+ * boolean an op takes ("true"/"false" strings are accepted too, as the
+ * YAML-minded write them). */
+static enum err command__field_security(const struct op_field *f, const struct command_arg *a,
+                                        struct command *cmd) {
+    if (f->kind == FIELD_FLAG) {
+        if (a->type != ARG_BOOL && a->type != ARG_STRING) return ERR_INVALID_ARGUMENT;
+        if (a->value_len == 4 && memcmp(a->value, "true", 4) == 0) cmd->flag = 1;
+        else if (a->value_len == 5 && memcmp(a->value, "false", 5) == 0) cmd->flag = 0;
+        else return ERR_INVALID_ARGUMENT;
+        cmd->present |= CMD_HAS(f->kind);
+        return ERR_OK;
+    }
+    if (f->kind == FIELD_MAX_HOLDERS) {
+        uint64_t v;
+        if (command__count(a, 1, RULES_MAX_HOLDERS_MAX, &v) != ERR_OK) return ERR_INVALID_ARGUMENT;
+        cmd->max_holders = (uint32_t)v;
+        cmd->present |= CMD_HAS(f->kind);
+        return ERR_OK;
+    }
+    if (a->type != ARG_STRING) return ERR_INVALID_ARGUMENT;
+    switch ((unsigned)f->kind) { /* the security kinds only; the rest never come here */
+    case FIELD_COUNTRY:
+        cmd->country = country_parse(a->value, a->value_len);
+        if (cmd->country == 0) return ERR_INVALID_ARGUMENT;
+        break;
+    case FIELD_INVESTOR_TYPE: {
+        enum investor_type t = investor_type_parse(a->value, a->value_len);
+        if (t == INVESTOR__COUNT || t == INVESTOR_NONE) return ERR_INVALID_ARGUMENT;
+        cmd->investor_type = (uint8_t)t;
+        break;
+    }
+    case FIELD_TOPIC: {
+        enum claim_topic t = claim_topic_parse(a->value, a->value_len);
+        if (t == CLAIM__COUNT) return ERR_INVALID_ARGUMENT;
+        cmd->topic = (uint8_t)t;
+        break;
+    }
+    case FIELD_DATE:
+        if (a->value_len == 4 && memcmp(a->value, "none", 4) == 0) cmd->date = 0;
+        else if (date_parse(a->value, a->value_len, &cmd->date) != ERR_OK || cmd->date <= 0) {
+            return ERR_INVALID_ARGUMENT;
+        }
+        break;
+    case FIELD_PARTITION:
+        if (!partition_name_valid(a->value, a->value_len)) return ERR_PARTITION;
+        memcpy(cmd->partition, a->value, a->value_len);
+        cmd->partition[a->value_len] = '\0';
+        break;
+    case FIELD_CLAIMS:
+        if (claims_parse(a->value, a->value_len, &cmd->claims) != 0) return ERR_INVALID_ARGUMENT;
+        break;
+    case FIELD_ALLOWED_COUNTRIES:
+    case FIELD_BLOCKED_COUNTRIES: {
+        unsigned k = f->kind == FIELD_BLOCKED_COUNTRIES;
+        if (countries_parse(a->value, a->value_len, cmd->countries[k], &cmd->countries_count[k]) != 0) {
+            return ERR_INVALID_ARGUMENT;
+        }
+        break;
+    }
+    case FIELD_MODE:
+        if (a->value_len == 4 && memcmp(a->value, "full", 4) == 0) cmd->mode = 0;
+        else if (a->value_len == 8 && memcmp(a->value, "pro-rata", 8) == 0) cmd->mode = 1;
+        else return ERR_INVALID_ARGUMENT;
+        break;
+    default:
+        return ERR_INVALID_ARGUMENT;
+    }
+    cmd->present |= CMD_HAS(f->kind);
+    return ERR_OK;
+}
+
 /* Decode every field but amounts (which need the asset's decimals). */
 static enum err command__field_decode(const struct engine *e, const struct op_field *f,
                                       const struct command_arg *a, struct command *cmd) {
@@ -332,6 +438,19 @@ static enum err command__field_decode(const struct engine *e, const struct op_fi
         cmd->present |= CMD_HAS(FIELD_FEED);
         return ERR_OK;
     }
+    case FIELD_COUNTRY:
+    case FIELD_INVESTOR_TYPE:
+    case FIELD_TOPIC:
+    case FIELD_DATE:
+    case FIELD_PARTITION:
+    case FIELD_CLAIMS:
+    case FIELD_ALLOWED_COUNTRIES:
+    case FIELD_BLOCKED_COUNTRIES:
+    case FIELD_MAX_HOLDERS:
+    case FIELD_FLAG:
+    case FIELD_MODE:
+        return command__field_security(f, a, cmd);
+    case FIELD_MAX_BALANCE:
     case FIELD_AMOUNT:
     case FIELD_ID:
     case FIELD_ROLE:
@@ -356,6 +475,7 @@ static u128 *command__amount_slot(struct command *cmd, enum field_kind kind) {
     if (kind == FIELD_SUPPLY_CAP) return &cmd->supply_cap;
     if (kind == FIELD_MINT_LIMIT) return &cmd->daily_mint_limit;
     if (kind == FIELD_INFLOW_LIMIT) return &cmd->daily_inflow_limit;
+    if (kind == FIELD_MAX_BALANCE) return &cmd->max_balance;
     return &cmd->amount;
 }
 
@@ -535,6 +655,94 @@ void command_encode(const struct command *cmd, struct buf *out) {
     if (p & (CMD_HAS(FIELD_PUBKEY) | CMD_HAS(FIELD_SECRET))) buf_put(out, cmd->pubkey, sizeof(cmd->pubkey));
     if (p & CMD_HAS(FIELD_FEED)) buf_put_u16(out, cmd->feed);
     if (p & CMD_HAS(FIELD_PRICE)) buf_put_u128(out, cmd->price);
+    if (p & CMD_HAS(FIELD_COUNTRY)) buf_put_u16(out, cmd->country);
+    if (p & CMD_HAS(FIELD_INVESTOR_TYPE)) buf_put_u8(out, cmd->investor_type);
+    if (p & CMD_HAS(FIELD_TOPIC)) buf_put_u8(out, cmd->topic);
+    if (p & CMD_HAS(FIELD_DATE)) buf_put_u32(out, (uint32_t)cmd->date);
+    if (p & CMD_HAS(FIELD_PARTITION)) {
+        size_t n = strlen(cmd->partition);
+        buf_put_u8(out, (uint8_t)n);
+        buf_put(out, cmd->partition, n);
+    }
+    if (p & CMD_HAS(FIELD_CLAIMS)) buf_put_u8(out, cmd->claims);
+    for (unsigned k = 0; k < 2; k++) {
+        if (!(p & CMD_HAS(FIELD_ALLOWED_COUNTRIES + k))) continue;
+        for (unsigned i = 0; i < COUNTRY_SET_WORDS; i++) buf_put_u64(out, cmd->countries[k][i]);
+    }
+    if (p & CMD_HAS(FIELD_MAX_HOLDERS)) buf_put_u32(out, cmd->max_holders);
+    if (p & CMD_HAS(FIELD_MAX_BALANCE)) buf_put_u128(out, cmd->max_balance);
+    if (p & CMD_HAS(FIELD_FLAG)) buf_put_u8(out, cmd->flag);
+    if (p & CMD_HAS(FIELD_MODE)) buf_put_u8(out, cmd->mode);
+}
+
+/* A country set read back: only assigned codes; its count recomputed. */
+static int command__countries(struct buf_reader *r, uint64_t set[COUNTRY_SET_WORDS], uint16_t *count) {
+    unsigned n = 0;
+    for (unsigned i = 0; i < COUNTRY_SET_WORDS; i++) set[i] = buf_get_u64(r);
+    for (unsigned b = 0; b < COUNTRY_SET_WORDS * 64u; b++) {
+        if (!(set[b / 64] >> (b % 64) & 1u)) continue;
+        char code[3];
+        if (b >= COUNTRY_SET_BITS) return -1;
+        country_format(country_from_index(b), code);
+        if (country_parse(code, 2) == 0) return -1;
+        n++;
+    }
+    *count = (uint16_t)n;
+    return 0;
+}
+
+/* The security kinds of the variable part; -1 when out of range. */
+static int command__decode_security(struct buf_reader *r, struct command *c) {
+    uint32_t p = c->present;
+    if (p & CMD_HAS(FIELD_COUNTRY)) {
+        c->country = buf_get_u16(r);
+        char code[3];
+        country_format(c->country, code);
+        if (country_parse(code, 2) != c->country) return -1;
+    }
+    if (p & CMD_HAS(FIELD_INVESTOR_TYPE)) {
+        c->investor_type = buf_get_u8(r);
+        if (c->investor_type == INVESTOR_NONE || c->investor_type >= INVESTOR__COUNT) return -1;
+    }
+    if (p & CMD_HAS(FIELD_TOPIC)) {
+        c->topic = buf_get_u8(r);
+        if (c->topic >= CLAIM__COUNT) return -1;
+    }
+    if (p & CMD_HAS(FIELD_DATE)) {
+        c->date = (int32_t)buf_get_u32(r);
+        if (c->date < 0 || c->date > 2932896) return -1; /* 9999-12-31 */
+    }
+    if (p & CMD_HAS(FIELD_PARTITION)) {
+        uint8_t n = buf_get_u8(r);
+        if (n > LIMIT_PARTITION_NAME) return -1;
+        buf_get(r, c->partition, n);
+        c->partition[n] = '\0';
+        if (!partition_name_valid(c->partition, n)) return -1;
+    }
+    if (p & CMD_HAS(FIELD_CLAIMS)) {
+        c->claims = buf_get_u8(r);
+        if (c->claims & ~CLAIMS_ALL) return -1;
+    }
+    for (unsigned k = 0; k < 2; k++) {
+        if ((p & CMD_HAS(FIELD_ALLOWED_COUNTRIES + k)) &&
+            command__countries(r, c->countries[k], &c->countries_count[k]) != 0) {
+            return -1;
+        }
+    }
+    if (p & CMD_HAS(FIELD_MAX_HOLDERS)) {
+        c->max_holders = buf_get_u32(r);
+        if (c->max_holders == 0 || c->max_holders > RULES_MAX_HOLDERS_MAX) return -1;
+    }
+    if (p & CMD_HAS(FIELD_MAX_BALANCE)) c->max_balance = buf_get_u128(r);
+    if (p & CMD_HAS(FIELD_FLAG)) {
+        c->flag = buf_get_u8(r);
+        if (c->flag > 1) return -1;
+    }
+    if (p & CMD_HAS(FIELD_MODE)) {
+        c->mode = buf_get_u8(r);
+        if (c->mode > 1) return -1;
+    }
+    return r->failed ? -1 : 0;
 }
 
 /* The variable part; -1 when a value is out of its range. */
@@ -563,6 +771,7 @@ static int command__decode_fields(struct buf_reader *r, struct command *c) {
     if (p & CMD_HAS(FIELD_FEED)) c->feed = buf_get_u16(r);
     if (p & CMD_HAS(FIELD_PRICE)) c->price = buf_get_u128(r);
     if ((p & CMD_HAS(FIELD_PRICE)) && c->price == 0) return -1;
+    if (command__decode_security(r, c) != 0) return -1;
 
     if (r->failed || c->role >= ROLE__COUNT || c->target_op >= OP__COUNT) return -1;
     if (c->approvals > LIMIT_APPROVALS || c->delay_ns < 0) return -1;
@@ -598,6 +807,30 @@ int command_decode_bin_state(const struct engine_state *s, struct buf_reader *r,
     return 0;
 }
 
+/* Lists as a client writes them: "kyc,accredited", "KP,IR". */
+static void command__claims_text(uint8_t claims, struct jw *w) {
+    char text[64] = "";
+    size_t n = 0;
+    for (unsigned t = 0; t < CLAIM__COUNT; t++) {
+        if (!(claims & CLAIM_BIT(t))) continue;
+        n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%s", n ? "," : "", claim_topic_name((enum claim_topic)t));
+    }
+    jw_string(w, text);
+}
+
+static void command__countries_text(const uint64_t set[COUNTRY_SET_WORDS], struct jw *w) {
+    char text[COUNTRY_SET_BITS * 3 + 1];
+    size_t n = 0;
+    for (unsigned b = 0; b < COUNTRY_SET_BITS; b++) {
+        if (!(set[b / 64] >> (b % 64) & 1u)) continue;
+        if (n) text[n++] = ',';
+        country_format(country_from_index(b), text + n);
+        n += 2;
+    }
+    text[n] = '\0';
+    jw_string(w, text);
+}
+
 void command_write_args(const struct engine *e, const struct command *cmd, struct jw *w) {
     const struct op_def *def = &op_rows[cmd->op];
     unsigned decimals = (cmd->present & CMD_HAS_ASSET) ? e->s.assets[cmd->asset].decimals : 0;
@@ -627,6 +860,24 @@ void command_write_args(const struct engine *e, const struct command *cmd, struc
         case FIELD_PRICE: jw_amount(w, cmd->price, FEED_DECIMALS); break;
         case FIELD_REASON:
         case FIELD_SECRET: jw_string(w, "(in the journal: see history)"); break;
+        case FIELD_COUNTRY: country_format(cmd->country, text); jw_string(w, text); break;
+        case FIELD_INVESTOR_TYPE: jw_string(w, investor_type_name((enum investor_type)cmd->investor_type)); break;
+        case FIELD_TOPIC: jw_string(w, claim_topic_name((enum claim_topic)cmd->topic)); break;
+        case FIELD_DATE:
+            if (cmd->date == 0) jw_string(w, "none");
+            else {
+                date_format(cmd->date, text);
+                jw_string(w, text);
+            }
+            break;
+        case FIELD_PARTITION: jw_string(w, cmd->partition); break;
+        case FIELD_CLAIMS: command__claims_text(cmd->claims, w); break;
+        case FIELD_ALLOWED_COUNTRIES: command__countries_text(cmd->countries[0], w); break;
+        case FIELD_BLOCKED_COUNTRIES: command__countries_text(cmd->countries[1], w); break;
+        case FIELD_MAX_HOLDERS: jw_uint(w, cmd->max_holders); break;
+        case FIELD_MAX_BALANCE: jw_amount(w, cmd->max_balance, decimals); break;
+        case FIELD_FLAG: jw_bool(w, cmd->flag); break;
+        case FIELD_MODE: jw_string(w, cmd->mode ? "pro-rata" : "full"); break;
         case FIELD__COUNT: jw_null(w); break;
         }
     }

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "../base/addr.h"
+#include "../base/country.h"
 #include "../base/err.h"
 #include "../base/limits.h"
 #include "../base/u128.h"
@@ -45,6 +46,20 @@ enum field_kind {
                            (checked, kept in the body) */
     FIELD_SECRET,       /* 64 hex digits -> pubkey, like FIELD_PUBKEY, but never shown outside
                            history (a proof-of-reserves salt) */
+    FIELD_COUNTRY,      /* an assigned ISO 3166 alpha-2 code -> country */
+    FIELD_INVESTOR_TYPE, /* individual|entity|institution|fund|trust -> investor_type */
+    FIELD_TOPIC,        /* a claim topic: kyc|aml|accredited|tax_form -> topic */
+    FIELD_DATE,         /* "YYYY-MM-DD" -> date (days since 1970); "none" -> 0 where
+                           the op allows clearing (lockup_until) */
+    FIELD_PARTITION,    /* a partition name [A-Z0-9_]{1,16} -> partition (resolved when
+                           applied: compliance_partition) */
+    FIELD_CLAIMS,       /* "kyc,accredited" ("" none) -> claims */
+    FIELD_ALLOWED_COUNTRIES, /* "US,CA" ("" every country) -> countries[0] */
+    FIELD_BLOCKED_COUNTRIES, /* "KP,IR" ("" none) -> countries[1] */
+    FIELD_MAX_HOLDERS,  /* 1..RULES_MAX_HOLDERS_MAX -> max_holders */
+    FIELD_MAX_BALANCE,  /* an amount in the asset's decimals, "0" = no maximum */
+    FIELD_FLAG,         /* true|false -> flag (no_us_persons) */
+    FIELD_MODE,         /* a payout mode: full|pro-rata -> mode */
     FIELD__COUNT
 };
 
@@ -61,7 +76,7 @@ struct op_field {
 #define OP_VALUE_MOVING 1u  /* passes the SPEC 3 controls */
 #define OP_NEEDS_MANUAL_CLOCK 2u /* refused by a node with a wall clock */
 #define OP_META 4u /* acts on proposals or the timelock: no policy, checks its own role */
-#define OP_FIELDS_MAX 6u
+#define OP_FIELDS_MAX 10u
 
 /* The ops, in table order; the numbers are internal (the journal stores
  * names), so a new op may go anywhere. */
@@ -102,6 +117,11 @@ enum op {
     OP_RESERVE_REPORT,
     OP_RESERVE_ATTEST,
     OP_POR_PUBLISH,
+    OP_IDENTITY_REGISTER,
+    OP_IDENTITY_REMOVE,
+    OP_CLAIM_SET,
+    OP_CLAIM_REVOKE,
+    OP_ASSET_RULES_SET,
     OP__COUNT
 };
 
@@ -133,6 +153,19 @@ struct command {
     uint8_t pubkey[32];
     uint16_t feed;
     u128 price; /* FEED_DECIMALS fraction digits */
+    /* security tokens (compliance.h) */
+    uint16_t country;
+    uint8_t investor_type;
+    uint8_t topic;
+    uint8_t claims;
+    uint8_t flag;
+    uint8_t mode;
+    int32_t date;
+    uint32_t max_holders;
+    u128 max_balance;
+    char partition[LIMIT_PARTITION_NAME + 1];
+    uint16_t countries_count[2];
+    uint64_t countries[2][COUNTRY_SET_WORDS]; /* allowed, blocked */
     /* A reason (nav.force) is checked and its presence recorded; its text
      * lives in the signed body, journaled and shown in history, so the
      * fixed-size command need not carry 200 bytes for it. */

@@ -17,6 +17,7 @@
 #include "../base/duration.h"
 #include "engine_internal.h"
 #include "governance.h"
+#include "keys.h"
 #include "restrict.h"
 
 static const char *const asset_kind_names[ASSET_KIND__COUNT] = {"fund", "fiat", "security",
@@ -55,9 +56,53 @@ void engine_close(struct engine *e) {
 }
 
 enum err engine_reserve(struct engine *e, uint32_t commands) {
+    return engine_reserve_room(e, commands, 0);
+}
+
+enum err engine_reserve_room(struct engine *e, uint32_t commands, uint64_t extra) {
     ASSERT(!e->saved_active);
     ASSERT(!e->block_active);
-    return holdings_reserve(&e->holdings, commands);
+    if (extra > LIMIT_HOLDINGS) return ERR_LIMIT_REACHED;
+    enum err err = holdings_reserve(&e->holdings, (uint32_t)(commands + extra));
+    if (!err) {
+        err = holdings_undo_reserve(&e->holdings, (uint64_t)commands * HOLDINGS_UNDO_PER_COMMAND +
+                                                      ENGINE_UNDO_PER_ROOM * extra);
+    }
+    return err;
+}
+
+/* Recover on a security asset: its balance, restriction and identity
+ * records (an insert and up to two writes each) and every partition's. */
+#define ENGINE_ROOM_RECOVER (LIMIT_PARTITIONS + 3u)
+
+static uint32_t engine__room_of(const struct engine *e, const struct command *cmd) {
+    (void)e;
+    return cmd->op == OP_RECOVER ? ENGINE_ROOM_RECOVER : 0;
+}
+
+/* The most any single command could need in this state: an approval or
+ * execution that releases a command queued in the same block is judged
+ * by it. */
+uint32_t engine_command_room_max(const struct engine *e) {
+    (void)e;
+    return ENGINE_ROOM_RECOVER;
+}
+
+uint32_t engine_command_room(const struct engine *e, const struct command *cmd) {
+    if (cmd->op == OP_APPROVE || cmd->op == OP_TIMELOCK_EXECUTE) {
+        for (uint32_t i = 0; i < e->s.proposals_count; i++) {
+            if (cmd->op == OP_APPROVE && e->s.proposals[i].id == cmd->id) {
+                return engine__room_of(e, &e->s.proposals[i].cmd);
+            }
+        }
+        for (uint32_t i = 0; i < e->s.timelock_count; i++) {
+            if (cmd->op == OP_TIMELOCK_EXECUTE && e->s.timelock[i].id == cmd->id) {
+                return engine__room_of(e, &e->s.timelock[i].cmd);
+            }
+        }
+        return engine_command_room_max(e);
+    }
+    return engine__room_of(e, cmd);
 }
 
 uint32_t engine_block_room(const struct engine *e) {
@@ -222,6 +267,7 @@ void engine__state_write(const struct engine_state *s, struct buf *out) {
     }
     engine__governance_write(s, out);
     engine__por_section_write(s, out);
+    compliance_state_write(s, out);
 }
 
 void engine__governance_write(const struct engine_state *s, struct buf *out) {
@@ -388,17 +434,67 @@ void engine_day_counters(const struct engine *e, uint32_t asset, int64_t time_ns
     }
 }
 
+int engine__key_valid(const struct engine_state *s, uint16_t key, u128 value) {
+    if (key_is_balance(key)) return key < s->assets_count;
+    if (key_is_partition(key)) {
+        unsigned asset = key & 0xFFu;
+        unsigned p = (key - KEY_PARTITION) >> 8;
+        return asset < s->assets_count && s->assets[asset].kind == ASSET_SECURITY &&
+               p < s->rules[asset].partitions_count;
+    }
+    if (key == KEY_RESTRICT_ADDRESS) return value <= (RESTRICT_BLACKLISTED | RESTRICT_FROZEN);
+    if (key_is_restriction(key)) return (unsigned)(key - KEY_RESTRICT_ASSET) < s->assets_count;
+    if (key == KEY_IDENTITY) {
+        struct identity id;
+        memset(&id, 0, sizeof(id));
+        uint16_t country = (uint16_t)(value & 0xFFFFu);
+        char code[3];
+        country_format(country, code);
+        uint8_t type = (uint8_t)(value >> 16);
+        uint8_t flags = (uint8_t)(value >> 24);
+        return flags == 1 && country_parse(code, 2) == country && type < INVESTOR__COUNT &&
+               ((value >> 25) & 0x7Fu) == 0;
+    }
+    return 0;
+}
+
 /* frozen <= balance for every holder (SPEC 3). */
 static int engine__check_frozen(const struct engine *e) {
     uint32_t slot = 0;
     const struct holding *h;
     while ((h = holdings_next(&e->holdings, &slot)) != NULL) {
-        if (h->asset == RESTRICT_ADDRESS || restrict_is_balance(h->asset)) continue;
-        uint16_t asset = (uint16_t)(h->asset & ~RESTRICT_ASSET);
+        if (!key_is_restriction(h->asset) || h->asset == KEY_RESTRICT_ADDRESS) continue;
+        uint16_t asset = (uint16_t)(h->asset - KEY_RESTRICT_ASSET);
         if (asset >= e->s.assets_count) return -1;
         struct addr a;
         memcpy(a.bytes, h->addr, ADDR_BYTES);
         if ((holding_balance(h) & RESTRICT_AMOUNT_MASK) > engine_balance(e, asset, &a)) return -1;
+    }
+    return 0;
+}
+
+/* For a partitioned asset, every holder's balance is the sum of its
+ * partition balances, and no partition record stands without a balance. */
+static int engine__check_partitions(const struct engine *e) {
+    uint32_t slot = 0;
+    const struct holding *h;
+    while ((h = holdings_next(&e->holdings, &slot)) != NULL) {
+        struct addr a;
+        memcpy(a.bytes, h->addr, ADDR_BYTES);
+        if (key_is_partition(h->asset)) {
+            uint16_t asset = (uint16_t)(h->asset & 0xFFu);
+            if (!engine__key_valid(&e->s, h->asset, holding_balance(h))) return -1;
+            if (holding_balance(h) > engine_balance(e, asset, &a)) return -1;
+            continue;
+        }
+        if (!key_is_balance(h->asset) || e->s.assets[h->asset].kind != ASSET_SECURITY) continue;
+        unsigned count = e->s.rules[h->asset].partitions_count;
+        if (count == 0) continue;
+        u128 sum = 0;
+        for (unsigned p = 0; p < count; p++) {
+            sum += compliance_partition_balance(e, h->asset, p, &a);
+        }
+        if (sum != holding_balance(h)) return -1;
     }
     return 0;
 }
@@ -409,18 +505,26 @@ int engine_check_invariants(const struct engine *e) {
     uint32_t slot = 0;
     const struct holding *h;
     uint32_t restricted = 0;
+    uint32_t identities = 0;
     while ((h = holdings_next(&e->holdings, &slot)) != NULL) {
-        if (!restrict_is_balance(h->asset)) {
+        if (h->asset == KEY_IDENTITY) {
+            identities += holding_balance(h) != 0;
+            continue;
+        }
+        if (key_is_restriction(h->asset)) {
             if (holding_balance(h) != 0) restricted++;
             continue;
         }
+        if (!key_is_balance(h->asset)) continue; /* partitions and payouts: below */
         if (h->asset >= e->s.assets_count) return -1;
         u128 b = holding_balance(h);
         if (__builtin_add_overflow(sums[h->asset], b, &sums[h->asset])) return -1;
         if (b != 0) holders[h->asset]++;
     }
     if (restricted != e->s.restricted_count) return -1;
+    if (identities != e->s.identities_count) return -1;
     if (engine__check_frozen(e) != 0) return -1;
+    if (engine__check_partitions(e) != 0) return -1;
     for (uint32_t i = 0; i < e->s.assets_count; i++) {
         const struct asset *a = &e->s.assets[i];
         if (a->supply != sums[i]) return -1;

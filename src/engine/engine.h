@@ -30,6 +30,7 @@
 #include "../base/limits.h"
 #include "../base/u128.h"
 #include "command.h"
+#include "compliance.h"
 #include "event.h"
 #include "holdings.h"
 #include "por.h"
@@ -156,6 +157,7 @@ struct engine_state {
     uint32_t operators_count;
     uint32_t grants_count;
     uint32_t restricted_count; /* blacklist/freeze records in the holdings (restrict.h) */
+    uint32_t identities_count; /* identity records in the holdings (compliance.h) */
     struct asset assets[LIMIT_ASSETS];
     struct operator operators[LIMIT_OPERATORS];
     struct grant grants[LIMIT_GRANTS];
@@ -173,6 +175,8 @@ struct engine_state {
     struct policy policies[LIMIT_POLICIES];
     struct proposal proposals[LIMIT_PROPOSALS];
     struct timelock_entry timelock[LIMIT_TIMELOCK];
+    /* security assets' rules (compliance.h), by asset index */
+    struct asset_rules rules[LIMIT_ASSETS];
 };
 
 struct engine {
@@ -231,6 +235,23 @@ void engine_close(struct engine *e);
  * ERR_LIMIT_REACHED when the tables are at their maximum; ERR_INTERNAL on
  * allocation failure. */
 enum err engine_reserve(struct engine *e, uint32_t commands) __attribute__((warn_unused_result));
+
+/* engine_reserve_room: engine_reserve, plus room for `extra` further
+ * inserts (and ENGINE_UNDO_PER_ROOM undo records each): the sum of
+ * engine_command_room over the block's commands. */
+#define ENGINE_UNDO_PER_ROOM 3u
+enum err engine_reserve_room(struct engine *e, uint32_t commands, uint64_t extra)
+    __attribute__((warn_unused_result));
+
+/* engine_command_room: the room cmd may need beyond the one insert and
+ * HOLDINGS_UNDO_PER_COMMAND undo records every command has (a recover on
+ * a partitioned asset, a payout over every holder), judged on the state
+ * before its block: an upper bound whatever the block's earlier commands
+ * do. An approval or timelock execution counts as the command it may
+ * release. Writers and replay sum it over a block before applying it. */
+uint32_t engine_command_room(const struct engine *e, const struct command *cmd);
+/* engine_command_room_max: the most any one command may need now. */
+uint32_t engine_command_room_max(const struct engine *e);
 
 /* engine_block_room: how many more commands fit in the current block's
  * undo log (each value-moving command needs up to two records). */

@@ -15,4 +15,8 @@ void engine__state_write(const struct engine_state *s, struct buf *out);
 /* engine__governance_write: the governance part of the above. */
 void engine__governance_write(const struct engine_state *s, struct buf *out);
 
+/* engine__key_valid: could (key, any address) hold `value` in this state?
+ * (keys.h; the snapshot loader reads untrusted records through it). */
+int engine__key_valid(const struct engine_state *s, uint16_t key, u128 value);
+
 #endif

@@ -90,6 +90,52 @@ static void event__restrict_data(const struct event *ev, unsigned decimals, stru
     }
 }
 
+/* A value move's partition (code = index + 1), only when it names one. */
+static void event__partition(const struct engine *e, const struct event *ev, struct jw *w) {
+    if (ev->code == 0 || ev->asset >= e->s.assets_count) return;
+    const struct asset_rules *r = &e->s.rules[ev->asset];
+    jw_kv_string(w, "partition", ev->code <= r->partitions_count ? r->partitions[ev->code - 1].name : "?");
+}
+
+static void event__identity_data(const struct event *ev, struct jw *w) {
+    event__addr(w, "address", &ev->from);
+    enum event_type t = (enum event_type)ev->type;
+    if (t == EVENT_IDENTITY_REGISTERED) {
+        char code[3];
+        country_format(ev->code, code);
+        jw_kv_string(w, "country", code);
+        jw_key(w, "investor_type");
+        if (ev->who != INVESTOR_NONE) jw_string(w, investor_type_name((enum investor_type)ev->who));
+        else jw_null(w);
+        jw_kv_bool(w, "updated", (int)(ev->flags & 1));
+    } else if (t == EVENT_CLAIM_SET || t == EVENT_CLAIM_REVOKED) {
+        jw_kv_string(w, "topic", claim_topic_name((enum claim_topic)ev->code));
+        if (t == EVENT_CLAIM_SET) {
+            char date[11];
+            date_format((int32_t)ev->value, date);
+            jw_kv_string(w, "expires", date);
+        } else {
+            jw_kv_bool(w, "already", (int)(ev->flags & 1));
+        }
+    }
+}
+
+/* Which rules changed (the values are the command's, in history). */
+static void event__rules_data(const struct engine *e, const struct event *ev, struct jw *w) {
+    jw_key(w, "partition");
+    const struct asset_rules *r = ev->asset < e->s.assets_count ? &e->s.rules[ev->asset] : NULL;
+    if (ev->code == 0 || r == NULL) jw_null(w);
+    else jw_string(w, ev->code <= r->partitions_count ? r->partitions[ev->code - 1].name : "?");
+    jw_key(w, "changed");
+    jw_array_begin(w);
+    const struct op_def *def = &op_table()[OP_ASSET_RULES_SET];
+    for (unsigned i = 1; i < OP_FIELDS_MAX && def->fields[i].name != NULL; i++) {
+        if (def->fields[i].kind == FIELD_PARTITION) continue;
+        if (ev->flags & CMD_HAS(def->fields[i].kind)) jw_string(w, def->fields[i].name);
+    }
+    jw_array_end(w);
+}
+
 static void event__data(const struct engine *e, const struct event *ev, struct jw *w) {
     unsigned decimals = ev->asset < e->s.assets_count ? e->s.assets[ev->asset].decimals : 0;
     jw_object_begin(w);
@@ -97,15 +143,27 @@ static void event__data(const struct engine *e, const struct event *ev, struct j
     case EVENT_MINT:
         event__addr(w, "to", &ev->to);
         jw_kv_amount(w, "amount", ev->amount, decimals);
+        event__partition(e, ev, w);
         break;
     case EVENT_BURN:
         event__addr(w, "from", &ev->from);
         jw_kv_amount(w, "amount", ev->amount, decimals);
+        event__partition(e, ev, w);
         break;
     case EVENT_TRANSFER:
         event__addr(w, "from", &ev->from);
         event__addr(w, "to", &ev->to);
         jw_kv_amount(w, "amount", ev->amount, decimals);
+        event__partition(e, ev, w);
+        break;
+    case EVENT_IDENTITY_REGISTERED:
+    case EVENT_IDENTITY_REMOVED:
+    case EVENT_CLAIM_SET:
+    case EVENT_CLAIM_REVOKED:
+        event__identity_data(ev, w);
+        break;
+    case EVENT_RULES_SET:
+        event__rules_data(e, ev, w);
         break;
     case EVENT_PAUSED:
     case EVENT_UNPAUSED:
@@ -147,6 +205,7 @@ static void event__data(const struct engine *e, const struct event *ev, struct j
     case EVENT_RESCUED:
     case EVENT_RECOVERED:
         event__restrict_data(ev, decimals, w);
+        if (ev->type != EVENT_RECOVERED) event__partition(e, ev, w);
         break;
     case EVENT_PRICE_UPDATED:
         jw_kv_string(w, "feed", ev->who < e->s.feeds_count ? e->s.feeds[ev->who].name : "?");

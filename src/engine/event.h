@@ -52,7 +52,12 @@
     X(NAV_UPDATED, "NavUpdated")                                                                   \
     X(RESERVE_REPORTED, "ReserveReported")                                                         \
     X(RESERVE_ATTESTED, "ReserveAttested")                                                         \
-    X(POR_PUBLISHED, "PorPublished")
+    X(POR_PUBLISHED, "PorPublished")                                                               \
+    X(IDENTITY_REGISTERED, "IdentityRegistered")                                                   \
+    X(IDENTITY_REMOVED, "IdentityRemoved")                                                         \
+    X(CLAIM_SET, "ClaimSet")                                                                       \
+    X(CLAIM_REVOKED, "ClaimRevoked")                                                               \
+    X(RULES_SET, "AssetRulesSet")
 
 enum event_type {
 #define EVENT_ENUM_ROW(id, name) EVENT_##id,

@@ -12,6 +12,7 @@
 
 #include "../base/duration.h"
 #include "../base/hex.h"
+#include "compliance.h"
 #include "engine.h"
 
 #define GENESIS_NAV_MAX_AGE_DEFAULT (INT64_C(4) * 3600 * NS_PER_S)
@@ -161,13 +162,32 @@ static enum err genesis__asset_tuning(const json_t *a, struct asset *out, char *
     return ERR_OK;
 }
 
+/* SPEC 5's keys: a security asset's rules; refused on any other kind. */
+static enum err genesis__security(const json_t *doc, const struct asset *a, struct asset_rules *r,
+                                  char *why, size_t why_size) {
+    if (a->kind != ASSET_SECURITY) {
+        const char *key;
+        const json_t *value;
+        json_object_foreach((json_t *)doc, key, value) {
+            if (compliance_genesis_key(key)) {
+                return genesis__fail(why, why_size, a->symbol, "compliance rules are for security assets");
+            }
+        }
+        return ERR_OK;
+    }
+    char detail[160];
+    enum err err = compliance_rules_from_json(doc, a->decimals, r, detail, sizeof(detail));
+    if (err) return genesis__fail(why, why_size, a->symbol, detail);
+    return ERR_OK;
+}
+
 static enum err genesis__asset(const struct engine_state *s, const json_t *a, struct asset *out,
                                char *why, size_t why_size) {
     if (!json_is_object(a)) return genesis__fail(why, why_size, "assets", "each must be a mapping");
     const char *key;
     const json_t *value;
     json_object_foreach((json_t *)a, key, value) {
-        if (!genesis__key_known(genesis__asset_keys, key)) {
+        if (!genesis__key_known(genesis__asset_keys, key) && !compliance_genesis_key(key)) {
             return genesis__fail(why, why_size, "asset: unknown key", key);
         }
     }
@@ -390,6 +410,9 @@ static enum err genesis__build(struct engine_state *s, const json_t *doc, int64_
     const json_t *item;
     json_array_foreach(assets, i, item) {
         enum err err = genesis__asset(s, item, &s->assets[s->assets_count], why, why_size);
+        if (err) return err;
+        err = genesis__security(item, &s->assets[s->assets_count], &s->rules[s->assets_count], why,
+                                why_size);
         if (err) return err;
         if (s->assets[s->assets_count].nav) s->assets[s->assets_count].nav_updated_ns = time_ns;
         s->assets_count++;

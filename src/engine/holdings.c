@@ -91,6 +91,17 @@ enum err holdings_reserve(struct holdings *h, uint32_t more) {
     return ERR_OK;
 }
 
+enum err holdings_undo_reserve(struct holdings *h, uint64_t records) {
+    ASSERT(h->undo_len == 0);
+    if (records <= h->undo_cap) return ERR_OK;
+    if (records > UINT32_MAX / 2) return ERR_LIMIT_REACHED;
+    struct holding_undo *undo = realloc(h->undo, (size_t)records * sizeof(*undo));
+    if (undo == NULL) return ERR_INTERNAL;
+    h->undo = undo;
+    h->undo_cap = (uint32_t)records;
+    return ERR_OK;
+}
+
 uint32_t holdings_find(const struct holdings *h, uint16_t asset, const struct addr *addr) {
     uint32_t i = holdings__hash(asset, addr->bytes) & h->mask;
     for (;;) {

@@ -74,6 +74,10 @@ void holdings_close(struct holdings *h);
  * ERR_LIMIT_REACHED beyond LIMIT_HOLDINGS, ERR_INTERNAL on no memory. */
 enum err holdings_reserve(struct holdings *h, uint32_t more) __attribute__((warn_unused_result));
 
+/* holdings_undo_reserve: an undo log of at least `records` records (grown
+ * between blocks only: requires an empty log). ERR_INTERNAL on no memory. */
+enum err holdings_undo_reserve(struct holdings *h, uint64_t records) __attribute__((warn_unused_result));
+
 /* holdings_find: slot of (asset, addr), or HOLDINGS_NONE. */
 uint32_t holdings_find(const struct holdings *h, uint16_t asset, const struct addr *addr);
 

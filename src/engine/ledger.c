@@ -13,6 +13,7 @@
 #include "../base/duration.h"
 #include "engine.h"
 #include "engine_internal.h"
+#include "compliance.h"
 #include "oracle.h"
 #include "reserve.h"
 #include "restrict.h"
@@ -21,6 +22,47 @@
 static enum err ledger__paused(const struct engine *e, const struct asset *a) {
     if (e->s.paused || a->paused) return ERR_PAUSED;
     return ERR_OK;
+}
+
+/* Item 5 (and the partition a command names, for every asset): only
+ * commands that name a partition or move a security asset pay for it. */
+static int ledger__compliance_applies(const struct asset *a, const struct command *cmd) {
+    return a->kind == ASSET_SECURITY || (cmd->present & CMD_HAS(FIELD_PARTITION));
+}
+
+/* Check 5 for a move to `to`; *partition is the partition resolved. */
+static enum err ledger__compliance(const struct engine *e, const struct command *cmd,
+                                   const struct addr *to, u128 to_balance, int sender_leaves,
+                                   int lockup_applies, int *partition) {
+    enum err perr = compliance_partition(e, cmd->asset, cmd, partition);
+    struct compliance_move m = {cmd->asset, *partition, to, to_balance, cmd->amount, sender_leaves,
+                                lockup_applies};
+    enum err err = compliance_check(e, &m);
+    /* SPEC's order puts a partition's error after identity, claims and
+     * country: a wrong partition is reported there. */
+    if (err == ERR_NOT_WHITELISTED || err == ERR_CLAIM_EXPIRED || err == ERR_JURISDICTION) return err;
+    if (perr) return perr;
+    return err;
+}
+
+enum err ledger_check_receiver(const struct engine *e, const struct command *cmd,
+                               const struct addr *from, const struct addr *to, int lockup_applies,
+                               int *partition) {
+    *partition = -1;
+    const struct asset *a = &e->s.assets[cmd->asset];
+    if (!ledger__compliance_applies(a, cmd)) return ERR_OK;
+    u128 to_balance = engine_balance(e, cmd->asset, to);
+    int leaves = 0;
+    if (from != NULL && !addr_equal(from, to)) leaves = engine_balance(e, cmd->asset, from) == cmd->amount;
+    return ledger__compliance(e, cmd, to, to_balance, leaves, lockup_applies, partition);
+}
+
+/* The partition part of item 6: what the sender holds in it. */
+static enum err ledger__partition_funds(const struct engine *e, const struct command *cmd, int p,
+                                        const struct addr *from) {
+    if (p < 0) return ERR_OK;
+    u128 held = compliance_partition_balance(e, cmd->asset, (unsigned)p, from);
+    return held < cmd->amount ? ERR_INSUFFICIENT_BALANCE : ERR_OK;
 }
 
 static int64_t ledger__today(const struct engine *e) { return e->s.time_ns / NS_PER_DAY; }
@@ -101,6 +143,11 @@ enum err ledger_mint_apply(struct engine *e, const struct command *cmd, struct e
     if (a->mint_halted) return ERR_MINT_HALTED;
     err = restrict_check(e, cmd->asset, &cmd->to, NULL);
     if (err) return err;
+    int partition = -1;
+    if (ledger__compliance_applies(a, cmd)) {
+        err = ledger_check_receiver(e, cmd, NULL, &cmd->to, 0, &partition);
+        if (err) return err;
+    }
     u128 supply;
     err = ledger__mint_limits(e, a, cmd->amount, &supply);
     if (err) return err;
@@ -113,10 +160,12 @@ enum err ledger_mint_apply(struct engine *e, const struct command *cmd, struct e
     a->supply = supply;
     a->minted_total += cmd->amount;
     a->minted_today += cmd->amount;
+    if (partition >= 0) compliance_partition_add(e, cmd->asset, (unsigned)partition, &cmd->to, cmd->amount);
 
     struct event *ev = engine__emit(events, EVENT_MINT, cmd->asset);
     ev->to = cmd->to;
     ev->amount = cmd->amount;
+    ev->code = (uint16_t)(partition + 1);
     return ERR_OK;
 }
 
@@ -128,9 +177,17 @@ enum err ledger_burn_apply(struct engine *e, const struct command *cmd, struct e
     if (err) return err;
     err = restrict_check(e, cmd->asset, &cmd->from, NULL);
     if (err) return err;
+    int partition = -1;
+    if (ledger__compliance_applies(a, cmd)) {
+        /* A burn has no receiver: item 5 is only the partition it names. */
+        err = compliance_partition(e, cmd->asset, cmd, &partition);
+        if (err) return err;
+    }
     uint32_t slot = holdings_find(&e->holdings, cmd->asset, &cmd->from);
     u128 balance = ledger__balance_at(e, slot);
     if (balance < cmd->amount) return ERR_INSUFFICIENT_BALANCE;
+    err = ledger__partition_funds(e, cmd, partition, &cmd->from);
+    if (err) return err;
     u128 burned_total;
     if (u128_add(a->burned_total, cmd->amount, &burned_total)) return ERR_OVERFLOW;
     err = oracle_nav_check(e, cmd->asset, e->s.time_ns); /* item 10 */
@@ -147,10 +204,12 @@ enum err ledger_burn_apply(struct engine *e, const struct command *cmd, struct e
     a->supply -= cmd->amount;
     a->burned_total = burned_total;
     a->burned_today += cmd->amount;
+    if (partition >= 0) compliance_partition_sub(e, cmd->asset, (unsigned)partition, &cmd->from, cmd->amount);
 
     struct event *ev = engine__emit(events, EVENT_BURN, cmd->asset);
     ev->from = cmd->from;
     ev->amount = cmd->amount;
+    ev->code = (uint16_t)(partition + 1);
     return ERR_OK;
 }
 
@@ -164,9 +223,19 @@ enum err ledger_transfer_apply(struct engine *e, const struct command *cmd,
     if (err) return err;
     uint32_t source = holdings_find(&e->holdings, cmd->asset, &cmd->from);
     u128 source_balance = ledger__balance_at(e, source);
+    int partition = -1;
+    if (ledger__compliance_applies(a, cmd)) {
+        int self = addr_equal(&cmd->from, &cmd->to);
+        u128 to_balance = self ? source_balance : engine_balance(e, cmd->asset, &cmd->to);
+        err = ledger__compliance(e, cmd, &cmd->to, to_balance, !self && source_balance == cmd->amount,
+                                 1, &partition);
+        if (err) return err;
+    }
     /* Item 6: only the unfrozen part of the balance moves. */
     u128 frozen = restrict_frozen_amount(e, cmd->asset, &cmd->from);
     if (source_balance - frozen < cmd->amount) return ERR_INSUFFICIENT_BALANCE;
+    err = ledger__partition_funds(e, cmd, partition, &cmd->from);
+    if (err) return err;
 
     if (!addr_equal(&cmd->from, &cmd->to)) {
         uint32_t target = holdings_upsert(&e->holdings, cmd->asset, &cmd->to);
@@ -174,12 +243,26 @@ enum err ledger_transfer_apply(struct engine *e, const struct command *cmd,
         ASSERT(target_balance <= a->supply - cmd->amount);
         ledger__set(e, a, source, source_balance, source_balance - cmd->amount);
         ledger__set(e, a, target, target_balance, target_balance + cmd->amount);
+        if (partition >= 0) {
+            compliance_partition_sub(e, cmd->asset, (unsigned)partition, &cmd->from, cmd->amount);
+            compliance_partition_add(e, cmd->asset, (unsigned)partition, &cmd->to, cmd->amount);
+        }
     }
     struct event *ev = engine__emit(events, EVENT_TRANSFER, cmd->asset);
     ev->from = cmd->from;
     ev->to = cmd->to;
     ev->amount = cmd->amount;
+    ev->code = (uint16_t)(partition + 1);
     return ERR_OK;
+}
+
+void ledger_move_partition(struct engine *e, uint16_t asset, int partition, const struct addr *from,
+                           const struct addr *to, u128 amount) {
+    ledger_move(e, asset, from, to, amount);
+    if (partition >= 0) {
+        compliance_partition_sub(e, asset, (unsigned)partition, from, amount);
+        compliance_partition_add(e, asset, (unsigned)partition, to, amount);
+    }
 }
 
 void ledger_move(struct engine *e, uint16_t asset, const struct addr *from, const struct addr *to,

@@ -13,6 +13,7 @@
 
 #include "engine.h"
 #include "engine_internal.h"
+#include "compliance.h"
 #include "ledger.h"
 
 #define RESTRICT_SCOPE_ADDRESS 0u
@@ -156,8 +157,14 @@ enum err restrict_forced_transfer_apply(struct engine *e, const struct command *
     }
     enum err err = restrict__receiver(e, cmd->asset, &cmd->to);
     if (err) return err;
+    int partition;
+    err = ledger_check_receiver(e, cmd, &cmd->from, &cmd->to, 0, &partition);
+    if (err) return err;
     u128 balance = engine_balance(e, cmd->asset, &cmd->from);
     if (balance < cmd->amount) return ERR_INSUFFICIENT_BALANCE;
+    if (partition >= 0 && compliance_partition_balance(e, cmd->asset, (unsigned)partition, &cmd->from) < cmd->amount) {
+        return ERR_INSUFFICIENT_BALANCE;
+    }
     u128 frozen = restrict_frozen_amount(e, cmd->asset, &cmd->from);
     u128 free_amount = balance - frozen;
     u128 unfreeze = cmd->amount > free_amount ? cmd->amount - free_amount : 0;
@@ -167,10 +174,31 @@ enum err restrict_forced_transfer_apply(struct engine *e, const struct command *
         ev->code = RESTRICT_SCOPE_AMOUNT;
         ev->amount = unfreeze;
     }
-    ledger_move(e, cmd->asset, &cmd->from, &cmd->to, cmd->amount);
+    ledger_move_partition(e, cmd->asset, partition, &cmd->from, &cmd->to, cmd->amount);
     struct event *ev = restrict__event(events, EVENT_FORCED_TRANSFER, cmd->asset, &cmd->from);
     ev->to = cmd->to;
     ev->amount = cmd->amount;
+    ev->code = (uint16_t)(partition + 1);
+    return ERR_OK;
+}
+
+/* Recover's item 5 for a security asset: the new address receives the lost
+ * one's identity, so it is verified when either has one; max_balance is
+ * checked on what the new address ends with. (The holder count cannot
+ * grow: one holder replaces another, or two become one.) */
+static enum err restrict__recover_compliance(const struct engine *e, const struct command *cmd,
+                                             u128 balance) {
+    if (e->s.assets[cmd->asset].kind != ASSET_SECURITY) return ERR_OK;
+    struct identity lost, fresh;
+    identity_read(e, &cmd->from, &lost);
+    identity_read(e, &cmd->to, &fresh);
+    if (!lost.registered && !fresh.registered) return ERR_NOT_WHITELISTED;
+    const struct asset_rules *r = &e->s.rules[cmd->asset];
+    u128 after;
+    if (r->has_max_balance &&
+        (u128_add(engine_balance(e, cmd->asset, &cmd->to), balance, &after) || after > r->max_balance)) {
+        return ERR_MAX_BALANCE;
+    }
     return ERR_OK;
 }
 
@@ -186,7 +214,19 @@ enum err restrict_recover_apply(struct engine *e, const struct command *cmd,
     if (balance == 0 && lost_record == 0) return ERR_INSUFFICIENT_BALANCE; /* nothing to recover */
     u128 new_frozen = restrict_frozen_amount(e, cmd->asset, &cmd->to);
     if ((lost_record & RESTRICT_AMOUNT_MASK) + new_frozen > RESTRICT_AMOUNT_MASK) return ERR_OVERFLOW;
+    err = restrict__recover_compliance(e, cmd, balance);
+    if (err) return err;
     if (balance) ledger_move(e, cmd->asset, &cmd->from, &cmd->to, balance);
+    if (e->s.assets[cmd->asset].kind == ASSET_SECURITY) {
+        /* Every partition's balance, and the identity (SPEC 4, ERC-3643). */
+        for (unsigned p = 0; p < e->s.rules[cmd->asset].partitions_count; p++) {
+            u128 held = compliance_partition_balance(e, cmd->asset, p, &cmd->from);
+            if (held == 0) continue;
+            compliance_partition_sub(e, cmd->asset, p, &cmd->from, held);
+            compliance_partition_add(e, cmd->asset, p, &cmd->to, held);
+        }
+    }
+    compliance_identity_move(e, &cmd->from, &cmd->to);
     /* The frozen amount and flag go with the balance (ERC-3643 recoveryAddress). */
     restrict__put(e, key, &cmd->from, 0);
     restrict__put(e, key, &cmd->to, lost_record + new_frozen);
@@ -202,15 +242,22 @@ enum err restrict_rescue_apply(struct engine *e, const struct command *cmd,
     if (addr_equal(&cmd->from, &cmd->to)) return ERR_INVALID_ARGUMENT;
     enum err err = restrict__receiver(e, cmd->asset, &cmd->to);
     if (err) return err;
+    int partition;
+    err = ledger_check_receiver(e, cmd, &cmd->from, &cmd->to, 0, &partition);
+    if (err) return err;
     u128 balance = engine_balance(e, cmd->asset, &cmd->from);
     if (balance < cmd->amount) return ERR_INSUFFICIENT_BALANCE;
+    if (partition >= 0 && compliance_partition_balance(e, cmd->asset, (unsigned)partition, &cmd->from) < cmd->amount) {
+        return ERR_INSUFFICIENT_BALANCE;
+    }
     u128 frozen = restrict_frozen_amount(e, cmd->asset, &cmd->from);
     if (frozen > balance - cmd->amount) {
         restrict_set_frozen_amount(e, cmd->asset, &cmd->from, balance - cmd->amount);
     }
-    ledger_move(e, cmd->asset, &cmd->from, &cmd->to, cmd->amount);
+    ledger_move_partition(e, cmd->asset, partition, &cmd->from, &cmd->to, cmd->amount);
     struct event *ev = restrict__event(events, EVENT_RESCUED, cmd->asset, &cmd->from);
     ev->to = cmd->to;
     ev->amount = cmd->amount;
+    ev->code = (uint16_t)(partition + 1);
     return ERR_OK;
 }

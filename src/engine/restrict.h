@@ -14,16 +14,15 @@
 #define MINTLINE_ENGINE_RESTRICT_H
 
 #include "command.h"
+#include "keys.h"
 
-#define RESTRICT_ADDRESS 0xFFFFu
-#define RESTRICT_ASSET 0x8000u
+#define RESTRICT_ADDRESS KEY_RESTRICT_ADDRESS
+#define RESTRICT_ASSET KEY_RESTRICT_ASSET
 #define RESTRICT_BLACKLISTED 1u
 #define RESTRICT_FROZEN 2u
 #define RESTRICT_ASSET_FROZEN ((u128)1 << 127)
 #define RESTRICT_AMOUNT_MASK (RESTRICT_ASSET_FROZEN - 1)
 
-/* restrict_is_balance: does a holdings key hold a balance (not a restriction)? */
-static inline int restrict_is_balance(uint16_t key) { return key < RESTRICT_ASSET; }
 
 /* Reads (0 when there is no record). */
 uint32_t restrict_address_flags(const struct engine *e, const struct addr *a);

@@ -175,7 +175,7 @@ static int snapshot__por_header(struct buf_reader *r, struct por_header *p) {
 
 /* The optional section of published headers that ends the small state. */
 static int snapshot__por_section(struct buf_reader *r, struct engine_state *s) {
-    if (r->pos == r->len) return 0; /* nothing published */
+    if (r->len - r->pos < 3 || memcmp(r->data + r->pos, "por", 3) != 0) return 0; /* nothing published */
     char magic[3];
     buf_get(r, magic, sizeof(magic));
     uint32_t n = buf_get_u32(r);
@@ -301,7 +301,8 @@ static int snapshot__state(struct buf_reader *r, struct engine_state *s) {
         if (rr->asset >= s->assets_count || rr->reporter >= s->operators_count) return -1;
     }
     if (snapshot__governance(r, s) != 0) return -1;
-    return snapshot__por_section(r, s);
+    if (snapshot__por_section(r, s) != 0) return -1;
+    return compliance_state_read(r, s);
 }
 
 /* Insert the holding records in chunks the undo log can carry, sealing
@@ -314,9 +315,7 @@ static int snapshot__holdings(struct engine *e, struct buf_reader *r, uint32_t c
             buf_get(r, a.bytes, ADDR_BYTES);
             uint16_t asset = buf_get_u16(r);
             u128 balance = buf_get_u128(r);
-            uint16_t base = asset == RESTRICT_ADDRESS ? 0 : (uint16_t)(asset & ~RESTRICT_ASSET);
-            if (r->failed || base >= e->s.assets_count || balance == 0) return -1;
-            if (asset == RESTRICT_ADDRESS && balance > (RESTRICT_BLACKLISTED | RESTRICT_FROZEN)) return -1;
+            if (r->failed || balance == 0 || !engine__key_valid(&e->s, asset, balance)) return -1;
             if (holdings_find(&e->holdings, asset, &a) != HOLDINGS_NONE) return -1;
             uint32_t slot = holdings_upsert(&e->holdings, asset, &a);
             holdings_set_balance(&e->holdings, slot, balance);

@@ -127,7 +127,9 @@ static void api__dry_run(struct server *s, const struct server_request *rq,
         struct engine *e = &s->chain.engine;
         pthread_rwlock_wrlock(&s->chain.lock);
         err = chain_signer_current(e, (uint32_t)rq->operator_index, rq->pubkey);
-        if (!err) err = engine_reserve(e, rc->count);
+        uint64_t extra = 0;
+        for (uint32_t i = 0; !err && i < rc->count; i++) extra += engine_command_room(e, &rc->cmds[i]);
+        if (!err) err = engine_reserve_room(e, rc->count, extra);
         if (!err) err = engine_savepoint(e);
         if (!err) {
             engine_block_begin(e, s->chain.clock_manual ? 0 : chain_now_ns());

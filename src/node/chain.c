@@ -177,22 +177,66 @@ void chain_replay_buf_free(struct chain_replay_buf *rb) {
     free(rb->results);
     free(rb->ars);
     free(rb->ends);
+    free(rb->decoded);
     chain_events_free(&rb->events);
     memset(rb, 0, sizeof(*rb));
 }
 
+/* Every request of a block decoded before any applies: the room the block
+ * needs is summed over its commands first (engine_command_room). Decoding
+ * checks operator, asset and feed indexes against the state, and those
+ * only grow: a request that decodes now decodes the same when it applies;
+ * one that does not (an operator the block itself adds) is counted at the
+ * most any command may need and decoded again when its turn comes. */
+static enum err chain__decode_block(const struct engine *e, const struct store_block *b,
+                                    const struct store_request *reqs, uint32_t n,
+                                    struct chain_replay_buf *s, uint64_t *extra, char *why,
+                                    size_t why_size) {
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < n; i++) total += reqs[i].commands_count;
+    if (total > LIMIT_BLOCK_COMMANDS) {
+        snprintf(why, why_size, "block %llu: more commands than a block holds",
+                 (unsigned long long)b->height);
+        return ERR_AUDIT_FAILED;
+    }
+    enum err err = chain__scratch_grow(s, (uint32_t)(total ? total : 1));
+    if (!err && n > s->decoded_cap) {
+        free(s->decoded);
+        s->decoded = calloc(n, sizeof(*s->decoded));
+        s->decoded_cap = s->decoded ? n : 0;
+        if (s->decoded == NULL) err = ERR_INTERNAL;
+    }
+    uint32_t at = 0;
+    *extra = 0;
+    for (uint32_t i = 0; i < n && !err; i++) {
+        if (reqs[i].commands_count > LIMIT_BATCH_COMMANDS) {
+            snprintf(why, why_size, "request at seq %llu: too many commands",
+                     (unsigned long long)reqs[i].first_seq);
+            return ERR_AUDIT_FAILED;
+        }
+        char ignored[8];
+        s->decoded[i] = chain__decode(e, &reqs[i], s->cmds + at, ignored, sizeof(ignored)) == ERR_OK;
+        for (uint32_t k = 0; k < reqs[i].commands_count; k++) {
+            *extra += s->decoded[i] ? engine_command_room(e, &s->cmds[at + k]) : engine_command_room_max(e);
+        }
+        at += reqs[i].commands_count;
+    }
+    return err;
+}
+
 static enum err chain__replay_request(struct engine *e, const struct store_request *r,
-                                      struct event_buf *events, struct chain_replay_buf *s,
-                                      char *why, size_t why_size) {
-    if (r->first_seq != e->s.next_seq || r->commands_count > LIMIT_BATCH_COMMANDS) {
+                                      struct command *cmds, int decoded, struct event_buf *events,
+                                      struct chain_replay_buf *s, char *why, size_t why_size) {
+    if (r->first_seq != e->s.next_seq) {
         snprintf(why, why_size, "request at seq %llu: expected seq %llu",
                  (unsigned long long)r->first_seq, (unsigned long long)e->s.next_seq);
         return ERR_AUDIT_FAILED;
     }
-    enum err err = chain__scratch_grow(s, r->commands_count);
-    if (!err) err = chain__decode(e, r, s->cmds, why, why_size);
-    if (err) return err;
-    chain_apply_request(e, s->cmds, r->commands_count, (r->flags & STORE_REQUEST_ATOMIC) != 0, 0,
+    if (!decoded) {
+        enum err err = chain__decode(e, r, cmds, why, why_size);
+        if (err) return err;
+    }
+    chain_apply_request(e, cmds, r->commands_count, (r->flags & STORE_REQUEST_ATOMIC) != 0, 0,
                         events, s->results, s->ars, s->ends);
     for (uint32_t i = 0; i < r->commands_count; i++) {
         unsigned journaled = (unsigned)r->results[2 * i] | ((unsigned)r->results[2 * i + 1] << 8);
@@ -229,9 +273,14 @@ static enum err chain__replay_requests(struct engine *e, const struct store_bloc
                                        size_t why_size) {
     struct event_buf *events = &rb->events;
     enum err err = ERR_OK;
+    uint32_t at = 0;
     for (uint32_t i = 0; i < n && !err; i++) {
         if (check->fn) err = check->fn(check->ctx, e, &reqs[i], b->height);
-        if (!err) err = chain__replay_request(e, &reqs[i], events, rb, why, why_size);
+        if (!err) {
+            err = chain__replay_request(e, &reqs[i], rb->cmds + at, rb->decoded[i], events, rb, why,
+                                        why_size);
+        }
+        at += reqs[i].commands_count;
     }
     if (!err && (events->count != b->events_count ||
                  ((checks & CHAIN_CHECK_EVENTS) && chain__events_differ(events, b)))) {
@@ -253,7 +302,10 @@ enum err chain_replay_block(struct engine *e, const struct store_block *b,
                  (unsigned long long)e->s.height);
         return ERR_AUDIT_FAILED;
     }
-    enum err err = engine_reserve(e, b->commands_count);
+    uint64_t extra = 0;
+    enum err err = chain__decode_block(e, b, reqs, n, rb, &extra, why, why_size);
+    if (err) return err;
+    err = engine_reserve_room(e, b->commands_count, extra);
     if (!err) err = chain_events_reserve(events, b->commands_count);
     if (err) {
         snprintf(why, why_size, "block %llu: out of room", (unsigned long long)b->height);

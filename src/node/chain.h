@@ -76,6 +76,8 @@ struct chain_replay_buf {
     struct apply_result *ars;
     uint32_t *ends;
     uint32_t cap;
+    uint8_t *decoded; /* per request of the block: decoded ahead (chain.c) */
+    uint32_t decoded_cap;
 };
 void chain_replay_buf_free(struct chain_replay_buf *rb);
 

@@ -269,9 +269,15 @@ static void sequencer__abort(struct sequencer *s, struct seq_item *first, uint32
     sequencer__fail_all(first, n, err);
 }
 
-static enum err sequencer__room(struct sequencer *s, uint32_t n, uint32_t commands) {
+static enum err sequencer__room(struct sequencer *s, struct seq_item *first, uint32_t n,
+                                uint32_t commands) {
     struct engine *e = &s->c->engine;
-    enum err err = engine_reserve(e, commands);
+    uint64_t extra = 0;
+    uint32_t k = 0;
+    for (struct seq_item *it = first; it != NULL && k < n; it = it->next, k++) {
+        for (uint32_t i = 0; i < it->count; i++) extra += engine_command_room(e, &it->cmds[i]);
+    }
+    enum err err = engine_reserve_room(e, commands, extra);
     if (!err) err = chain_events_reserve(&s->events, commands);
     if (!err && n > s->journal_cap) {
         free(s->journal);
@@ -293,7 +299,7 @@ static void sequencer__block(struct sequencer *s, struct seq_item *first, uint32
         return;
     }
     pthread_rwlock_wrlock(&c->lock);
-    err = sequencer__room(s, n, commands);
+    err = sequencer__room(s, first, n, commands);
     if (err) {
         pthread_rwlock_unlock(&c->lock);
         sequencer__fail_all(first, n, err);

@@ -108,6 +108,7 @@ static json_t *authz_genesis(void) {
     }
     fixture_genesis_add_asset(doc, "USDW", "plain", "0");
     fixture_genesis_add_asset(doc, "OTH", "plain", "0");
+    fixture_genesis_add_asset(doc, "SEC", "security", "0");
     json_object_set_new(doc, "feeds", json_pack("[{s:s}]", "name", "XAU"));
     json_t *fund = fixture_genesis_add_asset(doc, "FND", "fund", "0");
     json_object_set_new(fund, "nav", json_string("10"));
@@ -138,6 +139,12 @@ static struct fixture *authz_open(void) {
     assert_ok(fixture_apply(f, "r_compliance",
                             "{\"op\":\"freeze\",\"address\":\"" ADDR_1
                             "\",\"asset\":\"USDW\",\"amount\":\"5\"}"));
+    /* an identity with a claim, for identity.remove and claim.revoke */
+    assert_ok(fixture_apply(f, "r_compliance",
+                            "{\"op\":\"identity.register\",\"address\":\"" ADDR_1 "\",\"country\":\"DE\"}"));
+    assert_ok(fixture_apply(f, "r_compliance",
+                            "{\"op\":\"claim.set\",\"address\":\"" ADDR_1
+                            "\",\"topic\":\"kyc\",\"expires\":\"2099-01-01\"}"));
     /* a verified reserve, so that por.publish can run */
     assert_ok(fixture_apply(f, "r_reserve_reporter",
                             "{\"op\":\"reserve.report\",\"asset\":\"FIA\",\"amount\":\"1\"}"));
@@ -214,6 +221,16 @@ static const struct variant variants[] = {
      "{\"op\":\"por.publish\",\"asset\":\"FIA\",\"salt\":\""
      "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd\"}",
      0},
+    {"identity.register",
+     "{\"op\":\"identity.register\",\"address\":\"" ADDR_2 "\",\"country\":\"US\","
+     "\"investor_type\":\"individual\"}",
+     0},
+    {"identity.remove", "{\"op\":\"identity.remove\",\"address\":\"" ADDR_1 "\"}", 0},
+    {"claim.set",
+     "{\"op\":\"claim.set\",\"address\":\"" ADDR_1 "\",\"topic\":\"aml\",\"expires\":\"2099-01-01\"}",
+     0},
+    {"claim.revoke", "{\"op\":\"claim.revoke\",\"address\":\"" ADDR_1 "\",\"topic\":\"kyc\"}", 0},
+    {"asset.rules.set", "{\"op\":\"asset.rules.set\",\"asset\":\"SEC\",\"max_holders\":\"10\"}", 0},
 };
 
 #define VARIANTS (sizeof(variants) / sizeof(variants[0]))

@@ -118,7 +118,7 @@ static void genesis_default_document_builds_expected_state(void **state) {
     assert_int_equal(gold->kind, ASSET_PLAIN);
     assert_int_equal(gold->decimals, 18);
     assert_int_equal(gold->limit_flags, 0);
-    assert_int_equal(s->assets[fixture_asset(f, "EQ")].kind, ASSET_SECURITY);
+    assert_int_equal(s->assets[fixture_asset(f, "EQ")].kind, ASSET_PLAIN);
     assert_string_equal(asset_kind_name(ASSET_FUND), "fund");
     assert_string_equal(asset_kind_name(ASSET_KIND__COUNT), "?");
 
@@ -486,7 +486,8 @@ static void op_table_rows_named_found_and_ordered(void **state) {
         "operator.remove", "operator.rotate_key", "controller.propose", "controller.accept",
         "blacklist.add", "blacklist.remove", "freeze", "unfreeze", "forced_transfer", "recover",
         "rescue", "price.update", "oracle.freeze", "oracle.unfreeze", "nav.update", "nav.force",
-        "reserve.report", "reserve.attest", "por.publish"};
+        "reserve.report", "reserve.attest", "por.publish", "identity.register", "identity.remove",
+        "claim.set", "claim.revoke", "asset.rules.set"};
     for (unsigned i = 0; i < OP__COUNT; i++) {
         assert_string_equal(t[i].name, names[i]);
         assert_ptr_equal(op_find(t[i].name, strlen(t[i].name)), &t[i]);

@@ -24,7 +24,7 @@
 
 static int setup(void **state) {
     json_t *doc = fixture_genesis_new();
-    fixture_genesis_add_operator(doc, "alice", "admin,minter,pauser,treasury_manager");
+    fixture_genesis_add_operator(doc, "alice", "admin,minter,pauser,treasury_manager,compliance");
     fixture_genesis_add_operator(doc, "bob", "pauser");
     fixture_genesis_add_operator(doc, "carol", "viewer");
     fixture_genesis_add_operator(doc, "dave", "pauser@EQ,minter@EQ");
@@ -93,6 +93,14 @@ static void proposal_expires_after_ttl(void **state) {
 
 static void security_mint_waits_for_two_minters(void **state) {
     struct fixture *f = *state;
+    assert_int_equal(fixture_apply(f, "alice",
+                                   "{\"op\":\"identity.register\",\"address\":\"" ADDR_1
+                                   "\",\"country\":\"GB\"}"),
+                     ERR_OK);
+    assert_int_equal(fixture_apply(f, "alice",
+                                   "{\"op\":\"claim.set\",\"address\":\"" ADDR_1
+                                   "\",\"topic\":\"kyc\",\"expires\":\"2099-01-01\"}"),
+                     ERR_OK);
     assert_int_equal(fixture_mint(f, "dave", "EQ", ADDR_1, "5"), ERR_OK);
     assert_int_equal(f->result.pending, APPLY_PROPOSED);
     assert_int_equal(f->e.s.assets[1].supply, 0);

@@ -104,7 +104,7 @@ static json_t *random_genesis(void) {
     json_object_set_new(a, "daily_mint_limit", json_string("5000000"));
     json_object_set_new(a, "daily_inflow_limit", json_string("3000000"));
     fixture_genesis_add_asset(doc, "GOLD", "plain", "18");
-    a = fixture_genesis_add_asset(doc, "EQ", "security", "0");
+    a = fixture_genesis_add_asset(doc, "EQ", "plain", "0");
     json_object_set_new(a, "supply_cap", json_string("2000000"));
     json_object_set_new(a, "daily_mint_limit", json_string("150000"));
     fixture_genesis_single_approvals(doc);
