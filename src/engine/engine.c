@@ -77,7 +77,10 @@ enum err engine_reserve_room(struct engine *e, uint32_t commands, uint64_t extra
 
 static uint32_t engine__room_of(const struct engine *e, const struct command *cmd) {
     (void)e;
-    return cmd->op == OP_RECOVER ? ENGINE_ROOM_RECOVER : 0;
+    if (cmd->op == OP_RECOVER) return ENGINE_ROOM_RECOVER;
+    /* A move within a partition may insert the receiver's total and its
+     * partition record (undo: six records, within the allowance). */
+    return (cmd->present & CMD_HAS(FIELD_PARTITION)) ? 1u : 0u;
 }
 
 /* The most any single command could need in this state: an approval or
