@@ -373,7 +373,7 @@ static enum err command__field_security(const struct op_field *f, const struct c
         }
         break;
     case FIELD_PARTITION:
-        if (!partition_name_valid(a->value, a->value_len)) return ERR_PARTITION;
+        if (!partition_name_valid(a->value, a->value_len)) return ERR_INVALID_ARGUMENT;
         memcpy(cmd->partition, a->value, a->value_len);
         cmd->partition[a->value_len] = '\0';
         break;
