@@ -405,6 +405,9 @@ static enum err command__field_decode(const struct engine *e, const struct op_fi
                                       const struct command_arg *a, struct command *cmd) {
     if (f->kind == FIELD_ID || f->kind == FIELD_APPROVALS) return command__field_number(f, a, cmd);
     if (command__is_amount((enum field_kind)f->kind)) return ERR_OK; /* second pass */
+    /* A flag may be a JSON boolean, a holder count a JSON number: the
+     * security decoder checks each kind's type itself. */
+    if (f->kind == FIELD_FLAG || f->kind == FIELD_MAX_HOLDERS) return command__field_security(f, a, cmd);
     if (a->type != ARG_STRING) return ERR_INVALID_ARGUMENT;
     enum err err;
     switch ((enum field_kind)f->kind) {
@@ -598,6 +601,11 @@ enum err command_decode(const struct engine *e, const json_t *obj, struct comman
             int len = snprintf(numbers[n], sizeof(numbers[n]), "%lld", (long long)json_integer_value(value));
             a->value = numbers[n];
             a->value_len = (size_t)len;
+        }
+        if (json_is_boolean(value)) {
+            /* As the request parser hands them over (struct command_arg). */
+            a->value = json_is_true(value) ? "true" : "false";
+            a->value_len = json_is_true(value) ? 4 : 5;
         }
         n++;
         a->type = json_is_string(value)    ? ARG_STRING
