@@ -30,12 +30,12 @@ static int ledger__compliance_applies(const struct asset *a, const struct comman
     return a->kind == ASSET_SECURITY || (cmd->present & CMD_HAS(FIELD_PARTITION));
 }
 
-/* Check 5 for a move to `to`; *partition is the partition resolved. */
+/* Check 5 for `amount` moving to `to`; *partition is the partition resolved. */
 static enum err ledger__compliance(const struct engine *e, const struct command *cmd,
-                                   const struct addr *to, u128 to_balance, int sender_leaves,
-                                   int lockup_applies, int *partition) {
+                                   const struct addr *to, u128 to_balance, u128 amount,
+                                   int sender_leaves, int lockup_applies, int *partition) {
     enum err perr = compliance_partition(e, cmd->asset, cmd, partition);
-    struct compliance_move m = {cmd->asset, *partition, to, to_balance, cmd->amount, sender_leaves,
+    struct compliance_move m = {cmd->asset, *partition, to, to_balance, amount, sender_leaves,
                                 lockup_applies};
     enum err err = compliance_check(e, &m);
     /* SPEC's order puts a partition's error after identity, claims and
@@ -54,7 +54,7 @@ enum err ledger_check_receiver(const struct engine *e, const struct command *cmd
     u128 to_balance = engine_balance(e, cmd->asset, to);
     int leaves = 0;
     if (from != NULL && !addr_equal(from, to)) leaves = engine_balance(e, cmd->asset, from) == cmd->amount;
-    return ledger__compliance(e, cmd, to, to_balance, leaves, lockup_applies, partition);
+    return ledger__compliance(e, cmd, to, to_balance, cmd->amount, leaves, lockup_applies, partition);
 }
 
 /* The partition part of item 6: what the sender holds in it. */
@@ -225,10 +225,12 @@ enum err ledger_transfer_apply(struct engine *e, const struct command *cmd,
     u128 source_balance = ledger__balance_at(e, source);
     int partition = -1;
     if (ledger__compliance_applies(a, cmd)) {
+        /* A transfer to oneself changes no balance: it neither adds a
+         * holder nor raises a balance towards max_balance. */
         int self = addr_equal(&cmd->from, &cmd->to);
         u128 to_balance = self ? source_balance : engine_balance(e, cmd->asset, &cmd->to);
-        err = ledger__compliance(e, cmd, &cmd->to, to_balance, !self && source_balance == cmd->amount,
-                                 1, &partition);
+        err = ledger__compliance(e, cmd, &cmd->to, to_balance, self ? 0 : cmd->amount,
+                                 self || source_balance == cmd->amount, 1, &partition);
         if (err) return err;
     }
     /* Item 6: only the unfrozen part of the balance moves. */
