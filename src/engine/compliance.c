@@ -213,24 +213,30 @@ enum err compliance_partition(const struct engine *e, uint16_t asset, const stru
 static int64_t compliance__today(const struct engine *e) { return e->s.time_ns / NS_PER_DAY; }
 
 enum err compliance_check(const struct engine *e, const struct compliance_move *m) {
+    if (e->s.assets[m->asset].kind != ASSET_SECURITY) return ERR_OK;
+    struct identity id;
+    identity_read(e, m->to, &id);
+    return compliance_check_identity(e, m, &id);
+}
+
+enum err compliance_check_identity(const struct engine *e, const struct compliance_move *m,
+                                   const struct identity *id) {
     const struct asset *a = &e->s.assets[m->asset];
     if (a->kind != ASSET_SECURITY) return ERR_OK;
     const struct asset_rules *r = &e->s.rules[m->asset];
     const struct partition_rule *p = m->partition >= 0 ? &r->partitions[m->partition] : NULL;
-    struct identity id;
-    identity_read(e, m->to, &id);
-    if (!id.registered) return ERR_NOT_WHITELISTED;
+    if (!id->registered) return ERR_NOT_WHITELISTED;
     unsigned need = r->required_claims | (p ? p->required_claims : 0u);
     for (unsigned t = 0; t < CLAIM__COUNT; t++) {
-        if ((need & CLAIM_BIT(t)) && id.expires[t] < 0) return ERR_NOT_WHITELISTED;
+        if ((need & CLAIM_BIT(t)) && id->expires[t] < 0) return ERR_NOT_WHITELISTED;
     }
     int64_t today = compliance__today(e);
     for (unsigned t = 0; t < CLAIM__COUNT; t++) {
-        if ((need & CLAIM_BIT(t)) && id.expires[t] <= today) return ERR_CLAIM_EXPIRED;
+        if ((need & CLAIM_BIT(t)) && id->expires[t] <= today) return ERR_CLAIM_EXPIRED;
     }
-    if (r->blocked_count && compliance__in_set(r->blocked, id.country)) return ERR_JURISDICTION;
-    if (r->allowed_count && !compliance__in_set(r->allowed, id.country)) return ERR_JURISDICTION;
-    if (p && p->no_us_persons && id.country == COUNTRY_US) return ERR_PARTITION;
+    if (r->blocked_count && compliance__in_set(r->blocked, id->country)) return ERR_JURISDICTION;
+    if (r->allowed_count && !compliance__in_set(r->allowed, id->country)) return ERR_JURISDICTION;
+    if (p && p->no_us_persons && id->country == COUNTRY_US) return ERR_PARTITION;
     if (p && m->lockup_applies && p->lockup_until > today) return ERR_LOCKUP;
     if (m->to_balance == 0 && !m->sender_leaves && a->holders_count >= r->max_holders) {
         return ERR_HOLDER_LIMIT;

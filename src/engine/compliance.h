@@ -158,6 +158,12 @@ struct compliance_move {
  * ERR_LOCKUP, ERR_HOLDER_LIMIT, ERR_MAX_BALANCE. ERR_OK for other kinds. */
 enum err compliance_check(const struct engine *e, const struct compliance_move *m);
 
+/* compliance_check_identity: compliance_check judging `id` rather than the
+ * identity m->to holds now (recover: the identity the new address will
+ * hold once the lost one's moves to it). */
+enum err compliance_check_identity(const struct engine *e, const struct compliance_move *m,
+                                   const struct identity *id);
+
 /* compliance_partition_balance: addr's balance in partition p of asset. */
 u128 compliance_partition_balance(const struct engine *e, uint16_t asset, unsigned p,
                                   const struct addr *addr);

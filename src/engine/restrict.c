@@ -182,24 +182,30 @@ enum err restrict_forced_transfer_apply(struct engine *e, const struct command *
     return ERR_OK;
 }
 
-/* Recover's item 5 for a security asset: the new address receives the lost
- * one's identity, so it is verified when either has one; max_balance is
- * checked on what the new address ends with. (The holder count cannot
- * grow: one holder replaces another, or two become one.) */
+/* Recover's item 5 for a security asset: a balance lands on the new
+ * address, so that address is judged as any receiver is (SPEC 3's
+ * invariant: nothing lands on an unverified receiver), with the identity
+ * it will hold: the lost one's, which moves with the balance, or its own
+ * when the lost address has none. Each partition the lost address holds
+ * brings its own claims and no_us_persons; max_balance is checked on what
+ * the new address ends with. The holder count cannot grow (one holder
+ * replaces another, or two become one) and lockups are for holders'
+ * transfers, so neither applies. */
 static enum err restrict__recover_compliance(const struct engine *e, const struct command *cmd,
                                              u128 balance) {
     if (e->s.assets[cmd->asset].kind != ASSET_SECURITY) return ERR_OK;
-    struct identity lost, fresh;
-    identity_read(e, &cmd->from, &lost);
-    identity_read(e, &cmd->to, &fresh);
-    if (!lost.registered && !fresh.registered) return ERR_NOT_WHITELISTED;
-    const struct asset_rules *r = &e->s.rules[cmd->asset];
-    u128 after;
-    if (r->has_max_balance &&
-        (u128_add(engine_balance(e, cmd->asset, &cmd->to), balance, &after) || after > r->max_balance)) {
-        return ERR_MAX_BALANCE;
+    struct identity id;
+    identity_read(e, &cmd->from, &id);
+    if (!id.registered) identity_read(e, &cmd->to, &id);
+    struct compliance_move m = {cmd->asset, -1, &cmd->to, engine_balance(e, cmd->asset, &cmd->to),
+                                balance, 1, 0};
+    enum err err = compliance_check_identity(e, &m, &id);
+    for (unsigned p = 0; err == ERR_OK && p < e->s.rules[cmd->asset].partitions_count; p++) {
+        if (compliance_partition_balance(e, cmd->asset, p, &cmd->from) == 0) continue;
+        m.partition = (int)p;
+        err = compliance_check_identity(e, &m, &id);
     }
-    return ERR_OK;
+    return err;
 }
 
 enum err restrict_recover_apply(struct engine *e, const struct command *cmd,
