@@ -718,7 +718,7 @@ static int command__decode_security(struct buf_reader *r, struct command *c) {
     }
     if (p & CMD_HAS(FIELD_DATE)) {
         c->date = (int32_t)buf_get_u32(r);
-        if (c->date < 0 || c->date > 2932896) return -1; /* 9999-12-31 */
+        if (c->date < 0 || c->date > COMPLIANCE_DAY_MAX) return -1;
     }
     if (p & CMD_HAS(FIELD_PARTITION)) {
         uint8_t n = buf_get_u8(r);

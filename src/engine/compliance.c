@@ -171,6 +171,21 @@ void identity_read(const struct engine *e, const struct addr *addr, struct ident
     compliance__unpack(compliance__record(e, addr), out);
 }
 
+int compliance_identity_valid(u128 value) {
+    struct identity id;
+    compliance__unpack(value, &id);
+    char code[3];
+    country_format(id.country, code);
+    uint8_t flags = (uint8_t)(value >> 24);
+    if (flags != 1 || country_parse(code, 2) != id.country || id.investor_type >= INVESTOR__COUNT) {
+        return 0;
+    }
+    for (unsigned t = 0; t < CLAIM__COUNT; t++) {
+        if (id.expires[t] > COMPLIANCE_DAY_MAX) return 0;
+    }
+    return 1;
+}
+
 int claim_valid(const struct engine *e, const struct addr *addr, enum claim_topic topic, int64_t day) {
     struct identity id;
     identity_read(e, addr, &id);
@@ -507,7 +522,7 @@ static int compliance__rules_read(struct buf_reader *r, struct asset_rules *out)
             if (p->name[k] != '\0') return -1;
         }
         if (!partition_name_valid(p->name, len) || (p->required_claims & ~CLAIMS_ALL) ||
-            p->no_us_persons > 1 || p->lockup_until < 0) {
+            p->no_us_persons > 1 || p->lockup_until < 0 || p->lockup_until > COMPLIANCE_DAY_MAX) {
             return -1;
         }
         for (unsigned k = 0; k < i; k++) {

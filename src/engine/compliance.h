@@ -70,6 +70,10 @@ enum investor_type {
 #define RULES_MAX_HOLDERS_DEFAULT 2000u
 /* max_holders may be set up to this (a ledger's whole holdings table). */
 #define RULES_MAX_HOLDERS_MAX 100000000u
+/* The last day a date can name: 9999-12-31 (date_parse reads four-digit
+ * years), as days since 1970-01-01. Claim expiries and lockups are at most
+ * this; a stored one beyond it is corrupt. */
+#define COMPLIANCE_DAY_MAX 2932896
 
 struct partition_rule {
     char name[LIMIT_PARTITION_NAME + 1];
@@ -125,6 +129,12 @@ struct buf_reader;
 
 /* identity_read: the identity of addr (registered 0 when none). */
 void identity_read(const struct engine *e, const struct addr *addr, struct identity *out);
+
+/* compliance_identity_valid: could `value` be an identity record (the
+ * snapshot loader reads untrusted records through it)? Registered, an
+ * assigned country, a known investor type, no stray bit, every claim's
+ * date within COMPLIANCE_DAY_MAX. */
+int compliance_identity_valid(u128 value);
 
 /* claim_valid: does addr hold a claim on topic that is valid on `day`? */
 int claim_valid(const struct engine *e, const struct addr *addr, enum claim_topic topic, int64_t day);

@@ -447,17 +447,7 @@ int engine__key_valid(const struct engine_state *s, uint16_t key, u128 value) {
     }
     if (key == KEY_RESTRICT_ADDRESS) return value <= (RESTRICT_BLACKLISTED | RESTRICT_FROZEN);
     if (key_is_restriction(key)) return (unsigned)(key - KEY_RESTRICT_ASSET) < s->assets_count;
-    if (key == KEY_IDENTITY) {
-        struct identity id;
-        memset(&id, 0, sizeof(id));
-        uint16_t country = (uint16_t)(value & 0xFFFFu);
-        char code[3];
-        country_format(country, code);
-        uint8_t type = (uint8_t)(value >> 16);
-        uint8_t flags = (uint8_t)(value >> 24);
-        return flags == 1 && country_parse(code, 2) == country && type < INVESTOR__COUNT &&
-               ((value >> 25) & 0x7Fu) == 0;
-    }
+    if (key == KEY_IDENTITY) return compliance_identity_valid(value);
     return 0;
 }
 
