@@ -717,51 +717,68 @@ enum err compliance_claim_revoke_apply(struct engine *e, const struct command *c
 
 #define RULES_PARTITION_FIELDS (CMD_HAS(FIELD_DATE) | CMD_HAS(FIELD_FLAG))
 
-enum err compliance_rules_set_apply(struct engine *e, const struct command *cmd,
-                                    struct event_buf *events, struct apply_result *out) {
-    (void)out;
+/* The rules asset.rules.set would leave (into *next, the partition it
+ * names into *index, -1 for none), or why it cannot. */
+static enum err compliance__rules_next(const struct engine *e, const struct command *cmd,
+                                       struct asset_rules *next, int *index) {
     const struct asset *a = &e->s.assets[cmd->asset];
     if (a->kind != ASSET_SECURITY) return ERR_NOT_SECURITY;
     uint32_t p = cmd->present;
     int has_partition = (p & CMD_HAS(FIELD_PARTITION)) != 0;
     if ((p & RULES_PARTITION_FIELDS) && !has_partition) return ERR_INVALID_ARGUMENT;
-    struct asset_rules next = e->s.rules[cmd->asset];
-    int index = -1;
+    *next = e->s.rules[cmd->asset];
+    *index = -1;
     if (has_partition) {
-        index = compliance__partition_find(&next, cmd->partition);
-        if (index < 0) {
-            if (next.partitions_count >= LIMIT_PARTITIONS) return ERR_LIMIT_REACHED;
+        *index = compliance__partition_find(next, cmd->partition);
+        if (*index < 0) {
+            if (next->partitions_count >= LIMIT_PARTITIONS) return ERR_LIMIT_REACHED;
             /* Balances held outside partitions cannot be split after the fact. */
-            if (next.partitions_count == 0 && a->supply != 0) return ERR_PARTITION;
-            index = next.partitions_count++;
-            struct partition_rule *np = &next.partitions[index];
+            if (next->partitions_count == 0 && a->supply != 0) return ERR_PARTITION;
+            *index = next->partitions_count++;
+            struct partition_rule *np = &next->partitions[*index];
             memset(np, 0, sizeof(*np));
             memcpy(np->name, cmd->partition, strlen(cmd->partition) + 1);
             if (strcmp(np->name, "REG_D") == 0) np->required_claims = (uint8_t)CLAIM_BIT(CLAIM_ACCREDITED);
         }
-        struct partition_rule *pr = &next.partitions[index];
+        struct partition_rule *pr = &next->partitions[*index];
         if (p & CMD_HAS(FIELD_CLAIMS)) pr->required_claims = cmd->claims;
         if (p & CMD_HAS(FIELD_DATE)) pr->lockup_until = cmd->date;
         if (p & CMD_HAS(FIELD_FLAG)) pr->no_us_persons = cmd->flag;
     } else if (p & CMD_HAS(FIELD_CLAIMS)) {
-        next.required_claims = cmd->claims;
+        next->required_claims = cmd->claims;
     }
     if (p & CMD_HAS(FIELD_ALLOWED_COUNTRIES)) {
-        memcpy(next.allowed, cmd->countries[0], sizeof(next.allowed));
-        next.allowed_count = cmd->countries_count[0];
+        memcpy(next->allowed, cmd->countries[0], sizeof(next->allowed));
+        next->allowed_count = cmd->countries_count[0];
     }
     if (p & CMD_HAS(FIELD_BLOCKED_COUNTRIES)) {
-        memcpy(next.blocked, cmd->countries[1], sizeof(next.blocked));
-        next.blocked_count = cmd->countries_count[1];
+        memcpy(next->blocked, cmd->countries[1], sizeof(next->blocked));
+        next->blocked_count = cmd->countries_count[1];
     }
-    if (p & CMD_HAS(FIELD_MAX_HOLDERS)) next.max_holders = cmd->max_holders;
+    if (p & CMD_HAS(FIELD_MAX_HOLDERS)) next->max_holders = cmd->max_holders;
     if (p & CMD_HAS(FIELD_MAX_BALANCE)) {
-        next.max_balance = cmd->max_balance;
-        next.has_max_balance = cmd->max_balance != 0;
+        next->max_balance = cmd->max_balance;
+        next->has_max_balance = cmd->max_balance != 0;
     }
+    return ERR_OK;
+}
+
+enum err compliance_rules_set_precheck(const struct engine *e, const struct command *cmd) {
+    struct asset_rules next;
+    int index;
+    return compliance__rules_next(e, cmd, &next, &index);
+}
+
+enum err compliance_rules_set_apply(struct engine *e, const struct command *cmd,
+                                    struct event_buf *events, struct apply_result *out) {
+    (void)out;
+    struct asset_rules next;
+    int index;
+    enum err err = compliance__rules_next(e, cmd, &next, &index);
+    if (err) return err;
     e->s.rules[cmd->asset] = next;
     struct event *ev = engine__emit(events, EVENT_RULES_SET, cmd->asset);
-    ev->flags = p;
+    ev->flags = cmd->present;
     ev->code = (uint16_t)(index + 1);
     return ERR_OK;
 }

@@ -215,4 +215,10 @@ enum err compliance_claim_revoke_apply(struct engine *e, const struct command *c
 enum err compliance_rules_set_apply(struct engine *e, const struct command *cmd,
                                     struct event_buf *events, struct apply_result *out);
 
+/* compliance_rules_set_precheck: what compliance_rules_set_apply would
+ * refuse now (ERR_NOT_SECURITY, ERR_INVALID_ARGUMENT, ERR_LIMIT_REACHED,
+ * ERR_PARTITION), so that governance refuses an asset.rules.set when it is
+ * submitted rather than a day later in the timelock. Changes nothing. */
+enum err compliance_rules_set_precheck(const struct engine *e, const struct command *cmd);
+
 #endif

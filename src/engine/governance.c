@@ -176,9 +176,10 @@ static enum err gov__key_free(const struct engine *e, const uint8_t pubkey[32], 
 }
 
 /* Checks a governed command can fail at once rather than a day later in
- * the timelock: a key already in use. Execution checks again (the
- * operators may have changed meanwhile). */
+ * the timelock: a key already in use, rules a security asset cannot take.
+ * Execution checks again (the state may have changed meanwhile). */
 static enum err gov__precheck(const struct engine *e, const struct command *cmd) {
+    if (cmd->op == OP_ASSET_RULES_SET) return compliance_rules_set_precheck(e, cmd);
     if (cmd->op == OP_OPERATOR_ADD) return gov__key_free(e, cmd->pubkey, UINT32_MAX);
     if (cmd->op == OP_OPERATOR_ROTATE_KEY) {
         int who = engine_operator_find(e, cmd->name, strlen(cmd->name));
