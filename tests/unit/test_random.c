@@ -1,23 +1,35 @@
 /*
  * test_random.c - a seeded random command sequence against a model.
  *
- * 20,000 commands over 300 addresses and three assets (USDW: 6 decimals,
+ * 20,000 commands over 300 addresses and four assets (USDW: 6 decimals,
  * cap and both daily limits; GOLD: 18 decimals, no limit; EQ: 0 decimals,
- * cap and daily mint limit), from five operators of which only one holds
- * every role, in blocks of random size and time (sometimes earlier than the
- * ledger clock, sometimes past a UTC midnight). Ops: mint, burn, transfer,
- * pause, unpause, dev.advance, some malformed commands, some dry runs
- * (savepoint + rollback). Amounts aim at the edges: a whole balance and one
- * more, exactly what is left under a limit and one more, large values.
+ * cap and daily mint limit; SEC: a security, 0 decimals, partitions REG_D
+ * and REG_S, moved among the first 60 addresses), from five operators of
+ * which only one holds every role, in blocks of random size and time
+ * (sometimes earlier than the ledger clock, sometimes past a UTC midnight).
+ * Ops: mint, burn, transfer, pause, unpause, dev.advance, identity.register
+ * and .remove, claim.set and .revoke (claims expiring as the clock moves),
+ * asset.rules.set (applied at once: a genesis policy), forced_transfer,
+ * rescue and recover (the identity moves), every value-moving op naming a
+ * partition or not, some malformed commands, some dry runs (savepoint +
+ * rollback). Amounts aim at the edges: a whole balance (or partition) and
+ * one more, exactly what is left under a limit or max_balance and one more,
+ * large values.
  *
- * A small model of SPEC 3 predicts every result. After every command:
- * the engine's answer equals the model's; engine_check_invariants holds;
- * for every asset, supply = minted - burned = the sum of engine_balance
- * over the known addresses = the model's supply; the holder count is exact.
- * Then the recorded sequence is replayed into a fresh engine (another
- * table size, without the dry runs) and must give the same state hash
- * after every block, and a snapshot taken midway plus the rest of the
- * sequence must give the same hashes to the end.
+ * A small model of SPEC 3 and SPEC 5 (identities, claims, rules, partitions,
+ * check 5 in its order) predicts every result. After every command: the
+ * engine's answer equals the model's; engine_check_invariants holds; for
+ * every asset, supply = minted - burned = the sum of engine_balance over
+ * the known addresses = the model's supply; the holder count is exact; and
+ * no command that succeeded raised a SEC balance (or partition) of an
+ * address that is not verified at that block time (identity, the asset's
+ * and the partition's claims valid, country, no_us_persons), judged from
+ * the engine's own state. After every block the model's balances,
+ * partitions and identities equal the engine's. Then the recorded sequence
+ * is replayed into a fresh engine (another table size, without the dry
+ * runs) and must give the same state hash after every block, and a
+ * snapshot taken midway plus the rest of the sequence must give the same
+ * hashes to the end.
  *
  * The seed is printed; MINTLINE_RANDOM_SEED=N reruns another sequence.
  * Amounts stay below 2^100 so lifetime mint totals cannot reach 2^128 in
@@ -34,24 +46,39 @@
 
 #include <cmocka.h>
 
+#include "../../src/engine/compliance.h"
 #include "../support/engine_fixture.h"
 
 #define SEED_DEFAULT 20260301u
 #define COMMANDS 20000u
 #define ADDRESSES 300u
-#define ASSETS 3u
+#define ASSETS 4u
+#define SEC 3u           /* the security asset's index here */
+#define SEC_ADDRESSES 60u /* SEC moves among the first 60 addresses */
+#define PARTS 2u
 #define OPERATORS 5u
 #define BLOCK_MAX 200u
 #define JSON_MAX 320u
+#define COUNTRIES 5u
+#define C_US 0u
+#define C_KP 3u
 
 /* ------------------------------------------------------------------ */
 /* the model                                                          */
 /* ------------------------------------------------------------------ */
 
-static const char *const asset_symbols[ASSETS] = {"USDW", "GOLD", "EQ"};
-static const unsigned asset_decimals[ASSETS] = {6, 18, 0};
+static const char *const asset_symbols[ASSETS] = {"USDW", "GOLD", "EQ", "SEC"};
+static const unsigned asset_decimals[ASSETS] = {6, 18, 0, 0};
 static const char *const operator_names[OPERATORS] = {"admin", "minter_u", "agent_g", "pauser_e",
                                                       "viewer"};
+static const char *const part_names[PARTS] = {"REG_D", "REG_S"};
+static const char *const country_codes[COUNTRIES] = {"US", "DE", "FR", "KP", "CA"};
+static const char *const topic_names[CLAIM__COUNT] = {"kyc", "aml", "accredited", "tax_form"};
+
+/* SEC's genesis rules, written out independently of the engine's reading. */
+#define SEC_LOCKUP_DATE "2026-03-04"
+#define SEC_MAX_HOLDERS 30u
+#define SEC_MAX_BALANCE 5000u
 
 struct model_asset {
     u128 balance[ADDRESSES];
@@ -71,30 +98,83 @@ struct model_asset {
     uint64_t holders;
 };
 
+struct model_identity {
+    uint8_t registered;
+    uint8_t country; /* index into country_codes */
+    int32_t expires[CLAIM__COUNT]; /* day of expiry; -1: none */
+};
+
+struct model_rules {
+    uint8_t required;                /* CLAIM_BIT mask */
+    uint32_t blocked;                /* bit per country_codes index */
+    uint32_t allowed;                /* 0: every country */
+    uint32_t max_holders;
+    u128 max_balance;                /* 0: none */
+    uint8_t part_required[PARTS];
+    uint8_t no_us[PARTS];
+    int32_t lockup[PARTS];           /* day; 0: none */
+};
+
 struct model {
     struct model_asset a[ASSETS];
+    u128 part[PARTS][ADDRESSES];     /* SEC's partitions */
+    struct model_identity id[ADDRESSES];
+    struct model_rules rules;
     uint8_t paused;
     int64_t time_ns;
     uint64_t next_seq;
 };
 
-enum mop { M_MINT, M_BURN, M_TRANSFER, M_PAUSE, M_UNPAUSE, M_ADVANCE, M_MALFORMED };
+enum mop {
+    M_MINT, M_BURN, M_TRANSFER, M_PAUSE, M_UNPAUSE, M_ADVANCE, M_MALFORMED,
+    M_ID_REGISTER, M_ID_REMOVE, M_CLAIM_SET, M_CLAIM_REVOKE, M_RULES, M_FORCED, M_RESCUE, M_RECOVER
+};
+
+/* Which fields an asset.rules.set carries. */
+#define R_PARTITION 1u
+#define R_REQUIRED 2u
+#define R_BLOCKED 4u
+#define R_ALLOWED 8u
+#define R_MAX_HOLDERS 16u
+#define R_MAX_BALANCE 32u
+#define R_LOCKUP 64u
+#define R_NO_US 128u
 
 struct mcmd {
     enum mop op;
     uint32_t who;
-    int asset; /* -1: none (global pause, advance) */
+    int asset; /* -1: none (global pause, advance, identities) */
     uint32_t from;
     uint32_t to;
     u128 amount;
     int64_t duration_ns;
+    int partition; /* -1: none named; -2: a name the asset does not have; else its index */
+    uint8_t country;
+    uint8_t topic;
+    int32_t date;
+    /* asset.rules.set */
+    uint32_t fields;
+    uint8_t required;
+    uint32_t blocked;
+    uint32_t allowed;
+    uint32_t max_holders;
+    u128 max_balance;
+    int32_t lockup;
+    uint8_t no_us;
 };
 
 static u128 unit_of(unsigned asset) { return u128_pow10(asset_decimals[asset]); }
 
+static int32_t date_day(const char *date) {
+    int32_t day = 0;
+    if (date_parse(date, strlen(date), &day) != ERR_OK) fail_msg("bad date %s", date);
+    return day;
+}
+
 static json_t *random_genesis(void) {
     json_t *doc = fixture_genesis_new();
-    fixture_genesis_add_operator(doc, "admin", "admin,minter,burner,transfer_agent,pauser");
+    fixture_genesis_add_operator(doc, "admin",
+                                 "admin,minter,burner,transfer_agent,pauser,compliance,agent");
     fixture_genesis_add_operator(doc, "minter_u", "minter@USDW,burner@USDW");
     fixture_genesis_add_operator(doc, "agent_g", "transfer_agent@GOLD");
     fixture_genesis_add_operator(doc, "pauser_e", "pauser@EQ");
@@ -107,7 +187,28 @@ static json_t *random_genesis(void) {
     a = fixture_genesis_add_asset(doc, "EQ", "plain", "0");
     json_object_set_new(a, "supply_cap", json_string("2000000"));
     json_object_set_new(a, "daily_mint_limit", json_string("150000"));
+    a = fixture_genesis_add_asset(doc, "SEC", "security", "0");
+    json_object_set_new(a, "required_claims", json_pack("[s]", "kyc"));
+    json_object_set_new(a, "blocked_countries", json_pack("[s]", "KP"));
+    json_object_set_new(a, "max_holders", json_integer(SEC_MAX_HOLDERS));
+    json_object_set_new(a, "max_balance", json_string("5000"));
+    json_object_set_new(a, "partitions",
+                        json_pack("[{s:s, s:s}, {s:s, s:s}]", "name", "REG_D", "lockup_until",
+                                  SEC_LOCKUP_DATE, "name", "REG_S", "no_us_persons", "true"));
     fixture_genesis_single_approvals(doc);
+    /* SEC's mint and burn, the agents' tools and rules at once (the
+     * defaults of SPEC 4 are test_governance's and test_compliance's). */
+    json_t *policies = json_object_get(doc, "policies");
+    static const char *const rows[][3] = {
+        {"mint", "SEC", NULL},        {"burn", "SEC", NULL},    {"forced_transfer", NULL, NULL},
+        {"rescue", NULL, NULL},       {"recover", NULL, NULL},  {"asset.rules.set", NULL, "0s"},
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        json_t *p = json_pack("{s:s, s:s}", "op", rows[i][0], "approvals", "1");
+        if (rows[i][1]) json_object_set_new(p, "asset", json_string(rows[i][1]));
+        if (rows[i][2]) json_object_set_new(p, "timelock", json_string(rows[i][2]));
+        json_array_append_new(policies, p);
+    }
     return doc;
 }
 
@@ -125,6 +226,17 @@ static void model_init(struct model *m, const struct fixture *f) {
         ma->inflow_limit = ea->daily_inflow_limit;
         ma->day = ea->day;
     }
+    for (uint32_t k = 0; k < ADDRESSES; k++) {
+        for (unsigned t = 0; t < CLAIM__COUNT; t++) m->id[k].expires[t] = -1;
+    }
+    struct model_rules *r = &m->rules;
+    r->required = (uint8_t)CLAIM_BIT(CLAIM_KYC);
+    r->blocked = 1u << C_KP;
+    r->max_holders = SEC_MAX_HOLDERS;
+    r->max_balance = SEC_MAX_BALANCE;
+    r->part_required[0] = (uint8_t)CLAIM_BIT(CLAIM_ACCREDITED); /* REG_D's default */
+    r->lockup[0] = date_day(SEC_LOCKUP_DATE);
+    r->no_us[1] = 1;
 }
 
 /* Who may do what: the genesis above, written out independently. */
@@ -138,15 +250,17 @@ static int model_may(uint32_t who, enum mop op, int asset) {
     }
 }
 
+static int64_t model_day_now(const struct model *m) { return m->time_ns / NS_PER_DAY; }
+
 static void model_today(const struct model *m, const struct model_asset *a, u128 *minted,
                         u128 *burned) {
-    int same = a->day == m->time_ns / NS_PER_DAY;
+    int same = a->day == model_day_now(m);
     *minted = same ? a->minted_today : 0;
     *burned = same ? a->burned_today : 0;
 }
 
 static void model_roll_day(const struct model *m, struct model_asset *a) {
-    int64_t today = m->time_ns / NS_PER_DAY;
+    int64_t today = model_day_now(m);
     if (a->day == today) return;
     a->day = today;
     a->minted_today = 0;
@@ -180,32 +294,204 @@ static enum err model_mint_limits(const struct model *m, const struct model_asse
     return ERR_OK;
 }
 
+static void model_mint(struct model *m, struct model_asset *a, uint32_t to, u128 amount) {
+    model_roll_day(m, a);
+    model_set(a, to, a->balance[to] + amount);
+    a->supply += amount;
+    a->minted_total += amount;
+    a->minted_today += amount;
+}
+
+static void model_burn(struct model *m, struct model_asset *a, uint32_t from, u128 amount) {
+    model_roll_day(m, a);
+    model_set(a, from, a->balance[from] - amount);
+    a->supply -= amount;
+    a->burned_total += amount;
+    a->burned_today += amount;
+}
+
+static void model_move(struct model *m, unsigned asset, int p, uint32_t from, uint32_t to,
+                       u128 amount) {
+    struct model_asset *a = &m->a[asset];
+    if (from == to) return;
+    model_set(a, from, a->balance[from] - amount);
+    model_set(a, to, a->balance[to] + amount);
+    if (p >= 0) {
+        m->part[p][from] -= amount;
+        m->part[p][to] += amount;
+    }
+}
+
+/* Check 5 (SPEC 3 item 5, SPEC 5) for `amount` of SEC landing on a
+ * receiver with identity `id` and total `to_balance`, in SPEC's order: the
+ * identity, its claims, its country, then the partition named (perr: none
+ * or unknown), its no_us_persons and lockup, the holder count, max_balance. */
+static enum err model_check5(const struct model *m, const struct model_identity *id, int p,
+                             int perr, u128 to_balance, u128 amount, int leaves, int lockup) {
+    const struct model_rules *r = &m->rules;
+    int64_t today = model_day_now(m);
+    if (!id->registered) return ERR_NOT_WHITELISTED;
+    unsigned need = r->required | (p >= 0 ? r->part_required[p] : 0u);
+    for (unsigned t = 0; t < CLAIM__COUNT; t++) {
+        if ((need & CLAIM_BIT(t)) && id->expires[t] < 0) return ERR_NOT_WHITELISTED;
+    }
+    for (unsigned t = 0; t < CLAIM__COUNT; t++) {
+        if ((need & CLAIM_BIT(t)) && id->expires[t] <= today) return ERR_CLAIM_EXPIRED;
+    }
+    if ((r->blocked >> id->country) & 1u) return ERR_JURISDICTION;
+    if (r->allowed && !((r->allowed >> id->country) & 1u)) return ERR_JURISDICTION;
+    if (perr) return ERR_PARTITION;
+    if (p >= 0 && r->no_us[p] && id->country == C_US) return ERR_PARTITION;
+    if (p >= 0 && lockup && r->lockup[p] > today) return ERR_LOCKUP;
+    if (to_balance == 0 && !leaves && m->a[SEC].holders >= r->max_holders) return ERR_HOLDER_LIMIT;
+    if (r->max_balance && to_balance + amount > r->max_balance) return ERR_MAX_BALANCE;
+    return ERR_OK;
+}
+
+/* Mint, burn and transfer of SEC (after the pause). */
+static enum err model_sec_value_op(struct model *m, const struct mcmd *c) {
+    struct model_asset *a = &m->a[SEC];
+    int p = c->partition >= 0 ? c->partition : -1;
+    int perr = c->partition < 0; /* SEC has partitions: one must be named, and known */
+    enum err err;
+    if (c->op == M_MINT) {
+        err = model_check5(m, &m->id[c->to], p, perr, a->balance[c->to], c->amount, 0, 0);
+        if (err) return err;
+        err = model_mint_limits(m, a, c->amount);
+        if (err) return err;
+        model_mint(m, a, c->to, c->amount);
+        m->part[p][c->to] += c->amount;
+        return ERR_OK;
+    }
+    if (c->op == M_BURN) {
+        if (perr) return ERR_PARTITION;
+        if (a->balance[c->from] < c->amount || m->part[p][c->from] < c->amount) {
+            return ERR_INSUFFICIENT_BALANCE;
+        }
+        model_burn(m, a, c->from, c->amount);
+        m->part[p][c->from] -= c->amount;
+        return ERR_OK;
+    }
+    int self = c->from == c->to;
+    err = model_check5(m, &m->id[c->to], p, perr, a->balance[c->to], self ? 0 : c->amount,
+                       self || a->balance[c->from] == c->amount, 1);
+    if (err) return err;
+    if (a->balance[c->from] < c->amount || m->part[p][c->from] < c->amount) {
+        return ERR_INSUFFICIENT_BALANCE;
+    }
+    model_move(m, SEC, p, c->from, c->to, c->amount);
+    return ERR_OK;
+}
+
 static enum err model_value_op(struct model *m, const struct mcmd *c) {
     struct model_asset *a = &m->a[c->asset];
     if (m->paused || a->paused) return ERR_PAUSED;
+    if (c->asset == (int)SEC) return model_sec_value_op(m, c);
+    if (c->partition != -1) return ERR_PARTITION; /* a plain asset has none */
     if (c->op == M_MINT) {
         enum err err = model_mint_limits(m, a, c->amount);
         if (err) return err;
-        model_roll_day(m, a);
-        model_set(a, c->to, a->balance[c->to] + c->amount);
-        a->supply += c->amount;
-        a->minted_total += c->amount;
-        a->minted_today += c->amount;
+        model_mint(m, a, c->to, c->amount);
         return ERR_OK;
     }
     if (a->balance[c->from] < c->amount) return ERR_INSUFFICIENT_BALANCE;
     if (c->op == M_BURN) {
-        model_roll_day(m, a);
-        model_set(a, c->from, a->balance[c->from] - c->amount);
-        a->supply -= c->amount;
-        a->burned_total += c->amount;
-        a->burned_today += c->amount;
+        model_burn(m, a, c->from, c->amount);
         return ERR_OK;
     }
-    if (c->from != c->to) {
-        model_set(a, c->from, a->balance[c->from] - c->amount);
-        model_set(a, c->to, a->balance[c->to] + c->amount);
+    model_move(m, (unsigned)c->asset, -1, c->from, c->to, c->amount);
+    return ERR_OK;
+}
+
+/* forced_transfer and rescue: no pause, no lockup, the receiver judged. */
+static enum err model_agent_move(struct model *m, const struct mcmd *c) {
+    struct model_asset *a = &m->a[c->asset];
+    if (c->from == c->to) return ERR_INVALID_ARGUMENT;
+    int p = c->partition >= 0 ? c->partition : -1;
+    if (c->asset != (int)SEC) {
+        if (c->partition != -1) return ERR_PARTITION;
+    } else {
+        enum err err = model_check5(m, &m->id[c->to], p, c->partition < 0, a->balance[c->to],
+                                    c->amount, a->balance[c->from] == c->amount, 0);
+        if (err) return err;
     }
+    if (a->balance[c->from] < c->amount) return ERR_INSUFFICIENT_BALANCE;
+    if (p >= 0 && m->part[p][c->from] < c->amount) return ERR_INSUFFICIENT_BALANCE;
+    model_move(m, (unsigned)c->asset, p, c->from, c->to, c->amount);
+    return ERR_OK;
+}
+
+/* recover: everything lost holds of the asset, and its identity (on any
+ * asset), to new; on SEC new is judged with the identity it will hold. */
+static enum err model_recover(struct model *m, const struct mcmd *c) {
+    struct model_asset *a = &m->a[c->asset];
+    uint32_t lost = c->from;
+    uint32_t fresh = c->to;
+    if (lost == fresh) return ERR_INVALID_ARGUMENT;
+    u128 balance = a->balance[lost];
+    if (balance == 0) return ERR_INSUFFICIENT_BALANCE;
+    if (c->asset == (int)SEC) {
+        const struct model_identity *id = m->id[lost].registered ? &m->id[lost] : &m->id[fresh];
+        enum err err = model_check5(m, id, -1, 0, a->balance[fresh], balance, 1, 0);
+        for (unsigned p = 0; err == ERR_OK && p < PARTS; p++) {
+            if (m->part[p][lost] != 0) err = model_check5(m, id, (int)p, 0, a->balance[fresh], balance, 1, 0);
+        }
+        if (err) return err;
+        for (unsigned p = 0; p < PARTS; p++) {
+            m->part[p][fresh] += m->part[p][lost];
+            m->part[p][lost] = 0;
+        }
+    }
+    model_set(a, fresh, a->balance[fresh] + balance);
+    model_set(a, lost, 0);
+    if (m->id[lost].registered) {
+        m->id[fresh] = m->id[lost];
+        memset(&m->id[lost], 0, sizeof(m->id[lost]));
+        for (unsigned t = 0; t < CLAIM__COUNT; t++) m->id[lost].expires[t] = -1;
+    }
+    return ERR_OK;
+}
+
+static enum err model_identity_op(struct model *m, const struct mcmd *c) {
+    struct model_identity *id = &m->id[c->from];
+    if (c->op == M_ID_REGISTER) {
+        if (!id->registered) {
+            for (unsigned t = 0; t < CLAIM__COUNT; t++) id->expires[t] = -1;
+        }
+        id->registered = 1;
+        id->country = c->country;
+        return ERR_OK;
+    }
+    if (!id->registered) return ERR_NOT_FOUND;
+    if (c->op == M_ID_REMOVE) {
+        id->registered = 0;
+        for (unsigned t = 0; t < CLAIM__COUNT; t++) id->expires[t] = -1;
+        return ERR_OK;
+    }
+    if (c->op == M_CLAIM_SET) {
+        if (c->date <= model_day_now(m)) return ERR_INVALID_ARGUMENT;
+        id->expires[c->topic] = c->date;
+        return ERR_OK;
+    }
+    id->expires[c->topic] = -1; /* M_CLAIM_REVOKE */
+    return ERR_OK;
+}
+
+static enum err model_rules_set(struct model *m, const struct mcmd *c) {
+    if (c->asset != (int)SEC) return ERR_NOT_SECURITY;
+    int p = (c->fields & R_PARTITION) ? c->partition : -1;
+    if ((c->fields & (R_LOCKUP | R_NO_US)) && p < 0) return ERR_INVALID_ARGUMENT;
+    struct model_rules *r = &m->rules;
+    if (c->fields & R_REQUIRED) {
+        if (p >= 0) r->part_required[p] = c->required;
+        else r->required = c->required;
+    }
+    if (c->fields & R_LOCKUP) r->lockup[p] = c->lockup;
+    if (c->fields & R_NO_US) r->no_us[p] = c->no_us;
+    if (c->fields & R_BLOCKED) r->blocked = c->blocked;
+    if (c->fields & R_ALLOWED) r->allowed = c->allowed;
+    if (c->fields & R_MAX_HOLDERS) r->max_holders = c->max_holders;
+    if (c->fields & R_MAX_BALANCE) r->max_balance = c->max_balance;
     return ERR_OK;
 }
 
@@ -229,6 +515,14 @@ static enum err model_step(struct model *m, const struct mcmd *c, enum err malfo
         if (c->duration_ns <= 0) return ERR_INVALID_DURATION;
         m->time_ns += c->duration_ns;
         return ERR_OK;
+    case M_ID_REGISTER:
+    case M_ID_REMOVE:
+    case M_CLAIM_SET:
+    case M_CLAIM_REVOKE: return model_identity_op(m, c);
+    case M_RULES: return model_rules_set(m, c);
+    case M_FORCED:
+    case M_RESCUE: return model_agent_move(m, c);
+    case M_RECOVER: return model_recover(m, c);
     case M_MALFORMED: break;
     }
     return ERR_INTERNAL;
@@ -283,7 +577,295 @@ static u128 random_amount(const struct model *m, const struct mcmd *c) {
     return v == 0 ? 1 : v;
 }
 
+/* SEC amounts: small, around a partition's or a total's edge, or what is
+ * left under max_balance. */
+static u128 sec_amount(const struct model *m, const struct mcmd *c) {
+    const struct model_asset *a = &m->a[SEC];
+    uint64_t k = fixture_rng_below(100);
+    u128 v;
+    u128 part = c->partition >= 0 ? m->part[c->partition][c->from] : a->balance[c->from];
+    if (c->op != M_MINT && k < 45) {
+        v = k < 18 ? part : k < 26 ? part + 1 : k < 34 ? a->balance[c->from] : part / 2;
+    } else if (c->op == M_MINT && k < 25 && m->rules.max_balance) {
+        u128 held = a->balance[c->to];
+        u128 room = m->rules.max_balance > held ? m->rules.max_balance - held : 0;
+        v = k < 15 ? room : room + 1;
+    } else {
+        v = 1 + (u128)fixture_rng_below(400);
+    }
+    return v == 0 ? 1 : v;
+}
+
+/* The partition a SEC command names: mostly one of its two. */
+static int random_partition(void) {
+    uint64_t k = fixture_rng_below(100);
+    if (k < 88) return (int)fixture_rng_below(PARTS);
+    return k < 95 ? -1 : -2;
+}
+
+/* ,"partition":"..." or nothing. */
+static void partition_field(int partition, char out[40]) {
+    if (partition == -1) out[0] = '\0';
+    else snprintf(out, 40, ",\"partition\":\"%s\"", partition >= 0 ? part_names[partition] : "REG_X");
+}
+
+static void claims_text(uint8_t mask, char out[48]) {
+    size_t n = 0;
+    out[0] = '\0';
+    for (unsigned t = 0; t < CLAIM__COUNT; t++) {
+        if (mask & CLAIM_BIT(t)) n += (size_t)snprintf(out + n, 48 - n, "%s%s", n ? "," : "", topic_names[t]);
+    }
+}
+
+static void countries_text(uint32_t set, char out[24]) {
+    size_t n = 0;
+    out[0] = '\0';
+    for (unsigned i = 0; i < COUNTRIES; i++) {
+        if (set & (1u << i)) n += (size_t)snprintf(out + n, 24 - n, "%s%s", n ? "," : "", country_codes[i]);
+    }
+}
+
+static uint8_t random_country(void) {
+    static const uint8_t weights[COUNTRIES] = {25, 40, 15, 8, 12}; /* US DE FR KP CA */
+    uint64_t k = fixture_rng_below(100);
+    for (uint8_t i = 0; i < COUNTRIES; i++) {
+        if (k < weights[i]) return i;
+        k -= weights[i];
+    }
+    return 1;
+}
+
+static uint8_t random_topic(void) {
+    uint64_t k = fixture_rng_below(100);
+    return k < 50 ? CLAIM_KYC : k < 85 ? CLAIM_ACCREDITED : k < 93 ? CLAIM_AML : CLAIM_TAX_FORM;
+}
+
+/* asset.rules.set: a few fields around the present state. */
+static void random_rules(const struct model *m, struct mcmd *c, char json[JSON_MAX]) {
+    int n = snprintf(json, JSON_MAX, "{\"op\":\"asset.rules.set\",\"asset\":\"%s\"",
+                     asset_symbols[c->asset]);
+    if (fixture_rng_percent(50)) {
+        c->fields |= R_PARTITION;
+        c->partition = (int)fixture_rng_below(PARTS);
+        n += snprintf(json + n, JSON_MAX - (size_t)n, ",\"partition\":\"%s\"", part_names[c->partition]);
+    }
+    int in_part = (c->fields & R_PARTITION) || fixture_rng_percent(10); /* else a refusal */
+    if (in_part && fixture_rng_percent(40)) {
+        c->fields |= R_LOCKUP;
+        int64_t k = (int64_t)fixture_rng_below(8) - 2;
+        c->lockup = fixture_rng_percent(25) ? 0 : (int32_t)(model_day_now(m) + k);
+        char text[12] = "none";
+        if (c->lockup) date_format(c->lockup, text);
+        n += snprintf(json + n, JSON_MAX - (size_t)n, ",\"lockup_until\":\"%s\"", text);
+    }
+    if (in_part && fixture_rng_percent(30)) {
+        c->fields |= R_NO_US;
+        c->no_us = (uint8_t)fixture_rng_percent(60);
+        n += snprintf(json + n, JSON_MAX - (size_t)n, ",\"no_us_persons\":%s", c->no_us ? "true" : "false");
+    }
+    if (fixture_rng_percent(30)) {
+        c->fields |= R_REQUIRED;
+        /* Mostly SPEC 5's defaults (kyc; accredited for REG_D), sometimes more or none. */
+        static const uint8_t masks[] = {CLAIM_BIT(CLAIM_KYC), CLAIM_BIT(CLAIM_ACCREDITED),
+                                        CLAIM_BIT(CLAIM_KYC) | CLAIM_BIT(CLAIM_AML), 0};
+        uint64_t k = fixture_rng_below(100);
+        int p = (c->fields & R_PARTITION) ? c->partition : -1;
+        c->required = masks[k < 70 ? (p == 0 ? 1 : p == 1 ? 3 : 0) : k < 80 ? 2 : k < 90 ? 3 : (p == 0 ? 0 : 1)];
+        char text[48];
+        claims_text(c->required, text);
+        n += snprintf(json + n, JSON_MAX - (size_t)n, ",\"required_claims\":\"%s\"", text);
+    }
+    if (fixture_rng_percent(20)) {
+        c->fields |= R_BLOCKED;
+        static const uint32_t sets[] = {1u << C_KP, (1u << C_KP) | (1u << 2), 0};
+        c->blocked = sets[fixture_rng_below(3)];
+        char text[24];
+        countries_text(c->blocked, text);
+        n += snprintf(json + n, JSON_MAX - (size_t)n, ",\"blocked_countries\":\"%s\"", text);
+    }
+    if (fixture_rng_percent(10)) {
+        c->fields |= R_ALLOWED;
+        c->allowed = fixture_rng_percent(50) ? 0 : (1u << 1) | (1u << 4) | (1u << C_US);
+        char text[24];
+        countries_text(c->allowed, text);
+        n += snprintf(json + n, JSON_MAX - (size_t)n, ",\"allowed_countries\":\"%s\"", text);
+    }
+    if (fixture_rng_percent(35)) {
+        c->fields |= R_MAX_HOLDERS;
+        uint64_t holders = m->a[SEC].holders;
+        uint64_t v = holders + fixture_rng_below(4);
+        c->max_holders = (uint32_t)(v > 1 ? v - 1 : 1);
+        if (fixture_rng_percent(20)) c->max_holders = SEC_MAX_HOLDERS;
+        n += snprintf(json + n, JSON_MAX - (size_t)n, ",\"max_holders\":%u", c->max_holders);
+    }
+    if (fixture_rng_percent(25)) {
+        c->fields |= R_MAX_BALANCE;
+        c->max_balance = fixture_rng_percent(20) ? 0 : (u128)(1000 + fixture_rng_below(6000));
+        char text[AMOUNT_TEXT_SIZE];
+        u128_format(c->max_balance, text);
+        n += snprintf(json + n, JSON_MAX - (size_t)n, ",\"max_balance\":\"%s\"", text);
+    }
+    snprintf(json + n, JSON_MAX - (size_t)n, "}");
+}
+
 static const char *const durations[] = {"1s", "90s", "15m", "1h", "2h", "6h", "13h", "1d"};
+
+static enum mop random_op(void) {
+    static const struct {
+        enum mop op;
+        unsigned weight;
+    } mix[] = {{M_MINT, 27},       {M_BURN, 15},      {M_TRANSFER, 31},  {M_PAUSE, 1},
+               {M_UNPAUSE, 6},     {M_ADVANCE, 2},    {M_MALFORMED, 2},  {M_ID_REGISTER, 3},
+               {M_ID_REMOVE, 1},   {M_CLAIM_SET, 6},  {M_CLAIM_REVOKE, 1}, {M_RULES, 1},
+               {M_FORCED, 2},      {M_RESCUE, 1},     {M_RECOVER, 1}};
+    uint64_t k = fixture_rng_below(100);
+    for (size_t i = 0; i < sizeof(mix) / sizeof(mix[0]); i++) {
+        if (k < mix[i].weight) return mix[i].op;
+        k -= mix[i].weight;
+    }
+    return M_TRANSFER;
+}
+
+static void malformed_command(const char *sym, const char *from, const char *to, char json[JSON_MAX],
+                              enum err *malformed_err) {
+    switch (fixture_rng_below(9)) {
+    case 0:
+        *malformed_err = ERR_INVALID_AMOUNT;
+        snprintf(json, JSON_MAX, "{\"op\":\"mint\",\"asset\":\"%s\",\"to\":\"%s\",\"amount\":\"0\"}", sym, to);
+        break;
+    case 1:
+        *malformed_err = ERR_INVALID_AMOUNT;
+        snprintf(json, JSON_MAX, "{\"op\":\"burn\",\"asset\":\"%s\",\"from\":\"%s\",\"amount\":\"1.%019u\"}",
+                 sym, from, 1u);
+        break;
+    case 2:
+        *malformed_err = ERR_INVALID_ADDRESS;
+        snprintf(json, JSON_MAX,
+                 "{\"op\":\"transfer\",\"asset\":\"%s\",\"from\":\"%s\",\"to\":\"0x12\",\"amount\":\"1\"}",
+                 sym, from);
+        break;
+    case 3:
+        *malformed_err = ERR_UNKNOWN_ASSET;
+        snprintf(json, JSON_MAX, "{\"op\":\"mint\",\"asset\":\"NOPE\",\"to\":\"%s\",\"amount\":\"1\"}", to);
+        break;
+    case 4:
+        *malformed_err = ERR_INVALID_ARGUMENT;
+        snprintf(json, JSON_MAX, "{\"op\":\"identity.register\",\"address\":\"%s\",\"country\":\"XX\"}", to);
+        break;
+    case 5:
+        *malformed_err = ERR_INVALID_ARGUMENT;
+        snprintf(json, JSON_MAX,
+                 "{\"op\":\"claim.set\",\"address\":\"%s\",\"topic\":\"passport\",\"expires\":\"2027-01-01\"}", to);
+        break;
+    case 6:
+        *malformed_err = ERR_INVALID_ARGUMENT;
+        snprintf(json, JSON_MAX,
+                 "{\"op\":\"claim.set\",\"address\":\"%s\",\"topic\":\"kyc\",\"expires\":\"2027-02-30\"}", to);
+        break;
+    case 7:
+        *malformed_err = ERR_PARTITION;
+        snprintf(json, JSON_MAX,
+                 "{\"op\":\"mint\",\"asset\":\"SEC\",\"to\":\"%s\",\"amount\":\"1\",\"partition\":\"reg_d\"}", to);
+        break;
+    default:
+        *malformed_err = ERR_UNKNOWN_OP;
+        snprintf(json, JSON_MAX, "{\"op\":\"mint.all\"}");
+        break;
+    }
+}
+
+/* The commands about identities and claims (on the SEC addresses, and
+ * sometimes beyond them). */
+static void identity_command(const struct model *m, struct mcmd *c, const char *addr,
+                             char json[JSON_MAX]) {
+    c->asset = -1;
+    if (c->op == M_ID_REGISTER) {
+        c->country = random_country();
+        if (fixture_rng_percent(30)) {
+            snprintf(json, JSON_MAX,
+                     "{\"op\":\"identity.register\",\"address\":\"%s\",\"country\":\"%s\",\"investor_type\":\"%s\"}",
+                     addr, country_codes[c->country], fixture_rng_percent(50) ? "individual" : "fund");
+        } else {
+            snprintf(json, JSON_MAX, "{\"op\":\"identity.register\",\"address\":\"%s\",\"country\":\"%s\"}",
+                     addr, country_codes[c->country]);
+        }
+        return;
+    }
+    if (c->op == M_ID_REMOVE) {
+        snprintf(json, JSON_MAX, "{\"op\":\"identity.remove\",\"address\":\"%s\"}", addr);
+        return;
+    }
+    c->topic = random_topic();
+    if (c->op == M_CLAIM_SET) {
+        /* Mostly days ahead (they expire as the clock moves), sometimes today or before. */
+        int64_t k = fixture_rng_percent(6) ? -(int64_t)fixture_rng_below(2) : 1 + (int64_t)fixture_rng_below(12);
+        c->date = (int32_t)(model_day_now(m) + k);
+        char text[12];
+        date_format(c->date, text);
+        snprintf(json, JSON_MAX, "{\"op\":\"claim.set\",\"address\":\"%s\",\"topic\":\"%s\",\"expires\":\"%s\"}",
+                 addr, topic_names[c->topic], text);
+        return;
+    }
+    snprintf(json, JSON_MAX, "{\"op\":\"claim.revoke\",\"address\":\"%s\",\"topic\":\"%s\"}", addr,
+             topic_names[c->topic]);
+}
+
+/* mint, burn, transfer, forced_transfer, rescue and recover. */
+static void value_command(const struct model *m, struct mcmd *c, const char *from, const char *to,
+                          char json[JSON_MAX]) {
+    const char *sym = asset_symbols[c->asset];
+    c->partition = -1;
+    if (c->asset == (int)SEC) c->partition = random_partition();
+    else if (fixture_rng_percent(1)) c->partition = fixture_rng_percent(50) ? 0 : -2;
+    char part[40];
+    partition_field(c->partition, part);
+    char amount[AMOUNT_TEXT_SIZE];
+    if (c->op != M_RECOVER) {
+        c->amount = c->asset == (int)SEC ? sec_amount(m, c) : random_amount(m, c);
+        amount_format(c->amount, asset_decimals[c->asset], amount);
+    }
+    if (c->op == M_MINT) {
+        snprintf(json, JSON_MAX, "{\"op\":\"mint\",\"asset\":\"%s\",\"to\":\"%s\",\"amount\":\"%s\"%s}", sym,
+                 to, amount, part);
+    } else if (c->op == M_BURN) {
+        snprintf(json, JSON_MAX, "{\"op\":\"burn\",\"asset\":\"%s\",\"from\":\"%s\",\"amount\":\"%s\"%s}",
+                 sym, from, amount, part);
+    } else if (c->op == M_RECOVER) {
+        c->partition = -1;
+        snprintf(json, JSON_MAX, "{\"op\":\"recover\",\"asset\":\"%s\",\"lost\":\"%s\",\"new\":\"%s\"}", sym,
+                 from, to);
+    } else {
+        const char *op = c->op == M_TRANSFER ? "transfer" : c->op == M_FORCED ? "forced_transfer" : "rescue";
+        snprintf(json, JSON_MAX,
+                 "{\"op\":\"%s\",\"asset\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"amount\":\"%s\"%s}", op,
+                 sym, from, to, amount, part);
+    }
+}
+
+/* A SEC address picked the way an operator's commands fall: mostly one
+ * with a valid kyc claim (a receiver), or one holding SEC (a sender), or
+ * one registered (a claim's subject); else any of them. */
+enum pick { PICK_VERIFIED, PICK_HOLDER, PICK_REGISTERED };
+
+static uint32_t pick_sec_address(const struct model *m, enum pick how) {
+    uint32_t k = (uint32_t)fixture_rng_below(SEC_ADDRESSES);
+    if (fixture_rng_percent(15)) return k;
+    int64_t today = model_day_now(m);
+    for (uint32_t i = 0; i < SEC_ADDRESSES; i++) {
+        uint32_t a = (k + i) % SEC_ADDRESSES;
+        const struct model_identity *id = &m->id[a];
+        int fits = how == PICK_HOLDER ? m->a[SEC].balance[a] != 0 : id->registered;
+        if (how == PICK_VERIFIED && fits) {
+            unsigned need = m->rules.required | m->rules.part_required[0];
+            for (unsigned t = 0; t < CLAIM__COUNT; t++) {
+                if ((need & CLAIM_BIT(t)) && id->expires[t] <= today) fits = 0;
+            }
+            if ((m->rules.blocked >> id->country) & 1u) fits = 0;
+        }
+        if (fits) return a;
+    }
+    return k;
+}
 
 /* Build a command and its JSON text; *malformed_err is the decode error
  * a malformed command must get. */
@@ -291,52 +873,36 @@ static void random_command(const struct model *m, struct mcmd *c, char json[JSON
                            enum err *malformed_err) {
     memset(c, 0, sizeof(*c));
     c->who = fixture_rng_percent(80) ? 0 : (uint32_t)fixture_rng_below(OPERATORS);
-    c->asset = (int)fixture_rng_below(ASSETS);
-    c->from = (uint32_t)fixture_rng_below(ADDRESSES);
-    c->to = fixture_rng_percent(3) ? c->from : (uint32_t)fixture_rng_below(ADDRESSES);
+    c->op = random_op();
+    c->asset = fixture_rng_percent(35) ? (int)SEC : (int)fixture_rng_below(SEC);
+    if (c->op == M_FORCED || c->op == M_RESCUE || c->op == M_RECOVER || c->op == M_RULES) {
+        c->asset = fixture_rng_percent(80) ? (int)SEC : (int)fixture_rng_below(ASSETS);
+    }
+    /* SEC (and the identities) live on the first addresses, so that
+     * holders, claims and limits meet. */
+    int narrow = c->asset == (int)SEC || (c->op >= M_ID_REGISTER && c->op <= M_CLAIM_REVOKE &&
+                                          fixture_rng_percent(95));
+    uint32_t span = narrow ? SEC_ADDRESSES : ADDRESSES;
+    c->from = (uint32_t)fixture_rng_below(span);
+    c->to = fixture_rng_percent(3) ? c->from : (uint32_t)fixture_rng_below(span);
+    if (c->asset == (int)SEC && c->op != M_RULES) {
+        c->from = pick_sec_address(m, PICK_HOLDER);
+        if (!fixture_rng_percent(3)) c->to = pick_sec_address(m, PICK_VERIFIED);
+    } else if (c->op == M_CLAIM_SET || c->op == M_CLAIM_REVOKE || c->op == M_ID_REMOVE) {
+        if (narrow) c->from = pick_sec_address(m, PICK_REGISTERED);
+    }
     char from[ADDR_TEXT_SIZE];
     char to[ADDR_TEXT_SIZE];
     fixture_addr_text(c->from, from);
     fixture_addr_text(c->to, to);
     const char *sym = asset_symbols[c->asset];
-    uint64_t k = fixture_rng_below(100);
-    if (k < 31)
-        c->op = M_MINT;
-    else if (k < 51)
-        c->op = M_BURN;
-    else if (k < 89)
-        c->op = M_TRANSFER;
-    else if (k < 90)
-        c->op = M_PAUSE;
-    else if (k < 96)
-        c->op = M_UNPAUSE;
-    else if (k < 98)
-        c->op = M_ADVANCE;
-    else
-        c->op = M_MALFORMED;
-
-    char amount[AMOUNT_TEXT_SIZE];
-    if (c->op == M_MINT || c->op == M_BURN || c->op == M_TRANSFER) {
-        c->amount = random_amount(m, c);
-        amount_format(c->amount, asset_decimals[c->asset], amount);
-    }
     switch (c->op) {
     case M_MINT:
-        snprintf(json, JSON_MAX,
-                 "{\"op\":\"mint\",\"asset\":\"%s\",\"to\":\"%s\",\"amount\":\"%s\"}", sym, to,
-                 amount);
-        return;
     case M_BURN:
-        snprintf(json, JSON_MAX,
-                 "{\"op\":\"burn\",\"asset\":\"%s\",\"from\":\"%s\",\"amount\":\"%s\"}", sym, from,
-                 amount);
-        return;
     case M_TRANSFER:
-        snprintf(json, JSON_MAX,
-                 "{\"op\":\"transfer\",\"asset\":\"%s\",\"from\":\"%s\",\"to\":\"%s\","
-                 "\"amount\":\"%s\"}",
-                 sym, from, to, amount);
-        return;
+    case M_FORCED:
+    case M_RESCUE:
+    case M_RECOVER: value_command(m, c, from, to, json); return;
     case M_PAUSE:
     case M_UNPAUSE: {
         const char *op = c->op == M_PAUSE ? "pause" : "unpause";
@@ -355,36 +921,12 @@ static void random_command(const struct model *m, struct mcmd *c, char json[JSON
         snprintf(json, JSON_MAX, "{\"op\":\"dev.advance\",\"duration\":\"%s\"}", d);
         return;
     }
-    case M_MALFORMED: break;
-    }
-    switch (fixture_rng_below(5)) {
-    case 0:
-        *malformed_err = ERR_INVALID_AMOUNT;
-        snprintf(json, JSON_MAX,
-                 "{\"op\":\"mint\",\"asset\":\"%s\",\"to\":\"%s\",\"amount\":\"0\"}", sym, to);
-        break;
-    case 1:
-        *malformed_err = ERR_INVALID_AMOUNT;
-        snprintf(json, JSON_MAX,
-                 "{\"op\":\"burn\",\"asset\":\"%s\",\"from\":\"%s\",\"amount\":\"1.%019u\"}", sym,
-                 from, 1u);
-        break;
-    case 2:
-        *malformed_err = ERR_INVALID_ADDRESS;
-        snprintf(json, JSON_MAX,
-                 "{\"op\":\"transfer\",\"asset\":\"%s\",\"from\":\"%s\",\"to\":\"0x12\","
-                 "\"amount\":\"1\"}",
-                 sym, from);
-        break;
-    case 3:
-        *malformed_err = ERR_UNKNOWN_ASSET;
-        snprintf(json, JSON_MAX,
-                 "{\"op\":\"mint\",\"asset\":\"NOPE\",\"to\":\"%s\",\"amount\":\"1\"}", to);
-        break;
-    default:
-        *malformed_err = ERR_UNKNOWN_OP;
-        snprintf(json, JSON_MAX, "{\"op\":\"mint.all\"}");
-        break;
+    case M_ID_REGISTER:
+    case M_ID_REMOVE:
+    case M_CLAIM_SET:
+    case M_CLAIM_REVOKE: identity_command(m, c, from, json); return;
+    case M_RULES: random_rules(m, c, json); return;
+    case M_MALFORMED: malformed_command(sym, from, to, json, malformed_err); return;
     }
 }
 
@@ -408,6 +950,8 @@ struct rblock {
 
 static struct {
     uint64_t seed;
+    unsigned landings; /* SEC balances raised, each on a verified receiver */
+    unsigned sec_ok;   /* SEC value moves that succeeded */
     struct rcmd *cmds;
     uint32_t cmds_count;
     struct rblock *blocks;
@@ -473,6 +1017,94 @@ static void check_every_balance(const struct fixture *f, const struct model *m, 
             }
         }
     }
+    /* SEC's partitions, the identities, the rules. */
+    for (uint32_t k = 0; k < ADDRESSES; k++) {
+        for (unsigned p = 0; p < PARTS; p++) {
+            if (compliance_partition_balance(&f->e, SEC, p, &addr_table[k]) != m->part[p][k]) {
+                fail_msg("command %zu: SEC %s of address %u differs from the model", index,
+                         part_names[p], k);
+            }
+        }
+        struct identity id;
+        identity_read(&f->e, &addr_table[k], &id);
+        const struct model_identity *mid = &m->id[k];
+        int same = id.registered == mid->registered;
+        if (same && id.registered) {
+            same = id.country == country_parse(country_codes[mid->country], 2);
+            for (unsigned t = 0; t < CLAIM__COUNT; t++) same = same && id.expires[t] == mid->expires[t];
+        }
+        if (!same) fail_msg("command %zu: identity of address %u differs from the model", index, k);
+    }
+    const struct asset_rules *r = &f->e.s.rules[SEC];
+    const struct model_rules *mr = &m->rules;
+    if (r->required_claims != mr->required || r->max_holders != mr->max_holders ||
+        r->max_balance != mr->max_balance || r->has_max_balance != (mr->max_balance != 0) ||
+        r->partitions_count != PARTS) {
+        fail_msg("command %zu: SEC's rules differ from the model", index);
+    }
+    for (unsigned p = 0; p < PARTS; p++) {
+        const struct partition_rule *pr = &r->partitions[p];
+        if (pr->required_claims != mr->part_required[p] || pr->no_us_persons != mr->no_us[p] ||
+            pr->lockup_until != mr->lockup[p] || strcmp(pr->name, part_names[p]) != 0) {
+            fail_msg("command %zu: SEC's partition %s differs from the model", index, part_names[p]);
+        }
+    }
+}
+
+/* SEC's balances and partitions before a command, for the check after it. */
+struct sec_before {
+    u128 total[SEC_ADDRESSES];
+    u128 part[PARTS][SEC_ADDRESSES];
+};
+
+static void sec_before_take(const struct fixture *f, struct sec_before *b) {
+    for (uint32_t k = 0; k < SEC_ADDRESSES; k++) {
+        b->total[k] = engine_balance(&f->e, SEC, &addr_table[k]);
+        for (unsigned p = 0; p < PARTS; p++) {
+            b->part[p][k] = compliance_partition_balance(&f->e, SEC, p, &addr_table[k]);
+        }
+    }
+}
+
+static int in_country_set(const uint64_t set[COUNTRY_SET_WORDS], uint16_t code) {
+    unsigned i = country_index(code);
+    return (set[i / 64] >> (i % 64) & 1u) != 0;
+}
+
+/* SPEC 3's invariant, judged from the engine's own state after a command
+ * that succeeded: every SEC partition balance that rose belongs to a
+ * verified receiver at this block time (an identity; the asset's and the
+ * partition's claims present and valid; a country neither blocked nor
+ * outside an allowed list; not a US person in a no_us_persons partition). */
+static void check_receivers(struct fixture *f, const struct sec_before *b, size_t index,
+                            const char *json) {
+    const struct asset_rules *r = &f->e.s.rules[SEC];
+    int64_t today = f->e.s.time_ns / NS_PER_DAY;
+    for (uint32_t k = 0; k < SEC_ADDRESSES; k++) {
+        int rose = 0;
+        for (unsigned p = 0; p < PARTS; p++) {
+            if (compliance_partition_balance(&f->e, SEC, p, &addr_table[k]) <= b->part[p][k]) continue;
+            rose = 1;
+            struct identity id;
+            identity_read(&f->e, &addr_table[k], &id);
+            unsigned need = r->required_claims | r->partitions[p].required_claims;
+            int verified = id.registered;
+            for (unsigned t = 0; verified && t < CLAIM__COUNT; t++) {
+                if ((need & CLAIM_BIT(t)) && id.expires[t] <= today) verified = 0;
+            }
+            if (verified && r->blocked_count && in_country_set(r->blocked, id.country)) verified = 0;
+            if (verified && r->allowed_count && !in_country_set(r->allowed, id.country)) verified = 0;
+            if (verified && r->partitions[p].no_us_persons && id.country == COUNTRY_US) verified = 0;
+            if (!verified) {
+                fail_msg("command %zu (%s): SEC %s landed on address %u, not verified", index, json,
+                         part_names[p], k);
+            }
+            run.landings++;
+        }
+        if (!rose && engine_balance(&f->e, SEC, &addr_table[k]) > b->total[k]) {
+            fail_msg("command %zu (%s): SEC total of %u rose outside any partition", index, json, k);
+        }
+    }
 }
 
 static void seed_choose(void) {
@@ -485,7 +1117,8 @@ static void seed_choose(void) {
 }
 
 /* One command of the first run: predict, apply (or dry-run), compare. */
-static void first_run_command(struct fixture *f, struct model *m, struct rcmd *r) {
+static void first_run_command(struct fixture *f, struct model *m, struct rcmd *r,
+                              struct sec_before *before) {
     struct mcmd c;
     enum err malformed_err = ERR_OK;
     random_command(m, &c, r->json, &malformed_err);
@@ -503,11 +1136,16 @@ static void first_run_command(struct fixture *f, struct model *m, struct rcmd *r
         assert_ok(engine_savepoint(&f->e));
     }
     enum err want = model_step(target, &c, malformed_err);
+    sec_before_take(f, before);
     r->result = fixture_apply(f, operator_names[c.who], r->json);
     if (r->result != want) {
         free(scratch);
         fail_msg("command %zu (%s as %s): engine %s, model %s", index, r->json,
                  operator_names[c.who], err_name(r->result), err_name(want));
+    }
+    if (r->result == ERR_OK) {
+        check_receivers(f, before, index, r->json);
+        if (c.asset == (int)SEC && c.op != M_PAUSE && c.op != M_UNPAUSE && c.op != M_RULES) run.sec_ok++;
     }
     if (r->dry_run) {
         check_sums(f, scratch, index);
@@ -529,8 +1167,11 @@ static void random_sequence_matches_model_invariants_every_command(void **state)
     struct fixture *f = fixture_open(doc, FIXTURE_T0_NS);
     json_decref(doc);
     struct model *m = malloc(sizeof(*m));
+    struct sec_before *before = malloc(sizeof(*before));
     assert_non_null(m);
+    assert_non_null(before);
     model_init(m, f);
+    check_every_balance(f, m, 0); /* the model's reading of the genesis is the engine's */
 
     uint32_t done = 0;
     int snap_taken = 0;
@@ -546,7 +1187,7 @@ static void random_sequence_matches_model_invariants_every_command(void **state)
         b->count = size;
         fixture_begin(f, t, size);
         if (t > m->time_ns) m->time_ns = t;
-        for (uint32_t i = 0; i < size; i++) first_run_command(f, m, &run.cmds[done + i]);
+        for (uint32_t i = 0; i < size; i++) first_run_command(f, m, &run.cmds[done + i], before);
         done += size;
         fixture_seal(f, &b->hash);
         run.blocks_count++;
@@ -578,6 +1219,25 @@ static void random_sequence_matches_model_invariants_every_command(void **state)
     assert_true(counts[ERR_SUPPLY_CAP] + counts[ERR_DAILY_MINT_LIMIT] > 0);
     assert_true(counts[ERR_DAILY_INFLOW_LIMIT] > 0);
     assert_true(m->time_ns - FIXTURE_T0_NS > 2 * NS_PER_DAY);
+    /* ... and of SPEC 5: each error of check 5, the identity ops' refusals,
+     * and SEC moving between verified holders. */
+    print_message("test_random: SEC moves ok %u, landings %u; not whitelisted %u, claim expired %u, "
+                  "jurisdiction %u, partition %u, lockup %u, holder limit %u, max balance %u, "
+                  "not found %u, not security %u, invalid argument %u\n",
+                  run.sec_ok, run.landings, counts[ERR_NOT_WHITELISTED], counts[ERR_CLAIM_EXPIRED],
+                  counts[ERR_JURISDICTION], counts[ERR_PARTITION], counts[ERR_LOCKUP],
+                  counts[ERR_HOLDER_LIMIT], counts[ERR_MAX_BALANCE], counts[ERR_NOT_FOUND],
+                  counts[ERR_NOT_SECURITY], counts[ERR_INVALID_ARGUMENT]);
+    static const enum err spec5[] = {ERR_NOT_WHITELISTED, ERR_CLAIM_EXPIRED, ERR_JURISDICTION,
+                                     ERR_PARTITION,      ERR_LOCKUP,        ERR_HOLDER_LIMIT,
+                                     ERR_MAX_BALANCE,    ERR_NOT_FOUND,     ERR_NOT_SECURITY,
+                                     ERR_INVALID_ARGUMENT};
+    for (size_t i = 0; i < sizeof(spec5) / sizeof(spec5[0]); i++) {
+        if (counts[spec5[i]] == 0) fail_msg("no command met %s", err_name(spec5[i]));
+    }
+    assert_true(run.sec_ok > 300);
+    assert_true(run.landings > 150);
+    free(before);
     free(m);
     fixture_close(f);
     run.complete = 1;
