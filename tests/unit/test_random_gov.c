@@ -4,10 +4,13 @@
  * (global and per asset), mint_halt/mint_resume, blacklist.add/remove,
  * freeze/unfreeze (address, asset, partial amount), forced_transfer,
  * recover, rescue, dev.advance, approve/cancel of the proposals that
- * the two-approval policies of a subset of ops create, and, on a fiat
- * asset, reserve.report and por.publish.
+ * the two-approval policies of a subset of ops create, on a fiat
+ * asset, reserve.report and por.publish, and on a security asset (SEC,
+ * partitions A and B, every value-moving op naming one; mint and burn
+ * need SPEC 4's two approvals) identity.register/remove and
+ * claim.set/revoke after a first block that registers every address.
  *
- * 10,000 commands over 40 addresses and three assets, from four operators
+ * 10,000 commands over 40 addresses and four assets, from four operators
  * (two holding every role needed, one holding some roles for USDW only,
  * one viewer), in blocks of random size and time. After EVERY command:
  *   - engine_check_invariants (supply = minted - burned = sum of balances,
@@ -18,6 +21,9 @@
  *     (address-wide, or for that asset) when the command ran;
  *   - a mint, burn or transfer that succeeded was not paused (nor, for a
  *     mint, halted) and none of its parties was blacklisted or frozen;
+ *   - no SEC partition balance rose on an address that is not verified at
+ *     that block time (identity, claims, country, no_us_persons), whatever
+ *     raised it (a released mint, a transfer, an agent's tool, recover);
  *   - a proof-of-reserves publication covers exactly the holders and the
  *     supply of that moment, and every holder's proof verifies.
  * Then the recorded sequence is replayed into a fresh engine (same blocks,
@@ -38,6 +44,7 @@
 #include <cmocka.h>
 
 #include "../../src/base/hex.h"
+#include "../../src/engine/compliance.h"
 #include "../../src/engine/por.h"
 #include "../../src/engine/restrict.h"
 #include "../support/engine_fixture.h"
@@ -45,15 +52,18 @@
 #define SEED_DEFAULT 20260415u
 #define COMMANDS 10000u
 #define ADDRESSES 40u
-#define ASSETS 3u
+#define ASSETS 4u
 #define FIAT 2u /* the index of FIA */
+#define SEC 3u  /* the index of the security asset */
+#define SEC_PARTS 2u
 #define OPERATORS 4u
 #define BLOCK_MAX 100u
 #define JSON_MAX 320u
 #define RECENT_IDS 16u
 
-static const char *const asset_symbols[ASSETS] = {"USDW", "GOLD", "FIA"};
-static const unsigned asset_decimals[ASSETS] = {6, 18, 2};
+static const char *const asset_symbols[ASSETS] = {"USDW", "GOLD", "FIA", "SEC"};
+static const unsigned asset_decimals[ASSETS] = {6, 18, 2, 0};
+static const char *const sec_parts[SEC_PARTS] = {"A", "B"};
 static const char *const operator_names[OPERATORS] = {"boss", "boss2", "mu", "viewer"};
 
 static struct addr addr_table[ADDRESSES];
@@ -82,6 +92,11 @@ static json_t *random_genesis(void) {
     fixture_genesis_add_asset(doc, "GOLD", "plain", "18");
     a = fixture_genesis_add_asset(doc, "FIA", "fiat", "2");
     json_object_set_new(a, "reserve_quorum", json_string("1"));
+    a = fixture_genesis_add_asset(doc, "SEC", "security", "0");
+    json_object_set_new(a, "max_holders", json_string("30"));
+    json_object_set_new(a, "blocked_countries", json_pack("[s]", "KP"));
+    json_object_set_new(a, "partitions", json_pack("[{s:s}, {s:s, s:s}]", "name", "A", "name", "B",
+                                                   "no_us_persons", "true"));
     static const struct {
         const char *op;
         const char *asset;
@@ -92,6 +107,7 @@ static json_t *random_genesis(void) {
         {"freeze", NULL, "1"},           {"unfreeze", NULL, "1"},
         {"forced_transfer", NULL, "1"},  {"recover", NULL, "1"},
         {"rescue", NULL, "2"},           {"mint", "GOLD", "2"},
+        {"mint", "SEC", "1"}, /* SEC's burn keeps SPEC 4's two approvals */
     };
     json_t *policies = json_array();
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
@@ -109,6 +125,10 @@ static json_t *random_genesis(void) {
 
 static u128 balance_of(const struct fixture *f, unsigned asset, uint32_t k) {
     return engine_balance(&f->e, asset, &addr_table[k]);
+}
+
+static u128 part_of(const struct fixture *f, unsigned p, uint32_t k) {
+    return compliance_partition_balance(&f->e, SEC, p, &addr_table[k]);
 }
 
 static u128 frozen_of(const struct fixture *f, unsigned asset, uint32_t k) {
@@ -129,7 +149,7 @@ static int restricted(const struct fixture *f, unsigned asset, uint32_t k) {
 enum gop {
     G_MINT, G_BURN, G_TRANSFER, G_PAUSE, G_UNPAUSE, G_HALT, G_RESUME, G_BL_ADD, G_BL_REMOVE,
     G_FREEZE, G_UNFREEZE, G_FORCED, G_RECOVER, G_RESCUE, G_ADVANCE, G_APPROVE, G_CANCEL,
-    G_REPORT, G_POR
+    G_REPORT, G_POR, G_IDENTITY
 };
 
 struct gcmd {
@@ -192,11 +212,11 @@ static enum gop pick_op(void) {
     static const struct {
         enum gop op;
         unsigned weight;
-    } mix[] = {{G_MINT, 17},    {G_BURN, 7},     {G_TRANSFER, 14}, {G_PAUSE, 1},
+    } mix[] = {{G_MINT, 15},    {G_BURN, 7},     {G_TRANSFER, 13}, {G_PAUSE, 1},
                {G_UNPAUSE, 4},  {G_HALT, 1},     {G_RESUME, 3},    {G_BL_ADD, 4},
                {G_BL_REMOVE, 4}, {G_FREEZE, 6},  {G_UNFREEZE, 6},  {G_FORCED, 5},
                {G_RECOVER, 2},  {G_RESCUE, 4},   {G_ADVANCE, 2},   {G_APPROVE, 11},
-               {G_CANCEL, 3},   {G_REPORT, 3},   {G_POR, 2}};
+               {G_CANCEL, 3},   {G_REPORT, 3},   {G_POR, 2},       {G_IDENTITY, 3}};
     uint64_t k = fixture_rng_below(100);
     for (size_t i = 0; i < sizeof(mix) / sizeof(mix[0]); i++) {
         if (k < mix[i].weight) return mix[i].op;
@@ -228,11 +248,48 @@ static void freeze_json(const struct fixture *f, const struct gcmd *c, char json
     }
 }
 
+/* ,"partition":"A" for most SEC moves; none (refused) now and then. */
+static const char *partition_field(int asset) {
+    if (asset != (int)SEC) return "";
+    uint64_t k = fixture_rng_below(100);
+    return k < 50 ? ",\"partition\":\"A\"" : k < 95 ? ",\"partition\":\"B\"" : "";
+}
+
+/* identity.register (a country, US or KP sometimes), identity.remove,
+ * claim.set (kyc, days ahead) or claim.revoke. */
+static void identity_json(const struct fixture *f, const char *addr, char json[JSON_MAX]) {
+    uint64_t k = fixture_rng_below(100);
+    if (k < 35) {
+        static const char *const cc[] = {"DE", "DE", "FR", "US", "US", "KP"};
+        snprintf(json, JSON_MAX, "{\"op\":\"identity.register\",\"address\":\"%s\",\"country\":\"%s\"}",
+                 addr, cc[fixture_rng_below(6)]);
+    } else if (k < 45) {
+        snprintf(json, JSON_MAX, "{\"op\":\"identity.remove\",\"address\":\"%s\"}", addr);
+    } else if (k < 90) {
+        /* Some expire within the run, some outlast it. */
+        static const int32_t ahead[] = {1, 2, 4, 9, 300};
+        char date[12];
+        date_format((int32_t)(f->e.s.time_ns / NS_PER_DAY) + ahead[fixture_rng_below(5)], date);
+        snprintf(json, JSON_MAX,
+                 "{\"op\":\"claim.set\",\"address\":\"%s\",\"topic\":\"kyc\",\"expires\":\"%s\"}", addr,
+                 date);
+    } else {
+        snprintf(json, JSON_MAX, "{\"op\":\"claim.revoke\",\"address\":\"%s\",\"topic\":\"kyc\"}", addr);
+    }
+}
+
 static void random_command(const struct fixture *f, struct gcmd *c, char json[JSON_MAX]) {
     memset(c, 0, sizeof(*c));
     c->op = pick_op();
     c->who = pick_who(c->op == G_APPROVE);
     c->asset = c->op == G_MINT && fixture_rng_percent(60) ? 0 : (int)fixture_rng_below(ASSETS); /* GOLD mints wait */
+    if (c->op == G_MINT && fixture_rng_percent(25)) c->asset = (int)SEC;
+    /* SEC is never paused or halted here (test_random pauses it): its
+     * moves meet freezes, blacklists and check 5 instead. */
+    if (c->asset == (int)SEC && (c->op == G_PAUSE || c->op == G_UNPAUSE || c->op == G_HALT ||
+                                 c->op == G_RESUME)) {
+        c->asset = 1;
+    }
     c->from = (uint32_t)fixture_rng_below(ADDRESSES);
     c->to = fixture_rng_percent(3) ? c->from : (uint32_t)fixture_rng_below(ADDRESSES);
     const char *sym = asset_symbols[c->asset];
@@ -245,14 +302,14 @@ static void random_command(const struct fixture *f, struct gcmd *c, char json[JS
     case G_MINT:
         amount_format(pick_amount(asset, (1 + (u128)fixture_rng_below(5000)) * u128_pow10(asset_decimals[asset])),
                       asset_decimals[asset], amount);
-        snprintf(json, JSON_MAX, "{\"op\":\"mint\",\"asset\":\"%s\",\"to\":\"%s\",\"amount\":\"%s\"}",
-                 sym, to, amount);
+        snprintf(json, JSON_MAX, "{\"op\":\"mint\",\"asset\":\"%s\",\"to\":\"%s\",\"amount\":\"%s\"%s}",
+                 sym, to, amount, partition_field(c->asset));
         return;
     case G_BURN:
         amount_format(pick_amount(asset, b), asset_decimals[asset], amount);
         snprintf(json, JSON_MAX,
-                 "{\"op\":\"burn\",\"asset\":\"%s\",\"from\":\"%s\",\"amount\":\"%s\"}", sym, from,
-                 amount);
+                 "{\"op\":\"burn\",\"asset\":\"%s\",\"from\":\"%s\",\"amount\":\"%s\"%s}", sym, from,
+                 amount, partition_field(c->asset));
         return;
     case G_TRANSFER:
     case G_FORCED:
@@ -262,8 +319,8 @@ static void random_command(const struct fixture *f, struct gcmd *c, char json[JS
         amount_format(pick_amount(asset, edge), asset_decimals[asset], amount);
         const char *op = c->op == G_TRANSFER ? "transfer" : c->op == G_FORCED ? "forced_transfer" : "rescue";
         snprintf(json, JSON_MAX,
-                 "{\"op\":\"%s\",\"asset\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"amount\":\"%s\"}",
-                 op, sym, from, to, amount);
+                 "{\"op\":\"%s\",\"asset\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"amount\":\"%s\"%s}",
+                 op, sym, from, to, amount, partition_field(c->asset));
         return;
     }
     case G_RECOVER:
@@ -304,6 +361,10 @@ static void random_command(const struct fixture *f, struct gcmd *c, char json[JS
         c->asset = -1;
         snprintf(json, JSON_MAX, "{\"op\":\"%s\",\"id\":%llu}",
                  c->op == G_APPROVE ? "approve" : "cancel", (unsigned long long)recent_pick(f));
+        return;
+    case G_IDENTITY:
+        c->asset = -1;
+        identity_json(f, from, json);
         return;
     case G_REPORT:
     case G_POR:
@@ -362,6 +423,7 @@ static struct {
     unsigned cancelled;
     unsigned balance_raised;
     unsigned published;
+    unsigned sec_landings;
 } run;
 
 /* The state before a command, for the checks after it. */
@@ -369,6 +431,7 @@ struct before {
     struct buf snap;
     uint64_t seq;
     u128 balance[ASSETS][ADDRESSES];
+    u128 part[SEC_PARTS][ADDRESSES];
     uint8_t restricted[ASSETS][ADDRESSES];
     uint8_t paused[ASSETS];
     uint8_t halted[ASSETS];
@@ -387,6 +450,26 @@ static void before_take(const struct fixture *f, struct before *b) {
             b->restricted[i][k] = (uint8_t)restricted(f, i, k);
         }
     }
+    for (unsigned p = 0; p < SEC_PARTS; p++) {
+        for (uint32_t k = 0; k < ADDRESSES; k++) b->part[p][k] = part_of(f, p, k);
+    }
+}
+
+/* Is k a receiver SEC's partition p may credit now (SPEC 3's invariant)? */
+static int sec_verified(const struct fixture *f, unsigned p, uint32_t k) {
+    const struct asset_rules *r = &f->e.s.rules[SEC];
+    int64_t today = f->e.s.time_ns / NS_PER_DAY;
+    struct identity id;
+    identity_read(&f->e, &addr_table[k], &id);
+    if (!id.registered) return 0;
+    unsigned need = r->required_claims | r->partitions[p].required_claims;
+    for (unsigned t = 0; t < CLAIM__COUNT; t++) {
+        if ((need & CLAIM_BIT(t)) && id.expires[t] <= today) return 0;
+    }
+    unsigned c = country_index(id.country);
+    if (r->blocked_count && (r->blocked[c / 64] >> (c % 64) & 1u)) return 0;
+    if (r->allowed_count && !(r->allowed[c / 64] >> (c % 64) & 1u)) return 0;
+    return !(r->partitions[p].no_us_persons && id.country == COUNTRY_US);
 }
 
 static void check_rejected_changed_nothing(struct fixture *f, const struct before *b, size_t index,
@@ -415,6 +498,16 @@ static void check_accepted(struct fixture *f, const struct before *b, const stru
                 fail_msg("command %zu (%s as %s): %s balance of %s rose while it was blacklisted "
                          "or frozen",
                          index, json, operator_names[c->who], asset_symbols[i], addr_text[k]);
+            }
+        }
+    }
+    for (unsigned p = 0; p < SEC_PARTS; p++) {
+        for (uint32_t k = 0; k < ADDRESSES; k++) {
+            if (part_of(f, p, k) <= b->part[p][k]) continue;
+            run.sec_landings++;
+            if (!sec_verified(f, p, k)) {
+                fail_msg("command %zu (%s as %s): SEC %s landed on %s, not verified", index, json,
+                         operator_names[c->who], sec_parts[p], addr_text[k]);
             }
         }
     }
@@ -473,13 +566,37 @@ static enum err apply_recorded(struct fixture *f, const struct rcmd *r) {
     return fixture_apply_cmd(f, &cmd);
 }
 
+/* The first block: every address gets an identity (a US person now and
+ * then) and a kyc claim, so that SEC has receivers from the start. */
+static void prelude_command(const struct fixture *f, uint32_t i, struct gcmd *c, char json[JSON_MAX]) {
+    memset(c, 0, sizeof(*c));
+    c->op = G_IDENTITY;
+    c->asset = -1;
+    uint32_t k = i / 2;
+    if (i % 2 == 0) {
+        snprintf(json, JSON_MAX, "{\"op\":\"identity.register\",\"address\":\"%s\",\"country\":\"%s\"}",
+                 addr_text[k], k % 5 == 0 ? "US" : "DE");
+    } else {
+        char date[12];
+        date_format((int32_t)(f->e.s.time_ns / NS_PER_DAY) + 2 + (int32_t)(k % 9), date);
+        snprintf(json, JSON_MAX,
+                 "{\"op\":\"claim.set\",\"address\":\"%s\",\"topic\":\"kyc\",\"expires\":\"%s\"}",
+                 addr_text[k], date);
+    }
+}
+
+#define PRELUDE (2u * ADDRESSES)
+
 static void first_run_command(struct fixture *f, struct rcmd *r, struct before *b) {
     struct gcmd c;
-    random_command(f, &c, r->json);
+    size_t at = (size_t)(r - run.cmds);
+    if (at < PRELUDE) prelude_command(f, (uint32_t)at, &c, r->json);
+    else random_command(f, &c, r->json);
     r->who = (uint8_t)c.who;
     size_t index = (size_t)(r - run.cmds);
     before_take(f, b);
     r->result = apply_recorded(f, r);
+    if (at < PRELUDE && r->result != ERR_OK) fail_msg("prelude %s: %s", r->json, err_name(r->result));
     if (r->result != ERR_OK) {
         check_rejected_changed_nothing(f, b, index, r->json, r->result);
     } else {
@@ -525,7 +642,7 @@ static void random_governed_sequence_keeps_controls_every_command(void **state) 
     int snap_taken = 0;
     while (done < COMMANDS) {
         struct rblock *blk = &run.blocks[run.blocks_count];
-        uint32_t size = 1 + (uint32_t)fixture_rng_below(BLOCK_MAX);
+        uint32_t size = done == 0 ? PRELUDE : 1 + (uint32_t)fixture_rng_below(BLOCK_MAX);
         if (size > COMMANDS - done) size = COMMANDS - done;
         int64_t t = f->e.s.time_ns + (int64_t)fixture_rng_below(2 * 3600) * NS_PER_S;
         if (fixture_rng_percent(5)) t = f->e.s.time_ns - 3600 * NS_PER_S;
@@ -576,6 +693,13 @@ static void random_governed_sequence_keeps_controls_every_command(void **state) 
     assert_true(run.published > 10 && counts[ERR_QUORUM_NOT_MET] > 0 && counts[ERR_NOT_FIAT] > 0);
     assert_true(run.balance_raised > done / 100);
     assert_true(counts[ERR_PAUSED] < done / 3);
+    print_message("test_random_gov: SEC landings %u; not whitelisted %u, claim expired %u, "
+                  "jurisdiction %u, partition %u, holder limit %u\n",
+                  run.sec_landings, counts[ERR_NOT_WHITELISTED], counts[ERR_CLAIM_EXPIRED],
+                  counts[ERR_JURISDICTION], counts[ERR_PARTITION], counts[ERR_HOLDER_LIMIT]);
+    assert_true(run.sec_landings > 20);
+    assert_true(counts[ERR_NOT_WHITELISTED] + counts[ERR_CLAIM_EXPIRED] > 0);
+    assert_true(counts[ERR_PARTITION] > 0);
     fixture_close(f);
     run.complete = 1;
 }
