@@ -207,9 +207,20 @@ void compliance_rules_default(struct asset_rules *r) {
     r->max_holders = RULES_MAX_HOLDERS_DEFAULT;
 }
 
+/* Names are at most LIMIT_PARTITION_NAME characters: compared inline (a
+ * partitioned transfer resolves one; a libc call per candidate showed in
+ * the compliance-checked transfer's profile). */
+static int compliance__name_eq(const char *a, const char *b) {
+    for (unsigned i = 0; i <= LIMIT_PARTITION_NAME; i++) {
+        if (a[i] != b[i]) return 0;
+        if (a[i] == '\0') return 1;
+    }
+    return 1;
+}
+
 static int compliance__partition_find(const struct asset_rules *r, const char *name) {
     for (unsigned i = 0; i < r->partitions_count; i++) {
-        if (strcmp(r->partitions[i].name, name) == 0) return (int)i;
+        if (compliance__name_eq(r->partitions[i].name, name)) return (int)i;
     }
     return -1;
 }

@@ -14,6 +14,7 @@
 #include "engine.h"
 #include "engine_internal.h"
 #include "compliance.h"
+#include "keys.h"
 #include "oracle.h"
 #include "reserve.h"
 #include "restrict.h"
@@ -30,12 +31,13 @@ static int ledger__compliance_applies(const struct asset *a, const struct comman
     return a->kind == ASSET_SECURITY || (cmd->present & CMD_HAS(FIELD_PARTITION));
 }
 
-/* Check 5 for `amount` moving to `to`; *partition is the partition resolved. */
+/* Check 5 for `amount` moving to `to`, the partition the command names
+ * resolved already (compliance_partition: perr and its index). */
 static enum err ledger__compliance(const struct engine *e, const struct command *cmd,
-                                   const struct addr *to, u128 to_balance, u128 amount,
-                                   int sender_leaves, int lockup_applies, int *partition) {
-    enum err perr = compliance_partition(e, cmd->asset, cmd, partition);
-    struct compliance_move m = {cmd->asset, *partition, to, to_balance, amount, sender_leaves,
+                                   enum err perr, int partition, const struct addr *to,
+                                   u128 to_balance, u128 amount, int sender_leaves,
+                                   int lockup_applies) {
+    struct compliance_move m = {cmd->asset, partition, to, to_balance, amount, sender_leaves,
                                 lockup_applies};
     enum err err = compliance_check(e, &m);
     /* SPEC's order puts a partition's error after identity, claims and
@@ -51,10 +53,27 @@ enum err ledger_check_receiver(const struct engine *e, const struct command *cmd
     *partition = -1;
     const struct asset *a = &e->s.assets[cmd->asset];
     if (!ledger__compliance_applies(a, cmd)) return ERR_OK;
+    enum err perr = compliance_partition(e, cmd->asset, cmd, partition);
     u128 to_balance = engine_balance(e, cmd->asset, to);
     int leaves = 0;
     if (from != NULL && !addr_equal(from, to)) leaves = engine_balance(e, cmd->asset, from) == cmd->amount;
-    return ledger__compliance(e, cmd, to, to_balance, cmd->amount, leaves, lockup_applies, partition);
+    return ledger__compliance(e, cmd, perr, *partition, to, to_balance, cmd->amount, leaves,
+                              lockup_applies);
+}
+
+/* A transfer of a security asset reads up to six records at random places
+ * of a large table (both totals, the receiver's identity, both partition
+ * records): ask for them all before the first lookup, so that their cache
+ * misses overlap instead of following one another. A hint only. */
+static void ledger__prefetch_security(const struct engine *e, const struct command *cmd,
+                                      int partition) {
+    const struct holdings *h = &e->holdings;
+    holdings_prefetch(h, cmd->asset, &cmd->from);
+    holdings_prefetch(h, cmd->asset, &cmd->to);
+    holdings_prefetch(h, KEY_IDENTITY, &cmd->to);
+    if (partition < 0) return;
+    holdings_prefetch(h, key_partition(cmd->asset, (unsigned)partition), &cmd->from);
+    holdings_prefetch(h, key_partition(cmd->asset, (unsigned)partition), &cmd->to);
 }
 
 /* The partition part of item 6: what the sender holds in it. */
@@ -213,6 +232,56 @@ enum err ledger_burn_apply(struct engine *e, const struct command *cmd, struct e
     return ERR_OK;
 }
 
+static void ledger__transfer_event(struct event_buf *events, const struct command *cmd,
+                                   int partition) {
+    struct event *ev = engine__emit(events, EVENT_TRANSFER, cmd->asset);
+    ev->from = cmd->from;
+    ev->to = cmd->to;
+    ev->amount = cmd->amount;
+    ev->code = (uint16_t)(partition + 1);
+}
+
+/* A transfer of a security asset, or of any asset naming a partition:
+ * items 5 and 6 with the partition records, the same order as the plain
+ * path, each record looked up once (the slots stay put during a block). */
+static enum err ledger__transfer_checked(struct engine *e, struct asset *a,
+                                         const struct command *cmd, struct event_buf *events) {
+    int partition = -1;
+    enum err perr = compliance_partition(e, cmd->asset, cmd, &partition);
+    if (a->kind == ASSET_SECURITY) ledger__prefetch_security(e, cmd, partition);
+    /* A transfer to oneself changes no balance: it neither adds a holder
+     * nor raises a balance towards max_balance. */
+    int self = addr_equal(&cmd->from, &cmd->to);
+    uint32_t source = holdings_find(&e->holdings, cmd->asset, &cmd->from);
+    u128 source_balance = ledger__balance_at(e, source);
+    uint32_t target = self ? source : holdings_find(&e->holdings, cmd->asset, &cmd->to);
+    u128 target_balance = ledger__balance_at(e, target);
+    enum err err = ledger__compliance(e, cmd, perr, partition, &cmd->to, target_balance,
+                                      self ? 0 : cmd->amount, self || source_balance == cmd->amount, 1);
+    if (err) return err;
+    u128 frozen = restrict_frozen_amount(e, cmd->asset, &cmd->from);
+    if (source_balance - frozen < cmd->amount) return ERR_INSUFFICIENT_BALANCE;
+    uint32_t held_slot = HOLDINGS_NONE;
+    u128 held = 0;
+    if (partition >= 0) {
+        held_slot = holdings_find(&e->holdings, key_partition(cmd->asset, (unsigned)partition), &cmd->from);
+        held = ledger__balance_at(e, held_slot);
+        if (held < cmd->amount) return ERR_INSUFFICIENT_BALANCE;
+    }
+    if (!self) {
+        if (target == HOLDINGS_NONE) target = holdings_upsert(&e->holdings, cmd->asset, &cmd->to);
+        ASSERT(target_balance <= a->supply - cmd->amount);
+        ledger__set(e, a, source, source_balance, source_balance - cmd->amount);
+        ledger__set(e, a, target, target_balance, target_balance + cmd->amount);
+        if (partition >= 0) {
+            holdings_set_balance(&e->holdings, held_slot, held - cmd->amount);
+            compliance_partition_add(e, cmd->asset, (unsigned)partition, &cmd->to, cmd->amount);
+        }
+    }
+    ledger__transfer_event(events, cmd, partition);
+    return ERR_OK;
+}
+
 enum err ledger_transfer_apply(struct engine *e, const struct command *cmd,
                                struct event_buf *events, struct apply_result *out) {
     (void)out;
@@ -221,40 +290,20 @@ enum err ledger_transfer_apply(struct engine *e, const struct command *cmd,
     if (err) return err;
     err = restrict_check(e, cmd->asset, &cmd->from, &cmd->to);
     if (err) return err;
+    if (ledger__compliance_applies(a, cmd)) return ledger__transfer_checked(e, a, cmd, events);
     uint32_t source = holdings_find(&e->holdings, cmd->asset, &cmd->from);
     u128 source_balance = ledger__balance_at(e, source);
-    int partition = -1;
-    if (ledger__compliance_applies(a, cmd)) {
-        /* A transfer to oneself changes no balance: it neither adds a
-         * holder nor raises a balance towards max_balance. */
-        int self = addr_equal(&cmd->from, &cmd->to);
-        u128 to_balance = self ? source_balance : engine_balance(e, cmd->asset, &cmd->to);
-        err = ledger__compliance(e, cmd, &cmd->to, to_balance, self ? 0 : cmd->amount,
-                                 self || source_balance == cmd->amount, 1, &partition);
-        if (err) return err;
-    }
     /* Item 6: only the unfrozen part of the balance moves. */
     u128 frozen = restrict_frozen_amount(e, cmd->asset, &cmd->from);
     if (source_balance - frozen < cmd->amount) return ERR_INSUFFICIENT_BALANCE;
-    err = ledger__partition_funds(e, cmd, partition, &cmd->from);
-    if (err) return err;
-
     if (!addr_equal(&cmd->from, &cmd->to)) {
         uint32_t target = holdings_upsert(&e->holdings, cmd->asset, &cmd->to);
         u128 target_balance = ledger__balance_at(e, target);
         ASSERT(target_balance <= a->supply - cmd->amount);
         ledger__set(e, a, source, source_balance, source_balance - cmd->amount);
         ledger__set(e, a, target, target_balance, target_balance + cmd->amount);
-        if (partition >= 0) {
-            compliance_partition_sub(e, cmd->asset, (unsigned)partition, &cmd->from, cmd->amount);
-            compliance_partition_add(e, cmd->asset, (unsigned)partition, &cmd->to, cmd->amount);
-        }
     }
-    struct event *ev = engine__emit(events, EVENT_TRANSFER, cmd->asset);
-    ev->from = cmd->from;
-    ev->to = cmd->to;
-    ev->amount = cmd->amount;
-    ev->code = (uint16_t)(partition + 1);
+    ledger__transfer_event(events, cmd, -1);
     return ERR_OK;
 }
 
