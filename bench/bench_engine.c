@@ -12,10 +12,24 @@
  * and the time spent in engine_block_seal (the state-hash fold) are kept
  * apart. Nothing is generated, allocated or formatted inside the timed loops.
  *
- * Item 7 of issue 4 last: por.publish over every holder, timed through
+ * Item 7 of issue 4 next: por.publish over every holder, timed through
  * engine_apply (collect, sort, hash, tree; what the sequencer does), then a
  * holder's proof written as the API writes it, and its size. The asset is
  * fiat, so a reserve report comes first (mints are checked against it).
+ *
+ * Issue 9 last, on a second engine (a ledger with no security asset is
+ * what the plain rows measure): one security asset with SPEC 5's rules
+ * (required kyc, two blocked countries, max_holders, max_balance,
+ * partitions REG_D with kyc and accredited and a lockup that has ended,
+ * REG_S barring US persons), the same HOLDERS addresses each given an
+ * identity, kyc and accredited claims and a mint in both partitions, then
+ * the same random pairs as (a), each transfer naming a partition
+ * (alternately): check 5 in full on every one (identity lookup, claims,
+ * country, partition, lockup, holder count, max balance) and the partition
+ * records moved. Its blocks alternate with blocks of (a)'s plain transfers
+ * on the first engine, so that both are timed under the same load (the
+ * vCPUs are shared); the ratio of their apply times is the figure, target
+ * within 2x.
  *
  * Output: human lines on stderr, and "RESULT name value" lines on stdout for
  * bench/run.sh.
@@ -31,7 +45,10 @@
 #include "../src/engine/genesis.h"
 #include "../src/engine/por.h"
 #include "../src/base/buf.h"
+#include "../src/base/country.h"
+#include "../src/base/duration.h"
 #include "../src/base/jw.h"
+#include "../src/engine/compliance.h"
 #include "bench_util.h"
 
 #define BENCH_HOLDERS_DEFAULT 1000000u
@@ -87,6 +104,8 @@ static void bench_touch(void *p, size_t len) {
 
 static void bench_block(struct engine *e, struct event_buf *ev, const struct command *cmds,
                         uint32_t n, double *apply_s, double *seal_s);
+static void bench_block_room(struct engine *e, struct event_buf *ev, const struct command *cmds,
+                             uint32_t n, uint64_t extra, double *apply_s, double *seal_s);
 
 static void bench_setup(struct engine *e, struct event_buf *ev, uint32_t block) {
     enum err err = engine_open(e, 1024);
@@ -121,7 +140,14 @@ static void bench_setup(struct engine *e, struct event_buf *ev, uint32_t block) 
 /* Apply n commands as one block; adds the apply and seal times. */
 static void bench_block(struct engine *e, struct event_buf *ev, const struct command *cmds,
                         uint32_t n, double *apply_s, double *seal_s) {
-    enum err err = engine_reserve(e, n);
+    bench_block_room(e, ev, cmds, n, 0, apply_s, seal_s);
+}
+
+/* The same with room for `extra` further inserts (engine_command_room's
+ * sum: a move naming a partition may insert two records). */
+static void bench_block_room(struct engine *e, struct event_buf *ev, const struct command *cmds,
+                             uint32_t n, uint64_t extra, double *apply_s, double *seal_s) {
+    enum err err = engine_reserve_room(e, n, extra);
     if (err) bench_die("engine_reserve", err);
     engine_block_begin(e, BENCH_TIME_NS);
     ev->count = 0;
@@ -221,6 +247,152 @@ static void bench_por(struct engine *e, struct event_buf *ev, const struct addr 
     buf_free(&json);
 }
 
+/* ---- issue 9: the compliance-checked transfer ---------------------------- */
+
+static const char bench_sec_genesis[] =
+    "{\"operators\":[{\"name\":\"bench\","
+    "\"pubkey\":\"a88d3efae5df12cbb52815d00cfb5c67e28dc4ea26e29768a73c8d80912b0800\","
+    "\"roles\":[\"minter\",\"transfer_agent\",\"compliance\"]}],"
+    "\"controller\":\"bench\","
+    "\"policies\":[{\"op\":\"mint\",\"approvals\":\"1\"}],"
+    "\"assets\":[{\"symbol\":\"ACME\",\"kind\":\"security\",\"decimals\":\"0\","
+    "\"required_claims\":[\"kyc\"],\"blocked_countries\":[\"KP\",\"IR\"],"
+    "\"max_holders\":\"100000000\",\"max_balance\":\"1000000000\",\"partitions\":["
+    "{\"name\":\"REG_D\",\"required_claims\":[\"kyc\",\"accredited\"],\"lockup_until\":\"2020-01-01\"},"
+    "{\"name\":\"REG_S\",\"no_us_persons\":\"true\"}]}]}";
+
+/* 1,000 ACME in each partition per holder; transfers move 1. */
+#define BENCH_SEC_MINT_AMOUNT ((u128)1000u)
+#define BENCH_SEC_COMMANDS_PER_HOLDER 5u
+
+static void bench_sec_setup(struct engine *e, struct event_buf *ev) {
+    enum err err = engine_open(e, 1024);
+    if (err) bench_die("engine_open", err);
+    json_error_t jerr;
+    json_t *doc = json_loads(bench_sec_genesis, 0, &jerr);
+    if (doc == NULL) {
+        fprintf(stderr, "bench_engine: security genesis JSON: %s\n", jerr.text);
+        exit(1);
+    }
+    char why[256];
+    err = engine_genesis(e, doc, BENCH_TIME_NS, why, sizeof(why));
+    json_decref(doc);
+    if (err) {
+        fprintf(stderr, "bench_engine: security genesis: %s\n", why);
+        exit(1);
+    }
+    ev->count = 0;
+}
+
+/* Holder i's onboarding: identity (a country among a few, none blocked and
+ * none the US), kyc and accredited until 2030, and a mint in each partition. */
+static void bench_sec_onboard(const struct addr *a, uint32_t i, struct command out[BENCH_SEC_COMMANDS_PER_HOLDER]) {
+    static const char *const countries[] = {"DE", "FR", "CA", "GB", "JP", "CH", "SG"};
+    int32_t expires = 0;
+    if (date_parse("2030-01-01", 10, &expires) != ERR_OK) bench_die("date", ERR_INTERNAL);
+    memset(out, 0, BENCH_SEC_COMMANDS_PER_HOLDER * sizeof(*out));
+    out[0].op = OP_IDENTITY_REGISTER;
+    out[0].present = CMD_HAS_FROM | CMD_HAS(FIELD_COUNTRY);
+    out[0].from = *a;
+    out[0].country = country_parse(countries[i % 7], 2);
+    for (unsigned k = 1; k <= 2; k++) {
+        out[k].op = OP_CLAIM_SET;
+        out[k].present = CMD_HAS_FROM | CMD_HAS(FIELD_TOPIC) | CMD_HAS(FIELD_DATE);
+        out[k].from = *a;
+        out[k].topic = (uint8_t)(k == 1 ? CLAIM_KYC : CLAIM_ACCREDITED);
+        out[k].date = expires;
+    }
+    for (unsigned k = 3; k <= 4; k++) {
+        out[k].op = OP_MINT;
+        out[k].present = CMD_HAS_ASSET | CMD_HAS_TO | CMD_HAS_AMOUNT | CMD_HAS(FIELD_PARTITION);
+        out[k].to = *a;
+        out[k].amount = BENCH_SEC_MINT_AMOUNT;
+        memcpy(out[k].partition, k == 3 ? "REG_D" : "REG_S", 6);
+    }
+}
+
+static void bench_sec_onboard_all(struct engine *e, struct event_buf *ev, const struct addr *addrs,
+                                  uint32_t holders, uint32_t block) {
+    uint32_t per_block = block / BENCH_SEC_COMMANDS_PER_HOLDER;
+    struct command *cmds = calloc((size_t)per_block * BENCH_SEC_COMMANDS_PER_HOLDER, sizeof(*cmds));
+    if (cmds == NULL) bench_die("onboarding commands", ERR_INTERNAL);
+    double apply_s = 0, seal_s = 0;
+    for (uint32_t at = 0; at < holders; at += per_block) {
+        uint32_t n = holders - at < per_block ? holders - at : per_block;
+        for (uint32_t i = 0; i < n; i++) {
+            bench_sec_onboard(&addrs[at + i], at + i, &cmds[i * BENCH_SEC_COMMANDS_PER_HOLDER]);
+        }
+        uint32_t count = n * BENCH_SEC_COMMANDS_PER_HOLDER;
+        bench_block_room(e, ev, cmds, count, (uint64_t)count, &apply_s, &seal_s);
+    }
+    free(cmds);
+    fprintf(stderr, "issue 9: %u holders onboarded (identity, 2 claims, 2 mints) in %.2f s\n", holders,
+            apply_s + seal_s);
+}
+
+/* The same pairs as (a), each naming a partition, alternately. */
+static struct command *bench_sec_pool(const struct addr *addrs, uint32_t holders, uint32_t count) {
+    struct command *cmds = bench_transfer_pool(addrs, holders, count);
+    for (uint32_t i = 0; i < count; i++) {
+        cmds[i].amount = 1;
+        cmds[i].present |= CMD_HAS(FIELD_PARTITION);
+        memcpy(cmds[i].partition, i % 2 ? "REG_S" : "REG_D", 6);
+    }
+    return cmds;
+}
+
+static void bench_sec(const struct addr *addrs, const struct bench_opts *o, struct engine *plain,
+                      struct event_buf *plain_ev, const struct command *plain_pool) {
+    struct engine *e = calloc(1, sizeof(*e));
+    if (e == NULL) bench_die("engine", ERR_INTERNAL);
+    struct event_buf ev;
+    ev.cap = (o->block + 1) * LIMIT_EVENTS_PER_COMMAND;
+    ev.items = calloc(ev.cap, sizeof(*ev.items));
+    if (ev.items == NULL) bench_die("events", ERR_INTERNAL);
+    bench_sec_setup(e, &ev);
+    bench_sec_onboard_all(e, &ev, addrs, o->holders, o->block);
+    if (e->s.assets[0].holders_count != o->holders || e->s.identities_count != o->holders ||
+        engine_check_invariants(e) != 0) {
+        fprintf(stderr, "bench_engine: security holders, identities or invariants wrong\n");
+        exit(1);
+    }
+    uint32_t pool = o->block * BENCH_POOL_BLOCKS;
+    struct command *xfers = bench_sec_pool(addrs, o->holders, pool);
+    double apply_s = 0, seal_s = 0;
+    double plain_apply_s = 0, plain_seal_s = 0;
+    uint64_t done = 0;
+    while (done < o->transfers) {
+        for (uint32_t at = 0; at < pool && done < o->transfers; at += o->block) {
+            bench_block(plain, plain_ev, plain_pool + at, o->block, &plain_apply_s, &plain_seal_s);
+            bench_block_room(e, &ev, xfers + at, o->block, o->block, &apply_s, &seal_s);
+            done += o->block;
+        }
+    }
+    if (engine_check_invariants(e) != 0 || e->s.assets[0].holders_count != o->holders ||
+        engine_check_invariants(plain) != 0) {
+        fprintf(stderr, "bench_engine: invariants broken after security transfers\n");
+        exit(1);
+    }
+    double n = (double)done;
+    double ns = apply_s * 1e9 / n;
+    double plain_ns = plain_apply_s * 1e9 / n;
+    fprintf(stderr,
+            "issue 9: %llu compliance-checked transfers (check 5 in full, partitions) over %u "
+            "holders: apply %.3f s (%.0f/s, %.0f ns each, %.2fx a plain transfer's %.0f ns in the "
+            "blocks between), seal %.0f ns per transfer\n",
+            (unsigned long long)done, o->holders, apply_s, n / apply_s, ns, ns / plain_ns, plain_ns,
+            seal_s * 1e9 / n);
+    printf("RESULT sec_transfers_apply_per_s %.0f\n", n / apply_s);
+    printf("RESULT sec_apply_ns_per_transfer %.1f\n", ns);
+    printf("RESULT sec_seal_ns_per_transfer %.1f\n", seal_s * 1e9 / n);
+    printf("RESULT sec_plain_apply_ns_per_transfer %.1f\n", plain_ns);
+    printf("RESULT sec_apply_ratio %.2f\n", ns / plain_ns);
+    free(xfers);
+    free(ev.items);
+    engine_close(e);
+    free(e);
+}
+
 int main(int argc, char **argv) {
     struct bench_opts o;
     bench_parse_opts(argc, argv, &o);
@@ -293,6 +465,7 @@ int main(int argc, char **argv) {
     printf("RESULT snapshot_serialise_ms %.1f\n", snap_s * 1e3);
     buf_free(&snap);
     bench_por(e, &ev, &addrs[o.holders / 3]);
+    bench_sec(addrs, &o, e, &ev, xfers);
     free(xfers);
     free(ev.items);
     engine_close(e);

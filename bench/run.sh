@@ -3,6 +3,7 @@
 #
 #   (a) checked transfers applied per second in memory, one core   bench_engine
 #   (e) resident memory per holder                                  bench_engine
+#   (a) the same transfer of a security asset, check 5 in full     bench_engine
 #   por.publish over every holder, and a proof's size (issue 4)     bench_engine
 #   (f) the peer: the same checked transfer in SQLite               bench_sqlite
 #   (b) where a batch's time goes, stage by stage, one core          bench_stages
@@ -227,6 +228,11 @@ BEGIN {
     row("(a) same, including engine_block_seal (state-hash fold)", "transfers_sealed_per_s", "transfers/s", ">= 5,000,000", ">=", 5000000, "n")
     row("    apply, per transfer", "apply_ns_per_transfer", "ns", "-", "", 0, "%.0f")
     row("    seal, per transfer", "seal_ns_per_transfer", "ns", "-", "", 0, "%.0f")
+    row("(a) compliance-checked transfers (security asset), apply", "sec_transfers_apply_per_s", "transfers/s", "-", "", 0, "n")
+    row("    apply, per compliance-checked transfer", "sec_apply_ns_per_transfer", "ns", "-", "", 0, "%.0f")
+    row("    plain transfers in the blocks between, apply", "sec_plain_apply_ns_per_transfer", "ns", "-", "", 0, "%.0f")
+    row("    compliance-checked / plain transfer, apply time", "sec_apply_ratio", "x", "<= 2", "<=", 2, "%.2f")
+    row("    seal, per compliance-checked transfer", "sec_seal_ns_per_transfer", "ns", "-", "", 0, "%.0f")
     row("(e) resident memory per holder (RSS delta)", "mem_bytes_per_holder", "bytes", "<= 128", "<=", 128, "%.1f")
     row("por.publish over every holder (engine_apply)", "por_publish_s", "s", "<= 2", "<=", 2, "%.3f")
     row("por publish through the node (CLI to answer)", "por_node_publish_s", "s", "<= 2", "<=", 2, "%.3f")
