@@ -763,7 +763,7 @@ static void malformed_command(const char *sym, const char *from, const char *to,
                  "{\"op\":\"claim.set\",\"address\":\"%s\",\"topic\":\"kyc\",\"expires\":\"2027-02-30\"}", to);
         break;
     case 7:
-        *malformed_err = ERR_PARTITION;
+        *malformed_err = ERR_INVALID_ARGUMENT;
         snprintf(json, JSON_MAX,
                  "{\"op\":\"mint\",\"asset\":\"SEC\",\"to\":\"%s\",\"amount\":\"1\",\"partition\":\"reg_d\"}", to);
         break;
