@@ -77,7 +77,8 @@ static void cli_read__asset_row(struct cli_table *t, const json_t *a) {
     if (json_is_integer(json_object_get(a, "max_holders"))) {
         /* a security asset: holders of its limit */
         size_t n = strlen(text);
-        snprintf(text + n, sizeof(text) - n, "/%lld", (long long)json_integer_value(json_object_get(a, "max_holders")));
+        long long max = (long long)json_integer_value(json_object_get(a, "max_holders"));
+        snprintf(text + n, sizeof(text) - n, "/%lld", max);
     }
     cli_table_cell(t, text);
     const char *paused = json_is_true(json_object_get(a, "paused"))        ? "yes"
@@ -211,8 +212,10 @@ static long long cli_read__topics(const json_t *counts, char *out, size_t size) 
 static void cli_read__compliance(const json_t *c) {
     if (!json_is_object(c) || json_integer_value(json_object_get(c, "identities")) == 0) return;
     char soon[160], expired[160];
-    long long n_soon = cli_read__topics(json_object_get(c, "claims_expiring_30d"), soon, sizeof(soon));
-    long long n_expired = cli_read__topics(json_object_get(c, "claims_expired"), expired, sizeof(expired));
+    long long n_soon =
+        cli_read__topics(json_object_get(c, "claims_expiring_30d"), soon, sizeof(soon));
+    long long n_expired =
+        cli_read__topics(json_object_get(c, "claims_expired"), expired, sizeof(expired));
     printf("identities %lld  claims expiring within 30 days %lld%s%s%s  expired %lld%s%s%s\n",
            (long long)json_integer_value(json_object_get(c, "identities")), n_soon,
            n_soon ? " (" : "", soon, n_soon ? ")" : "", n_expired, n_expired ? " (" : "", expired,
@@ -334,7 +337,8 @@ static void cli_read__identity(const json_t *id, char *out, size_t size) {
     char country[16], type[32];
     cli_read__text(id, "country", country, sizeof(country));
     cli_read__text(id, "investor_type", type, sizeof(type));
-    int n = snprintf(out, size, "%s%s%s", country, strcmp(type, "-") ? ", " : "", strcmp(type, "-") ? type : "");
+    int typed = strcmp(type, "-") != 0;
+    int n = snprintf(out, size, "%s%s%s", country, typed ? ", " : "", typed ? type : "");
     size_t used = n > 0 && (size_t)n < size ? (size_t)n : 0;
     const char *topic;
     const json_t *c;

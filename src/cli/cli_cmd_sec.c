@@ -59,14 +59,21 @@ static void cli_sec__list(const json_t *array, const char *empty_text, char *out
     if (used == 0) snprintf(out, size, "%s", empty_text);
 }
 
+/* "label  value" for obj[field]. */
+static void cli_sec__field(struct cli_table *t, const char *label, const json_t *obj,
+                           const char *field) {
+    char text[128];
+    cli_out_text(json_object_get(obj, field), text, sizeof(text));
+    cli_sec__pair(t, label, text);
+}
+
 static int cli_sec__identity(const json_t *doc) {
     char text[128];
     struct cli_table head;
     cli_table_init(&head, 2);
-    cli_sec__pair(&head, "address", (cli_out_text(json_object_get(doc, "address"), text, sizeof(text)), text));
-    cli_sec__pair(&head, "country", (cli_out_text(json_object_get(doc, "country"), text, sizeof(text)), text));
-    cli_sec__pair(&head, "investor type",
-                  (cli_out_text(json_object_get(doc, "investor_type"), text, sizeof(text)), text));
+    cli_sec__field(&head, "address", doc, "address");
+    cli_sec__field(&head, "country", doc, "country");
+    cli_sec__field(&head, "investor type", doc, "investor_type");
     int rc = cli_table_print(&head, stdout);
     cli_table_free(&head);
     struct cli_table t;
@@ -144,7 +151,8 @@ static int cli_sec__partitions(const json_t *rules) {
     }
     struct cli_table t;
     cli_table_init(&t, 4);
-    static const char *const head[] = {"PARTITION", "CLAIMS NEEDED", "LOCKUP UNTIL", "NO US PERSONS"};
+    static const char *const head[] = {"PARTITION", "CLAIMS NEEDED", "LOCKUP UNTIL",
+                                       "NO US PERSONS"};
     for (size_t i = 0; i < 4; i++) cli_table_cell(&t, head[i]);
     size_t i;
     const json_t *p;
@@ -201,7 +209,8 @@ int cli_cmd_asset_rules_show(struct cli_ctx *ctx) {
             char kind[32];
             cli_out_text(json_object_get(reply.doc, "kind"), kind, sizeof(kind));
             cli_out_error(ctx->color_err, "ERR_NOT_SECURITY",
-                          "%s is a %s asset: only a security asset has compliance rules", sym, kind);
+                          "%s is a %s asset: only a security asset has compliance rules", sym,
+                          kind);
             rc = CLI_EXIT_REJECTED;
         }
     }

@@ -143,7 +143,8 @@ static int cli_submit__pending(const struct cli_ctx *ctx, const json_t *pending)
 static void cli_submit__would_be(const json_t *would_be) {
     if (!json_is_object(would_be)) return;
     if (json_object_get(would_be, "proposal") != NULL) {
-        printf("  when submitted: a proposal that runs at its last approval (mintline approve ID)\n");
+        printf("  when submitted: a proposal that runs at its last approval "
+               "(mintline approve ID)\n");
         return;
     }
     char eta[128];

@@ -102,7 +102,8 @@ static void api__answer(struct server *s, const struct request_cmds *rc,
     jw_init(&w, &out->body);
     if (!rc->batch) {
         api__result(s, o, 0, &w);
-        out->status = o->dry ? err_http_status(o->results[0]) : api__status(o->results[0], &o->ars[0]);
+        out->status = o->dry ? err_http_status(o->results[0])
+                             : api__status(o->results[0], &o->ars[0]);
         return;
     }
     jw_object_begin(&w);

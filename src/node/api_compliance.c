@@ -51,7 +51,8 @@ void api_account_identity(const struct server *s, const struct addr *a, struct j
     compliance_identity_json(&id, NULL, api__day(s), w);
 }
 
-void api_partitions_json(const struct engine *e, uint32_t asset, const struct addr *a, struct jw *w) {
+void api_partitions_json(const struct engine *e, uint32_t asset, const struct addr *a,
+                         struct jw *w) {
     const struct asset *as = &e->s.assets[asset];
     unsigned count = as->kind == ASSET_SECURITY ? e->s.rules[asset].partitions_count : 0;
     jw_key(w, "partitions");

@@ -93,7 +93,8 @@ void api_identity(struct server *s, const char *address, struct server_response 
 void api_account_identity(const struct server *s, const struct addr *a, struct jw *w);
 /* "partitions": {NAME: balance} over the asset's partitions ({} for an
  * asset without any). */
-void api_partitions_json(const struct engine *e, uint32_t asset, const struct addr *a, struct jw *w);
+void api_partitions_json(const struct engine *e, uint32_t asset, const struct addr *a,
+                         struct jw *w);
 /* A security asset's "max_holders", "holder_limit_usage" and "rules"
  * (nothing for other kinds). */
 void api_security_fields(const struct engine *e, uint32_t asset, struct jw *w);

@@ -15,8 +15,9 @@ command line only, as the runbook's operators would:
   the expiry), ERR_JURISDICTION, ERR_PARTITION (missing, unknown, REG_S to
   a US person, a partition on a plain asset), ERR_LOCKUP (then, after the
   lockup date, the transfer goes through), ERR_HOLDER_LIMIT, ERR_MAX_BALANCE;
-  `asset rules set` scheduled (exit 4) and executed a day later; forced
-  transfer, rescue and burn with partitions; recover moving the identity
+  `asset rules set` scheduled (exit 4) and executed a day later; a partial
+  freeze of the total (two compliance officers); forced transfer, rescue
+  and burn with partitions; recover moving the identity
   and the partitions; `status` and /metrics figures (holders vs
   max_holders, claims expiring and expired).
 
@@ -441,6 +442,22 @@ def test_lockup_and_rules():
          "then it receives REG_S again")
 
 
+def test_freeze():
+    """A partial freeze is of the asset's total, not of a partition (two
+    compliance officers: bob proposes, dave approves)."""
+    two("bob", "dave", ("freeze", US1, "--asset", "ACME", "--amount", "900"), "freeze 900 ACME of US1")
+    b = balance(US1)
+    t.eq((b.get("balance"), b.get("frozen"), b.get("REG_D")), ("930 ACME", "900 ACME", "930 ACME"),
+         "balance: 930, frozen 900, REG_D 930")
+    refused(("transfer", "ACME", "--from", US1, "--to", US3, "--amount", "31", "--partition", "REG_D"),
+            "ERR_INSUFFICIENT_BALANCE", "more than the unfrozen total (30)")
+    step("alice", ("transfer", "ACME", "--from", US1, "--to", US3, "--amount", "30", "--partition", "REG_D"), 0,
+         "the unfrozen 30 moves out of REG_D")
+    t.eq(balance(US1).get("frozen"), "900 ACME", "the freeze stays on the total")
+    two("dave", "bob", ("unfreeze", US1, "--asset", "ACME", "--amount", "900"), "unfreeze the 900")
+    t.eq(balance(US1).get("frozen"), "0 ACME", "frozen 0")
+
+
 def test_recover_and_burn():
     """recover moves the balance, every partition and the identity."""
     before = parts(DE)
@@ -527,7 +544,7 @@ try:
     for name, fn in [("onboarding", test_onboarding), ("status and metrics", test_status_metrics_three_holders),
                      ("transfer restrictions", test_restrictions), ("agents' tools", test_agents),
                      ("claim expiry", test_expiry), ("lockup and rules", test_lockup_and_rules),
-                     ("recover and burn", test_recover_and_burn), ("raw HTTP", test_raw_http),
+                     ("freeze", test_freeze), ("recover and burn", test_recover_and_burn), ("raw HTTP", test_raw_http),
                      ("audit", test_audit)]:
         t.run(name, fn)
     t.ok(S.node.sanitizer() is None, "no sanitizer report", S.node.sanitizer())
