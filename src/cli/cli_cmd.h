@@ -30,7 +30,7 @@ enum cli_exit {
 
 /* Bounds of one row: no subcommand needs more. */
 #define CLI_POS_MAX 4u
-#define CLI_FLAGS_MAX 6u
+#define CLI_FLAGS_MAX 8u
 #define CLI_WORDS_MAX 3u
 
 /* Flag kinds. */
@@ -137,6 +137,8 @@ int cli_cmd_por_publish(struct cli_ctx *ctx);
 int cli_cmd_por_show(struct cli_ctx *ctx);
 int cli_cmd_por_proof(struct cli_ctx *ctx);
 int cli_cmd_por_verify(struct cli_ctx *ctx);
+int cli_cmd_identity_show(struct cli_ctx *ctx);
+int cli_cmd_asset_rules_show(struct cli_ctx *ctx);
 
 /* cli_cmd_usage_error: print "error: ERR_USAGE: what" and the one-line hint
  * to the command's help on stderr; returns CLI_EXIT_USAGE. */

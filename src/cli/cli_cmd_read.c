@@ -15,6 +15,7 @@
 #include "cli_cmd.h"
 #include "cli_http.h"
 #include "cli_out.h"
+#include "cli_sec.h"
 
 /* GET path and finish; on success reply->doc is the document. The caller
  * frees the reply whatever the outcome. Returns the exit code. */
@@ -72,7 +73,14 @@ static void cli_read__asset_row(struct cli_table *t, const json_t *a) {
     cli_table_cell(t, text);
     cli_read__daily(json_object_get(a, "daily_net_inflow"), text, sizeof(text));
     cli_table_cell(t, text);
-    cli_table_cell(t, cli_read__text(a, "holders", text, sizeof(text)));
+    cli_read__text(a, "holders", text, sizeof(text));
+    if (json_is_integer(json_object_get(a, "max_holders"))) {
+        /* a security asset: holders of its limit */
+        size_t n = strlen(text);
+        long long max = (long long)json_integer_value(json_object_get(a, "max_holders"));
+        snprintf(text + n, sizeof(text) - n, "/%lld", max);
+    }
+    cli_table_cell(t, text);
     const char *paused = json_is_true(json_object_get(a, "paused"))        ? "yes"
                          : json_is_true(json_object_get(a, "mint_halted")) ? "mint halted"
                                                                            : "no";
@@ -118,6 +126,17 @@ static void cli_read__oracles(const json_t *a) {
     }
 }
 
+/* A security asset at SPEC 9's holder thresholds (12(g)): say so. */
+static int cli_read__holder_limit(const json_t *a) {
+    const json_t *usage = json_object_get(a, "holder_limit_usage");
+    if (!json_is_number(usage) || cli_sec_holder_level(json_number_value(usage)) == NULL) return 0;
+    char sym[64], text[160];
+    cli_read__text(a, "symbol", sym, sizeof(sym));
+    cli_sec_holders_text(a, text, sizeof(text));
+    printf("%s  holders %s (12(g): warning at 70%% of max_holders, critical at 90%%)\n", sym, text);
+    return 1;
+}
+
 /* The asset table; assets is an array of asset status objects. */
 static int cli_read__assets(const json_t *assets) {
     static const char *const head[] = {"ASSET",    "KIND",         "SUPPLY",
@@ -134,9 +153,12 @@ static int cli_read__assets(const json_t *assets) {
     int watched = 0;
     json_array_foreach(assets, i, a) {
         watched |= json_is_object(json_object_get(a, "nav")) || json_is_object(json_object_get(a, "reserve"));
+        const json_t *usage = json_object_get(a, "holder_limit_usage");
+        watched |= json_is_number(usage) && cli_sec_holder_level(json_number_value(usage)) != NULL;
     }
     if (watched) printf("\n");
     json_array_foreach(assets, i, a) cli_read__oracles(a);
+    json_array_foreach(assets, i, a) cli_read__holder_limit(a);
     return rc == 0 && fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_IO;
 }
 
@@ -169,6 +191,37 @@ static void cli_read__node_line(const json_t *doc) {
     }
 }
 
+/* "kyc 2, accredited 1" of the non-zero counts; the total. */
+static long long cli_read__topics(const json_t *counts, char *out, size_t size) {
+    long long total = 0;
+    size_t used = 0;
+    const char *topic;
+    const json_t *n;
+    out[0] = '\0';
+    json_object_foreach((json_t *)counts, topic, n) {
+        long long v = json_integer_value(n);
+        if (v <= 0) continue;
+        total += v;
+        int w = snprintf(out + used, size - used, "%s%s %lld", used ? ", " : "", topic, v);
+        if (w > 0 && (size_t)w < size - used) used += (size_t)w;
+    }
+    return total;
+}
+
+/* Identities and the claims that need a compliance officer's attention. */
+static void cli_read__compliance(const json_t *c) {
+    if (!json_is_object(c) || json_integer_value(json_object_get(c, "identities")) == 0) return;
+    char soon[160], expired[160];
+    long long n_soon =
+        cli_read__topics(json_object_get(c, "claims_expiring_30d"), soon, sizeof(soon));
+    long long n_expired =
+        cli_read__topics(json_object_get(c, "claims_expired"), expired, sizeof(expired));
+    printf("identities %lld  claims expiring within 30 days %lld%s%s%s  expired %lld%s%s%s\n",
+           (long long)json_integer_value(json_object_get(c, "identities")), n_soon,
+           n_soon ? " (" : "", soon, n_soon ? ")" : "", n_expired, n_expired ? " (" : "", expired,
+           n_expired ? ")" : "");
+}
+
 int cli_cmd_status(struct cli_ctx *ctx) {
     const char *sym = cli_ctx_pos(ctx, 0);
     struct buf path;
@@ -189,6 +242,7 @@ int cli_cmd_status(struct cli_ctx *ctx) {
             json_decref(one);
         } else {
             cli_read__node_line(reply.doc);
+            cli_read__compliance(json_object_get(reply.doc, "compliance"));
             printf("\n");
             rc = cli_read__assets(json_object_get(reply.doc, "assets"));
         }
@@ -196,6 +250,36 @@ int cli_cmd_status(struct cli_ctx *ctx) {
     cli_reply_free(&reply);
     buf_free(&path);
     return rc;
+}
+
+/* "balance  100 ACME", "frozen  0 ACME", then one line per partition. */
+static int cli_read__balance(const json_t *doc) {
+    char asset[64], text[256], label[96];
+    cli_read__text(doc, "asset", asset, sizeof(asset));
+    struct cli_table t;
+    cli_table_init(&t, 2);
+    cli_table_cell(&t, "balance");
+    snprintf(text, sizeof(text), "%s %s", cli_read__text(doc, "balance", label, sizeof(label)), asset);
+    cli_table_cell(&t, text);
+    cli_table_cell(&t, "frozen");
+    snprintf(text, sizeof(text), "%s %s%s", cli_read__text(doc, "frozen", label, sizeof(label)), asset,
+             json_is_true(json_object_get(doc, "asset_frozen")) ? " (asset frozen)" : "");
+    cli_table_cell(&t, text);
+    const char *name;
+    const json_t *p;
+    json_object_foreach((json_t *)json_object_get(doc, "partitions"), name, p) {
+        char clean[40];
+        snprintf(clean, sizeof(clean), "%s", name);
+        cli_out_clean(clean);
+        snprintf(text, sizeof(text), "  %s", clean);
+        cli_table_cell(&t, text);
+        cli_out_text(p, label, sizeof(label));
+        snprintf(text, sizeof(text), "%s %s", label, asset);
+        cli_table_cell(&t, text);
+    }
+    int rc = cli_table_print(&t, stdout);
+    cli_table_free(&t);
+    return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_IO;
 }
 
 int cli_cmd_balance(struct cli_ctx *ctx) {
@@ -208,11 +292,7 @@ int cli_cmd_balance(struct cli_ctx *ctx) {
     struct cli_reply reply;
     int rc = cli_read__get(ctx, &path, &reply);
     if (rc == CLI_EXIT_OK && !ctx->json) {
-        char asset[64], balance[64], frozen[64];
-        cli_read__text(reply.doc, "asset", asset, sizeof(asset));
-        cli_read__text(reply.doc, "balance", balance, sizeof(balance));
-        cli_read__text(reply.doc, "frozen", frozen, sizeof(frozen));
-        printf("balance  %s %s\nfrozen   %s %s\n", balance, asset, frozen, asset);
+        rc = cli_read__balance(reply.doc);
     }
     cli_reply_free(&reply);
     buf_free(&path);
@@ -247,15 +327,46 @@ static void cli_read__holding(struct cli_table *t, const char *sym, const json_t
     }
 }
 
+/* An identity in one line: "US, individual; kyc until 2027-12-01, accredited
+ * EXPIRED 2026-01-01", or "none" (identity show has the whole of it). */
+static void cli_read__identity(const json_t *id, char *out, size_t size) {
+    if (!json_is_object(id)) {
+        snprintf(out, size, "none");
+        return;
+    }
+    char country[16], type[32];
+    cli_read__text(id, "country", country, sizeof(country));
+    cli_read__text(id, "investor_type", type, sizeof(type));
+    int typed = strcmp(type, "-") != 0;
+    int n = snprintf(out, size, "%s%s%s", country, typed ? ", " : "", typed ? type : "");
+    size_t used = n > 0 && (size_t)n < size ? (size_t)n : 0;
+    const char *topic;
+    const json_t *c;
+    const char *sep = "; ";
+    json_object_foreach((json_t *)json_object_get(id, "claims"), topic, c) {
+        char expires[32];
+        cli_read__text(c, "expires", expires, sizeof(expires));
+        n = snprintf(out + used, size - used, "%s%s %s %s", sep, topic,
+                     json_is_true(json_object_get(c, "valid")) ? "until" : "EXPIRED", expires);
+        sep = ", ";
+        if (n < 0 || (size_t)n >= size - used) break;
+        used += (size_t)n;
+    }
+    cli_out_clean(out);
+}
+
 static int cli_read__account(const json_t *doc) {
     char text[512];
     struct cli_table head;
     cli_table_init(&head, 2);
-    static const char *const keys[] = {"address", "blacklisted", "frozen", "identity"};
+    static const char *const keys[] = {"address", "blacklisted", "frozen"};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         cli_table_cell(&head, keys[i]);
         cli_table_cell(&head, cli_read__text(doc, keys[i], text, sizeof(text)));
     }
+    cli_table_cell(&head, "identity");
+    cli_read__identity(json_object_get(doc, "identity"), text, sizeof(text));
+    cli_table_cell(&head, text);
     int rc = cli_table_print(&head, stdout);
     cli_table_free(&head);
     struct cli_table t;

@@ -139,6 +139,19 @@ static int cli_submit__pending(const struct cli_ctx *ctx, const json_t *pending)
     return CLI_EXIT_PENDING;
 }
 
+/* A dry run of a governed command passed every check; say what waits. */
+static void cli_submit__would_be(const json_t *would_be) {
+    if (!json_is_object(would_be)) return;
+    if (json_object_get(would_be, "proposal") != NULL) {
+        printf("  when submitted: a proposal that runs at its last approval "
+               "(mintline approve ID)\n");
+        return;
+    }
+    char eta[128];
+    cli_out_text(json_object_get(would_be, "eta"), eta, sizeof(eta));
+    printf("  when submitted: a timelock entry executable from %s\n", eta);
+}
+
 static void cli_submit__events(const json_t *events) {
     size_t i;
     const json_t *ev;
@@ -183,6 +196,7 @@ static int cli_submit__report(const struct cli_ctx *ctx, const json_t *body, con
         printf("dry run: would %s\n", cli_out_cstr(&line));
         cli_submit__events(json_object_get(doc, "events"));
         if (has_note) printf("  note %s\n", note);
+        cli_submit__would_be(json_object_get(doc, "would_be"));
     } else {
         char seq[32], block[32];
         cli_out_text(json_object_get(doc, "seq"), seq, sizeof(seq));

@@ -373,6 +373,8 @@ static enum err command__field_security(const struct op_field *f, const struct c
         }
         break;
     case FIELD_PARTITION:
+        /* Malformed is bad input (400, not journaled); a well-formed name the
+         * asset does not have is ERR_PARTITION when applied. */
         if (!partition_name_valid(a->value, a->value_len)) return ERR_INVALID_ARGUMENT;
         memcpy(cmd->partition, a->value, a->value_len);
         cmd->partition[a->value_len] = '\0';

@@ -629,13 +629,18 @@ void compliance_rules_json(const struct asset_rules *r, unsigned decimals, struc
     jw_object_end(w);
 }
 
-void compliance_identity_json(const struct identity *id, int64_t day, struct jw *w) {
+void compliance_identity_json(const struct identity *id, const struct addr *address, int64_t day,
+                              struct jw *w) {
     if (!id->registered) {
         jw_null(w);
         return;
     }
-    char text[11];
+    char text[ADDR_TEXT_SIZE]; /* an address, a country, a date */
     jw_object_begin(w);
+    if (address != NULL) {
+        addr_format(address, text);
+        jw_kv_string(w, "address", text);
+    }
     country_format(id->country, text);
     jw_kv_string(w, "country", text);
     jw_key(w, "investor_type");

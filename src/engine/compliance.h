@@ -199,9 +199,13 @@ int compliance_genesis_key(const char *key);
 void compliance_state_write(const struct engine_state *s, struct buf *out);
 int compliance_state_read(struct buf_reader *r, struct engine_state *s);
 
-/* JSON: an asset's rules (status, the asset's API), an identity. */
+/* JSON: an asset's rules (status, the asset's API), an identity
+ * {"address"?, "country", "investor_type", "claims": {TOPIC: {"expires",
+ * "valid"}}} with validity on `day` (null when not registered); address
+ * NULL leaves "address" out (it is the enclosing document's). */
 void compliance_rules_json(const struct asset_rules *r, unsigned decimals, struct jw *w);
-void compliance_identity_json(const struct identity *id, int64_t day, struct jw *w);
+void compliance_identity_json(const struct identity *id, const struct addr *address, int64_t day,
+                              struct jw *w);
 
 /* The ops. */
 enum err compliance_identity_register_apply(struct engine *e, const struct command *cmd,

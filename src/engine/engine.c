@@ -156,6 +156,32 @@ enum err engine_apply(struct engine *e, const struct command *cmd, struct event_
     return ERR_OK;
 }
 
+enum err engine_apply_dry(struct engine *e, const struct command *cmd, struct event_buf *events,
+                          struct apply_result *out) {
+    uint32_t mark = events->count;
+    uint64_t event_seq = e->s.next_event_seq;
+    enum err err = engine_apply(e, cmd, events, out);
+    if (err || out->pending == APPLY_DONE || (op_table()[cmd->op].flags & OP_META)) return err;
+    /* Governed: drop the proposal's or entry's events and run the command
+     * itself, as its release would (the caller rolls all of it back). */
+    events->count = mark;
+    e->s.next_event_seq = event_seq;
+    struct apply_result ran;
+    memset(&ran, 0, sizeof(ran));
+    err = governance_execute(e, cmd, events, &ran);
+    if (err) {
+        events->count = mark;
+        return err;
+    }
+    for (uint32_t i = mark; i < events->count; i++) {
+        events->items[i].seq = e->s.next_event_seq++;
+        events->items[i].command_seq = out->seq;
+        events->items[i].time_ns = e->s.time_ns;
+    }
+    out->note = ran.note;
+    return ERR_OK;
+}
+
 void engine_prefetch(const struct engine *e, const struct command *cmd) {
     if (!(cmd->present & CMD_HAS_ASSET)) return;
     if (cmd->present & CMD_HAS_FROM) holdings_prefetch(&e->holdings, cmd->asset, &cmd->from);

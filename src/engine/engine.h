@@ -267,6 +267,15 @@ void engine_block_begin(struct engine *e, int64_t time_ns);
 enum err engine_apply(struct engine *e, const struct command *cmd, struct event_buf *events,
                       struct apply_result *out);
 
+/* engine_apply_dry: engine_apply for a dry run (under a savepoint the
+ * caller rolls back). A command its policy would make a proposal or a
+ * timelock entry is also run as if released now (SPEC 7: "runs every check
+ * and returns the events the command would emit when released"): the
+ * result is the command's own, the events are its own, and out->pending /
+ * pending_id / eta_ns say what it would become. */
+enum err engine_apply_dry(struct engine *e, const struct command *cmd, struct event_buf *events,
+                          struct apply_result *out);
+
 /* engine_prefetch: prefetch the holdings a command will touch (a hint: no
  * effect on state). Apply loops call it a few commands ahead. */
 void engine_prefetch(const struct engine *e, const struct command *cmd);

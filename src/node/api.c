@@ -1,5 +1,6 @@
 /*
- * api.c - the read API: status, assets, balances, accounts.
+ * api.c - the read API: status, assets, balances, accounts (their
+ * security-token parts: api_compliance.c).
  *
  * Engine reads hold the chain lock for reading, so a reader never sees a
  * block half applied or not yet durable. Usage figures are ratios for
@@ -119,6 +120,7 @@ static void api__asset_status(const struct engine *e, uint32_t index, int64_t no
                (a->limit_flags & ASSET_HAS_DAILY_INFLOW_LIMIT) != 0, a->daily_inflow_limit,
                a->decimals);
     jw_kv_uint(w, "holders", a->holders_count);
+    api_security_fields(e, index, w);
     if (a->kind == ASSET_FIAT) {
         jw_key(w, "reserve");
         jw_object_begin(w);
@@ -265,6 +267,7 @@ void api_system_status(struct server *s, const struct server_request *rq, struct
     jw_object_begin(&w);
     api__node(s, &w);
     api__assets_array(s, &w);
+    api_compliance_status(s, &w);
     pthread_rwlock_unlock(&s->chain.lock);
     jw_key(&w, "alerts");
     jw_object_begin(&w);
@@ -363,6 +366,7 @@ void api_balance(struct server *s, const char *symbol, const char *address,
         jw_kv_amount(&w, "balance", engine_balance(e, (uint32_t)index, &a), decimals);
         jw_kv_amount(&w, "frozen", restrict_frozen_amount(e, (uint16_t)index, &a), decimals);
         jw_kv_bool(&w, "asset_frozen", restrict_asset_frozen(e, (uint16_t)index, &a));
+        api_partitions_json(e, (uint32_t)index, &a, &w);
         jw_object_end(&w);
     }
     pthread_rwlock_unlock(&s->chain.lock);
@@ -401,15 +405,12 @@ void api_account(struct server *s, const char *address, struct server_response *
         jw_kv_amount(&w, "balance", balance, e->s.assets[i].decimals);
         jw_kv_amount(&w, "frozen", restrict_frozen_amount(e, (uint16_t)i, &a), e->s.assets[i].decimals);
         jw_kv_bool(&w, "asset_frozen", asset_frozen);
-        jw_key(&w, "partitions");
-        jw_object_begin(&w);
-        jw_object_end(&w);
+        api_partitions_json(e, i, &a, &w);
         jw_object_end(&w);
     }
-    pthread_rwlock_unlock(&s->chain.lock);
     jw_object_end(&w);
-    jw_key(&w, "identity");
-    jw_null(&w);
+    api_account_identity(s, &a, &w);
+    pthread_rwlock_unlock(&s->chain.lock);
     jw_object_end(&w);
     api__ok(out);
 }

@@ -29,10 +29,11 @@ struct api__outcome {
 
 /* "pending" while a command waits; "executed" when an approval or a
  * timelock execution ran its command (ok, or the command's own error). */
-static void api__governance(const struct command *cmd, const struct apply_result *ar,
+static void api__governance(const struct command *cmd, const struct apply_result *ar, int dry,
                             struct jw *w) {
     if (ar->pending != APPLY_DONE) {
-        jw_key(w, "pending");
+        /* A dry run creates nothing: what the command would become (SPEC 7). */
+        jw_key(w, dry ? "would_be" : "pending");
         jw_object_begin(w);
         jw_kv_uint(w, ar->pending == APPLY_PROPOSED ? "proposal" : "timelock", ar->pending_id);
         if (ar->pending == APPLY_SCHEDULED) {
@@ -84,7 +85,7 @@ static void api__result(struct server *s, const struct api__outcome *o, uint32_t
         }
         jw_array_end(w);
         if (o->ars[i].note) jw_kv_string(w, "note", o->ars[i].note);
-        api__governance(&o->cmds[i], &o->ars[i], w);
+        api__governance(&o->cmds[i], &o->ars[i], o->dry, w);
     }
     jw_object_end(w);
 }
@@ -101,7 +102,8 @@ static void api__answer(struct server *s, const struct request_cmds *rc,
     jw_init(&w, &out->body);
     if (!rc->batch) {
         api__result(s, o, 0, &w);
-        out->status = api__status(o->results[0], &o->ars[0]);
+        out->status = o->dry ? err_http_status(o->results[0])
+                             : api__status(o->results[0], &o->ars[0]);
         return;
     }
     jw_object_begin(&w);

@@ -109,7 +109,8 @@ void chain_apply_request(struct engine *e, const struct command *cmds, uint32_t 
     int failed = 0;
     for (uint32_t i = 0; i < n; i++) {
         if (i + CHAIN_PREFETCH_AHEAD < n) engine_prefetch(e, &cmds[i + CHAIN_PREFETCH_AHEAD]);
-        results[i] = engine_apply(e, &cmds[i], events, &ars[i]);
+        results[i] = dry ? engine_apply_dry(e, &cmds[i], events, &ars[i])
+                         : engine_apply(e, &cmds[i], events, &ars[i]);
         if (results[i]) failed = 1;
         event_ends[i] = events->count;
     }

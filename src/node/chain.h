@@ -60,7 +60,8 @@ void chain_close(struct chain *c);
 /* chain_apply_request: apply a request's n commands in order. With atomic,
  * either all succeed or none is applied (the others then carry
  * ERR_BATCH_ABORTED). With dry, atomic failures only relabel results (the
- * caller rolls everything back anyway). results[i] gets each code,
+ * caller rolls everything back anyway), and a command its policy would
+ * make pending is also run as if released (engine_apply_dry). results[i] gets each code,
  * ars[i] each seq and note, event_ends[i] the index in events after
  * command i's events. Needs engine_reserve(n) and events room. */
 void chain_apply_request(struct engine *e, const struct command *cmds, uint32_t n, int atomic,

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../base/duration.h"
 #include "../engine/reserve.h"
 #include "server.h"
 
@@ -227,6 +228,41 @@ static void metrics__assets(struct server *s, struct buf *b) {
     metrics__line(b, "mintline_block_height %llu\n", (unsigned long long)e->s.height);
 }
 
+/* Security assets (SPEC 5, 9): holder limits and the claims figures (an
+ * O(holdings) scan of the identity records, once per scrape). */
+static void metrics__compliance(struct server *s, struct buf *b) {
+    const struct engine *e = &s->chain.engine;
+    metrics__head(b, "mintline_holder_limit_usage_ratio", "gauge",
+                  "Holders over max_holders (security assets; SPEC 9: warning at 0.7, critical at 0.9).");
+    for (uint32_t i = 0; i < e->s.assets_count; i++) {
+        if (e->s.assets[i].kind != ASSET_SECURITY) continue;
+        metrics__line(b, "mintline_holder_limit_usage_ratio{asset=\"%s\"} %.6f\n", e->s.assets[i].symbol,
+                      api_holder_limit_usage(e, i));
+    }
+    metrics__head(b, "mintline_max_holders", "gauge", "The holder limit (max_holders) of each security asset.");
+    for (uint32_t i = 0; i < e->s.assets_count; i++) {
+        if (e->s.assets[i].kind != ASSET_SECURITY) continue;
+        metrics__line(b, "mintline_max_holders{asset=\"%s\"} %u\n", e->s.assets[i].symbol,
+                      e->s.rules[i].max_holders);
+    }
+    struct api_claims c;
+    api_claims_count(e, server_now(s) / NS_PER_DAY, &c);
+    metrics__head(b, "mintline_identities", "gauge", "Registered identities.");
+    metrics__line(b, "mintline_identities %u\n", c.identities);
+    metrics__head(b, "mintline_claims_expiring_30d", "gauge",
+                  "Valid claims that expire within 30 days, by topic.");
+    for (unsigned t = 0; t < CLAIM__COUNT; t++) {
+        metrics__line(b, "mintline_claims_expiring_30d{topic=\"%s\"} %u\n",
+                      claim_topic_name((enum claim_topic)t), c.expiring[t]);
+    }
+    metrics__head(b, "mintline_claims_expired", "gauge",
+                  "Claims past their expiry date, still on record (check 5 refuses them: ERR_CLAIM_EXPIRED), by topic.");
+    for (unsigned t = 0; t < CLAIM__COUNT; t++) {
+        metrics__line(b, "mintline_claims_expired{topic=\"%s\"} %u\n",
+                      claim_topic_name((enum claim_topic)t), c.expired[t]);
+    }
+}
+
 void metrics_render(struct server *s, struct server_response *out) {
     metrics__commands(s, &out->body);
     metrics__latency(s, &out->body);
@@ -235,6 +271,7 @@ void metrics_render(struct server *s, struct server_response *out) {
     metrics__http(s, &out->body);
     pthread_rwlock_rdlock(&s->chain.lock);
     metrics__assets(s, &out->body);
+    metrics__compliance(s, &out->body);
     pthread_rwlock_unlock(&s->chain.lock);
     out->status = 200;
     out->content_type = "text/plain; version=0.0.4; charset=utf-8";

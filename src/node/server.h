@@ -85,6 +85,35 @@ void api_por_proof(struct server *s, const char *symbol, const char *address,
                    struct server_response *out);
 void api_balance(struct server *s, const char *symbol, const char *address, struct server_response *out);
 void api_account(struct server *s, const char *address, struct server_response *out);
+/* Security tokens (api_compliance.c). GET /api/identities/{ADDR}: the
+ * identity, 404 ERR_NOT_FOUND when none. The others write into a document
+ * being built; the caller holds the chain lock. */
+void api_identity(struct server *s, const char *address, struct server_response *out);
+/* "identity": the address's identity or null. */
+void api_account_identity(const struct server *s, const struct addr *a, struct jw *w);
+/* "partitions": {NAME: balance} over the asset's partitions ({} for an
+ * asset without any). */
+void api_partitions_json(const struct engine *e, uint32_t asset, const struct addr *a,
+                         struct jw *w);
+/* A security asset's "max_holders", "holder_limit_usage" and "rules"
+ * (nothing for other kinds). */
+void api_security_fields(const struct engine *e, uint32_t asset, struct jw *w);
+/* holders / max_holders of a security asset (a display ratio). */
+double api_holder_limit_usage(const struct engine *e, uint32_t asset);
+/* Claims figures over every identity, judged on UTC day `day`: claims
+ * still valid that expire within API_CLAIMS_SOON_DAYS days, and claims
+ * past their expiry, by topic. O(holdings table); nothing without
+ * identities. */
+#define API_CLAIMS_SOON_DAYS 30
+struct api_claims {
+    uint32_t identities;
+    uint32_t expiring[CLAIM__COUNT];
+    uint32_t expired[CLAIM__COUNT];
+};
+void api_claims_count(const struct engine *e, int64_t day, struct api_claims *out);
+/* "compliance": {"identities", "claims_expiring_30d": {TOPIC: n},
+ * "claims_expired": {TOPIC: n}} of the system status. */
+void api_compliance_status(const struct server *s, struct jw *w);
 void api_events(struct server *s, const struct server_request *rq, struct server_response *out);
 void api_history(struct server *s, const struct server_request *rq, struct server_response *out);
 

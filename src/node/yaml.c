@@ -90,8 +90,8 @@ static json_t *yaml__node(struct yaml__ctx *c, yaml_event_t *ev, unsigned depth)
     if (depth > LIMIT_JSON_DEPTH) return yaml__fail(c, ev, "nesting too deep");
     switch (ev->type) {
     case YAML_SCALAR_EVENT:
-        /* A "\0" escape: no document here needs one, and the canonical
-         * JSON of a genesis holding one would not read back. */
+        /* A NUL ("\0" in a quoted scalar) would reach the canonical JSON
+         * as \u0000, which no reader of block 0 takes back (fuzz_genesis). */
         if (memchr(ev->data.scalar.value, 0, ev->data.scalar.length) != NULL) {
             return yaml__fail(c, ev, "a NUL character in a value");
         }

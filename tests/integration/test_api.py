@@ -172,7 +172,7 @@ def test_unsigned_endpoints():
 def test_status_shape():
     st, doc = X.carol.get("/api/system/status")
     t.eq(st, 200, "GET /api/system/status: 200")
-    t.eq(sorted(doc), ["alerts", "assets", "incidents", "node"], "status: top-level keys")
+    t.eq(sorted(doc), ["alerts", "assets", "compliance", "incidents", "node"], "status: top-level keys")
     node = doc["node"]
     for k in ("version", "height", "time", "store", "clock", "state_hash", "paused", "controller"):
         t.ok(k in node, "status.node has %s" % k, node)
@@ -282,7 +282,7 @@ def test_mint_burn_transfer():
     t.eq(evs[0].get("data"), {"to": A(3), "amount": "7.5"}, "event data: lower-case address, canonical amount")
     st, bal = X.carol.get("/api/assets/USDC/balances/" + up)
     t.ok(st == 200 and bal == {"asset": "USDC", "address": A(3), "balance": "7.5", "frozen": "0",
-                               "asset_frozen": False},
+                               "asset_frozen": False, "partitions": {}},
          "balance read with an upper-case address answers lower-case", bal)
     # Smallest unit of an 18-decimal asset.
     doc = accepted(X.alice, {"op": "mint", "asset": "AAXJF", "to": A(4), "amount": "0.000000000000000001"},
@@ -906,8 +906,8 @@ def test_reads():
     accepted(X.alice, {"op": "mint", "asset": "USDC", "to": a, "amount": "0.25"}, "reads setup: mint USDC")
     st, doc = X.carol.get("/api/assets/USDW/balances/" + a)
     t.ok(st == 200 and doc == {"asset": "USDW", "address": a, "balance": "3.5", "frozen": "0",
-                               "asset_frozen": False},
-         "/api/assets/USDW/balances/ADDR: {asset, address, balance, frozen}", doc)
+                               "asset_frozen": False, "partitions": {}},
+         "/api/assets/USDW/balances/ADDR: {asset, address, balance, frozen, asset_frozen, partitions}", doc)
     st, doc = X.carol.get("/api/assets/USDC/balances/" + b)
     t.ok(st == 200 and doc.get("balance") == "0", "balance of an unknown holder is 0", doc)
     refused(lambda: X.carol.get("/api/assets/USDW/balances/0x12"), "balance of a bad address", 400,

@@ -705,7 +705,7 @@ static void main_key_new_then_show_print_the_same_public_key(void **state) {
 static void main_exit_codes_for_help_usage_and_unreachable_node(void **state) {
     (void)state;
     home_make();
-    char out[8192];
+    char out[16384]; /* the overview grows with every row */
     const char *a1[] = {"mintline", "--help"};
     assert_int_equal(run_cli(ARGC(a1), a1, out, sizeof(out)), CLI_EXIT_OK);
     size_t count = 0;

@@ -338,6 +338,68 @@ static void proposal_sweep_buffer_room_same_events_and_state(void **state) {
     fixture_close(g);
 }
 
+/* A dry run the way the node makes one: savepoint, engine_apply_dry,
+ * rollback (the state hash must come back). Returns the result; types and
+ * *count get its events' types, ar what engine_apply_dry reported. */
+static enum err dry(struct fixture *f, const char *name, const char *json, uint32_t *types,
+                    uint32_t *count, struct apply_result *ar) {
+    struct command cmd;
+    assert_int_equal(fixture_decode(f, json, &cmd), ERR_OK);
+    cmd.operator_index = (uint32_t)engine_operator_find(&f->e, name, strlen(name));
+    if (!f->in_block) fixture_begin(f, f->e.s.time_ns, 16);
+    char before[HASH_HEX_SIZE], after[HASH_HEX_SIZE];
+    fixture_state_hex(f, before);
+    assert_int_equal(engine_savepoint(&f->e), ERR_OK);
+    f->events.count = 0;
+    enum err err = engine_apply_dry(&f->e, &cmd, &f->events, ar);
+    *count = f->events.count;
+    for (uint32_t i = 0; i < f->events.count; i++) types[i] = f->events.items[i].type;
+    engine_rollback(&f->e);
+    fixture_state_hex(f, after);
+    assert_string_equal(before, after);
+    return err;
+}
+
+static void dry_run_of_governed_command_runs_it_as_released(void **state) {
+    struct fixture *f = *state;
+    uint32_t types[FIXTURE_EVENTS_CAP];
+    uint32_t n;
+    struct apply_result ar;
+    const char *mint = "{\"op\":\"mint\",\"asset\":\"EQ\",\"to\":\"" ADDR_1 "\",\"amount\":\"5\"}";
+    /* the mint's own check refuses it: no identity (engine_apply alone answered a proposal) */
+    assert_int_equal(dry(f, "dave", mint, types, &n, &ar), ERR_NOT_WHITELISTED);
+    assert_int_equal(n, 0);
+    assert_int_equal(fixture_apply(f, "alice",
+                                   "{\"op\":\"identity.register\",\"address\":\"" ADDR_1
+                                   "\",\"country\":\"GB\"}"),
+                     ERR_OK);
+    assert_int_equal(fixture_apply(f, "alice",
+                                   "{\"op\":\"claim.set\",\"address\":\"" ADDR_1
+                                   "\",\"topic\":\"kyc\",\"expires\":\"2099-01-01\"}"),
+                     ERR_OK);
+    /* passes: the Mint it would emit, and the proposal it would become */
+    assert_int_equal(dry(f, "dave", mint, types, &n, &ar), ERR_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(types[0], EVENT_MINT);
+    assert_int_equal(ar.pending, APPLY_PROPOSED);
+    assert_int_equal(ar.pending_id, f->e.s.next_proposal_id + 1);
+    assert_int_equal(f->e.s.proposals_count, 0);
+    /* the role is still the submitter's: a viewer's dry run is refused */
+    assert_int_equal(dry(f, "carol", mint, types, &n, &ar), ERR_UNAUTHORIZED);
+    /* a timelocked command: its own event and the entry it would be */
+    const char *caps = "{\"op\":\"caps.set\",\"asset\":\"USDW\",\"daily_mint_limit\":\"10\"}";
+    assert_int_equal(dry(f, "alice", caps, types, &n, &ar), ERR_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(types[0], EVENT_CAPS_SET);
+    assert_int_equal(ar.pending, APPLY_SCHEDULED);
+    assert_true(ar.eta_ns == f->e.s.time_ns + 24 * HOUR);
+    assert_int_equal(f->e.s.timelock_count, 0);
+    /* an ungoverned command: as engine_apply */
+    assert_int_equal(dry(f, "alice", "{\"op\":\"pause\"}", types, &n, &ar), ERR_OK);
+    assert_int_equal(ar.pending, APPLY_DONE);
+    assert_int_equal(types[0], EVENT_PAUSED);
+}
+
 int main(void) {
 #define G(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
     const struct CMUnitTest tests[] = {
@@ -355,6 +417,7 @@ int main(void) {
         G(operator_add_key_of_removed_operator_accepted),
         cmocka_unit_test(operator_add_proposal_key_taken_closes_failed_at_last_approval),
         G(proposal_sweep_buffer_room_same_events_and_state),
+        G(dry_run_of_governed_command_runs_it_as_released),
     };
 #undef G
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -136,6 +136,35 @@ static void request_shape_errors_named(void **state) {
            ERR_UNKNOWN_FIELD, NULL);
 }
 
+/* Security-token arguments that are malformed are bad input (400, not
+ * journaled), each named; a well-formed partition name is the ledger's to
+ * judge (ERR_PARTITION when applied, for an asset without it). */
+static void request_security_arguments_malformed_named(void **state) {
+    expect(state, "{\"op\":\"transfer\",\"asset\":\"EQ\",\"from\":\"" A1 "\",\"to\":\"" A2
+                  "\",\"amount\":\"1\",\"partition\":\"reg_d\"}",
+           ERR_INVALID_ARGUMENT, "partition");
+    expect(state, "{\"op\":\"mint\",\"asset\":\"EQ\",\"to\":\"" A1
+                  "\",\"amount\":\"1\",\"partition\":\"REG_DDDDDDDDDDDDDD\"}",
+           ERR_INVALID_ARGUMENT, "partition");
+    expect(state, "{\"op\":\"identity.register\",\"address\":\"" A1 "\",\"country\":\"XX\"}",
+           ERR_INVALID_ARGUMENT, "country");
+    expect(state, "{\"op\":\"claim.set\",\"address\":\"" A1
+                  "\",\"topic\":\"kyx\",\"expires\":\"2099-01-01\"}",
+           ERR_INVALID_ARGUMENT, "topic");
+    expect(state, "{\"op\":\"claim.set\",\"address\":\"" A1
+                  "\",\"topic\":\"kyc\",\"expires\":\"2099-02-30\"}",
+           ERR_INVALID_ARGUMENT, "expires");
+    struct request_cmds rc;
+    char why[160];
+    assert_int_equal(parse(state,
+                           "{\"op\":\"mint\",\"asset\":\"EQ\",\"to\":\"" A1
+                           "\",\"amount\":\"1\",\"partition\":\"REG_D\"}",
+                           &rc, why),
+                     ERR_OK);
+    assert_string_equal(rc.cmds[0].partition, "REG_D");
+    request_cmds_free(&rc);
+}
+
 static void request_limits_enforced(void **state) {
     /* A single command over 1 MiB (padding inside a string value). */
     size_t pad = (1u << 20) + 10;
@@ -655,6 +684,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(request_escaped_strings_are_unescaped, setup, teardown),
         cmocka_unit_test_setup_teardown(request_malformed_json_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(request_shape_errors_named, setup, teardown),
+        cmocka_unit_test_setup_teardown(request_security_arguments_malformed_named, setup, teardown),
         cmocka_unit_test_setup_teardown(request_limits_enforced, setup, teardown),
         cmocka_unit_test(jtext_hostile_strings_refused),
         cmocka_unit_test(jtext_hostile_texts_refused),
