@@ -173,5 +173,8 @@
 #define LIMIT_PROMQL_DEPTH 64u
 #define LIMIT_PROMQL_MATCHERS 32u
 #define LIMIT_PROMQL_GROUPING 32u
+/* A saved /metrics scrape read offline (alerts rules --eval): 100 assets
+ * print about 200 KiB; 16 MiB is far past any node's. */
+#define LIMIT_METRICS_TEXT_BYTES (16u << 20)
 
 #endif

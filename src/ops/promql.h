@@ -51,7 +51,7 @@ struct promql_label {
 };
 
 /* One series of the input: a metric name, its other labels sorted by name
- * (bytewise, unique, none named __name__, no empty value) and its value. */
+ * (bytewise, unique, none named __name__) and its value. */
 struct promql_series {
     const char *name;
     const struct promql_label *labels;
@@ -59,21 +59,40 @@ struct promql_series {
     double value;
 };
 
-/* A set of series indexed for evaluation. The strings and arrays stay the
- * caller's and must outlive the set and every result evaluated on it. */
+/* A set of series indexed for evaluation: ordered as Prometheus orders
+ * series (by name, then label set), so that aggregations add in the same
+ * order. The strings and arrays stay the caller's and must outlive the set
+ * and every result evaluated on it. The memory is the set's and is reused
+ * by promql_set_update: an evaluator that re-indexes each round allocates
+ * nothing once its set has grown to size. */
 struct promql_set {
-    struct promql_set__row *rows; /* sorted by metric name */
+    struct promql_set__row *rows;
     size_t rows_count;
     struct promql_label *labels; /* every row's labels, __name__ merged in */
+    size_t rows_cap;
+    size_t labels_cap;
+    struct promql_set__row *scratch_rows;
+    size_t scratch_rows_cap;
+    const char **scratch_names;
+    size_t scratch_names_cap;
+    size_t *scratch;
+    size_t scratch_cap;
 };
 
-/* promql_set_init: index count series (count may be 0). ERR_INVALID_ARGUMENT
- * when a series' name is not a metric name, its labels are not sorted and
- * unique, a label name is invalid or __name__, or a value is empty; ERR_INTERNAL
- * when out of memory. *set is usable only after ERR_OK; free it with
- * promql_set_free. */
+/* promql_set_init: index count series (count may be 0) into a new set.
+ * ERR_INVALID_ARGUMENT when a series' name is not a metric name, its labels
+ * are not sorted and unique, a label name is invalid or __name__, or two
+ * series have one name and label set; ERR_INTERNAL when out of memory. A
+ * label with an empty value is no label (as in Prometheus). Whatever the
+ * result, free the set with promql_set_free; after an error it holds no
+ * series. */
 enum err promql_set_init(struct promql_set *set, const struct promql_series *series,
                          size_t count) __attribute__((warn_unused_result));
+
+/* promql_set_update: the same for a set already initialised, reusing its
+ * memory (results evaluated on its previous series are then invalid). */
+enum err promql_set_update(struct promql_set *set, const struct promql_series *series,
+                           size_t count) __attribute__((warn_unused_result));
 void promql_set_free(struct promql_set *set);
 
 /* Where a parse or evaluation failed: offset is a byte offset into the

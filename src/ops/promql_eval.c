@@ -22,12 +22,15 @@
 /* The series set                                                       */
 /* ------------------------------------------------------------------ */
 
+/* strcmp, with the shortcut the node's shared string literals allow. */
+static int promql__str_cmp(const char *a, const char *b) { return a == b ? 0 : strcmp(a, b); }
+
 static int promql__labels_cmp(const struct promql_label *a, size_t an, const struct promql_label *b,
                               size_t bn) {
     for (size_t i = 0; i < an && i < bn; i++) {
-        int c = strcmp(a[i].name, b[i].name);
+        int c = promql__str_cmp(a[i].name, b[i].name);
         if (c != 0) return c;
-        c = strcmp(a[i].value, b[i].value);
+        c = promql__str_cmp(a[i].value, b[i].value);
         if (c != 0) return c;
     }
     return an < bn ? -1 : an > bn ? 1 : 0;
@@ -36,7 +39,7 @@ static int promql__labels_cmp(const struct promql_label *a, size_t an, const str
 static int promql__row_cmp(const void *pa, const void *pb) {
     const struct promql_set__row *a = pa;
     const struct promql_set__row *b = pb;
-    int c = strcmp(a->name, b->name);
+    int c = promql__str_cmp(a->name, b->name);
     if (c != 0) return c;
     return promql__labels_cmp(a->labels, a->labels_count, b->labels, b->labels_count);
 }
@@ -63,7 +66,98 @@ static int promql__row_fill(const struct promql_series *s, struct promql_label *
     return 0;
 }
 
+static uint64_t promql__fnv(uint64_t h, const char *s);
+
+/* The metrics' names: each series' group (distinct name), by hashing. */
+struct promql__names {
+    size_t *slots; /* group + 1; 0 empty */
+    size_t mask;
+    const char **name; /* per group */
+    size_t *size;      /* series per group */
+    size_t *at;        /* a group's first row once placed */
+    size_t count;
+};
+
+static size_t promql__name_group(struct promql__names *g, const char *name) {
+    size_t k = (size_t)promql__fnv(UINT64_C(14695981039346656037), name) & g->mask;
+    while (g->slots[k] != 0) {
+        size_t id = g->slots[k] - 1;
+        if (promql__str_cmp(g->name[id], name) == 0) return id;
+        k = (k + 1) & g->mask;
+    }
+    g->slots[k] = g->count + 1;
+    g->name[g->count] = name;
+    g->size[g->count] = 0;
+    return g->count++;
+}
+
+static int promql__group_cmp(const void *a, const void *b, void *names) {
+    const char *const *n = names;
+    return strcmp(n[*(const size_t *)a], n[*(const size_t *)b]);
+}
+
+/* Order rows by (name, labels) as Prometheus orders series: group by name
+ * (hashing), groups in name order, each group in input order unless it
+ * needs sorting. `group` holds each input row's group; out is filled. */
+static void promql__order(struct promql__names *g, const size_t *group, const struct promql_set__row *in,
+                          size_t count, struct promql_set__row *out, size_t *order) {
+    for (size_t i = 0; i < g->count; i++) order[i] = i;
+    qsort_r(order, g->count, sizeof(*order), promql__group_cmp, (void *)g->name);
+    size_t next = 0;
+    for (size_t i = 0; i < g->count; i++) {
+        g->at[order[i]] = next;
+        next += g->size[order[i]];
+    }
+    for (size_t i = 0; i < count; i++) out[g->at[group[i]]++] = in[i];
+    size_t from = 0;
+    for (size_t i = 0; i < g->count; i++) {
+        size_t n = g->size[order[i]];
+        int sorted = 1;
+        for (size_t k = from + 1; sorted && k < from + n; k++) sorted = promql__row_cmp(&out[k - 1], &out[k]) < 0;
+        if (!sorted) qsort(out + from, n, sizeof(*out), promql__row_cmp);
+        from += n;
+    }
+}
+
+/* p grown to hold n items of size bytes (at least one): p itself when it
+ * is large enough, else the reallocation (*cap updated), or NULL (p left
+ * as it was) when out of memory. */
+static void *promql__grow(void *p, size_t *cap, size_t n, size_t size) {
+    if (n == 0) n = 1;
+    if (n <= *cap) return p;
+    void *q = realloc(p, n * size);
+    if (q != NULL) *cap = n;
+    return q;
+}
+
+/* Room in set for count series of total labels and for ordering them
+ * (work_words of scratch). 0, or -1 when out of memory. */
+static int promql__set_room(struct promql_set *set, size_t count, size_t total, size_t work_words) {
+    void *q = promql__grow(set->rows, &set->rows_cap, count, sizeof(*set->rows));
+    if (q == NULL) return -1;
+    set->rows = q;
+    q = promql__grow(set->labels, &set->labels_cap, total, sizeof(*set->labels));
+    if (q == NULL) return -1;
+    set->labels = q;
+    q = promql__grow(set->scratch_rows, &set->scratch_rows_cap, count, sizeof(*set->scratch_rows));
+    if (q == NULL) return -1;
+    set->scratch_rows = q;
+    q = promql__grow(set->scratch_names, &set->scratch_names_cap, count, sizeof(*set->scratch_names));
+    if (q == NULL) return -1;
+    set->scratch_names = q;
+    q = promql__grow(set->scratch, &set->scratch_cap, work_words, sizeof(*set->scratch));
+    if (q == NULL) return -1;
+    set->scratch = q;
+    return 0;
+}
+
 enum err promql_set_init(struct promql_set *set, const struct promql_series *series, size_t count) {
+    memset(set, 0, sizeof(*set));
+    return promql_set_update(set, series, count);
+}
+
+enum err promql_set_update(struct promql_set *set, const struct promql_series *series, size_t count) {
+    set->rows_count = 0;
     size_t total = 0;
     for (size_t i = 0; i < count; i++) {
         if (series[i].name == NULL || !promql_metric_name_valid(series[i].name, strlen(series[i].name))) {
@@ -71,44 +165,44 @@ enum err promql_set_init(struct promql_set *set, const struct promql_series *ser
         }
         total += series[i].labels_count + 1;
     }
-    struct promql_set__row *rows = calloc(count ? count : 1, sizeof(*rows));
-    struct promql_label *labels = calloc(total ? total : 1, sizeof(*labels));
-    if (rows == NULL || labels == NULL) {
-        free(rows);
-        free(labels);
-        return ERR_INTERNAL;
-    }
+    size_t cap = 8;
+    while (cap < 2 * count) cap *= 2;
+    /* The rows and labels, then what ordering them needs: the rows in
+     * input order, each one's group, the name table, the groups' sizes,
+     * places and order. */
+    size_t work_words = count + cap + 3 * count + 1;
+    if (promql__set_room(set, count, total, work_words) != 0) return ERR_INTERNAL;
+    struct promql_set__row *in = set->scratch_rows;
+    size_t *group = set->scratch;
+    struct promql__names g = {.slots = group + count, .mask = cap - 1, .name = set->scratch_names};
+    g.size = g.slots + cap;
+    g.at = g.size + count;
+    size_t *order = g.at + count;
+    memset(g.slots, 0, cap * sizeof(*g.slots));
     size_t used = 0;
     for (size_t i = 0; i < count; i++) {
         size_t n = 0;
-        if (promql__row_fill(&series[i], labels + used, &n) != 0) {
-            free(rows);
-            free(labels);
-            return ERR_INVALID_ARGUMENT;
-        }
-        rows[i] = (struct promql_set__row){series[i].name, labels + used, n, series[i].value};
+        if (promql__row_fill(&series[i], set->labels + used, &n) != 0) return ERR_INVALID_ARGUMENT;
+        in[i] = (struct promql_set__row){series[i].name, set->labels + used, n, series[i].value};
         used += n;
+        group[i] = promql__name_group(&g, series[i].name);
+        g.size[group[i]]++;
     }
-    qsort(rows, count, sizeof(*rows), promql__row_cmp);
+    promql__order(&g, group, in, count, set->rows, order);
     for (size_t i = 1; i < count; i++) {
-        if (promql__row_cmp(&rows[i - 1], &rows[i]) == 0) {
-            free(rows);
-            free(labels);
-            return ERR_INVALID_ARGUMENT;
-        }
+        if (promql__row_cmp(&set->rows[i - 1], &set->rows[i]) == 0) return ERR_INVALID_ARGUMENT; /* twice */
     }
-    set->rows = rows;
     set->rows_count = count;
-    set->labels = labels;
     return ERR_OK;
 }
 
 void promql_set_free(struct promql_set *set) {
     free(set->rows);
     free(set->labels);
-    set->rows = NULL;
-    set->labels = NULL;
-    set->rows_count = 0;
+    free(set->scratch_rows);
+    free(set->scratch_names);
+    free(set->scratch);
+    memset(set, 0, sizeof(*set));
 }
 
 /* ------------------------------------------------------------------ */

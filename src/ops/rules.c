@@ -859,3 +859,137 @@ void rules_write_json(const struct rules *rules, struct jw *w) {
     jw_array_end(w);
     jw_object_end(w);
 }
+
+/* ------------------------------------------------------------------ */
+/* Alerts                                                               */
+/* ------------------------------------------------------------------ */
+
+static void rules__labels_free(struct promql_label *l, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        free((char *)l[i].name);
+        free((char *)l[i].value);
+    }
+    free(l);
+}
+
+void rule_alerts_free(struct rule_alert *alerts, size_t count) {
+    for (size_t i = 0; i < count; i++) {
+        rules__labels_free(alerts[i].labels, alerts[i].labels_count);
+        rules__labels_free(alerts[i].annotations, alerts[i].annotations_count);
+    }
+    free(alerts);
+}
+
+/* Set name=value in l (sorted on the way out), replacing; an empty value
+ * removes the label (labels.Builder.Set). Takes value. */
+static int rules__label_set(struct promql_label *l, size_t *n, const char *name, char *value) {
+    for (size_t i = 0; i < *n; i++) {
+        if (strcmp(l[i].name, name) != 0) continue;
+        free((char *)l[i].value);
+        if (value[0] == '\0') {
+            free(value);
+            free((char *)l[i].name);
+            l[i] = l[--(*n)];
+            return 0;
+        }
+        l[i].value = value;
+        return 0;
+    }
+    if (value[0] == '\0') {
+        free(value);
+        return 0;
+    }
+    char *copy = strdup(name);
+    if (copy == NULL) {
+        free(value);
+        return -1;
+    }
+    l[(*n)++] = (struct promql_label){copy, value};
+    return 0;
+}
+
+static char *rules__render(const struct tmpl *t, const struct promql_sample *s) {
+    struct buf b;
+    buf_init(&b);
+    tmpl_render(t, s->labels, s->labels_count, s->value, &b);
+    buf_put(&b, "", 1);
+    if (!buf_ok(&b)) {
+        buf_free(&b);
+        return NULL;
+    }
+    return (char *)b.data; /* the buffer's bytes: freed with free() */
+}
+
+static int rules__label_cmp(const void *a, const void *b) {
+    return strcmp(((const struct promql_label *)a)->name, ((const struct promql_label *)b)->name);
+}
+
+static int rules__alert_build(const struct rule *r, const struct promql_sample *s, struct rule_alert *a) {
+    size_t room = s->labels_count + r->labels_count + 2;
+    a->labels = calloc(room, sizeof(*a->labels));
+    a->annotations = calloc(r->annotations_count + 1, sizeof(*a->annotations));
+    a->value = s->value;
+    if (a->labels == NULL || a->annotations == NULL) return -1;
+    for (size_t i = 0; i < s->labels_count; i++) {
+        if (strcmp(s->labels[i].name, PROMQL_NAME_LABEL) == 0) continue;
+        char *name = strdup(s->labels[i].name);
+        char *value = strdup(s->labels[i].value);
+        a->labels[a->labels_count++] = (struct promql_label){name, value};
+        if (name == NULL || value == NULL) return -1;
+    }
+    for (size_t i = 0; i < r->labels_count; i++) {
+        char *v = rules__render(r->labels[i].tmpl, s);
+        if (v == NULL || rules__label_set(a->labels, &a->labels_count, r->labels[i].name, v) != 0) return -1;
+    }
+    if (r->action != RULE_ACTION_NONE) {
+        char *v = strdup(rule_action_name(r->action));
+        if (v == NULL || rules__label_set(a->labels, &a->labels_count, "action", v) != 0) return -1;
+    }
+    char *name = strdup(r->name);
+    if (name == NULL || rules__label_set(a->labels, &a->labels_count, "alertname", name) != 0) return -1;
+    qsort(a->labels, a->labels_count, sizeof(*a->labels), rules__label_cmp);
+    for (size_t i = 0; i < r->annotations_count; i++) {
+        char *k = strdup(r->annotations[i].name);
+        char *v = rules__render(r->annotations[i].tmpl, s);
+        a->annotations[a->annotations_count++] = (struct promql_label){k, v};
+        if (k == NULL || v == NULL) return -1;
+    }
+    return 0;
+}
+
+static int rules__same_labels(const struct rule_alert *a, const struct rule_alert *b) {
+    if (a->labels_count != b->labels_count) return 0;
+    for (size_t i = 0; i < a->labels_count; i++) {
+        if (strcmp(a->labels[i].name, b->labels[i].name) != 0) return 0;
+        if (strcmp(a->labels[i].value, b->labels[i].value) != 0) return 0;
+    }
+    return 1;
+}
+
+enum err rule_alerts_eval(const struct rule *rule, const struct promql_set *set,
+                          struct rule_alert **alerts, size_t *count, struct promql_error *error) {
+    struct promql_result res;
+    enum err err = promql_eval(rule->expr, set, &res, error);
+    if (err != ERR_OK) return err;
+    struct rule_alert *a = calloc(res.samples_count + 1, sizeof(*a));
+    size_t n = 0;
+    err = a == NULL ? ERR_INTERNAL : ERR_OK;
+    for (size_t i = 0; err == ERR_OK && i < res.samples_count; i++) {
+        if (rules__alert_build(rule, &res.samples[i], &a[n++]) != 0) err = ERR_INTERNAL;
+        for (size_t k = 0; err == ERR_OK && k + 1 < n; k++) {
+            if (!rules__same_labels(&a[k], &a[n - 1])) continue;
+            error->offset = 0;
+            snprintf(error->message, sizeof(error->message),
+                     "vector contains metrics with the same labelset after applying alert labels");
+            err = ERR_INVALID_ARGUMENT;
+        }
+    }
+    promql_result_free(&res);
+    if (err != ERR_OK) {
+        rule_alerts_free(a, n);
+        return err;
+    }
+    *alerts = a;
+    *count = n;
+    return ERR_OK;
+}

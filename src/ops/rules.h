@@ -164,6 +164,30 @@ void rules_export_prometheus(const struct rules *rules, struct buf *out);
  * "for", "enabled", "builtin", "expr", "labels", "annotations", "source"}]}. */
 void rules_write_json(const struct rules *rules, struct jw *w);
 
+/* One alert of a rule, as Prometheus makes it from one result sample
+ * (rules/alerting.go): the series' labels without __name__, the rule's
+ * labels rendered (an empty one removes the label), `action` unless it is
+ * none (the export's label), `alertname`; sorted by name. Annotations
+ * rendered, in the rule's order. Strings owned (rule_alerts_free). */
+struct rule_alert {
+    struct promql_label *labels;
+    size_t labels_count;
+    struct promql_label *annotations;
+    size_t annotations_count;
+    double value;
+};
+
+/* rule_alerts_eval: evaluate an enabled rule over set and build one alert
+ * per result sample. ERR_OK with *alerts (count of them; free with
+ * rule_alerts_free); ERR_INVALID_ARGUMENT with *error for an evaluation
+ * error, or two alerts with one label set ("vector contains metrics with
+ * the same labelset after applying alert labels", as Prometheus);
+ * ERR_INTERNAL when out of memory. */
+enum err rule_alerts_eval(const struct rule *rule, const struct promql_set *set,
+                          struct rule_alert **alerts, size_t *count, struct promql_error *error)
+    __attribute__((warn_unused_result));
+void rule_alerts_free(struct rule_alert *alerts, size_t count);
+
 const char *rule_severity_name(enum rule_severity severity);
 const char *rule_action_name(enum rule_action action);
 

@@ -660,16 +660,19 @@ static void set_init_refuses_malformed_series(void **state) {
     struct promql_series s;
     s = (struct promql_series){"m", unsorted, 2, 1};
     assert_int_equal(promql_set_init(&set, &s, 1), ERR_INVALID_ARGUMENT);
+    assert_int_equal(set.rows_count, 0);
     s = (struct promql_series){"m", dup, 2, 1};
-    assert_int_equal(promql_set_init(&set, &s, 1), ERR_INVALID_ARGUMENT);
+    assert_int_equal(promql_set_update(&set, &s, 1), ERR_INVALID_ARGUMENT);
     s = (struct promql_series){"m", named, 1, 1};
-    assert_int_equal(promql_set_init(&set, &s, 1), ERR_INVALID_ARGUMENT);
+    assert_int_equal(promql_set_update(&set, &s, 1), ERR_INVALID_ARGUMENT);
     s = (struct promql_series){"m", badname, 1, 1};
-    assert_int_equal(promql_set_init(&set, &s, 1), ERR_INVALID_ARGUMENT);
+    assert_int_equal(promql_set_update(&set, &s, 1), ERR_INVALID_ARGUMENT);
     s = (struct promql_series){"9m", good, 1, 1};
-    assert_int_equal(promql_set_init(&set, &s, 1), ERR_INVALID_ARGUMENT);
+    assert_int_equal(promql_set_update(&set, &s, 1), ERR_INVALID_ARGUMENT);
     struct promql_series two[2] = {{"m", good, 1, 1}, {"m", good, 1, 2}};
-    assert_int_equal(promql_set_init(&set, two, 2), ERR_INVALID_ARGUMENT);
+    assert_int_equal(promql_set_update(&set, two, 2), ERR_INVALID_ARGUMENT);
+    assert_int_equal(set.rows_count, 0);
+    promql_set_free(&set);
     /* an empty value is no label (Prometheus drops it) */
     struct promql_label empty[] = {{"a", ""}, {"b", "x"}};
     s = (struct promql_series){"m", empty, 2, 7};
@@ -688,6 +691,38 @@ static void set_init_refuses_malformed_series(void **state) {
     promql_free(e);
     promql_set_free(&set);
     assert_int_equal(promql_set_init(&set, NULL, 0), ERR_OK);
+    promql_set_free(&set);
+}
+
+
+static void set_update_reuses_memory_for_new_series(void **state) {
+    (void)state;
+    struct promql_label a[] = {{"asset", "A"}};
+    struct promql_label b[] = {{"asset", "B"}};
+    struct promql_series first[] = {{"m", a, 1, 1}, {"m", b, 1, 2}, {"n", a, 1, 3}};
+    struct promql_series second[] = {{"m", b, 1, 20}};
+    struct promql_set set;
+    assert_int_equal(promql_set_init(&set, first, 3), ERR_OK);
+    struct promql_expr *e = NULL;
+    struct promql_error error;
+    assert_int_equal(promql_parse("sum(m)", 6, &e, &error), ERR_OK);
+    struct promql_result r;
+    assert_int_equal(promql_eval(e, &set, &r, &error), ERR_OK);
+    assert_true(r.samples[0].value == 3.0);
+    promql_result_free(&r);
+    struct promql_set__row *rows = set.rows;
+    assert_int_equal(promql_set_update(&set, second, 1), ERR_OK);
+    assert_ptr_equal(set.rows, rows); /* no new allocation when it fits */
+    assert_int_equal(promql_eval(e, &set, &r, &error), ERR_OK);
+    assert_true(r.samples[0].value == 20.0);
+    promql_result_free(&r);
+    /* a refused update leaves an empty set */
+    struct promql_series twice[] = {{"m", b, 1, 1}, {"m", b, 1, 2}};
+    assert_int_equal(promql_set_update(&set, twice, 2), ERR_INVALID_ARGUMENT);
+    assert_int_equal(promql_eval(e, &set, &r, &error), ERR_OK);
+    assert_int_equal(r.samples_count, 0);
+    promql_result_free(&r);
+    promql_free(e);
     promql_set_free(&set);
 }
 
@@ -789,6 +824,7 @@ int main(void) {
         cmocka_unit_test(eval_scalar_expression_is_one_unlabelled_sample),
         cmocka_unit_test(eval_result_labels_are_sorted_bytewise),
         cmocka_unit_test(set_init_refuses_malformed_series),
+        cmocka_unit_test(set_update_reuses_memory_for_new_series),
         cmocka_unit_test(eval_reserve_ratio_exactly_one_is_not_below_one),
         cmocka_unit_test(eval_usage_of_exactly_95_percent_is_not_above_095),
         cmocka_unit_test(eval_every_ppm_ratio_compares_exactly_with_thresholds),

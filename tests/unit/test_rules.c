@@ -25,6 +25,7 @@
 #include <math.h>
 
 #include "../../src/base/duration.h"
+#include "../../src/ops/expo.h"
 #include "../../src/ops/rules.h"
 #include "../../src/ops/tmpl.h"
 #include "../support/series_fixture.h"
@@ -791,6 +792,131 @@ static void rules_json_lists_every_rule(void **state) {
     rules_free(&r);
 }
 
+
+/* ------------------------------------------------------------------ */
+/* Scrapes and alerts                                                 */
+/* ------------------------------------------------------------------ */
+
+static void expo_reads_the_exposition_format(void **state) {
+    (void)state;
+    const char *text = "# HELP mintline_x A help text.\n"
+                       "# TYPE mintline_x gauge\n"
+                       "\n"
+                       "mintline_x{b=\"2\",a=\"q\\\"uo\\\\te\\nline\",} 1.5e3 1700000000000\n"
+                       "  mintline_y 7\n"
+                       "mintline_z{ a = \"1\" } +Inf\n"
+                       "mintline_z{a=\"2\"} -Inf -5\n"
+                       "mintline_z{a=\"3\"}\tNaN\n"
+                       "mintline_w{le=\"+Inf\"} 0.000001";
+    struct expo e;
+    unsigned line = 0;
+    char why[160];
+    assert_int_equal(expo_parse(text, strlen(text), &e, &line, why, sizeof(why)), ERR_OK);
+    assert_int_equal(e.count, 6);
+    assert_string_equal(e.series[0].name, "mintline_x");
+    assert_int_equal(e.series[0].labels_count, 2);
+    assert_string_equal(e.series[0].labels[0].name, "a"); /* sorted */
+    assert_string_equal(e.series[0].labels[0].value, "q\"uo\\te\nline");
+    assert_string_equal(e.series[0].labels[1].value, "2");
+    assert_true(e.series[0].value == 1500.0);
+    assert_string_equal(e.series[1].name, "mintline_y");
+    assert_int_equal(e.series[1].labels_count, 0);
+    assert_true(isinf(e.series[2].value) && e.series[2].value > 0);
+    assert_true(isinf(e.series[3].value) && e.series[3].value < 0);
+    assert_true(isnan(e.series[4].value));
+    assert_true(e.series[5].value == 0.000001);
+    struct promql_set set;
+    assert_int_equal(promql_set_init(&set, e.series, e.count), ERR_OK);
+    promql_set_free(&set);
+    expo_free(&e);
+}
+
+static void expo_refuses_malformed_lines_with_their_line(void **state) {
+    (void)state;
+    static const struct {
+        const char *text;
+        unsigned line;
+        const char *part;
+    } bad[] = {
+        {"x 1\ny\n", 2, "expected a value"},
+        {"x{a=\"1\" 2\n", 1, "expected , or }"},
+        {"x{a=1} 2\n", 1, "quoted label value"},
+        {"x{a=\"1} 2\n", 1, "quoted label value"},
+        {"x{a=\"\\t\"} 2\n", 1, "quoted label value"},
+        {"x{1a=\"1\"} 2\n", 1, "expected a label name"},
+        {"x{a=\"1\",a=\"2\"} 2\n", 1, "a label given twice"},
+        {"# ok\n\nx 1 2 3\n", 3, "unexpected text after the value"},
+        {"x one\n", 1, "not a number"},
+        {"x 0x10\n", 1, "not a number"},
+        {"9x 1\n", 1, "expected a metric name"},
+        {"{a=\"1\"} 1\n", 1, "expected a metric name"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct expo e;
+        unsigned line = 0;
+        char why[160];
+        enum err err = expo_parse(bad[i].text, strlen(bad[i].text), &e, &line, why, sizeof(why));
+        if (err == ERR_OK) {
+            expo_free(&e);
+            fail_msg("accepted: %s", bad[i].text);
+        }
+        if (err != ERR_INVALID_ARGUMENT || line != bad[i].line || strstr(why, bad[i].part) == NULL) {
+            fail_msg("%s: line %u \"%s\"; want line %u \"%s\"", bad[i].text, line, why, bad[i].line, bad[i].part);
+        }
+    }
+}
+
+static const char *alert_labels(const struct rule_alert *a, char *out, size_t size) {
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t k = 0; k < a->labels_count; k++) {
+        used += (size_t)snprintf(out + used, size - used, "%s%s=%s", k ? "," : "", a->labels[k].name,
+                                 a->labels[k].value);
+    }
+    return out;
+}
+
+static void rule_alerts_built_as_prometheus_builds_them(void **state) {
+    (void)state;
+    const char *file =
+        "groups:\n  - name: g\n    rules:\n"
+        "      - alert: Low\n"
+        "        expr: mintline_reserve_ratio < 1\n"
+        "        labels: {severity: critical, asset: \"{{ $labels.asset }}-x\", gone: \"{{ $labels.none }}\",\n"
+        "                 team: treasury, kind: \"\"}\n"
+        "        annotations: {summary: \"{{ $labels.__name__ }} {{ $value | humanizePercentage }}\", b: plain}\n"
+        "        action: halt_minting\n"
+        "      - alert: Clash\n"
+        "        expr: mintline_reserve_ratio\n"
+        "        labels: {severity: warning, asset: same}\n";
+    struct rules r;
+    parse_ok(file, &r);
+    struct series_fixture f;
+    series_fixture_parse(&f, "mintline_reserve_ratio{asset=\"USDW\",kind=\"fiat\"} 0.5\n"
+                             "mintline_reserve_ratio{asset=\"EURW\",kind=\"fiat\"} 1\n");
+    struct rule_alert *a = NULL;
+    size_t n = 0;
+    struct promql_error error;
+    assert_int_equal(rule_alerts_eval(rules_find(&r, "Low"), &f.set, &a, &n, &error), ERR_OK);
+    assert_int_equal(n, 1);
+    char text[512];
+    /* __name__ dropped, the rule's labels over the series' (an empty one
+     * removes the label), action, alertname; sorted */
+    assert_string_equal(alert_labels(&a[0], text, sizeof(text)),
+                        "action=halt_minting,alertname=Low,asset=USDW-x,severity=critical,team=treasury");
+    assert_int_equal(a[0].annotations_count, 2);
+    assert_string_equal(a[0].annotations[0].name, "summary");
+    assert_string_equal(a[0].annotations[0].value, "mintline_reserve_ratio 50%");
+    assert_string_equal(a[0].annotations[1].value, "plain");
+    assert_true(a[0].value == 0.5);
+    rule_alerts_free(a, n);
+    /* two series, one label set once the rule's labels are applied */
+    assert_int_equal(rule_alerts_eval(rules_find(&r, "Clash"), &f.set, &a, &n, &error), ERR_INVALID_ARGUMENT);
+    assert_string_equal(error.message, "vector contains metrics with the same labelset after applying alert labels");
+    series_fixture_free(&f);
+    rules_free(&r);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(tmpl_value_is_go_percent_v),
@@ -809,6 +935,9 @@ int main(void) {
         cmocka_unit_test(rules_merge_refuses_disabling_an_unknown_rule_and_changes_nothing),
         cmocka_unit_test(rules_export_reads_back_to_the_same_rules),
         cmocka_unit_test(rules_json_lists_every_rule),
+        cmocka_unit_test(expo_reads_the_exposition_format),
+        cmocka_unit_test(expo_refuses_malformed_lines_with_their_line),
+        cmocka_unit_test(rule_alerts_built_as_prometheus_builds_them),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
