@@ -654,41 +654,30 @@ static enum err rules__merge_check(const struct rules *base, const struct rules 
     return ERR_OK;
 }
 
-enum err rules_merge(struct rules *base, struct rules *user, struct rules_merge_stats *stats,
-                     struct rules_error *error) {
-    memset(stats, 0, sizeof(*stats));
-    memset(error, 0, sizeof(*error));
-    error->expr_offset = -1;
-    size_t total = 0;
-    enum err err = rules__merge_check(base, user, &total, error);
-    if (err != ERR_OK) return err;
-    size_t *map = calloc(user->groups_count + user->rules_count + 1, sizeof(*map));
-    struct rule *rules = calloc(total ? total : 1, sizeof(*rules));
-    struct rule_group *groups = calloc(base->groups_count + user->groups_count + 1, sizeof(*groups));
-    if (map == NULL || rules == NULL || groups == NULL) {
-        free(map);
-        free(rules);
-        free(groups);
-        return ERR_INTERNAL;
-    }
-    /* From here on nothing fails: ownership moves. had[i]: base held a
-     * rule of user rule i's name before anything moved. */
-    size_t *had = map + user->groups_count;
-    for (size_t i = 0; i < user->rules_count; i++) {
-        had[i] = rules__index(base, user->rules[i].name) != (size_t)-1;
-    }
-    rules__group_map(base, user, map);
+/* The groups after the merge into groups (room for both sets'): base's,
+ * then user's new ones; a user group joining a base group brings its
+ * interval. Names move out of user. Returns the count. */
+static size_t rules__merge_groups(struct rules *base, struct rules *user, const size_t *map,
+                                  struct rule_group *groups) {
     if (base->groups_count > 0) memcpy(groups, base->groups, base->groups_count * sizeof(*groups));
-    size_t groups_count = base->groups_count;
+    size_t count = base->groups_count;
     for (size_t g = 0; g < user->groups_count; g++) {
         if (map[g] >= base->groups_count) {
             groups[map[g]] = user->groups[g];
-            groups_count = map[g] + 1 > groups_count ? map[g] + 1 : groups_count;
+            count = map[g] + 1 > count ? map[g] + 1 : count;
             user->groups[g].name = NULL;
         } else if (user->groups[g].interval_ns != 0) {
             groups[map[g]].interval_ns = user->groups[g].interval_ns;
         }
     }
+    return count;
+}
+
+/* The rules after the merge into rules: base's not replaced (disabled when
+ * user disables them), then user's with an expression. had[i]: base held
+ * user rule i's name. Rules move out of both sets. Returns the count. */
+static size_t rules__merge_rules(struct rules *base, struct rules *user, const size_t *map,
+                                 const size_t *had, struct rule *rules, struct rules_merge_stats *stats) {
     size_t n = 0;
     for (size_t i = 0; i < base->rules_count; i++) {
         struct rule *b = &base->rules[i];
@@ -714,6 +703,35 @@ enum err rules_merge(struct rules *base, struct rules *user, struct rules_merge_
         u->group = map[u->group];
         rules[n++] = *u;
     }
+    return n;
+}
+
+enum err rules_merge(struct rules *base, struct rules *user, struct rules_merge_stats *stats,
+                     struct rules_error *error) {
+    memset(stats, 0, sizeof(*stats));
+    memset(error, 0, sizeof(*error));
+    error->expr_offset = -1;
+    size_t total = 0;
+    enum err err = rules__merge_check(base, user, &total, error);
+    if (err != ERR_OK) return err;
+    size_t *map = calloc(user->groups_count + user->rules_count + 1, sizeof(*map));
+    struct rule *rules = calloc(total ? total : 1, sizeof(*rules));
+    struct rule_group *groups = calloc(base->groups_count + user->groups_count + 1, sizeof(*groups));
+    if (map == NULL || rules == NULL || groups == NULL) {
+        free(map);
+        free(rules);
+        free(groups);
+        return ERR_INTERNAL;
+    }
+    /* From here on nothing fails: ownership moves. had[i]: base held a
+     * rule of user rule i's name before anything moved. */
+    size_t *had = map + user->groups_count;
+    for (size_t i = 0; i < user->rules_count; i++) {
+        had[i] = rules__index(base, user->rules[i].name) != (size_t)-1;
+    }
+    rules__group_map(base, user, map);
+    size_t groups_count = rules__merge_groups(base, user, map, groups);
+    size_t n = rules__merge_rules(base, user, map, had, rules, stats);
     free(map);
     for (size_t g = 0; g < user->groups_count; g++) free(user->groups[g].name);
     free(user->groups);

@@ -256,6 +256,21 @@ groups:
       - {alert: FDivZero, expr: 'm{v="zz"} / 0', labels: {severity: warning}, annotations: {v: "{{ $value }}"}}
       - {alert: FScalar, expr: '1 + 0x1F - 010', labels: {severity: warning}, annotations: {v: "{{ $value }}"}}
       - {alert: FNumbers, expr: 'd{k="ratio"} < 1.5e-1 and d{k="ratio"} > .1', labels: {severity: warning}}
+      - {alert: FCmpOn, expr: 'used >= on(asset) limit', labels: {severity: warning}, annotations: {v: "{{ $value }}"}}
+      - {alert: FBoolVec, expr: 'used > bool on(asset) limit', labels: {severity: warning}, annotations: {v: "{{ $value }}"}}
+      - {alert: FIgnArith, expr: 'limit - ignoring(unit, kind) used', labels: {severity: warning}, annotations: {v: "{{ $value }}"}}
+      - {alert: FPlusParen, expr: '+(m) > (2)', labels: {severity: warning}}
+      - {alert: FKeywordCase, expr: 'SUM BY (asset) (x) > 2 AND ON(asset) limit', labels: {severity: warning}}
+      - {alert: FMaxBy, expr: 'max by (asset) (x) >= 2', labels: {severity: warning}, annotations: {v: "{{ $value }}"}}
+      - {alert: FCountWithout, expr: 'count without (n) (x)', labels: {severity: warning}, annotations: {v: "{{ $value }}"}}
+      - {alert: FNameRegex, expr: '{__name__=~"used|limit", asset="B"}', labels: {severity: warning}}
+      - alert: FComment
+        expr: |
+          # the sum of two metrics, per asset
+          used + on(asset) limit  # matched on asset
+            > 10
+        labels: {severity: warning}
+        annotations: {v: "{{ $value }}"}
       - alert: FTemplates
         expr: d
         labels:
