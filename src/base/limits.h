@@ -157,4 +157,24 @@
 /* Snapshots: one every this many blocks (and on clean shutdown). */
 #define LIMIT_SNAPSHOT_EVERY_BLOCKS 2000u
 
+/* Alert rules (src/ops, SPEC 9). A rule file is configuration a person
+ * writes: 1 MiB holds thousands of rules. An expression is a line or a few
+ * (the longest built-in is under 150 bytes); 4 KiB leaves room without
+ * letting one rule's evaluation grow unbounded. Nesting bounds the
+ * parser's recursion; label lists and matchers bound one selector or
+ * grouping. Rules in force at once (built-ins included) and templates'
+ * length bound what the evaluator does per round. */
+#define LIMIT_RULES_FILE_BYTES (1u << 20)
+#define LIMIT_RULES 512u
+#define LIMIT_RULE_NAME 128u
+#define LIMIT_RULE_LABELS 32u
+#define LIMIT_RULE_TEXT 4096u
+#define LIMIT_PROMQL_EXPR_BYTES 4096u
+#define LIMIT_PROMQL_DEPTH 64u
+#define LIMIT_PROMQL_MATCHERS 32u
+#define LIMIT_PROMQL_GROUPING 32u
+/* A saved /metrics scrape read offline (alerts rules --eval): 100 assets
+ * print about 200 KiB; 16 MiB is far past any node's. */
+#define LIMIT_METRICS_TEXT_BYTES (16u << 20)
+
 #endif

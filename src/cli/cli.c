@@ -475,6 +475,16 @@ static const struct cli_cmd cli_rows[] = {
      .help = "recent ledger events, newest first; --follow streams new ones",
      .more = "--follow prints oldest first and then each new event until Ctrl-C;\n"
              "with --json it prints one event object per line."},
+    {.words = "alerts rules",
+     .run = cli_cmd_alerts_rules,
+     .flags = {VAL("check", "FILE"), VAL("export", "prometheus"), VAL("eval", "METRICS")},
+     .help = "the alert rules: the built-ins, a rule file checked offline, a Prometheus export",
+     .more = "--check FILE merges FILE over the built-ins as `serve --alert-rules` does and\n"
+             "prints a summary (or the merged rules with --json / --export); a refused file\n"
+             "exits 2 naming the file, line, rule and position. --export prometheus prints a\n"
+             "rule file `promtool check rules` accepts (action becomes a label). --eval METRICS\n"
+             "prints the alerts the rules give on a saved scrape of /metrics (exit 1 when a\n"
+             "rule cannot be evaluated)."},
 };
 
 #undef POS
