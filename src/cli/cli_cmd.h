@@ -137,6 +137,8 @@ int cli_cmd_por_publish(struct cli_ctx *ctx);
 int cli_cmd_por_show(struct cli_ctx *ctx);
 int cli_cmd_por_proof(struct cli_ctx *ctx);
 int cli_cmd_por_verify(struct cli_ctx *ctx);
+int cli_cmd_payout_show(struct cli_ctx *ctx);
+int cli_cmd_payout_list(struct cli_ctx *ctx);
 
 /* cli_cmd_usage_error: print "error: ERR_USAGE: what" and the one-line hint
  * to the command's help on stderr; returns CLI_EXIT_USAGE. */

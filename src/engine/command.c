@@ -21,6 +21,7 @@
 #include "governance.h"
 #include "ledger.h"
 #include "oracle.h"
+#include "payout.h"
 #include "por.h"
 #include "reserve.h"
 #include "restrict.h"
@@ -191,6 +192,17 @@ static const struct op_def op_rows[OP__COUNT] = {
                              F("lockup_until", FIELD_DATE, FIELD_OPTIONAL),
                              F("no_us_persons", FIELD_FLAG, FIELD_OPTIONAL)},
                             "change a security asset's rules, or one partition's (adds it when new)"},
+    [OP_PAYOUT_SNAPSHOT] = {"payout.snapshot", payout_snapshot_apply, ROLE_PAYOUT_MANAGER, 0,
+                            {F("asset", FIELD_ASSET, FIELD_REQUIRED)},
+                            "record every holder's balance of an asset now, for a payout"},
+    [OP_PAYOUT_CREATE] = {"payout.create", payout_create_apply, ROLE_PAYOUT_MANAGER, 0,
+                          {F("snapshot", FIELD_ID, FIELD_REQUIRED), F("pay", FIELD_ASSET, FIELD_REQUIRED),
+                           F("total", FIELD_AMOUNT, FIELD_REQUIRED), F("from", FIELD_FROM, FIELD_REQUIRED),
+                           F("mode", FIELD_MODE, FIELD_REQUIRED)},
+                          "a payout of an asset from a distributor, pro rata over a snapshot (full|pro-rata)"},
+    [OP_PAYOUT_DISTRIBUTE] = {"payout.distribute", payout_distribute_apply, ROLE_PAYOUT_MANAGER, 0,
+                              {F("id", FIELD_ID, FIELD_REQUIRED)},
+                              "pay every leg of a payout, all or none (two operators by default)"},
 };
 
 #undef F

@@ -109,7 +109,9 @@ static uint32_t sequencer__apply(struct sequencer *s, struct seq_item *first, ui
             res[2 * k] = (uint8_t)it->results[k];
             res[2 * k + 1] = (uint8_t)((unsigned)it->results[k] >> 8);
             it->event_ends[k] -= mark;
-            faults += it->results[k] == ERR_INTERNAL;
+            /* a released command (a payout distributed at its last
+             * approval) that could not have its memory is a fault too */
+            faults += it->results[k] == ERR_INTERNAL || it->ars[k].ran_err == ERR_INTERNAL;
         }
         it->events_count = s->events.count - mark;
         s->journal[(*journaled)++] = it->journal;
