@@ -103,7 +103,8 @@ static void event__identity_data(const struct event *ev, struct jw *w) {
     if (t == EVENT_IDENTITY_REGISTERED) {
         char code[3];
         country_format(ev->code, code);
-        jw_kv_string(w, "country", code);
+        /* journaled events are input: an unassigned code is no text (found by fuzz_events) */
+        jw_kv_string(w, "country", country_parse(code, 2) == ev->code ? code : "?");
         jw_key(w, "investor_type");
         if (ev->who != INVESTOR_NONE) jw_string(w, investor_type_name((enum investor_type)ev->who));
         else jw_null(w);

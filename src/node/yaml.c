@@ -90,6 +90,11 @@ static json_t *yaml__node(struct yaml__ctx *c, yaml_event_t *ev, unsigned depth)
     if (depth > LIMIT_JSON_DEPTH) return yaml__fail(c, ev, "nesting too deep");
     switch (ev->type) {
     case YAML_SCALAR_EVENT:
+        /* A NUL inside a value would reach the canonical JSON as \u0000,
+         * which no reader of it accepts (found by fuzz_genesis). */
+        if (memchr(ev->data.scalar.value, 0, ev->data.scalar.length) != NULL) {
+            return yaml__fail(c, ev, "values must not hold a NUL byte");
+        }
         return json_stringn((const char *)ev->data.scalar.value, ev->data.scalar.length);
     case YAML_MAPPING_START_EVENT:
         return yaml__mapping(c, depth);
