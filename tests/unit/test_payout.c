@@ -37,7 +37,8 @@ static void add_policy(json_t *policies, const char *op, const char *asset, cons
 
 /* alice: everything a payout needs; bob: a second payout manager;
  * carol: viewer. EQ plain (0 decimals), USDC plain (6), SEC security
- * (max 4 holders), PART security with a partition. Incident tools run at
+ * (max 4 holders), PART security with a partition, CAP security (max
+ * balance 25). Incident tools run at
  * once; payout.distribute too unless `two_approvals`. */
 static json_t *payout_genesis(int two_approvals) {
     json_t *doc = fixture_genesis_new();
@@ -51,9 +52,13 @@ static json_t *payout_genesis(int two_approvals) {
     json_object_set_new(sec, "max_holders", json_string("4"));
     json_t *part = fixture_genesis_add_asset(doc, "PART", "security", "0");
     json_object_set_new(part, "partitions", json_pack("[{s:s}]", "name", "REG_S"));
+    json_t *cap = fixture_genesis_add_asset(doc, "CAP", "security", "0");
+    json_object_set_new(cap, "max_balance", json_string("25"));
     json_t *policies = json_array();
     add_policy(policies, "mint", "SEC", "1");
     add_policy(policies, "burn", "SEC", "1");
+    add_policy(policies, "mint", "CAP", "1");
+    add_policy(policies, "burn", "CAP", "1");
     add_policy(policies, "mint", "PART", "1");
     add_policy(policies, "freeze", NULL, "1");
     add_policy(policies, "unfreeze", NULL, "1");
@@ -487,6 +492,43 @@ static void paid_security_passes_check_5_per_leg(void **state) {
     assert_balance(f, "SEC", ADDR_C, "30");
     assert_balance(f, "SEC", DIST, "0");
     assert_int_equal(f->e.s.assets[fixture_asset(f, "SEC")].holders_count, 4);
+    assert_int_equal(engine_check_invariants(&f->e), 0);
+    fixture_close(f);
+}
+
+static void paid_security_leg_over_max_balance_or_with_an_expired_claim(void **state) {
+    (void)state;
+    struct fixture *f = open_payout(0);
+    uint64_t snap = three_holders(f, NULL);
+    tax_form(f, DIST);
+    kyc(f, DIST);
+    kyc(f, ADDR_A);
+    kyc(f, ADDR_B);
+    kyc(f, ADDR_C);
+    assert_ok(fixture_mint(f, "alice", "CAP", DIST, "25"));
+    uint64_t big = 0, small = 0;
+    assert_ok(create_payout(f, snap, "CAP", "60", DIST, "pro-rata", &big));
+    next_block(f);
+    /* pro rata, 25 held, over 100:200:300: 4, 8, 13 (the unit left over to C, the largest remainder) */
+    assert_ok(fixture_mint(f, "alice", "CAP", ADDR_C, "20")); /* C near max_balance */
+    distribute_rejected(f, big, ERR_MAX_BALANCE);
+    assert_non_null(strstr(f->result.detail, ADDR_C));
+    assert_ok(fixture_burn(f, "alice", "CAP", ADDR_C, "20"));
+    assert_balance(f, "CAP", ADDR_C, "0");
+    /* A's kyc lapses: its leg is refused before anything is paid. */
+    assert_ok(fixture_applyf(f, "alice", "{\"op\":\"claim.set\",\"address\":\"%s\",\"topic\":\"kyc\",\"expires\":\"%s\"}",
+                             ADDR_A, "2026-03-03"));
+    assert_ok(fixture_advance(f, "alice", "3d"));
+    tax_form(f, ADDR_A); /* the tax forms still valid: check 5 is what refuses */
+    distribute_rejected(f, big, ERR_CLAIM_EXPIRED);
+    assert_non_null(strstr(f->result.detail, ADDR_A));
+    kyc(f, ADDR_A);
+    assert_ok(create_payout(f, snap, "CAP", "6", DIST, "full", &small));
+    next_block(f);
+    assert_ok(distribute(f, "alice", small));
+    assert_balance(f, "CAP", ADDR_A, "1");
+    assert_balance(f, "CAP", ADDR_B, "2");
+    assert_balance(f, "CAP", ADDR_C, "3");
     assert_int_equal(engine_check_invariants(&f->e), 0);
     fixture_close(f);
 }
@@ -988,6 +1030,7 @@ int main(void) {
         cmocka_unit_test(pro_rata_zero_legs_need_no_tax_form),
         cmocka_unit_test(distributor_and_recipient_controls),
         cmocka_unit_test(paid_security_passes_check_5_per_leg),
+        cmocka_unit_test(paid_security_leg_over_max_balance_or_with_an_expired_claim),
         cmocka_unit_test(partitioned_paid_asset_is_refused_at_distribution),
         cmocka_unit_test(payout_created_in_the_block_waits_for_the_next),
         cmocka_unit_test(detail_is_reset_by_the_next_command),
