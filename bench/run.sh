@@ -12,6 +12,7 @@
 #   (d) replay speed at start-up (from genesis, snapshots deleted)  bench_replay
 #   por publish and por proof through the node and the CLI          (here)
 #   the built-in alert rules over 100 assets, one evaluation (issue 10) bench_rules
+#   payout.distribute over 100,000 holders, exact sum (issue 9)    bench_payout
 #
 # Everything lives in build/bench-tmp/ (recreated each run); the node
 # listens on a free loopback port and is stopped at the end, on failure
@@ -147,6 +148,7 @@ single() { # single TAG CLIENTS COUNT: (c)
 
 # ---- in-process benchmarks ---------------------------------------------------
 step engine "$BIN/bench_engine" --holders "$HOLDERS" --transfers 3000000 --block 60000
+step payout "$BIN/bench_payout" --holders "${BENCH_PAYOUT_HOLDERS:-100000}"
 step sqlite "$BIN/bench_sqlite" --db "$TMP/peer.db" --holders "$HOLDERS" --batch 8000 --seconds 3
 rm -f "$TMP"/peer.db*
 mkdir -p "$TMP/stages"
@@ -241,6 +243,11 @@ BEGIN {
     row("    one holder proof, as por proof writes it", "por_node_proof_bytes", "bytes", "<= 2,048", "<=", 2048, "n")
     row("    one holder proof (JSON)", "por_proof_bytes", "bytes", "<= 2,048", "<=", 2048, "n")
     row("    the published tree kept for proofs (RSS delta)", "por_tree_bytes_per_holder", "bytes/holder", "-", "", 0, "%.1f")
+    row("payout.distribute over 100,000 holders (engine_apply)", "payout_distribute_s", "s", "< 1", "<=", 0.999, "%.3f")
+    row("    its seal (state-hash fold of every leg)", "payout_distribute_seal_s", "s", "-", "", 0, "%.3f")
+    row("    legs sum exactly, each floor or ceiling (1 = checked)", "payout_exact_checked", "-", "1", ">=", 1, "%.0f")
+    row("    payout.snapshot over the same holders (engine_apply)", "payout_snapshot_s", "s", "-", "", 0, "%.3f")
+    row("    the legs recomputed for payout show (read lock)", "payout_plan_s", "s", "-", "", 0, "%.3f")
     row("(b) durable transfers via POST /api/commands, 2 clients", "b2_per_s", "transfers/s", ">= 300,000", ">=", 300000, "n")
     row("(b) same, 4 clients", "b4_per_s", "transfers/s", ">= 300,000", ">=", 300000, "n")
     row("    node CPU per transfer (2 clients)", "b2_node_cpu_us", "us", "-", "", 0, "%.1f")

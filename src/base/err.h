@@ -95,7 +95,12 @@
     X(OVERLOADED, 503, "node busy with other request bodies; retry shortly") \
     X(KEY_IN_USE, 409, "this public key belongs to another operator")                               \
     /* security tokens (issue 9) */                                                                \
-    X(NOT_SECURITY, 400, "only a security asset has compliance rules")
+    X(NOT_SECURITY, 400, "only a security asset has compliance rules")                            \
+    /* payouts (issue 9) */                                                                        \
+    X(UNDERFUNDED_FULL_MODE, 409, "full mode: the distributor does not hold the whole total")      \
+    X(TAX_FORM_MISSING, 409, "recipients without a valid tax_form claim")                           \
+    X(ALREADY_DISTRIBUTED, 409, "this payout has already been distributed")                        \
+    X(PAYOUT_NOT_READY, 409, "a payout is distributed in a block after the one that created it")
 
 enum err {
 #define ERR_ENUM_ROW(name, status, msg) ERR_##name,

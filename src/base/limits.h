@@ -76,6 +76,13 @@
 #define LIMIT_PARTITIONS 4u
 #define LIMIT_PARTITION_NAME 16u
 
+/* Payouts (SPEC 6): snapshots and payouts kept at once. Headers live in
+ * the small state (copied by savepoints), a snapshot's balances in the
+ * holdings table, so neither is ever dropped: 128 of each is a quarterly
+ * dividend on a few assets for decades. Reaching one is ERR_LIMIT_REACHED. */
+#define LIMIT_PAYOUT_SNAPSHOTS 128u
+#define LIMIT_PAYOUTS 128u
+
 /* Holdings (address, asset) pairs: 2^26 = 67M; the table doubles up to it. */
 #define LIMIT_HOLDINGS (1u << 26)
 

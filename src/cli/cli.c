@@ -485,6 +485,47 @@ static const struct cli_cmd cli_rows[] = {
              "rule file `promtool check rules` accepts (action becomes a label). --eval METRICS\n"
              "prints the alerts the rules give on a saved scrape of /metrics (exit 1 when a\n"
              "rule cannot be evaluated)."},
+    {.words = "payout snapshot",
+     .run = cli_cmd_submit,
+     .op = "payout.snapshot",
+     .pos = {POS("SYM", "asset")},
+     .help = "record every holder's balance of an asset now (later transfers do not change it)",
+     .more = "Prints the snapshot's id (the PayoutSnapshot event), which `payout create` takes.",
+     .done = "took a snapshot of the holders of {asset}",
+     .dry = "take a snapshot of the holders of {asset}",
+     .show_events = 1},
+    {.words = "payout create",
+     .run = cli_cmd_submit,
+     .op = "payout.create",
+     .pos = {POS("SNAPSHOT", "snapshot")},
+     .flags = {REQ("pay", "SYM"), REQ("total", "A"), REQ("from", "DISTRIBUTOR"), REQ("mode", "full|pro-rata")},
+     .help = "a payout of an asset from a distributor, pro rata over a snapshot's holders",
+     .more = "full: the distributor must hold the whole total at distribution; pro-rata: it\n"
+             "pays what it holds (at most the total), split the same way. The distributor's\n"
+             "own snapshot balance earns nothing. Prints the payout's id (PayoutCreated).",
+     .done = "created a payout of {total} {pay} from {from} over snapshot {snapshot} ({mode})",
+     .dry = "create a payout of {total} {pay} from {from} over snapshot {snapshot} ({mode})",
+     .show_events = 1},
+    {.words = "payout distribute",
+     .run = cli_cmd_submit,
+     .op = "payout.distribute",
+     .pos = {POS("ID", "id")},
+     .help = "pay every leg of a payout, all or none (two operators by default)",
+     .more = "Every leg is checked as a transfer of the paid asset from the distributor, and\n"
+             "every recipient needs a valid tax_form claim; one refusal and nothing is paid.\n"
+             "Try it with --dry-run first; `payout show ID` lists the legs.",
+     .done = "distributed payout {id}",
+     .dry = "distribute payout {id}",
+     .show_events = 1},
+    {.words = "payout show",
+     .run = cli_cmd_payout_show,
+     .pos = {POS("ID", NULL)},
+     .flags = {VAL("offset", "N"), VAL("limit", "N")},
+     .help = "a payout: its snapshot, funding, status and legs (a page of up to 1000)",
+     .more = "Legs are sorted by address; --offset and --limit page through them (default 100)."},
+    {.words = "payout list",
+     .run = cli_cmd_payout_list,
+     .help = "every payout (open or distributed) and every snapshot"},
 };
 
 #undef POS

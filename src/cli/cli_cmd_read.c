@@ -181,6 +181,11 @@ static void cli_read__node_line(const json_t *doc) {
         printf("snapshots failed %lld since start: restarts replay further (see the node's log)\n",
                (long long)json_integer_value(snapshots_failed));
     }
+    const json_t *payouts = json_object_get(doc, "payouts");
+    if (json_integer_value(json_object_get(payouts, "pending")) > 0) {
+        printf("payouts pending distribution %lld (mintline payout list)\n",
+               (long long)json_integer_value(json_object_get(payouts, "pending")));
+    }
     const json_t *alerts = json_object_get(doc, "alerts");
     const json_t *incidents = json_object_get(doc, "incidents");
     if (alerts != NULL || incidents != NULL) {

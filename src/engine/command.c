@@ -21,6 +21,7 @@
 #include "governance.h"
 #include "ledger.h"
 #include "oracle.h"
+#include "payout.h"
 #include "por.h"
 #include "reserve.h"
 #include "restrict.h"
@@ -191,6 +192,17 @@ static const struct op_def op_rows[OP__COUNT] = {
                              F("lockup_until", FIELD_DATE, FIELD_OPTIONAL),
                              F("no_us_persons", FIELD_FLAG, FIELD_OPTIONAL)},
                             "change a security asset's rules, or one partition's (adds it when new)"},
+    [OP_PAYOUT_SNAPSHOT] = {"payout.snapshot", payout_snapshot_apply, ROLE_PAYOUT_MANAGER, 0,
+                            {F("asset", FIELD_ASSET, FIELD_REQUIRED)},
+                            "record every holder's balance of an asset now, for a payout"},
+    [OP_PAYOUT_CREATE] = {"payout.create", payout_create_apply, ROLE_PAYOUT_MANAGER, 0,
+                          {F("snapshot", FIELD_ID, FIELD_REQUIRED), F("pay", FIELD_ASSET, FIELD_REQUIRED),
+                           F("total", FIELD_AMOUNT, FIELD_REQUIRED), F("from", FIELD_FROM, FIELD_REQUIRED),
+                           F("mode", FIELD_MODE, FIELD_REQUIRED)},
+                          "a payout of an asset from a distributor, pro rata over a snapshot (full|pro-rata)"},
+    [OP_PAYOUT_DISTRIBUTE] = {"payout.distribute", payout_distribute_apply, ROLE_PAYOUT_MANAGER, 0,
+                              {F("id", FIELD_ID, FIELD_REQUIRED)},
+                              "pay every leg of a payout, all or none (two operators by default)"},
 };
 
 #undef F
@@ -795,8 +807,11 @@ int command_decode_bin(const struct engine *e, struct buf_reader *r, struct comm
 
 int command_decode_bin_state(const struct engine_state *s, struct buf_reader *r,
                              struct command *out) {
-    uint32_t assets_count = s->assets_count;
-    uint32_t operators_count = s->operators_count;
+    return command_decode_bin_counts(r, s->assets_count, s->operators_count, s->feeds_count, out);
+}
+
+int command_decode_bin_counts(struct buf_reader *r, uint32_t assets_count, uint32_t operators_count,
+                              uint32_t feeds_count, struct command *out) {
     struct command c;
     memset(&c, 0, sizeof(c));
     c.op = buf_get_u16(r);
@@ -812,7 +827,7 @@ int command_decode_bin_state(const struct engine_state *s, struct buf_reader *r,
     if ((c.present & CMD_HAS_ASSET) ? c.asset >= assets_count : c.asset != 0) return -1;
     if ((c.present & CMD_HAS_AMOUNT) && c.amount == 0) return -1;
     if (c.operator_index >= operators_count) return -1;
-    if ((c.present & CMD_HAS(FIELD_FEED)) && c.feed >= s->feeds_count) return -1;
+    if ((c.present & CMD_HAS(FIELD_FEED)) && c.feed >= feeds_count) return -1;
     *out = c;
     return 0;
 }

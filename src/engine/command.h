@@ -122,6 +122,9 @@ enum op {
     OP_CLAIM_SET,
     OP_CLAIM_REVOKE,
     OP_ASSET_RULES_SET,
+    OP_PAYOUT_SNAPSHOT,
+    OP_PAYOUT_CREATE,
+    OP_PAYOUT_DISTRIBUTE,
     OP__COUNT
 };
 
@@ -242,6 +245,9 @@ int command_decode_bin(const struct engine *e, struct buf_reader *r, struct comm
 struct engine_state;
 int command_decode_bin_state(const struct engine_state *s, struct buf_reader *r,
                              struct command *out);
+/* The same against bare counts of assets, operators and feeds. */
+int command_decode_bin_counts(struct buf_reader *r, uint32_t assets_count, uint32_t operators_count,
+                              uint32_t feeds_count, struct command *out);
 
 struct jw;
 /* command_write_args: the command's arguments as a JSON object, in the

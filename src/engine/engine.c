@@ -9,6 +9,7 @@
  */
 #include "engine.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,8 +77,8 @@ enum err engine_reserve_room(struct engine *e, uint32_t commands, uint64_t extra
 #define ENGINE_ROOM_RECOVER (LIMIT_PARTITIONS + 3u)
 
 static uint32_t engine__room_of(const struct engine *e, const struct command *cmd) {
-    (void)e;
     if (cmd->op == OP_RECOVER) return ENGINE_ROOM_RECOVER;
+    if (cmd->op == OP_PAYOUT_SNAPSHOT || cmd->op == OP_PAYOUT_DISTRIBUTE) return payout_room(e, cmd);
     /* A move within a partition may insert the receiver's total and its
      * partition record (undo: six records, within the allowance). */
     return (cmd->present & CMD_HAS(FIELD_PARTITION)) ? 1u : 0u;
@@ -87,8 +88,8 @@ static uint32_t engine__room_of(const struct engine *e, const struct command *cm
  * execution that releases a command queued in the same block is judged
  * by it. */
 uint32_t engine_command_room_max(const struct engine *e) {
-    (void)e;
-    return ENGINE_ROOM_RECOVER;
+    uint32_t payout = payout_room_max(e);
+    return payout > ENGINE_ROOM_RECOVER ? payout : ENGINE_ROOM_RECOVER;
 }
 
 uint32_t engine_command_room(const struct engine *e, const struct command *cmd) {
@@ -103,7 +104,11 @@ uint32_t engine_command_room(const struct engine *e, const struct command *cmd) 
                 return engine__room_of(e, &e->s.timelock[i].cmd);
             }
         }
-        return engine_command_room_max(e);
+        /* A proposal created earlier in this block: the command that
+         * created it was counted in full (the proposal holds that exact
+         * command, released at most once), so its release needs nothing
+         * more. An id that names nothing fails and needs nothing. */
+        return 0;
     }
     return engine__room_of(e, cmd);
 }
@@ -131,7 +136,8 @@ enum err engine_apply(struct engine *e, const struct command *cmd, struct event_
     ASSERT(holdings_undo_room(&e->holdings) >= HOLDINGS_UNDO_PER_COMMAND);
     ASSERT(events->cap - events->count >= LIMIT_EVENTS_PER_COMMAND);
     const struct op_def *def = &op_table()[cmd->op];
-    memset(out, 0, sizeof(*out));
+    memset(out, 0, offsetof(struct apply_result, detail));
+    out->detail[0] = '\0';
     out->seq = e->s.next_seq++;
     uint32_t mark = events->count;
     enum err err;
@@ -296,6 +302,7 @@ void engine__state_write(const struct engine_state *s, struct buf *out) {
     }
     engine__governance_write(s, out);
     engine__por_section_write(s, out);
+    payout_state_write(s, out);
     compliance_state_write(s, out);
 }
 
@@ -473,6 +480,7 @@ int engine__key_valid(const struct engine_state *s, uint16_t key, u128 value) {
     }
     if (key == KEY_RESTRICT_ADDRESS) return value <= (RESTRICT_BLACKLISTED | RESTRICT_FROZEN);
     if (key_is_restriction(key)) return (unsigned)(key - KEY_RESTRICT_ASSET) < s->assets_count;
+    if (key_is_payout(key)) return value != 0 && payout_key_valid(s, key);
     if (key == KEY_IDENTITY) return compliance_identity_valid(value);
     return 0;
 }
@@ -544,6 +552,7 @@ int engine_check_invariants(const struct engine *e) {
     if (identities != e->s.identities_count) return -1;
     if (engine__check_frozen(e) != 0) return -1;
     if (engine__check_partitions(e) != 0) return -1;
+    if (payout_check_invariants(e) != 0) return -1;
     for (uint32_t i = 0; i < e->s.assets_count; i++) {
         const struct asset *a = &e->s.assets[i];
         if (a->supply != sums[i]) return -1;

@@ -33,6 +33,7 @@
 #include "compliance.h"
 #include "event.h"
 #include "holdings.h"
+#include "payout.h"
 #include "por.h"
 #include "role.h"
 
@@ -177,6 +178,11 @@ struct engine_state {
     struct timelock_entry timelock[LIMIT_TIMELOCK];
     /* security assets' rules (compliance.h), by asset index */
     struct asset_rules rules[LIMIT_ASSETS];
+    /* payouts (payout.h): id = index + 1 */
+    uint32_t payout_snapshots_count;
+    uint32_t payouts_count;
+    struct payout_snapshot payout_snapshots[LIMIT_PAYOUT_SNAPSHOTS];
+    struct payout payouts[LIMIT_PAYOUTS];
 };
 
 struct engine {
@@ -207,6 +213,7 @@ struct engine {
 #define APPLY_DONE 0
 #define APPLY_PROPOSED 1  /* waits for approvals: pending_id is the proposal */
 #define APPLY_SCHEDULED 2 /* waits in the timelock: pending_id, eta_ns */
+#define APPLY_DETAIL_SIZE 160u
 struct apply_result {
     uint64_t seq;      /* the command's seq, consumed whether it succeeded or not */
     const char *note;  /* static text, e.g. "already paused"; NULL when none */
@@ -218,6 +225,13 @@ struct apply_result {
      * approval itself is recorded either way). */
     uint64_t ran_id;
     enum err ran_err;
+    /* Why the command (or the one an approval ran) failed, in words the
+     * error code alone cannot carry (ERR_TAX_FORM_MISSING: which
+     * recipients); "" when none. engine_apply resets only its first byte
+     * (the struct is not cleared whole: the transfer path is measured);
+     * a handler writes it on failure. Never journaled: replay recomputes
+     * it. Keep it last (engine_apply clears what precedes it). */
+    char detail[APPLY_DETAIL_SIZE];
 };
 
 /* engine_open: initialise an empty engine (no assets, no operators) in

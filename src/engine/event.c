@@ -136,6 +136,27 @@ static void event__rules_data(const struct engine *e, const struct event *ev, st
     jw_array_end(w);
 }
 
+/* Payouts: the snapshot, the payout, its distribution (legs: payout show). */
+static void event__payout_data(const struct event *ev, unsigned decimals, struct jw *w) {
+    jw_kv_uint(w, "id", ev->ref_id);
+    enum event_type t = (enum event_type)ev->type;
+    if (t == EVENT_PAYOUT_SNAPSHOT) {
+        jw_kv_uint(w, "holders", (uint64_t)ev->value);
+        jw_kv_amount(w, "total", ev->amount, decimals);
+        return;
+    }
+    jw_kv_uint(w, "snapshot", t == EVENT_PAYOUT_CREATED ? (uint64_t)ev->value : ev->flags);
+    event__addr(w, "from", &ev->from);
+    jw_kv_string(w, "mode", ev->code ? "pro-rata" : "full");
+    if (t == EVENT_PAYOUT_CREATED) {
+        jw_kv_amount(w, "total", ev->amount, decimals);
+        jw_kv_uint(w, "recipients", ev->flags);
+    } else {
+        jw_kv_amount(w, "paid", ev->amount, decimals);
+        jw_kv_uint(w, "legs", (uint64_t)ev->value);
+    }
+}
+
 static void event__data(const struct engine *e, const struct event *ev, struct jw *w) {
     unsigned decimals = ev->asset < e->s.assets_count ? e->s.assets[ev->asset].decimals : 0;
     jw_object_begin(w);
@@ -164,6 +185,11 @@ static void event__data(const struct engine *e, const struct event *ev, struct j
         break;
     case EVENT_RULES_SET:
         event__rules_data(e, ev, w);
+        break;
+    case EVENT_PAYOUT_SNAPSHOT:
+    case EVENT_PAYOUT_CREATED:
+    case EVENT_PAYOUT_DISTRIBUTED:
+        event__payout_data(ev, decimals, w);
         break;
     case EVENT_PAUSED:
     case EVENT_UNPAUSED:

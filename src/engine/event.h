@@ -57,7 +57,10 @@
     X(IDENTITY_REMOVED, "IdentityRemoved")                                                         \
     X(CLAIM_SET, "ClaimSet")                                                                       \
     X(CLAIM_REVOKED, "ClaimRevoked")                                                               \
-    X(RULES_SET, "AssetRulesSet")
+    X(RULES_SET, "AssetRulesSet")                                                                  \
+    X(PAYOUT_SNAPSHOT, "PayoutSnapshot")                                                           \
+    X(PAYOUT_CREATED, "PayoutCreated")                                                             \
+    X(PAYOUT_DISTRIBUTED, "PayoutDistributed")
 
 enum event_type {
 #define EVENT_ENUM_ROW(id, name) EVENT_##id,

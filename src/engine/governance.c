@@ -43,7 +43,8 @@ void engine_policy(const struct engine *e, enum op op, int asset, uint32_t *appr
     *timelock_ns = 0;
     if (op == OP_UNPAUSE || op == OP_MINT_RESUME || op == OP_BLACKLIST_ADD ||
         op == OP_BLACKLIST_REMOVE || op == OP_FREEZE || op == OP_UNFREEZE ||
-        op == OP_FORCED_TRANSFER || op == OP_RECOVER || op == OP_RESCUE) {
+        op == OP_FORCED_TRANSFER || op == OP_RECOVER || op == OP_RESCUE ||
+        op == OP_PAYOUT_DISTRIBUTE) {
         *approvals = 2;
     }
     if ((op == OP_MINT || op == OP_BURN) && asset >= 0 &&

@@ -31,6 +31,7 @@
 
 _Static_assert(LIMIT_ASSETS <= 256u, "an asset index fits the low byte of a partition key");
 _Static_assert(KEY_PARTITION_END <= KEY_RESTRICT_ASSET, "partition keys below restriction keys");
+_Static_assert(LIMIT_PAYOUT_SNAPSHOTS <= KEY_PAYOUT_END - KEY_PAYOUT, "a key per payout snapshot");
 
 static inline int key_is_balance(uint16_t key) { return key < LIMIT_ASSETS; }
 
@@ -41,6 +42,8 @@ static inline int key_is_partition(uint16_t key) {
 static inline uint16_t key_partition(uint16_t asset, unsigned partition) {
     return (uint16_t)(KEY_PARTITION | (partition << 8) | asset);
 }
+
+static inline int key_is_payout(uint16_t key) { return key >= KEY_PAYOUT && key < KEY_PAYOUT_END; }
 
 static inline int key_is_restriction(uint16_t key) {
     return key == KEY_RESTRICT_ADDRESS || (key >= KEY_RESTRICT_ASSET && key < KEY_RESTRICT_ASSET + LIMIT_ASSETS);

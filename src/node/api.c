@@ -268,6 +268,7 @@ void api_system_status(struct server *s, const struct server_request *rq, struct
     api__node(s, &w);
     api__assets_array(s, &w);
     api_compliance_status(s, &w);
+    api_payouts_status(&s->chain.engine, &w);
     pthread_rwlock_unlock(&s->chain.lock);
     jw_key(&w, "alerts");
     jw_object_begin(&w);

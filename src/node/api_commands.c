@@ -8,6 +8,7 @@
  * run applies under a savepoint and rolls back: full checks, the events it
  * would emit, nothing changed or journaled.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,22 @@ struct api__outcome {
     int dry;
     const char *operator_name; /* who signed: every event here is theirs */
 };
+
+/* {"code", "message"}: the code's message, and after ": " the detail the
+ * handler gave (which recipients, which amounts) when there is one. */
+static void api__error(enum err err, const char *detail, struct jw *w) {
+    jw_key(w, "error");
+    jw_object_begin(w);
+    jw_kv_string(w, "code", err_name(err));
+    if (detail != NULL && detail[0] != '\0') {
+        char message[256 + APPLY_DETAIL_SIZE];
+        snprintf(message, sizeof(message), "%s: %s", err_message(err), detail);
+        jw_kv_string(w, "message", message);
+    } else {
+        jw_kv_string(w, "message", err_message(err));
+    }
+    jw_object_end(w);
+}
 
 /* "pending" while a command waits; "executed" when an approval or a
  * timelock execution ran its command (ok, or the command's own error). */
@@ -48,13 +65,7 @@ static void api__governance(const struct command *cmd, const struct apply_result
     jw_object_begin(w);
     jw_kv_uint(w, cmd->op == OP_TIMELOCK_EXECUTE ? "timelock" : "proposal", ar->ran_id);
     jw_kv_bool(w, "ok", ar->ran_err == ERR_OK);
-    if (ar->ran_err) {
-        jw_key(w, "error");
-        jw_object_begin(w);
-        jw_kv_string(w, "code", err_name(ar->ran_err));
-        jw_kv_string(w, "message", err_message(ar->ran_err));
-        jw_object_end(w);
-    }
+    if (ar->ran_err) api__error(ar->ran_err, ar->detail, w);
     jw_object_end(w);
 }
 
@@ -71,11 +82,7 @@ static void api__result(struct server *s, const struct api__outcome *o, uint32_t
         jw_kv_uint(w, "block", o->block);
     }
     if (err) {
-        jw_key(w, "error");
-        jw_object_begin(w);
-        jw_kv_string(w, "code", err_name(err));
-        jw_kv_string(w, "message", err_message(err));
-        jw_object_end(w);
+        api__error(err, o->ars[i].detail, w);
     } else {
         jw_key(w, "events");
         jw_array_begin(w);

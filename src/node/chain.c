@@ -183,12 +183,28 @@ void chain_replay_buf_free(struct chain_replay_buf *rb) {
     memset(rb, 0, sizeof(*rb));
 }
 
+/* A request whose operator the block itself adds, decoded for its room
+ * only (operators are the one count that grows; what fails even so is
+ * refused when its turn comes and needs no room: counted as nothing). */
+static void chain__decode_for_room(const struct engine *e, const struct store_request *r,
+                                   struct command *cmds) {
+    struct buf_reader rd;
+    buf_reader_init(&rd, r->commands, r->commands_len);
+    for (uint32_t i = 0; i < r->commands_count; i++) {
+        if (command_decode_bin_counts(&rd, e->s.assets_count, LIMIT_OPERATORS, e->s.feeds_count,
+                                      &cmds[i]) != 0) {
+            for (; i < r->commands_count; i++) memset(&cmds[i], 0, sizeof(cmds[i]));
+            return;
+        }
+    }
+}
+
 /* Every request of a block decoded before any applies: the room the block
  * needs is summed over its commands first (engine_command_room). Decoding
  * checks operator, asset and feed indexes against the state, and those
  * only grow: a request that decodes now decodes the same when it applies;
- * one that does not (an operator the block itself adds) is counted at the
- * most any command may need and decoded again when its turn comes. */
+ * one that does not (an operator the block itself adds) is counted as if
+ * its operator were known, and decoded again when its turn comes. */
 static enum err chain__decode_block(const struct engine *e, const struct store_block *b,
                                     const struct store_request *reqs, uint32_t n,
                                     struct chain_replay_buf *s, uint64_t *extra, char *why,
@@ -217,8 +233,9 @@ static enum err chain__decode_block(const struct engine *e, const struct store_b
         }
         char ignored[8];
         s->decoded[i] = chain__decode(e, &reqs[i], s->cmds + at, ignored, sizeof(ignored)) == ERR_OK;
+        if (!s->decoded[i]) chain__decode_for_room(e, &reqs[i], s->cmds + at);
         for (uint32_t k = 0; k < reqs[i].commands_count; k++) {
-            *extra += s->decoded[i] ? engine_command_room(e, &s->cmds[at + k]) : engine_command_room_max(e);
+            *extra += engine_command_room(e, &s->cmds[at + k]);
         }
         at += reqs[i].commands_count;
     }

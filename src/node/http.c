@@ -412,6 +412,9 @@ static void http__api_get(struct server *s, const struct server_request *rq,
     else if (n == 3 && strcmp(seg[1], "por") == 0) api_por_proof(s, seg[0], seg[2], out);
     else if (http__split(p, "/api/accounts/", seg) == 1) api_account(s, seg[0], out);
     else if (http__split(p, "/api/identities/", seg) == 1) api_identity(s, seg[0], out);
+    else if (strcmp(p, "/api/payouts") == 0) api_payouts(s, rq, out);
+    else if ((n = http__split(p, "/api/payouts/", seg)) == 1) api_payout(s, rq, seg[0], out);
+    else if (n == 2 && strcmp(seg[0], "snapshots") == 0) api_payout_snapshot(s, rq, seg[1], out);
     else server_error(out, ERR_NOT_FOUND, p);
 }
 

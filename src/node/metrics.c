@@ -135,6 +135,26 @@ static void metrics__u128(struct buf *b, const char *name, const char *asset, u1
     metrics__line(b, "%s{asset=\"%s\"} %s\n", name, asset, text);
 }
 
+/* Payouts created and not yet distributed, by the asset they pay, and
+ * what they would pay (their totals) in base units. */
+static void metrics__payouts(const struct engine *e, struct buf *b) {
+    metrics__head(b, "mintline_payouts_pending", "gauge", "Payouts created and not yet distributed, by paid asset.");
+    for (uint32_t i = 0; i < e->s.assets_count; i++) {
+        uint32_t n = 0;
+        for (uint32_t k = 0; k < e->s.payouts_count; k++) n += !e->s.payouts[k].distributed && e->s.payouts[k].pay == i;
+        metrics__line(b, "mintline_payouts_pending{asset=\"%s\"} %u\n", e->s.assets[i].symbol, n);
+    }
+    metrics__head(b, "mintline_payouts_pending_base_units", "gauge", "Totals of the payouts not yet distributed, by paid asset, in base units.");
+    for (uint32_t i = 0; i < e->s.assets_count; i++) {
+        u128 total = 0;
+        for (uint32_t k = 0; k < e->s.payouts_count; k++) {
+            const struct payout *p = &e->s.payouts[k];
+            if (!p->distributed && p->pay == i && u128_add(total, p->total, &total) != ERR_OK) total = ~(u128)0;
+        }
+        metrics__u128(b, "mintline_payouts_pending_base_units", e->s.assets[i].symbol, total);
+    }
+}
+
 static void metrics__assets(struct server *s, struct buf *b) {
     const struct engine *e = &s->chain.engine;
     int64_t now = server_now(s);
@@ -224,6 +244,7 @@ static void metrics__assets(struct server *s, struct buf *b) {
     metrics__line(b, "mintline_proposals_open %u\n", e->s.proposals_count);
     metrics__head(b, "mintline_timelock_entries", "gauge", "Commands waiting in the timelock.");
     metrics__line(b, "mintline_timelock_entries %u\n", e->s.timelock_count);
+    metrics__payouts(e, b);
     metrics__head(b, "mintline_block_height", "gauge", "Height of the last committed block.");
     metrics__line(b, "mintline_block_height %llu\n", (unsigned long long)e->s.height);
 }

@@ -95,6 +95,7 @@ static uint32_t sequencer__apply(struct sequencer *s, struct seq_item *first, ui
     *journaled = 0;
     *commands = 0;
     for (uint32_t i = 0; i < n; i++, it = it->next) {
+        if (it->fatal) continue; /* refused for room (sequencer__room) */
         it->fatal = chain_signer_current(e, it->operator_index, it->pubkey);
         if (it->fatal) {
             sequencer__count(s, &s->stats.stale_signer);
@@ -109,7 +110,9 @@ static uint32_t sequencer__apply(struct sequencer *s, struct seq_item *first, ui
             res[2 * k] = (uint8_t)it->results[k];
             res[2 * k + 1] = (uint8_t)((unsigned)it->results[k] >> 8);
             it->event_ends[k] -= mark;
-            faults += it->results[k] == ERR_INTERNAL;
+            /* a released command (a payout distributed at its last
+             * approval) that could not have its memory is a fault too */
+            faults += it->results[k] == ERR_INTERNAL || it->ars[k].ran_err == ERR_INTERNAL;
         }
         it->events_count = s->events.count - mark;
         s->journal[(*journaled)++] = it->journal;
@@ -269,13 +272,26 @@ static void sequencer__abort(struct sequencer *s, struct seq_item *first, uint32
     sequencer__fail_all(first, n, err);
 }
 
+/* The most holdings room one block may ask for beyond its commands' own:
+ * half the table's limit. */
+#define SEQ_ROOM_BUDGET ((uint64_t)LIMIT_HOLDINGS / 2)
+
 static enum err sequencer__room(struct sequencer *s, struct seq_item *first, uint32_t n,
                                 uint32_t commands) {
     struct engine *e = &s->c->engine;
     uint64_t extra = 0;
     uint32_t k = 0;
     for (struct seq_item *it = first; it != NULL && k < n; it = it->next, k++) {
-        for (uint32_t i = 0; i < it->count; i++) extra += engine_command_room(e, &it->cmds[i]);
+        uint64_t mine = 0;
+        for (uint32_t i = 0; i < it->count; i++) mine += engine_command_room(e, &it->cmds[i]);
+        /* A request that would take the block past the room one block may
+         * reserve is refused alone (409, not journaled), so that one
+         * operator's oversized batch never fails the others' requests. */
+        if (extra + mine > SEQ_ROOM_BUDGET) {
+            it->fatal = ERR_LIMIT_REACHED;
+            continue;
+        }
+        extra += mine;
     }
     enum err err = engine_reserve_room(e, commands, extra);
     if (!err) err = chain_events_reserve(&s->events, commands);

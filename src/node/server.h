@@ -128,6 +128,16 @@ void api_feeds_array(const struct server *s, struct jw *w);
 void api_operators(struct server *s, const struct server_request *rq, struct server_response *out);
 void api_timelock_array(const struct engine *e, struct jw *w);
 
+/* Payouts (api_payout.c): the list, one payout with a page of its legs,
+ * one snapshot with a page of its holders (?offset=N&limit=M); and the
+ * "payouts" object of the system status (caller holds the lock). */
+void api_payouts(struct server *s, const struct server_request *rq, struct server_response *out);
+void api_payout(struct server *s, const struct server_request *rq, const char *id,
+                struct server_response *out);
+void api_payout_snapshot(struct server *s, const struct server_request *rq, const char *id,
+                         struct server_response *out);
+void api_payouts_status(const struct engine *e, struct jw *w);
+
 /* POST /api/commands (api_commands.c). */
 void api_commands(struct server *s, const struct server_request *rq, struct server_response *out);
 

@@ -148,6 +148,16 @@ static struct fixture *authz_open(void) {
     /* a verified reserve, so that por.publish can run */
     assert_ok(fixture_apply(f, "r_reserve_reporter",
                             "{\"op\":\"reserve.report\",\"asset\":\"FIA\",\"amount\":\"1\"}"));
+    /* snapshot 1 (ADDR_1's USDW) and payout 1 of it (1 OTH from ADDR_2), a
+     * block before, so that payout.create and payout.distribute can run */
+    assert_ok(fixture_apply(f, "r_compliance",
+                            "{\"op\":\"claim.set\",\"address\":\"" ADDR_1
+                            "\",\"topic\":\"tax_form\",\"expires\":\"2099-01-01\"}"));
+    assert_ok(fixture_mint(f, "r_minter", "OTH", ADDR_2, "10"));
+    assert_ok(fixture_apply(f, "r_payout_manager", "{\"op\":\"payout.snapshot\",\"asset\":\"USDW\"}"));
+    assert_ok(fixture_apply(f, "r_payout_manager",
+                            "{\"op\":\"payout.create\",\"snapshot\":1,\"pay\":\"OTH\",\"total\":\"1\","
+                            "\"from\":\"" ADDR_2 "\",\"mode\":\"full\"}"));
     fixture_seal(f, NULL);
     return f;
 }
@@ -231,6 +241,12 @@ static const struct variant variants[] = {
      0},
     {"claim.revoke", "{\"op\":\"claim.revoke\",\"address\":\"" ADDR_1 "\",\"topic\":\"kyc\"}", 0},
     {"asset.rules.set", "{\"op\":\"asset.rules.set\",\"asset\":\"SEC\",\"max_holders\":\"10\"}", 0},
+    {"payout.snapshot", "{\"op\":\"payout.snapshot\",\"asset\":\"USDW\"}", 0},
+    {"payout.create",
+     "{\"op\":\"payout.create\",\"snapshot\":1,\"pay\":\"USDW\",\"total\":\"1\",\"from\":\"" ADDR_2
+     "\",\"mode\":\"pro-rata\"}",
+     0},
+    {"payout.distribute", "{\"op\":\"payout.distribute\",\"id\":1}", 0},
 };
 
 #define VARIANTS (sizeof(variants) / sizeof(variants[0]))

@@ -487,7 +487,8 @@ static void op_table_rows_named_found_and_ordered(void **state) {
         "blacklist.add", "blacklist.remove", "freeze", "unfreeze", "forced_transfer", "recover",
         "rescue", "price.update", "oracle.freeze", "oracle.unfreeze", "nav.update", "nav.force",
         "reserve.report", "reserve.attest", "por.publish", "identity.register", "identity.remove",
-        "claim.set", "claim.revoke", "asset.rules.set"};
+        "claim.set", "claim.revoke", "asset.rules.set", "payout.snapshot", "payout.create",
+        "payout.distribute"};
     for (unsigned i = 0; i < OP__COUNT; i++) {
         assert_string_equal(t[i].name, names[i]);
         assert_ptr_equal(op_find(t[i].name, strlen(t[i].name)), &t[i]);
