@@ -697,22 +697,6 @@ void command_encode(const struct command *cmd, struct buf *out) {
     if (p & CMD_HAS(FIELD_MODE)) buf_put_u8(out, cmd->mode);
 }
 
-/* A country set read back: only assigned codes; its count recomputed. */
-static int command__countries(struct buf_reader *r, uint64_t set[COUNTRY_SET_WORDS], uint16_t *count) {
-    unsigned n = 0;
-    for (unsigned i = 0; i < COUNTRY_SET_WORDS; i++) set[i] = buf_get_u64(r);
-    for (unsigned b = 0; b < COUNTRY_SET_WORDS * 64u; b++) {
-        if (!(set[b / 64] >> (b % 64) & 1u)) continue;
-        char code[3];
-        if (b >= COUNTRY_SET_BITS) return -1;
-        country_format(country_from_index(b), code);
-        if (country_parse(code, 2) == 0) return -1;
-        n++;
-    }
-    *count = (uint16_t)n;
-    return 0;
-}
-
 /* The security kinds of the variable part; -1 when out of range. */
 static int command__decode_security(struct buf_reader *r, struct command *c) {
     uint32_t p = c->present;
@@ -747,7 +731,7 @@ static int command__decode_security(struct buf_reader *r, struct command *c) {
     }
     for (unsigned k = 0; k < 2; k++) {
         if ((p & CMD_HAS(FIELD_ALLOWED_COUNTRIES + k)) &&
-            command__countries(r, c->countries[k], &c->countries_count[k]) != 0) {
+            countries_read(r, c->countries[k], &c->countries_count[k]) != 0) {
             return -1;
         }
     }

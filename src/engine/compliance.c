@@ -491,7 +491,7 @@ void compliance_state_write(const struct engine_state *s, struct buf *out) {
     }
 }
 
-static int compliance__set_read(struct buf_reader *r, uint64_t set[COUNTRY_SET_WORDS], uint16_t *count) {
+int countries_read(struct buf_reader *r, uint64_t set[COUNTRY_SET_WORDS], uint16_t *count) {
     unsigned n = 0;
     for (unsigned i = 0; i < COUNTRY_SET_WORDS; i++) set[i] = buf_get_u64(r);
     for (unsigned b = 0; b < COUNTRY_SET_WORDS * 64u; b++) {
@@ -512,8 +512,8 @@ static int compliance__rules_read(struct buf_reader *r, struct asset_rules *out)
     out->max_holders = buf_get_u32(r);
     out->has_max_balance = buf_get_u8(r);
     out->max_balance = buf_get_u128(r);
-    if (compliance__set_read(r, out->allowed, &out->allowed_count) != 0) return -1;
-    if (compliance__set_read(r, out->blocked, &out->blocked_count) != 0) return -1;
+    if (countries_read(r, out->allowed, &out->allowed_count) != 0) return -1;
+    if (countries_read(r, out->blocked, &out->blocked_count) != 0) return -1;
     out->partitions_count = buf_get_u8(r);
     if (r->failed || (out->required_claims & ~CLAIMS_ALL) || out->max_holders == 0 ||
         out->max_holders > RULES_MAX_HOLDERS_MAX || out->has_max_balance > 1 ||

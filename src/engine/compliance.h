@@ -115,6 +115,11 @@ int claims_parse(const char *text, size_t len, uint8_t *mask);
 /* countries_parse: "KP,IR" into a country set (cleared first; "" is the
  * empty set); the count of codes. -1 when a code is not assigned or repeated. */
 int countries_parse(const char *text, size_t len, uint64_t set[COUNTRY_SET_WORDS], uint16_t *count);
+/* countries_read: a country set as written to state bytes and journaled
+ * commands (COUNTRY_SET_WORDS words), read back from untrusted bytes: -1
+ * unless every bit names an assigned code; *count recomputed. */
+struct buf_reader;
+int countries_read(struct buf_reader *r, uint64_t set[COUNTRY_SET_WORDS], uint16_t *count);
 /* partition_name_valid: [A-Z0-9_]{1,16}. */
 int partition_name_valid(const char *text, size_t len);
 
