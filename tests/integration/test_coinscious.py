@@ -218,7 +218,8 @@ def test_snapshot():
     t.eq([read(("balance", "ACME", a, "--json")).json()["balance"] for a in HOLDERS + (GB,)],
          ["1000", "500", "200", "201", "100"], "balance ACME: the holdings moved")
     doc = read(("payout", "list", "--json")).json()
-    t.eq([(s["id"], s["asset"], s["holders"], s["total"]) for s in doc["snapshots"]], [(int(S.snap), "ACME", 4, "2001")],
+    t.eq([(s["id"], s["asset"], s["holders"], s["total"]) for s in doc["snapshots"]],
+         [(int(S.snap), "ACME", 4, "2001")],
          "payout list --json: the snapshot as taken")
 
 
@@ -284,7 +285,8 @@ def test_preflight():
          "--dry-run --json: the event and would_be", doc)
     t.eq(holdings(), before, "the dry run changed nothing (no payment, no proposal)")
     head = pairs(read(("payout", "show", S.pay)).out.split("\n\n")[0])
-    t.eq((head.get("payout"), head.get("preflight")), ("%s (open)" % S.pay, "ok: a distribution now passes every check"),
+    t.eq((head.get("payout"), head.get("preflight")),
+         ("%s (open)" % S.pay, "ok: a distribution now passes every check"),
          "payout show: preflight ok")
 
 
