@@ -176,6 +176,9 @@ enum err engine_apply_dry(struct engine *e, const struct command *cmd, struct ev
     memset(&ran, 0, sizeof(ran));
     err = governance_execute(e, cmd, events, &ran);
     if (err) {
+        /* the refusal's detail (which recipients, which amounts), as the
+         * release would answer it */
+        memcpy(out->detail, ran.detail, sizeof(out->detail));
         events->count = mark;
         return err;
     }

@@ -652,6 +652,18 @@ static void distribute_needs_two_operators_by_default(void **state) {
     assert_ok(fixture_applyf(f, "bob", "{\"op\":\"approve\",\"id\":%llu}", (unsigned long long)proposal));
     assert_int_equal(f->result.ran_err, ERR_OK);
     assert_balance(f, "USDC", ADDR_A, "100");
+    /* Its dry run (the node's: savepoint, engine_apply_dry, rollback) runs
+     * the release and answers its refusal with the same detail. */
+    struct command cmd;
+    assert_ok(fixture_decode(f, "{\"op\":\"payout.distribute\",\"id\":2}", &cmd));
+    cmd.operator_index = (uint32_t)engine_operator_find(&f->e, "alice", 5);
+    if (!f->in_block) fixture_begin(f, f->e.s.time_ns, 16);
+    struct apply_result dry;
+    assert_ok(engine_savepoint(&f->e));
+    f->events.count = 0;
+    assert_err(engine_apply_dry(&f->e, &cmd, &f->events, &dry), ERR_UNDERFUNDED_FULL_MODE);
+    engine_rollback(&f->e);
+    assert_non_null(strstr(dry.detail, "holds 0 USDC"));
     /* A released distribution that fails says why in the approval's result. */
     assert_ok(distribute(f, "alice", 2));
     proposal = f->result.pending_id;
