@@ -131,10 +131,14 @@ void fixture_close(struct fixture *f) {
 }
 
 void fixture_begin(struct fixture *f, int64_t time_ns, uint32_t commands) {
-    if (f->in_block) fail_msg("fixture_begin: a block is already open");
     /* Room for any command: a recover on a partitioned asset needs more
      * than a transfer (engine_command_room). */
-    enum err err = engine_reserve_room(&f->e, commands, (uint64_t)commands * 8u);
+    fixture_begin_room(f, time_ns, commands, (uint64_t)commands * 8u);
+}
+
+void fixture_begin_room(struct fixture *f, int64_t time_ns, uint32_t commands, uint64_t extra) {
+    if (f->in_block) fail_msg("fixture_begin: a block is already open");
+    enum err err = engine_reserve_room(&f->e, commands, extra);
     if (err) fail_msg("engine_reserve: %s", err_name(err));
     engine_block_begin(&f->e, time_ns);
     f->in_block = 1;

@@ -125,6 +125,10 @@ void fixture_close(struct fixture *f);
 
 /* fixture_begin: reserve room for `commands`, begin a block at time_ns. */
 void fixture_begin(struct fixture *f, int64_t time_ns, uint32_t commands);
+/* fixture_begin_room: the same with exactly `extra` further holdings
+ * inserts reserved, as the sequencer does (the sum of engine_command_room
+ * over the block's commands), instead of fixture_begin's 8 per command. */
+void fixture_begin_room(struct fixture *f, int64_t time_ns, uint32_t commands, uint64_t extra);
 /* fixture_seal: seal the open block (out may be NULL). */
 void fixture_seal(struct fixture *f, struct hash *out);
 

@@ -31,7 +31,31 @@
  * snapshot taken midway plus the rest of the sequence must give the same
  * hashes to the end.
  *
- * The seed is printed; MINTLINE_RANDOM_SEED=N reruns another sequence.
+ * Payouts (issue 9): about 8% of the commands are of the payout family:
+ * payout.snapshot (one a block at most; mostly SEC and BOND, a security
+ * without partitions, sometimes a plain asset), payout.create (both modes,
+ * paid in a plain asset, BOND, or SEC: ERR_PARTITION; from one of four
+ * distributors, addresses 300-303 that only payouts touch, or a holder of
+ * the snapshot; totals around what it holds free), payout.distribute (an
+ * open payout, a distributed one again, one created in the same block, an
+ * unknown id), identity work for them (registrations, kyc and tax_form
+ * claims weeks ahead, tax_form revoked), mints funding the distributors, and
+ * blacklist/freeze (address, asset, amount) of the distributors and their
+ * lifting. The model predicts each result in the engine's order of checks
+ * and computes the split itself (256-bit exact shares, largest remainder,
+ * ties to the lower address, the distributor's snapshot balance left out);
+ * after a distribution the engine's legs (payout_plan_build) must be the
+ * model's, sum exactly to the amount paid, each the floor of its exact
+ * share or one more, and every balance of the paid asset must have moved by
+ * its leg and no other. Frozen amounts stay at most the balance. BOND that
+ * rises lands on verified receivers only. The first run reserves each
+ * block's room as the fixture does plus one record per address for each
+ * snapshot or distribution the block may hold; the replays reserve as the
+ * sequencer does (engine_command_room summed over the block's commands).
+ *
+ * The seed is printed; MINTLINE_RANDOM_SEED=N reruns another sequence
+ * (the default covers every payout case; seeds 1-20 and 20260301 agree
+ * with the model too, some without every rare case).
  * Amounts stay below 2^100 so lifetime mint totals cannot reach 2^128 in
  * 20,000 commands (that edge is test_engine's
  * mint_lifetime_total_past_u128_max_rejected_overflow).
@@ -47,13 +71,23 @@
 #include <cmocka.h>
 
 #include "../../src/engine/compliance.h"
+#include "../../src/engine/payout.h"
+#include "../../src/engine/restrict.h"
 #include "../support/engine_fixture.h"
 
-#define SEED_DEFAULT 20260301u
+#define SEED_DEFAULT 17u 
 #define COMMANDS 20000u
 #define ADDRESSES 300u
-#define ASSETS 4u
+#define DISTS 4u          /* payout distributors: addresses 300-303, only payouts touch them */
+#define ADDR_ALL (ADDRESSES + DISTS)
+#define ASSETS 5u
+#define WALK_ASSETS 4u    /* the assets the value ops move (BOND: only payouts) */
 #define SEC 3u           /* the security asset's index here */
+#define BOND 4u          /* a security without partitions, paid out */
+#define BOND_MAX_HOLDERS 25u
+#define MODEL_SNAPS 14u   /* snapshots the walk takes at most (their records stay: every
+                           * invariant check walks them) */
+#define MODEL_PAYOUTS 100u
 #define SEC_ADDRESSES 60u /* SEC moves among the first 60 addresses */
 #define PARTS 2u
 #define OPERATORS 5u
@@ -67,8 +101,8 @@
 /* the model                                                          */
 /* ------------------------------------------------------------------ */
 
-static const char *const asset_symbols[ASSETS] = {"USDW", "GOLD", "EQ", "SEC"};
-static const unsigned asset_decimals[ASSETS] = {6, 18, 0, 0};
+static const char *const asset_symbols[ASSETS] = {"USDW", "GOLD", "EQ", "SEC", "BOND"};
+static const unsigned asset_decimals[ASSETS] = {6, 18, 0, 0, 0};
 static const char *const operator_names[OPERATORS] = {"admin", "minter_u", "agent_g", "pauser_e",
                                                       "viewer"};
 static const char *const part_names[PARTS] = {"REG_D", "REG_S"};
@@ -81,7 +115,7 @@ static const char *const topic_names[CLAIM__COUNT] = {"kyc", "aml", "accredited"
 #define SEC_MAX_BALANCE 5000u
 
 struct model_asset {
-    u128 balance[ADDRESSES];
+    u128 balance[ADDR_ALL];
     u128 supply;
     u128 minted_total;
     u128 burned_total;
@@ -115,20 +149,58 @@ struct model_rules {
     int32_t lockup[PARTS];           /* day; 0: none */
 };
 
+/* A payout snapshot: the asset's balances as of its command. */
+struct model_snap {
+    uint8_t asset;
+    uint32_t holders;
+    u128 bal[ADDR_ALL];
+};
+
+struct model_payout {
+    uint32_t snap; /* 1-based */
+    uint8_t pay;
+    uint8_t mode; /* PAYOUT_FULL or PAYOUT_PRO_RATA */
+    uint8_t distributed;
+    uint32_t from;
+    u128 total;
+    u128 paid;
+    uint64_t block; /* created in */
+};
+
 struct model {
     struct model_asset a[ASSETS];
     u128 part[PARTS][ADDRESSES];     /* SEC's partitions */
-    struct model_identity id[ADDRESSES];
+    struct model_identity id[ADDR_ALL];
     struct model_rules rules;
     uint8_t paused;
     int64_t time_ns;
     uint64_t next_seq;
+    uint64_t block; /* the open block's height */
+    /* the distributors' restrictions (SPEC 3 items 3 and 4) */
+    uint8_t blacklisted[DISTS];
+    uint8_t frozen[DISTS];            /* all assets */
+    uint8_t asset_frozen[DISTS][ASSETS];
+    u128 frozen_amount[DISTS][ASSETS]; /* partially frozen */
+    uint32_t snaps_count;
+    struct model_snap snaps[MODEL_SNAPS];
+    uint32_t payouts_count;
+    struct model_payout payouts[MODEL_PAYOUTS];
 };
 
 enum mop {
     M_MINT, M_BURN, M_TRANSFER, M_PAUSE, M_UNPAUSE, M_ADVANCE, M_MALFORMED,
-    M_ID_REGISTER, M_ID_REMOVE, M_CLAIM_SET, M_CLAIM_REVOKE, M_RULES, M_FORCED, M_RESCUE, M_RECOVER
+    M_ID_REGISTER, M_ID_REMOVE, M_CLAIM_SET, M_CLAIM_REVOKE, M_RULES, M_FORCED, M_RESCUE, M_RECOVER,
+    M_SNAPSHOT, M_PAY_CREATE, M_PAY_DISTRIBUTE, M_RESTRICT
 };
+
+/* M_RESTRICT: what, and on what scope */
+#define RK_BLACKLIST 0u
+#define RK_UNBLACKLIST 1u
+#define RK_FREEZE 2u
+#define RK_UNFREEZE 3u
+#define RS_ADDRESS 0u
+#define RS_ASSET 1u
+#define RS_AMOUNT 2u
 
 /* Which fields an asset.rules.set carries. */
 #define R_PARTITION 1u
@@ -161,6 +233,11 @@ struct mcmd {
     u128 max_balance;
     int32_t lockup;
     uint8_t no_us;
+    /* payouts (asset: the snapshotted or paid asset) */
+    uint32_t id; /* snapshot (create) or payout (distribute) */
+    uint8_t mode;
+    uint8_t rkind;
+    uint8_t rscope;
 };
 
 static u128 unit_of(unsigned asset) { return u128_pow10(asset_decimals[asset]); }
@@ -174,7 +251,7 @@ static int32_t date_day(const char *date) {
 static json_t *random_genesis(void) {
     json_t *doc = fixture_genesis_new();
     fixture_genesis_add_operator(doc, "admin",
-                                 "admin,minter,burner,transfer_agent,pauser,compliance,agent");
+                                 "admin,minter,burner,transfer_agent,pauser,compliance,agent,payout_manager");
     fixture_genesis_add_operator(doc, "minter_u", "minter@USDW,burner@USDW");
     fixture_genesis_add_operator(doc, "agent_g", "transfer_agent@GOLD");
     fixture_genesis_add_operator(doc, "pauser_e", "pauser@EQ");
@@ -195,6 +272,10 @@ static json_t *random_genesis(void) {
     json_object_set_new(a, "partitions",
                         json_pack("[{s:s, s:s}, {s:s, s:s}]", "name", "REG_D", "lockup_until",
                                   SEC_LOCKUP_DATE, "name", "REG_S", "no_us_persons", "true"));
+    a = fixture_genesis_add_asset(doc, "BOND", "security", "0");
+    json_object_set_new(a, "required_claims", json_pack("[s]", "kyc"));
+    json_object_set_new(a, "blocked_countries", json_pack("[s]", "KP"));
+    json_object_set_new(a, "max_holders", json_integer(BOND_MAX_HOLDERS));
     fixture_genesis_single_approvals(doc);
     /* SEC's mint and burn, the agents' tools and rules at once (the
      * defaults of SPEC 4 are test_governance's and test_compliance's). */
@@ -202,6 +283,9 @@ static json_t *random_genesis(void) {
     static const char *const rows[][3] = {
         {"mint", "SEC", NULL},        {"burn", "SEC", NULL},    {"forced_transfer", NULL, NULL},
         {"rescue", NULL, NULL},       {"recover", NULL, NULL},  {"asset.rules.set", NULL, "0s"},
+        {"mint", "BOND", NULL},       {"freeze", NULL, NULL},   {"unfreeze", NULL, NULL},
+        {"blacklist.add", NULL, NULL}, {"blacklist.remove", NULL, NULL},
+        {"payout.distribute", NULL, NULL},
     };
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
         json_t *p = json_pack("{s:s, s:s}", "op", rows[i][0], "approvals", "1");
@@ -226,7 +310,8 @@ static void model_init(struct model *m, const struct fixture *f) {
         ma->inflow_limit = ea->daily_inflow_limit;
         ma->day = ea->day;
     }
-    for (uint32_t k = 0; k < ADDRESSES; k++) {
+    m->block = f->e.s.height;
+    for (uint32_t k = 0; k < ADDR_ALL; k++) {
         for (unsigned t = 0; t < CLAIM__COUNT; t++) m->id[k].expires[t] = -1;
     }
     struct model_rules *r = &m->rules;
@@ -242,7 +327,7 @@ static void model_init(struct model *m, const struct fixture *f) {
 /* Who may do what: the genesis above, written out independently. */
 static int model_may(uint32_t who, enum mop op, int asset) {
     switch (who) {
-    case 0: return 1;
+    case 0: return 1; /* every role, payout_manager too */
     case 1: return asset == 0 && (op == M_MINT || op == M_BURN);
     case 2: return asset == 1 && op == M_TRANSFER;
     case 3: return asset == 2 && (op == M_PAUSE || op == M_UNPAUSE);
@@ -348,6 +433,32 @@ static enum err model_check5(const struct model *m, const struct model_identity 
     return ERR_OK;
 }
 
+/* SPEC 3 items 3 and 4 for one party: only distributors are restricted. */
+static enum err model_restricted(const struct model *m, unsigned asset, uint32_t addr) {
+    if (addr < ADDRESSES) return ERR_OK;
+    uint32_t d = addr - ADDRESSES;
+    if (m->blacklisted[d]) return ERR_BLACKLISTED;
+    if (m->frozen[d] || m->asset_frozen[d][asset]) return ERR_FROZEN;
+    return ERR_OK;
+}
+
+static u128 model_frozen_amount(const struct model *m, unsigned asset, uint32_t addr) {
+    return addr < ADDRESSES ? 0 : m->frozen_amount[addr - ADDRESSES][asset];
+}
+
+/* Check 5 for BOND (kyc, KP blocked, BOND_MAX_HOLDERS, no partitions, no
+ * max_balance); `holders` 0: the holder limit is judged elsewhere. */
+static enum err model_bond_check(const struct model *m, uint32_t to, int holders) {
+    const struct model_identity *id = &m->id[to];
+    if (!id->registered || id->expires[CLAIM_KYC] < 0) return ERR_NOT_WHITELISTED;
+    if (id->expires[CLAIM_KYC] <= model_day_now(m)) return ERR_CLAIM_EXPIRED;
+    if (id->country == C_KP) return ERR_JURISDICTION;
+    if (holders && m->a[BOND].balance[to] == 0 && m->a[BOND].holders >= BOND_MAX_HOLDERS) {
+        return ERR_HOLDER_LIMIT;
+    }
+    return ERR_OK;
+}
+
 /* Mint, burn and transfer of SEC (after the pause). */
 static enum err model_sec_value_op(struct model *m, const struct mcmd *c) {
     struct model_asset *a = &m->a[SEC];
@@ -386,7 +497,21 @@ static enum err model_sec_value_op(struct model *m, const struct mcmd *c) {
 static enum err model_value_op(struct model *m, const struct mcmd *c) {
     struct model_asset *a = &m->a[c->asset];
     if (m->paused || a->paused) return ERR_PAUSED;
+    if (c->op == M_MINT) {
+        enum err err = model_restricted(m, (unsigned)c->asset, c->to);
+        if (err) return err;
+    } else if (c->from >= ADDRESSES || c->to >= ADDRESSES) {
+        fail_msg("a distributor in a walk op");
+    }
     if (c->asset == (int)SEC) return model_sec_value_op(m, c);
+    if (c->asset == (int)BOND) {
+        /* only minted (to distributors): check 5, no limits */
+        if (c->op != M_MINT || c->partition != -1) fail_msg("BOND in a walk op");
+        enum err err = model_bond_check(m, c->to, 1);
+        if (err) return err;
+        model_mint(m, a, c->to, c->amount);
+        return ERR_OK;
+    }
     if (c->partition != -1) return ERR_PARTITION; /* a plain asset has none */
     if (c->op == M_MINT) {
         enum err err = model_mint_limits(m, a, c->amount);
@@ -495,6 +620,188 @@ static enum err model_rules_set(struct model *m, const struct mcmd *c) {
     return ERR_OK;
 }
 
+/* ---- payouts --------------------------------------------------------- */
+
+/* 128 x 128 -> 256 bits, and 256 / 128 bits by long division: the exact
+ * share amount * weight / W, written out apart from the engine's split. */
+static void wide_mul(u128 a, u128 b, u128 *hi, u128 *lo) {
+    u128 a0 = (uint64_t)a, a1 = a >> 64, b0 = (uint64_t)b, b1 = b >> 64;
+    u128 p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+    u128 mid = (p00 >> 64) + (uint64_t)p01 + (uint64_t)p10;
+    *lo = (mid << 64) | (uint64_t)p00;
+    *hi = p11 + (p01 >> 64) + (p10 >> 64) + (mid >> 64);
+}
+
+static u128 wide_div(u128 hi, u128 lo, u128 d, u128 *rem) {
+    if (d >> 127 || hi >= d) fail_msg("wide_div: out of range");
+    u128 r = hi;
+    u128 q = 0;
+    for (int i = 127; i >= 0; i--) {
+        r = (r << 1) | ((lo >> i) & 1u);
+        q <<= 1;
+        if (r >= d) {
+            r -= d;
+            q |= 1u;
+        }
+    }
+    *rem = r;
+    return q;
+}
+
+/* The addresses in byte order (the order of a split and of its checks). */
+static uint32_t addr_order[ADDR_ALL];
+
+/* The legs of a distribution, as the model computes them. */
+struct model_split {
+    uint32_t n;
+    uint32_t to[ADDR_ALL];
+    u128 weight[ADDR_ALL];
+    u128 floor_share[ADDR_ALL];
+    u128 rem[ADDR_ALL];
+    u128 leg[ADDR_ALL];
+    u128 amount;
+    uint32_t payout; /* 1-based; 0: none yet */
+};
+static struct model_split last_split;
+
+/* Largest remainder: floor(amount * w / W) each, the units left one each
+ * to the largest remainders, equal remainders to the lower address. */
+static void model_split_compute(const struct model *m, const struct model_payout *p, u128 amount,
+                                struct model_split *out) {
+    const struct model_snap *s = &m->snaps[p->snap - 1];
+    out->n = 0;
+    out->amount = amount;
+    u128 total = 0;
+    for (uint32_t i = 0; i < ADDR_ALL; i++) {
+        uint32_t k = addr_order[i];
+        if (s->bal[k] == 0 || k == p->from) continue;
+        out->to[out->n] = k;
+        out->weight[out->n++] = s->bal[k];
+        total += s->bal[k];
+    }
+    u128 sum = 0;
+    for (uint32_t i = 0; i < out->n; i++) {
+        u128 hi, lo;
+        wide_mul(amount, out->weight[i], &hi, &lo);
+        out->floor_share[i] = wide_div(hi, lo, total, &out->rem[i]);
+        out->leg[i] = out->floor_share[i];
+        sum += out->leg[i];
+    }
+    u128 left = amount - sum;
+    if (left >= out->n && out->n) fail_msg("split: %u units left over %u recipients", (unsigned)left, out->n);
+    uint8_t given[ADDR_ALL] = {0};
+    for (u128 u = 0; u < left; u++) {
+        uint32_t best = UINT32_MAX;
+        for (uint32_t i = 0; i < out->n; i++) {
+            if (given[i]) continue;
+            if (best == UINT32_MAX || out->rem[i] > out->rem[best]) best = i;
+        }
+        given[best] = 1;
+        out->leg[best]++;
+    }
+}
+
+static enum err model_snapshot(struct model *m, const struct mcmd *c) {
+    struct model_snap *s = &m->snaps[m->snaps_count++];
+    s->asset = (uint8_t)c->asset;
+    s->holders = 0;
+    for (uint32_t k = 0; k < ADDR_ALL; k++) {
+        s->bal[k] = m->a[c->asset].balance[k];
+        s->holders += s->bal[k] != 0;
+    }
+    return ERR_OK;
+}
+
+static enum err model_pay_create(struct model *m, const struct mcmd *c) {
+    if (c->id == 0 || c->id > m->snaps_count) return ERR_NOT_FOUND;
+    if (c->asset == (int)SEC) return ERR_PARTITION;
+    enum err err = model_restricted(m, (unsigned)c->asset, c->from);
+    if (err) return err;
+    const struct model_snap *s = &m->snaps[c->id - 1];
+    if (s->holders - (s->bal[c->from] != 0) == 0) return ERR_INVALID_ARGUMENT;
+    struct model_payout *p = &m->payouts[m->payouts_count++];
+    memset(p, 0, sizeof(*p));
+    p->snap = c->id;
+    p->pay = (uint8_t)c->asset;
+    p->mode = c->mode;
+    p->from = c->from;
+    p->total = c->amount;
+    p->block = m->block;
+    return ERR_OK;
+}
+
+static enum err model_pay_distribute(struct model *m, const struct mcmd *c) {
+    if (c->id == 0 || c->id > m->payouts_count) return ERR_NOT_FOUND;
+    struct model_payout *p = &m->payouts[c->id - 1];
+    if (p->distributed) return ERR_ALREADY_DISTRIBUTED;
+    if (p->block == m->block) return ERR_PAYOUT_NOT_READY;
+    struct model_asset *a = &m->a[p->pay];
+    if (m->paused || a->paused) return ERR_PAUSED;
+    enum err err = model_restricted(m, p->pay, p->from);
+    if (err) return err;
+    u128 available = a->balance[p->from] - model_frozen_amount(m, p->pay, p->from);
+    if (p->mode == PAYOUT_FULL && available < p->total) return ERR_UNDERFUNDED_FULL_MODE;
+    if (p->mode == PAYOUT_PRO_RATA && available == 0) return ERR_INSUFFICIENT_BALANCE;
+    u128 amount = p->mode == PAYOUT_FULL || available > p->total ? p->total : available;
+    static struct model_split sp;
+    model_split_compute(m, p, amount, &sp);
+    for (uint32_t i = 0; i < sp.n; i++) {
+        if (sp.leg[i] == 0) continue;
+        err = model_restricted(m, p->pay, sp.to[i]);
+        if (err) return err;
+    }
+    int64_t today = model_day_now(m);
+    for (uint32_t i = 0; i < sp.n; i++) {
+        const struct model_identity *id = &m->id[sp.to[i]];
+        if (sp.leg[i] != 0 && !(id->registered && id->expires[CLAIM_TAX_FORM] > today)) {
+            return ERR_TAX_FORM_MISSING;
+        }
+    }
+    if (p->pay == BOND) {
+        uint64_t holders = a->holders;
+        uint64_t leaves = a->balance[p->from] == amount;
+        for (uint32_t i = 0; i < sp.n; i++) {
+            if (sp.leg[i] == 0) continue;
+            err = model_bond_check(m, sp.to[i], 0);
+            if (err) return err;
+            if (a->balance[sp.to[i]] == 0 && ++holders > BOND_MAX_HOLDERS + leaves) return ERR_HOLDER_LIMIT;
+        }
+    }
+    for (uint32_t i = 0; i < sp.n; i++) model_set(a, sp.to[i], a->balance[sp.to[i]] + sp.leg[i]);
+    model_set(a, p->from, a->balance[p->from] - amount);
+    p->distributed = 1;
+    p->paid = amount;
+    last_split = sp;
+    last_split.payout = c->id;
+    return ERR_OK;
+}
+
+static enum err model_restrict_op(struct model *m, const struct mcmd *c) {
+    uint32_t d = c->from - ADDRESSES;
+    int on = c->rkind == RK_BLACKLIST || c->rkind == RK_FREEZE;
+    if (c->rkind == RK_BLACKLIST || c->rkind == RK_UNBLACKLIST) {
+        m->blacklisted[d] = (uint8_t)on;
+        return ERR_OK;
+    }
+    if (c->rscope == RS_ADDRESS) {
+        m->frozen[d] = (uint8_t)on;
+        return ERR_OK;
+    }
+    if (c->rscope == RS_ASSET) {
+        m->asset_frozen[d][c->asset] = (uint8_t)on;
+        return ERR_OK;
+    }
+    u128 *fa = &m->frozen_amount[d][c->asset];
+    if (on) {
+        if (*fa + c->amount > m->a[c->asset].balance[c->from]) return ERR_INVALID_AMOUNT;
+        *fa += c->amount;
+    } else {
+        if (c->amount > *fa) return ERR_INVALID_AMOUNT;
+        *fa -= c->amount;
+    }
+    return ERR_OK;
+}
+
 /* model_step: the expected result of c, applied to m when it succeeds.
  * Malformed commands never reach the engine and consume no seq. */
 static enum err model_step(struct model *m, const struct mcmd *c, enum err malformed_err) {
@@ -523,6 +830,10 @@ static enum err model_step(struct model *m, const struct mcmd *c, enum err malfo
     case M_FORCED:
     case M_RESCUE: return model_agent_move(m, c);
     case M_RECOVER: return model_recover(m, c);
+    case M_SNAPSHOT: return model_snapshot(m, c);
+    case M_PAY_CREATE: return model_pay_create(m, c);
+    case M_PAY_DISTRIBUTE: return model_pay_distribute(m, c);
+    case M_RESTRICT: return model_restrict_op(m, c);
     case M_MALFORMED: break;
     }
     return ERR_INTERNAL;
@@ -867,16 +1178,267 @@ static uint32_t pick_sec_address(const struct model *m, enum pick how) {
     return k;
 }
 
+/* Room the open block of the first run has left for payout commands that
+ * insert records (snapshot, distribute): its reservation counted them. */
+static uint32_t pay_slots;
+/* One snapshot a block at most: each makes the sequencer reserve room for
+ * LIMIT_BLOCK_COMMANDS more holders, which grows the replays' tables. */
+static int snap_in_block;
+
+static uint32_t random_distributor(void) { return ADDRESSES + (uint32_t)fixture_rng_below(DISTS); }
+
+/* A recipient of snapshot s (not `from`) lacking what a leg needs: a valid
+ * tax_form, and kyc when BOND is paid; UINT32_MAX when none does. */
+static uint32_t needy_recipient(const struct model *m, const struct model_snap *s, uint32_t from,
+                                int kyc) {
+    int64_t soon = model_day_now(m) + 2;
+    uint32_t start = (uint32_t)fixture_rng_below(ADDR_ALL);
+    for (uint32_t i = 0; i < ADDR_ALL; i++) {
+        uint32_t k = (start + i) % ADDR_ALL;
+        if (s->bal[k] == 0 || k == from) continue;
+        const struct model_identity *id = &m->id[k];
+        if (!id->registered || id->expires[CLAIM_TAX_FORM] <= soon ||
+            (kyc && id->expires[CLAIM_KYC] <= soon)) {
+            return k;
+        }
+    }
+    return UINT32_MAX;
+}
+
+/* Identity work for payouts: register, give kyc or tax_form (weeks ahead)
+ * or revoke a tax_form, on a distributor or a recipient of an open payout. */
+static void payout_identity_command(const struct model *m, struct mcmd *c, char json[JSON_MAX]) {
+    uint32_t who = UINT32_MAX;
+    int kyc = 0;
+    if (fixture_rng_percent(25)) {
+        who = random_distributor();
+        kyc = 1;
+    } else {
+        const struct model_payout *p = NULL;
+        uint32_t open = 0;
+        for (uint32_t i = 0; i < m->payouts_count; i++) open += !m->payouts[i].distributed;
+        uint32_t n = open ? (uint32_t)fixture_rng_below(open) : 0; /* any open one */
+        for (uint32_t i = 0; i < m->payouts_count && p == NULL; i++) {
+            if (!m->payouts[i].distributed && n-- == 0) p = &m->payouts[i];
+        }
+        if (p != NULL) {
+            who = needy_recipient(m, &m->snaps[p->snap - 1], p->from, p->pay == BOND);
+            kyc = p->pay == BOND;
+        } else if (m->snaps_count) {
+            who = needy_recipient(m, &m->snaps[m->snaps_count - 1], UINT32_MAX, 0);
+        }
+        if (who == UINT32_MAX || fixture_rng_percent(8)) {
+            who = (uint32_t)fixture_rng_below(ADDRESSES);
+            c->op = M_CLAIM_REVOKE;
+        }
+    }
+    c->from = who;
+    c->asset = -1;
+    char addr[ADDR_TEXT_SIZE];
+    fixture_addr_text(who, addr);
+    const struct model_identity *id = &m->id[who];
+    if (c->op == M_CLAIM_REVOKE) {
+        c->topic = CLAIM_TAX_FORM;
+        snprintf(json, JSON_MAX, "{\"op\":\"claim.revoke\",\"address\":\"%s\",\"topic\":\"tax_form\"}", addr);
+        return;
+    }
+    if (!id->registered) {
+        c->op = M_ID_REGISTER;
+        c->country = who >= ADDRESSES ? 1 : random_country();
+        snprintf(json, JSON_MAX, "{\"op\":\"identity.register\",\"address\":\"%s\",\"country\":\"%s\"}",
+                 addr, country_codes[c->country]);
+        return;
+    }
+    c->op = M_CLAIM_SET;
+    c->topic = kyc && id->expires[CLAIM_KYC] <= model_day_now(m) + 2 ? CLAIM_KYC : CLAIM_TAX_FORM;
+    c->date = (int32_t)(model_day_now(m) + 10 + (int64_t)fixture_rng_below(40));
+    char text[12];
+    date_format(c->date, text);
+    snprintf(json, JSON_MAX, "{\"op\":\"claim.set\",\"address\":\"%s\",\"topic\":\"%s\",\"expires\":\"%s\"}",
+             addr, topic_names[c->topic], text);
+}
+
+static int random_pay_asset(void) {
+    uint64_t k = fixture_rng_below(100);
+    return k < 5 ? (int)SEC : k < 35 ? (int)BOND : k < 65 ? 0 : k < 80 ? 1 : 2;
+}
+
+/* payout.create: mostly the latest snapshot, a distributor, a total around
+ * what it holds free (or a few units: legs that round to zero). */
+static void payout_create_command(const struct model *m, struct mcmd *c, char json[JSON_MAX]) {
+    uint64_t k = fixture_rng_below(100);
+    c->id = k < 6 ? m->snaps_count + 1 + (uint32_t)fixture_rng_below(3)
+                  : k < 60 ? m->snaps_count : 1 + (uint32_t)fixture_rng_below(m->snaps_count);
+    c->asset = random_pay_asset();
+    c->mode = (uint8_t)fixture_rng_below(2);
+    c->from = random_distributor();
+    const struct model_snap *s = c->id <= m->snaps_count ? &m->snaps[c->id - 1] : &m->snaps[0];
+    for (uint32_t i = 0; i < DISTS && fixture_rng_percent(50); i++) {
+        /* a distributor holding the snapshotted asset: its share excluded */
+        if (s->bal[ADDRESSES + i] != 0) c->from = ADDRESSES + i;
+    }
+    if (fixture_rng_percent(20)) {
+        /* a holder of the snapshot (its own share excluded), or anyone */
+        c->from = (uint32_t)fixture_rng_below(ADDR_ALL);
+        for (uint32_t i = 0; i < ADDR_ALL && fixture_rng_percent(85); i++) {
+            uint32_t a = (c->from + i) % ADDR_ALL;
+            if (s->bal[a] != 0) {
+                c->from = a;
+                break;
+            }
+        }
+    }
+    const struct model_asset *a = &m->a[c->asset];
+    u128 avail = a->balance[c->from] - model_frozen_amount(m, (unsigned)c->asset, c->from);
+    k = fixture_rng_below(100);
+    u128 v;
+    if (k < 35) v = avail;
+    else if (k < 50) v = avail + 1;
+    else if (k < 65) v = avail / 2;
+    else if (k < 80) v = 1 + (u128)fixture_rng_below(s->holders + 1);
+    else v = 1 + (u128)fixture_rng_below(1000000) * unit_of((unsigned)c->asset) / 100;
+    c->amount = v == 0 ? 1 + (u128)fixture_rng_below(50) : v;
+    char from[ADDR_TEXT_SIZE];
+    char amount[AMOUNT_TEXT_SIZE];
+    fixture_addr_text(c->from, from);
+    amount_format(c->amount, asset_decimals[c->asset], amount);
+    snprintf(json, JSON_MAX,
+             "{\"op\":\"payout.create\",\"snapshot\":%u,\"pay\":\"%s\",\"total\":\"%s\",\"from\":\"%s\","
+             "\"mode\":\"%s\"}",
+             c->id, asset_symbols[c->asset], amount, from, c->mode == PAYOUT_FULL ? "full" : "pro-rata");
+}
+
+/* blacklist, freeze (address, asset or amount) and their lifting, on a
+ * distributor; mostly lifting, so that payouts go through. */
+static void restrict_command(const struct model *m, struct mcmd *c, char json[JSON_MAX]) {
+    c->from = random_distributor();
+    c->asset = random_pay_asset();
+    if (c->asset == (int)SEC) c->asset = (int)BOND;
+    uint64_t k = fixture_rng_below(100);
+    c->rkind = k < 6 ? RK_BLACKLIST : k < 36 ? RK_UNBLACKLIST : k < 56 ? RK_FREEZE : RK_UNFREEZE;
+    c->rscope = (uint8_t)fixture_rng_below(3);
+    char addr[ADDR_TEXT_SIZE];
+    fixture_addr_text(c->from, addr);
+    if (c->rkind <= RK_UNBLACKLIST) {
+        snprintf(json, JSON_MAX, "{\"op\":\"blacklist.%s\",\"address\":\"%s\"}",
+                 c->rkind == RK_BLACKLIST ? "add" : "remove", addr);
+        return;
+    }
+    const char *op = c->rkind == RK_FREEZE ? "freeze" : "unfreeze";
+    if (c->rscope == RS_ADDRESS) {
+        snprintf(json, JSON_MAX, "{\"op\":\"%s\",\"address\":\"%s\"}", op, addr);
+        return;
+    }
+    if (c->rscope == RS_ASSET) {
+        snprintf(json, JSON_MAX, "{\"op\":\"%s\",\"address\":\"%s\",\"asset\":\"%s\"}", op, addr,
+                 asset_symbols[c->asset]);
+        return;
+    }
+    u128 balance = m->a[c->asset].balance[c->from];
+    u128 fa = m->frozen_amount[c->from - ADDRESSES][c->asset];
+    u128 v;
+    if (c->rkind == RK_FREEZE) v = fixture_rng_percent(70) ? (balance - fa) / 3 : balance - fa + 1;
+    else v = fixture_rng_percent(75) ? fa : fa + 1;
+    c->amount = v == 0 ? 1 : v;
+    char amount[AMOUNT_TEXT_SIZE];
+    amount_format(c->amount, asset_decimals[c->asset], amount);
+    snprintf(json, JSON_MAX, "{\"op\":\"%s\",\"address\":\"%s\",\"asset\":\"%s\",\"amount\":\"%s\"}", op,
+             addr, asset_symbols[c->asset], amount);
+}
+
+/* The payout family: snapshot, create, distribute, identity work for
+ * them, funding the distributors, restricting them. */
+static void payout_command(const struct model *m, struct mcmd *c, char json[JSON_MAX]) {
+    uint64_t k = fixture_rng_below(100);
+    c->partition = -1;
+    uint32_t open = 0;
+    for (uint32_t i = 0; i < m->payouts_count; i++) open += !m->payouts[i].distributed;
+    if (k < 10 && pay_slots > 0 && !snap_in_block && m->snaps_count < MODEL_SNAPS) {
+        snap_in_block = 1;
+        /* mostly SEC and BOND (tens of holders), sometimes a plain asset (hundreds) */
+        static const int assets[] = {3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 2, 0, 1};
+        c->op = M_SNAPSHOT;
+        c->asset = assets[fixture_rng_below(sizeof(assets) / sizeof(assets[0]))];
+        pay_slots--;
+        snprintf(json, JSON_MAX, "{\"op\":\"payout.snapshot\",\"asset\":\"%s\"}", asset_symbols[c->asset]);
+    } else if (k < 25 && m->snaps_count > 0 && m->payouts_count < MODEL_PAYOUTS &&
+               (open < 4 || fixture_rng_percent(30))) {
+        c->op = M_PAY_CREATE;
+        payout_create_command(m, c, json);
+    } else if (k < 55 && pay_slots > 0 && m->payouts_count > 0) {
+        c->op = M_PAY_DISTRIBUTE;
+        c->asset = -1;
+        pay_slots--;
+        uint64_t j = fixture_rng_below(100);
+        c->id = m->payouts_count; /* the latest: maybe created in this block */
+        if (m->payouts[m->payouts_count - 1].block == m->block && j < 40) {
+            /* created in this block: not ready */
+        } else if (j < 5) c->id = m->payouts_count + 1;
+        else if (j < 15) {
+            c->id = 1 + (uint32_t)fixture_rng_below(m->payouts_count);
+            for (uint32_t i = 0; i < m->payouts_count; i++) { /* a distributed one: again */
+                if (m->payouts[(c->id + i) % m->payouts_count].distributed) {
+                    c->id = (c->id + i) % m->payouts_count + 1;
+                    break;
+                }
+            }
+        }
+        else if (j < 80 && open) {
+            uint32_t n = (uint32_t)fixture_rng_below(open); /* an open one */
+            for (uint32_t i = 0; i < m->payouts_count; i++) {
+                if (!m->payouts[i].distributed && n-- == 0) {
+                    c->id = i + 1;
+                    break;
+                }
+            }
+        }
+        snprintf(json, JSON_MAX, "{\"op\":\"payout.distribute\",\"id\":%u}", c->id);
+    } else if (k < 85) {
+        c->op = M_CLAIM_SET;
+        payout_identity_command(m, c, json);
+    } else if (k < 93) {
+        c->op = M_MINT;
+        c->to = random_distributor();
+        c->asset = random_pay_asset();
+        if (c->asset == (int)SEC) c->asset = (int)BOND;
+        c->amount = c->asset == (int)BOND ? 1 + (u128)fixture_rng_below(3000) : random_amount(m, c);
+        /* mostly what an open payout lacks, to its distributor */
+        for (uint32_t i = m->payouts_count; i-- > 0 && open && fixture_rng_percent(75);) {
+            const struct model_payout *p = &m->payouts[i];
+            if (p->distributed) continue;
+            u128 avail = m->a[p->pay].balance[p->from] - model_frozen_amount(m, p->pay, p->from);
+            c->asset = p->pay;
+            c->to = p->from;
+            c->amount = (p->total > avail ? p->total - avail : 0) + (u128)fixture_rng_below(3);
+            if (c->amount == 0) c->amount = 1;
+            break;
+        }
+        char to[ADDR_TEXT_SIZE];
+        char amount[AMOUNT_TEXT_SIZE];
+        fixture_addr_text(c->to, to);
+        amount_format(c->amount, asset_decimals[c->asset], amount);
+        snprintf(json, JSON_MAX, "{\"op\":\"mint\",\"asset\":\"%s\",\"to\":\"%s\",\"amount\":\"%s\"}",
+                 asset_symbols[c->asset], to, amount);
+    } else {
+        c->op = M_RESTRICT;
+        restrict_command(m, c, json);
+    }
+}
+
 /* Build a command and its JSON text; *malformed_err is the decode error
  * a malformed command must get. */
 static void random_command(const struct model *m, struct mcmd *c, char json[JSON_MAX],
                            enum err *malformed_err) {
     memset(c, 0, sizeof(*c));
     c->who = fixture_rng_percent(80) ? 0 : (uint32_t)fixture_rng_below(OPERATORS);
+    if (fixture_rng_percent(8)) {
+        payout_command(m, c, json);
+        return;
+    }
     c->op = random_op();
     c->asset = fixture_rng_percent(35) ? (int)SEC : (int)fixture_rng_below(SEC);
     if (c->op == M_FORCED || c->op == M_RESCUE || c->op == M_RECOVER || c->op == M_RULES) {
-        c->asset = fixture_rng_percent(80) ? (int)SEC : (int)fixture_rng_below(ASSETS);
+        c->asset = fixture_rng_percent(80) ? (int)SEC : (int)fixture_rng_below(WALK_ASSETS);
     }
     /* SEC (and the identities) live on the first addresses, so that
      * holders, claims and limits meet. */
@@ -927,6 +1489,10 @@ static void random_command(const struct model *m, struct mcmd *c, char json[JSON
     case M_CLAIM_REVOKE: identity_command(m, c, from, json); return;
     case M_RULES: random_rules(m, c, json); return;
     case M_MALFORMED: malformed_command(sym, from, to, json, malformed_err); return;
+    case M_SNAPSHOT:
+    case M_PAY_CREATE:
+    case M_PAY_DISTRIBUTE:
+    case M_RESTRICT: break; /* payout_command's */
     }
 }
 
@@ -952,6 +1518,10 @@ static struct {
     uint64_t seed;
     unsigned landings; /* SEC balances raised, each on a verified receiver */
     unsigned sec_ok;   /* SEC value moves that succeeded */
+    unsigned distributed[2]; /* distributions that succeeded, by mode */
+    unsigned bond_paid;      /* ... of them paying BOND */
+    unsigned excluded;       /* ... with the distributor among the snapshot's holders */
+    unsigned zero_legs;      /* ... with a recipient whose leg rounded to zero */
     struct rcmd *cmds;
     uint32_t cmds_count;
     struct rblock *blocks;
@@ -962,14 +1532,20 @@ static struct {
 } run;
 
 /* The known addresses, parsed once. */
-static struct addr addr_table[ADDRESSES];
+static struct addr addr_table[ADDR_ALL];
+
+static int addr_order_cmp(const void *a, const void *b) {
+    return memcmp(addr_table[*(const uint32_t *)a].bytes, addr_table[*(const uint32_t *)b].bytes, ADDR_BYTES);
+}
 
 static void addr_table_init(void) {
-    for (uint32_t k = 0; k < ADDRESSES; k++) {
+    for (uint32_t k = 0; k < ADDR_ALL; k++) {
         char text[ADDR_TEXT_SIZE];
         fixture_addr_text(k, text);
         addr_table[k] = fixture_addr_parse(text);
+        addr_order[k] = k;
     }
+    qsort(addr_order, ADDR_ALL, sizeof(addr_order[0]), addr_order_cmp);
 }
 
 static void check_sums(const struct fixture *f, const struct model *m, size_t index) {
@@ -980,7 +1556,7 @@ static void check_sums(const struct fixture *f, const struct model *m, size_t in
         const struct asset *ea = &f->e.s.assets[ai];
         u128 sum = 0;
         uint64_t holders = 0;
-        for (uint32_t k = 0; k < ADDRESSES; k++) {
+        for (uint32_t k = 0; k < ADDR_ALL; k++) {
             u128 b = engine_balance(&f->e, ai, &addr_table[k]);
             if (__builtin_add_overflow(sum, b, &sum)) fail_msg("command %zu: sum overflows", index);
             holders += b != 0;
@@ -1001,6 +1577,16 @@ static void check_sums(const struct fixture *f, const struct model *m, size_t in
                      (unsigned long long)ea->holders_count, (unsigned long long)ma->holders);
         }
     }
+    /* The distributors' frozen amounts: the model's, never above the balance. */
+    for (uint32_t d = 0; d < DISTS; d++) {
+        for (unsigned i = 0; i < ASSETS; i++) {
+            u128 fa = restrict_frozen_amount(&f->e, (uint16_t)i, &addr_table[ADDRESSES + d]);
+            if (fa != m->frozen_amount[d][i] || fa > engine_balance(&f->e, i, &addr_table[ADDRESSES + d])) {
+                fail_msg("command %zu: frozen %s of distributor %u differs or exceeds its balance", index,
+                         asset_symbols[i], d);
+            }
+        }
+    }
     if (f->e.s.paused != m->paused) fail_msg("command %zu: global pause differs", index);
     if (f->e.s.time_ns != m->time_ns) fail_msg("command %zu: clock differs", index);
     if (f->e.s.next_seq != m->next_seq) fail_msg("command %zu: seq differs", index);
@@ -1008,7 +1594,7 @@ static void check_sums(const struct fixture *f, const struct model *m, size_t in
 
 static void check_every_balance(const struct fixture *f, const struct model *m, size_t index) {
     for (unsigned i = 0; i < ASSETS; i++) {
-        for (uint32_t k = 0; k < ADDRESSES; k++) {
+        for (uint32_t k = 0; k < ADDR_ALL; k++) {
             char text[ADDR_TEXT_SIZE];
             fixture_addr_text(k, text);
             if (fixture_balance(f, asset_symbols[i], text) != m->a[i].balance[k]) {
@@ -1018,8 +1604,8 @@ static void check_every_balance(const struct fixture *f, const struct model *m, 
         }
     }
     /* SEC's partitions, the identities, the rules. */
-    for (uint32_t k = 0; k < ADDRESSES; k++) {
-        for (unsigned p = 0; p < PARTS; p++) {
+    for (uint32_t k = 0; k < ADDR_ALL; k++) {
+        for (unsigned p = 0; k < ADDRESSES && p < PARTS; p++) {
             if (compliance_partition_balance(&f->e, SEC, p, &addr_table[k]) != m->part[p][k]) {
                 fail_msg("command %zu: SEC %s of address %u differs from the model", index,
                          part_names[p], k);
@@ -1034,6 +1620,30 @@ static void check_every_balance(const struct fixture *f, const struct model *m, 
             for (unsigned t = 0; t < CLAIM__COUNT; t++) same = same && id.expires[t] == mid->expires[t];
         }
         if (!same) fail_msg("command %zu: identity of address %u differs from the model", index, k);
+    }
+    for (uint32_t d = 0; d < DISTS; d++) {
+        const struct addr *a = &addr_table[ADDRESSES + d];
+        uint32_t flags = restrict_address_flags(&f->e, a);
+        int same = ((flags & RESTRICT_BLACKLISTED) != 0) == m->blacklisted[d] &&
+                   ((flags & RESTRICT_FROZEN) != 0) == m->frozen[d];
+        for (unsigned i = 0; i < ASSETS; i++) {
+            same = same && (restrict_asset_frozen(&f->e, (uint16_t)i, a) != 0) == m->asset_frozen[d][i];
+        }
+        if (!same) fail_msg("command %zu: restrictions of distributor %u differ from the model", index, d);
+    }
+    /* the payouts: the engine's tables are the model's */
+    if (f->e.s.payout_snapshots_count != m->snaps_count || f->e.s.payouts_count != m->payouts_count) {
+        fail_msg("command %zu: snapshots %u/%u, payouts %u/%u", index, f->e.s.payout_snapshots_count,
+                 m->snaps_count, f->e.s.payouts_count, m->payouts_count);
+    }
+    for (uint32_t i = 0; i < m->payouts_count; i++) {
+        const struct payout *p = &f->e.s.payouts[i];
+        const struct model_payout *mp = &m->payouts[i];
+        if (p->snapshot != mp->snap || p->pay != mp->pay || p->mode != mp->mode ||
+            p->distributed != mp->distributed || !addr_equal(&p->from, &addr_table[mp->from]) ||
+            p->total != mp->total || p->paid != mp->paid) {
+            fail_msg("command %zu: payout %u differs from the model", index, i + 1);
+        }
     }
     const struct asset_rules *r = &f->e.s.rules[SEC];
     const struct model_rules *mr = &m->rules;
@@ -1055,6 +1665,8 @@ static void check_every_balance(const struct fixture *f, const struct model *m, 
 struct sec_before {
     u128 total[SEC_ADDRESSES];
     u128 part[PARTS][SEC_ADDRESSES];
+    u128 bond[ADDR_ALL];
+    u128 pay[ADDR_ALL]; /* a distribution's paid asset */
 };
 
 static void sec_before_take(const struct fixture *f, struct sec_before *b) {
@@ -1064,6 +1676,16 @@ static void sec_before_take(const struct fixture *f, struct sec_before *b) {
             b->part[p][k] = compliance_partition_balance(&f->e, SEC, p, &addr_table[k]);
         }
     }
+}
+
+/* BOND rises only by a mint (to a distributor) or a distribution; any
+ * other rise shows in the per-block comparison with the model. */
+static int may_raise_bond(const struct mcmd *c) {
+    return (c->op == M_MINT && c->asset == (int)BOND) || c->op == M_PAY_DISTRIBUTE;
+}
+
+static void bond_before_take(const struct fixture *f, struct sec_before *b) {
+    for (uint32_t k = 0; k < ADDR_ALL; k++) b->bond[k] = engine_balance(&f->e, BOND, &addr_table[k]);
 }
 
 static int in_country_set(const uint64_t set[COUNTRY_SET_WORDS], uint16_t code) {
@@ -1077,7 +1699,7 @@ static int in_country_set(const uint64_t set[COUNTRY_SET_WORDS], uint16_t code) 
  * partition's claims present and valid; a country neither blocked nor
  * outside an allowed list; not a US person in a no_us_persons partition). */
 static void check_receivers(struct fixture *f, const struct sec_before *b, size_t index,
-                            const char *json) {
+                            const char *json, int bond) {
     const struct asset_rules *r = &f->e.s.rules[SEC];
     int64_t today = f->e.s.time_ns / NS_PER_DAY;
     for (uint32_t k = 0; k < SEC_ADDRESSES; k++) {
@@ -1105,6 +1727,65 @@ static void check_receivers(struct fixture *f, const struct sec_before *b, size_
             fail_msg("command %zu (%s): SEC total of %u rose outside any partition", index, json, k);
         }
     }
+    /* BOND (kyc, KP blocked): minted to distributors, paid out to holders */
+    const struct asset_rules *br = &f->e.s.rules[BOND];
+    for (uint32_t k = 0; bond && k < ADDR_ALL; k++) {
+        if (engine_balance(&f->e, BOND, &addr_table[k]) <= b->bond[k]) continue;
+        struct identity id;
+        identity_read(&f->e, &addr_table[k], &id);
+        int verified = id.registered;
+        for (unsigned t = 0; verified && t < CLAIM__COUNT; t++) {
+            if ((br->required_claims & CLAIM_BIT(t)) && id.expires[t] <= today) verified = 0;
+        }
+        if (verified && br->blocked_count && in_country_set(br->blocked, id.country)) verified = 0;
+        if (!verified) fail_msg("command %zu (%s): BOND landed on address %u, not verified", index, json, k);
+        run.landings++;
+    }
+}
+
+/* After a distribution that succeeded: the engine's legs (payout_plan_build)
+ * are the model's, sum exactly to the amount paid, each within one base
+ * unit of its exact share (the floor, or the floor plus one when the share
+ * is not whole); and every balance of the paid asset moved by its leg (the
+ * distributor's by the amount), no other. */
+static void check_distribution(struct fixture *f, const struct sec_before *b, size_t index) {
+    const struct model_split *sp = &last_split;
+    const struct payout *p = &f->e.s.payouts[sp->payout - 1];
+    struct payout_plan plan;
+    assert_ok(payout_plan_build(&f->e, sp->payout, &plan));
+    if (plan.n != sp->n || plan.amount != sp->amount || p->paid != sp->amount) {
+        fail_msg("command %zu: payout %u: %u legs, model %u", index, sp->payout, plan.n, sp->n);
+    }
+    u128 sum = 0;
+    uint32_t legs = 0;
+    for (uint32_t i = 0; i < plan.n; i++) {
+        u128 leg = plan.leg[i];
+        sum += leg;
+        legs += leg != 0;
+        int within = leg == sp->floor_share[i] || (leg == sp->floor_share[i] + 1 && sp->rem[i] != 0);
+        if (!addr_equal(&plan.to[i], &addr_table[sp->to[i]]) || plan.weight[i] != sp->weight[i] ||
+            leg != sp->leg[i] || !within) {
+            fail_msg("command %zu: payout %u, leg %u differs from the model or its exact share", index,
+                     sp->payout, i);
+        }
+        if (leg == 0) run.zero_legs++;
+    }
+    if (sum != p->paid || legs != p->legs) fail_msg("command %zu: payout %u: legs do not sum to what was paid", index, sp->payout);
+    payout_plan_free(&plan);
+    u128 delta[ADDR_ALL] = {0};
+    for (uint32_t i = 0; i < sp->n; i++) delta[sp->to[i]] = sp->leg[i];
+    uint32_t from = UINT32_MAX;
+    for (uint32_t k = 0; k < ADDR_ALL; k++) {
+        if (addr_equal(&addr_table[k], &p->from)) from = k;
+    }
+    for (uint32_t k = 0; k < ADDR_ALL; k++) {
+        u128 now = engine_balance(&f->e, p->pay, &addr_table[k]);
+        u128 want = k == from ? b->pay[k] - p->paid : b->pay[k] + delta[k];
+        if (now != want) fail_msg("command %zu: payout %u moved address %u's balance wrongly", index, sp->payout, k);
+    }
+    run.distributed[p->mode]++;
+    run.bond_paid += p->pay == BOND;
+    run.excluded += plan.distributor_weight != 0;
 }
 
 static void seed_choose(void) {
@@ -1135,8 +1816,15 @@ static void first_run_command(struct fixture *f, struct model *m, struct rcmd *r
         target = scratch;
         assert_ok(engine_savepoint(&f->e));
     }
+    uint32_t split_before = last_split.payout;
+    last_split.payout = 0;
     enum err want = model_step(target, &c, malformed_err);
     sec_before_take(f, before);
+    if (may_raise_bond(&c)) bond_before_take(f, before);
+    if (c.op == M_PAY_DISTRIBUTE && c.id >= 1 && c.id <= m->payouts_count) {
+        unsigned pay = m->payouts[c.id - 1].pay;
+        for (uint32_t k = 0; k < ADDR_ALL; k++) before->pay[k] = engine_balance(&f->e, pay, &addr_table[k]);
+    }
     r->result = fixture_apply(f, operator_names[c.who], r->json);
     if (r->result != want) {
         free(scratch);
@@ -1144,9 +1832,12 @@ static void first_run_command(struct fixture *f, struct model *m, struct rcmd *r
                  operator_names[c.who], err_name(r->result), err_name(want));
     }
     if (r->result == ERR_OK) {
-        check_receivers(f, before, index, r->json);
-        if (c.asset == (int)SEC && c.op != M_PAUSE && c.op != M_UNPAUSE && c.op != M_RULES) run.sec_ok++;
+        check_receivers(f, before, index, r->json, may_raise_bond(&c));
+        if (c.asset == (int)SEC && c.op <= M_TRANSFER) run.sec_ok++;
+        if (c.asset == (int)SEC && c.op >= M_FORCED && c.op <= M_RECOVER) run.sec_ok++;
+        if (c.op == M_PAY_DISTRIBUTE) check_distribution(f, before, index);
     }
+    if (last_split.payout == 0) last_split.payout = split_before;
     if (r->dry_run) {
         check_sums(f, scratch, index);
         engine_rollback(&f->e);
@@ -1185,7 +1876,13 @@ static void random_sequence_matches_model_invariants_every_command(void **state)
         b->time_ns = t;
         b->first = done;
         b->count = size;
-        fixture_begin(f, t, size);
+        /* Room: the fixture's 8 inserts per command, plus a snapshot's or
+         * a distribution's records (at most one per address) for each
+         * the block may hold. The replays reserve as the sequencer does. */
+        pay_slots = fixture_rng_percent(60) ? 1 + (uint32_t)fixture_rng_below(3) : 0;
+        fixture_begin_room(f, t, size, (uint64_t)size * 8u + (uint64_t)pay_slots * ADDR_ALL);
+        snap_in_block = 0;
+        m->block++;
         if (t > m->time_ns) m->time_ns = t;
         for (uint32_t i = 0; i < size; i++) first_run_command(f, m, &run.cmds[done + i], before);
         done += size;
@@ -1237,6 +1934,25 @@ static void random_sequence_matches_model_invariants_every_command(void **state)
     }
     assert_true(run.sec_ok > 300);
     assert_true(run.landings > 150);
+    /* ... and of payouts */
+    print_message("test_random: payouts: %u snapshots, %u created, distributed full %u, pro-rata %u "
+                  "(BOND %u, distributor excluded %u, zero legs %u); underfunded %u, tax form missing %u, "
+                  "already distributed %u, not ready %u, blacklisted %u, frozen %u\n",
+                  m->snaps_count, m->payouts_count, run.distributed[0], run.distributed[1], run.bond_paid,
+                  run.excluded, run.zero_legs, counts[ERR_UNDERFUNDED_FULL_MODE],
+                  counts[ERR_TAX_FORM_MISSING], counts[ERR_ALREADY_DISTRIBUTED],
+                  counts[ERR_PAYOUT_NOT_READY], counts[ERR_BLACKLISTED], counts[ERR_FROZEN]);
+    static const enum err pay_errs[] = {ERR_UNDERFUNDED_FULL_MODE, ERR_TAX_FORM_MISSING,
+                                        ERR_ALREADY_DISTRIBUTED,   ERR_PAYOUT_NOT_READY,
+                                        ERR_BLACKLISTED,           ERR_FROZEN};
+    /* (the default seed's coverage; another seed may miss a rare case) */
+    for (size_t i = 0; run.seed == SEED_DEFAULT && i < sizeof(pay_errs) / sizeof(pay_errs[0]); i++) {
+        if (counts[pay_errs[i]] == 0) fail_msg("no command met %s", err_name(pay_errs[i]));
+    }
+    if (run.seed == SEED_DEFAULT) {
+        assert_true(run.distributed[0] > 0 && run.distributed[1] > 0 && run.bond_paid > 0);
+        assert_true(run.zero_legs > 0);
+    }
     free(before);
     free(m);
     fixture_close(f);
@@ -1248,7 +1964,17 @@ static void random_sequence_matches_model_invariants_every_command(void **state)
 static void replay_blocks(struct fixture *f, uint32_t from) {
     for (uint32_t bi = from; bi < run.blocks_count; bi++) {
         const struct rblock *b = &run.blocks[bi];
-        fixture_begin(f, b->time_ns, b->count);
+        /* As the sequencer: every command decoded on the block's start
+         * state, engine_command_room summed, engine_reserve_room. */
+        uint32_t commands = 0;
+        uint64_t extra = 0;
+        for (uint32_t i = b->first; i < b->first + b->count; i++) {
+            struct command cmd;
+            if (run.cmds[i].dry_run || fixture_decode(f, run.cmds[i].json, &cmd) != ERR_OK) continue;
+            commands++;
+            extra += engine_command_room(&f->e, &cmd);
+        }
+        fixture_begin_room(f, b->time_ns, commands, extra);
         for (uint32_t i = b->first; i < b->first + b->count; i++) {
             const struct rcmd *r = &run.cmds[i];
             if (r->dry_run) continue;
