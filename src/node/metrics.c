@@ -24,6 +24,31 @@ static void metrics__line(struct buf *b, const char *fmt, ...) {
     if (n > 0) buf_put(b, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
+/* The fresh reserve reports' spread over their median (the verified
+ * reserve's rule: the lower middle), as a ratio for display; 0 with fewer
+ * than two fresh reports, 1 when the median is 0 and another is not. */
+static double metrics__reserve_spread(const struct engine *e, uint32_t asset, int64_t now) {
+    u128 lo = 0, hi = 0;
+    u128 amounts[LIMIT_RESERVE_REPORTS];
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < e->s.reserve_reports_count; k++) {
+        const struct reserve_report *r = &e->s.reserve_reports[k];
+        if (r->asset != asset || now - r->time_ns > RESERVE_REPORT_MAX_AGE_NS) continue;
+        uint32_t j = n++;
+        while (j > 0 && amounts[j - 1] > r->amount) {
+            amounts[j] = amounts[j - 1];
+            j--;
+        }
+        amounts[j] = r->amount;
+    }
+    if (n < 2) return 0.0;
+    lo = amounts[0];
+    hi = amounts[n - 1];
+    u128 median = amounts[(n - 1) / 2];
+    if (median == 0) return hi > lo ? 1.0 : 0.0;
+    return (double)u128_ratio_ppm(hi - lo, median) / 1e6;
+}
+
 static void metrics__head(struct buf *b, const char *name, const char *type, const char *help) {
     metrics__line(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
@@ -205,6 +230,22 @@ static void metrics__assets(struct server *s, struct buf *b) {
         u128 verified = 0;
         uint32_t fresh = 0;
         metrics__line(b, "mintline_reserve_quorum_met{asset=\"%s\"} %d\n", a->symbol, reserve_verified(e, i, now, &verified, &fresh));
+    }
+    metrics__head(b, "mintline_reserve_reports_stale", "gauge", "Reporters whose latest reserve report is older than 1h (fiat assets).");
+    for (uint32_t i = 0; i < e->s.assets_count; i++) {
+        if (e->s.assets[i].kind != ASSET_FIAT) continue;
+        uint32_t stale = 0;
+        for (uint32_t k = 0; k < e->s.reserve_reports_count; k++) {
+            const struct reserve_report *r = &e->s.reserve_reports[k];
+            stale += r->asset == i && now - r->time_ns > RESERVE_REPORT_MAX_AGE_NS;
+        }
+        metrics__line(b, "mintline_reserve_reports_stale{asset=\"%s\"} %u\n", e->s.assets[i].symbol, stale);
+    }
+    metrics__head(b, "mintline_reserve_deviation_ratio", "gauge", "Spread (highest minus lowest) of the fresh reserve reports over their median; 0 with fewer than two.");
+    for (uint32_t i = 0; i < e->s.assets_count; i++) {
+        if (e->s.assets[i].kind != ASSET_FIAT) continue;
+        metrics__line(b, "mintline_reserve_deviation_ratio{asset=\"%s\"} %.6f\n", e->s.assets[i].symbol,
+                      metrics__reserve_spread(e, i, now));
     }
     metrics__head(b, "mintline_por_age_seconds", "gauge", "Age of each fiat asset's latest proof-of-reserves publication (-1: none yet).");
     for (uint32_t i = 0; i < e->s.assets_count; i++) {

@@ -171,6 +171,10 @@ def test_reserves(node):
     t.ok(w["verified"] == "900" and abs(w["ratio"] - 0.9) < 1e-9 and w["below_one"] is True,
          "status says plainly the ratio is below 1", w)
     t.eq(node.metrics().get(("mintline_reserve_ratio", (("asset", "USDW"),))), 0.9, "metric reserve ratio")
+    m = node.metrics()
+    t.eq(m.get(("mintline_reserve_deviation_ratio", (("asset", "USDW"),))), 0.333333,
+         "metric reserve deviation: (1200 - 900) / the median 900")
+    t.eq(m.get(("mintline_reserve_reports_stale", (("asset", "USDW"),))), 0, "metric: no stale report")
     r = node.cli("status", operator="carol")
     t.ok(r.rc == 0 and re.search(r"^USDW  reserve 900 verified \(2 fresh reports, quorum 2\), ratio 0\.9, BELOW 1\.0;", r.out,
                                  re.M), "status in words: the ratio is BELOW 1.0", r)
@@ -187,6 +191,9 @@ def test_reserves(node):
     r = reserve(node)
     t.eq((r["quorum_met"], r["reports"], [x["fresh"] for x in r["report_list"]]), (False, 0, [False, False]),
          "after an hour the reports are stale: no quorum")
+    m = node.metrics()
+    t.eq(m.get(("mintline_reserve_reports_stale", (("asset", "USDW"),))), 2, "metric: both reports stale")
+    t.eq(m.get(("mintline_reserve_deviation_ratio", (("asset", "USDW"),))), 0, "metric: no fresh report, no deviation")
     st, doc = cmd(node, "alice", {"op": "burn", "asset": "USDW", "from": A1, "amount": "1"})
     t.eq(st, 200, "burns need no reserve")
     r = node.cli("reserve", "show", "USDW", operator="carol")
