@@ -9,7 +9,7 @@
  * refuses) with one exception: an amount is written in SPEC 2's canonical
  * form, which is what JSON must carry, so "1200.50" typed is "1200.5"
  * signed (only zeros without value are dropped; the op table says which
- * fields are amounts).
+ * fields are amounts), and a country code is written in capitals.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +47,15 @@ static json_t *cli_submit__value(const struct op_def *def, const char *name, con
         if (op_field_is_amount((enum field_kind)def->fields[i].kind) &&
             amount_canonical_text(v, strlen(v), text) > 0) {
             return json_string(text);
+        }
+        /* A country code as the ledger keeps it ("de" -> "DE"), so that the
+         * signed command, history and the confirmation all say DE. */
+        if (def->fields[i].kind == FIELD_COUNTRY && strlen(v) == 2) {
+            char cc[3] = {v[0], v[1], '\0'};
+            for (int c = 0; c < 2; c++) {
+                if (cc[c] >= 'a' && cc[c] <= 'z') cc[c] = (char)(cc[c] - 'a' + 'A');
+            }
+            return json_string(cc);
         }
         break;
     }
