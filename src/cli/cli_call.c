@@ -211,3 +211,14 @@ void cli_call_close(struct cli_ctx *ctx) {
     cli_http_close(ctx->curl);
     ctx->curl = NULL;
 }
+
+int cli_get(struct cli_ctx *ctx, struct buf *path, struct cli_reply *reply) {
+    const char *p = cli_out_cstr(path);
+    if (!buf_ok(path)) {
+        memset(reply, 0, sizeof(*reply));
+        cli_out_error(ctx->color_err, "ERR_INTERNAL", "out of memory");
+        return CLI_EXIT_IO;
+    }
+    cli_call(ctx, "GET", p, NULL, reply);
+    return cli_reply_finish(ctx, reply);
+}

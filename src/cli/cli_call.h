@@ -42,6 +42,13 @@ void cli_call_classify(struct cli_reply *r);
  * exit code (CLI_EXIT_IO when stdout cannot be written). */
 int cli_reply_finish(const struct cli_ctx *ctx, const struct cli_reply *r);
 
+/* cli_get: GET the path built in `path` (its buffer may have failed to
+ * grow: then ERR_INTERNAL, out of memory) and finish the reply as
+ * cli_reply_finish does; on success reply->doc is the document. The
+ * caller frees the reply whatever the outcome. Returns the exit code. */
+struct buf;
+int cli_get(struct cli_ctx *ctx, struct buf *path, struct cli_reply *reply);
+
 /* cli_reply_free: release the body and the document. */
 void cli_reply_free(struct cli_reply *r);
 

@@ -18,17 +18,6 @@ static const char *cli_payout__text(const json_t *obj, const char *key, char *ou
     return out;
 }
 
-static int cli_payout__get(struct cli_ctx *ctx, struct buf *path, struct cli_reply *reply) {
-    const char *p = cli_out_cstr(path);
-    if (!buf_ok(path)) {
-        memset(reply, 0, sizeof(*reply));
-        cli_out_error(ctx->color_err, "ERR_INTERNAL", "out of memory");
-        return CLI_EXIT_IO;
-    }
-    cli_call(ctx, "GET", p, NULL, reply);
-    return cli_reply_finish(ctx, reply);
-}
-
 /* The header lines of `payout show`. */
 static void cli_payout__summary(const json_t *doc) {
     char id[32], status[32], pay[64], from[64], mode[32], total[64], block[32], at[64];
@@ -121,7 +110,7 @@ int cli_cmd_payout_show(struct cli_ctx *ctx) {
         cli_http_encode(&path, limit);
     }
     struct cli_reply reply;
-    int rc = cli_payout__get(ctx, &path, &reply);
+    int rc = cli_get(ctx, &path, &reply);
     if (rc == CLI_EXIT_OK && !ctx->json) {
         cli_payout__summary(reply.doc);
         rc = cli_payout__legs(reply.doc);
@@ -181,7 +170,7 @@ int cli_cmd_payout_list(struct cli_ctx *ctx) {
     buf_init(&path);
     buf_put(&path, "/api/payouts", 12);
     struct cli_reply reply;
-    int rc = cli_payout__get(ctx, &path, &reply);
+    int rc = cli_get(ctx, &path, &reply);
     if (rc == CLI_EXIT_OK && !ctx->json) {
         char pending[32];
         printf("payouts pending distribution: %s\n\n", cli_payout__text(reply.doc, "pending", pending, sizeof(pending)));

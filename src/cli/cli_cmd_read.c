@@ -17,19 +17,6 @@
 #include "cli_out.h"
 #include "cli_sec.h"
 
-/* GET path and finish; on success reply->doc is the document. The caller
- * frees the reply whatever the outcome. Returns the exit code. */
-static int cli_read__get(struct cli_ctx *ctx, struct buf *path, struct cli_reply *reply) {
-    const char *p = cli_out_cstr(path);
-    if (!buf_ok(path)) {
-        memset(reply, 0, sizeof(*reply));
-        cli_out_error(ctx->color_err, "ERR_INTERNAL", "out of memory");
-        return CLI_EXIT_IO;
-    }
-    cli_call(ctx, "GET", p, NULL, reply);
-    return cli_reply_finish(ctx, reply);
-}
-
 static const char *cli_read__text(const json_t *obj, const char *key, char *out, size_t size) {
     cli_out_text(json_object_get(obj, key), out, size);
     return out;
@@ -238,7 +225,7 @@ int cli_cmd_status(struct cli_ctx *ctx) {
         buf_put(&path, "/api/system/status", 18);
     }
     struct cli_reply reply;
-    int rc = cli_read__get(ctx, &path, &reply);
+    int rc = cli_get(ctx, &path, &reply);
     if (rc == CLI_EXIT_OK && !ctx->json) {
         if (sym != NULL) {
             json_t *one = json_array();
@@ -295,7 +282,7 @@ int cli_cmd_balance(struct cli_ctx *ctx) {
     buf_put(&path, "/balances/", 10);
     cli_http_encode(&path, cli_ctx_pos(ctx, 1));
     struct cli_reply reply;
-    int rc = cli_read__get(ctx, &path, &reply);
+    int rc = cli_get(ctx, &path, &reply);
     if (rc == CLI_EXIT_OK && !ctx->json) {
         rc = cli_read__balance(reply.doc);
     }
@@ -396,7 +383,7 @@ int cli_cmd_account_show(struct cli_ctx *ctx) {
     buf_put(&path, "/api/accounts/", 14);
     cli_http_encode(&path, cli_ctx_pos(ctx, 0));
     struct cli_reply reply;
-    int rc = cli_read__get(ctx, &path, &reply);
+    int rc = cli_get(ctx, &path, &reply);
     if (rc == CLI_EXIT_OK && !ctx->json) rc = cli_read__account(reply.doc);
     cli_reply_free(&reply);
     buf_free(&path);
@@ -424,7 +411,7 @@ int cli_cmd_history(struct cli_ctx *ctx) {
     cli_http_query(&path, "op", cli_ctx_flag(ctx, "op"));
     cli_http_query(&path, "operator", cli_ctx_flag(ctx, "operator"));
     struct cli_reply reply;
-    int rc = cli_read__get(ctx, &path, &reply);
+    int rc = cli_get(ctx, &path, &reply);
     if (rc == CLI_EXIT_OK && !ctx->json) {
         static const char *const head[] = {"SEQ", "BLOCK",  "TIME", "OPERATOR",
                                            "OP",  "RESULT", "ARGS"};

@@ -9,14 +9,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../engine/compliance.h"
 #include "cli_call.h"
 #include "cli_cmd.h"
 #include "cli_http.h"
 #include "cli_out.h"
 #include "cli_sec.h"
 
-static const char *const cli_sec__topics[] = {"kyc", "aml", "accredited", "tax_form"};
-#define CLI_SEC_TOPICS (sizeof(cli_sec__topics) / sizeof(cli_sec__topics[0]))
 
 /* GET prefix + one encoded segment; on success reply->doc is the document
  * (printed already with --json). The caller frees the reply. */
@@ -26,16 +25,9 @@ static int cli_sec__get(struct cli_ctx *ctx, const char *prefix, const char *seg
     buf_init(&path);
     buf_put(&path, prefix, strlen(prefix));
     cli_http_encode(&path, segment);
-    const char *p = cli_out_cstr(&path);
-    if (!buf_ok(&path)) {
-        memset(reply, 0, sizeof(*reply));
-        buf_free(&path);
-        cli_out_error(ctx->color_err, "ERR_INTERNAL", "out of memory");
-        return CLI_EXIT_IO;
-    }
-    cli_call(ctx, "GET", p, NULL, reply);
+    int rc = cli_get(ctx, &path, reply);
     buf_free(&path);
-    return cli_reply_finish(ctx, reply);
+    return rc;
 }
 
 static void cli_sec__pair(struct cli_table *t, const char *key, const char *value) {
@@ -82,9 +74,9 @@ static int cli_sec__identity(const json_t *doc) {
     cli_table_cell(&t, "EXPIRES");
     cli_table_cell(&t, "STATUS");
     const json_t *claims = json_object_get(doc, "claims");
-    for (size_t k = 0; k < CLI_SEC_TOPICS; k++) {
-        const json_t *c = json_object_get(claims, cli_sec__topics[k]);
-        cli_table_cell(&t, cli_sec__topics[k]);
+    for (size_t k = 0; k < CLAIM__COUNT; k++) {
+        const json_t *c = json_object_get(claims, claim_topic_name((enum claim_topic)k));
+        cli_table_cell(&t, claim_topic_name((enum claim_topic)k));
         cli_out_text(json_object_get(c, "expires"), text, sizeof(text));
         cli_table_cell(&t, text);
         cli_table_cell(&t, c == NULL                                   ? "none"
@@ -125,18 +117,18 @@ void cli_sec_holders_text(const json_t *asset, char *out, size_t size) {
 static void cli_sec__needed(const json_t *rules, const json_t *p, char *out, size_t size) {
     size_t used = 0;
     out[0] = '\0';
-    for (size_t k = 0; k < CLI_SEC_TOPICS; k++) {
+    for (size_t k = 0; k < CLAIM__COUNT; k++) {
         int need = 0;
         size_t i;
         const json_t *v;
         json_array_foreach(json_object_get(rules, "required_claims"), i, v) {
-            need |= json_is_string(v) && strcmp(json_string_value(v), cli_sec__topics[k]) == 0;
+            need |= json_is_string(v) && strcmp(json_string_value(v), claim_topic_name((enum claim_topic)k)) == 0;
         }
         json_array_foreach(json_object_get(p, "required_claims"), i, v) {
-            need |= json_is_string(v) && strcmp(json_string_value(v), cli_sec__topics[k]) == 0;
+            need |= json_is_string(v) && strcmp(json_string_value(v), claim_topic_name((enum claim_topic)k)) == 0;
         }
         if (!need) continue;
-        int n = snprintf(out + used, size - used, "%s%s", used ? "," : "", cli_sec__topics[k]);
+        int n = snprintf(out + used, size - used, "%s%s", used ? "," : "", claim_topic_name((enum claim_topic)k));
         if (n < 0 || (size_t)n >= size - used) break;
         used += (size_t)n;
     }

@@ -130,6 +130,16 @@ struct event *engine__emit(struct event_buf *events, enum event_type type, uint1
     return ev;
 }
 
+/* Number the events a command emitted from `mark` on and give them its
+ * seq and the ledger time. */
+static void engine__stamp(struct engine *e, struct event_buf *events, uint32_t mark, uint64_t seq) {
+    for (uint32_t i = mark; i < events->count; i++) {
+        events->items[i].seq = e->s.next_event_seq++;
+        events->items[i].command_seq = seq;
+        events->items[i].time_ns = e->s.time_ns;
+    }
+}
+
 enum err engine_apply(struct engine *e, const struct command *cmd, struct event_buf *events,
                       struct apply_result *out) {
     ASSERT(cmd->op < OP__COUNT);
@@ -154,11 +164,7 @@ enum err engine_apply(struct engine *e, const struct command *cmd, struct event_
         events->count = mark;
         return err;
     }
-    for (uint32_t i = mark; i < events->count; i++) {
-        events->items[i].seq = e->s.next_event_seq++;
-        events->items[i].command_seq = out->seq;
-        events->items[i].time_ns = e->s.time_ns;
-    }
+    engine__stamp(e, events, mark, out->seq);
     return ERR_OK;
 }
 
@@ -182,11 +188,7 @@ enum err engine_apply_dry(struct engine *e, const struct command *cmd, struct ev
         events->count = mark;
         return err;
     }
-    for (uint32_t i = mark; i < events->count; i++) {
-        events->items[i].seq = e->s.next_event_seq++;
-        events->items[i].command_seq = out->seq;
-        events->items[i].time_ns = e->s.time_ns;
-    }
+    engine__stamp(e, events, mark, out->seq);
     out->note = ran.note;
     return ERR_OK;
 }
