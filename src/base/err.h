@@ -100,7 +100,10 @@
     X(UNDERFUNDED_FULL_MODE, 409, "full mode: the distributor does not hold the whole total")      \
     X(TAX_FORM_MISSING, 409, "recipients without a valid tax_form claim")                           \
     X(ALREADY_DISTRIBUTED, 409, "this payout has already been distributed")                        \
-    X(PAYOUT_NOT_READY, 409, "a payout is distributed in a block after the one that created it")
+    X(PAYOUT_NOT_READY, 409, "a payout is distributed in a block after the one that created it") \
+    /* the alert loop (issue 10) */                                                                \
+    X(INCIDENT_RESOLVED, 409, "this incident is resolved")                                        \
+    X(NO_EMERGENCY, 409, "timelock expedite needs an open P0 or P1 incident")
 
 enum err {
 #define ERR_ENUM_ROW(name, status, msg) ERR_##name,

@@ -83,6 +83,16 @@
 #define LIMIT_PAYOUT_SNAPSHOTS 128u
 #define LIMIT_PAYOUTS 128u
 
+/* Incidents and maintenance windows (SPEC 9), kept in the small state:
+ * the last LIMIT_INCIDENTS incidents (when full, the oldest resolved one
+ * leaves the state; its commands stay in the journal) and the last
+ * LIMIT_MAINTENANCE windows. A title or a window's reason is kept in the
+ * state and so is short (a subject line); notes and summaries live in the
+ * journal (LIMIT_REASON). */
+#define LIMIT_INCIDENTS 128u
+#define LIMIT_MAINTENANCE 16u
+#define LIMIT_TITLE_BYTES 95u
+
 /* Holdings (address, asset) pairs: 2^26 = 67M; the table doubles up to it. */
 #define LIMIT_HOLDINGS (1u << 26)
 

@@ -18,9 +18,9 @@
 #include <unistd.h>
 
 #include "../base/err.h"
+#include "../base/keyfile.h"
 #include "../engine/genesis.h"
 #include "cli_http.h"
-#include "cli_key.h"
 #include "cli_out.h"
 
 __attribute__((format(printf, 4, 5))) static void
@@ -34,6 +34,13 @@ cli_call__fail(struct cli_reply *r, int exit_code, enum err err, const char *fmt
 }
 
 /* Load the operator's seed into ctx once. Returns 0 or fills r. */
+enum err cli_key_path(const char *home, const char *name, char *out, size_t out_size) {
+    if (!name_valid(name, strlen(name))) return ERR_INVALID_NAME;
+    int n = snprintf(out, out_size, "%s/keys/%s.key", home, name);
+    if (n < 0 || (size_t)n >= out_size) return ERR_IO;
+    return ERR_OK;
+}
+
 static int cli_call__signer(struct cli_ctx *ctx, struct cli_reply *r) {
     if (ctx->seed_loaded) return 0;
     const char *name = ctx->operator_name;
@@ -57,7 +64,7 @@ static int cli_call__signer(struct cli_ctx *ctx, struct cli_reply *r) {
     }
     char why[512] = "";
     int loose = 0;
-    enum err err = cli_key_load(key_path, ctx->seed, &loose, why, sizeof(why));
+    enum err err = keyfile_load(key_path, ctx->seed, &loose, why, sizeof(why));
     if (err && ctx->key_path == NULL && access(key_path, F_OK) != 0) {
         cli_call__fail(r, CLI_EXIT_IO, err, "%s (`mintline key new %s` makes one; or pass --key)",
                        why, name);

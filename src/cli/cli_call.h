@@ -55,4 +55,10 @@ void cli_reply_free(struct cli_reply *r);
 /* cli_call_close: wipe the seed and release the HTTP handle of ctx. */
 void cli_call_close(struct cli_ctx *ctx);
 
+/* cli_key_path: "HOME/keys/NAME.key" (key files: base/keyfile.h) into
+ * out. ERR_INVALID_NAME when name is not [a-z][a-z0-9_-]{0,31}; ERR_IO
+ * when the path does not fit. */
+enum err cli_key_path(const char *home, const char *name, char *out, size_t out_size)
+    __attribute__((warn_unused_result));
+
 #endif

@@ -1,6 +1,6 @@
 /*
  * cli_cmd_key.c - `key new NAME` and `key show NAME`: operator key files
- * under $MINTLINE_HOME/keys (format and rules in cli_key.h).
+ * under $MINTLINE_HOME/keys (format and rules in base/keyfile.h).
  *
  * Only the public key is ever printed; the seed never leaves the file.
  */
@@ -11,7 +11,8 @@
 #include "../base/err.h"
 #include "../base/jw.h"
 #include "cli_cmd.h"
-#include "cli_key.h"
+#include "../base/keyfile.h"
+#include "cli_call.h"
 #include "cli_out.h"
 
 /* Exit code for a key error: a bad name is usage, an existing key is a
@@ -60,9 +61,9 @@ int cli_cmd_key_new(struct cli_ctx *ctx) {
     char path[4096];
     int rc = cli_cmd_key__path(ctx, name, path, sizeof(path));
     if (rc != CLI_EXIT_OK) return rc;
-    char pubkey[CLI_KEY_HEX_SIZE];
+    char pubkey[KEYFILE_HEX_SIZE];
     char why[512] = "";
-    enum err err = cli_key_create(path, pubkey, why, sizeof(why));
+    enum err err = keyfile_create(path, pubkey, why, sizeof(why));
     if (err == ERR_KEY_EXISTS) {
         snprintf(why, sizeof(why), "%.400s exists; a key is never overwritten", path);
     }
@@ -78,11 +79,11 @@ int cli_cmd_key_show(struct cli_ctx *ctx) {
     uint8_t seed[SIG_SEED_BYTES];
     char why[512] = "";
     int loose = 0;
-    enum err err = cli_key_load(path, seed, &loose, why, sizeof(why));
+    enum err err = keyfile_load(path, seed, &loose, why, sizeof(why));
     if (err) return cli_cmd_key__fail(ctx, err, why);
     if (loose) cli_out_warn(ctx->color_err, "%s is readable by others; chmod 600 it", path);
-    char pubkey[CLI_KEY_HEX_SIZE];
-    cli_key_pubkey_hex(seed, pubkey);
+    char pubkey[KEYFILE_HEX_SIZE];
+    keyfile_pubkey_hex(seed, pubkey);
     sodium_memzero(seed, sizeof(seed));
     return cli_cmd_key__print(ctx, name, pubkey, path);
 }

@@ -19,6 +19,7 @@
 #include "engine.h"
 #include "genesis.h"
 #include "governance.h"
+#include "incident.h"
 #include "ledger.h"
 #include "oracle.h"
 #include "payout.h"
@@ -27,7 +28,7 @@
 #include "restrict.h"
 
 /* The request parser hands over text arguments up to LIMIT_ARG_TEXT bytes. */
-_Static_assert(FIELD__COUNT <= 32, "command.present has one bit per field kind");
+_Static_assert(FIELD__COUNT <= 62, "command.present has one bit per field kind (journal form: 31 + 31)");
 _Static_assert(LIMIT_COMMAND_ARGS > OP_FIELDS_MAX, "every field of an op and \"op\" fit");
 _Static_assert(LIMIT_ARG_TEXT >= LIMIT_REASON_BYTES,
                "a reason of LIMIT_REASON characters reaches the decoder");
@@ -203,6 +204,30 @@ static const struct op_def op_rows[OP__COUNT] = {
     [OP_PAYOUT_DISTRIBUTE] = {"payout.distribute", payout_distribute_apply, ROLE_PAYOUT_MANAGER, 0,
                               {F("id", FIELD_ID, FIELD_REQUIRED)},
                               "pay every leg of a payout, all or none (two operators by default)"},
+    [OP_INCIDENT_OPEN] = {"incident.open", incident_open_apply, ROLE_INCIDENT_MANAGER, 0,
+                          {F("severity", FIELD_SEVERITY, FIELD_REQUIRED),
+                           F("title", FIELD_TEXT, FIELD_REQUIRED), F("asset", FIELD_ASSET, FIELD_OPTIONAL),
+                           F("alert", FIELD_ALERT, FIELD_OPTIONAL)},
+                          "open an incident (P0..P3), optionally about one asset"},
+    [OP_INCIDENT_ACK] = {"incident.ack", incident_ack_apply, ROLE_INCIDENT_MANAGER, 0,
+                         {F("id", FIELD_ID, FIELD_REQUIRED)}, "acknowledge an incident"},
+    [OP_INCIDENT_NOTE] = {"incident.note", incident_note_apply, ROLE_INCIDENT_MANAGER, 0,
+                          {F("id", FIELD_ID, FIELD_REQUIRED), F("text", FIELD_REASON, FIELD_REQUIRED)},
+                          "add a note to an incident's timeline"},
+    [OP_INCIDENT_RESOLVE] = {"incident.resolve", incident_resolve_apply, ROLE_INCIDENT_MANAGER, 0,
+                             {F("id", FIELD_ID, FIELD_REQUIRED),
+                              F("summary", FIELD_REASON, FIELD_REQUIRED)},
+                             "resolve an incident with a summary"},
+    [OP_MAINTENANCE_START] = {"maintenance.start", maintenance_start_apply, ROLE_INCIDENT_MANAGER, 0,
+                              {F("duration", FIELD_DURATION, FIELD_REQUIRED),
+                               F("reason", FIELD_TEXT, FIELD_REQUIRED)},
+                              "open a maintenance window (at most 7d): warnings are silenced"},
+    [OP_MAINTENANCE_END] = {"maintenance.end", maintenance_end_apply, ROLE_INCIDENT_MANAGER, 0,
+                            {{0}}, "end the maintenance window in force"},
+    [OP_TIMELOCK_EXPEDITE] = {"timelock.expedite", governance_timelock_expedite_apply, ROLE_ADMIN, 0,
+                              {F("id", FIELD_ID, FIELD_REQUIRED)},
+                              "run a timelocked entry before its eta during an open P0/P1 incident "
+                              "(emergency_approvals admins)"},
 };
 
 #undef F
@@ -269,6 +294,19 @@ static int command__reason_ok(const char *text, size_t len) {
     size_t chars = 0;
     for (size_t i = 0; i < len; i++) chars += ((unsigned char)text[i] & 0xC0u) != 0x80u;
     return chars >= 1 && chars <= LIMIT_REASON;
+}
+
+/* A kept text (a title): 1..LIMIT_TITLE_BYTES bytes, no control
+ * character (it is printed in lists and tables), not blank. */
+static int command__text_ok(const char *text, size_t len) {
+    if (len == 0 || len > LIMIT_TITLE_BYTES) return 0;
+    int blank = 1;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c < 0x20 || c == 0x7F) return 0;
+        if (c != ' ') blank = 0;
+    }
+    return !blank;
 }
 
 /* Digits only (a JSON integer or a string of digits), at most max. */
@@ -407,6 +445,27 @@ static enum err command__field_security(const struct op_field *f, const struct c
         else if (a->value_len == 8 && memcmp(a->value, "pro-rata", 8) == 0) cmd->mode = 1;
         else return ERR_INVALID_ARGUMENT;
         break;
+    case FIELD_TEXT:
+        if (!command__text_ok(a->value, a->value_len)) return ERR_INVALID_ARGUMENT;
+        memcpy(cmd->text, a->value, a->value_len);
+        cmd->text[a->value_len] = '\0';
+        break;
+    case FIELD_SEVERITY: {
+        int sev = incident_severity_parse(a->value, a->value_len);
+        if (sev < 0) return ERR_INVALID_ARGUMENT;
+        cmd->severity = (uint8_t)sev;
+        break;
+    }
+    case FIELD_ALERT: {
+        uint8_t raw[8];
+        if (a->value_len != 16 || hex_decode(a->value, a->value_len, raw, sizeof(raw)) != 0) {
+            return ERR_INVALID_ARGUMENT;
+        }
+        cmd->alert = 0;
+        for (unsigned i = 0; i < 8; i++) cmd->alert = cmd->alert << 8 | raw[i];
+        if (cmd->alert == 0) return ERR_INVALID_ARGUMENT;
+        break;
+    }
     default:
         return ERR_INVALID_ARGUMENT;
     }
@@ -466,6 +525,9 @@ static enum err command__field_decode(const struct engine *e, const struct op_fi
     case FIELD_MAX_HOLDERS:
     case FIELD_FLAG:
     case FIELD_MODE:
+    case FIELD_TEXT:
+    case FIELD_SEVERITY:
+    case FIELD_ALERT:
         return command__field_security(f, a, cmd);
     case FIELD_MAX_BALANCE:
     case FIELD_AMOUNT:
@@ -643,9 +705,9 @@ json_t *command_args_json(const json_t *obj) {
 }
 
 /* The CMD_HAS_* bits an op's row allows, and those it requires. */
-static void command__masks(const struct op_def *def, uint32_t *allowed, uint32_t *required) {
+static void command__masks(const struct op_def *def, uint64_t *allowed, uint64_t *required) {
     for (unsigned i = 0; i < OP_FIELDS_MAX && def->fields[i].name != NULL; i++) {
-        uint32_t bit = CMD_HAS(def->fields[i].kind);
+        uint64_t bit = CMD_HAS(def->fields[i].kind);
         *allowed |= bit;
         if (def->fields[i].required) *required |= bit;
     }
@@ -655,8 +717,13 @@ void command_encode(const struct command *cmd, struct buf *out) {
     buf_put_u16(out, cmd->op);
     buf_put_u16(out, cmd->asset);
     buf_put_u32(out, cmd->operator_index);
-    buf_put_u32(out, cmd->present);
-    uint32_t p = cmd->present;
+    /* The kinds' bits 0..30 in one word, as before there were more; bit 31
+     * says a second word follows with bits 31.. (journals written before
+     * hold the one word, and decode as they always did). */
+    uint64_t p = cmd->present;
+    uint32_t high = (uint32_t)(p >> 31);
+    buf_put_u32(out, (uint32_t)(p & 0x7FFFFFFFu) | (high ? 0x80000000u : 0u));
+    if (high) buf_put_u32(out, high);
     if (p & CMD_HAS_FROM) buf_put(out, cmd->from.bytes, ADDR_BYTES);
     if (p & CMD_HAS_TO) buf_put(out, cmd->to.bytes, ADDR_BYTES);
     if (p & CMD_HAS_AMOUNT) buf_put_u128(out, cmd->amount);
@@ -695,11 +762,18 @@ void command_encode(const struct command *cmd, struct buf *out) {
     if (p & CMD_HAS(FIELD_MAX_BALANCE)) buf_put_u128(out, cmd->max_balance);
     if (p & CMD_HAS(FIELD_FLAG)) buf_put_u8(out, cmd->flag);
     if (p & CMD_HAS(FIELD_MODE)) buf_put_u8(out, cmd->mode);
+    if (p & CMD_HAS(FIELD_TEXT)) {
+        size_t n = strlen(cmd->text);
+        buf_put_u8(out, (uint8_t)n);
+        buf_put(out, cmd->text, n);
+    }
+    if (p & CMD_HAS(FIELD_SEVERITY)) buf_put_u8(out, cmd->severity);
+    if (p & CMD_HAS(FIELD_ALERT)) buf_put_u64(out, cmd->alert);
 }
 
 /* The security kinds of the variable part; -1 when out of range. */
 static int command__decode_security(struct buf_reader *r, struct command *c) {
-    uint32_t p = c->present;
+    uint64_t p = c->present;
     if (p & CMD_HAS(FIELD_COUNTRY)) {
         c->country = buf_get_u16(r);
         char code[3];
@@ -748,12 +822,27 @@ static int command__decode_security(struct buf_reader *r, struct command *c) {
         c->mode = buf_get_u8(r);
         if (c->mode > 1) return -1;
     }
+    if (p & CMD_HAS(FIELD_TEXT)) {
+        uint8_t n = buf_get_u8(r);
+        if (n > LIMIT_TITLE_BYTES) return -1;
+        buf_get(r, c->text, n);
+        c->text[n] = '\0';
+        if (r->failed || !command__text_ok(c->text, n)) return -1;
+    }
+    if (p & CMD_HAS(FIELD_SEVERITY)) {
+        c->severity = buf_get_u8(r);
+        if (c->severity >= INCIDENT_SEVERITIES) return -1;
+    }
+    if (p & CMD_HAS(FIELD_ALERT)) {
+        c->alert = buf_get_u64(r);
+        if (c->alert == 0) return -1;
+    }
     return r->failed ? -1 : 0;
 }
 
 /* The variable part; -1 when a value is out of its range. */
 static int command__decode_fields(struct buf_reader *r, struct command *c) {
-    uint32_t p = c->present;
+    uint64_t p = c->present;
     if (p & CMD_HAS_FROM) buf_get(r, c->from.bytes, ADDR_BYTES);
     if (p & CMD_HAS_TO) buf_get(r, c->to.bytes, ADDR_BYTES);
     if (p & CMD_HAS_AMOUNT) c->amount = buf_get_u128(r);
@@ -801,10 +890,16 @@ int command_decode_bin_counts(struct buf_reader *r, uint32_t assets_count, uint3
     c.op = buf_get_u16(r);
     c.asset = buf_get_u16(r);
     c.operator_index = buf_get_u32(r);
-    c.present = buf_get_u32(r);
+    uint32_t low = buf_get_u32(r);
+    c.present = low & 0x7FFFFFFFu;
+    if (low & 0x80000000u) {
+        uint32_t high = buf_get_u32(r);
+        if (high == 0) return -1; /* one form per command */
+        c.present |= (uint64_t)high << 31;
+    }
     if (r->failed || c.op >= OP__COUNT) return -1;
-    uint32_t allowed = 0;
-    uint32_t required = 0;
+    uint64_t allowed = 0;
+    uint64_t required = 0;
     command__masks(&op_rows[c.op], &allowed, &required);
     if ((c.present & ~allowed) != 0 || (c.present & required) != required) return -1;
     if (command__decode_fields(r, &c) != 0) return -1;
@@ -887,6 +982,9 @@ void command_write_args(const struct engine *e, const struct command *cmd, struc
         case FIELD_MAX_BALANCE: jw_amount(w, cmd->max_balance, decimals); break;
         case FIELD_FLAG: jw_bool(w, cmd->flag); break;
         case FIELD_MODE: jw_string(w, cmd->mode ? "pro-rata" : "full"); break;
+        case FIELD_TEXT: jw_string(w, cmd->text); break;
+        case FIELD_SEVERITY: jw_string(w, incident_severity_name(cmd->severity)); break;
+        case FIELD_ALERT: snprintf(text, sizeof(text), "%016llx", (unsigned long long)cmd->alert); jw_string(w, text); break;
         case FIELD__COUNT: jw_null(w); break;
         }
     }

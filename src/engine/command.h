@@ -60,6 +60,10 @@ enum field_kind {
     FIELD_MAX_BALANCE,  /* an amount in the asset's decimals, "0" = no maximum */
     FIELD_FLAG,         /* true|false -> flag (no_us_persons) */
     FIELD_MODE,         /* a payout mode: full|pro-rata -> mode */
+    FIELD_TEXT,         /* 1..LIMIT_TITLE_BYTES bytes of text, kept -> text (an incident's
+                           title, a maintenance window's reason) */
+    FIELD_SEVERITY,     /* P0|P1|P2|P3 -> severity 0..3 */
+    FIELD_ALERT,        /* an alert's fingerprint, 16 hex digits -> alert */
     FIELD__COUNT
 };
 
@@ -125,10 +129,17 @@ enum op {
     OP_PAYOUT_SNAPSHOT,
     OP_PAYOUT_CREATE,
     OP_PAYOUT_DISTRIBUTE,
+    OP_INCIDENT_OPEN,
+    OP_INCIDENT_ACK,
+    OP_INCIDENT_NOTE,
+    OP_INCIDENT_RESOLVE,
+    OP_MAINTENANCE_START,
+    OP_MAINTENANCE_END,
+    OP_TIMELOCK_EXPEDITE,
     OP__COUNT
 };
 
-#define CMD_HAS(kind) (1u << (unsigned)(kind))
+#define CMD_HAS(kind) (UINT64_C(1) << (unsigned)(kind))
 #define CMD_HAS_ASSET CMD_HAS(FIELD_ASSET)
 #define CMD_HAS_FROM CMD_HAS(FIELD_FROM)
 #define CMD_HAS_TO CMD_HAS(FIELD_TO)
@@ -139,7 +150,7 @@ struct command {
     uint16_t op;       /* enum op */
     uint16_t asset;    /* valid when CMD_HAS_ASSET */
     uint32_t operator_index;
-    uint32_t present;  /* CMD_HAS(kind) per argument given */
+    uint64_t present;  /* CMD_HAS(kind) per argument given */
     struct addr from;
     struct addr to;
     u128 amount;
@@ -163,12 +174,19 @@ struct command {
     uint8_t claims;
     uint8_t flag;
     uint8_t mode;
+    uint8_t severity;
     int32_t date;
     uint32_t max_holders;
     u128 max_balance;
     char partition[LIMIT_PARTITION_NAME + 1];
-    uint16_t countries_count[2];
-    uint64_t countries[2][COUNTRY_SET_WORDS]; /* allowed, blocked */
+    uint64_t alert;
+    union { /* no op takes both */
+        struct {
+            uint16_t countries_count[2];
+            uint64_t countries[2][COUNTRY_SET_WORDS]; /* allowed, blocked */
+        };
+        char text[LIMIT_TITLE_BYTES + 1]; /* FIELD_TEXT, NUL-terminated */
+    };
     /* A reason (nav.force) is checked and its presence recorded; its text
      * lives in the signed body, journaled and shown in history, so the
      * fixed-size command need not carry 200 bytes for it. */

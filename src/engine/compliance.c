@@ -547,7 +547,7 @@ int compliance_state_read(struct buf_reader *r, struct engine_state *s) {
     for (uint32_t i = 0; i < s->assets_count; i++) {
         if (s->assets[i].kind == ASSET_SECURITY) compliance_rules_default(&s->rules[i]);
     }
-    if (r->pos == r->len) {
+    if (r->len - r->pos < 3 || memcmp(r->data + r->pos, "sec", 3) != 0) {
         /* no section: no security asset and no identity */
         for (uint32_t i = 0; i < s->assets_count; i++) {
             if (s->assets[i].kind == ASSET_SECURITY) return -1;
@@ -739,7 +739,7 @@ static enum err compliance__rules_next(const struct engine *e, const struct comm
                                        struct asset_rules *next, int *index) {
     const struct asset *a = &e->s.assets[cmd->asset];
     if (a->kind != ASSET_SECURITY) return ERR_NOT_SECURITY;
-    uint32_t p = cmd->present;
+    uint64_t p = cmd->present;
     int has_partition = (p & CMD_HAS(FIELD_PARTITION)) != 0;
     if ((p & RULES_PARTITION_FIELDS) && !has_partition) return ERR_INVALID_ARGUMENT;
     *next = e->s.rules[cmd->asset];
@@ -794,7 +794,7 @@ enum err compliance_rules_set_apply(struct engine *e, const struct command *cmd,
     if (err) return err;
     e->s.rules[cmd->asset] = next;
     struct event *ev = engine__emit(events, EVENT_RULES_SET, cmd->asset);
-    ev->flags = cmd->present;
+    ev->flags = (uint32_t)cmd->present; /* asset.rules.set: kinds below 31 */
     ev->code = (uint16_t)(index + 1);
     return ERR_OK;
 }

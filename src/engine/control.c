@@ -62,7 +62,7 @@ static void control__cap(struct engine *e, const struct command *cmd, struct eve
 enum err control_caps_set_apply(struct engine *e, const struct command *cmd,
                                 struct event_buf *events, struct apply_result *out) {
     (void)out;
-    uint32_t limits = CMD_HAS(FIELD_SUPPLY_CAP) | CMD_HAS(FIELD_MINT_LIMIT) | CMD_HAS(FIELD_INFLOW_LIMIT);
+    uint64_t limits = CMD_HAS(FIELD_SUPPLY_CAP) | CMD_HAS(FIELD_MINT_LIMIT) | CMD_HAS(FIELD_INFLOW_LIMIT);
     if (!(cmd->present & limits)) return ERR_MISSING_FIELD;
     struct asset *a = &e->s.assets[cmd->asset];
     control__cap(e, cmd, events, FIELD_SUPPLY_CAP, ASSET_HAS_SUPPLY_CAP, &a->supply_cap, cmd->supply_cap);

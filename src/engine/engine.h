@@ -33,6 +33,7 @@
 #include "compliance.h"
 #include "event.h"
 #include "holdings.h"
+#include "incident.h"
 #include "payout.h"
 #include "por.h"
 #include "role.h"
@@ -183,6 +184,8 @@ struct engine_state {
     uint32_t payouts_count;
     struct payout_snapshot payout_snapshots[LIMIT_PAYOUT_SNAPSHOTS];
     struct payout payouts[LIMIT_PAYOUTS];
+    /* incidents, maintenance windows, the system operator (incident.h) */
+    struct incident_book inc;
 };
 
 struct engine {

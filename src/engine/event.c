@@ -1,6 +1,7 @@
 /* event.c - event names, their JSON form, and their journal form. */
 #include "event.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "../base/buf.h"
@@ -69,6 +70,38 @@ static void event__proposal_data(const struct engine *e, const struct event *ev,
         char text[40];
         time_format_iso(ev->value, text);
         jw_kv_string(w, "eta", text);
+    } else if (t == EVENT_TIMELOCK_EXPEDITED) {
+        jw_kv_uint(w, "incident", (uint64_t)ev->value);
+    }
+}
+
+/* Incidents and maintenance windows (incident.h): the title and reason
+ * are read from the state while it still holds them. */
+static void event__incident_data(const struct engine *e, const struct event *ev, struct jw *w) {
+    enum event_type t = (enum event_type)ev->type;
+    jw_kv_uint(w, "id", ev->ref_id);
+    event__operator(e, w, "by", ev->who);
+    if (t == EVENT_MAINTENANCE_STARTED || t == EVENT_MAINTENANCE_ENDED) {
+        event__duration(w, t == EVENT_MAINTENANCE_STARTED ? "duration" : "lasted", ev->value);
+        return;
+    }
+    jw_kv_string(w, "severity", incident_severity_name(ev->code));
+    const struct incident *in = incident_find(e, ev->ref_id);
+    if (t == EVENT_INCIDENT_OPENED) {
+        jw_kv_string(w, "title", in ? in->title : "");
+        jw_key(w, "alert");
+        if (ev->value == 0) {
+            jw_null(w);
+        } else {
+            char hex[20];
+            snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)(uint64_t)ev->value);
+            jw_string(w, hex);
+        }
+    } else if (t == EVENT_INCIDENT_ACKNOWLEDGED) {
+        jw_kv_bool(w, "already", (int)(ev->flags & 1));
+        event__duration(w, "after", ev->value);
+    } else if (t == EVENT_INCIDENT_RESOLVED) {
+        event__duration(w, "after", ev->value);
     }
 }
 
@@ -291,7 +324,16 @@ static void event__data(const struct engine *e, const struct event *ev, struct j
     case EVENT_TIMELOCK_EXECUTED:
     case EVENT_TIMELOCK_FAILED:
     case EVENT_TIMELOCK_CANCELLED:
+    case EVENT_TIMELOCK_EXPEDITED:
         event__proposal_data(e, ev, w);
+        break;
+    case EVENT_INCIDENT_OPENED:
+    case EVENT_INCIDENT_ACKNOWLEDGED:
+    case EVENT_INCIDENT_NOTED:
+    case EVENT_INCIDENT_RESOLVED:
+    case EVENT_MAINTENANCE_STARTED:
+    case EVENT_MAINTENANCE_ENDED:
+        event__incident_data(e, ev, w);
         break;
     case EVENT__COUNT:
         break;

@@ -60,7 +60,14 @@
     X(RULES_SET, "AssetRulesSet")                                                                  \
     X(PAYOUT_SNAPSHOT, "PayoutSnapshot")                                                           \
     X(PAYOUT_CREATED, "PayoutCreated")                                                             \
-    X(PAYOUT_DISTRIBUTED, "PayoutDistributed")
+    X(PAYOUT_DISTRIBUTED, "PayoutDistributed")                                                     \
+    X(INCIDENT_OPENED, "IncidentOpened")                                                           \
+    X(INCIDENT_ACKNOWLEDGED, "IncidentAcknowledged")                                               \
+    X(INCIDENT_NOTED, "IncidentNoted")                                                             \
+    X(INCIDENT_RESOLVED, "IncidentResolved")                                                       \
+    X(MAINTENANCE_STARTED, "MaintenanceStarted")                                                   \
+    X(MAINTENANCE_ENDED, "MaintenanceEnded")                                                       \
+    X(TIMELOCK_EXPEDITED, "TimelockExpedited")
 
 enum event_type {
 #define EVENT_ENUM_ROW(id, name) EVENT_##id,

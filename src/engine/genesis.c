@@ -388,6 +388,41 @@ static enum err genesis__controller(struct engine_state *s, const json_t *doc, c
     return genesis__fail(why, why_size, "controller", name ? name : "no admin operator to default to");
 }
 
+/* "system": {"pubkey": HEX}, written by init (incident.h): an operator
+ * named system, holding no role, the alert loop's hand. */
+static enum err genesis__system(struct engine_state *s, const json_t *sys, int64_t time_ns,
+                                char *why, size_t why_size) {
+    if (sys == NULL) return ERR_OK;
+    if (!json_is_object(sys) || json_object_size(sys) != 1 || json_object_get(sys, "pubkey") == NULL) {
+        return genesis__fail(why, why_size, "system", "must be {pubkey: 64 hex digits}");
+    }
+    json_t *o = json_pack("{s:s, s:O}", "name", SYSTEM_OPERATOR_NAME, "pubkey", json_object_get(sys, "pubkey"));
+    if (o == NULL) return ERR_INTERNAL;
+    enum err err = genesis__operator(s, o, time_ns, why, why_size);
+    json_decref(o);
+    if (err) return err;
+    s->inc.has_system = 1;
+    s->inc.system_operator = s->operators_count - 1;
+    return ERR_OK;
+}
+
+/* emergency_approvals: N (SPEC 9): timelock.expedite's approvals. */
+static enum err genesis__emergency(struct engine_state *s, const json_t *v, char *why,
+                                   size_t why_size) {
+    if (v == NULL) return ERR_OK;
+    uint64_t k = 0;
+    if (genesis__uint(v, LIMIT_APPROVALS, &k) != 0 || k == 0) {
+        return genesis__fail(why, why_size, "emergency_approvals", "must be 1..16");
+    }
+    if (s->policies_count == LIMIT_POLICIES) return genesis__fail(why, why_size, "too many policies", "");
+    struct policy *p = &s->policies[s->policies_count++];
+    p->op = OP_TIMELOCK_EXPEDITE;
+    p->asset = POLICY_ANY_ASSET;
+    p->approvals = (uint32_t)k;
+    p->timelock_ns = 0;
+    return ERR_OK;
+}
+
 static enum err genesis__build(struct engine_state *s, const json_t *doc, int64_t time_ns,
                                char *why, size_t why_size) {
     if (!json_is_object(doc)) return genesis__fail(why, why_size, "genesis", "must be a mapping");
@@ -395,7 +430,8 @@ static enum err genesis__build(struct engine_state *s, const json_t *doc, int64_
     const json_t *value;
     json_object_foreach((json_t *)doc, key, value) {
         if (strcmp(key, "operators") && strcmp(key, "assets") && strcmp(key, "policies") &&
-            strcmp(key, "controller") && strcmp(key, "proposal_ttl") && strcmp(key, "feeds")) {
+            strcmp(key, "controller") && strcmp(key, "proposal_ttl") && strcmp(key, "feeds") &&
+            strcmp(key, "system") && strcmp(key, "emergency_approvals")) {
             return genesis__fail(why, why_size, "unknown key", key);
         }
     }
@@ -422,6 +458,10 @@ static enum err genesis__build(struct engine_state *s, const json_t *doc, int64_
         if (err) return err;
     }
     enum err err = genesis__feeds(s, json_object_get(doc, "feeds"), why, why_size);
+    if (err) return err;
+    err = genesis__system(s, json_object_get(doc, "system"), time_ns, why, why_size);
+    if (err) return err;
+    err = genesis__emergency(s, json_object_get(doc, "emergency_approvals"), why, why_size);
     if (err) return err;
     err = genesis__policies(s, json_object_get(doc, "policies"), why, why_size);
     if (err) return err;

@@ -33,6 +33,11 @@ enum err governance_approve_apply(struct engine *e, const struct command *cmd,
                                   struct event_buf *events, struct apply_result *out);
 enum err governance_cancel_apply(struct engine *e, const struct command *cmd,
                                  struct event_buf *events, struct apply_result *out);
+/* timelock.expedite (SPEC 9's timelock override): policy approvals
+ * default GOVERNANCE_EMERGENCY_APPROVALS (genesis `emergency_approvals`). */
+#define GOVERNANCE_EMERGENCY_APPROVALS 3u
+enum err governance_timelock_expedite_apply(struct engine *e, const struct command *cmd,
+                                            struct event_buf *events, struct apply_result *out);
 enum err governance_timelock_execute_apply(struct engine *e, const struct command *cmd,
                                            struct event_buf *events, struct apply_result *out);
 enum err governance_timelock_cancel_apply(struct engine *e, const struct command *cmd,

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../base/jw.h"
+#include "../base/keyfile.h"
 #include "../base/report.h"
 #include "chain.h"
 #include "node.h"
@@ -20,6 +21,7 @@
 #include "yaml.h"
 
 #define INIT_GENESIS_MAX_BYTES (1u << 20)
+#define INIT_SYSTEM_KEY "system.key"
 
 enum err node_read_file(const char *path, size_t max, char **out, size_t *out_len) {
     FILE *f = fopen(path, "rb");
@@ -51,9 +53,34 @@ static enum err init__clock(json_t *doc, int clock_manual, char *why, size_t why
     return json_object_set_new(doc, "clock", json_string("manual")) ? ERR_INTERNAL : ERR_OK;
 }
 
-static enum err init__genesis(const char *path, int clock_manual, char **yaml, size_t *yaml_len,
-                              char **json, struct engine *e, int64_t now, char *why,
-                              size_t why_size) {
+/* The built-in operator `system` (SPEC 9): init makes its key,
+ * DATA/system.key (mode 0600, the key-file format), and writes its public
+ * key into the genesis document as "system": {"pubkey"}. The name and the
+ * entry are init's: a genesis that uses them is refused. */
+static enum err init__system(json_t *doc, const char *pubkey_hex, char *why, size_t why_size) {
+    if (json_object_get(doc, "system") != NULL) {
+        snprintf(why, why_size, "system: made by init (the built-in operator's key), not written "
+                                "in a genesis");
+        return ERR_INVALID_GENESIS;
+    }
+    const json_t *ops = json_object_get(doc, "operators");
+    size_t i;
+    const json_t *o;
+    json_array_foreach(ops, i, o) {
+        const char *name = json_string_value(json_object_get(o, "name"));
+        if (name != NULL && strcmp(name, SYSTEM_OPERATOR_NAME) == 0) {
+            snprintf(why, why_size, "operator name system is reserved for the built-in operator "
+                                    "that runs alert actions");
+            return ERR_INVALID_GENESIS;
+        }
+    }
+    json_t *sys = json_pack("{s:s}", "pubkey", pubkey_hex);
+    return sys != NULL && json_object_set_new(doc, "system", sys) == 0 ? ERR_OK : ERR_INTERNAL;
+}
+
+static enum err init__genesis(const char *path, int clock_manual, const char *system_pubkey,
+                              char **yaml, size_t *yaml_len, char **json, struct engine *e,
+                              int64_t now, char *why, size_t why_size) {
     enum err err = node_read_file(path, INIT_GENESIS_MAX_BYTES, yaml, yaml_len);
     if (err) {
         snprintf(why, why_size, "cannot read %s", path);
@@ -63,6 +90,7 @@ static enum err init__genesis(const char *path, int clock_manual, char **yaml, s
     err = yaml_to_json(*yaml, *yaml_len, &doc, why, why_size);
     if (err) return ERR_INVALID_GENESIS;
     err = json_is_object(doc) ? init__clock(doc, clock_manual, why, why_size) : ERR_OK;
+    if (!err && json_is_object(doc)) err = init__system(doc, system_pubkey, why, why_size);
     /* Any root (a lone scalar too) is the engine's to refuse, not an internal error. */
     *json = err ? NULL : json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
     json_decref(doc);
@@ -123,9 +151,21 @@ int node_init(const char *data_dir, const char *genesis_path, int clock_manual, 
         err = ERR_OK;
     }
     int64_t now = chain_now_ns();
+    /* The system key: made before the genesis is read (its public key goes
+     * into block 0), removed again if the ledger is not made. */
+    char key_path[4200];
+    char system_pubkey[KEYFILE_HEX_SIZE] = "";
+    int key_made = 0;
+    if (!err && snprintf(key_path, sizeof(key_path), "%s/" INIT_SYSTEM_KEY, data_dir) >= (int)sizeof(key_path)) {
+        err = ERR_IO;
+    }
     if (!err) {
-        err = init__genesis(genesis_path, clock_manual, &yaml, &yaml_len, &doc, &e, now, why,
-                            sizeof(why));
+        err = keyfile_create(key_path, system_pubkey, why, sizeof(why));
+        key_made = err == ERR_OK;
+    }
+    if (!err) {
+        err = init__genesis(genesis_path, clock_manual, system_pubkey, &yaml, &yaml_len, &doc, &e,
+                            now, why, sizeof(why));
     }
     struct store *s = NULL;
     if (!err) err = store_open(data_dir, 1, &s);
@@ -138,6 +178,7 @@ int node_init(const char *data_dir, const char *genesis_path, int clock_manual, 
         err = s->ops->write_genesis(s, yaml, yaml_len, doc, strlen(doc), &b0);
         s->ops->close(s);
     }
+    if (err && key_made) unlink(key_path);
     if (!err) init__print(&e, data_dir, &b0, json);
     engine_close(&e);
     free(yaml);

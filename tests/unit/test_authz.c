@@ -158,6 +158,16 @@ static struct fixture *authz_open(void) {
     assert_ok(fixture_apply(f, "r_payout_manager",
                             "{\"op\":\"payout.create\",\"snapshot\":1,\"pay\":\"OTH\",\"total\":\"1\","
                             "\"from\":\"" ADDR_2 "\",\"mode\":\"full\"}"));
+    /* incident 1 (P1: an emergency), a maintenance window, and timelock
+     * entry 1 (a mint_resume scheduled for an hour), for the incident ops,
+     * maintenance.end and timelock.expedite */
+    assert_ok(fixture_apply(f, "r_incident_manager",
+                            "{\"op\":\"incident.open\",\"severity\":\"P1\",\"title\":\"reserve short\"}"));
+    assert_ok(fixture_apply(f, "r_incident_manager",
+                            "{\"op\":\"maintenance.start\",\"duration\":\"2h\",\"reason\":\"upgrade\"}"));
+    assert_ok(fixture_apply(f, "r_admin",
+                            "{\"op\":\"policy.set\",\"target_op\":\"mint_resume\",\"asset\":\"OTH\",\"timelock\":\"1h\"}"));
+    assert_ok(fixture_apply(f, "r_pauser", "{\"op\":\"mint_resume\",\"asset\":\"OTH\"}"));
     fixture_seal(f, NULL);
     return f;
 }
@@ -247,6 +257,13 @@ static const struct variant variants[] = {
      "\",\"mode\":\"pro-rata\"}",
      0},
     {"payout.distribute", "{\"op\":\"payout.distribute\",\"id\":1}", 0},
+    {"incident.open", "{\"op\":\"incident.open\",\"severity\":\"P2\",\"title\":\"t\",\"asset\":\"USDW\"}", 0},
+    {"incident.ack", "{\"op\":\"incident.ack\",\"id\":1}", 0},
+    {"incident.note", "{\"op\":\"incident.note\",\"id\":1,\"text\":\"looking\"}", 0},
+    {"incident.resolve", "{\"op\":\"incident.resolve\",\"id\":1,\"summary\":\"fixed\"}", 0},
+    {"maintenance.start", "{\"op\":\"maintenance.start\",\"duration\":\"1h\",\"reason\":\"r\"}", 0},
+    {"maintenance.end", "{\"op\":\"maintenance.end\"}", 0},
+    {"timelock.expedite", "{\"op\":\"timelock.expedite\",\"id\":1}", 0},
 };
 
 #define VARIANTS (sizeof(variants) / sizeof(variants[0]))

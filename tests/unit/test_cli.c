@@ -30,7 +30,7 @@
 #include "../../src/cli/cli_call.h"
 #include "../../src/cli/cli_cmd.h"
 #include "../../src/cli/cli_http.h"
-#include "../../src/cli/cli_key.h"
+#include "../../src/base/keyfile.h"
 #include "../../src/cli/cli_out.h"
 #include "../../src/engine/command.h"
 
@@ -536,9 +536,9 @@ static void key_path_rejects_bad_names(void **state) {
 static void key_create_writes_0600_one_line_and_refuses_overwrite(void **state) {
     (void)state;
     home_make();
-    char path[512], pub[CLI_KEY_HEX_SIZE], why[512];
+    char path[512], pub[KEYFILE_HEX_SIZE], why[512];
     snprintf(path, sizeof(path), "%s/deep/er/keys/alice.key", home_dir);
-    assert_int_equal(cli_key_create(path, pub, why, sizeof(why)), ERR_OK);
+    assert_int_equal(keyfile_create(path, pub, why, sizeof(why)), ERR_OK);
     struct stat st;
     assert_int_equal(stat(path, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0600);
@@ -556,11 +556,11 @@ static void key_create_writes_0600_one_line_and_refuses_overwrite(void **state) 
     /* The file's seed gives the printed public key. */
     uint8_t seed[SIG_SEED_BYTES];
     assert_int_equal(hex_decode(text, 64, seed, sizeof(seed)), 0);
-    char again[CLI_KEY_HEX_SIZE];
-    cli_key_pubkey_hex(seed, again);
+    char again[KEYFILE_HEX_SIZE];
+    keyfile_pubkey_hex(seed, again);
     assert_string_equal(again, pub);
-    char pub2[CLI_KEY_HEX_SIZE] = "";
-    assert_int_equal(cli_key_create(path, pub2, why, sizeof(why)), ERR_KEY_EXISTS);
+    char pub2[KEYFILE_HEX_SIZE] = "";
+    assert_int_equal(keyfile_create(path, pub2, why, sizeof(why)), ERR_KEY_EXISTS);
     char after[80] = "";
     fd = open(path, O_RDONLY);
     assert_true(read(fd, after, sizeof(after) - 1) == 65);
@@ -572,26 +572,26 @@ static void key_create_writes_0600_one_line_and_refuses_overwrite(void **state) 
 static void key_load_round_trip_and_formats(void **state) {
     (void)state;
     home_make();
-    char path[512], pub[CLI_KEY_HEX_SIZE], why[512];
+    char path[512], pub[KEYFILE_HEX_SIZE], why[512];
     snprintf(path, sizeof(path), "%s/keys/bob.key", home_dir);
-    assert_int_equal(cli_key_create(path, pub, why, sizeof(why)), ERR_OK);
+    assert_int_equal(keyfile_create(path, pub, why, sizeof(why)), ERR_OK);
     uint8_t seed[SIG_SEED_BYTES];
     int loose = -1;
-    assert_int_equal(cli_key_load(path, seed, &loose, why, sizeof(why)), ERR_OK);
+    assert_int_equal(keyfile_load(path, seed, &loose, why, sizeof(why)), ERR_OK);
     assert_int_equal(loose, 0);
-    char pk[CLI_KEY_HEX_SIZE];
-    cli_key_pubkey_hex(seed, pk);
+    char pk[KEYFILE_HEX_SIZE];
+    keyfile_pubkey_hex(seed, pk);
     assert_string_equal(pk, pub);
     /* CRLF and no newline are one line too; upper case hex is hex. */
     const char *hex64 = "00112233445566778899AABBCCDDEEFF00112233445566778899aabbccddeeff";
     char text[80];
     snprintf(text, sizeof(text), "%s\r\n", hex64);
     write_file(path, text, 0600);
-    assert_int_equal(cli_key_load(path, seed, &loose, why, sizeof(why)), ERR_OK);
+    assert_int_equal(keyfile_load(path, seed, &loose, why, sizeof(why)), ERR_OK);
     assert_int_equal(seed[0], 0x00);
     assert_int_equal(seed[10], 0xaa);
     write_file(path, hex64, 0644);
-    assert_int_equal(cli_key_load(path, seed, &loose, why, sizeof(why)), ERR_OK);
+    assert_int_equal(keyfile_load(path, seed, &loose, why, sizeof(why)), ERR_OK);
     assert_int_equal(loose, 1);
     home_drop();
 }
@@ -614,15 +614,15 @@ static void key_load_rejects_malformed_and_missing(void **state) {
                          " 00112233445566778899aabbccddeeff00112233445566778899aabbccddeef"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         write_file(path, bad[i], 0600);
-        if (cli_key_load(path, seed, &loose, why, sizeof(why)) != ERR_KEY_FILE) {
+        if (keyfile_load(path, seed, &loose, why, sizeof(why)) != ERR_KEY_FILE) {
             fail_msg("accepted key file #%zu", i);
         }
         assert_int_equal(seed[0], 0x5a); /* untouched on error */
     }
     snprintf(path, sizeof(path), "%s/none.key", home_dir);
-    assert_int_equal(cli_key_load(path, seed, &loose, why, sizeof(why)), ERR_IO);
+    assert_int_equal(keyfile_load(path, seed, &loose, why, sizeof(why)), ERR_IO);
     assert_non_null(strstr(why, "none.key"));
-    assert_int_equal(cli_key_load(home_dir, seed, &loose, why, sizeof(why)), ERR_KEY_FILE);
+    assert_int_equal(keyfile_load(home_dir, seed, &loose, why, sizeof(why)), ERR_KEY_FILE);
     home_drop();
 }
 

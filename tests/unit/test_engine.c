@@ -488,7 +488,8 @@ static void op_table_rows_named_found_and_ordered(void **state) {
         "rescue", "price.update", "oracle.freeze", "oracle.unfreeze", "nav.update", "nav.force",
         "reserve.report", "reserve.attest", "por.publish", "identity.register", "identity.remove",
         "claim.set", "claim.revoke", "asset.rules.set", "payout.snapshot", "payout.create",
-        "payout.distribute"};
+        "payout.distribute", "incident.open", "incident.ack", "incident.note", "incident.resolve",
+        "maintenance.start", "maintenance.end", "timelock.expedite"};
     for (unsigned i = 0; i < OP__COUNT; i++) {
         assert_string_equal(t[i].name, names[i]);
         assert_ptr_equal(op_find(t[i].name, strlen(t[i].name)), &t[i]);
@@ -839,7 +840,7 @@ static void command_decode_bin_missing_required_field_rejected(void **state) {
     int no_asset = bin_decode_patched(f, J_MINT("USDW", ADDR_1, "1"), 2, 60000, 2, 0);
     struct command cmd;
     assert_ok(fixture_decode(f, J_MINT("USDW", ADDR_1, "1"), &cmd));
-    uint32_t without_asset = cmd.present & ~CMD_HAS_ASSET;
+    uint32_t without_asset = (uint32_t)(cmd.present & ~CMD_HAS_ASSET);
     int flags_cleared = bin_decode_patched(f, J_MINT("USDW", ADDR_1, "1"), 8, without_asset, 4, 0);
     int both = -1;
     {

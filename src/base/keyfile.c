@@ -1,10 +1,10 @@
 /*
- * cli_key.c - create and read operator key files (format in cli_key.h).
+ * keyfile.c - create and read operator key files (format in keyfile.h).
  *
  * The seed only ever lives in stack buffers that are wiped before return;
  * a half-written key file is removed, so a failed `key new` leaves nothing.
  */
-#include "cli_key.h"
+#include "../base/keyfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,31 +15,23 @@
 #include <unistd.h>
 
 #include "../base/hex.h"
-#include "../engine/genesis.h"
 
 /* A key file is 65 or 66 bytes; anything much longer is not one. */
-#define CLI_KEY_FILE_MAX 128u
+#define KEYFILE_MAX 128u
 
-enum err cli_key_path(const char *home, const char *name, char *out, size_t out_size) {
-    if (!name_valid(name, strlen(name))) return ERR_INVALID_NAME;
-    int n = snprintf(out, out_size, "%s/keys/%s.key", home, name);
-    if (n < 0 || (size_t)n >= out_size) return ERR_IO;
-    return ERR_OK;
-}
-
-void cli_key_pubkey_hex(const uint8_t seed[SIG_SEED_BYTES], char out[CLI_KEY_HEX_SIZE]) {
+void keyfile_pubkey_hex(const uint8_t seed[SIG_SEED_BYTES], char out[KEYFILE_HEX_SIZE]) {
     uint8_t pk[SIG_PUBKEY_BYTES];
     sig_pubkey(seed, pk);
     hex_encode(pk, sizeof(pk), out);
 }
 
-static enum err cli_key__sys(char *why, size_t why_size, const char *what, const char *path) {
+static enum err keyfile__sys(char *why, size_t why_size, const char *what, const char *path) {
     snprintf(why, why_size, "%s %s: %s", what, path, strerror(errno));
     return ERR_IO;
 }
 
 /* mkdir -p of path's parent directories, each new one 0700. */
-static enum err cli_key__parents(const char *path, char *why, size_t why_size) {
+static enum err keyfile__parents(const char *path, char *why, size_t why_size) {
     char dir[4096];
     size_t len = strlen(path);
     if (len >= sizeof(dir)) {
@@ -54,18 +46,18 @@ static enum err cli_key__parents(const char *path, char *why, size_t why_size) {
         if (*p != '/') continue;
         *p = '\0';
         if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-            return cli_key__sys(why, why_size, "cannot create", dir);
+            return keyfile__sys(why, why_size, "cannot create", dir);
         }
         *p = '/';
     }
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-        return cli_key__sys(why, why_size, "cannot create", dir);
+        return keyfile__sys(why, why_size, "cannot create", dir);
     }
     return ERR_OK;
 }
 
 /* Make the new directory entry durable too; failure here is not fatal. */
-static void cli_key__sync_parent(const char *path) {
+static void keyfile__sync_parent(const char *path) {
     char dir[4096];
     size_t len = strlen(path);
     if (len >= sizeof(dir)) return;
@@ -79,7 +71,7 @@ static void cli_key__sync_parent(const char *path) {
     close(fd);
 }
 
-static int cli_key__write_all(int fd, const char *data, size_t len) {
+static int keyfile__write_all(int fd, const char *data, size_t len) {
     while (len > 0) {
         ssize_t n = write(fd, data, len);
         if (n < 0 && errno == EINTR) continue;
@@ -90,16 +82,16 @@ static int cli_key__write_all(int fd, const char *data, size_t len) {
     return 0;
 }
 
-enum err cli_key_create(const char *path, char pubkey_hex[CLI_KEY_HEX_SIZE], char *why,
+enum err keyfile_create(const char *path, char pubkey_hex[KEYFILE_HEX_SIZE], char *why,
                         size_t why_size) {
-    enum err err = cli_key__parents(path, why, why_size);
+    enum err err = keyfile__parents(path, why, why_size);
     if (err) return err;
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0 && errno == EEXIST) {
         snprintf(why, why_size, "%s", path);
         return ERR_KEY_EXISTS;
     }
-    if (fd < 0) return cli_key__sys(why, why_size, "cannot create", path);
+    if (fd < 0) return keyfile__sys(why, why_size, "cannot create", path);
     uint8_t seed[SIG_SEED_BYTES];
     char line[2 * SIG_SEED_BYTES + 2];
     randombytes_buf(seed, sizeof(seed));
@@ -107,26 +99,26 @@ enum err cli_key_create(const char *path, char pubkey_hex[CLI_KEY_HEX_SIZE], cha
     line[2 * SIG_SEED_BYTES] = '\n';
     line[2 * SIG_SEED_BYTES + 1] = '\0';
     /* fchmod: the umask may have taken bits away, never added; say 0600. */
-    int failed = fchmod(fd, 0600) != 0 || cli_key__write_all(fd, line, sizeof(line) - 1) != 0 ||
+    int failed = fchmod(fd, 0600) != 0 || keyfile__write_all(fd, line, sizeof(line) - 1) != 0 ||
                  fsync(fd) != 0;
     if (close(fd) != 0) failed = 1;
     if (failed) {
-        err = cli_key__sys(why, why_size, "cannot write", path);
+        err = keyfile__sys(why, why_size, "cannot write", path);
         unlink(path);
     } else {
-        cli_key_pubkey_hex(seed, pubkey_hex);
-        cli_key__sync_parent(path);
+        keyfile_pubkey_hex(seed, pubkey_hex);
+        keyfile__sync_parent(path);
     }
     sodium_memzero(seed, sizeof(seed));
     sodium_memzero(line, sizeof(line));
     return err;
 }
 
-/* Read at most CLI_KEY_FILE_MAX bytes; *len is what was read. */
-static enum err cli_key__read(const char *path, char *text, size_t *len, int *loose, char *why,
+/* Read at most KEYFILE_MAX bytes; *len is what was read. */
+static enum err keyfile__read(const char *path, char *text, size_t *len, int *loose, char *why,
                               size_t why_size) {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return cli_key__sys(why, why_size, "cannot open", path);
+    if (fd < 0) return keyfile__sys(why, why_size, "cannot open", path);
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         close(fd);
@@ -135,11 +127,11 @@ static enum err cli_key__read(const char *path, char *text, size_t *len, int *lo
     }
     *loose = (st.st_mode & 077) != 0;
     size_t used = 0;
-    while (used < CLI_KEY_FILE_MAX) {
-        ssize_t n = read(fd, text + used, CLI_KEY_FILE_MAX - used);
+    while (used < KEYFILE_MAX) {
+        ssize_t n = read(fd, text + used, KEYFILE_MAX - used);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) {
-            enum err err = cli_key__sys(why, why_size, "cannot read", path);
+            enum err err = keyfile__sys(why, why_size, "cannot read", path);
             close(fd);
             return err;
         }
@@ -151,12 +143,12 @@ static enum err cli_key__read(const char *path, char *text, size_t *len, int *lo
     return ERR_OK;
 }
 
-enum err cli_key_load(const char *path, uint8_t seed[SIG_SEED_BYTES], int *loose, char *why,
+enum err keyfile_load(const char *path, uint8_t seed[SIG_SEED_BYTES], int *loose, char *why,
                       size_t why_size) {
-    char text[CLI_KEY_FILE_MAX];
+    char text[KEYFILE_MAX];
     size_t len = 0;
     int loose_mode = 0;
-    enum err err = cli_key__read(path, text, &len, &loose_mode, why, why_size);
+    enum err err = keyfile__read(path, text, &len, &loose_mode, why, why_size);
     if (err) return err;
     /* One line: the digits, then "\n", "\r\n" or nothing. */
     size_t digits = len;

@@ -1,5 +1,5 @@
 /*
- * cli_key.h - operator key files (SPEC 8): one line, the 32-byte Ed25519
+ * keyfile.h - operator key files (SPEC 8): one line, the 32-byte Ed25519
  * seed as 64 lowercase hex digits and a newline, mode 0600, in
  * $MINTLINE_HOME/keys/NAME.key. Any Ed25519 library can sign with it.
  *
@@ -7,8 +7,8 @@
  * memory by the functions that hold them temporarily; the caller wipes its
  * own copy (sodium_memzero).
  */
-#ifndef MINTLINE_CLI_CLI_KEY_H
-#define MINTLINE_CLI_CLI_KEY_H
+#ifndef MINTLINE_BASE_KEYFILE_H
+#define MINTLINE_BASE_KEYFILE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -16,28 +16,23 @@
 #include "../base/err.h"
 #include "../base/sig.h"
 
-#define CLI_KEY_HEX_SIZE 65u /* 64 hex digits + NUL */
+#define KEYFILE_HEX_SIZE 65u /* 64 hex digits + NUL */
 
-/* cli_key_path: "HOME/keys/NAME.key" into out. ERR_INVALID_NAME when name
- * is not [a-z][a-z0-9_-]{0,31}; ERR_IO when the path does not fit. */
-enum err cli_key_path(const char *home, const char *name, char *out, size_t out_size)
-    __attribute__((warn_unused_result));
-
-/* cli_key_create: make a fresh seed, create the file at path (creating
+/* keyfile_create: make a fresh seed, create the file at path (creating
  * missing parent directories with mode 0700) with mode 0600 and write it.
  * Writes the public key's hex into pubkey_hex. Errors: ERR_KEY_EXISTS (the
  * file is there, untouched), ERR_IO (with the system's reason in why). */
-enum err cli_key_create(const char *path, char pubkey_hex[CLI_KEY_HEX_SIZE], char *why,
+enum err keyfile_create(const char *path, char pubkey_hex[KEYFILE_HEX_SIZE], char *why,
                         size_t why_size) __attribute__((warn_unused_result));
 
-/* cli_key_load: read the seed from path. *loose is set to 1 when the file
+/* keyfile_load: read the seed from path. *loose is set to 1 when the file
  * can be read by group or others (the caller warns). Errors: ERR_IO (cannot
  * open or read), ERR_KEY_FILE (not one line of 64 hex digits); why says
  * which. seed is untouched on error. */
-enum err cli_key_load(const char *path, uint8_t seed[SIG_SEED_BYTES], int *loose, char *why,
+enum err keyfile_load(const char *path, uint8_t seed[SIG_SEED_BYTES], int *loose, char *why,
                       size_t why_size) __attribute__((warn_unused_result));
 
-/* cli_key_pubkey_hex: the public key of seed as 64 lowercase hex digits. */
-void cli_key_pubkey_hex(const uint8_t seed[SIG_SEED_BYTES], char out[CLI_KEY_HEX_SIZE]);
+/* keyfile_pubkey_hex: the public key of seed as 64 lowercase hex digits. */
+void keyfile_pubkey_hex(const uint8_t seed[SIG_SEED_BYTES], char out[KEYFILE_HEX_SIZE]);
 
 #endif
