@@ -26,6 +26,7 @@ import os
 import secrets
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
@@ -79,11 +80,11 @@ def write(name, text):
     return path
 
 
-def system_node(**kw):
-    """A manual-clock node whose ledger has the operator system and
-    DATA/system.key: made by `init` once the engine has it, else by this
-    test (see the module's doc)."""
-    node = Node(genesis=write("plain.yaml", GENESIS % {"system": ""}), clock_manual=True, **kw)
+def system_node(clock_manual=True, **kw):
+    """A node whose ledger has the operator system and DATA/system.key:
+    made by `init` once the engine has it, else by this test (see the
+    module's doc)."""
+    node = Node(genesis=write("plain.yaml", GENESIS % {"system": ""}), clock_manual=clock_manual, **kw)
     if os.path.exists(os.path.join(node.data, "system.key")):
         return node
     node.cleanup()
@@ -91,7 +92,7 @@ def system_node(**kw):
     pub = Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes(
         serialization.Encoding.Raw, serialization.PublicFormat.Raw).hex()
     system = "  - name: system\n    pubkey: %s\n    roles: [pauser]" % pub
-    node = Node(genesis=write("system.yaml", GENESIS % {"system": system}), clock_manual=True, **kw)
+    node = Node(genesis=write("system.yaml", GENESIS % {"system": system}), clock_manual=clock_manual, **kw)
     path = os.path.join(node.data, "system.key")
     with open(path, "w") as f:
         f.write(seed.hex() + "\n")
@@ -310,7 +311,40 @@ def test_rule_file_for():
         node.cleanup()
 
 
+def test_wall_clock():
+    """On a wall clock a thread evaluates every --eval-interval and its
+    actions go through the sequencer's queue like a client's."""
+    node = system_node(clock_manual=False, serve_args=["--eval-interval", "1s"])
+    try:
+        node.start()
+        n0 = metric(node.metrics(), "mintline_alert_evaluations_total")
+        time.sleep(2.5)
+        n1 = metric(node.metrics(), "mintline_alert_evaluations_total")
+        t.ok(n0 >= 1 and n1 >= n0 + 2, "evaluated at start and every second", (n0, n1))
+        cmd(node, "alice", {"op": "reserve.report", "asset": "USDW", "amount": "1000"})
+        cmd(node, "bob", {"op": "reserve.report", "asset": "USDW", "amount": "1200"})
+        cmd(node, "alice", {"op": "mint", "asset": "USDW", "to": addr(1), "amount": "1000"})
+        cmd(node, "alice", {"op": "reserve.report", "asset": "USDW", "amount": "900"})
+        deadline = time.time() + 10
+        halted = False
+        while time.time() < deadline and not halted:
+            usdw = [a for a in node.status()["assets"] if a["symbol"] == "USDW"][0]
+            halted = usdw.get("mint_halted") is True
+            time.sleep(0.1)
+        t.ok(halted, "the next round halts USDW's minting")
+        crit = find(alerts(node), "ReserveRatioCritical", asset="USDW")
+        t.ok(crit is not None and (crit["action_result"] or "").startswith("done seq "),
+             "its action result", crit)
+        r = node.cli("audit", "verify", "--data", node.data)
+        t.ok(r.rc == 0 and "audit ok" in r.out, "audit verify passes", r)
+        t.ok(node.sanitizer() is None, "no sanitizer report", node.sanitizer())
+    finally:
+        t.eq(node.stop(), 0, "node stops cleanly")
+        node.cleanup()
+
+
 t.run("nav staleness", test_nav_staleness)
 t.run("reserve halt", test_reserve_halt)
 t.run("rule file for", test_rule_file_for)
+t.run("wall clock", test_wall_clock)
 t.done()
