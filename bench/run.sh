@@ -12,6 +12,7 @@
 #   (d) replay speed at start-up (from genesis, snapshots deleted)  bench_replay
 #   por publish and por proof through the node and the CLI          (here)
 #   the built-in alert rules over 100 assets, one evaluation (issue 10) bench_rules
+#   the node's alert loop, one round from /metrics render (issue 10)  bench_alerting
 #   payout.distribute over 100,000 holders, exact sum (issue 9)    bench_payout
 #
 # Everything lives in build/bench-tmp/ (recreated each run); the node
@@ -155,6 +156,7 @@ mkdir -p "$TMP/stages"
 step stages "$BIN/bench_stages" --dir "$TMP/stages" --key "$KEY" --holders "$HOLDERS" --rounds 8
 rm -rf "$TMP/stages"
 step rules "$BIN/bench_rules" --assets 100 --rounds 2000
+step alerting "$BIN/bench_alerting" --rounds 2000
 
 cli() { build/mintline --node "http://127.0.0.1:$PORT" --operator alice --key "$KEY" "$@"; }
 
@@ -273,6 +275,8 @@ BEGIN {
     row("(d) replay at start-up from genesis", "replay_per_s", "commands/s", ">= 1,000,000", ">=", 1000000, "n")
     row("alert rules: the 31 built-ins over 100 assets, one evaluation", "rules_eval_us", "us", "<= 1,000", "<=", 1000, "%.0f")
     row("    same, p99", "rules_eval_p99_us", "us", "-", "", 0, "%.0f")
+    row("alert loop: one round, render + parse + rules + states (64 assets)", "alert_round_us", "us", "<= 1,000", "<=", 1000, "%.0f")
+    row("    same, p99", "alert_round_p99_us", "us", "-", "", 0, "%.0f")
     row("(f) SQLite checked transfer, 1 per transaction", "sqlite_one_per_s", "transfers/s", "peer", "", 0, "n")
     row("(f) SQLite checked transfer, 8,000 per transaction", "sqlite_batch_per_s", "transfers/s", "peer", "", 0, "n")
     row("(f) SQLite raw journal append, 8,000 per transaction", "sqlite_journal_rows_per_s", "rows/s", "peer", "", 0, "n")

@@ -193,5 +193,15 @@
 /* A saved /metrics scrape read offline (alerts rules --eval): 100 assets
  * print about 200 KiB; 16 MiB is far past any node's. */
 #define LIMIT_METRICS_TEXT_BYTES (16u << 20)
+/* Alerts the evaluation loop keeps at once (pending, firing, and resolved
+ * ones for 15 minutes): every built-in rule firing on 100 assets is about
+ * 3,000; past the limit a rule's new alerts are not kept and the rule is
+ * counted as failed (mintline_rule_evaluation_failures_total). */
+#define LIMIT_ALERTS 16384u
+/* Evaluation rounds after one block on a manual clock: the block, then the
+ * block of the actions it triggered, and so on (an action's own effect can
+ * trigger another rule's action); bounded so that rules that keep acting
+ * on each other cannot hold the sequencer. */
+#define LIMIT_ALERT_ROUNDS 4u
 
 #endif

@@ -46,11 +46,14 @@ static const struct cli_cmd cli_rows[] = {
     {.words = "serve",
      .run = cli_cmd_serve,
      .flags = {VAL("data", "DIR"), VAL("store", "URL"), VAL("listen", "HOST:PORT"),
-               VAL("clock", "manual")},
+               VAL("clock", "manual"), VAL("alert-rules", "FILE"), VAL("eval-interval", "D")},
      .help = "run the node: recover the ledger, then serve the API until SIGINT/SIGTERM",
      .more = "The clock is the ledger's, recorded at init: a drill ledger (init --clock manual)\n"
              "is served on a manual clock, where time stands at the last block and only\n"
-             "`dev advance` moves it; a wall-clock ledger refuses --clock manual."},
+             "`dev advance` moves it; a wall-clock ledger refuses --clock manual.\n"
+             "--alert-rules FILE merges FILE over the built-in alert rules (refused with exit 2\n"
+             "as `alerts rules --check` refuses it); the rules are evaluated every\n"
+             "--eval-interval (default 15s) on a wall clock, after every block on a manual one."},
     {.words = "audit verify",
      .run = cli_cmd_audit_verify,
      .flags = {VAL("data", "DIR")},
@@ -475,6 +478,13 @@ static const struct cli_cmd cli_rows[] = {
      .help = "recent ledger events, newest first; --follow streams new ones",
      .more = "--follow prints oldest first and then each new event until Ctrl-C;\n"
              "with --json it prints one event object per line."},
+    {.words = "alerts",
+     .run = cli_cmd_alerts,
+     .flags = {FLAG("all")},
+     .help = "the node's alerts: pending and firing (--all: resolved ones of the last 15 min too)",
+     .more = "One row per alert: NAME SEVERITY STATE SINCE VALUE LABELS, then what each\n"
+             "alert's action did (halt_minting, emergency_pause: the system operator's\n"
+             "command, \"done seq N\", or why not). --json prints GET /api/alerts."},
     {.words = "alerts rules",
      .run = cli_cmd_alerts_rules,
      .flags = {VAL("check", "FILE"), VAL("export", "prometheus"), VAL("eval", "METRICS")},

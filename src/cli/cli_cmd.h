@@ -140,6 +140,7 @@ int cli_cmd_por_verify(struct cli_ctx *ctx);
 int cli_cmd_identity_show(struct cli_ctx *ctx);
 int cli_cmd_asset_rules_show(struct cli_ctx *ctx);
 int cli_cmd_alerts_rules(struct cli_ctx *ctx);
+int cli_cmd_alerts(struct cli_ctx *ctx);
 int cli_cmd_payout_show(struct cli_ctx *ctx);
 int cli_cmd_payout_list(struct cli_ctx *ctx);
 

@@ -1,5 +1,6 @@
 /*
- * cli_cmd_alerts.c - `mintline alerts rules [--check FILE] [--export
+ * cli_cmd_alerts.c - `mintline alerts [--all]`: the node's alerts (GET
+ * /api/alerts); `mintline alerts rules [--check FILE] [--export
  * prometheus]`: the alert rules, offline (src/ops/rules.h), no node asked.
  *
  * Without flags: the built-in rules as a table (--json: as JSON). With
@@ -29,6 +30,7 @@
 #include "../base/jw.h"
 #include "../ops/expo.h"
 #include "../ops/rules.h"
+#include "cli_call.h"
 #include "cli_cmd.h"
 #include "cli_out.h"
 
@@ -263,5 +265,78 @@ int cli_cmd_alerts_rules(struct cli_ctx *ctx) {
         buf_free(&out);
     }
     rules_free(&rules);
+    return rc;
+}
+
+/* "asset=USDW,team=treasury": an alert's labels but alertname and
+ * severity (in the NAME and SEVERITY columns). */
+static void cli_alerts__labels_text(const json_t *labels, char *out, size_t size) {
+    size_t used = 0;
+    const char *name;
+    const json_t *value;
+    out[0] = '\0';
+    json_object_foreach((json_t *)labels, name, value) {
+        if (strcmp(name, "alertname") == 0 || strcmp(name, "severity") == 0) continue;
+        int n = snprintf(out + used, size - used, "%s%s=%s", used ? "," : "", name,
+                         json_is_string(value) ? json_string_value(value) : "?");
+        if (n < 0 || (size_t)n >= size - used) break;
+        used += (size_t)n;
+    }
+    if (used == 0) snprintf(out, size, "-");
+}
+
+static const char *cli_alerts__str(const json_t *doc, const char *key) {
+    const char *s = json_string_value(json_object_get(doc, key));
+    return s != NULL ? s : "-";
+}
+
+static int cli_alerts__print(const json_t *doc) {
+    static const char *const head[] = {"NAME", "SEVERITY", "STATE", "SINCE", "VALUE", "LABELS"};
+    const json_t *alerts = json_object_get(doc, "alerts");
+    struct cli_table t;
+    cli_table_init(&t, sizeof(head) / sizeof(head[0]));
+    for (size_t i = 0; i < sizeof(head) / sizeof(head[0]); i++) cli_table_cell(&t, head[i]);
+    size_t i;
+    const json_t *a;
+    char labels[512];
+    json_array_foreach(alerts, i, a) {
+        cli_alerts__labels_text(json_object_get(a, "labels"), labels, sizeof(labels));
+        cli_out_clean(labels);
+        cli_table_cell(&t, cli_alerts__str(a, "name"));
+        cli_table_cell(&t, cli_alerts__str(a, "severity"));
+        cli_table_cell(&t, cli_alerts__str(a, "state"));
+        cli_table_cell(&t, cli_alerts__str(a, "since"));
+        cli_table_cell(&t, cli_alerts__str(a, "value"));
+        cli_table_cell(&t, labels);
+    }
+    int rc = json_array_size(alerts) > 0 ? cli_table_print(&t, stdout) : 0;
+    cli_table_free(&t);
+    if (json_array_size(alerts) == 0) printf("no alerts\n");
+    json_array_foreach(alerts, i, a) {
+        const char *result = json_string_value(json_object_get(a, "action_result"));
+        if (result == NULL) continue;
+        cli_alerts__labels_text(json_object_get(a, "labels"), labels, sizeof(labels));
+        char line[1024];
+        snprintf(line, sizeof(line), "%s{%s}: %s: %s", cli_alerts__str(a, "name"), labels,
+                 cli_alerts__str(a, "action"), result);
+        cli_out_clean(line);
+        printf("%s%s\n", i == 0 ? "\n" : "", line);
+    }
+    char at[64];
+    snprintf(at, sizeof(at), "%s", cli_alerts__str(doc, "evaluated_at"));
+    printf("%lld rules, evaluated at %s\n", (long long)json_integer_value(json_object_get(doc, "rules")), at);
+    return rc == 0 && fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_IO;
+}
+
+int cli_cmd_alerts(struct cli_ctx *ctx) {
+    struct buf path;
+    buf_init(&path);
+    buf_put(&path, "/api/alerts", 11);
+    if (cli_ctx_flag(ctx, "all") != NULL) buf_put(&path, "?all=1", 6);
+    struct cli_reply reply;
+    int rc = cli_get(ctx, &path, &reply);
+    if (rc == CLI_EXIT_OK && !ctx->json) rc = cli_alerts__print(reply.doc);
+    cli_reply_free(&reply);
+    buf_free(&path);
     return rc;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../base/duration.h"
 #include "../node/node.h"
 #include "cli_cmd.h"
 
@@ -40,8 +41,16 @@ int cli_cmd_serve(struct cli_ctx *ctx) {
     if (rc != CLI_EXIT_OK) return rc;
     int clock = cli_cmd_node__clock(ctx);
     if (clock < 0) return cli_cmd_usage_error(ctx, "--clock is manual or wall");
+    int64_t interval_ns = 0;
+    const char *interval = cli_ctx_flag(ctx, "eval-interval");
+    if (interval != NULL && (duration_parse(interval, strlen(interval), &interval_ns) != ERR_OK ||
+                             interval_ns < NS_PER_S)) {
+        return cli_cmd_usage_error(ctx, "--eval-interval takes a duration of at least 1s (15s, 1m)");
+    }
     struct serve_options opt = {
         .data_dir = data,
+        .alert_rules = cli_ctx_flag(ctx, "alert-rules"),
+        .eval_interval_ns = interval_ns,
         .store_url = cli_ctx_flag(ctx, "store"),
         .listen = cli_ctx_flag(ctx, "listen"),
         .clock = clock,

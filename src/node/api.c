@@ -270,10 +270,7 @@ void api_system_status(struct server *s, const struct server_request *rq, struct
     api_compliance_status(s, &w);
     api_payouts_status(&s->chain.engine, &w);
     pthread_rwlock_unlock(&s->chain.lock);
-    jw_key(&w, "alerts");
-    jw_object_begin(&w);
-    jw_kv_uint(&w, "firing", 0);
-    jw_object_end(&w);
+    alerting_status_json(s->alerting, &w);
     jw_key(&w, "incidents");
     jw_object_begin(&w);
     jw_kv_uint(&w, "open", 0);

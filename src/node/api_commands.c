@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "../base/buf.h"
+#include "../base/check.h"
 #include "../base/duration.h"
 #include "request.h"
 #include "server.h"
@@ -163,8 +164,12 @@ static void api__count(struct server *s, const struct request_cmds *rc, const en
     }
 }
 
-static void api__submit(struct server *s, const struct server_request *rq,
-                        const struct request_cmds *rc, struct server_response *out) {
+/* Queue the request and wait for its block; or, from a sequencer hook
+ * (seq_inline: the alert loop's actions on a manual clock), apply its
+ * block at once on the calling thread. */
+static void api__submit(struct server *s, struct sequencer *seq_inline,
+                        const struct server_request *rq, const struct request_cmds *rc,
+                        struct server_response *out) {
     struct buf bin;
     buf_init(&bin);
     for (uint32_t i = 0; i < rc->count; i++) command_encode(&rc->cmds[i], &bin);
@@ -190,7 +195,8 @@ static void api__submit(struct server *s, const struct server_request *rq,
     item.journal.body_hash = rq->body_hash;
     item.journal.commands = bin.data;
     item.journal.commands_len = bin.len;
-    sequencer_submit(s->seq, &item);
+    if (seq_inline != NULL) sequencer_apply_inline(seq_inline, &item, 1);
+    else sequencer_submit(s->seq, &item);
     if (item.fatal) {
         server_error(out, item.fatal, NULL);
     } else {
@@ -212,7 +218,8 @@ static enum err api__admissible(const struct server *s, const struct request_cmd
     return ERR_OK;
 }
 
-void api_commands(struct server *s, const struct server_request *rq, struct server_response *out) {
+static void api__commands(struct server *s, struct sequencer *seq_inline,
+                          const struct server_request *rq, struct server_response *out) {
     struct request_cmds rc;
     char why[160];
     pthread_rwlock_rdlock(&s->chain.lock);
@@ -227,6 +234,16 @@ void api_commands(struct server *s, const struct server_request *rq, struct serv
         return;
     }
     if (rc.dry_run) api__dry_run(s, rq, &rc, out);
-    else api__submit(s, rq, &rc, out);
+    else api__submit(s, seq_inline, rq, &rc, out);
     request_cmds_free(&rc);
+}
+
+void api_commands(struct server *s, const struct server_request *rq, struct server_response *out) {
+    api__commands(s, NULL, rq, out);
+}
+
+void api_commands_inline(struct server *s, struct sequencer *seq, const struct server_request *rq,
+                         struct server_response *out) {
+    ASSERT(seq != NULL);
+    api__commands(s, seq, rq, out);
 }

@@ -331,6 +331,7 @@ void metrics_render(struct server *s, struct server_response *out) {
     metrics__auth(s, &out->body);
     metrics__node(s, &out->body);
     metrics__http(s, &out->body);
+    if (s->alerting != NULL) alerting_metrics(s->alerting, &out->body);
     pthread_rwlock_rdlock(&s->chain.lock);
     metrics__assets(s, &out->body);
     metrics__compliance(s, &out->body);

@@ -22,6 +22,8 @@ struct serve_options {
     const char *listen;    /* "HOST:PORT", default 127.0.0.1:8645 */
     int clock;             /* NODE_CLOCK_*: what --clock asked for */
     const char *holder;    /* written into the lock file: who serves (for the refusal) */
+    const char *alert_rules;  /* --alert-rules FILE merged over the built-in rules, or NULL */
+    int64_t eval_interval_ns; /* --eval-interval (0: 15s) on a wall clock */
 };
 
 /* --clock: absent (the ledger's own mode), or asked for explicitly; a

@@ -46,6 +46,8 @@ struct sequencer {
     struct store_request *journal;
     uint32_t journal_cap;
     struct seq_stats stats;
+    sequencer_hook_fn after_block; /* on this thread, after each committed block */
+    void *after_block_ctx;
     /* The background snapshot writer (at most one at a time). */
     pthread_t snap_thread;
     int snap_live;          /* a thread to join */
@@ -387,7 +389,11 @@ static int sequencer__round(struct sequencer *s) {
     uint32_t commands;
     uint32_t n = sequencer__take(s, &first, &commands);
     pthread_mutex_unlock(&s->mu);
+    uint64_t height = s->c->engine.s.height; /* this thread is the only writer */
     sequencer__block(s, first, n, commands);
+    if (s->after_block != NULL && s->c->engine.s.height != height) {
+        s->after_block(s->after_block_ctx, s);
+    }
     pthread_mutex_lock(&s->mu);
     struct seq_item *it = first;
     for (uint32_t i = 0; i < n; i++) {
@@ -510,6 +516,31 @@ void sequencer_enqueue(struct sequencer *s, struct seq_item *item) {
     pthread_mutex_lock(&s->mu);
     if (!sequencer__queue(s, item)) item->done = 1;
     pthread_mutex_unlock(&s->mu);
+}
+
+void sequencer_set_after_block(struct sequencer *s, sequencer_hook_fn fn, void *ctx) {
+    pthread_mutex_lock(&s->mu);
+    s->after_block = fn;
+    s->after_block_ctx = ctx;
+    pthread_mutex_unlock(&s->mu);
+}
+
+void sequencer_apply_inline(struct sequencer *s, struct seq_item *items, uint32_t n) {
+    ASSERT(!s->threaded || pthread_equal(pthread_self(), s->thread));
+    uint32_t i = 0;
+    while (i < n) {
+        uint32_t first = i;
+        uint32_t commands = 0;
+        while (i < n && (i == first || commands + items[i].count <= LIMIT_BLOCK_COMMANDS)) {
+            sequencer__begin(&items[i]);
+            items[i].next = i + 1 < n ? &items[i + 1] : NULL;
+            commands += items[i].count;
+            i++;
+        }
+        items[i - 1].next = NULL;
+        sequencer__block(s, &items[first], i - first, commands);
+        for (uint32_t k = first; k < i; k++) items[k].done = 1;
+    }
 }
 
 void sequencer_stop(struct sequencer *s) {

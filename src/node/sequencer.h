@@ -76,6 +76,22 @@ void sequencer_enqueue(struct sequencer *s, struct seq_item *item);
  * LIMIT_BLOCK_COMMANDS commands (sequencer_open only). */
 void sequencer_run_now(struct sequencer *s);
 
+/* A hook run on the sequencer's thread after every block that committed,
+ * before that block's requests are answered, with no lock held. It may
+ * commit blocks of its own with sequencer_apply_inline (the alert loop,
+ * on a manual clock: an alert a block raises has acted before the block's
+ * client reads its answer). Set it before any item is queued; fn NULL
+ * removes it. Not called for the blocks sequencer_apply_inline commits. */
+typedef void (*sequencer_hook_fn)(void *ctx, struct sequencer *s);
+void sequencer_set_after_block(struct sequencer *s, sequencer_hook_fn fn, void *ctx);
+
+/* sequencer_apply_inline: apply n items (an array) now, on the calling
+ * thread, in blocks of at most LIMIT_BLOCK_COMMANDS commands, through the
+ * very code queued items go through; each is decided when it returns
+ * (item->fatal or item->results). Only from an after-block hook (the
+ * sequencer's own thread), or on a sequencer made by sequencer_open. */
+void sequencer_apply_inline(struct sequencer *s, struct seq_item *items, uint32_t n);
+
 /* sequencer_stop: refuse new items, drain the queue, commit, snapshot (not
  * when the chain is broken), join the thread if any, and free s. */
 void sequencer_stop(struct sequencer *s);

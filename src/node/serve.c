@@ -16,6 +16,7 @@
 
 #include "../base/duration.h"
 #include "../base/report.h"
+#include "../ops/rules.h"
 #include "node.h"
 #include "server.h"
 
@@ -70,8 +71,8 @@ static enum err serve__lock(struct server *s, const struct serve_options *opt, c
     return store_lock(opt->data_dir, holder, &s->lock_fd, why, why_size);
 }
 
-static enum err serve__start(struct server *s, const struct serve_options *opt, char *why,
-                             size_t why_size) {
+static enum err serve__start(struct server *s, const struct serve_options *opt,
+                             struct rules *rules, char *why, size_t why_size) {
     if (opt->store_url && strncmp(opt->store_url, "postgres", 8) == 0) {
         snprintf(why, why_size, "the PostgreSQL store is not available in this version");
         return ERR_USAGE;
@@ -92,6 +93,10 @@ static enum err serve__start(struct server *s, const struct serve_options *opt, 
     int64_t since_ms = chain_now_ns() / 1000000 - LIMIT_AUTH_WINDOW_MS;
     err = s->chain.store->ops->scan_requests_since(s->chain.store, since_ms, serve__nonce_fn, s->auth);
     if (!err) err = sequencer_start(&s->chain, &s->seq);
+    /* The alert loop before the listener: on a manual clock its hook is in
+     * place before the first request can be queued. */
+    if (!err) err = alerting_open(s, rules, opt->data_dir, opt->eval_interval_ns, &s->alerting);
+    if (!err) err = alerting_start(s->alerting);
     if (err) return err;
     const char *listen = opt->listen ? opt->listen : "127.0.0.1:8645";
     err = http_start(s, listen);
@@ -101,7 +106,10 @@ static enum err serve__start(struct server *s, const struct serve_options *opt, 
 
 static void serve__stop(struct server *s) {
     http_stop(s);
+    alerting_stop(s->alerting);
     if (s->seq) sequencer_stop(s->seq);
+    alerting_free(s->alerting);
+    s->alerting = NULL;
     if (s->auth) auth_close(s->auth);
     if (s->chain.store) chain_close(&s->chain);
     store_unlock(s->lock_fd);
@@ -118,8 +126,18 @@ int node_serve(const struct serve_options *opt) {
     struct server *s = calloc(1, sizeof(*s));
     if (s == NULL) return report_error(ERR_INTERNAL, NULL);
     s->lock_fd = -1;
-    char why[320] = "";
-    enum err err = serve__start(s, opt, why, sizeof(why));
+    char why[800] = "";
+    /* A rule file is refused before anything else, as `alerts rules
+     * --check` refuses it: exit 2 (3 when it cannot be read). */
+    struct rules rules;
+    enum err err = alerting_rules_load(opt->alert_rules, &rules, why, sizeof(why));
+    if (err) {
+        free(s);
+        fprintf(stderr, "error: %s: %s\n", err_name(err), why);
+        return err == ERR_IO || err == ERR_INTERNAL ? EXIT_IO : EXIT_USAGE;
+    }
+    err = serve__start(s, opt, &rules, why, sizeof(why));
+    rules_free(&rules); /* empty once the alert loop took them */
     if (err) {
         serve__stop(s);
         free(s);

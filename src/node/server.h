@@ -11,6 +11,7 @@
 
 #include "../base/buf.h"
 #include "../base/jw.h"
+#include "alerting.h"
 #include "auth.h"
 #include "chain.h"
 #include "sequencer.h"
@@ -21,6 +22,7 @@ struct server {
     struct chain chain;
     struct sequencer *seq;
     struct auth *auth;
+    struct alerting *alerting; /* the alert loop (alerting.h); NULL outside serve */
     struct MHD_Daemon *mhd;
     int lock_fd;              /* the ledger's writer lock (store_lock), -1 when not held */
     struct http_conns *conns; /* http.c: open connections, the unverified-body budget */
@@ -140,6 +142,12 @@ void api_payouts_status(const struct engine *e, struct jw *w);
 
 /* POST /api/commands (api_commands.c). */
 void api_commands(struct server *s, const struct server_request *rq, struct server_response *out);
+/* api_commands_inline: the same for a request the node signs itself (the
+ * alert loop's actions), called from a sequencer hook on the sequencer's
+ * thread (seq): its block is applied there and then (sequencer_apply_inline)
+ * instead of being queued. */
+void api_commands_inline(struct server *s, struct sequencer *seq, const struct server_request *rq,
+                         struct server_response *out);
 
 /* GET /metrics (metrics.c). */
 void metrics_render(struct server *s, struct server_response *out);

@@ -184,7 +184,10 @@ def test_status_shape():
     t.ok(HEX64.match(node.get("state_hash", "")) is not None, "node.state_hash is 64 hex", node)
     t.eq(node.get("paused"), False, "node.paused is false")
     t.eq(node.get("controller"), "alice", "node.controller is alice")
-    t.ok(isinstance(doc["alerts"].get("firing"), int), "alerts.firing is a count", doc["alerts"])
+    firing = doc["alerts"].get("firing")
+    t.ok(isinstance(firing, dict) and isinstance(firing.get("warning"), int)
+         and isinstance(firing.get("critical"), int) and isinstance(doc["alerts"].get("pending"), int)
+         and doc["alerts"].get("rules") == 31, "alerts: firing by severity, pending, rules", doc["alerts"])
     t.ok(isinstance(doc["incidents"].get("open"), int), "incidents.open is a count", doc["incidents"])
     by = {a["symbol"]: a for a in doc["assets"]}
     t.eq(sorted(by), ["AAXJF", "USDC", "USDW"], "status lists the three genesis assets")

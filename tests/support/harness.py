@@ -208,9 +208,11 @@ atexit.register(_cleanup_all)
 class Node:
     """A mintline ledger in a temporary directory, and the node serving it."""
 
-    def __init__(self, genesis=GENESIS, clock_manual=False, binary=None, init=True, keys=True):
+    def __init__(self, genesis=GENESIS, clock_manual=False, binary=None, init=True, keys=True,
+                 serve_args=()):
         self.binary = binary or default_binary()
         self.clock_manual = clock_manual
+        self.serve_args = list(serve_args)  # more `serve` flags (--alert-rules FILE, ...)
         self.root = tempfile.mkdtemp(prefix="mintline-it-")
         self.data = os.path.join(self.root, "data")
         self.home = os.path.join(self.root, "home")
@@ -281,6 +283,7 @@ class Node:
         argv = [self.binary, "serve", "--data", self.data, "--listen", "127.0.0.1:%d" % self.port]
         if self.clock_manual:
             argv += ["--clock", "manual"]
+        argv += self.serve_args
         with open(log, "wb") as f:
             self.proc = subprocess.Popen(argv, stdout=f, stderr=subprocess.STDOUT,
                                          stdin=subprocess.DEVNULL, cwd=self.root,
