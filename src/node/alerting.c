@@ -25,6 +25,7 @@
 
 #include "../base/duration.h"
 #include "../base/hex.h"
+#include "../base/keyfile.h"
 #include "../base/limits.h"
 #include "../base/sig.h"
 #include "../ops/expo.h"
@@ -71,6 +72,9 @@ struct alerting__fired {
     enum rule_severity severity;
     char asset[LIMIT_SYMBOL + 1];
     int has_asset; /* the alert has an asset label (too long: refused by the engine) */
+    int resolved;  /* a transition to resolved (else to firing) */
+    double value;
+    char summary[LIMIT_TITLE_BYTES + 1]; /* the summary annotation, "" when none */
     char result[ALERT_ACTION_RESULT_SIZE];
 };
 
@@ -98,33 +102,26 @@ enum err alerting_rules_load(const char *path, struct rules *out, char *why, siz
     return err;
 }
 
-/* DATA/system.key: one line of 64 hex digits (the key-file format), whose
- * public key is the operator's. Returns 0, or -1 with the reason. */
-static int alerting__key(struct alerting *a, const char *data_dir, int op) {
+/* DATA/system.key (base/keyfile.h), whose public key must be the system
+ * operator's. Returns 0, or -1 with the reason. */
+static int alerting__key(struct alerting *a, const char *data_dir, uint32_t op) {
     char path[4200];
+    char why[300] = "";
     snprintf(path, sizeof(path), "%s/system.key", data_dir);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        snprintf(a->unavailable, sizeof(a->unavailable), "unavailable: cannot read %s/system.key (%s)",
-                 data_dir, strerror(errno));
+    uint8_t seed[SIG_SEED_BYTES];
+    int loose = 0;
+    if (keyfile_load(path, seed, &loose, why, sizeof(why)) != ERR_OK) {
+        snprintf(a->unavailable, sizeof(a->unavailable), "unavailable: %s", why);
         return -1;
     }
-    char text[80];
-    size_t n = fread(text, 1, sizeof(text), f);
-    fclose(f);
-    if (n > 0 && text[n - 1] == '\n') n--;
-    uint8_t seed[SIG_SEED_BYTES];
-    if (n != 2 * SIG_SEED_BYTES || hex_decode(text, n, seed, sizeof(seed)) != 0) {
-        snprintf(a->unavailable, sizeof(a->unavailable),
-                 "unavailable: system.key is not one line of 64 hex digits");
-        return -1;
+    if (loose) {
+        fprintf(stderr, "mintline: warning: %s can be read by others (chmod 600 it)\n", path);
     }
     uint8_t pubkey[SIG_PUBKEY_BYTES];
     sig_pubkey(seed, pubkey);
     int match = sodium_memcmp(pubkey, a->s->chain.engine.s.operators[op].pubkey, 32) == 0;
     if (match) memcpy(a->seed, seed, sizeof(seed));
     sodium_memzero(seed, sizeof(seed));
-    sodium_memzero(text, sizeof(text));
     if (!match) {
         snprintf(a->unavailable, sizeof(a->unavailable),
                  "unavailable: system.key is not the key of the operator system");
@@ -136,12 +133,14 @@ static int alerting__key(struct alerting *a, const char *data_dir, int op) {
 static void alerting__actions_check(struct alerting *a, const char *data_dir) {
     struct chain *c = &a->s->chain;
     pthread_rwlock_rdlock(&c->lock);
-    int op = engine_operator_find(&c->engine, ALERTING_OPERATOR, strlen(ALERTING_OPERATOR));
-    if (op < 0) {
+    uint32_t op = engine_system_operator(&c->engine);
+    if (op == UINT32_MAX || c->engine.s.operators[op].removed) {
         snprintf(a->unavailable, sizeof(a->unavailable),
-                 "unavailable: this ledger has no operator system");
+                 "unavailable: this ledger has no operator system (docs/DECISIONS.md: ledgers "
+                 "made before it)");
     }
-    a->actions_ok = op >= 0 && alerting__key(a, data_dir, op) == 0;
+    a->actions_ok = op != UINT32_MAX && !c->engine.s.operators[op].removed &&
+                    alerting__key(a, data_dir, op) == 0;
     pthread_rwlock_unlock(&c->lock);
     if (!a->actions_ok) {
         fprintf(stderr, "mintline: warning: alert actions (halt_minting, emergency_pause) will not "
@@ -319,6 +318,7 @@ static int alerting__submit(struct alerting *a, struct sequencer *seq_inline,
  * Returns 1 when it committed a block. */
 static int alerting__on_firing(struct alerting *a, struct sequencer *seq_inline,
                                struct alerting__fired *f) {
+    if (f->resolved) return 0;
     if (f->action != RULE_ACTION_HALT_MINTING && f->action != RULE_ACTION_EMERGENCY_PAUSE) return 0;
     if (!a->actions_ok) {
         snprintf(f->result, sizeof(f->result), "%s", a->unavailable);
@@ -337,6 +337,81 @@ static int alerting__on_firing(struct alerting *a, struct sequencer *seq_inline,
                  f->action == RULE_ACTION_HALT_MINTING ? "minting already halted" : "already paused");
     } else {
         committed = alerting__submit(a, seq_inline, &body, f->result, sizeof(f->result));
+    }
+    buf_free(&body);
+    return committed;
+}
+
+/* ---- incidents ----------------------------------------------------------- */
+
+/* text into a JSON-safe title of at most LIMIT_TITLE_BYTES bytes, cut at a
+ * character boundary, control characters as spaces. */
+static void alerting__title(char *out, const char *name, const char *summary) {
+    char text[LIMIT_RULE_NAME + LIMIT_TITLE_BYTES + 8];
+    snprintf(text, sizeof(text), "%.*s%s%.*s", (int)LIMIT_RULE_NAME, name, summary[0] ? ": " : "",
+             (int)LIMIT_TITLE_BYTES, summary);
+    size_t n = strlen(text);
+    if (n > LIMIT_TITLE_BYTES) {
+        n = LIMIT_TITLE_BYTES;
+        while (n > 0 && ((unsigned char)text[n] & 0xC0u) == 0x80u) n--; /* not inside a character */
+    }
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned char)text[i] < 0x20 || text[i] == 0x7F) text[i] = ' ';
+    }
+    memcpy(out, text, n);
+    out[n] = '\0';
+}
+
+/* SPEC 9: a critical alert opens an incident by itself (P1; P0 when its
+ * action paused), as `system`, linked to the alert by its fingerprint,
+ * unless one it opened is still unresolved; its resolution adds a line to
+ * that incident's timeline (the incident stays open for people). Returns
+ * 1 when it committed a block. */
+static int alerting__incident(struct alerting *a, struct sequencer *seq_inline,
+                              const struct alerting__fired *f) {
+    if (!a->actions_ok) return 0;
+    struct buf body;
+    buf_init(&body);
+    struct jw w;
+    jw_init(&w, &body);
+    char fp[20];
+    snprintf(fp, sizeof(fp), "%016llx", (unsigned long long)f->fingerprint);
+    pthread_rwlock_rdlock(&a->s->chain.lock);
+    const struct engine *e = &a->s->chain.engine;
+    const struct incident *open = incident_for_alert(e, f->fingerprint);
+    int asset = f->has_asset ? engine_asset_find(e, f->asset, strlen(f->asset)) : -1;
+    int wanted = 0;
+    if (f->resolved && open != NULL) {
+        char text[LIMIT_REASON];
+        char value[40];
+        snprintf(value, sizeof(value), "%.17g", f->value);
+        snprintf(text, sizeof(text), "alert %.*s resolved (last value %s)", 120, f->name, value);
+        jw_object_begin(&w);
+        jw_kv_string(&w, "op", "incident.note");
+        jw_kv_uint(&w, "id", open->id);
+        jw_kv_string(&w, "text", text);
+        jw_object_end(&w);
+        wanted = 1;
+    } else if (!f->resolved && open == NULL && f->severity == RULE_CRITICAL) {
+        char title[LIMIT_TITLE_BYTES + 1];
+        alerting__title(title, f->name, f->summary);
+        jw_object_begin(&w);
+        jw_kv_string(&w, "op", "incident.open");
+        jw_kv_string(&w, "severity", f->action == RULE_ACTION_EMERGENCY_PAUSE ? "P0" : "P1");
+        jw_kv_string(&w, "title", title);
+        if (asset >= 0) jw_kv_string(&w, "asset", e->s.assets[asset].symbol);
+        jw_kv_string(&w, "alert", fp);
+        jw_object_end(&w);
+        wanted = 1;
+    }
+    pthread_rwlock_unlock(&a->s->chain.lock);
+    int committed = 0;
+    if (wanted && buf_ok(&body)) {
+        char result[ALERT_ACTION_RESULT_SIZE];
+        committed = alerting__submit(a, seq_inline, &body, result, sizeof(result));
+        if (!committed) {
+            fprintf(stderr, "mintline: alert %s: the incident command was refused: %s\n", f->name, result);
+        }
     }
     buf_free(&body);
     return committed;
@@ -386,30 +461,39 @@ static double alerting__mono_s(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* The state machine's round (mu held): the alerts that became firing are
- * copied into *fired (count returned; NULL when none or out of memory). */
-static size_t alerting__advance(struct alerting *a, int64_t now_ns, struct alerting__fired **fired) {
+/* The state machine's round (mu held): the alerts that became firing or
+ * resolved are copied into *fired (count returned; NULL when none or out
+ * of memory). Warnings are marked silenced while a maintenance window is
+ * in force (maintenance_open: the caller read it under the chain lock). */
+static size_t alerting__advance(struct alerting *a, int64_t now_ns, int maintenance_open,
+                                struct alerting__fired **fired) {
     alert_evaluate(&a->table, &a->rules, &a->set, now_ns, alerting__failure, a);
+    for (size_t i = 0; i < a->table.count; i++) {
+        a->table.alerts[i].silenced = maintenance_open && a->table.alerts[i].severity == RULE_WARNING;
+    }
     *fired = NULL;
-    size_t n = 0;
-    for (size_t i = 0; i < a->table.transitions_count; i++) n += a->table.transitions[i].to == ALERT_FIRING;
+    size_t n = a->table.transitions_count;
     if (n == 0) return 0;
     struct alerting__fired *f = calloc(n, sizeof(*f));
     if (f == NULL) return 0;
-    size_t k = 0;
-    for (size_t i = 0; i < a->table.transitions_count; i++) {
-        if (a->table.transitions[i].to != ALERT_FIRING) continue;
+    for (size_t k = 0; k < n; k++) {
         struct alert_view v;
-        alert_table_view(&a->table, a->table.transitions[i].index, &v);
+        alert_table_view(&a->table, a->table.transitions[k].index, &v);
         snprintf(f[k].name, sizeof(f[k].name), "%s", v.name);
         f[k].fingerprint = v.fingerprint;
         f[k].action = v.action;
         f[k].severity = v.severity;
+        f[k].resolved = a->table.transitions[k].to == ALERT_RESOLVED;
+        f[k].value = v.value;
         const char *asset = alert_label(&v, "asset");
         f[k].has_asset = asset != NULL;
         if (asset != NULL) snprintf(f[k].asset, sizeof(f[k].asset), "%s", asset);
         if (asset != NULL && strlen(asset) > LIMIT_SYMBOL) f[k].asset[0] = '?'; /* no such asset */
-        k++;
+        for (size_t i = 0; i < v.annotations_count; i++) {
+            if (strcmp(v.annotations[i].name, "summary") == 0) {
+                snprintf(f[k].summary, sizeof(f[k].summary), "%s", v.annotations[i].value);
+            }
+        }
     }
     *fired = f;
     return n;
@@ -436,16 +520,20 @@ static unsigned alerting__round(struct alerting *a, struct sequencer *seq_inline
     }
     pthread_rwlock_rdlock(&a->s->chain.lock);
     int64_t now_ns = server_now(a->s);
+    int maintenance_open = maintenance_active(&a->s->chain.engine, now_ns) != NULL;
     pthread_rwlock_unlock(&a->s->chain.lock);
     pthread_mutex_lock(&a->mu);
     struct alerting__fired *fired = NULL;
-    size_t n = alerting__advance(a, now_ns, &fired);
+    size_t n = alerting__advance(a, now_ns, maintenance_open, &fired);
     a->evaluations++;
     a->evaluated_at_ns = now_ns;
     a->evaluation_s = alerting__mono_s() - t0;
     pthread_mutex_unlock(&a->mu);
     unsigned committed = 0;
-    for (size_t i = 0; i < n; i++) committed += (unsigned)alerting__on_firing(a, seq_inline, &fired[i]);
+    for (size_t i = 0; i < n; i++) {
+        committed += (unsigned)alerting__on_firing(a, seq_inline, &fired[i]);
+        committed += (unsigned)alerting__incident(a, seq_inline, &fired[i]);
+    }
     pthread_mutex_lock(&a->mu);
     for (size_t i = 0; i < n; i++) {
         long at = alert_table_find(&a->table, fired[i].name, fired[i].fingerprint);

@@ -16,22 +16,17 @@ the block's answer:
   rule file refused at start with exit 2;
 - GET /api/alerts unsigned -> 401, a bad ?all -> 400.
 
-The operator `system` (key made by `init` in DATA/system.key, public key in
-the genesis) is the lead's engine work (issue 10 item 4). Until `init`
-makes it, this test makes one itself: an operator named system with the
-pauser role in the test genesis and its key written to DATA/system.key,
-which is exactly the contract the node's alert loop reads.
+The operator `system`: its key is made by `init` in DATA/system.key, its
+public key written into the genesis; it holds no role, and the engine lets
+it run only the alert actions and incident.open/note.
 """
 import os
-import secrets
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
-from cryptography.hazmat.primitives import serialization  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
 from harness import TAP, Node, addr, default_binary, metric, run_cli  # noqa: E402
 
 t = TAP("alerting")
@@ -81,22 +76,10 @@ def write(name, text):
 
 
 def system_node(clock_manual=True, **kw):
-    """A node whose ledger has the operator system and DATA/system.key:
-    made by `init` once the engine has it, else by this test (see the
-    module's doc)."""
+    """A node whose ledger has the operator system and DATA/system.key,
+    both made by `init`."""
     node = Node(genesis=write("plain.yaml", GENESIS % {"system": ""}), clock_manual=clock_manual, **kw)
-    if os.path.exists(os.path.join(node.data, "system.key")):
-        return node
-    node.cleanup()
-    seed = secrets.token_bytes(32)
-    pub = Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes(
-        serialization.Encoding.Raw, serialization.PublicFormat.Raw).hex()
-    system = "  - name: system\n    pubkey: %s\n    roles: [pauser]" % pub
-    node = Node(genesis=write("system.yaml", GENESIS % {"system": system}), clock_manual=clock_manual, **kw)
-    path = os.path.join(node.data, "system.key")
-    with open(path, "w") as f:
-        f.write(seed.hex() + "\n")
-    os.chmod(path, 0o600)
+    assert os.path.exists(os.path.join(node.data, "system.key")), "init makes DATA/system.key"
     return node
 
 
