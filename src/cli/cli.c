@@ -50,7 +50,9 @@ static const struct cli_cmd cli_rows[] = {
      .help = "run the node: recover the ledger, then serve the API until SIGINT/SIGTERM",
      .more = "The clock is the ledger's, recorded at init: a drill ledger (init --clock manual)\n"
              "is served on a manual clock, where time stands at the last block and only\n"
-             "`dev advance` moves it; a wall-clock ledger refuses --clock manual."},
+             "`dev advance` moves it; a wall-clock ledger refuses --clock manual.\n"
+             "--config FILE: the alert receivers of its alerting: section\n"
+             "(docs/operators/receivers.md); a bad section is refused before the node starts."},
     {.words = "audit verify",
      .run = cli_cmd_audit_verify,
      .flags = {VAL("data", "DIR")},

@@ -16,12 +16,17 @@
 #include "../base/err.h"
 #include "../base/hash.h"
 
+struct deliver_config;
+
 struct serve_options {
     const char *data_dir;  /* directory holding mintline.db */
     const char *store_url; /* NULL or "sqlite" (DATA/mintline.db); postgres:// is refused for now */
     const char *listen;    /* "HOST:PORT", default 127.0.0.1:8645 */
     int clock;             /* NODE_CLOCK_*: what --clock asked for */
     const char *holder;    /* written into the lock file: who serves (for the refusal) */
+    /* the alert receivers of --config's `alerting:` section (deliver.h);
+     * NULL: none */
+    const struct deliver_config *alerting;
 };
 
 /* --clock: absent (the ledger's own mode), or asked for explicitly; a

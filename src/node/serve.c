@@ -16,6 +16,7 @@
 
 #include "../base/duration.h"
 #include "../base/report.h"
+#include "deliver.h"
 #include "node.h"
 #include "server.h"
 
@@ -70,6 +71,24 @@ static enum err serve__lock(struct server *s, const struct serve_options *opt, c
     return store_lock(opt->data_dir, holder, &s->lock_fd, why, why_size);
 }
 
+/* The receivers' delivery threads (deliver.h): the node's URL is what
+ * Alertmanager's generatorURL and the webhook's externalURL point at. A
+ * firing alert's endsAt lease is computed from the evaluation interval
+ * (SPEC 9's default until serve takes --eval-interval). */
+#define SERVE_EVAL_INTERVAL_NS (15 * NS_PER_S)
+
+static enum err serve__receivers(struct server *s, const struct serve_options *opt,
+                                 const char *listen) {
+    static const struct deliver_config none;
+    char url[300];
+    snprintf(url, sizeof(url), "http://%s", listen);
+    struct deliver_options dopt = {
+        .external_url = url,
+        .eval_interval_ns = SERVE_EVAL_INTERVAL_NS,
+    };
+    return deliver_open(opt->alerting != NULL ? opt->alerting : &none, &dopt, &s->deliver);
+}
+
 static enum err serve__start(struct server *s, const struct serve_options *opt, char *why,
                              size_t why_size) {
     if (opt->store_url && strncmp(opt->store_url, "postgres", 8) == 0) {
@@ -94,6 +113,11 @@ static enum err serve__start(struct server *s, const struct serve_options *opt, 
     if (!err) err = sequencer_start(&s->chain, &s->seq);
     if (err) return err;
     const char *listen = opt->listen ? opt->listen : "127.0.0.1:8645";
+    err = serve__receivers(s, opt, listen);
+    if (err) {
+        snprintf(why, why_size, "cannot start the alert receivers' delivery");
+        return err;
+    }
     err = http_start(s, listen);
     if (err) snprintf(why, why_size, "cannot listen on %s", listen);
     return err;
@@ -101,6 +125,8 @@ static enum err serve__start(struct server *s, const struct serve_options *opt, 
 
 static void serve__stop(struct server *s) {
     http_stop(s);
+    deliver_close(s->deliver); /* bounded: deliver.h */
+    s->deliver = NULL;
     if (s->seq) sequencer_stop(s->seq);
     if (s->auth) auth_close(s->auth);
     if (s->chain.store) chain_close(&s->chain);
