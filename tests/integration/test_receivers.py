@@ -23,12 +23,16 @@ payloads out, counters back. Checked:
 - `promtool check metrics` accepts the delivery metrics, from the driver and
   from a node's /metrics; `serve --config` with a bad alerting section is
   refused (ERR_INVALID_CONFIG, FILE:LINE:COL, exit 2).
+- docs/operators/receivers.md: its alerting: example is accepted, its
+  Alertmanager configuration passes `amtool check-config`, and its webhook
+  example has the payload's fields in their order.
 """
 import datetime
 import http.server
 import itertools
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -474,6 +478,29 @@ def test_serve_config():
     t.ok(node.sanitizer() is None, "no sanitizer report from the node", node.log_text())
 
 
+def test_docs(hooks):
+    text = open(os.path.join(REPO, "docs", "operators", "receivers.md")).read()
+    blocks = re.findall(r"```yaml\n(.*?)```", text, re.S)
+    cfg = write("doc-config.yaml", blocks[0])
+    p = subprocess.run([driver_binary(), cfg], stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
+    t.eq(p.returncode, 0, "the doc's alerting: example is accepted")
+    am_cfg = [b for b in blocks if b.startswith("# alertmanager.yml")]
+    path = write("doc-alertmanager.yml", am_cfg[0] if am_cfg else "")
+    p = subprocess.run(["amtool", "check-config", path], capture_output=True, timeout=60)
+    t.ok(am_cfg and p.returncode == 0, "amtool check-config accepts the doc's Alertmanager configuration",
+         (p.stdout + p.stderr).decode(errors="replace"))
+    example = [b for b in re.findall(r"```json\n(.*?)```", text, re.S) if '"version":"4"' in b]
+    mine = hooks.bodies("/direct")
+    if example and mine:
+        doc = json.loads(example[0])
+        t.eq(keys_in_order(json.dumps(doc)), keys_in_order(mine[0]),
+             "the doc's webhook example has the payload's fields in their order")
+        t.eq(doc["alerts"][0]["fingerprint"], prom_fingerprint(doc["alerts"][0]["labels"]),
+             "and its fingerprint is its labels'")
+    else:
+        t.ok(False, "the doc has a webhook example and a payload was received", example)
+
+
 def main():
     if not os.path.exists(AM_BIN):
         t.ok(False, "%s is installed (scripts/deps.sh)" % AM_BIN)
@@ -485,6 +512,7 @@ def main():
         t.run("alertmanager", test_alertmanager_and_webhook, hooks, am)
         t.run("down and slow", test_down_and_slow, hooks)
         t.run("serve --config", test_serve_config)
+        t.run("docs", test_docs, hooks)
     finally:
         if am is not None:
             am.stop()
