@@ -326,7 +326,8 @@ static void deliver__push(struct deliver__receiver *r, char *body, size_t len) {
         free(body);
         return;
     }
-    while (r->count > 0 && (r->count >= d->queue_max || r->bytes + len > LIMIT_DELIVER_QUEUE_BYTES)) {
+    while (r->count > 0 &&
+           (r->count >= d->queue_max || r->bytes + len > LIMIT_DELIVER_QUEUE_BYTES)) {
         struct deliver__payload *old = &r->ring[r->head];
         r->bytes -= old->len;
         free(old->body);
@@ -438,7 +439,8 @@ static int deliver__sleep(struct deliver__receiver *r, int64_t wait_ns) {
     while (!r->d->stopping) {
         int64_t now = deliver__mono_ns();
         if (now >= until) break;
-        struct timespec ts = {.tv_sec = (time_t)(until / NS_PER_S), .tv_nsec = (long)(until % NS_PER_S)};
+        struct timespec ts = {.tv_sec = (time_t)(until / NS_PER_S),
+                              .tv_nsec = (long)(until % NS_PER_S)};
         pthread_cond_timedwait(&r->wake, &r->lock, &ts);
     }
     return r->d->stopping;
@@ -604,7 +606,9 @@ void deliver_close(struct deliver *d) {
     deliver__free(d);
 }
 
-size_t deliver_receivers_count(const struct deliver *d) { return d != NULL ? d->receivers_count : 0; }
+size_t deliver_receivers_count(const struct deliver *d) {
+    return d != NULL ? d->receivers_count : 0;
+}
 
 void deliver_receiver_stats(struct deliver *d, size_t index, struct deliver_stats *out) {
     ASSERT(index < d->receivers_count);
@@ -615,7 +619,8 @@ void deliver_receiver_stats(struct deliver *d, size_t index, struct deliver_stat
     pthread_mutex_unlock(&r->lock);
 }
 
-static void deliver__line(struct buf *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void deliver__line(struct buf *out, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void deliver__line(struct buf *out, const char *fmt, ...) {
     char line[256];
@@ -639,13 +644,13 @@ void deliver_metrics(struct deliver *d, struct buf *out) {
                        "outcome: ok, error (refused or out of tries), dropped (queue full or "
                        "left at the stop).\n# TYPE mintline_alert_deliveries_total counter\n");
     for (size_t i = 0; i < n; i++) {
-        const char *name = d->receivers[i].cfg.name;
-        deliver__line(out, "mintline_alert_deliveries_total{receiver=\"%s\",result=\"ok\"} %llu\n",
-                      name, (unsigned long long)st[i].ok);
-        deliver__line(out, "mintline_alert_deliveries_total{receiver=\"%s\",result=\"error\"} %llu\n",
-                      name, (unsigned long long)st[i].error);
-        deliver__line(out, "mintline_alert_deliveries_total{receiver=\"%s\",result=\"dropped\"} %llu\n",
-                      name, (unsigned long long)st[i].dropped);
+        static const char *const results[] = {"ok", "error", "dropped"};
+        const uint64_t counts[] = {st[i].ok, st[i].error, st[i].dropped};
+        for (size_t k = 0; k < 3; k++) {
+            deliver__line(out,
+                          "mintline_alert_deliveries_total{receiver=\"%s\",result=\"%s\"} %llu\n",
+                          d->receivers[i].cfg.name, results[k], (unsigned long long)counts[k]);
+        }
     }
     deliver__line(out, "# HELP mintline_alert_delivery_retries_total Failed tries of alert "
                        "payloads that were tried again after a backoff.\n"

@@ -151,7 +151,8 @@ void deliver_receiver_stats(struct deliver *d, size_t index, struct deliver_stat
 /* deliver_close: stop taking payloads, give the queues up to stop_grace
  * to drain (one try each, no backoff), abort what is still in flight,
  * count the rest dropped, join the threads, free d. Bounded: stop_grace
- * plus about a second (libcurl's abort check). d NULL: nothing. */
+ * plus about a second (libcurl's abort check). d NULL: nothing. The
+ * caller has stopped calling deliver_submit (the evaluation loop first). */
 void deliver_close(struct deliver *d);
 
 #endif

@@ -331,6 +331,7 @@ void notify_webhook(const struct notify_webhook *msg, struct buf *out) {
     notify_json_string(buf_ok(&key) ? (const char *)key.data : "", out);
     buf_free(&key);
     char n[40];
-    snprintf(n, sizeof(n), ",\"truncatedAlerts\":%llu}\n", (unsigned long long)msg->truncated_alerts);
+    snprintf(n, sizeof(n), ",\"truncatedAlerts\":%llu}\n",
+             (unsigned long long)msg->truncated_alerts);
     notify__put(out, n);
 }

@@ -272,7 +272,8 @@ static void deliver_config_without_receivers_is_empty(void **state) {
         struct deliver_config c;
         c.receivers_count = 99;
         char why[512] = "";
-        enum err err = deliver_config_parse("c.yaml", texts[i], strlen(texts[i]), &c, why, sizeof(why));
+        enum err err =
+            deliver_config_parse("c.yaml", texts[i], strlen(texts[i]), &c, why, sizeof(why));
         if (err != ERR_OK) fail_msg("text %zu refused: %s", i, why);
         assert_int_equal(c.receivers_count, 0);
     }
@@ -318,7 +319,8 @@ static void deliver_config_refusals_name_file_line_and_column(void **state) {
          "c.yaml:6:16: timeout: 0s is outside 1s..1m"},
         {RCV "    - name: a\n      type: webhook\n      url: http://x\n      timeout: 2m\n",
          "c.yaml:6:16: timeout: 2m is outside 1s..1m"},
-        {RCV "    - name: a\n      type: webhook\n      url: http://x\n      repeat_interval: 30s\n",
+        {RCV "    - name: a\n      type: webhook\n      url: http://x\n"
+             "      repeat_interval: 30s\n",
          "c.yaml:6:24: repeat_interval: 30s is outside 1m..7d"},
         {RCV "    - name: a\n      type: alertmanager\n      url: http://x\n"
              "      repeat_interval: 1h\n",
@@ -533,9 +535,10 @@ static void deliver_down_receiver_retries_with_backoff_then_errors(void **state)
     buf_put(&m, "", 1);
     const char *text = (const char *)m.data;
     assert_non_null(strstr(text, "# TYPE mintline_alert_deliveries_total counter\n"));
-    assert_non_null(strstr(text, "mintline_alert_deliveries_total{receiver=\"down\",result=\"ok\"} 0\n"));
-    assert_non_null(strstr(text, "mintline_alert_deliveries_total{receiver=\"down\",result=\"error\"} 1\n"));
-    assert_non_null(strstr(text, "mintline_alert_deliveries_total{receiver=\"down\",result=\"dropped\"} 0\n"));
+#define DOWN_TOTAL "mintline_alert_deliveries_total{receiver=\"down\","
+    assert_non_null(strstr(text, DOWN_TOTAL "result=\"ok\"} 0\n"));
+    assert_non_null(strstr(text, DOWN_TOTAL "result=\"error\"} 1\n"));
+    assert_non_null(strstr(text, DOWN_TOTAL "result=\"dropped\"} 0\n"));
     assert_non_null(strstr(text, "mintline_alert_delivery_retries_total{receiver=\"down\"} 2\n"));
     assert_non_null(strstr(text, "# TYPE mintline_alert_queue_length gauge\n"));
     assert_non_null(strstr(text, "mintline_alert_queue_length{receiver=\"down\"} 0\n"));
@@ -613,10 +616,12 @@ static void deliver_slow_receiver_never_blocks_submit_and_drops_the_oldest(void 
     deliver_metrics(d, &m);
     buf_put(&m, "", 1);
     char want[128];
-    snprintf(want, sizeof(want), "mintline_alert_deliveries_total{receiver=\"slow\",result=\"dropped\"} %llu\n",
+    snprintf(want, sizeof(want),
+             "mintline_alert_deliveries_total{receiver=\"slow\",result=\"dropped\"} %llu\n",
              (unsigned long long)st.dropped);
     assert_non_null(strstr((const char *)m.data, want));
-    assert_non_null(strstr((const char *)m.data, "mintline_alert_queue_length{receiver=\"slow\"} 256\n"));
+    assert_non_null(
+        strstr((const char *)m.data, "mintline_alert_queue_length{receiver=\"slow\"} 256\n"));
     buf_free(&m);
     /* The stop is bounded: the grace (200 ms) and libcurl's abort check,
      * not the slow receiver's 60 s timeout. */

@@ -278,7 +278,8 @@ static void notify_strings_escaped_as_go_escapes_them(void **state) {
         {"\x01\x08\x0c\x1f", "\"\\u0001\\u0008\\u000c\\u001f\""},
         {"<a href='x'>&amp;</a>", "\"\\u003ca href='x'\\u003e\\u0026amp;\\u003c/a\\u003e\""},
         {"\x7f", "\"\x7f\""},
-        {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\""},
+        {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+         "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\""},
         {"\xe2\x80\xa8|\xe2\x80\xa9", "\"\\u2028|\\u2029\""},
         {"x\xffy", "\"x\\ufffdy\""},
         {"\xc0\x80", "\"\\ufffd\\ufffd\""},          /* overlong NUL */
