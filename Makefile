@@ -77,6 +77,20 @@ $(A)/tests/%: $(A)/obj/tests/unit/%.o $(ASUPPORT_OBJ) $(A)/libmintline.a
 	@mkdir -p $(dir $@)
 	@echo "  LINK $@"; $(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS) -lcmocka
 
+# Test tools: programs the integration tests drive (tests/tools/*.c), e.g.
+# deliver_drive, the alert receivers' module without a node.
+TOOL_SRC   := $(wildcard tests/tools/*.c)
+TOOL_BINS  := $(TOOL_SRC:tests/tools/%.c=$(B)/testtools/%)
+ATOOL_BINS := $(TOOL_SRC:tests/tools/%.c=$(A)/testtools/%)
+
+$(B)/testtools/%: $(B)/obj/tests/tools/%.o $(B)/libmintline.a
+	@mkdir -p $(dir $@)
+	@echo "  LINK $@"; $(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(A)/testtools/%: $(A)/obj/tests/tools/%.o $(A)/libmintline.a
+	@mkdir -p $(dir $@)
+	@echo "  LINK $@"; $(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+
 BENCH_BINS := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 $(B)/bench/%: $(B)/obj/bench/%.o $(B)/libmintline.a
 	@mkdir -p $(dir $@)
@@ -104,7 +118,8 @@ sim: deps
 	@$(MAKE) --no-print-directory -j2 $(B)/tests/sim
 	@$(B)/tests/sim --seeds $(SEEDS) --steps $(SIM_STEPS)
 
-unit-bins: $(UNIT_BINS) $(AUNIT_BINS) $(B)/mintline $(A)/mintline $(BENCH_BINS) $(B)/tests/sim $(A)/tests/sim
+unit-bins: $(UNIT_BINS) $(AUNIT_BINS) $(B)/mintline $(A)/mintline $(BENCH_BINS) $(B)/tests/sim $(A)/tests/sim \
+	$(TOOL_BINS) $(ATOOL_BINS)
 
 test: deps
 	@$(MAKE) --no-print-directory -j2 unit-bins fuzz-bins

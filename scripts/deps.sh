@@ -7,8 +7,9 @@ PKGS="build-essential pkg-config libsodium-dev libmicrohttpd-dev libjansson-dev 
 libyaml-dev libcurl4-openssl-dev libssl-dev curl"
 # clang and its runtimes (libFuzzer, ASan, UBSan) build the fuzz harnesses, llvm's
 # llvm-symbolizer names the lines in their reports (docs/FUZZING.md).
+# prometheus-alertmanager: the real Alertmanager test_receivers routes mintline's alerts through.
 [ "${1:-test}" = test ] && PKGS="$PKGS libcmocka-dev python3 python3-cryptography sqlite3 prometheus
-clang libclang-rt-14-dev llvm"
+prometheus-alertmanager clang libclang-rt-14-dev llvm"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -204,4 +204,17 @@
  * on each other cannot hold the sequencer. */
 #define LIMIT_ALERT_ROUNDS 4u
 
+/* Alert receivers (src/node/deliver.c, SPEC 9). A handful of receivers is
+ * what anyone runs (Alertmanager does the fan-out); names go into metric
+ * labels. A queue holds 256 payloads (over an hour of evaluations at the
+ * default 15s while a receiver is down) and at most 64 MiB, whichever
+ * comes first; the oldest payload is dropped (and counted) past either.
+ * The configuration file is a person's text, like a rule file. */
+#define LIMIT_RECEIVERS 16u
+#define LIMIT_RECEIVER_NAME 64u
+#define LIMIT_RECEIVER_URL 1024u
+#define LIMIT_DELIVER_QUEUE 256u
+#define LIMIT_DELIVER_QUEUE_BYTES (64u << 20)
+#define LIMIT_CONFIG_FILE_BYTES (1u << 20)
+
 #endif

@@ -53,7 +53,9 @@ static const struct cli_cmd cli_rows[] = {
              "`dev advance` moves it; a wall-clock ledger refuses --clock manual.\n"
              "--alert-rules FILE merges FILE over the built-in alert rules (refused with exit 2\n"
              "as `alerts rules --check` refuses it); the rules are evaluated every\n"
-             "--eval-interval (default 15s) on a wall clock, after every block on a manual one."},
+             "--eval-interval (default 15s) on a wall clock, after every block on a manual one.\n"
+             "--config FILE: the alert receivers of its alerting: section\n"
+             "(docs/operators/receivers.md); a bad section is refused before the node starts."},
     {.words = "audit verify",
      .run = cli_cmd_audit_verify,
      .flags = {VAL("data", "DIR")},

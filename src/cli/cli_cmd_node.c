@@ -2,13 +2,18 @@
  * cli_cmd_node.c - the subcommands that run in-process rather than over
  * HTTP: `init`, `serve` and `audit verify` hand their arguments to
  * src/node (node.h), which prints its own output and returns the exit code.
+ * `serve` reads --config's `alerting:` section first (deliver.h): a bad one
+ * is refused before anything starts, exit 2 as any bad local input.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "../base/duration.h"
+#include "../node/deliver.h"
 #include "../node/node.h"
+#include "cli_args.h"
 #include "cli_cmd.h"
+#include "cli_out.h"
 
 static int cli_cmd_node__data(const struct cli_ctx *ctx, char *out, size_t out_size) {
     if (cli_ctx_data_dir(ctx, out, out_size) != 0) {
@@ -35,7 +40,19 @@ int cli_cmd_init(struct cli_ctx *ctx) {
     return node_init(data, cli_ctx_flag(ctx, "genesis"), clock == NODE_CLOCK_MANUAL, ctx->json);
 }
 
+/* --config FILE's receivers into out (none without --config). An exit code. */
+static int cli_cmd_node__alerting(const struct cli_ctx *ctx, struct deliver_config *out) {
+    out->receivers_count = 0;
+    if (ctx->args->config == NULL) return CLI_EXIT_OK;
+    char why[600];
+    enum err err = deliver_config_load(ctx->args->config, out, why, sizeof(why));
+    if (err == ERR_OK) return CLI_EXIT_OK;
+    cli_out_error(ctx->color_err, err_name(err), "%s", why);
+    return err == ERR_INVALID_CONFIG ? CLI_EXIT_USAGE : CLI_EXIT_IO;
+}
+
 int cli_cmd_serve(struct cli_ctx *ctx) {
+    static struct deliver_config alerting; /* 17 KB: one serve a process */
     char data[4096];
     int rc = cli_cmd_node__data(ctx, data, sizeof(data));
     if (rc != CLI_EXIT_OK) return rc;
@@ -47,6 +64,8 @@ int cli_cmd_serve(struct cli_ctx *ctx) {
                              interval_ns < NS_PER_S)) {
         return cli_cmd_usage_error(ctx, "--eval-interval takes a duration of at least 1s (15s, 1m)");
     }
+    rc = cli_cmd_node__alerting(ctx, &alerting);
+    if (rc != CLI_EXIT_OK) return rc;
     struct serve_options opt = {
         .data_dir = data,
         .alert_rules = cli_ctx_flag(ctx, "alert-rules"),
@@ -54,6 +73,7 @@ int cli_cmd_serve(struct cli_ctx *ctx) {
         .store_url = cli_ctx_flag(ctx, "store"),
         .listen = cli_ctx_flag(ctx, "listen"),
         .clock = clock,
+        .alerting = &alerting,
     };
     if (opt.listen == NULL) opt.listen = "127.0.0.1:8645";
     return node_serve(&opt);

@@ -62,6 +62,9 @@ struct alerting {
     int stopping;
     alerting_deliver_fn deliver;
     void *deliver_ctx;
+    /* incidents sent as overdue in the last round (SPEC 9's escalation) */
+    uint64_t escalated[LIMIT_INCIDENTS];
+    size_t escalated_count;
 };
 
 /* What one transition to firing needs, copied out of the table. */
@@ -500,13 +503,118 @@ static size_t alerting__advance(struct alerting *a, int64_t now_ns, int maintena
 }
 
 /* Hand every alert to the receivers (issue 10 item 5), mu held. */
-static void alerting__deliver(struct alerting *a) {
-    if (a->deliver == NULL || a->table.count == 0) return;
-    struct alert_view *views = calloc(a->table.count, sizeof(*views));
-    if (views == NULL) return;
-    for (size_t i = 0; i < a->table.count; i++) alert_table_view(&a->table, i, &views[i]);
-    a->deliver(a->deliver_ctx, views, a->table.count);
+/* An overdue incident as an alert for the receivers (SPEC 9: sent again
+ * with escalation="overdue", so Alertmanager can route it up the
+ * escalation path). Its strings live in *x. */
+struct alerting__escalation {
+    char id[24];
+    char severity[4];
+    char asset[LIMIT_SYMBOL + 1];
+    char summary[LIMIT_TITLE_BYTES + 128];
+    struct promql_label labels[6];
+    struct promql_label annotations[1];
+};
+
+static void alerting__escalation_view(const struct incident *in, const char *asset, int64_t now_ns,
+                                      int resolved, struct alerting__escalation *x,
+                                      struct alert_view *v) {
+    snprintf(x->id, sizeof(x->id), "%llu", (unsigned long long)in->id);
+    snprintf(x->severity, sizeof(x->severity), "%s", incident_severity_name(in->severity));
+    char target[32];
+    duration_format(incident_ack_target_ns(in->severity), target);
+    snprintf(x->summary, sizeof(x->summary), "incident %s (%s) not acknowledged within %s: %s", x->id,
+             x->severity, target, in->title);
+    size_t n = 0;
+    x->labels[n++] = (struct promql_label){"alertname", "IncidentOverdue"};
+    if (asset[0] != '\0') {
+        snprintf(x->asset, sizeof(x->asset), "%s", asset);
+        x->labels[n++] = (struct promql_label){"asset", x->asset};
+    }
+    x->labels[n++] = (struct promql_label){"escalation", "overdue"};
+    x->labels[n++] = (struct promql_label){"incident", x->id};
+    x->labels[n++] = (struct promql_label){"incident_severity", x->severity};
+    x->labels[n++] = (struct promql_label){"severity", "critical"};
+    x->annotations[0] = (struct promql_label){"summary", x->summary};
+    memset(v, 0, sizeof(*v));
+    v->name = "IncidentOverdue";
+    v->labels = x->labels;
+    v->labels_count = n;
+    v->fingerprint = alert_fingerprint(x->labels, n);
+    v->annotations = x->annotations;
+    v->annotations_count = 1;
+    v->state = resolved ? ALERT_RESOLVED : ALERT_FIRING;
+    v->severity = RULE_CRITICAL;
+    v->action = RULE_ACTION_ALERT_TEAM;
+    v->value = (double)(now_ns - in->opened_ns) / 1e9;
+    v->active_since_ns = in->opened_ns;
+    v->fired_at_ns = in->opened_ns + incident_ack_target_ns(in->severity);
+    v->resolved_at_ns = resolved ? now_ns : 0;
+    v->action_result = "";
+}
+
+/* The incidents to send as escalations this round, copied under the
+ * chain lock before the table's lock is taken (lock order: the chain's
+ * lock is never taken while mu is held). */
+struct alerting__overdue {
+    struct incident items[2 * LIMIT_INCIDENTS];
+    uint8_t resolved[2 * LIMIT_INCIDENTS];
+    char assets[2 * LIMIT_INCIDENTS][LIMIT_SYMBOL + 1];
+    size_t count;
+};
+
+static void alerting__overdue_collect(struct alerting *a, int64_t now_ns, struct alerting__overdue *o) {
+    o->count = 0;
+    uint64_t still[LIMIT_INCIDENTS];
+    size_t still_count = 0;
+    pthread_rwlock_rdlock(&a->s->chain.lock);
+    const struct engine *e = &a->s->chain.engine;
+    for (uint32_t i = 0; i < e->s.inc.incidents_count; i++) {
+        const struct incident *in = &e->s.inc.incidents[i];
+        if (!incident_overdue(in, now_ns)) continue;
+        o->resolved[o->count] = 0;
+        o->items[o->count++] = *in;
+        still[still_count++] = in->id;
+    }
+    for (size_t j = 0; j < a->escalated_count; j++) { /* overdue before, not now */
+        int again = 0;
+        for (size_t m = 0; m < still_count; m++) again |= still[m] == a->escalated[j];
+        const struct incident *in = incident_find(e, a->escalated[j]);
+        if (again || in == NULL) continue;
+        o->resolved[o->count] = 1;
+        o->items[o->count++] = *in;
+    }
+    for (size_t i = 0; i < o->count; i++) {
+        uint16_t asset = o->items[i].asset;
+        snprintf(o->assets[i], sizeof(o->assets[i]), "%s",
+                 asset != INCIDENT_NO_ASSET && asset < e->s.assets_count ? e->s.assets[asset].symbol : "");
+    }
+    pthread_rwlock_unlock(&a->s->chain.lock);
+    memcpy(a->escalated, still, still_count * sizeof(still[0]));
+    a->escalated_count = still_count;
+}
+
+/* Hand every alert to the receivers (issue 10 item 5), mu held: the
+ * rules' alerts, then one per overdue incident, and once more (resolved)
+ * for an incident that was overdue and no longer is. */
+static void alerting__deliver(struct alerting *a, int64_t now_ns, const struct alerting__overdue *o) {
+    if (a->deliver == NULL) return;
+    size_t cap = a->table.count + o->count;
+    if (cap == 0) return;
+    struct alert_view *views = calloc(cap, sizeof(*views));
+    struct alerting__escalation *x = calloc(o->count + 1, sizeof(*x));
+    if (views == NULL || x == NULL) {
+        free(views);
+        free(x);
+        return;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < a->table.count; i++) alert_table_view(&a->table, i, &views[n++]);
+    for (size_t i = 0; i < o->count; i++) {
+        alerting__escalation_view(&o->items[i], o->assets[i], now_ns, o->resolved[i], &x[i], &views[n++]);
+    }
+    a->deliver(a->deliver_ctx, views, n, now_ns);
     free(views);
+    free(x);
 }
 
 /* One round; seq_inline as api_commands_inline takes it (NULL: queue the
@@ -534,6 +642,8 @@ static unsigned alerting__round(struct alerting *a, struct sequencer *seq_inline
         committed += (unsigned)alerting__on_firing(a, seq_inline, &fired[i]);
         committed += (unsigned)alerting__incident(a, seq_inline, &fired[i]);
     }
+    struct alerting__overdue *overdue = a->deliver != NULL ? calloc(1, sizeof(*overdue)) : NULL;
+    if (overdue != NULL) alerting__overdue_collect(a, now_ns, overdue);
     pthread_mutex_lock(&a->mu);
     for (size_t i = 0; i < n; i++) {
         long at = alert_table_find(&a->table, fired[i].name, fired[i].fingerprint);
@@ -542,8 +652,9 @@ static unsigned alerting__round(struct alerting *a, struct sequencer *seq_inline
                      "%s", fired[i].result);
         }
     }
-    alerting__deliver(a);
+    if (overdue != NULL) alerting__deliver(a, now_ns, overdue);
     pthread_mutex_unlock(&a->mu);
+    free(overdue);
     free(fired);
     pthread_mutex_unlock(&a->eval_mu);
     return committed;

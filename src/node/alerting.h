@@ -81,7 +81,8 @@ unsigned alerting_evaluate_now(struct alerting *a);
 /* Receivers (issue 10 item 5) are handed every alert after each round:
  * fn gets views valid during the call only, never blocks (copy and
  * queue), and may be NULL (no receiver). */
-typedef void (*alerting_deliver_fn)(void *ctx, const struct alert_view *alerts, size_t count);
+typedef void (*alerting_deliver_fn)(void *ctx, const struct alert_view *alerts, size_t count,
+                                    int64_t now_ns);
 void alerting_set_receiver(struct alerting *a, alerting_deliver_fn fn, void *ctx);
 
 /* The figures: mintline_alerts_firing{severity}, mintline_alerts_pending,

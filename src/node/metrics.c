@@ -11,6 +11,7 @@
 
 #include "../base/duration.h"
 #include "../engine/reserve.h"
+#include "deliver.h"
 #include "server.h"
 
 static void metrics__line(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -332,6 +333,7 @@ void metrics_render(struct server *s, struct server_response *out) {
     metrics__node(s, &out->body);
     metrics__http(s, &out->body);
     if (s->alerting != NULL) alerting_metrics(s->alerting, &out->body);
+    deliver_metrics(s->deliver, &out->body);
     pthread_rwlock_rdlock(&s->chain.lock);
     metrics__assets(s, &out->body);
     metrics__compliance(s, &out->body);

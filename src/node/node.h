@@ -16,6 +16,8 @@
 #include "../base/err.h"
 #include "../base/hash.h"
 
+struct deliver_config;
+
 struct serve_options {
     const char *data_dir;  /* directory holding mintline.db */
     const char *store_url; /* NULL or "sqlite" (DATA/mintline.db); postgres:// is refused for now */
@@ -24,6 +26,9 @@ struct serve_options {
     const char *holder;    /* written into the lock file: who serves (for the refusal) */
     const char *alert_rules;  /* --alert-rules FILE merged over the built-in rules, or NULL */
     int64_t eval_interval_ns; /* --eval-interval (0: 15s) on a wall clock */
+    /* the alert receivers of --config's `alerting:` section (deliver.h);
+     * NULL: none */
+    const struct deliver_config *alerting;
 };
 
 /* --clock: absent (the ledger's own mode), or asked for explicitly; a

@@ -17,6 +17,7 @@
 #include "../base/duration.h"
 #include "../base/report.h"
 #include "../ops/rules.h"
+#include "deliver.h"
 #include "node.h"
 #include "server.h"
 
@@ -71,6 +72,27 @@ static enum err serve__lock(struct server *s, const struct serve_options *opt, c
     return store_lock(opt->data_dir, holder, &s->lock_fd, why, why_size);
 }
 
+/* The receivers' delivery threads (deliver.h): the node's URL is what
+ * Alertmanager's generatorURL and the webhook's externalURL point at. A
+ * firing alert's endsAt lease is computed from the evaluation interval. */
+static enum err serve__receivers(struct server *s, const struct serve_options *opt,
+                                 const char *listen) {
+    static const struct deliver_config none;
+    char url[300];
+    snprintf(url, sizeof(url), "http://%s", listen);
+    struct deliver_options dopt = {
+        .external_url = url,
+        .eval_interval_ns = opt->eval_interval_ns > 0 ? opt->eval_interval_ns : ALERTING_INTERVAL_DEFAULT_NS,
+    };
+    return deliver_open(opt->alerting != NULL ? opt->alerting : &none, &dopt, &s->deliver);
+}
+
+/* The evaluation loop hands every round's alerts to the receivers. */
+static void serve__deliver(void *ctx, const struct alert_view *alerts, size_t count, int64_t now_ns) {
+    deliver_submit(ctx, alerts, count, now_ns);
+}
+
+
 static enum err serve__start(struct server *s, const struct serve_options *opt,
                              struct rules *rules, char *why, size_t why_size) {
     if (opt->store_url && strncmp(opt->store_url, "postgres", 8) == 0) {
@@ -93,12 +115,19 @@ static enum err serve__start(struct server *s, const struct serve_options *opt,
     int64_t since_ms = chain_now_ns() / 1000000 - LIMIT_AUTH_WINDOW_MS;
     err = s->chain.store->ops->scan_requests_since(s->chain.store, since_ms, serve__nonce_fn, s->auth);
     if (!err) err = sequencer_start(&s->chain, &s->seq);
-    /* The alert loop before the listener: on a manual clock its hook is in
-     * place before the first request can be queued. */
-    if (!err) err = alerting_open(s, rules, opt->data_dir, opt->eval_interval_ns, &s->alerting);
-    if (!err) err = alerting_start(s->alerting);
     if (err) return err;
     const char *listen = opt->listen ? opt->listen : "127.0.0.1:8645";
+    err = serve__receivers(s, opt, listen);
+    if (err) {
+        snprintf(why, why_size, "cannot start the alert receivers' delivery");
+        return err;
+    }
+    /* The alert loop before the listener: on a manual clock its hook is in
+     * place before the first request can be queued. */
+    err = alerting_open(s, rules, opt->data_dir, opt->eval_interval_ns, &s->alerting);
+    if (!err) alerting_set_receiver(s->alerting, serve__deliver, s->deliver);
+    if (!err) err = alerting_start(s->alerting);
+    if (err) return err;
     err = http_start(s, listen);
     if (err) snprintf(why, why_size, "cannot listen on %s", listen);
     return err;
@@ -106,7 +135,9 @@ static enum err serve__start(struct server *s, const struct serve_options *opt,
 
 static void serve__stop(struct server *s) {
     http_stop(s);
-    alerting_stop(s->alerting);
+    alerting_stop(s->alerting); /* no round, so no deliver_submit, after this */
+    deliver_close(s->deliver);  /* bounded: deliver.h */
+    s->deliver = NULL;
     if (s->seq) sequencer_stop(s->seq);
     alerting_free(s->alerting);
     s->alerting = NULL;

@@ -18,12 +18,15 @@
 
 #define MINTLINE_VERSION "0.1.0"
 
+struct deliver;
+
 struct server {
     struct chain chain;
     struct sequencer *seq;
     struct auth *auth;
     struct alerting *alerting; /* the alert loop (alerting.h); NULL outside serve */
     struct MHD_Daemon *mhd;
+    struct deliver *deliver;  /* the alert receivers (deliver.h); never NULL while serving */
     int lock_fd;              /* the ledger's writer lock (store_lock), -1 when not held */
     struct http_conns *conns; /* http.c: open connections, the unverified-body budget */
     int ready;

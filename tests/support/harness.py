@@ -274,7 +274,9 @@ class Node:
         return Client("127.0.0.1", self.port, operator, self.key(operator))
 
     # -- lifecycle ----------------------------------------------------------
-    def start(self, timeout=60, port=None):
+    def start(self, timeout=60, port=None, args=()):
+        """Serve on a free port (or port); args are more `serve` arguments
+        (e.g. "--config", FILE)."""
         assert self.proc is None, "node already running"
         self.port = port or free_port()
         self.starts += 1
@@ -284,6 +286,7 @@ class Node:
         if self.clock_manual:
             argv += ["--clock", "manual"]
         argv += self.serve_args
+        argv += [str(a) for a in args]
         with open(log, "wb") as f:
             self.proc = subprocess.Popen(argv, stdout=f, stderr=subprocess.STDOUT,
                                          stdin=subprocess.DEVNULL, cwd=self.root,
