@@ -174,13 +174,11 @@ static void cli_read__node_line(const json_t *doc) {
                (long long)json_integer_value(json_object_get(payouts, "pending")));
     }
     const json_t *alerts = json_object_get(doc, "alerts");
-    const json_t *incidents = json_object_get(doc, "incidents");
-    if (alerts != NULL || incidents != NULL) {
-        char firing[32], open[32];
-        printf("alerts firing %s  incidents open %s\n",
-               cli_read__text(alerts, "firing", firing, sizeof(firing)),
-               cli_read__text(incidents, "open", open, sizeof(open)));
+    if (alerts != NULL) {
+        char firing[32];
+        printf("alerts firing %s\n", cli_read__text(alerts, "firing", firing, sizeof(firing)));
     }
+    cli_incident_status(json_object_get(doc, "incidents"));
 }
 
 /* "kyc 2, accredited 1" of the non-zero counts; the total. */

@@ -274,10 +274,7 @@ void api_system_status(struct server *s, const struct server_request *rq, struct
     jw_object_begin(&w);
     jw_kv_uint(&w, "firing", 0);
     jw_object_end(&w);
-    jw_key(&w, "incidents");
-    jw_object_begin(&w);
-    jw_kv_uint(&w, "open", 0);
-    jw_object_end(&w);
+    api_incidents_status(s, &w);
     jw_object_end(&w);
     api__ok(out);
 }

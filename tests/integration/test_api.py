@@ -185,7 +185,10 @@ def test_status_shape():
     t.eq(node.get("paused"), False, "node.paused is false")
     t.eq(node.get("controller"), "alice", "node.controller is alice")
     t.ok(isinstance(doc["alerts"].get("firing"), int), "alerts.firing is a count", doc["alerts"])
-    t.ok(isinstance(doc["incidents"].get("open"), int), "incidents.open is a count", doc["incidents"])
+    inc = doc["incidents"]
+    t.ok(sorted(inc.get("open", {})) == ["P0", "P1", "P2", "P3"] and
+         all(isinstance(v, int) for v in inc["open"].values()), "incidents.open counts by severity", inc)
+    t.ok(isinstance(inc.get("overdue"), int) and "maintenance" in inc, "incidents.overdue, maintenance", inc)
     by = {a["symbol"]: a for a in doc["assets"]}
     t.eq(sorted(by), ["AAXJF", "USDC", "USDW"], "status lists the three genesis assets")
     fields = ("symbol", "kind", "decimals", "paused", "mint_halted", "supply", "supply_cap",
