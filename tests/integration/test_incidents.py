@@ -204,6 +204,16 @@ def test_dry_runs():
     t.eq(get("/api/maintenance")["windows"], [], "no window")
     r = cli("incident", "open", "--severity", "P5", "--title", "x")
     t.ok(refused(r, "ERR_INVALID_ARGUMENT"), "severity P5: ERR_INVALID_ARGUMENT", r)
+    r = cli("incident", "open", "--severity", "P3", "--title", "t" * 96)
+    t.ok(refused(r, "ERR_INVALID_ARGUMENT"), "a 96-byte title: ERR_INVALID_ARGUMENT", r)
+    r = cli("incident", "open", "--severity", "P3", "--title", "x", "--asset", "NOPE")
+    t.ok(refused(r, "ERR_UNKNOWN_ASSET"), "an unknown asset: ERR_UNKNOWN_ASSET", r)
+    r = cli("incident", "note", "1", "n" * 201)
+    t.ok(refused(r, "ERR_INVALID_ARGUMENT"), "a 201-character note: ERR_INVALID_ARGUMENT", r)
+    r = cli("incident", "open", "--severity", "P3")
+    t.ok(r.rc == 2 and "missing --title" in r.err, "no --title: usage error, exit 2", r)
+    t.eq(get("/api/incidents"), before, "none of it changed anything")
+    t.eq(get("/api/incidents/1")["notes"], 1, "no note added")
 
 
 def test_maintenance():
