@@ -143,6 +143,18 @@ int cli_cmd_alerts_rules(struct cli_ctx *ctx);
 int cli_cmd_alerts(struct cli_ctx *ctx);
 int cli_cmd_payout_show(struct cli_ctx *ctx);
 int cli_cmd_payout_list(struct cli_ctx *ctx);
+/* Incidents and maintenance windows (cli_cmd_incident.c). */
+int cli_cmd_incident_list(struct cli_ctx *ctx);
+int cli_cmd_incident_show(struct cli_ctx *ctx);
+int cli_cmd_incident_postmortem(struct cli_ctx *ctx);
+int cli_cmd_maintenance_start(struct cli_ctx *ctx);
+/* cli_cmd_maintenance_start_body: cli_cmd_submit_body with SPEC 8's --for
+ * as the op's "duration". A new reference, or NULL when out of memory. */
+json_t *cli_cmd_maintenance_start_body(const struct cli_ctx *ctx);
+int cli_cmd_maintenance_list(struct cli_ctx *ctx);
+/* cli_incident_status: the incident lines of `status` from the status
+ * document's "incidents" object (nothing when it is not one). */
+void cli_incident_status(const json_t *incidents);
 
 /* cli_cmd_usage_error: print "error: ERR_USAGE: what" and the one-line hint
  * to the command's help on stderr; returns CLI_EXIT_USAGE. */

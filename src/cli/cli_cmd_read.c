@@ -174,16 +174,15 @@ static void cli_read__node_line(const json_t *doc) {
                (long long)json_integer_value(json_object_get(payouts, "pending")));
     }
     const json_t *alerts = json_object_get(doc, "alerts");
-    const json_t *incidents = json_object_get(doc, "incidents");
-    if (alerts != NULL || incidents != NULL) {
+    if (alerts != NULL) {
         const json_t *firing = json_object_get(alerts, "firing");
-        char critical[32], warning[32], pending[32], open[32];
-        printf("alerts firing %s critical, %s warning, %s pending  incidents open %s\n",
+        char critical[32], warning[32], pending[32];
+        printf("alerts firing %s critical, %s warning, %s pending\n",
                cli_read__text(firing, "critical", critical, sizeof(critical)),
                cli_read__text(firing, "warning", warning, sizeof(warning)),
-               cli_read__text(alerts, "pending", pending, sizeof(pending)),
-               cli_read__text(incidents, "open", open, sizeof(open)));
+               cli_read__text(alerts, "pending", pending, sizeof(pending)));
     }
+    cli_incident_status(json_object_get(doc, "incidents"));
 }
 
 /* "kyc 2, accredited 1" of the non-zero counts; the total. */

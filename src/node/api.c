@@ -271,10 +271,7 @@ void api_system_status(struct server *s, const struct server_request *rq, struct
     api_payouts_status(&s->chain.engine, &w);
     pthread_rwlock_unlock(&s->chain.lock);
     alerting_status_json(s->alerting, &w);
-    jw_key(&w, "incidents");
-    jw_object_begin(&w);
-    jw_kv_uint(&w, "open", 0);
-    jw_object_end(&w);
+    api_incidents_status(s, &w);
     jw_object_end(&w);
     api__ok(out);
 }

@@ -30,13 +30,47 @@ struct history__cmd {
     size_t bin_at;    /* where its binary record starts */
     size_t args_at;   /* its arguments as sent, in the args buffer */
     size_t args_len;  /* 0: none read */
+    size_t text_at;   /* its text argument as sent, in the texts buffer */
+    size_t text_len;
+    int has_text;
 };
 
 struct history__read {
     struct history__cmd *cmds;
     uint32_t count;
-    struct buf args; /* every command's arguments, as JSON objects back to back */
+    struct buf args;  /* every command's arguments, as JSON objects back to back */
+    struct buf texts; /* the text arguments (history_item.text), each NUL-terminated */
 };
+
+/* The op a command object names, or HISTORY__NO_OP. */
+static uint16_t history__args_op(const struct command_arg *args, uint32_t count) {
+    for (uint32_t i = 0; i < count; i++) {
+        const struct command_arg *a = &args[i];
+        if (a->key_len != 2 || memcmp(a->key, "op", 2) != 0 || a->type != ARG_STRING) continue;
+        const struct op_def *def = op_find(a->value, a->value_len);
+        return def != NULL ? (uint16_t)(def - op_table()) : HISTORY__NO_OP;
+    }
+    return HISTORY__NO_OP;
+}
+
+/* Keep the first argument of op whose kind is a text only the body holds
+ * in full (a title, a note, a summary, a reason). */
+static void history__text(struct history__read *h, struct history__cmd *c,
+                          const struct command_arg *a) {
+    if (c->has_text || c->body_op == HISTORY__NO_OP || a->type != ARG_STRING) return;
+    const struct op_def *def = &op_table()[c->body_op];
+    for (unsigned k = 0; k < OP_FIELDS_MAX && def->fields[k].name != NULL; k++) {
+        const struct op_field *f = &def->fields[k];
+        if (f->kind != FIELD_TEXT && f->kind != FIELD_REASON) continue;
+        if (strlen(f->name) != a->key_len || memcmp(f->name, a->key, a->key_len) != 0) continue;
+        c->text_at = h->texts.len;
+        c->text_len = a->value_len;
+        buf_put(&h->texts, a->value, a->value_len);
+        buf_put_u8(&h->texts, 0);
+        c->has_text = 1;
+        return;
+    }
+}
 
 /* request_scan's callback: keep a command's op and its arguments as sent. */
 static enum err history__command(void *ctx, uint32_t index, const struct command_arg *args,
@@ -50,15 +84,12 @@ static enum err history__command(void *ctx, uint32_t index, const struct command
     struct jw w;
     jw_init(&w, &h->args);
     size_t at = h->args.len;
+    c->body_op = history__args_op(args, count);
     jw_object_begin(&w);
     for (uint32_t i = 0; i < count; i++) {
         const struct command_arg *a = &args[i];
-        if (a->key_len == 2 && memcmp(a->key, "op", 2) == 0) {
-            const struct op_def *def =
-                a->type == ARG_STRING ? op_find(a->value, a->value_len) : NULL;
-            if (def != NULL) c->body_op = (uint16_t)(def - op_table());
-            continue;
-        }
+        if (a->key_len == 2 && memcmp(a->key, "op", 2) == 0) continue;
+        history__text(h, c, a);
         jw_key(&w, a->key);
         if (a->type == ARG_STRING) jw_string_n(&w, a->value, a->value_len);
         else if (a->type == ARG_BOOL) jw_bool(&w, a->value_len == 4);
@@ -94,7 +125,7 @@ static void history__body(const struct store_request *r, struct history__read *h
     const uint8_t *body = r->body ? r->body : (const uint8_t *)"";
     enum err err = request_scan(body, r->body ? r->body_len : 0, history__command, h, &shape,
                                 detail, sizeof(detail));
-    if (!err && !buf_ok(&h->args)) err = ERR_INTERNAL;
+    if (!err && (!buf_ok(&h->args) || !buf_ok(&h->texts))) err = ERR_INTERNAL;
     if (!err && shape.dry_run) {
         err = ERR_INVALID_JSON;
         snprintf(detail, sizeof(detail), "the body asks for a dry run");
@@ -109,6 +140,7 @@ static void history__body(const struct store_request *r, struct history__read *h
     for (uint32_t i = 0; i < h->count; i++) {
         h->cmds[i].args_len = 0;
         h->cmds[i].body_op = HISTORY__NO_OP;
+        h->cmds[i].has_text = 0;
     }
 }
 
@@ -177,25 +209,48 @@ static const char *history__op_name(const struct history__cmd *c) {
     return op < OP__COUNT ? op_table()[op].name : "?";
 }
 
+/* Read request r's commands (both sources); body_why says why the body
+ * could not be read ("" when it could). ERR_INTERNAL: out of memory. */
+static enum err history__load(const struct engine *e, const struct store_request *r,
+                              struct history__read *h, char body_why[HISTORY__WHY_SIZE]) {
+    uint32_t n = r->commands_count;
+    body_why[0] = '\0';
+    if (n > LIMIT_BATCH_COMMANDS) {
+        snprintf(body_why, HISTORY__WHY_SIZE, "the journal row claims %u commands", n);
+        n = LIMIT_BATCH_COMMANDS;
+    }
+    memset(h, 0, sizeof(*h));
+    buf_init(&h->args);
+    buf_init(&h->texts);
+    if (n == 0) return ERR_OK;
+    h->cmds = calloc(n, sizeof(struct history__cmd));
+    if (h->cmds == NULL) return ERR_INTERNAL;
+    h->count = n;
+    history__binary(e, r, h);
+    if (!body_why[0]) history__body(r, h, body_why, HISTORY__WHY_SIZE);
+    return ERR_OK;
+}
+
+static void history__unload(struct history__read *h) {
+    buf_free(&h->args);
+    buf_free(&h->texts);
+    free(h->cmds);
+}
+
 enum err history_write_request(const struct engine *e, const struct store_request *r,
                                uint64_t height, int64_t time_ns, const char *op, uint32_t max,
                                struct jw *w, struct history_stats *out) {
     memset(out, 0, sizeof(*out));
-    uint32_t n = r->commands_count;
-    char body_why[HISTORY__WHY_SIZE] = "";
-    if (n > LIMIT_BATCH_COMMANDS) {
-        snprintf(body_why, sizeof(body_why), "the journal row claims %u commands", n);
-        n = LIMIT_BATCH_COMMANDS;
+    char body_why[HISTORY__WHY_SIZE];
+    struct history__read h;
+    enum err err = history__load(e, r, &h, body_why);
+    if (err || h.count == 0) {
+        history__unload(&h);
+        return err;
     }
-    if (n == 0) return ERR_OK;
-    struct history__read h = {calloc(n, sizeof(struct history__cmd)), n, {0}};
-    if (h.cmds == NULL) return ERR_INTERNAL;
-    buf_init(&h.args);
-    history__binary(e, r, &h);
-    if (!body_why[0]) history__body(r, &h, body_why, sizeof(body_why));
     char time_text[40];
     time_format_iso(time_ns, time_text);
-    for (uint32_t i = n; i-- > 0;) {
+    for (uint32_t i = h.count; i-- > 0;) {
         struct history__entry x = {i, history__op_name(&h.cmds[i]), history__result(r, i),
                                    history__unreadable(r, &h.cmds[i], i, body_why)};
         if (x.unreadable != NULL) out->unreadable++;
@@ -203,7 +258,56 @@ enum err history_write_request(const struct engine *e, const struct store_reques
         history__entry(e, r, &h, height, time_text, &x, w);
         out->written++;
     }
-    buf_free(&h.args);
-    free(h.cmds);
+    history__unload(&h);
     return ERR_OK;
+}
+
+enum err history_each(const struct engine *e, const struct store_request *r, history_item_fn fn,
+                      void *ctx) {
+    char body_why[HISTORY__WHY_SIZE];
+    struct history__read h;
+    enum err err = history__load(e, r, &h, body_why);
+    for (uint32_t i = 0; !err && i < h.count; i++) {
+        const struct history__cmd *c = &h.cmds[i];
+        struct command cmd;
+        struct buf_reader rd;
+        int decoded = 0;
+        if (c->op != HISTORY__NO_OP && r->commands != NULL && c->bin_at <= r->commands_len) {
+            buf_reader_init(&rd, r->commands + c->bin_at, r->commands_len - c->bin_at);
+            decoded = command_decode_bin(e, &rd, &cmd) == 0;
+        }
+        struct history_item it;
+        memset(&it, 0, sizeof(it));
+        it.seq = r->first_seq + i;
+        it.index = i;
+        it.op = history__op_name(c);
+        it.result = history__result(r, i);
+        it.cmd = decoded ? &cmd : NULL;
+        it.unreadable = history__unreadable(r, c, i, body_why);
+        if (it.unreadable == NULL) {
+            it.args = (const char *)h.args.data + c->args_at;
+            it.args_len = c->args_len;
+            if (c->has_text) {
+                it.text = (const char *)h.texts.data + c->text_at;
+                it.text_len = c->text_len;
+            }
+        }
+        if (fn(ctx, &it) != 0) break;
+    }
+    history__unload(&h);
+    return err;
+}
+
+void history_item_args(const struct engine *e, const struct history_item *it, struct jw *w) {
+    if (it->args != NULL) {
+        jw_raw(w, it->args, it->args_len);
+        return;
+    }
+    if (it->cmd == NULL) {
+        jw_null(w);
+        return;
+    }
+    struct command cmd = *it->cmd;
+    cmd.present &= ~(CMD_HAS(FIELD_REASON) | CMD_HAS(FIELD_SECRET)); /* only the body has them */
+    command_write_args(e, &cmd, w);
 }

@@ -39,4 +39,38 @@ enum err history_write_request(const struct engine *e, const struct store_reques
                                struct jw *w, struct history_stats *out)
     __attribute__((warn_unused_result));
 
+/* One journaled command as history reads it (history_each). Pointers are
+ * valid during the callback only. */
+struct history_item {
+    uint64_t seq;
+    uint32_t index;            /* in its request */
+    const char *op;            /* its op's name; "?" when neither source names one */
+    const char *result;        /* "ok", the error code, or "?" when missing */
+    const struct command *cmd; /* the journaled decoded command; NULL when it did not decode */
+    const char *unreadable;    /* NULL when the body was read; else why not */
+    const char *args;          /* the arguments as sent, a JSON object (less "op"); NULL
+                                * when unreadable */
+    size_t args_len;
+    const char *text;          /* the command's text argument as sent (a title, a note, a
+                                * summary, a reason), NUL-terminated; NULL when it has none
+                                * or is unreadable */
+    size_t text_len;
+};
+
+/* A history_each callback: return 0 to go on, non-zero to stop. */
+typedef int (*history_item_fn)(void *ctx, const struct history_item *item);
+
+/* history_each: the commands of request r, oldest first, read as
+ * history_write_request reads them (the same two sources, the same
+ * "unreadable" judgement), handed to fn one by one. Reads e as
+ * history_write_request does. Errors: ERR_INTERNAL (out of memory; fn not
+ * called). */
+enum err history_each(const struct engine *e, const struct store_request *r, history_item_fn fn,
+                      void *ctx) __attribute__((warn_unused_result));
+
+/* history_item_args: an item's "args" value as history shows it: the
+ * arguments as sent, else the journaled command's (a reason or salt, which
+ * only the body holds, left out), else null. */
+void history_item_args(const struct engine *e, const struct history_item *item, struct jw *w);
+
 #endif

@@ -416,6 +416,9 @@ static void http__api_get(struct server *s, const struct server_request *rq,
     else if (strcmp(p, "/api/payouts") == 0) api_payouts(s, rq, out);
     else if ((n = http__split(p, "/api/payouts/", seg)) == 1) api_payout(s, rq, seg[0], out);
     else if (n == 2 && strcmp(seg[0], "snapshots") == 0) api_payout_snapshot(s, rq, seg[1], out);
+    else if (strcmp(p, "/api/incidents") == 0) api_incidents(s, rq, out);
+    else if (http__split(p, "/api/incidents/", seg) == 1) api_incident(s, rq, seg[0], out);
+    else if (strcmp(p, "/api/maintenance") == 0) api_maintenance(s, rq, out);
     else server_error(out, ERR_NOT_FOUND, p);
 }
 

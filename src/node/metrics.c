@@ -337,6 +337,7 @@ void metrics_render(struct server *s, struct server_response *out) {
     pthread_rwlock_rdlock(&s->chain.lock);
     metrics__assets(s, &out->body);
     metrics__compliance(s, &out->body);
+    api_incidents_metrics(&s->chain.engine, server_now(s), &out->body);
     pthread_rwlock_unlock(&s->chain.lock);
     out->status = 200;
     out->content_type = "text/plain; version=0.0.4; charset=utf-8";

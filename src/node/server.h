@@ -143,6 +143,17 @@ void api_payout_snapshot(struct server *s, const struct server_request *rq, cons
                          struct server_response *out);
 void api_payouts_status(const struct engine *e, struct jw *w);
 
+/* Incidents and maintenance windows (api_incident.c): the list
+ * (?open=1), one incident with its timeline from the journal, the
+ * windows; the "incidents" object of the system status (takes the lock
+ * itself) and the incident series of /metrics (caller holds the lock). */
+void api_incidents(struct server *s, const struct server_request *rq, struct server_response *out);
+void api_incident(struct server *s, const struct server_request *rq, const char *id,
+                  struct server_response *out);
+void api_maintenance(struct server *s, const struct server_request *rq, struct server_response *out);
+void api_incidents_status(struct server *s, struct jw *w);
+void api_incidents_metrics(const struct engine *e, int64_t now_ns, struct buf *b);
+
 /* POST /api/commands (api_commands.c). */
 void api_commands(struct server *s, const struct server_request *rq, struct server_response *out);
 /* api_commands_inline: the same for a request the node signs itself (the

@@ -188,7 +188,10 @@ def test_status_shape():
     t.ok(isinstance(firing, dict) and isinstance(firing.get("warning"), int)
          and isinstance(firing.get("critical"), int) and isinstance(doc["alerts"].get("pending"), int)
          and doc["alerts"].get("rules") == 31, "alerts: firing by severity, pending, rules", doc["alerts"])
-    t.ok(isinstance(doc["incidents"].get("open"), int), "incidents.open is a count", doc["incidents"])
+    inc = doc["incidents"]
+    t.ok(sorted(inc.get("open", {})) == ["P0", "P1", "P2", "P3"] and
+         all(isinstance(v, int) for v in inc["open"].values()), "incidents.open counts by severity", inc)
+    t.ok(isinstance(inc.get("overdue"), int) and "maintenance" in inc, "incidents.overdue, maintenance", inc)
     by = {a["symbol"]: a for a in doc["assets"]}
     t.eq(sorted(by), ["AAXJF", "USDC", "USDW"], "status lists the three genesis assets")
     fields = ("symbol", "kind", "decimals", "paused", "mint_halted", "supply", "supply_cap",

@@ -318,8 +318,10 @@ static void table_rows_are_well_formed_and_ops_exist(void **state) {
         if (op_find(r->op, strlen(r->op)) == NULL)
             fail_msg("row %s: op %s unknown", r->words, r->op);
         /* Every row with an op submits it: generically, or after computing
-         * a value (nav fetch: the NAV; por publish: the salt). */
-        if (r->run != cli_cmd_submit && r->run != cli_cmd_nav_fetch && r->run != cli_cmd_por_publish)
+         * a value (nav fetch: the NAV; por publish: the salt; maintenance
+         * start: --for is the op's "duration"). */
+        if (r->run != cli_cmd_submit && r->run != cli_cmd_nav_fetch && r->run != cli_cmd_por_publish &&
+            r->run != cli_cmd_maintenance_start)
             fail_msg("row %s has an op but its own handler", r->words);
         assert_non_null(r->done);
         assert_non_null(r->dry);
@@ -361,6 +363,45 @@ static void submit_body_has_op_fields_and_dry_run(void **state) {
     t = body_of(ARGC(a3), a3);
     assert_string_equal(t, "{\"op\":\"dev.advance\",\"duration\":\"90s\"}");
     free(t);
+}
+
+/* Incidents, maintenance windows and the timelock override (SPEC 8, 9):
+ * plain rows, but for maintenance start's --for, the op's "duration". A
+ * window without a reason is a usage error before any node is asked. */
+static void submit_body_incident_and_maintenance_rows(void **state) {
+    (void)state;
+    const char *a1[] = {"mintline", "incident", "open", "--severity", "P1", "--title", "reserve low", "--asset", "USDW"};
+    char *t = body_of(ARGC(a1), a1);
+    assert_string_equal(t, "{\"op\":\"incident.open\",\"severity\":\"P1\",\"title\":\"reserve low\",\"asset\":\"USDW\"}");
+    free(t);
+    const char *a2[] = {"mintline", "incident", "note", "3", "called the bank"};
+    t = body_of(ARGC(a2), a2);
+    assert_string_equal(t, "{\"op\":\"incident.note\",\"id\":\"3\",\"text\":\"called the bank\"}");
+    free(t);
+    const char *a3[] = {"mintline", "incident", "resolve", "3", "--summary", "reports late", "--dry-run"};
+    t = body_of(ARGC(a3), a3);
+    assert_string_equal(t, "{\"op\":\"incident.resolve\",\"id\":\"3\",\"summary\":\"reports late\",\"dry_run\":true}");
+    free(t);
+    const char *a4[] = {"mintline", "timelock", "expedite", "7"};
+    t = body_of(ARGC(a4), a4);
+    assert_string_equal(t, "{\"op\":\"timelock.expedite\",\"id\":\"7\"}");
+    free(t);
+    struct cli_args a;
+    const char *a5[] = {"mintline", "maintenance", "start", "--for", "2h", "--reason", "upgrade"};
+    assert_int_equal(parse(ARGC(a5), a5, &a), ERR_OK);
+    struct cli_ctx ctx;
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.args = &a;
+    json_t *body = cli_cmd_maintenance_start_body(&ctx);
+    assert_non_null(body);
+    t = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(body);
+    assert_string_equal(t, "{\"duration\":\"2h\",\"op\":\"maintenance.start\",\"reason\":\"upgrade\"}");
+    free(t);
+    const char *a6[] = {"mintline", "maintenance", "start", "--for", "2h"};
+    expect_usage(ARGC(a6), a6, "missing --reason T");
+    const char *a7[] = {"mintline", "incident", "resolve", "3"};
+    expect_usage(ARGC(a7), a7, "missing --summary T");
 }
 
 /* SPEC 2: JSON carries amounts canonically, so the CLI writes what was
@@ -762,6 +803,7 @@ int main(void) {
         cmocka_unit_test(args_partial_words_list_the_subcommands),
         cmocka_unit_test(args_help_forms_skip_required_checks),
         cmocka_unit_test(args_required_flags_and_positionals_are_checked),
+        cmocka_unit_test(submit_body_incident_and_maintenance_rows),
         cmocka_unit_test(args_usage_error_keeps_the_matched_row),
         cmocka_unit_test(args_double_dash_ends_flags),
         cmocka_unit_test(args_longest_words_win),

@@ -621,6 +621,92 @@ static void history_body_and_binary_differ_marked(void **state) {
     journal_free(&j);
 }
 
+/* history_each (the incident timeline's reader): oldest first, the decoded
+ * command, and the text only the body holds (a title, a note). */
+struct each_seen {
+    uint32_t count;
+    uint32_t stop_after;
+    uint64_t seq[4];
+    char op[4][32];
+    char result[4][32];
+    uint16_t cmd_op[4];
+    uint64_t cmd_id[4];
+    char text[4][64];
+    int unreadable[4];
+    char args[4][256];
+    const struct engine *e;
+};
+
+static int each_fn(void *ctx, const struct history_item *it) {
+    struct each_seen *s = ctx;
+    uint32_t i = s->count++;
+    s->seq[i] = it->seq;
+    snprintf(s->op[i], sizeof(s->op[i]), "%s", it->op);
+    snprintf(s->result[i], sizeof(s->result[i]), "%s", it->result);
+    s->cmd_op[i] = it->cmd ? it->cmd->op : UINT16_MAX;
+    s->cmd_id[i] = it->cmd ? it->cmd->id : 0;
+    snprintf(s->text[i], sizeof(s->text[i]), "%s", it->text ? it->text : "(none)");
+    s->unreadable[i] = it->unreadable != NULL;
+    struct buf b;
+    buf_init(&b);
+    struct jw w;
+    jw_init(&w, &b);
+    history_item_args(s->e, it, &w);
+    snprintf(s->args[i], sizeof(s->args[i]), "%.*s", (int)b.len, (const char *)b.data);
+    buf_free(&b);
+    return s->count == s->stop_after;
+}
+
+#define INCIDENT3                                                                                  \
+    "{\"commands\":[{\"op\":\"incident.open\",\"title\":\"Reserve low\",\"severity\":\"P1\","     \
+    "\"asset\":\"USDW\"},{\"op\":\"incident.note\",\"id\":\"1\",\"text\":\"called the bank\"},"     \
+    "{\"op\":\"mint\",\"asset\":\"USDW\",\"to\":\"" A1 "\",\"amount\":\"5\"}]}"
+
+static void history_each_oldest_first_with_texts(void **state) {
+    struct fixture *f = *state;
+    struct journaled j;
+    journal(state, &j, INCIDENT3, INCIDENT3);
+    struct each_seen s;
+    memset(&s, 0, sizeof(s));
+    s.e = &f->e;
+    assert_int_equal(history_each(&f->e, &j.r, each_fn, &s), ERR_OK);
+    assert_int_equal(s.count, 3);
+    static const char *const ops[] = {"incident.open", "incident.note", "mint"};
+    for (uint32_t i = 0; i < 3; i++) {
+        assert_int_equal(s.seq[i], SEQ0 + i);
+        assert_string_equal(s.op[i], ops[i]);
+        assert_int_equal(s.unreadable[i], 0);
+    }
+    assert_string_equal(s.result[1], "ERR_PAUSED");
+    assert_int_equal(s.cmd_op[0], OP_INCIDENT_OPEN);
+    assert_int_equal(s.cmd_op[1], OP_INCIDENT_NOTE);
+    assert_int_equal(s.cmd_id[1], 1);
+    assert_string_equal(s.text[0], "Reserve low");
+    assert_string_equal(s.text[1], "called the bank");
+    assert_string_equal(s.text[2], "(none)");
+    assert_string_equal(s.args[1], "{\"id\":\"1\",\"text\":\"called the bank\"}");
+    /* The callback stops the walk. */
+    memset(&s, 0, sizeof(s));
+    s.e = &f->e;
+    s.stop_after = 1;
+    assert_int_equal(history_each(&f->e, &j.r, each_fn, &s), ERR_OK);
+    assert_int_equal(s.count, 1);
+    /* An unreadable body: no text, the journaled arguments (the title is
+     * kept in the command; a note's text only in the body). */
+    j.r.body = (const uint8_t *)"{\"op\":";
+    j.r.body_len = 6;
+    memset(&s, 0, sizeof(s));
+    s.e = &f->e;
+    assert_int_equal(history_each(&f->e, &j.r, each_fn, &s), ERR_OK);
+    assert_int_equal(s.count, 3);
+    assert_int_equal(s.unreadable[0], 1);
+    assert_string_equal(s.text[0], "(none)");
+    assert_int_equal(s.cmd_op[1], OP_INCIDENT_NOTE);
+    assert_non_null(strstr(s.args[0], "\"title\":\"Reserve low\""));
+    assert_null(strstr(s.args[1], "called the bank"));
+    journal_free(&j);
+}
+
 /* Differential: every body admission takes, history reads without a marker. */
 static void history_reads_whatever_admission_takes(void **state) {
     static const char *const bodies[] = {
@@ -700,6 +786,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(history_filter_and_limit_applied, setup, teardown),
         cmocka_unit_test_setup_teardown(history_unreadable_body_listed_with_marker, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(history_each_oldest_first_with_texts, setup, teardown),
         cmocka_unit_test_setup_teardown(history_body_and_binary_differ_marked, setup, teardown),
         cmocka_unit_test_setup_teardown(history_reads_whatever_admission_takes, setup, teardown),
         cmocka_unit_test_setup_teardown(journaled_amounts_in_any_spelling_read_as_their_value, setup,
