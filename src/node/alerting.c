@@ -638,9 +638,9 @@ static unsigned alerting__round(struct alerting *a, struct sequencer *seq_inline
     a->evaluation_s = alerting__mono_s() - t0;
     pthread_mutex_unlock(&a->mu);
     unsigned committed = 0;
-    for (size_t i = 0; i < n; i++) {
-        committed += (unsigned)alerting__on_firing(a, seq_inline, &fired[i]);
+    for (size_t i = 0; i < n; i++) { /* the incident first: its timeline then holds the action */
         committed += (unsigned)alerting__incident(a, seq_inline, &fired[i]);
+        committed += (unsigned)alerting__on_firing(a, seq_inline, &fired[i]);
     }
     struct alerting__overdue *overdue = a->deliver != NULL ? calloc(1, sizeof(*overdue)) : NULL;
     if (overdue != NULL) alerting__overdue_collect(a, now_ns, overdue);

@@ -225,6 +225,8 @@ mintline_holder_limit_usage_ratio{asset="SA"} 0.700000
 mintline_holder_limit_usage_ratio{asset="SB"} 0.900000
 mintline_holder_limit_usage_ratio{asset="SC"} 0.699999
 mintline_failed_commands_ratio 0.100001
+mintline_commands_total{op="mint",result="ok"} 90
+mintline_commands_total{op="mint",result="ERR_PAUSED"} 10
 mintline_operator_key_age_seconds{operator="alice"} 7776000
 mintline_operator_key_age_seconds{operator="bob"} 7776001
 """

@@ -475,8 +475,8 @@ static const struct builtin BUILTINS[] = {
      "mintline_bridge_buffer_projected_base_units < mintline_bridge_buffer_required_base_units"},
     {"HolderLimitWarning", RULE_WARNING, RULE_ACTION_NONE, "mintline_holder_limit_usage_ratio >= 0.7"},
     {"HolderLimitCritical", RULE_CRITICAL, RULE_ACTION_ALERT_TEAM, "mintline_holder_limit_usage_ratio >= 0.9"},
-    {"FailedCommandsWarning", RULE_WARNING, RULE_ACTION_NONE, "mintline_failed_commands_ratio > 0.05"},
-    {"FailedCommandsCritical", RULE_CRITICAL, RULE_ACTION_ALERT_TEAM, "mintline_failed_commands_ratio > 0.1"},
+    {"FailedCommandsWarning", RULE_WARNING, RULE_ACTION_NONE, "mintline_failed_commands_ratio > 0.05 and sum(mintline_commands_total) >= 100"},
+    {"FailedCommandsCritical", RULE_CRITICAL, RULE_ACTION_ALERT_TEAM, "mintline_failed_commands_ratio > 0.1 and sum(mintline_commands_total) >= 100"},
     {"OperatorKeyAgeWarning", RULE_WARNING, RULE_ACTION_NONE, "mintline_operator_key_age_seconds > 6912000"},
     {"OperatorKeyAgeCritical", RULE_CRITICAL, RULE_ACTION_ALERT_TEAM, "mintline_operator_key_age_seconds > 7776000"},
 };
@@ -553,6 +553,8 @@ static const char NODE_SERIES[] =
     "mintline_holder_limit_usage_ratio{asset=\"SB\"} 0.900000\n"
     "mintline_holder_limit_usage_ratio{asset=\"SC\"} 0.699999\n"
     "mintline_failed_commands_ratio 0.100000\n"
+    "mintline_commands_total{op=\"mint\",result=\"ok\"} 90\n"
+    "mintline_commands_total{op=\"mint\",result=\"ERR_PAUSED\"} 10\n"
     "mintline_operator_key_age_seconds{operator=\"alice\"} 7776000\n"
     "mintline_operator_key_age_seconds{operator=\"bob\"} 7776001\n";
 
