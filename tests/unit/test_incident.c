@@ -1288,12 +1288,45 @@ static void expedite_emergency_approvals_from_genesis(void **state) {
     assert_u128_equal(usdw_cap(f), fixture_amount(f, "USDW", "5"));
     fixture_close(f);
 
+    /* with a timelock.expedite policy too: refused (policy.set would change
+     * one row while the other decides) */
+    struct fixture *e = fixture_open_empty(64);
+    char why[256] = "";
+    json_t *pol = json_array();
+    add_policy(pol, "timelock.expedite", "4", NULL);
+    json_t *doc = inc_genesis(0, "2", pol);
+    assert_err(engine_genesis(&e->e, doc, FIXTURE_T0_NS, why, sizeof(why)), ERR_INVALID_GENESIS);
+    assert_non_null(strstr(why, "emergency_approvals"));
+    json_decref(doc);
+    fixture_close(e);
+    /* either alone is fine, and policy.set then changes what decides */
+    pol = json_array();
+    add_policy(pol, "timelock.expedite", "2", NULL);
+    add_policy(pol, "policy.set", "1", "0s");
+    f = open_inc(0, NULL, pol);
+    uint32_t approvals;
+    int64_t delay;
+    engine_policy(&f->e, OP_TIMELOCK_EXPEDITE, -1, &approvals, &delay);
+    assert_int_equal(approvals, 2);
+    assert_ok(fixture_apply(
+        f, "alice", "{\"op\":\"policy.set\",\"target_op\":\"timelock.expedite\",\"approvals\":3}"));
+    engine_policy(&f->e, OP_TIMELOCK_EXPEDITE, -1, &approvals, &delay);
+    assert_int_equal(approvals, 3);
+    fixture_close(f);
+    f = open_inc(
+        0, "2",
+        json_pack("[{s:s, s:s, s:s}]", "op", "policy.set", "approvals", "1", "timelock", "0s"));
+    assert_ok(fixture_apply(
+        f, "alice", "{\"op\":\"policy.set\",\"target_op\":\"timelock.expedite\",\"approvals\":1}"));
+    engine_policy(&f->e, OP_TIMELOCK_EXPEDITE, -1, &approvals, &delay);
+    assert_int_equal(approvals, 1);
+    fixture_close(f);
+
     /* out of range: refused */
     static const char *const bad[] = {"0", "17", "-1", "x", ""};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        struct fixture *e = fixture_open_empty(64);
-        char why[256] = "";
-        json_t *doc = inc_genesis(0, bad[i], NULL);
+        e = fixture_open_empty(64);
+        doc = inc_genesis(0, bad[i], NULL);
         assert_err(engine_genesis(&e->e, doc, FIXTURE_T0_NS, why, sizeof(why)),
                    ERR_INVALID_GENESIS);
         assert_non_null(strstr(why, "emergency_approvals"));
