@@ -154,8 +154,10 @@ enum err engine_apply(struct engine *e, const struct command *cmd, struct event_
     if (cmd->operator_index >= e->s.operators_count) {
         err = ERR_UNAUTHORIZED;
     } else if (e->s.inc.has_system && cmd->operator_index == e->s.inc.system_operator) {
-        /* The alert loop's hand: its few ops, at once (incident.h). */
-        err = incident_system_may(cmd->op) ? def->apply(e, cmd, events, out) : ERR_UNAUTHORIZED;
+        /* The alert loop's hand: its few ops, at once (incident.h); none
+         * once removed (it holds no role for the removal to take away). */
+        int may = incident_system_may(cmd->op) && !e->s.operators[cmd->operator_index].removed;
+        err = may ? def->apply(e, cmd, events, out) : ERR_UNAUTHORIZED;
     } else if (def->flags & OP_META) {
         err = def->apply(e, cmd, events, out); /* checks its own role */
     } else if (!governance_may(e, cmd->operator_index, cmd)) {

@@ -225,7 +225,9 @@ struct apply_result {
     int64_t eta_ns;
     /* An approve or timelock execute that ran its command: the proposal or
      * entry, and the command's own result (ERR_OK or why it failed; the
-     * approval itself is recorded either way). */
+     * approval itself is recorded either way). A timelock.expedite names
+     * the entry it ran and the entry's result; an approval that released
+     * an expedite names its proposal and the entry's result. */
     uint64_t ran_id;
     enum err ran_err;
     /* Why the command (or the one an approval ran) failed, in words the

@@ -423,6 +423,21 @@ static enum err genesis__emergency(struct engine_state *s, const json_t *v, char
     return ERR_OK;
 }
 
+/* emergency_approvals and a timelock.expedite row in the policies list
+ * would make two rows for the op: policy.set would change the first while
+ * the last decides (engine_policy). One of them is refused rather than
+ * left to do nothing. */
+static enum err genesis__emergency_clash(const struct engine_state *s, const json_t *v,
+                                         uint32_t listed, char *why, size_t why_size) {
+    for (uint32_t i = listed; v != NULL && i < s->policies_count; i++) {
+        if (s->policies[i].op == OP_TIMELOCK_EXPEDITE) {
+            return genesis__fail(why, why_size, "emergency_approvals",
+                                 "a timelock.expedite policy sets it too: give one");
+        }
+    }
+    return ERR_OK;
+}
+
 static enum err genesis__build(struct engine_state *s, const json_t *doc, int64_t time_ns,
                                char *why, size_t why_size) {
     if (!json_is_object(doc)) return genesis__fail(why, why_size, "genesis", "must be a mapping");
@@ -463,7 +478,11 @@ static enum err genesis__build(struct engine_state *s, const json_t *doc, int64_
     if (err) return err;
     err = genesis__emergency(s, json_object_get(doc, "emergency_approvals"), why, why_size);
     if (err) return err;
+    uint32_t listed = s->policies_count; /* the policies list's rows start here */
     err = genesis__policies(s, json_object_get(doc, "policies"), why, why_size);
+    if (err) return err;
+    err = genesis__emergency_clash(s, json_object_get(doc, "emergency_approvals"), listed, why,
+                                   why_size);
     if (err) return err;
     s->proposal_ttl_ns = GOVERNANCE_PROPOSAL_TTL_DEFAULT;
     const char *ttl = json_string_value(json_object_get(doc, "proposal_ttl"));

@@ -185,11 +185,26 @@ static int gov__timelock_find(const struct engine *e, uint64_t id) {
     return -1;
 }
 
+/* A role.grant naming the system operator, which holds no role (SPEC 9):
+ * refused when submitted (a day's timelock would only delay the answer)
+ * and again when it runs. */
+static int gov__grant_to_system(const struct engine *e, const struct command *cmd,
+                                struct apply_result *out) {
+    if (cmd->op != OP_ROLE_GRANT) return 0;
+    int who = engine_operator_find(e, cmd->name, strlen(cmd->name));
+    if (who < 0 || (uint32_t)who != engine_system_operator(e)) return 0;
+    snprintf(out->detail, sizeof(out->detail), "the system operator holds no role (SPEC 9)");
+    return 1;
+}
+
 /* Checks a governed command can fail at once rather than a day later in
- * the timelock: a key already in use, rules a security asset cannot take.
- * Execution checks again (the state may have changed meanwhile). */
-static enum err gov__precheck(const struct engine *e, const struct command *cmd) {
+ * the timelock: a key already in use, rules a security asset cannot take,
+ * a role for the system operator. Execution checks again (the state may
+ * have changed meanwhile). */
+static enum err gov__precheck(const struct engine *e, const struct command *cmd,
+                              struct apply_result *out) {
     if (cmd->op == OP_ASSET_RULES_SET) return compliance_rules_set_precheck(e, cmd);
+    if (gov__grant_to_system(e, cmd, out)) return ERR_INVALID_ARGUMENT;
     if (cmd->op == OP_TIMELOCK_EXPEDITE) {
         if (gov__timelock_find(e, cmd->id) < 0) return ERR_NOT_FOUND;
         return incident_emergency((struct engine *)e) ? ERR_OK : ERR_NO_EMERGENCY;
@@ -204,7 +219,7 @@ static enum err gov__precheck(const struct engine *e, const struct command *cmd)
 
 enum err governance_route(struct engine *e, const struct command *cmd, struct event_buf *events,
                           struct apply_result *out) {
-    enum err err = gov__precheck(e, cmd);
+    enum err err = gov__precheck(e, cmd, out);
     if (err) return err;
     uint32_t approvals;
     int64_t delay_ns;
@@ -226,11 +241,14 @@ static uint32_t gov__approvals(const struct proposal *p) {
 }
 
 /* Run a released command: `done` and its events, or only `failed` with the
- * command's error (the release itself stands either way). */
+ * command's error (the release itself stands either way). A released
+ * timelock.expedite runs its entry in turn (a nested gov__run): the
+ * release then reports its proposal with the entry's result, which is
+ * what the approver wants to know (the expedite itself cannot fail once
+ * it has run the entry). */
 static void gov__run(struct engine *e, const struct command *cmd, uint64_t id,
                      enum event_type done, enum event_type failed, struct event_buf *events,
                      struct apply_result *out) {
-    out->ran_id = id;
     uint32_t mark = events->count;
     struct event *ev = engine__emit(events, done, (uint16_t)EVENT_NO_ASSET);
     ev->ref_id = id;
@@ -239,8 +257,13 @@ static void gov__run(struct engine *e, const struct command *cmd, uint64_t id,
         const struct incident *in = incident_emergency(e);
         ev->value = in ? (int64_t)in->id : 0;
     }
-    out->ran_err = governance_execute(e, cmd, events, out);
-    if (out->ran_err == ERR_OK) return;
+    enum err err = governance_execute(e, cmd, events, out);
+    out->ran_id = id;
+    if (err == ERR_OK) {
+        if (cmd->op != OP_TIMELOCK_EXPEDITE) out->ran_err = ERR_OK;
+        return;
+    }
+    out->ran_err = err;
     events->count = mark;
     ev = engine__emit(events, failed, (uint16_t)EVENT_NO_ASSET);
     ev->ref_id = id;
@@ -254,7 +277,7 @@ static enum err gov__release(struct engine *e, struct proposal p, struct event_b
     uint32_t approvals;
     int64_t delay_ns;
     engine_policy(e, (enum op)p.cmd.op, gov__asset(&p.cmd), &approvals, &delay_ns);
-    enum err err = delay_ns > 0 ? gov__precheck(e, &p.cmd) : ERR_OK;
+    enum err err = delay_ns > 0 ? gov__precheck(e, &p.cmd, out) : ERR_OK;
     if (err) {
         /* It would only fail at execution: close the proposal as failed now. */
         out->ran_id = p.id;
@@ -424,10 +447,7 @@ enum err governance_role_grant_revoke_apply(struct engine *e, const struct comma
     if (!grant && cmd->role == ROLE_ADMIN && (uint32_t)who == e->s.controller) {
         return ERR_INVALID_ARGUMENT; /* the controller stays an admin */
     }
-    if (grant && (uint32_t)who == engine_system_operator(e)) {
-        snprintf(out->detail, sizeof(out->detail), "the system operator holds no role (SPEC 9)");
-        return ERR_INVALID_ARGUMENT;
-    }
+    if (gov__grant_to_system(e, cmd, out)) return ERR_INVALID_ARGUMENT;
     uint32_t bit = ROLE_BIT(cmd->role);
     uint32_t *roles = &e->s.operators[who].roles;
     if (cmd->present & CMD_HAS_ASSET) {

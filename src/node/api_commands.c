@@ -64,7 +64,8 @@ static void api__governance(const struct command *cmd, const struct apply_result
     if (ar->ran_id == 0) return;
     jw_key(w, "executed");
     jw_object_begin(w);
-    jw_kv_uint(w, cmd->op == OP_TIMELOCK_EXECUTE ? "timelock" : "proposal", ar->ran_id);
+    int entry = cmd->op == OP_TIMELOCK_EXECUTE || cmd->op == OP_TIMELOCK_EXPEDITE;
+    jw_kv_uint(w, entry ? "timelock" : "proposal", ar->ran_id);
     jw_kv_bool(w, "ok", ar->ran_err == ERR_OK);
     if (ar->ran_err) api__error(ar->ran_err, ar->detail, w);
     jw_object_end(w);

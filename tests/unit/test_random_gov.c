@@ -8,7 +8,12 @@
  * asset, reserve.report and por.publish, and on a security asset (SEC,
  * partitions A and B, every value-moving op naming one; mint and burn
  * need SPEC 4's two approvals) identity.register/remove and
- * claim.set/revoke after a first block that registers every address.
+ * claim.set/revoke after a first block that registers every address;
+ * and the alert loop's journaled side (issue 10): incident.open/ack/note/
+ * resolve, maintenance.start/end, caps.set entries in the timelock that
+ * timelock.expedite (two admins, during an open P0/P1) or timelock.execute
+ * runs, and the built-in system operator's pause, mint_halt and incident
+ * commands (and its refused attempts at anything else).
  *
  * 10,000 commands over 40 addresses and four assets, from four operators
  * (two holding every role needed, one holding some roles for USDW only,
@@ -25,7 +30,12 @@
  *     that block time (identity, claims, country, no_us_persons), whatever
  *     raised it (a released mint, a transfer, an agent's tool, recover);
  *   - a proof-of-reserves publication covers exactly the holders and the
- *     supply of that moment, and every holder's proof verifies.
+ *     supply of that moment, and every holder's proof verifies;
+ *   - the system operator ran only pause, mint_halt, incident.open and
+ *     incident.note, each at once, and was refused anything else;
+ *   - the incident table and the maintenance ring stay well formed (ids
+ *     ascending, at most LIMIT_INCIDENTS / LIMIT_MAINTENANCE, times in
+ *     order), and an entry was expedited only during an open P0/P1.
  * Then the recorded sequence is replayed into a fresh engine (same blocks,
  * same times, another table size): same result for every command, same
  * state hash after every block; and a snapshot taken midway plus the rest
@@ -45,6 +55,7 @@
 
 #include "../../src/base/hex.h"
 #include "../../src/engine/compliance.h"
+#include "../../src/engine/incident.h"
 #include "../../src/engine/por.h"
 #include "../../src/engine/restrict.h"
 #include "../support/engine_fixture.h"
@@ -56,7 +67,8 @@
 #define FIAT 2u /* the index of FIA */
 #define SEC 3u  /* the index of the security asset */
 #define SEC_PARTS 2u
-#define OPERATORS 4u
+#define OPERATORS 5u
+#define SYSTEM 4u /* the system operator, made by the genesis "system" entry */
 #define BLOCK_MAX 100u
 #define JSON_MAX 320u
 #define RECENT_IDS 16u
@@ -64,7 +76,7 @@
 static const char *const asset_symbols[ASSETS] = {"USDW", "GOLD", "FIA", "SEC"};
 static const unsigned asset_decimals[ASSETS] = {6, 18, 2, 0};
 static const char *const sec_parts[SEC_PARTS] = {"A", "B"};
-static const char *const operator_names[OPERATORS] = {"boss", "boss2", "mu", "viewer"};
+static const char *const operator_names[OPERATORS] = {"boss", "boss2", "mu", "viewer", "system"};
 
 static struct addr addr_table[ADDRESSES];
 static char addr_text[ADDRESSES][ADDR_TEXT_SIZE];
@@ -82,9 +94,10 @@ static json_t *random_genesis(void) {
     json_t *doc = fixture_genesis_new();
     fixture_genesis_add_operator(doc, "boss",
                                  "admin,minter,burner,transfer_agent,pauser,compliance,agent,"
-                                 "reserve_reporter,treasury_manager");
+                                 "reserve_reporter,treasury_manager,incident_manager");
     fixture_genesis_add_operator(doc, "boss2",
-                                 "minter,burner,transfer_agent,pauser,compliance,agent,reserve_reporter");
+                                 "admin,minter,burner,transfer_agent,pauser,compliance,agent,"
+                                 "reserve_reporter,incident_manager");
     fixture_genesis_add_operator(doc, "mu", "minter@USDW,burner@USDW,compliance@USDW,agent@USDW");
     fixture_genesis_add_operator(doc, "viewer", "viewer");
     json_t *a = fixture_genesis_add_asset(doc, "USDW", "plain", "6");
@@ -116,6 +129,10 @@ static json_t *random_genesis(void) {
         json_array_append_new(policies, p);
     }
     json_object_set_new(doc, "policies", policies);
+    char pk[65];
+    fixture_pubkey_hex(99, pk);
+    json_object_set_new(doc, "system", json_pack("{s:s}", "pubkey", pk));
+    json_object_set_new(doc, "emergency_approvals", json_string("2"));
     return doc;
 }
 
@@ -149,7 +166,7 @@ static int restricted(const struct fixture *f, unsigned asset, uint32_t k) {
 enum gop {
     G_MINT, G_BURN, G_TRANSFER, G_PAUSE, G_UNPAUSE, G_HALT, G_RESUME, G_BL_ADD, G_BL_REMOVE,
     G_FREEZE, G_UNFREEZE, G_FORCED, G_RECOVER, G_RESCUE, G_ADVANCE, G_APPROVE, G_CANCEL,
-    G_REPORT, G_POR, G_IDENTITY
+    G_REPORT, G_POR, G_IDENTITY, G_INCIDENT, G_MAINTENANCE, G_CAPS, G_EXPEDITE
 };
 
 struct gcmd {
@@ -170,13 +187,17 @@ static void recent_add(uint64_t id) {
     recent.count++;
 }
 
-/* A proposal id: a pending unpause or mint_resume first when there is one
- * (so pauses do not last for ever), the latest, a recent, or any number. */
+/* A proposal id: a pending unpause, mint_resume or timelock.expedite first
+ * when there is one (so pauses do not last for ever, and expedites meet
+ * incidents resolved meanwhile), the latest, a recent, or any number. */
 static uint64_t recent_pick(const struct fixture *f) {
     if (fixture_rng_percent(40)) {
         for (uint32_t i = 0; i < f->e.s.proposals_count; i++) {
             const struct proposal *p = &f->e.s.proposals[i];
-            if (p->cmd.op == OP_UNPAUSE || p->cmd.op == OP_MINT_RESUME) return p->id;
+            if (p->cmd.op == OP_UNPAUSE || p->cmd.op == OP_MINT_RESUME ||
+                p->cmd.op == OP_TIMELOCK_EXPEDITE) {
+                return p->id;
+            }
         }
     }
     if (recent.count == 0 || fixture_rng_percent(5)) return 1 + fixture_rng_below(f->e.s.next_proposal_id + 2);
@@ -212,12 +233,13 @@ static enum gop pick_op(void) {
     static const struct {
         enum gop op;
         unsigned weight;
-    } mix[] = {{G_MINT, 15},    {G_BURN, 7},     {G_TRANSFER, 13}, {G_PAUSE, 1},
-               {G_UNPAUSE, 4},  {G_HALT, 1},     {G_RESUME, 3},    {G_BL_ADD, 4},
-               {G_BL_REMOVE, 4}, {G_FREEZE, 6},  {G_UNFREEZE, 6},  {G_FORCED, 5},
-               {G_RECOVER, 2},  {G_RESCUE, 4},   {G_ADVANCE, 2},   {G_APPROVE, 11},
-               {G_CANCEL, 3},   {G_REPORT, 3},   {G_POR, 2},       {G_IDENTITY, 3}};
-    uint64_t k = fixture_rng_below(100);
+    } mix[] = {{G_MINT, 15},     {G_BURN, 7},        {G_TRANSFER, 13}, {G_PAUSE, 1},
+               {G_UNPAUSE, 4},   {G_HALT, 1},        {G_RESUME, 3},    {G_BL_ADD, 4},
+               {G_BL_REMOVE, 4}, {G_FREEZE, 6},      {G_UNFREEZE, 6},  {G_FORCED, 5},
+               {G_RECOVER, 2},   {G_RESCUE, 4},      {G_ADVANCE, 2},   {G_APPROVE, 11},
+               {G_CANCEL, 3},    {G_REPORT, 3},      {G_POR, 2},       {G_IDENTITY, 3},
+               {G_INCIDENT, 5},  {G_MAINTENANCE, 2}, {G_CAPS, 1},      {G_EXPEDITE, 2}};
+    uint64_t k = fixture_rng_below(110);
     for (size_t i = 0; i < sizeof(mix) / sizeof(mix[0]); i++) {
         if (k < mix[i].weight) return mix[i].op;
         k -= mix[i].weight;
@@ -278,10 +300,72 @@ static void identity_json(const struct fixture *f, const char *addr, char json[J
     }
 }
 
+/* incident.open (any severity, P1 most, sometimes about an asset or an
+ * alert), or ack, note or resolve of one of the latest ids (sometimes one
+ * not held yet). */
+static void incident_json(const struct fixture *f, char json[JSON_MAX]) {
+    uint64_t next = f->e.s.inc.next_incident_id;
+    uint64_t k = fixture_rng_below(100);
+    if (k < 25 || next == 0) {
+        static const char *const sev[] = {"P0", "P1", "P2", "P3", "P3"};
+        char extra[96] = "";
+        if (fixture_rng_percent(40)) {
+            snprintf(extra, sizeof(extra), ",\"asset\":\"%s\"",
+                     asset_symbols[fixture_rng_below(ASSETS)]);
+        }
+        if (fixture_rng_percent(30)) {
+            size_t n = strlen(extra);
+            snprintf(extra + n, sizeof(extra) - n, ",\"alert\":\"%016llx\"",
+                     (unsigned long long)(1 + fixture_rng_below(UINT64_MAX - 1)));
+        }
+        snprintf(json, JSON_MAX,
+                 "{\"op\":\"incident.open\",\"severity\":\"%s\",\"title\":\"incident %llu\"%s}",
+                 sev[fixture_rng_below(5)], (unsigned long long)next + 1, extra);
+        return;
+    }
+    uint64_t id = fixture_rng_percent(92) ? next - fixture_rng_below(next < 6 ? next : 6)
+                                          : next + 1 + fixture_rng_below(3);
+    if (k < 40) {
+        snprintf(json, JSON_MAX, "{\"op\":\"incident.ack\",\"id\":%llu}", (unsigned long long)id);
+    } else if (k < 50) {
+        snprintf(json, JSON_MAX, "{\"op\":\"incident.note\",\"id\":%llu,\"text\":\"looking\"}",
+                 (unsigned long long)id);
+    } else {
+        /* mostly the emergency, so that there are spells without one */
+        const struct incident *em = incident_emergency((struct engine *)&f->e);
+        if (em != NULL && fixture_rng_percent(70)) id = em->id;
+        snprintf(json, JSON_MAX, "{\"op\":\"incident.resolve\",\"id\":%llu,\"summary\":\"done\"}",
+                 (unsigned long long)id);
+    }
+}
+
+/* maintenance.start (up to 7d, sometimes longer: refused) or end. */
+static void maintenance_json(char json[JSON_MAX]) {
+    static const char *const d[] = {"30m", "2h", "6h", "1d", "7d", "604801s", "8d"};
+    if (fixture_rng_percent(30)) {
+        snprintf(json, JSON_MAX, "{\"op\":\"maintenance.end\"}");
+        return;
+    }
+    snprintf(json, JSON_MAX,
+             "{\"op\":\"maintenance.start\",\"duration\":\"%s\",\"reason\":\"window\"}",
+             d[fixture_rng_below(sizeof(d) / sizeof(d[0]))]);
+}
+
+/* A timelock entry: one waiting, mostly; sometimes any number. */
+static uint64_t timelock_pick(const struct fixture *f) {
+    if (f->e.s.timelock_count > 0 && fixture_rng_percent(85)) {
+        return f->e.s.timelock[fixture_rng_below(f->e.s.timelock_count)].id;
+    }
+    return 1 + fixture_rng_below(f->e.s.next_timelock_id + 2);
+}
+
 static void random_command(const struct fixture *f, struct gcmd *c, char json[JSON_MAX]) {
     memset(c, 0, sizeof(*c));
     c->op = pick_op();
     c->who = pick_who(c->op == G_APPROVE);
+    /* the system operator: its own ops now and then, anything else rarely */
+    unsigned system_share = c->op == G_PAUSE || c->op == G_HALT || c->op == G_INCIDENT ? 15 : 1;
+    if (fixture_rng_percent(system_share)) c->who = SYSTEM;
     c->asset = c->op == G_MINT && fixture_rng_percent(60) ? 0 : (int)fixture_rng_below(ASSETS); /* GOLD mints wait */
     if (c->op == G_MINT && fixture_rng_percent(25)) c->asset = (int)SEC;
     /* SEC is never paused or halted here (test_random pauses it): its
@@ -366,6 +450,27 @@ static void random_command(const struct fixture *f, struct gcmd *c, char json[JS
         c->asset = -1;
         identity_json(f, from, json);
         return;
+    case G_INCIDENT:
+        c->asset = -1;
+        incident_json(f, json);
+        return;
+    case G_MAINTENANCE:
+        c->asset = -1;
+        maintenance_json(json);
+        return;
+    case G_CAPS:
+        /* a day in the timelock (SPEC 4's default); a cap far above GOLD's supply */
+        c->asset = -1;
+        snprintf(json, JSON_MAX,
+                 "{\"op\":\"caps.set\",\"asset\":\"GOLD\",\"supply_cap\":\"%llu000000000\"}",
+                 (unsigned long long)(1 + fixture_rng_below(9)));
+        return;
+    case G_EXPEDITE:
+        c->asset = -1;
+        snprintf(json, JSON_MAX, "{\"op\":\"%s\",\"id\":%llu}",
+                 fixture_rng_percent(75) ? "timelock.expedite" : "timelock.execute",
+                 (unsigned long long)timelock_pick(f));
+        return;
     case G_REPORT:
     case G_POR:
         /* mostly the fiat asset; sometimes another, to be refused */
@@ -424,6 +529,12 @@ static struct {
     unsigned balance_raised;
     unsigned published;
     unsigned sec_landings;
+    unsigned incidents_opened;
+    unsigned expedited;
+    unsigned expedite_failed; /* released after the emergency ended: ProposalFailed */
+    unsigned system_ran;
+    unsigned system_refused;
+    unsigned windows_replaced;
 } run;
 
 /* The state before a command, for the checks after it. */
@@ -435,6 +546,7 @@ struct before {
     uint8_t restricted[ASSETS][ADDRESSES];
     uint8_t paused[ASSETS];
     uint8_t halted[ASSETS];
+    uint8_t emergency; /* an unresolved P0/P1 incident */
 };
 
 static void before_take(const struct fixture *f, struct before *b) {
@@ -442,6 +554,7 @@ static void before_take(const struct fixture *f, struct before *b) {
     engine_snapshot_write(&f->e, &b->snap);
     assert_true(buf_ok(&b->snap));
     b->seq = f->e.s.next_seq;
+    b->emergency = incident_emergency((struct engine *)&f->e) != NULL;
     for (unsigned i = 0; i < ASSETS; i++) {
         b->paused[i] = f->e.s.paused || f->e.s.assets[i].paused;
         b->halted[i] = f->e.s.assets[i].mint_halted;
@@ -548,6 +661,89 @@ static void check_published(struct fixture *f, size_t index, const char *json) {
     run.published++;
 }
 
+/* The incident table and the maintenance ring, after every command. */
+static void check_incident_book(const struct fixture *f, size_t index, const char *json) {
+    const struct incident_book *b = &f->e.s.inc;
+    if (b->incidents_count > LIMIT_INCIDENTS || b->maintenance_count > LIMIT_MAINTENANCE) {
+        fail_msg("command %zu (%s): incident tables over their limits", index, json);
+    }
+    for (uint32_t i = 0; i < b->incidents_count; i++) {
+        const struct incident *in = &b->incidents[i];
+        int ok = in->id > (i ? b->incidents[i - 1].id : 0) && in->id <= b->next_incident_id;
+        ok = ok && in->severity < INCIDENT_SEVERITIES && in->title[0] != '\0';
+        if (in->state == INCIDENT_OPEN) ok = ok && in->acked_ns == 0 && in->resolved_ns == 0;
+        if (in->state == INCIDENT_ACKED)
+            ok = ok && in->acked_ns >= in->opened_ns && in->resolved_ns == 0;
+        if (in->state == INCIDENT_RESOLVED) {
+            ok = ok && in->acked_ns >= in->opened_ns && in->resolved_ns >= in->acked_ns &&
+                 in->resolve_block >= in->open_block && in->resolve_seq > in->open_seq;
+        }
+        ok = ok && in->state >= INCIDENT_OPEN && in->state <= INCIDENT_RESOLVED;
+        if (!ok)
+            fail_msg("command %zu (%s): incident %llu malformed", index, json,
+                     (unsigned long long)in->id);
+    }
+    for (uint32_t k = 0; k < b->maintenance_count; k++) {
+        const struct maintenance *m = &b->maintenance[k];
+        int ok = m->id > (k ? b->maintenance[k - 1].id : 0) && m->until_ns > m->start_ns &&
+                 m->until_ns - m->start_ns <= MAINTENANCE_MAX_NS &&
+                 (m->ended_ns == 0 || m->ended_ns >= m->start_ns);
+        /* one window in force at a time: each is over when the next starts */
+        if (k + 1 < b->maintenance_count) {
+            int64_t over = m->ended_ns != 0 ? m->ended_ns : m->until_ns;
+            ok = ok && over <= b->maintenance[k + 1].start_ns;
+        } else {
+            ok = ok && m->id == b->next_maintenance_id;
+        }
+        if (!ok)
+            fail_msg("command %zu (%s): window %llu malformed", index, json,
+                     (unsigned long long)m->id);
+    }
+}
+
+/* The system operator ran only its ops, at once; an entry was expedited
+ * only during an emergency, naming an unresolved P0/P1. */
+static void check_alert_loop(struct fixture *f, const struct before *b, const struct rcmd *r,
+                             size_t index) {
+    if (r->who == SYSTEM) {
+        struct command cmd;
+        if (fixture_decode(f, r->json, &cmd) != ERR_OK) fail_msg("%s: does not decode", r->json);
+        int may = cmd.op == OP_PAUSE || cmd.op == OP_MINT_HALT || cmd.op == OP_INCIDENT_OPEN ||
+                  cmd.op == OP_INCIDENT_NOTE; /* SPEC 9, not the engine's own list */
+        if (!may && r->result != ERR_UNAUTHORIZED) {
+            fail_msg("command %zu (%s): the system operator got %s", index, r->json,
+                     err_name(r->result));
+        }
+        if (may && (r->result == ERR_UNAUTHORIZED ||
+                    (r->result == ERR_OK && f->result.pending != APPLY_DONE))) {
+            fail_msg("command %zu (%s): the system operator did not run it at once", index,
+                     r->json);
+        }
+        if (r->result == ERR_OK)
+            run.system_ran++;
+        else
+            run.system_refused++;
+    }
+    for (uint32_t i = 0; r->result == ERR_OK && i < f->events.count; i++) {
+        const struct event *ev = &f->events.items[i];
+        if (ev->type == EVENT_INCIDENT_OPENED) run.incidents_opened++;
+        if (ev->type == EVENT_MAINTENANCE_ENDED && i + 1 < f->events.count) run.windows_replaced++;
+        if (ev->type == EVENT_PROPOSAL_FAILED && ev->ref_op == OP_TIMELOCK_EXPEDITE) {
+            if (b->emergency && ev->code == ERR_NO_EMERGENCY) {
+                fail_msg("command %zu (%s): an expedite failed during an emergency", index,
+                         r->json);
+            }
+            run.expedite_failed++;
+        }
+        if (ev->type != EVENT_TIMELOCK_EXPEDITED) continue;
+        const struct incident *in = incident_find(&f->e, (uint64_t)ev->value);
+        if (!b->emergency || in == NULL || in->severity > 1 || in->state == INCIDENT_RESOLVED) {
+            fail_msg("command %zu (%s): expedited outside an emergency", index, r->json);
+        }
+        run.expedited++;
+    }
+}
+
 static void seed_choose(void) {
     run.seed = SEED_DEFAULT;
     const char *env = getenv("MINTLINE_RANDOM_SEED");
@@ -612,6 +808,8 @@ static void first_run_command(struct fixture *f, struct rcmd *r, struct before *
         if (c.op == G_POR && f->result.pending == APPLY_DONE) check_published(f, index, r->json);
         check_accepted(f, b, &c, index, r->json);
     }
+    check_alert_loop(f, b, r, index);
+    check_incident_book(f, index, r->json);
     buf_free(&b->snap);
     if (engine_check_invariants(&f->e) != 0) {
         fail_msg("command %zu (%s as %s, %s): engine invariants broken", index, r->json,
@@ -700,6 +898,17 @@ static void random_governed_sequence_keeps_controls_every_command(void **state) 
     assert_true(run.sec_landings > 20);
     assert_true(counts[ERR_NOT_WHITELISTED] + counts[ERR_CLAIM_EXPIRED] > 0);
     assert_true(counts[ERR_PARTITION] > 0);
+    print_message("test_random_gov: incidents opened %u, resolved twice %u, limit %u; expedited %u "
+                  "(+%u failed), no emergency %u, not ready %u; system ran %u, refused %u; windows "
+                  "replaced %u, too long %u\n",
+                  run.incidents_opened, counts[ERR_INCIDENT_RESOLVED], counts[ERR_LIMIT_REACHED],
+                  run.expedited, run.expedite_failed, counts[ERR_NO_EMERGENCY],
+                  counts[ERR_TIMELOCK_NOT_READY], run.system_ran, run.system_refused,
+                  run.windows_replaced, counts[ERR_INVALID_DURATION]);
+    assert_true(run.incidents_opened > 20 && counts[ERR_INCIDENT_RESOLVED] > 0);
+    assert_true(run.expedited > 0 && run.expedite_failed > 0 && counts[ERR_NO_EMERGENCY] > 0);
+    assert_true(run.system_ran > 0 && run.system_refused > 0);
+    assert_true(run.windows_replaced > 0 && counts[ERR_INVALID_DURATION] > 0);
     fixture_close(f);
     run.complete = 1;
 }
