@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "duration.h"
 
 void jw_init(struct jw *w, struct buf *out) {
     w->out = out;
@@ -156,4 +157,15 @@ void jw_kv_bool(struct jw *w, const char *key, int v) {
 void jw_kv_amount(struct jw *w, const char *key, u128 amount, unsigned decimals) {
     jw_key(w, key);
     jw_amount(w, amount, decimals);
+}
+
+void jw_kv_time(struct jw *w, const char *key, int64_t unix_ns) {
+    jw_key(w, key);
+    if (unix_ns == 0) {
+        jw_null(w);
+        return;
+    }
+    char t[40];
+    time_format_iso(unix_ns, t);
+    jw_string(w, t);
 }

@@ -49,5 +49,8 @@ void jw_kv_int(struct jw *w, const char *key, int64_t v);
 void jw_kv_uint(struct jw *w, const char *key, uint64_t v);
 void jw_kv_bool(struct jw *w, const char *key, int v);
 void jw_kv_amount(struct jw *w, const char *key, u128 amount, unsigned decimals);
+/* jw_kv_time: key and an ISO-8601 UTC time (time_format_iso), or null when
+ * unix_ns is 0 ("not yet"). */
+void jw_kv_time(struct jw *w, const char *key, int64_t unix_ns);
 
 #endif

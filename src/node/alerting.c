@@ -769,17 +769,6 @@ void alerting_metrics(struct alerting *a, struct buf *b) {
     pthread_mutex_unlock(&a->mu);
 }
 
-static void alerting__time(struct jw *w, const char *key, int64_t ns) {
-    jw_key(w, key);
-    if (ns == 0) {
-        jw_null(w);
-        return;
-    }
-    char t[40];
-    time_format_iso(ns, t);
-    jw_string(w, t);
-}
-
 void alerting_status_json(struct alerting *a, struct jw *w) {
     size_t warning = 0, critical = 0, pending = 0, rules = 0;
     int64_t at = 0;
@@ -799,7 +788,7 @@ void alerting_status_json(struct alerting *a, struct jw *w) {
     jw_object_end(w);
     jw_kv_uint(w, "pending", pending);
     jw_kv_uint(w, "rules", rules);
-    alerting__time(w, "evaluated_at", at);
+    jw_kv_time(w, "evaluated_at", at);
     jw_object_end(w);
 }
 
@@ -826,7 +815,7 @@ void api_alerts(struct server *s, const struct server_request *rq, struct server
         alert_write_json(&v, &w);
     }
     jw_array_end(&w);
-    alerting__time(&w, "evaluated_at", a->evaluated_at_ns);
+    jw_kv_time(&w, "evaluated_at", a->evaluated_at_ns);
     jw_kv_uint(&w, "rules", rules_enabled_count(&a->rules));
     jw_key(&w, "evaluation_ms");
     jw_double(&w, a->evaluation_s * 1e3);

@@ -65,18 +65,6 @@ static void api_incident__view(const struct engine *e, const struct incident *in
     v->overdue = incident_overdue(in, now_ns);
 }
 
-/* key: an ISO time, or null when ns is 0 (not yet). */
-static void api_incident__time(struct jw *w, const char *key, int64_t ns) {
-    jw_key(w, key);
-    if (ns == 0) {
-        jw_null(w);
-        return;
-    }
-    char t[40];
-    time_format_iso(ns, t);
-    jw_string(w, t);
-}
-
 static void api_incident__name(struct jw *w, const char *key, const char *name) {
     jw_key(w, key);
     if (name[0]) jw_string(w, name);
@@ -91,11 +79,11 @@ static void api_incident__fields(const struct api_incident__view *v, struct jw *
     jw_kv_string(w, "state", incident_state_name((enum incident_state)in->state));
     jw_kv_string(w, "title", in->title);
     api_incident__name(w, "asset", v->asset);
-    api_incident__time(w, "opened_at", in->opened_ns);
+    jw_kv_time(w, "opened_at", in->opened_ns);
     jw_kv_string(w, "opened_by", v->opened_by);
-    api_incident__time(w, "acked_at", in->acked_ns);
+    jw_kv_time(w, "acked_at", in->acked_ns);
     api_incident__name(w, "acked_by", v->acked_by);
-    api_incident__time(w, "resolved_at", in->state == INCIDENT_RESOLVED ? in->resolved_ns : 0);
+    jw_kv_time(w, "resolved_at", in->state == INCIDENT_RESOLVED ? in->resolved_ns : 0);
     api_incident__name(w, "resolved_by", v->resolved_by);
     jw_kv_int(w, "ack_target_s", incident_ack_target_ns(in->severity) / NS_PER_S);
     jw_kv_bool(w, "overdue", v->overdue);
@@ -374,9 +362,9 @@ static void api_incident__window(const struct engine *e, const struct maintenanc
                                  struct jw *w) {
     jw_object_begin(w);
     jw_kv_uint(w, "id", m->id);
-    api_incident__time(w, "start", m->start_ns);
-    api_incident__time(w, "until", m->until_ns);
-    api_incident__time(w, "ended_at", m->ended_ns);
+    jw_kv_time(w, "start", m->start_ns);
+    jw_kv_time(w, "until", m->until_ns);
+    jw_kv_time(w, "ended_at", m->ended_ns);
     jw_kv_string(w, "by", e->s.operators[m->by].name);
     jw_key(w, "ended_by");
     if (m->ended_ns != 0) jw_string(w, e->s.operators[m->ended_by].name);

@@ -348,17 +348,6 @@ const char *alert_state_name(enum alert_state state) {
     return "?";
 }
 
-static void alert__time(struct jw *w, const char *key, int64_t ns) {
-    jw_key(w, key);
-    if (ns == 0) {
-        jw_null(w);
-        return;
-    }
-    char t[40];
-    time_format_iso(ns, t);
-    jw_string(w, t);
-}
-
 static void alert__object(struct jw *w, const char *key, const struct promql_label *l, size_t n) {
     jw_key(w, key);
     jw_object_begin(w);
@@ -378,14 +367,14 @@ void alert_write_json(const struct alert_view *v, struct jw *w) {
     alert__object(w, "labels", v->labels, v->labels_count);
     alert__object(w, "annotations", v->annotations, v->annotations_count);
     jw_kv_string(w, "value", value);
-    alert__time(w, "since", v->active_since_ns);
+    jw_kv_time(w, "since", v->active_since_ns);
     jw_kv_string(w, "state", alert_state_name(v->state));
     jw_kv_string(w, "action", rule_action_name(v->action));
     jw_key(w, "action_result");
     if (v->action_result != NULL && v->action_result[0] != '\0') jw_string(w, v->action_result);
     else jw_null(w);
     jw_kv_bool(w, "silenced", v->silenced);
-    alert__time(w, "fired_at", v->fired_at_ns);
-    alert__time(w, "resolved_at", v->resolved_at_ns);
+    jw_kv_time(w, "fired_at", v->fired_at_ns);
+    jw_kv_time(w, "resolved_at", v->resolved_at_ns);
     jw_object_end(w);
 }
