@@ -23,7 +23,7 @@
 #include "../engine/genesis.h"
 #include "../node/chain.h"
 #include "../node/node_internal.h"
-#include "../node/yaml.h"
+#include "../node/yaml_json.h"
 #include "cli_args.h"
 #include "cli_cmd.h"
 #include "cli_out.h"

@@ -18,7 +18,7 @@
 #include "chain.h"
 #include "node.h"
 #include "node_internal.h"
-#include "yaml.h"
+#include "yaml_json.h"
 
 #define INIT_GENESIS_MAX_BYTES (1u << 20)
 #define INIT_SYSTEM_KEY "system.key"

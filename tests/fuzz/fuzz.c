@@ -16,7 +16,7 @@
 
 #include "../../src/base/jw.h"
 #include "../../src/node/chain.h"
-#include "../../src/node/yaml.h"
+#include "../../src/node/yaml_json.h"
 
 void fuzz_fail(const char *what, const char *file, int line) {
     fprintf(stderr, "fuzz: property failed at %s:%d: %s\n", file, line, what);

@@ -24,7 +24,7 @@
 #include "../../src/base/duration.h"
 #include "../../src/cli/navcfg.h"
 #include "../../src/node/deliver.h"
-#include "../../src/node/yaml.h"
+#include "../../src/node/yaml_json.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

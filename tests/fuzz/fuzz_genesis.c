@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "../../src/node/chain.h"
-#include "../../src/node/yaml.h"
+#include "../../src/node/yaml_json.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

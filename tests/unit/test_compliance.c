@@ -37,7 +37,7 @@
 #include "../../src/engine/engine.h"
 #include "../../src/engine/keys.h"
 #include "../../src/engine/restrict.h"
-#include "../../src/node/yaml.h"
+#include "../../src/node/yaml_json.h"
 #include "../support/engine_fixture.h"
 
 #define A1 ADDR_1

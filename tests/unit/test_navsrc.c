@@ -11,7 +11,7 @@
 #include "../../src/cli/navcfg.h"
 #include "../../src/cli/navsrc.h"
 #include "../../src/cli/navfetch.h"
-#include "../../src/node/yaml.h"
+#include "../../src/node/yaml_json.h"
 #include "../support/pricesrv.h"
 
 #include <stdio.h>

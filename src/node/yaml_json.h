@@ -1,5 +1,5 @@
 /*
- * yaml.h - YAML documents (genesis, configuration) as jansson values.
+ * yaml_json.h - YAML documents (genesis, configuration) as jansson values.
  *
  * Mappings become objects, sequences arrays, and every scalar a string:
  * the readers of each document decide what a scalar means (an amount, a
@@ -7,8 +7,8 @@
  * refused; nesting is bounded by LIMIT_JSON_DEPTH; the text is one document
  * (nothing after it is ignored) and a mapping key is at most 127 bytes.
  */
-#ifndef MINTLINE_NODE_YAML_H
-#define MINTLINE_NODE_YAML_H
+#ifndef MINTLINE_NODE_YAML_JSON_H
+#define MINTLINE_NODE_YAML_JSON_H
 
 #include <jansson.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
 /* yaml.c - libyaml event stream to a jansson tree (scalars as strings). */
-#include "yaml.h"
+#include "yaml_json.h"
 
 #include <stdio.h>
 #include <string.h>
