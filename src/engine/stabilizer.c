@@ -22,6 +22,9 @@
 #include "genesis.h"
 
 #define STAB_PPM 1000000u
+/* An interval weighs at most 2^58 ns (about 9 years), so that the sum of a
+ * window's weights fits 64 bits whatever the block times. */
+#define STAB_WEIGHT_MAX (UINT64_C(1) << 58)
 
 /* ---- 256-bit helpers (little-endian 64-bit limbs) ------------------- */
 
@@ -87,8 +90,9 @@ static u128 stab__twap(const struct stabilizer *st) {
         const struct stabilizer_obs *o = stab__obs(st, i);
         int64_t dt = stab__obs(st, i + 1)->time_ns - o->time_ns;
         uint64_t w = dt < 1 ? 1u : (uint64_t)dt;
+        if (w > STAB_WEIGHT_MAX) w = STAB_WEIGHT_MAX;
         stab__mul_add(acc, o->price, w);
-        total += w; /* < 32 x 2^63 would overflow: times are a ledger's, spans far below */
+        total += w; /* at most 31 x 2^58: no overflow */
     }
     return stab__div(acc, total);
 }
@@ -526,7 +530,9 @@ static int stab__read_one(struct buf_reader *r, const struct engine_state *s, st
         o->block = buf_get_u64(r);
         o->time_ns = (int64_t)buf_get_u64(r);
         o->price = buf_get_u128(r);
-        if (r->failed || o->price == 0 || o->block > s->height || o->time_ns > s->time_ns) return -1;
+        if (r->failed || o->price == 0 || o->block > s->height || o->time_ns < 0 || o->time_ns > s->time_ns) {
+            return -1;
+        }
         if (k > 0 && (o->block <= st->obs[k - 1].block || o->time_ns < st->obs[k - 1].time_ns)) return -1;
     }
     st->ordered_block = buf_get_u64(r);
