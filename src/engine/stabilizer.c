@@ -10,7 +10,6 @@
  */
 #include "stabilizer.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 

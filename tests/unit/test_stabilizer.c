@@ -42,8 +42,8 @@ static json_t *stab_genesis(int with_stabilizer, int timelocked) {
                         json_pack("[{s:s},{s:s},{s:s}]", "name", "USDW-MKT", "name", "EUR-MKT", "name", "XAU"));
     if (!timelocked) {
         json_object_set_new(doc, "policies",
-                            json_pack("[{s:s, s:s, s:s}]", "op", "stabilizer.set", "approvals", "1",
-                                      "timelock", "0s"));
+                            json_pack("[{s:s, s:s, s:s}, {s:s, s:s}]", "op", "stabilizer.set", "approvals", "1",
+                                      "timelock", "0s", "op", "unpause", "approvals", "1"));
     }
     if (with_stabilizer) {
         json_object_set_new(doc, "stabilizers",
@@ -544,6 +544,182 @@ static void order_event_json(void **state) {
 }
 
 /* --------------------------------------------------------------------- */
+/* a seeded random sequence against a reference model                    */
+/* --------------------------------------------------------------------- */
+
+/* The rules of stabilizer.h written again, plainly (prices and times here
+ * are small enough for u128 sums). */
+struct model {
+    uint32_t window, sustain, threshold_ppm;
+    u128 k, max_per_block;
+    uint32_t n;
+    uint64_t block[LIMIT_STABILIZER_WINDOW + 1]; /* one more: appended, then trimmed */
+    int64_t time[LIMIT_STABILIZER_WINDOW + 1];
+    u128 price[LIMIT_STABILIZER_WINDOW + 1];
+    uint64_t ordered_block;
+    u128 ordered;
+};
+
+static int model_side(const struct model *m, u128 p) {
+    u128 diff = p > PEG ? p - PEG : PEG - p;
+    if (diff * 1000000u <= PEG * m->threshold_ppm) return 0;
+    return p > PEG ? 1 : -1;
+}
+
+static void model_trim(struct model *m) {
+    while (m->n > m->window) {
+        memmove(m->block, m->block + 1, (m->n - 1) * sizeof(m->block[0]));
+        memmove(m->time, m->time + 1, (m->n - 1) * sizeof(m->time[0]));
+        memmove(m->price, m->price + 1, (m->n - 1) * sizeof(m->price[0]));
+        m->n--;
+    }
+}
+
+/* The order the model expects for an update (0: none); *side set. */
+static u128 model_update(struct model *m, uint64_t block, int64_t time, u128 price, int paused,
+                         u128 reserve, int *side) {
+    if (m->n > 0 && m->block[m->n - 1] == block) {
+        m->price[m->n - 1] = price;
+    } else {
+        m->block[m->n] = block;
+        m->time[m->n] = time;
+        m->price[m->n] = price;
+        m->n++;
+        model_trim(m);
+    }
+    *side = model_side(m, price);
+    uint32_t run = 0;
+    while (*side != 0 && run < m->n && model_side(m, m->price[m->n - 1 - run]) == *side) run++;
+    u128 twap = m->price[0];
+    if (m->n > 1) {
+        u128 sum = 0, weights = 0;
+        for (uint32_t i = 0; i + 1 < m->n; i++) {
+            int64_t dt = m->time[i + 1] - m->time[i];
+            u128 w = dt < 1 ? 1 : (u128)dt;
+            sum += m->price[i] * w;
+            weights += w;
+        }
+        twap = sum / weights;
+    }
+    if (*side == 0 || run < m->sustain || model_side(m, twap) != *side || paused) return 0;
+    u128 diff = twap > PEG ? twap - PEG : PEG - twap;
+    u128 size = m->k * (diff * 1000000u / PEG) / 1000000u;
+    u128 used = m->ordered_block == block ? m->ordered : 0;
+    u128 room = m->max_per_block > used ? m->max_per_block - used : 0;
+    if (size > room) size = room;
+    if (*side > 0) {
+        u128 left = reserve > used ? reserve - used : 0;
+        if (size > left) size = left;
+    }
+    if (size == 0) return 0;
+    m->ordered_block = block;
+    m->ordered = used + size;
+    return size;
+}
+
+/* Prices in regimes that last a while (at the peg, above, below, spiky),
+ * so that sustained deviations, spikes and returns to the peg all occur. */
+static u128 random_price(int regime) {
+    int64_t ppm;
+    uint64_t r = fixture_rng_below(100);
+    if (r < 10) ppm = (int64_t)fixture_rng_below(1900001) - 950000; /* a spike in any regime */
+    else if (regime == 0) ppm = (int64_t)fixture_rng_below(8001) - 4000;
+    else if (regime == 1) ppm = 2000 + (int64_t)fixture_rng_below(60000);
+    else if (regime == 2) ppm = -2000 - (int64_t)fixture_rng_below(60000);
+    else ppm = (int64_t)fixture_rng_below(100001) - 50000;
+    return at_ppm(ppm);
+}
+
+/* One seeded walk: price updates (several a block at times), random block
+ * gaps (zero too), pauses, reserve mints, parameter changes. Every order
+ * is the model's, size and side; the state hashes of each block go to
+ * hashes (for the replay comparison). */
+static void random_walk(struct fixture *f, uint64_t seed, unsigned blocks, char hashes[][HASH_HEX_SIZE]) {
+    fixture_rng_seed(seed);
+    struct model m = {10, 3, 5000, 0, 0, 0, {0}, {0}, {0}, 0, 0};
+    m.k = fixture_amount(f, "USDW", "100000");
+    m.max_per_block = fixture_amount(f, "USDW", "50000");
+    int paused = 0;
+    int regime = 0;
+    unsigned orders = 0;
+    for (unsigned b = 0; b < blocks; b++) {
+        int64_t t = f->e.s.time_ns;
+        if (f->in_block) fixture_seal(f, NULL);
+        if (hashes != NULL && b > 0) fixture_state_hex(f, hashes[b - 1]);
+        fixture_begin(f, t + (int64_t)fixture_rng_below(21) * NS_PER_S, 16);
+        if (fixture_rng_percent(5)) {
+            assert_ok(fixture_apply(f, "alice", paused ? J_UNPAUSE("USDW") : J_PAUSE("USDW")));
+            assert_int_equal(f->result.pending, APPLY_DONE);
+            paused = !paused;
+        }
+        if (!paused && fixture_rng_percent(8)) assert_ok(fixture_mint(f, "alice", "USDW", RESERVE, "20000"));
+        if (fixture_rng_percent(3)) {
+            uint32_t window = 2 + (uint32_t)fixture_rng_below(LIMIT_STABILIZER_WINDOW - 1);
+            uint32_t sustain = 2 + (uint32_t)fixture_rng_below(window - 1);
+            uint32_t thr = 1 + (uint32_t)fixture_rng_below(30);
+            uint64_t k = 1 + fixture_rng_below(1000000);
+            uint64_t cap = fixture_rng_below(100000);
+            assert_ok(fixture_applyf(f, "alice",
+                                     "{\"op\":\"stabilizer.set\",\"asset\":\"USDW\",\"window_blocks\":%u,"
+                                     "\"sustain_blocks\":%u,\"threshold\":\"%u.%u%%\",\"k\":\"%llu\","
+                                     "\"max_per_block\":\"%llu\"}",
+                                     window, sustain, thr / 10, thr % 10, (unsigned long long)k, (unsigned long long)cap));
+            m.window = window;
+            m.sustain = sustain;
+            m.threshold_ppm = thr * 1000u;
+            m.k = (u128)k * 1000000u;
+            m.max_per_block = (u128)cap * 1000000u;
+            model_trim(&m);
+        }
+        if (fixture_rng_percent(6)) regime = (int)fixture_rng_below(4);
+        unsigned updates = fixture_rng_percent(80) ? 1 : (unsigned)fixture_rng_below(4);
+        for (unsigned u = 0; u < updates; u++) {
+            u128 price = random_price(regime);
+            u128 reserve = fixture_balance(f, "USDW", RESERVE);
+            int side;
+            u128 want = model_update(&m, f->e.s.height + 1, f->e.s.time_ns, price, paused, reserve, &side);
+            const struct event *ev = update(f, price);
+            if (want == 0) {
+                if (ev != NULL) fail_msg("block %u: an order of %llu the model does not expect", b,
+                                         (unsigned long long)ev->amount);
+                continue;
+            }
+            if (ev == NULL) fail_msg("block %u: no order; the model expects %llu", b, (unsigned long long)want);
+            assert_u128_equal(ev->amount, want);
+            assert_int_equal(ev->flags, side > 0 ? STABILIZER_SIDE_SELL : STABILIZER_SIDE_BUY);
+            orders++;
+        }
+        assert_int_equal(usdw(f)->obs_count, m.n);
+        assert_int_equal(engine_check_invariants(&f->e), 0);
+    }
+    fixture_seal(f, NULL);
+    if (hashes != NULL) fixture_state_hex(f, hashes[blocks - 1]);
+    assert_true(orders > 0);
+    print_message("test_stabilizer: seed %llx, %u blocks: %u orders, as the model expects\n",
+                  (unsigned long long)seed, blocks, orders);
+}
+
+static void random_sequence_matches_the_model(void **state) {
+    (void)state;
+    enum { BLOCKS = 1500 };
+    static char a[BLOCKS][HASH_HEX_SIZE], b[BLOCKS][HASH_HEX_SIZE];
+    for (uint64_t seed = 1; seed <= 3; seed++) {
+        json_t *doc = stab_genesis(1, 0);
+        struct fixture *f = fixture_open_hint(doc, FIXTURE_T0_NS, 64);
+        struct fixture *g = fixture_open_hint(doc, FIXTURE_T0_NS, 1u << 16);
+        json_decref(doc);
+        random_walk(f, 0x5eed0100 + seed, BLOCKS, a);
+        random_walk(g, 0x5eed0100 + seed, BLOCKS, b); /* replay: the same hashes, block by block */
+        for (unsigned i = 0; i < BLOCKS; i++) assert_string_equal(a[i], b[i]);
+        fixture_begin(f, f->e.s.time_ns, 1);
+        struct fixture *h = fixture_from_snapshot(f, NULL); /* and a snapshot reads back to them */
+        fixture_close(h);
+        fixture_close(f);
+        fixture_close(g);
+    }
+}
+
+/* --------------------------------------------------------------------- */
 /* snapshots, replay, state hash compatibility                           */
 /* --------------------------------------------------------------------- */
 
@@ -716,6 +892,7 @@ int main(void) {
         cmocka_unit_test(per_block_cap_and_reserve_limit),
         cmocka_unit_test(no_order_while_paused),
         cmocka_unit_test(order_event_json),
+        cmocka_unit_test(random_sequence_matches_the_model),
         cmocka_unit_test(replay_reaches_the_same_hashes),
         cmocka_unit_test(snapshot_round_trip),
         cmocka_unit_test(ledgers_without_stabilizers_keep_their_state_bytes),
