@@ -203,8 +203,8 @@ void stabilizer_observe(struct engine *e, uint16_t feed, u128 price, struct even
         if (size > left) size = left;
     }
     if (size == 0) return;
-    /* used + size <= max_per_block and the totals stay below the supply of
-     * orders ever made: saturate rather than assert on a sum of events. */
+    /* used + size <= max_per_block here; the lifetime totals are only
+     * figures for stabilizer show, so they saturate instead of failing. */
     st->ordered_block = block;
     st->ordered_in_block = used + size;
     st->orders_count++;
