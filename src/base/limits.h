@@ -217,4 +217,11 @@
 #define LIMIT_DELIVER_QUEUE_BYTES (64u << 20)
 #define LIMIT_CONFIG_FILE_BYTES (1u << 20)
 
+/* Stabilizers (src/engine/stabilizer.c): one per pegged asset; a feed
+ * drives at most one. A window of 32 observed blocks is three times SPEC 6's
+ * example (10) and keeps a stabilizer near 1 KiB of the small state that
+ * savepoints copy. */
+#define LIMIT_STABILIZERS 16u
+#define LIMIT_STABILIZER_WINDOW 32u
+
 #endif

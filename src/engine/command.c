@@ -26,6 +26,7 @@
 #include "por.h"
 #include "reserve.h"
 #include "restrict.h"
+#include "stabilizer.h"
 
 /* The request parser hands over text arguments up to LIMIT_ARG_TEXT bytes. */
 _Static_assert(FIELD__COUNT <= 62, "command.present has one bit per field kind (journal form: 31 + 31)");
@@ -228,6 +229,17 @@ static const struct op_def op_rows[OP__COUNT] = {
                               {F("id", FIELD_ID, FIELD_REQUIRED)},
                               "run a timelocked entry before its eta during an open P0/P1 incident "
                               "(emergency_approvals admins)"},
+    [OP_STABILIZER_SET] = {"stabilizer.set", stabilizer_set_apply, ROLE_TREASURY_MANAGER, 0,
+                           {F("asset", FIELD_ASSET, FIELD_REQUIRED), F("feed", FIELD_FEED, FIELD_OPTIONAL),
+                            F("target", FIELD_PRICE, FIELD_OPTIONAL),
+                            F("window_blocks", FIELD_WINDOW_BLOCKS, FIELD_OPTIONAL),
+                            F("sustain_blocks", FIELD_SUSTAIN_BLOCKS, FIELD_OPTIONAL),
+                            F("threshold", FIELD_THRESHOLD, FIELD_OPTIONAL),
+                            F("k", FIELD_AMOUNT, FIELD_OPTIONAL),
+                            F("max_per_block", FIELD_MAX_BALANCE, FIELD_OPTIONAL),
+                            F("reserve_account", FIELD_TO, FIELD_OPTIONAL)},
+                           "create or change an asset's stabilizer (market feed, peg, TWAP window, "
+                           "sustain, threshold, k, per-block cap, reserve account)"},
 };
 
 #undef F
@@ -473,6 +485,27 @@ static enum err command__field_security(const struct op_field *f, const struct c
     return ERR_OK;
 }
 
+/* The stabilizer's kinds: block counts (digits or a JSON number) and a
+ * percentage. */
+static enum err command__field_stab(const struct op_field *f, const struct command_arg *a,
+                                    struct command *cmd) {
+    uint64_t v;
+    if (f->kind == FIELD_THRESHOLD) {
+        if (a->type != ARG_STRING || percent_parse(a->value, a->value_len, &cmd->threshold_ppm) != ERR_OK ||
+            cmd->threshold_ppm == 0) {
+            return ERR_INVALID_ARGUMENT;
+        }
+    } else if (command__count(a, 2, LIMIT_STABILIZER_WINDOW, &v) != ERR_OK) {
+        return ERR_INVALID_ARGUMENT;
+    } else if (f->kind == FIELD_WINDOW_BLOCKS) {
+        cmd->window_blocks = (uint32_t)v;
+    } else {
+        cmd->sustain_blocks = (uint32_t)v;
+    }
+    cmd->present |= CMD_HAS(f->kind);
+    return ERR_OK;
+}
+
 /* Decode every field but amounts (which need the asset's decimals). */
 static enum err command__field_decode(const struct engine *e, const struct op_field *f,
                                       const struct command_arg *a, struct command *cmd) {
@@ -481,6 +514,9 @@ static enum err command__field_decode(const struct engine *e, const struct op_fi
     /* A flag may be a JSON boolean, a holder count a JSON number: the
      * security decoder checks each kind's type itself. */
     if (f->kind == FIELD_FLAG || f->kind == FIELD_MAX_HOLDERS) return command__field_security(f, a, cmd);
+    if (f->kind == FIELD_WINDOW_BLOCKS || f->kind == FIELD_SUSTAIN_BLOCKS || f->kind == FIELD_THRESHOLD) {
+        return command__field_stab(f, a, cmd);
+    }
     if (a->type != ARG_STRING) return ERR_INVALID_ARGUMENT;
     enum err err;
     switch ((enum field_kind)f->kind) {
@@ -544,6 +580,9 @@ static enum err command__field_decode(const struct engine *e, const struct op_fi
     case FIELD_PRICE:
     case FIELD_REASON:
     case FIELD_SECRET:
+    case FIELD_WINDOW_BLOCKS:
+    case FIELD_SUSTAIN_BLOCKS:
+    case FIELD_THRESHOLD:
     case FIELD__COUNT:
         break;
     }
@@ -769,6 +808,9 @@ void command_encode(const struct command *cmd, struct buf *out) {
     }
     if (p & CMD_HAS(FIELD_SEVERITY)) buf_put_u8(out, cmd->severity);
     if (p & CMD_HAS(FIELD_ALERT)) buf_put_u64(out, cmd->alert);
+    if (p & CMD_HAS(FIELD_WINDOW_BLOCKS)) buf_put_u32(out, cmd->window_blocks);
+    if (p & CMD_HAS(FIELD_SUSTAIN_BLOCKS)) buf_put_u32(out, cmd->sustain_blocks);
+    if (p & CMD_HAS(FIELD_THRESHOLD)) buf_put_u32(out, cmd->threshold_ppm);
 }
 
 /* The security kinds of the variable part; -1 when out of range. */
@@ -836,6 +878,18 @@ static int command__decode_security(struct buf_reader *r, struct command *c) {
     if (p & CMD_HAS(FIELD_ALERT)) {
         c->alert = buf_get_u64(r);
         if (c->alert == 0) return -1;
+    }
+    if (p & CMD_HAS(FIELD_WINDOW_BLOCKS)) {
+        c->window_blocks = buf_get_u32(r);
+        if (c->window_blocks < 2 || c->window_blocks > LIMIT_STABILIZER_WINDOW) return -1;
+    }
+    if (p & CMD_HAS(FIELD_SUSTAIN_BLOCKS)) {
+        c->sustain_blocks = buf_get_u32(r);
+        if (c->sustain_blocks < 2 || c->sustain_blocks > LIMIT_STABILIZER_WINDOW) return -1;
+    }
+    if (p & CMD_HAS(FIELD_THRESHOLD)) {
+        c->threshold_ppm = buf_get_u32(r);
+        if (c->threshold_ppm == 0 || c->threshold_ppm > 1000000u) return -1;
     }
     return r->failed ? -1 : 0;
 }
@@ -935,6 +989,15 @@ static void command__countries_text(const uint64_t set[COUNTRY_SET_WORDS], struc
     jw_string(w, text);
 }
 
+/* ppm as a client writes a percentage: 5000 -> "0.5%", 100000 -> "10%". */
+static void command__percent_text(uint32_t ppm, char *out) {
+    int n = snprintf(out, 32, "%u.%04u", ppm / 10000u, ppm % 10000u);
+    while (n > 0 && out[n - 1] == '0') n--;
+    if (n > 0 && out[n - 1] == '.') n--;
+    out[n++] = '%';
+    out[n] = '\0';
+}
+
 void command_write_args(const struct engine *e, const struct command *cmd, struct jw *w) {
     const struct op_def *def = &op_rows[cmd->op];
     unsigned decimals = (cmd->present & CMD_HAS_ASSET) ? e->s.assets[cmd->asset].decimals : 0;
@@ -985,6 +1048,9 @@ void command_write_args(const struct engine *e, const struct command *cmd, struc
         case FIELD_TEXT: jw_string(w, cmd->text); break;
         case FIELD_SEVERITY: jw_string(w, incident_severity_name(cmd->severity)); break;
         case FIELD_ALERT: snprintf(text, sizeof(text), "%016llx", (unsigned long long)cmd->alert); jw_string(w, text); break;
+        case FIELD_WINDOW_BLOCKS: jw_uint(w, cmd->window_blocks); break;
+        case FIELD_SUSTAIN_BLOCKS: jw_uint(w, cmd->sustain_blocks); break;
+        case FIELD_THRESHOLD: command__percent_text(cmd->threshold_ppm, text); jw_string(w, text); break;
         case FIELD__COUNT: jw_null(w); break;
         }
     }

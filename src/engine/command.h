@@ -64,6 +64,9 @@ enum field_kind {
                            title, a maintenance window's reason) */
     FIELD_SEVERITY,     /* P0|P1|P2|P3 -> severity 0..3 */
     FIELD_ALERT,        /* an alert's fingerprint, 16 hex digits -> alert */
+    FIELD_WINDOW_BLOCKS, /* 2..LIMIT_STABILIZER_WINDOW blocks -> window_blocks */
+    FIELD_SUSTAIN_BLOCKS, /* 2..LIMIT_STABILIZER_WINDOW blocks -> sustain_blocks */
+    FIELD_THRESHOLD,    /* a percentage above 0, at most 100% ("0.5%") -> threshold_ppm */
     FIELD__COUNT
 };
 
@@ -136,6 +139,7 @@ enum op {
     OP_MAINTENANCE_START,
     OP_MAINTENANCE_END,
     OP_TIMELOCK_EXPEDITE,
+    OP_STABILIZER_SET,
     OP__COUNT
 };
 
@@ -186,6 +190,11 @@ struct command {
             uint64_t countries[2][COUNTRY_SET_WORDS]; /* allowed, blocked */
         };
         char text[LIMIT_TITLE_BYTES + 1]; /* FIELD_TEXT, NUL-terminated */
+        struct { /* stabilizer.set (stabilizer.h) */
+            uint32_t window_blocks;
+            uint32_t sustain_blocks;
+            uint32_t threshold_ppm;
+        };
     };
     /* A reason (nav.force) is checked and its presence recorded; its text
      * lives in the signed body, journaled and shown in history, so the

@@ -315,6 +315,7 @@ void engine__state_write(const struct engine_state *s, struct buf *out) {
     payout_state_write(s, out);
     compliance_state_write(s, out);
     incident_state_write(s, out);
+    stabilizer_state_write(s, out);
 }
 
 void engine__governance_write(const struct engine_state *s, struct buf *out) {

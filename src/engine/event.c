@@ -190,6 +190,28 @@ static void event__payout_data(const struct event *ev, unsigned decimals, struct
     }
 }
 
+/* Stabilizers: a change of parameters, an order (stabilizer.h). */
+static void event__stabilizer_data(const struct engine *e, const struct event *ev, unsigned decimals,
+                                   struct jw *w) {
+    jw_kv_string(w, "feed", ev->who < e->s.feeds_count ? e->s.feeds[ev->who].name : "?");
+    if (ev->type == EVENT_STABILIZATION_ORDER) {
+        jw_kv_string(w, "side", ev->flags ? "sell" : "buy");
+        jw_kv_amount(w, "size", ev->amount, decimals);
+        jw_kv_amount(w, "price", ev->ref_id, FEED_DECIMALS);
+        jw_kv_amount(w, "twap", ev->amount2, FEED_DECIMALS);
+        jw_kv_uint(w, "deviation_ppm", (uint64_t)ev->value);
+        jw_kv_uint(w, "consecutive_blocks", ev->code);
+    } else {
+        jw_kv_amount(w, "target", (u128)(uint64_t)ev->value, FEED_DECIMALS);
+        jw_kv_uint(w, "window_blocks", ev->flags & 0xFFu);
+        jw_kv_uint(w, "sustain_blocks", ev->flags >> 8 & 0xFFu);
+        jw_kv_uint(w, "threshold_ppm", ev->ref_id);
+        jw_kv_amount(w, "k", ev->amount, decimals);
+        jw_kv_amount(w, "max_per_block", ev->amount2, decimals);
+    }
+    event__addr(w, "reserve_account", &ev->to);
+}
+
 static void event__data(const struct engine *e, const struct event *ev, struct jw *w) {
     unsigned decimals = ev->asset < e->s.assets_count ? e->s.assets[ev->asset].decimals : 0;
     jw_object_begin(w);
@@ -335,6 +357,10 @@ static void event__data(const struct engine *e, const struct event *ev, struct j
     case EVENT_MAINTENANCE_ENDED:
         event__incident_data(e, ev, w);
         break;
+    case EVENT_STABILIZER_SET:
+    case EVENT_STABILIZATION_ORDER:
+        event__stabilizer_data(e, ev, decimals, w);
+        break;
     case EVENT__COUNT:
         break;
     }
@@ -364,6 +390,11 @@ void event_write_json(const struct engine *e, const struct event *ev, uint64_t b
     jw_object_end(w);
 }
 
+/* The types whose journal record carries amount2 (others' stay as they were). */
+static int event__has_amount2(uint16_t type) {
+    return type == EVENT_POR_PUBLISHED || type == EVENT_STABILIZER_SET || type == EVENT_STABILIZATION_ORDER;
+}
+
 void event_encode(const struct event *ev, struct buf *out) {
     buf_put_u64(out, ev->seq);
     buf_put_u64(out, ev->command_seq);
@@ -379,7 +410,7 @@ void event_encode(const struct event *ev, struct buf *out) {
     buf_put_u16(out, ev->ref_op);
     buf_put_u16(out, ev->code);
     buf_put_u32(out, ev->who);
-    if (ev->type == EVENT_POR_PUBLISHED) buf_put_u128(out, ev->amount2);
+    if (event__has_amount2(ev->type)) buf_put_u128(out, ev->amount2);
 }
 
 int event_decode(struct buf_reader *r, struct event *out) {
@@ -397,7 +428,7 @@ int event_decode(struct buf_reader *r, struct event *out) {
     out->ref_op = buf_get_u16(r);
     out->code = buf_get_u16(r);
     out->who = buf_get_u32(r);
-    out->amount2 = out->type == EVENT_POR_PUBLISHED ? buf_get_u128(r) : 0;
+    out->amount2 = event__has_amount2(out->type) ? buf_get_u128(r) : 0;
     if (r->failed || out->type >= EVENT__COUNT) return -1;
     return 0;
 }

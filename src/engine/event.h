@@ -67,7 +67,9 @@
     X(INCIDENT_RESOLVED, "IncidentResolved")                                                       \
     X(MAINTENANCE_STARTED, "MaintenanceStarted")                                                   \
     X(MAINTENANCE_ENDED, "MaintenanceEnded")                                                       \
-    X(TIMELOCK_EXPEDITED, "TimelockExpedited")
+    X(TIMELOCK_EXPEDITED, "TimelockExpedited")                                                     \
+    X(STABILIZER_SET, "StabilizerSet")                                                             \
+    X(STABILIZATION_ORDER, "StabilizationOrder")
 
 enum event_type {
 #define EVENT_ENUM_ROW(id, name) EVENT_##id,

@@ -55,7 +55,7 @@ void engine_policy(const struct engine *e, enum op op, int asset, uint32_t *appr
     }
     if (op == OP_CAPS_SET || op == OP_ROLE_GRANT || op == OP_ROLE_REVOKE || op == OP_POLICY_SET ||
         op == OP_OPERATOR_ADD || op == OP_OPERATOR_REMOVE || op == OP_OPERATOR_ROTATE_KEY ||
-        op == OP_ASSET_RULES_SET) {
+        op == OP_ASSET_RULES_SET || op == OP_STABILIZER_SET) {
         *timelock_ns = GOV_DAY_NS;
     }
 }
@@ -204,6 +204,7 @@ static int gov__grant_to_system(const struct engine *e, const struct command *cm
 static enum err gov__precheck(const struct engine *e, const struct command *cmd,
                               struct apply_result *out) {
     if (cmd->op == OP_ASSET_RULES_SET) return compliance_rules_set_precheck(e, cmd);
+    if (cmd->op == OP_STABILIZER_SET) return stabilizer_set_precheck(e, cmd, out);
     if (gov__grant_to_system(e, cmd, out)) return ERR_INVALID_ARGUMENT;
     if (cmd->op == OP_TIMELOCK_EXPEDITE) {
         if (gov__timelock_find(e, cmd->id) < 0) return ERR_NOT_FOUND;

@@ -3,6 +3,7 @@
 
 #include "engine.h"
 #include "engine_internal.h"
+#include "stabilizer.h"
 
 int oracle_feed_stale(const struct engine *e, uint32_t feed, int64_t time_ns) {
     const struct feed *f = &e->s.feeds[feed];
@@ -19,6 +20,7 @@ enum err oracle_price_update_apply(struct engine *e, const struct command *cmd,
     struct event *ev = engine__emit(events, EVENT_PRICE_UPDATED, (uint16_t)EVENT_NO_ASSET);
     ev->who = cmd->feed;
     ev->amount = cmd->price;
+    if (e->s.stab.count) stabilizer_observe(e, cmd->feed, cmd->price, events);
     return ERR_OK;
 }
 

@@ -264,6 +264,10 @@ static const struct variant variants[] = {
     {"maintenance.start", "{\"op\":\"maintenance.start\",\"duration\":\"1h\",\"reason\":\"r\"}", 0},
     {"maintenance.end", "{\"op\":\"maintenance.end\"}", 0},
     {"timelock.expedite", "{\"op\":\"timelock.expedite\",\"id\":1}", 0},
+    {"stabilizer.set",
+     "{\"op\":\"stabilizer.set\",\"asset\":\"USDW\",\"feed\":\"XAU\",\"target\":\"1\",\"k\":\"100\","
+     "\"max_per_block\":\"50\",\"reserve_account\":\"" ADDR_2 "\"}",
+     0},
 };
 
 #define VARIANTS (sizeof(variants) / sizeof(variants[0]))
