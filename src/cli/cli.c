@@ -538,6 +538,26 @@ static const struct cli_cmd cli_rows[] = {
     {.words = "payout list",
      .run = cli_cmd_payout_list,
      .help = "every payout (open or distributed) and every snapshot"},
+    {.words = "stabilizer show",
+     .run = cli_cmd_stabilizer_show,
+     .pos = {POS("SYM", NULL)},
+     .flags = {VAL("peak-outflow", "A")},
+     .help = "an asset's stabilizer: peg, price, TWAP, deviation, the run beyond the threshold, orders",
+     .more = "--peak-outflow A (the peak outflow per minute) adds seed 001's reserve sizing\n"
+             "rule: reserve >= peak outflow x window (minutes) x 3, with required, actual, ok."},
+    {.words = "stabilizer set",
+     .run = cli_cmd_submit,
+     .op = "stabilizer.set",
+     .pos = {POS("SYM", "asset")},
+     .flags = {VAL("feed", "FEED"), VAL("target", "P"), VAL("window-blocks", "N"), VAL("sustain-blocks", "N"),
+               VAL("threshold", "PCT"), VAL("k", "A"), VAL("max-per-block", "A"), VAL("reserve-account", "ADDR")},
+     .help = "create or change an asset's stabilizer (timelocked, 24h by default)",
+     .more = "A new stabilizer needs --feed (its market feed), --target (the peg), --k (size per\n"
+             "unit of deviation), --max-per-block and --reserve-account; --window-blocks (10),\n"
+             "--sustain-blocks (3) and --threshold (0.5%) have defaults. It acts only after\n"
+             "sustain-blocks observations in a row beyond the threshold, the TWAP beyond it too.",
+     .done = "set the stabilizer of {asset}",
+     .dry = "set the stabilizer of {asset}"},
     {.words = "incident open",
      .run = cli_cmd_submit,
      .op = "incident.open",

@@ -419,6 +419,7 @@ static void http__api_get(struct server *s, const struct server_request *rq,
     else if (strcmp(p, "/api/incidents") == 0) api_incidents(s, rq, out);
     else if (http__split(p, "/api/incidents/", seg) == 1) api_incident(s, rq, seg[0], out);
     else if (strcmp(p, "/api/maintenance") == 0) api_maintenance(s, rq, out);
+    else if (strcmp(p, "/api/stabilizers") == 0) api_stabilizers(s, rq, out);
     else server_error(out, ERR_NOT_FOUND, p);
 }
 

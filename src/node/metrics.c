@@ -11,6 +11,7 @@
 
 #include "../base/duration.h"
 #include "../engine/reserve.h"
+#include "../engine/stabilizer.h"
 #include "deliver.h"
 #include "server.h"
 
@@ -181,6 +182,27 @@ static void metrics__payouts(const struct engine *e, struct buf *b) {
     }
 }
 
+/* Stabilizers (stabilizer.h): the TWAP's deviation from the peg, and the
+ * orders emitted; nothing for a ledger without one. */
+static void metrics__stabilizers(const struct engine *e, struct buf *b) {
+    if (e->s.stab.count == 0) return;
+    metrics__head(b, "mintline_stabilizer_deviation_ratio", "gauge",
+                  "The stabilizer's TWAP deviation from its peg (ppm / 1e6), by asset.");
+    for (uint32_t i = 0; i < e->s.stab.count; i++) {
+        struct stabilizer_view v;
+        stabilizer_view(e, i, &v);
+        metrics__line(b, "mintline_stabilizer_deviation_ratio{asset=\"%s\"} %.6f\n",
+                      e->s.assets[e->s.stab.items[i].asset].symbol, (double)v.deviation_ppm / 1e6);
+    }
+    metrics__head(b, "mintline_stabilizer_orders_total", "counter",
+                  "StabilizationOrder events so far, by asset.");
+    for (uint32_t i = 0; i < e->s.stab.count; i++) {
+        metrics__line(b, "mintline_stabilizer_orders_total{asset=\"%s\"} %llu\n",
+                      e->s.assets[e->s.stab.items[i].asset].symbol,
+                      (unsigned long long)e->s.stab.items[i].orders_count);
+    }
+}
+
 static void metrics__assets(struct server *s, struct buf *b) {
     const struct engine *e = &s->chain.engine;
     int64_t now = server_now(s);
@@ -338,6 +360,7 @@ void metrics_render(struct server *s, struct server_response *out) {
     metrics__assets(s, &out->body);
     metrics__compliance(s, &out->body);
     api_incidents_metrics(&s->chain.engine, server_now(s), &out->body);
+    metrics__stabilizers(&s->chain.engine, &out->body);
     pthread_rwlock_unlock(&s->chain.lock);
     out->status = 200;
     out->content_type = "text/plain; version=0.0.4; charset=utf-8";

@@ -153,6 +153,8 @@ void api_incident(struct server *s, const struct server_request *rq, const char 
 void api_maintenance(struct server *s, const struct server_request *rq, struct server_response *out);
 void api_incidents_status(struct server *s, struct jw *w);
 void api_incidents_metrics(const struct engine *e, int64_t now_ns, struct buf *b);
+/* GET /api/stabilizers[?asset=SYM][&peak_outflow=A] (api_stabilizer.c). */
+void api_stabilizers(struct server *s, const struct server_request *rq, struct server_response *out);
 
 /* POST /api/commands (api_commands.c). */
 void api_commands(struct server *s, const struct server_request *rq, struct server_response *out);
