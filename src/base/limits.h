@@ -217,4 +217,15 @@
 #define LIMIT_DELIVER_QUEUE_BYTES (64u << 20)
 #define LIMIT_CONFIG_FILE_BYTES (1u << 20)
 
+/* The bridge (SPEC 6): routes (a chain and an asset each: a handful of
+ * chains per token), transfers kept in the state (transfer id n in slot
+ * n mod LIMIT_BRIDGE_TRANSFERS; a send is refused while the one
+ * LIMIT_BRIDGE_TRANSFERS ids before it is unfinished, so at most that
+ * many are in flight; finished ones are overwritten, their commands stay
+ * in the journal), and per route the last LIMIT_BRIDGE_SETTLE_RING
+ * settlement times its p50/p95 are taken over. */
+#define LIMIT_BRIDGE_ROUTES 16u
+#define LIMIT_BRIDGE_TRANSFERS 1024u
+#define LIMIT_BRIDGE_SETTLE_RING 64u
+
 #endif

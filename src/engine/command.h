@@ -64,6 +64,9 @@ enum field_kind {
                            title, a maintenance window's reason) */
     FIELD_SEVERITY,     /* P0|P1|P2|P3 -> severity 0..3 */
     FIELD_ALERT,        /* an alert's fingerprint, 16 hex digits -> alert */
+    FIELD_CHAIN,        /* a chain id: 1..19 digits, > 0 (string or number) -> chain */
+    FIELD_TX_HASH,      /* a transaction hash: 64 hex digits, "0x" optional -> pubkey
+                           (ERR_INVALID_TX_HASH) */
     FIELD__COUNT
 };
 
@@ -136,6 +139,14 @@ enum op {
     OP_MAINTENANCE_START,
     OP_MAINTENANCE_END,
     OP_TIMELOCK_EXPEDITE,
+    OP_BRIDGE_SEND,
+    OP_BRIDGE_CONFIRM,
+    OP_BRIDGE_REFUND,
+    OP_BRIDGE_REFUND_EXECUTE,
+    OP_BRIDGE_RECEIVE,
+    OP_BRIDGE_ROUTE_SET,
+    OP_BRIDGE_ROUTE_ENABLE,
+    OP_BRIDGE_ROUTE_DISABLE,
     OP__COUNT
 };
 
@@ -187,6 +198,7 @@ struct command {
         };
         char text[LIMIT_TITLE_BYTES + 1]; /* FIELD_TEXT, NUL-terminated */
     };
+    uint64_t chain; /* FIELD_CHAIN (bridge.h) */
     /* A reason (nav.force) is checked and its presence recorded; its text
      * lives in the signed body, journaled and shown in history, so the
      * fixed-size command need not carry 200 bytes for it. */

@@ -29,6 +29,7 @@
 #include "../base/hash.h"
 #include "../base/limits.h"
 #include "../base/u128.h"
+#include "bridge.h"
 #include "command.h"
 #include "compliance.h"
 #include "event.h"
@@ -186,6 +187,8 @@ struct engine_state {
     struct payout payouts[LIMIT_PAYOUTS];
     /* incidents, maintenance windows, the system operator (incident.h) */
     struct incident_book inc;
+    /* the bridge: routes, transfers (bridge.h) */
+    struct bridge_book bridge;
 };
 
 struct engine {

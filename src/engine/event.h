@@ -67,7 +67,15 @@
     X(INCIDENT_RESOLVED, "IncidentResolved")                                                       \
     X(MAINTENANCE_STARTED, "MaintenanceStarted")                                                   \
     X(MAINTENANCE_ENDED, "MaintenanceEnded")                                                       \
-    X(TIMELOCK_EXPEDITED, "TimelockExpedited")
+    X(TIMELOCK_EXPEDITED, "TimelockExpedited")                                                   \
+    X(BRIDGE_SENT, "BridgeSent")                                                                   \
+    X(BRIDGE_SETTLED, "BridgeSettled")                                                             \
+    X(BRIDGE_REFUND_REQUESTED, "BridgeRefundRequested")                                            \
+    X(BRIDGE_REFUNDED, "BridgeRefunded")                                                           \
+    X(BRIDGE_RECEIVED, "BridgeReceived")                                                           \
+    X(BRIDGE_ROUTE_SET, "BridgeRouteSet")                                                          \
+    X(BRIDGE_ROUTE_ENABLED, "BridgeRouteEnabled")                                                  \
+    X(BRIDGE_ROUTE_DISABLED, "BridgeRouteDisabled")
 
 enum event_type {
 #define EVENT_ENUM_ROW(id, name) EVENT_##id,
