@@ -225,7 +225,7 @@
  * in the journal), and per route the last LIMIT_BRIDGE_SETTLE_RING
  * settlement times its p50/p95 are taken over. */
 #define LIMIT_BRIDGE_ROUTES 16u
-#define LIMIT_BRIDGE_TRANSFERS 1024u
+#define LIMIT_BRIDGE_TRANSFERS 512u
 #define LIMIT_BRIDGE_SETTLE_RING 64u
 
 #endif

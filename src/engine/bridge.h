@@ -123,7 +123,7 @@ struct bridge_book {
     struct bridge_transfer transfers[LIMIT_BRIDGE_TRANSFERS]; /* id n in slot n % LIMIT */
 };
 
-/* What the figures say about a route at a time (bridge_route_figures). */
+/* What bridge_route_figures says about a route at a given moment. */
 struct bridge_figures {
     uint64_t settled_24h;
     uint64_t refunded_24h;

@@ -874,6 +874,95 @@ static void ledger_without_routes_has_no_section(void **state) {
     fixture_close(f);
 }
 
+/* --------------------------------------------------------------------- */
+/* a seeded random sequence                                              */
+/* --------------------------------------------------------------------- */
+
+#define RANDOM_STEPS 800u
+
+static const char *const random_addrs[] = {ADDR_1, ADDR_2, ADDR_3, ADDR_4};
+
+/* One random bridge command (or a pause, a route switch); its result. */
+static enum err random_step(struct fixture *f) {
+    const char *from = random_addrs[fixture_rng_below(4)];
+    uint64_t id = 1 + fixture_rng_below(f->e.s.bridge.next_transfer_id + 2);
+    static const char *const who[] = {"alice", "bob", "carol"};
+    const char *by = who[fixture_rng_below(3)];
+    char amount[32];
+    snprintf(amount, sizeof(amount), "%llu.%llu", (unsigned long long)fixture_rng_below(3000),
+             (unsigned long long)(1 + fixture_rng_below(9)));
+    char tx[65];
+    snprintf(tx, sizeof(tx), "%064llx", (unsigned long long)fixture_rng_below(40)); /* repeats */
+    switch (fixture_rng_below(12)) {
+    case 0:
+    case 1:
+    case 2:
+    case 10: {
+        static const char *const chains[] = {CHAIN, "138", "7"};
+        const char *chain = chains[fixture_rng_below(3)];
+        return send(f, "alice", fixture_rng_percent(80) ? "USDW" : "GOLD", from, chain, amount);
+    }
+    case 3: return confirm(f, by, id, tx);
+    case 4: return by_id(f, by, "bridge.refund", id);
+    case 5: return by_id(f, by, "bridge.refund_execute", id);
+    case 6:
+    case 11: return receive(f, fixture_rng_percent(50) ? CHAIN : "138", tx, amount);
+    case 7:
+        return fixture_applyf(f, "alice", "{\"op\":\"bridge.route.%s\",\"chain\":\"%s\"}",
+                              fixture_rng_percent(75) ? "enable" : "disable",
+                              fixture_rng_percent(50) ? CHAIN : "138");
+    case 8: return fixture_rng_percent(25) ? fixture_pause(f, "alice", "USDW") : fixture_unpause(f, "alice", "USDW");
+    default: return fixture_mint(f, "alice", "USDW", from, amount);
+    }
+}
+
+/* The run for a seed: every result, and the state hash at the end. */
+static void random_run(struct fixture *f, uint64_t seed, uint16_t *results, struct hash *out) {
+    fixture_rng_seed(seed);
+    for (unsigned i = 0; i < 4; i++) {
+        assert_ok(fixture_mint(f, "alice", "USDW", random_addrs[i], "1000000"));
+        assert_ok(fixture_mint(f, "alice", "GOLD", random_addrs[i], "1000"));
+    }
+    int64_t t = f->e.s.time_ns;
+    for (unsigned i = 0; i < RANDOM_STEPS; i++) {
+        if (i % 20 == 0) {
+            t += (int64_t)fixture_rng_below(40) * MIN_NS;
+            block_at(f, t);
+        }
+        results[i] = (uint16_t)random_step(f);
+        check_escrow(f); /* escrow = the sum of unsettled transfers, after every command */
+    }
+    fixture_seal(f, out);
+}
+
+static void random_sequences_keep_escrow_and_replay(void **state) {
+    (void)state;
+    static const uint64_t seeds[] = {1, 42, 20261205};
+    for (size_t k = 0; k < sizeof(seeds) / sizeof(seeds[0]); k++) {
+        uint16_t first[RANDOM_STEPS], second[RANDOM_STEPS];
+        struct hash h1, h2;
+        struct fixture *f = open_bridge(1);
+        random_run(f, seeds[k], first, &h1);
+        struct fixture *g = open_bridge(1);
+        random_run(g, seeds[k], second, &h2);
+        assert_int_equal(memcmp(first, second, sizeof(first)), 0);
+        assert_hash_equal(&h1, &h2);
+        unsigned sent = 0, kinds[ERR__COUNT] = {0};
+        for (unsigned i = 0; i < RANDOM_STEPS; i++) kinds[first[i]]++;
+        sent = (unsigned)f->e.s.bridge.next_transfer_id;
+        print_message("seed %llu: %u transfers, %u ok, %u settled twice refused, %u received twice refused\n",
+                      (unsigned long long)seeds[k], sent, kinds[ERR_OK], kinds[ERR_ALREADY_SETTLED],
+                      kinds[ERR_ALREADY_RECEIVED]);
+        assert_true(sent > 50);
+        fixture_close(g);
+        fixture_begin(f, f->e.s.time_ns, 1);
+        g = fixture_from_snapshot(f, NULL);
+        check_escrow(g);
+        fixture_close(g);
+        fixture_close(f);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(genesis_routes_loaded_with_defaults),
@@ -894,6 +983,7 @@ int main(void) {
         cmocka_unit_test(transfer_table_full_refuses_until_the_oldest_finishes),
         cmocka_unit_test(snapshot_round_trip_and_replay_hash),
         cmocka_unit_test(ledger_without_routes_has_no_section),
+        cmocka_unit_test(random_sequences_keep_escrow_and_replay),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
