@@ -14,6 +14,7 @@
 #   the built-in alert rules over 100 assets, one evaluation (issue 10) bench_rules
 #   the node's alert loop, one round from /metrics render (issue 10)  bench_alerting
 #   payout.distribute over 100,000 holders, exact sum (issue 9)    bench_payout
+#   bridge.send applied in memory, >= 1M ops/s (issue 11)          bench_bridge
 #
 # Everything lives in build/bench-tmp/ (recreated each run); the node
 # listens on a free loopback port and is stopped at the end, on failure
@@ -150,6 +151,7 @@ single() { # single TAG CLIENTS COUNT: (c)
 # ---- in-process benchmarks ---------------------------------------------------
 step engine "$BIN/bench_engine" --holders "$HOLDERS" --transfers 3000000 --block 60000
 step payout "$BIN/bench_payout" --holders "${BENCH_PAYOUT_HOLDERS:-100000}"
+step bridge "$BIN/bench_bridge" --holders 10000 --transfers 1000000
 step sqlite "$BIN/bench_sqlite" --db "$TMP/peer.db" --holders "$HOLDERS" --batch 8000 --seconds 3
 rm -f "$TMP"/peer.db*
 mkdir -p "$TMP/stages"
@@ -260,6 +262,8 @@ BEGIN {
     row("    legs sum exactly, each floor or ceiling (1 = checked)", "payout_exact_checked", "-", "1", ">=", 1, "%.0f")
     row("    payout.snapshot over the same holders (engine_apply)", "payout_snapshot_s", "s", "-", "", 0, "%.3f")
     row("    the legs recomputed for payout show (read lock)", "payout_plan_s", "s", "-", "", 0, "%.3f")
+    row("bridge.send applied in memory (engine_apply)", "bridge_send_per_s", "ops/s", ">= 1,000,000", ">=", 1000000, "n")
+    row("    bridge.confirm beside it (engine_apply)", "bridge_confirm_per_s", "ops/s", "-", "", 0, "n")
     row("(b) durable transfers via POST /api/commands, 2 clients", "b2_per_s", "transfers/s", ">= 300,000", ">=", 300000, "n")
     row("(b) same, 4 clients", "b4_per_s", "transfers/s", ">= 300,000", ">=", 300000, "n")
     row("(b) 2 clients, alert loop every 1s, 2 receivers unreachable", "b2a_per_s", "transfers/s", "~ (b)", "", 0, "n")
