@@ -36,8 +36,10 @@ static const char bench_genesis[] =
     "\"roles\":[\"minter\",\"bridge_operator\"]}],"
     "\"controller\":\"bench\","
     "\"assets\":[{\"symbol\":\"USDW\",\"kind\":\"plain\",\"decimals\":\"6\"}],"
-    "\"bridge_routes\":[{\"chain\":\"138\",\"asset\":\"USDW\",\"timeout\":\"1h\",\"min\":\"0.000001\","
-    "\"buffer_account\":\"0x3333333333333333333333333333333333333333\",\"safety_factor\":\"1.5\"}]}";
+    "\"bridge_routes\":[{\"chain\":\"138\",\"asset\":\"USDW\",\"timeout\":\"1h\",\"min\":\"0."
+    "000001\","
+    "\"buffer_account\":\"0x3333333333333333333333333333333333333333\",\"safety_factor\":\"1.5\"}]"
+    "}";
 
 static void bench_die(const char *what, enum err err) {
     fprintf(stderr, "bench_bridge: %s: %s\n", what, err_name(err));
@@ -63,7 +65,8 @@ static double bench_apply(struct engine *e, struct event_buf *ev, const struct c
 static void bench_begin(struct engine *e, struct event_buf *ev, const struct command *cmds,
                         uint32_t n, int64_t time_ns) {
     uint64_t extra = 0;
-    for (uint32_t i = 0; i < n; i++) extra += engine_command_room(e, &cmds[i]);
+    for (uint32_t i = 0; i < n; i++)
+        extra += engine_command_room(e, &cmds[i]);
     enum err err = engine_reserve_room(e, n, extra);
     if (err) bench_die("engine_reserve_room", err);
     engine_block_begin(e, time_ns);
@@ -138,7 +141,8 @@ int main(int argc, char **argv) {
             struct command *c = &sends[i];
             memset(c, 0, sizeof(*c));
             c->op = OP_BRIDGE_SEND;
-            c->present = CMD_HAS_ASSET | CMD_HAS_FROM | CMD_HAS_TO | CMD_HAS_AMOUNT | CMD_HAS(FIELD_CHAIN);
+            c->present =
+                CMD_HAS_ASSET | CMD_HAS_FROM | CMD_HAS_TO | CMD_HAS_AMOUNT | CMD_HAS(FIELD_CHAIN);
             bench_addr((uint32_t)(bench_rng_next(&rng) % holders), &c->from);
             bench_addr(0, &c->to);
             c->chain = 138;
@@ -167,7 +171,8 @@ int main(int argc, char **argv) {
     }
     double send_rate = (double)transfers / send_s;
     double confirm_rate = (double)transfers / confirm_s;
-    fprintf(stderr, "bench_bridge: %llu bridge.send in %.3f s: %.0f/s (%.0f ns each); confirms %.0f/s\n",
+    fprintf(stderr,
+            "bench_bridge: %llu bridge.send in %.3f s: %.0f/s (%.0f ns each); confirms %.0f/s\n",
             (unsigned long long)transfers, send_s, send_rate, 1e9 * send_s / (double)transfers,
             confirm_rate);
     printf("RESULT bridge_send_per_s %.0f\n", send_rate);

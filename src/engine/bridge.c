@@ -23,7 +23,8 @@
 #include "keys.h"
 #include "ledger.h"
 
-const struct addr BRIDGE_ESCROW = {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xb7, 0x1d, 0x9e}};
+const struct addr BRIDGE_ESCROW = {
+    {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xb7, 0x1d, 0x9e}};
 
 const char *bridge_status_name(enum bridge_status status) {
     switch (status) {
@@ -88,7 +89,9 @@ int bridge_received(const struct engine *e, uint64_t chain, const uint8_t tx[32]
 
 /* ---- figures ---------------------------------------------------------- */
 
-static int64_t bridge__hour(int64_t time_ns) { return time_ns / BRIDGE_HOUR_NS; }
+static int64_t bridge__hour(int64_t time_ns) {
+    return time_ns / BRIDGE_HOUR_NS;
+}
 
 /* The bucket of the hour of now, reset when it held an older hour. */
 static struct bridge_hour *bridge__bucket(struct bridge_route *r, int64_t now_ns) {
@@ -183,7 +186,8 @@ void bridge_route_figures(const struct engine *e, uint32_t route, int64_t now_ns
     bridge__percentiles(r, out);
     out->escrow = r->escrow;
     out->latency_ns = out->samples ? out->p95_ns : r->latency_ns;
-    out->buffer_required = bridge_buffer_required(out->peak_hourly_outflow, out->latency_ns, r->safety_e8);
+    out->buffer_required =
+        bridge_buffer_required(out->peak_hourly_outflow, out->latency_ns, r->safety_e8);
     out->buffer_actual = engine_balance(e, r->asset, &r->buffer);
     out->buffer_ok = out->buffer_actual >= out->buffer_required;
 }
@@ -280,7 +284,8 @@ enum err bridge_send_apply(struct engine *e, const struct command *cmd, struct e
     }
     const struct bridge_hour *now = &r->hours[(uint64_t)bridge__hour(e->s.time_ns) % BRIDGE_HOURS];
     u128 outflow;
-    if (u128_add(now->hour == bridge__hour(e->s.time_ns) ? now->outflow : 0, cmd->amount, &outflow)) {
+    if (u128_add(now->hour == bridge__hour(e->s.time_ns) ? now->outflow : 0, cmd->amount,
+                 &outflow)) {
         return ERR_OVERFLOW;
     }
     struct command move;
@@ -310,11 +315,13 @@ static enum err bridge__named(struct engine *e, const struct command *cmd,
     *t = bridge__transfer(e, cmd->id);
     if (*t != NULL) return ERR_OK;
     if (cmd->id <= e->s.bridge.next_transfer_id) {
-        snprintf(out->detail, sizeof(out->detail),
-                 "transfer %llu is finished and older than the %u kept; its record is in the journal",
-                 (unsigned long long)cmd->id, LIMIT_BRIDGE_TRANSFERS);
+        snprintf(
+            out->detail, sizeof(out->detail),
+            "transfer %llu is finished and older than the %u kept; its record is in the journal",
+            (unsigned long long)cmd->id, LIMIT_BRIDGE_TRANSFERS);
     } else {
-        snprintf(out->detail, sizeof(out->detail), "no bridge transfer %llu", (unsigned long long)cmd->id);
+        snprintf(out->detail, sizeof(out->detail), "no bridge transfer %llu",
+                 (unsigned long long)cmd->id);
     }
     return ERR_NOT_FOUND;
 }
@@ -441,16 +448,24 @@ enum err bridge_receive_apply(struct engine *e, const struct command *cmd, struc
 static enum err bridge__route_check(const struct engine_state *s, const struct bridge_route *r,
                                     char *why, size_t why_size) {
     const char *bad = NULL;
-    if (r->chain == 0 || r->chain > UINT64_MAX / 2) bad = "chain: a positive chain id";
-    else if (r->asset >= s->assets_count) bad = "asset: unknown";
-    else if (s->assets[r->asset].kind == ASSET_SECURITY) bad = "asset: a security token does not bridge";
-    else if (r->min == 0) bad = "min: more than zero";
-    else if (r->max != 0 && r->max < r->min) bad = "max: at least min (or 0: no maximum)";
-    else if (r->timeout_ns <= 0) bad = "timeout: more than zero";
-    else if (r->latency_ns < 0) bad = "latency: zero or more";
+    if (r->chain == 0 || r->chain > UINT64_MAX / 2)
+        bad = "chain: a positive chain id";
+    else if (r->asset >= s->assets_count)
+        bad = "asset: unknown";
+    else if (s->assets[r->asset].kind == ASSET_SECURITY)
+        bad = "asset: a security token does not bridge";
+    else if (r->min == 0)
+        bad = "min: more than zero";
+    else if (r->max != 0 && r->max < r->min)
+        bad = "max: at least min (or 0: no maximum)";
+    else if (r->timeout_ns <= 0)
+        bad = "timeout: more than zero";
+    else if (r->latency_ns < 0)
+        bad = "latency: zero or more";
     else if (r->safety_e8 < BRIDGE_SAFETY_ONE || r->safety_e8 > BRIDGE_SAFETY_MAX) {
         bad = "safety_factor: 1 to 100";
-    } else if (addr_equal(&r->buffer, &BRIDGE_ESCROW)) bad = "buffer_account: not the escrow address";
+    } else if (addr_equal(&r->buffer, &BRIDGE_ESCROW))
+        bad = "buffer_account: not the escrow address";
     if (bad == NULL) return ERR_OK;
     snprintf(why, why_size, "%s", bad);
     return ERR_INVALID_ARGUMENT;
@@ -458,7 +473,8 @@ static enum err bridge__route_check(const struct engine_state *s, const struct b
 
 static void bridge__route_init(struct bridge_route *r) {
     memset(r, 0, sizeof(*r));
-    for (unsigned i = 0; i < BRIDGE_HOURS; i++) r->hours[i].hour = -1;
+    for (unsigned i = 0; i < BRIDGE_HOURS; i++)
+        r->hours[i].hour = -1;
 }
 
 enum err bridge_route_set_apply(struct engine *e, const struct command *cmd,
@@ -466,7 +482,8 @@ enum err bridge_route_set_apply(struct engine *e, const struct command *cmd,
     struct bridge_book *b = &e->s.bridge;
     int i = bridge_route_find(e, cmd->chain, cmd->asset);
     struct bridge_route want;
-    if (i >= 0) want = b->routes[i]; /* figures and the enabled flag stay */
+    if (i >= 0)
+        want = b->routes[i]; /* figures and the enabled flag stay */
     else {
         bridge__route_init(&want);
         want.chain = cmd->chain;
@@ -488,7 +505,8 @@ enum err bridge_route_set_apply(struct engine *e, const struct command *cmd,
     uint32_t added = i < 0;
     if (i < 0) i = (int)b->routes_count++;
     b->routes[i] = want;
-    struct event *ev = bridge__event(events, EVENT_BRIDGE_ROUTE_SET, &want, NULL, cmd->operator_index);
+    struct event *ev =
+        bridge__event(events, EVENT_BRIDGE_ROUTE_SET, &want, NULL, cmd->operator_index);
     ev->amount = want.min;
     ev->flags = added;
     return ERR_OK;
@@ -510,7 +528,8 @@ enum err bridge_route_enable_apply(struct engine *e, const struct command *cmd,
         matched++;
     }
     if (matched == 0) {
-        snprintf(out->detail, sizeof(out->detail), "no route to chain %llu", (unsigned long long)cmd->chain);
+        snprintf(out->detail, sizeof(out->detail), "no route to chain %llu",
+                 (unsigned long long)cmd->chain);
         return ERR_UNKNOWN_CHAIN;
     }
     for (uint32_t i = 0; i < b->routes_count; i++) {
@@ -521,8 +540,9 @@ enum err bridge_route_enable_apply(struct engine *e, const struct command *cmd,
         r->enabled = enable;
     }
     if (changed == 0) out->note = enable ? "already enabled" : "already disabled";
-    struct event *ev = engine__emit(events, enable ? EVENT_BRIDGE_ROUTE_ENABLED : EVENT_BRIDGE_ROUTE_DISABLED,
-                                    (cmd->present & CMD_HAS_ASSET) ? cmd->asset : (uint16_t)EVENT_NO_ASSET);
+    struct event *ev =
+        engine__emit(events, enable ? EVENT_BRIDGE_ROUTE_ENABLED : EVENT_BRIDGE_ROUTE_DISABLED,
+                     (cmd->present & CMD_HAS_ASSET) ? cmd->asset : (uint16_t)EVENT_NO_ASSET);
     ev->value = (int64_t)cmd->chain;
     ev->who = cmd->operator_index;
     ev->ref_id = changed;
@@ -541,8 +561,9 @@ static const char *bridge__text(const json_t *v, char tmp[32]) {
     return NULL;
 }
 
-static const char *const bridge__keys[] = {"chain", "asset", "min", "max", "timeout", "latency",
-                                           "safety_factor", "buffer_account", "enabled", NULL};
+static const char *const bridge__keys[] = {"chain",   "asset",   "min",           "max",
+                                           "timeout", "latency", "safety_factor", "buffer_account",
+                                           "enabled", NULL};
 
 static int bridge__key_known(const char *key) {
     for (unsigned i = 0; bridge__keys[i] != NULL; i++) {
@@ -577,31 +598,39 @@ static const char *bridge__genesis_fields(const struct engine_state *s, const js
     if (r->asset == UINT16_MAX) return "asset: unknown";
     unsigned decimals = s->assets[r->asset].decimals;
     t = bridge__text(json_object_get(item, "min"), tmp);
-    if (t == NULL || amount_parse(t, strlen(t), decimals, &r->min) != ERR_OK) return "min: an amount";
+    if (t == NULL || amount_parse(t, strlen(t), decimals, &r->min) != ERR_OK)
+        return "min: an amount";
     const json_t *v = json_object_get(item, "max");
     t = bridge__text(v, tmp);
-    if (v != NULL && (t == NULL || amount_parse(t, strlen(t), decimals, &r->max) != ERR_OK)) return "max: an amount";
+    if (v != NULL && (t == NULL || amount_parse(t, strlen(t), decimals, &r->max) != ERR_OK))
+        return "max: an amount";
     t = json_string_value(json_object_get(item, "timeout"));
-    if (t == NULL || duration_parse(t, strlen(t), &r->timeout_ns) != ERR_OK) return "timeout: a duration";
+    if (t == NULL || duration_parse(t, strlen(t), &r->timeout_ns) != ERR_OK)
+        return "timeout: a duration";
     r->latency_ns = r->timeout_ns;
     v = json_object_get(item, "latency");
     t = json_string_value(v);
-    if (v != NULL && (t == NULL || duration_parse(t, strlen(t), &r->latency_ns) != ERR_OK)) return "latency: a duration";
+    if (v != NULL && (t == NULL || duration_parse(t, strlen(t), &r->latency_ns) != ERR_OK))
+        return "latency: a duration";
     u128 safety = BRIDGE_SAFETY_ONE;
     v = json_object_get(item, "safety_factor");
     t = bridge__text(v, tmp);
-    if (v != NULL && (t == NULL || amount_parse_loose(t, strlen(t), FEED_DECIMALS, &safety) != ERR_OK)) {
+    if (v != NULL &&
+        (t == NULL || amount_parse_loose(t, strlen(t), FEED_DECIMALS, &safety) != ERR_OK)) {
         return "safety_factor: a number, 8 fraction digits at most";
     }
     r->safety_e8 = safety > BRIDGE_SAFETY_MAX ? BRIDGE_SAFETY_MAX + 1 : (uint64_t)safety;
     t = json_string_value(json_object_get(item, "buffer_account"));
-    if (t == NULL || addr_parse(t, strlen(t), &r->buffer) != ERR_OK) return "buffer_account: an address";
+    if (t == NULL || addr_parse(t, strlen(t), &r->buffer) != ERR_OK)
+        return "buffer_account: an address";
     v = json_object_get(item, "enabled");
     r->enabled = 1;
     if (v != NULL) {
         const char *b = json_string_value(v);
-        if (json_is_false(v) || (b != NULL && strcmp(b, "false") == 0)) r->enabled = 0;
-        else if (!json_is_true(v) && (b == NULL || strcmp(b, "true") != 0)) return "enabled: true or false";
+        if (json_is_false(v) || (b != NULL && strcmp(b, "false") == 0))
+            r->enabled = 0;
+        else if (!json_is_true(v) && (b == NULL || strcmp(b, "true") != 0))
+            return "enabled: true or false";
     }
     return NULL;
 }
@@ -631,7 +660,8 @@ enum err bridge_genesis(struct engine_state *s, const json_t *list, char *why, s
         bridge__route_init(r);
         char detail[96];
         const char *bad = bridge__genesis_fields(s, item, r);
-        if (bad == NULL && bridge__route_check(s, r, detail, sizeof(detail)) != ERR_OK) bad = detail;
+        if (bad == NULL && bridge__route_check(s, r, detail, sizeof(detail)) != ERR_OK)
+            bad = detail;
         for (uint32_t k = 0; bad == NULL && k < s->bridge.routes_count; k++) {
             if (s->bridge.routes[k].chain == r->chain && s->bridge.routes[k].asset == r->asset) {
                 bad = "a second route for the same chain and asset";
@@ -704,7 +734,8 @@ static void bridge__route_write(const struct bridge_route *r, struct buf *out) {
     }
     buf_put_u32(out, r->settle_count);
     buf_put_u32(out, r->settle_next);
-    for (uint32_t i = 0; i < r->settle_count; i++) buf_put_u64(out, (uint64_t)r->settle_ns[i]);
+    for (uint32_t i = 0; i < r->settle_count; i++)
+        buf_put_u64(out, (uint64_t)r->settle_ns[i]);
 }
 
 static void bridge__transfer_write(const struct bridge_transfer *t, struct buf *out) {
@@ -727,10 +758,12 @@ void bridge_state_write(const struct engine_state *s, struct buf *out) {
     if (b->routes_count == 0) return; /* transfers need a route */
     buf_put(out, "brg", 3);
     buf_put_u32(out, b->routes_count);
-    for (uint32_t i = 0; i < b->routes_count; i++) bridge__route_write(&b->routes[i], out);
+    for (uint32_t i = 0; i < b->routes_count; i++)
+        bridge__route_write(&b->routes[i], out);
     buf_put_u64(out, b->next_transfer_id);
     uint32_t n = 0;
-    for (uint32_t i = 0; i < LIMIT_BRIDGE_TRANSFERS; i++) n += b->transfers[i].id != 0;
+    for (uint32_t i = 0; i < LIMIT_BRIDGE_TRANSFERS; i++)
+        n += b->transfers[i].id != 0;
     buf_put_u32(out, n);
     for (uint32_t i = 0; i < LIMIT_BRIDGE_TRANSFERS; i++) { /* slot order */
         if (b->transfers[i].id != 0) bridge__transfer_write(&b->transfers[i], out);
@@ -767,14 +800,17 @@ static int bridge__route_read(struct buf_reader *r, const struct engine_state *s
     }
     x->settle_count = buf_get_u32(r);
     x->settle_next = buf_get_u32(r);
-    if (r->failed || x->settle_count > LIMIT_BRIDGE_SETTLE_RING || x->settle_next >= LIMIT_BRIDGE_SETTLE_RING) return -1;
+    if (r->failed || x->settle_count > LIMIT_BRIDGE_SETTLE_RING ||
+        x->settle_next >= LIMIT_BRIDGE_SETTLE_RING)
+        return -1;
     if (x->settle_count < LIMIT_BRIDGE_SETTLE_RING && x->settle_next != x->settle_count) return -1;
     for (uint32_t i = 0; i < x->settle_count; i++) {
         x->settle_ns[i] = (int64_t)buf_get_u64(r);
         if (x->settle_ns[i] < 0) return -1;
     }
     char why[96];
-    if (r->failed || x->enabled > 1 || bridge__route_check(s, x, why, sizeof(why)) != ERR_OK) return -1;
+    if (r->failed || x->enabled > 1 || bridge__route_check(s, x, why, sizeof(why)) != ERR_OK)
+        return -1;
     return 0;
 }
 
@@ -794,14 +830,17 @@ static int bridge__transfer_read(struct buf_reader *r, const struct engine_state
     t->finished_ns = (int64_t)buf_get_u64(r);
     buf_get(r, t->tx, sizeof(t->tx));
     if (r->failed || t->id == 0 || t->id > b->next_transfer_id) return -1;
-    if (b->next_transfer_id >= LIMIT_BRIDGE_TRANSFERS && t->id <= b->next_transfer_id - LIMIT_BRIDGE_TRANSFERS) return -1;
+    if (b->next_transfer_id >= LIMIT_BRIDGE_TRANSFERS &&
+        t->id <= b->next_transfer_id - LIMIT_BRIDGE_TRANSFERS)
+        return -1;
     if (t->route >= b->routes_count || t->amount == 0) return -1;
     if (t->status < BRIDGE_INITIATED || t->status > BRIDGE_REFUNDED) return -1;
     if (t->requested_by >= s->operators_count || t->finished_by >= s->operators_count) return -1;
     int requested = t->status == BRIDGE_REFUND_REQUESTED || t->status == BRIDGE_REFUNDED;
     if (!requested && t->requested_ns != 0 && t->status != BRIDGE_SETTLED) return -1;
     if (bridge__open(t->status) != (t->finished_ns == 0)) return -1;
-    if (t->created_ns > s->time_ns || t->finished_ns > s->time_ns || t->requested_ns > s->time_ns) return -1;
+    if (t->created_ns > s->time_ns || t->finished_ns > s->time_ns || t->requested_ns > s->time_ns)
+        return -1;
     return 0;
 }
 
@@ -815,7 +854,9 @@ int bridge_state_read(struct buf_reader *r, struct engine_state *s) {
     for (uint32_t i = 0; i < b->routes_count; i++) {
         if (bridge__route_read(r, s, &b->routes[i]) != 0) return -1;
         for (uint32_t k = 0; k < i; k++) {
-            if (b->routes[k].chain == b->routes[i].chain && b->routes[k].asset == b->routes[i].asset) return -1;
+            if (b->routes[k].chain == b->routes[i].chain &&
+                b->routes[k].asset == b->routes[i].asset)
+                return -1;
         }
     }
     b->next_transfer_id = buf_get_u64(r);
@@ -832,7 +873,8 @@ int bridge_state_read(struct buf_reader *r, struct engine_state *s) {
         if (slot <= prev_slot) return -1; /* slot order, each once */
         prev_slot = slot;
         b->transfers[slot] = t;
-        if (bridge__open(t.status) && u128_add(escrow[t.route], t.amount, &escrow[t.route])) return -1;
+        if (bridge__open(t.status) && u128_add(escrow[t.route], t.amount, &escrow[t.route]))
+            return -1;
     }
     for (uint32_t i = 0; i < b->routes_count; i++) {
         if (escrow[i] != b->routes[i].escrow) return -1;

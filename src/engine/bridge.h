@@ -104,7 +104,7 @@ struct bridge_route {
 struct bridge_transfer {
     uint64_t id; /* 0: empty slot */
     uint16_t route;
-    uint8_t status; /* enum bridge_status */
+    uint8_t status;        /* enum bridge_status */
     uint32_t requested_by; /* operator who requested the refund */
     uint32_t finished_by;  /* who confirmed or executed the refund */
     struct addr from;      /* sender on this ledger */
@@ -119,7 +119,7 @@ struct bridge_transfer {
 struct bridge_book {
     uint32_t routes_count;
     struct bridge_route routes[LIMIT_BRIDGE_ROUTES];
-    uint64_t next_transfer_id; /* the last id given */
+    uint64_t next_transfer_id;                                /* the last id given */
     struct bridge_transfer transfers[LIMIT_BRIDGE_TRANSFERS]; /* id n in slot n % LIMIT */
 };
 
@@ -127,9 +127,9 @@ struct bridge_book {
 struct bridge_figures {
     uint64_t settled_24h;
     uint64_t refunded_24h;
-    uint32_t success_ppm;  /* settled / (settled + refunded), floor; 1e6 when neither */
-    uint32_t samples;      /* settlement times in the ring */
-    int64_t p50_ns;        /* nearest rank; 0 without samples */
+    uint32_t success_ppm; /* settled / (settled + refunded), floor; 1e6 when neither */
+    uint32_t samples;     /* settlement times in the ring */
+    int64_t p50_ns;       /* nearest rank; 0 without samples */
     int64_t p95_ns;
     u128 escrow;
     u128 peak_hourly_outflow; /* the largest hour of the last 24 (this one included) */

@@ -62,12 +62,14 @@ static json_t *bridge_genesis_doc(int zero_timelock) {
     json_object_set_new(doc, "bridge_routes", routes);
     /* the refusals under test need pauses lifted and blacklistings made
      * by one operator */
-    json_t *policies = json_pack("[{s:s, s:s}, {s:s, s:s}, {s:s, s:s}]", "op", "unpause", "approvals",
-                                 "1", "op", "blacklist.add", "approvals", "1", "op",
-                                 "blacklist.remove", "approvals", "1");
+    json_t *policies =
+        json_pack("[{s:s, s:s}, {s:s, s:s}, {s:s, s:s}]", "op", "unpause", "approvals", "1", "op",
+                  "blacklist.add", "approvals", "1", "op", "blacklist.remove", "approvals", "1");
     if (zero_timelock) {
-        json_array_append_new(policies, json_pack("{s:s, s:s}", "op", "bridge.route.set", "timelock", "0s"));
-        json_array_append_new(policies, json_pack("{s:s, s:s}", "op", "bridge.route.enable", "timelock", "0s"));
+        json_array_append_new(policies,
+                              json_pack("{s:s, s:s}", "op", "bridge.route.set", "timelock", "0s"));
+        json_array_append_new(
+            policies, json_pack("{s:s, s:s}", "op", "bridge.route.enable", "timelock", "0s"));
     }
     json_object_set_new(doc, "policies", policies);
     return doc;
@@ -96,7 +98,8 @@ static void check_escrow(struct fixture *f) {
         for (uint32_t i = 0; i < LIMIT_BRIDGE_TRANSFERS; i++) {
             const struct bridge_transfer *t = &b->transfers[i];
             if (t->id == 0 || t->route != r) continue;
-            if (t->status == BRIDGE_INITIATED || t->status == BRIDGE_REFUND_REQUESTED) sum += t->amount;
+            if (t->status == BRIDGE_INITIATED || t->status == BRIDGE_REFUND_REQUESTED)
+                sum += t->amount;
         }
         assert_u128_equal(b->routes[r].escrow, sum);
     }
@@ -112,10 +115,11 @@ static void check_escrow(struct fixture *f) {
 
 static enum err send(struct fixture *f, const char *who, const char *asset, const char *from,
                      const char *chain, const char *amount) {
-    return fixture_applyf(f, who,
-                          "{\"op\":\"bridge.send\",\"asset\":\"%s\",\"from\":\"%s\",\"chain\":\"%s\","
-                          "\"to\":\"" ADDR_4 "\",\"amount\":\"%s\"}",
-                          asset, from, chain, amount);
+    return fixture_applyf(
+        f, who,
+        "{\"op\":\"bridge.send\",\"asset\":\"%s\",\"from\":\"%s\",\"chain\":\"%s\","
+        "\"to\":\"" ADDR_4 "\",\"amount\":\"%s\"}",
+        asset, from, chain, amount);
 }
 
 /* A send that must pass; its transfer id. */
@@ -150,10 +154,11 @@ static void rejected_id(struct fixture *f, const char *who, const char *op, uint
 }
 
 static enum err receive(struct fixture *f, const char *chain, const char *tx, const char *amount) {
-    return fixture_applyf(f, "alice",
-                          "{\"op\":\"bridge.receive\",\"asset\":\"USDW\",\"chain\":\"%s\",\"tx\":\"%s\","
-                          "\"to\":\"" ADDR_2 "\",\"amount\":\"%s\"}",
-                          chain, tx, amount);
+    return fixture_applyf(
+        f, "alice",
+        "{\"op\":\"bridge.receive\",\"asset\":\"USDW\",\"chain\":\"%s\",\"tx\":\"%s\","
+        "\"to\":\"" ADDR_2 "\",\"amount\":\"%s\"}",
+        chain, tx, amount);
 }
 
 static const struct bridge_route *route_of(struct fixture *f, uint64_t chain, const char *asset) {
@@ -178,7 +183,8 @@ static void genesis_routes_loaded_with_defaults(void **state) {
     assert_int_equal(r->latency_ns, 30 * MIN_NS);
     assert_int_equal(r->safety_e8, 150000000);
     assert_true(addr_equal(&r->buffer, &(struct addr){0}) == 0);
-    for (unsigned i = 0; i < BRIDGE_HOURS; i++) assert_int_equal(r->hours[i].hour, -1);
+    for (unsigned i = 0; i < BRIDGE_HOURS; i++)
+        assert_int_equal(r->hours[i].hour, -1);
     fixture_close(f);
 
     /* latency defaults to the timeout, safety to 1, max to none */
@@ -203,11 +209,20 @@ static void genesis_bad_routes_refused(void **state) {
         const char *key;
         const char *value;
     } bad[] = {
-        {"chain", "0"},           {"chain", "abc"},         {"asset", "NOPE"},
-        {"asset", "SEC"},         {"min", "0"},             {"min", "1.0000001"},
-        {"max", "0.5"},           {"timeout", "soon"},      {"latency", "x"},
-        {"safety_factor", "0.5"}, {"safety_factor", "101"}, {"buffer_account", "0x12"},
-        {"buffer_account", BRIDGE_ESCROW_TEXT},             {"enabled", "maybe"},
+        {"chain", "0"},
+        {"chain", "abc"},
+        {"asset", "NOPE"},
+        {"asset", "SEC"},
+        {"min", "0"},
+        {"min", "1.0000001"},
+        {"max", "0.5"},
+        {"timeout", "soon"},
+        {"latency", "x"},
+        {"safety_factor", "0.5"},
+        {"safety_factor", "101"},
+        {"buffer_account", "0x12"},
+        {"buffer_account", BRIDGE_ESCROW_TEXT},
+        {"enabled", "maybe"},
         {"colour", "blue"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -248,8 +263,9 @@ static void send_escrows_and_confirm_burns(void **state) {
     const struct bridge_transfer *t = bridge_transfer_find(&f->e, id);
     assert_non_null(t);
     assert_int_equal(t->status, BRIDGE_INITIATED);
-    assert_true(addr_equal(&t->to, &(struct addr){{0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44,
-                                                    0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44}}));
+    assert_true(addr_equal(
+        &t->to, &(struct addr){{0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44,
+                                0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44}}));
     const struct bridge_route *r = route_of(f, CHAIN_N, "USDW");
     assert_u128_equal(r->escrow, fixture_amount(f, "USDW", "10.5"));
     assert_int_equal(r->sent_count, 1);
@@ -290,14 +306,15 @@ static void send_refusals_change_nothing(void **state) {
     assert_ok(fixture_mint(f, "alice", "USDW", ADDR_1, "100"));
     assert_ok(fixture_mint(f, "alice", "GOLD", ADDR_1, "1"));
 #define SEND(asset, chain, amount)                                                                 \
-    "{\"op\":\"bridge.send\",\"asset\":\"" asset "\",\"from\":\"" ADDR_1 "\",\"chain\":\"" chain       \
+    "{\"op\":\"bridge.send\",\"asset\":\"" asset "\",\"from\":\"" ADDR_1 "\",\"chain\":\"" chain   \
     "\",\"to\":\"" ADDR_4 "\",\"amount\":\"" amount "\"}"
     fixture_expect_rejected(f, "alice", SEND("USDW", "999", "5"), ERR_UNKNOWN_CHAIN);
     fixture_expect_rejected(f, "alice", SEND("SEC", CHAIN, "5"), ERR_UNKNOWN_CHAIN);
     assert_non_null(strstr(f->result.detail, "no route"));
     fixture_expect_rejected(f, "alice", SEND("USDW", CHAIN, "0.999999"), ERR_ROUTE_LIMIT);
     fixture_expect_rejected(f, "alice", SEND("USDW", CHAIN, "1000000.000001"), ERR_ROUTE_LIMIT);
-    fixture_expect_rejected(f, "alice", SEND("USDW", CHAIN, "100.000001"), ERR_INSUFFICIENT_BALANCE);
+    fixture_expect_rejected(f, "alice", SEND("USDW", CHAIN, "100.000001"),
+                            ERR_INSUFFICIENT_BALANCE);
     fixture_expect_rejected(f, "carol", SEND("USDW", CHAIN, "5"), ERR_UNAUTHORIZED);
     fixture_expect_rejected(f, "dave", SEND("USDW", CHAIN, "5"), ERR_UNAUTHORIZED);
     /* checks 2-4 on the sender */
@@ -305,7 +322,9 @@ static void send_refusals_change_nothing(void **state) {
     fixture_expect_rejected(f, "alice", SEND("USDW", CHAIN, "5"), ERR_PAUSED);
     assert_ok(fixture_unpause(f, "alice", "USDW"));
     /* a disabled route: sends and receives stop, at once */
-    assert_ok(fixture_apply(f, "alice", "{\"op\":\"bridge.route.disable\",\"chain\":\"" CHAIN "\",\"asset\":\"USDW\"}"));
+    assert_ok(fixture_apply(f, "alice",
+                            "{\"op\":\"bridge.route.disable\",\"chain\":\"" CHAIN
+                            "\",\"asset\":\"USDW\"}"));
     assert_int_equal(f->result.pending, APPLY_DONE);
     fixture_expect_rejected(f, "alice", SEND("USDW", CHAIN, "5"), ERR_ROUTE_DISABLED);
     fixture_expect_rejected(f, "alice",
@@ -330,28 +349,41 @@ static void command_decoding_refuses_bad_tx_and_chain(void **state) {
     struct fixture *f = open_bridge(0);
     struct command c;
     static const char *const bad_tx[] = {
-        "", "0x", "zz" TX_A, TX_A "a", "0x" TX_A "aa", "gaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "",
+        "0x",
+        "zz" TX_A,
+        TX_A "a",
+        "0x" TX_A "aa",
+        "gaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
         "0y" TX_A,
     };
     for (size_t i = 0; i < sizeof(bad_tx) / sizeof(bad_tx[0]); i++) {
         char json[300];
-        snprintf(json, sizeof(json), "{\"op\":\"bridge.confirm\",\"id\":1,\"tx\":\"%s\"}", bad_tx[i]);
+        snprintf(json, sizeof(json), "{\"op\":\"bridge.confirm\",\"id\":1,\"tx\":\"%s\"}",
+                 bad_tx[i]);
         assert_err(fixture_decode(f, json, &c), ERR_INVALID_TX_HASH);
         snprintf(json, sizeof(json),
-                 "{\"op\":\"bridge.receive\",\"asset\":\"USDW\",\"chain\":\"1\",\"tx\":\"%s\",\"to\":\"" ADDR_2
-                 "\",\"amount\":\"1\"}",
+                 "{\"op\":\"bridge.receive\",\"asset\":\"USDW\",\"chain\":\"1\",\"tx\":\"%s\","
+                 "\"to\":\"" ADDR_2 "\",\"amount\":\"1\"}",
                  bad_tx[i]);
         assert_err(fixture_decode(f, json, &c), ERR_INVALID_TX_HASH);
     }
-    assert_err(fixture_decode(f, "{\"op\":\"bridge.confirm\",\"id\":1,\"tx\":7}", &c), ERR_INVALID_TX_HASH);
+    assert_err(fixture_decode(f, "{\"op\":\"bridge.confirm\",\"id\":1,\"tx\":7}", &c),
+               ERR_INVALID_TX_HASH);
     /* upper case and 0X are the same hash */
-    assert_ok(fixture_decode(f, "{\"op\":\"bridge.confirm\",\"id\":1,\"tx\":\"0XAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}", &c));
+    assert_ok(
+        fixture_decode(f,
+                       "{\"op\":\"bridge.confirm\",\"id\":1,\"tx\":"
+                       "\"0XAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}",
+                       &c));
     assert_int_equal(c.pubkey[31], 0xaa);
     /* chains: digits, > 0; a JSON number too */
-    static const char *const bad_chain[] = {"\"0\"", "\"-1\"", "\"1a\"", "\"\"", "\"99999999999999999999\"", "1.5"};
+    static const char *const bad_chain[] = {
+        "\"0\"", "\"-1\"", "\"1a\"", "\"\"", "\"99999999999999999999\"", "1.5"};
     for (size_t i = 0; i < sizeof(bad_chain) / sizeof(bad_chain[0]); i++) {
         char json[300];
-        snprintf(json, sizeof(json), "{\"op\":\"bridge.route.disable\",\"chain\":%s}", bad_chain[i]);
+        snprintf(json, sizeof(json), "{\"op\":\"bridge.route.disable\",\"chain\":%s}",
+                 bad_chain[i]);
         assert_err(fixture_decode(f, json, &c), ERR_INVALID_ARGUMENT);
     }
     assert_ok(fixture_decode(f, "{\"op\":\"bridge.route.disable\",\"chain\":138}", &c));
@@ -377,8 +409,8 @@ static void command_decoding_refuses_bad_tx_and_chain(void **state) {
     command_write_args(&f->e, &c, &w);
     buf_put_u8(&out, 0);
     assert_string_equal((const char *)out.data,
-                        "{\"asset\":\"USDW\",\"chain\":\"651940\",\"tx\":\"0x" TX_B "\",\"to\":\"" ADDR_2
-                        "\",\"amount\":\"1.5\"}");
+                        "{\"asset\":\"USDW\",\"chain\":\"651940\",\"tx\":\"0x" TX_B
+                        "\",\"to\":\"" ADDR_2 "\",\"amount\":\"1.5\"}");
     buf_free(&out);
     fixture_close(f);
 }
@@ -496,15 +528,16 @@ static void inbound_mints_once_per_chain_and_tx(void **state) {
     assert_false(bridge_received(&f->e, 138, tx));
     /* the same (chain, tx): refused, in this block and later ones, in any spelling */
     fixture_expect_rejected(f, "alice",
-                            "{\"op\":\"bridge.receive\",\"asset\":\"USDW\",\"chain\":\"" CHAIN "\",\"tx\":\"" TX_A
-                            "\",\"to\":\"" ADDR_2 "\",\"amount\":\"25\"}",
+                            "{\"op\":\"bridge.receive\",\"asset\":\"USDW\",\"chain\":\"" CHAIN
+                            "\",\"tx\":\"" TX_A "\",\"to\":\"" ADDR_2 "\",\"amount\":\"25\"}",
                             ERR_ALREADY_RECEIVED);
     block_at(f, FIXTURE_T0_NS + HOUR_NS);
-    fixture_expect_rejected(f, "alice",
-                            "{\"op\":\"bridge.receive\",\"asset\":\"USDW\",\"chain\":651940,\"tx\":\"0x"
-                            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\",\"to\":\"" ADDR_3
-                            "\",\"amount\":\"1\"}",
-                            ERR_ALREADY_RECEIVED);
+    fixture_expect_rejected(
+        f, "alice",
+        "{\"op\":\"bridge.receive\",\"asset\":\"USDW\",\"chain\":651940,\"tx\":\"0x"
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\",\"to\":\"" ADDR_3
+        "\",\"amount\":\"1\"}",
+        ERR_ALREADY_RECEIVED);
     /* the same tx from another chain, another tx from the same chain: new */
     assert_ok(receive(f, "138", TX_A, "1"));
     assert_ok(receive(f, CHAIN, TX_B, "1"));
@@ -514,8 +547,8 @@ static void inbound_mints_once_per_chain_and_tx(void **state) {
     struct fixture *g = fixture_from_snapshot(f, NULL);
     assert_true(bridge_received(&g->e, CHAIN_N, tx));
     fixture_expect_rejected(g, "alice",
-                            "{\"op\":\"bridge.receive\",\"asset\":\"USDW\",\"chain\":\"" CHAIN "\",\"tx\":\"" TX_A
-                            "\",\"to\":\"" ADDR_2 "\",\"amount\":\"25\"}",
+                            "{\"op\":\"bridge.receive\",\"asset\":\"USDW\",\"chain\":\"" CHAIN
+                            "\",\"tx\":\"" TX_A "\",\"to\":\"" ADDR_2 "\",\"amount\":\"25\"}",
                             ERR_ALREADY_RECEIVED);
     fixture_close(g);
     assert_ok(fixture_apply(f, "alice", "{\"op\":\"mint_halt\",\"asset\":\"USDW\"}"));
@@ -526,10 +559,11 @@ static void inbound_mints_once_per_chain_and_tx(void **state) {
              1);
     fixture_expect_rejected(f, "alice", json, ERR_MINT_HALTED);
     fixture_expect_rejected(f, "carol", json, ERR_UNAUTHORIZED);
-    fixture_expect_rejected(f, "alice",
-                            "{\"op\":\"bridge.receive\",\"asset\":\"USDW\",\"chain\":\"5\",\"tx\":\"" TX_B
-                            "\",\"to\":\"" ADDR_2 "\",\"amount\":\"1\"}",
-                            ERR_UNKNOWN_CHAIN);
+    fixture_expect_rejected(
+        f, "alice",
+        "{\"op\":\"bridge.receive\",\"asset\":\"USDW\",\"chain\":\"5\",\"tx\":\"" TX_B
+        "\",\"to\":\"" ADDR_2 "\",\"amount\":\"1\"}",
+        ERR_UNKNOWN_CHAIN);
     assert_int_equal(engine_check_invariants(&f->e), 0);
     fixture_close(f);
 }
@@ -543,12 +577,14 @@ static void inbound_fiat_needs_reserves(void **state) {
     json_object_set_new(doc, "bridge_routes", json_pack("[o]", route_json(CHAIN, "USDW")));
     struct fixture *f = fixture_open(doc, FIXTURE_T0_NS);
     json_decref(doc);
-    const char *json = "{\"op\":\"bridge.receive\",\"asset\":\"USDW\",\"chain\":\"" CHAIN "\",\"tx\":\"" TX_A
-                       "\",\"to\":\"" ADDR_2 "\",\"amount\":\"10\"}";
+    const char *json = "{\"op\":\"bridge.receive\",\"asset\":\"USDW\",\"chain\":\"" CHAIN
+                       "\",\"tx\":\"" TX_A "\",\"to\":\"" ADDR_2 "\",\"amount\":\"10\"}";
     fixture_expect_rejected(f, "alice", json, ERR_QUORUM_NOT_MET);
-    assert_ok(fixture_apply(f, "alice", "{\"op\":\"reserve.report\",\"asset\":\"USDW\",\"amount\":\"9.999999\"}"));
+    assert_ok(fixture_apply(
+        f, "alice", "{\"op\":\"reserve.report\",\"asset\":\"USDW\",\"amount\":\"9.999999\"}"));
     fixture_expect_rejected(f, "alice", json, ERR_RESERVE_INSUFFICIENT);
-    assert_ok(fixture_apply(f, "alice", "{\"op\":\"reserve.report\",\"asset\":\"USDW\",\"amount\":\"10\"}"));
+    assert_ok(fixture_apply(f, "alice",
+                            "{\"op\":\"reserve.report\",\"asset\":\"USDW\",\"amount\":\"10\"}"));
     assert_ok(fixture_apply(f, "alice", json));
     assert_supply(f, "USDW", "10");
     fixture_close(f);
@@ -559,8 +595,9 @@ static void inbound_fiat_needs_reserves(void **state) {
 /* --------------------------------------------------------------------- */
 
 #define ROUTE_SET(chain, min, max)                                                                 \
-    "{\"op\":\"bridge.route.set\",\"asset\":\"USDW\",\"chain\":\"" chain "\",\"min\":\"" min        \
-    "\",\"max\":\"" max "\",\"timeout\":\"2h\",\"safety_factor\":\"2\",\"buffer_account\":\"" ADDR_1 "\"}"
+    "{\"op\":\"bridge.route.set\",\"asset\":\"USDW\",\"chain\":\"" chain "\",\"min\":\"" min       \
+    "\",\"max\":\"" max                                                                            \
+    "\",\"timeout\":\"2h\",\"safety_factor\":\"2\",\"buffer_account\":\"" ADDR_1 "\"}"
 
 static void route_set_and_enable_timelocked_disable_immediate(void **state) {
     (void)state;
@@ -573,23 +610,29 @@ static void route_set_and_enable_timelocked_disable_immediate(void **state) {
     assert_int_equal(f->result.eta_ns, FIXTURE_T0_NS + 24 * HOUR_NS);
     assert_u128_equal(route_of(f, CHAIN_N, "USDW")->min, fixture_amount(f, "USDW", "1"));
     /* disable: at once */
-    assert_ok(fixture_apply(f, "alice", "{\"op\":\"bridge.route.disable\",\"chain\":\"" CHAIN "\"}"));
+    assert_ok(
+        fixture_apply(f, "alice", "{\"op\":\"bridge.route.disable\",\"chain\":\"" CHAIN "\"}"));
     assert_int_equal(f->result.pending, APPLY_DONE);
     assert_int_equal(f->events.items[0].type, EVENT_BRIDGE_ROUTE_DISABLED);
     assert_int_equal(f->events.items[0].ref_id, 2); /* USDW and GOLD */
     assert_false(route_of(f, CHAIN_N, "USDW")->enabled);
     assert_false(route_of(f, CHAIN_N, "GOLD")->enabled);
     assert_true(route_of(f, 138, "USDW")->enabled);
-    assert_ok(fixture_apply(f, "alice", "{\"op\":\"bridge.route.disable\",\"chain\":\"" CHAIN "\"}"));
+    assert_ok(
+        fixture_apply(f, "alice", "{\"op\":\"bridge.route.disable\",\"chain\":\"" CHAIN "\"}"));
     assert_string_equal(f->result.note, "already disabled");
-    fixture_expect_rejected(f, "bob", "{\"op\":\"bridge.route.disable\",\"chain\":\"" CHAIN "\"}", ERR_UNAUTHORIZED);
-    fixture_expect_rejected(f, "alice", "{\"op\":\"bridge.route.disable\",\"chain\":\"7\"}", ERR_UNKNOWN_CHAIN);
+    fixture_expect_rejected(f, "bob", "{\"op\":\"bridge.route.disable\",\"chain\":\"" CHAIN "\"}",
+                            ERR_UNAUTHORIZED);
+    fixture_expect_rejected(f, "alice", "{\"op\":\"bridge.route.disable\",\"chain\":\"7\"}",
+                            ERR_UNKNOWN_CHAIN);
     /* enable: scheduled too */
-    assert_ok(fixture_apply(f, "alice", "{\"op\":\"bridge.route.enable\",\"chain\":\"" CHAIN "\",\"asset\":\"USDW\"}"));
+    assert_ok(fixture_apply(
+        f, "alice", "{\"op\":\"bridge.route.enable\",\"chain\":\"" CHAIN "\",\"asset\":\"USDW\"}"));
     assert_int_equal(f->result.pending, APPLY_SCHEDULED);
     uint64_t entry2 = f->result.pending_id;
     assert_false(route_of(f, CHAIN_N, "USDW")->enabled);
-    fixture_expect_rejected(f, "alice", "{\"op\":\"timelock.execute\",\"id\":1}", ERR_TIMELOCK_NOT_READY);
+    fixture_expect_rejected(f, "alice", "{\"op\":\"timelock.execute\",\"id\":1}",
+                            ERR_TIMELOCK_NOT_READY);
     /* 24h later both run */
     block_at(f, FIXTURE_T0_NS + 24 * HOUR_NS);
     assert_ok(by_id(f, "alice", "timelock.execute", entry));
@@ -622,22 +665,25 @@ static void route_set_adds_and_refuses_bad_parameters(void **state) {
     assert_u128_equal(route_of(f, 138000, "USDW")->max, 0); /* no maximum */
     fixture_expect_rejected(f, "alice", ROUTE_SET("9", "5", "4"), ERR_INVALID_ARGUMENT);
     assert_non_null(strstr(f->result.detail, "max"));
-    fixture_expect_rejected(f, "alice",
-                            "{\"op\":\"bridge.route.set\",\"asset\":\"USDW\",\"chain\":\"9\",\"min\":\"1\","
-                            "\"max\":\"0\",\"timeout\":\"2h\",\"safety_factor\":\"0.9\",\"buffer_account\":\"" ADDR_1
-                            "\"}",
-                            ERR_INVALID_ARGUMENT);
-    fixture_expect_rejected(f, "alice",
-                            "{\"op\":\"bridge.route.set\",\"asset\":\"SEC\",\"chain\":\"9\",\"min\":\"1\","
-                            "\"max\":\"0\",\"timeout\":\"2h\",\"safety_factor\":\"1\",\"buffer_account\":\"" ADDR_1
-                            "\"}",
-                            ERR_INVALID_ARGUMENT);
+    fixture_expect_rejected(
+        f, "alice",
+        "{\"op\":\"bridge.route.set\",\"asset\":\"USDW\",\"chain\":\"9\",\"min\":\"1\","
+        "\"max\":\"0\",\"timeout\":\"2h\",\"safety_factor\":\"0.9\",\"buffer_account\":\"" ADDR_1
+        "\"}",
+        ERR_INVALID_ARGUMENT);
+    fixture_expect_rejected(
+        f, "alice",
+        "{\"op\":\"bridge.route.set\",\"asset\":\"SEC\",\"chain\":\"9\",\"min\":\"1\","
+        "\"max\":\"0\",\"timeout\":\"2h\",\"safety_factor\":\"1\",\"buffer_account\":\"" ADDR_1
+        "\"}",
+        ERR_INVALID_ARGUMENT);
     fixture_expect_rejected(f, "bob", ROUTE_SET("9", "1", "0"), ERR_UNAUTHORIZED);
     /* the table's bound */
     char json[400];
     for (unsigned i = 4; i < LIMIT_BRIDGE_ROUTES; i++) {
         snprintf(json, sizeof(json),
-                 "{\"op\":\"bridge.route.set\",\"asset\":\"USDW\",\"chain\":\"%u\",\"min\":\"1\",\"max\":\"0\","
+                 "{\"op\":\"bridge.route.set\",\"asset\":\"USDW\",\"chain\":\"%u\",\"min\":\"1\","
+                 "\"max\":\"0\","
                  "\"timeout\":\"2h\",\"safety_factor\":\"1\",\"buffer_account\":\"" ADDR_1 "\"}",
                  1000 + i);
         assert_ok(fixture_apply(f, "alice", json));
@@ -724,7 +770,8 @@ static void buffer_rule_rounds_up_and_saturates(void **state) {
     assert_u128_equal(bridge_buffer_required(big, 2 * HOUR_NS, BRIDGE_SAFETY_ONE), big * 2);
     assert_u128_equal(bridge_buffer_required(U128_MAX, 2 * HOUR_NS, BRIDGE_SAFETY_ONE), U128_MAX);
     assert_u128_equal(bridge_buffer_required(U128_MAX, HOUR_NS, BRIDGE_SAFETY_ONE), U128_MAX);
-    assert_u128_equal(bridge_buffer_required(U128_MAX - 1, HOUR_NS, BRIDGE_SAFETY_ONE), U128_MAX - 1);
+    assert_u128_equal(bridge_buffer_required(U128_MAX - 1, HOUR_NS, BRIDGE_SAFETY_ONE),
+                      U128_MAX - 1);
     assert_u128_equal(bridge_buffer_required(0, HOUR_NS, BRIDGE_SAFETY_ONE), 0);
     assert_u128_equal(bridge_buffer_required(5, 0, BRIDGE_SAFETY_ONE), 0);
 }
@@ -768,8 +815,8 @@ static void transfer_table_full_refuses_until_the_oldest_finishes(void **state) 
     check_escrow(f);
     block_at(f, f->e.s.time_ns + NS_PER_S);
     fixture_expect_rejected(f, "alice",
-                            "{\"op\":\"bridge.send\",\"asset\":\"USDW\",\"from\":\"" ADDR_1 "\",\"chain\":\"" CHAIN
-                            "\",\"to\":\"" ADDR_4 "\",\"amount\":\"1\"}",
+                            "{\"op\":\"bridge.send\",\"asset\":\"USDW\",\"from\":\"" ADDR_1
+                            "\",\"chain\":\"" CHAIN "\",\"to\":\"" ADDR_4 "\",\"amount\":\"1\"}",
                             ERR_LIMIT_REACHED);
     assert_non_null(strstr(f->result.detail, "transfer 1 is still in flight"));
     /* transfer 1 settles: its slot takes transfer 1025, and 1 leaves the state */
@@ -911,7 +958,9 @@ static enum err random_step(struct fixture *f) {
         return fixture_applyf(f, "alice", "{\"op\":\"bridge.route.%s\",\"chain\":\"%s\"}",
                               fixture_rng_percent(75) ? "enable" : "disable",
                               fixture_rng_percent(50) ? CHAIN : "138");
-    case 8: return fixture_rng_percent(25) ? fixture_pause(f, "alice", "USDW") : fixture_unpause(f, "alice", "USDW");
+    case 8:
+        return fixture_rng_percent(25) ? fixture_pause(f, "alice", "USDW")
+                                       : fixture_unpause(f, "alice", "USDW");
     default: return fixture_mint(f, "alice", "USDW", from, amount);
     }
 }
@@ -948,11 +997,13 @@ static void random_sequences_keep_escrow_and_replay(void **state) {
         assert_int_equal(memcmp(first, second, sizeof(first)), 0);
         assert_hash_equal(&h1, &h2);
         unsigned sent = 0, kinds[ERR__COUNT] = {0};
-        for (unsigned i = 0; i < RANDOM_STEPS; i++) kinds[first[i]]++;
+        for (unsigned i = 0; i < RANDOM_STEPS; i++)
+            kinds[first[i]]++;
         sent = (unsigned)f->e.s.bridge.next_transfer_id;
-        print_message("seed %llu: %u transfers, %u ok, %u settled twice refused, %u received twice refused\n",
-                      (unsigned long long)seeds[k], sent, kinds[ERR_OK], kinds[ERR_ALREADY_SETTLED],
-                      kinds[ERR_ALREADY_RECEIVED]);
+        print_message(
+            "seed %llu: %u transfers, %u ok, %u settled twice refused, %u received twice refused\n",
+            (unsigned long long)seeds[k], sent, kinds[ERR_OK], kinds[ERR_ALREADY_SETTLED],
+            kinds[ERR_ALREADY_RECEIVED]);
         assert_true(sent > 50);
         fixture_close(g);
         fixture_begin(f, f->e.s.time_ns, 1);
