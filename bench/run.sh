@@ -15,6 +15,7 @@
 #   the node's alert loop, one round from /metrics render (issue 10)  bench_alerting
 #   payout.distribute over 100,000 holders, exact sum (issue 9)    bench_payout
 #   one stabilizer observation (price.update of its feed; issue 11) bench_stabilizer
+#   bridge.send applied in memory, >= 1M ops/s (issue 11)          bench_bridge
 #
 # Everything lives in build/bench-tmp/ (recreated each run); the node
 # listens on a free loopback port and is stopped at the end, on failure
@@ -152,6 +153,7 @@ single() { # single TAG CLIENTS COUNT: (c)
 step engine "$BIN/bench_engine" --holders "$HOLDERS" --transfers 3000000 --block 60000
 step payout "$BIN/bench_payout" --holders "${BENCH_PAYOUT_HOLDERS:-100000}"
 step stabilizer "$BIN/bench_stabilizer" --observations 200000
+step bridge "$BIN/bench_bridge" --holders 10000 --transfers 1000000
 step sqlite "$BIN/bench_sqlite" --db "$TMP/peer.db" --holders "$HOLDERS" --batch 8000 --seconds 3
 rm -f "$TMP"/peer.db*
 mkdir -p "$TMP/stages"
@@ -264,6 +266,8 @@ BEGIN {
     row("    the legs recomputed for payout show (read lock)", "payout_plan_s", "s", "-", "", 0, "%.3f")
     row("stabilizer: one observation (added to a price.update)", "stabilizer_observation_ns", "ns", "< 1,000", "<=", 999, "%.0f")
     row("    the whole price.update with it (engine_apply)", "stabilizer_price_update_ns", "ns", "-", "", 0, "%.0f")
+    row("bridge.send applied in memory (engine_apply)", "bridge_send_per_s", "ops/s", ">= 1,000,000", ">=", 1000000, "n")
+    row("    bridge.confirm beside it (engine_apply)", "bridge_confirm_per_s", "ops/s", "-", "", 0, "n")
     row("(b) durable transfers via POST /api/commands, 2 clients", "b2_per_s", "transfers/s", ">= 300,000", ">=", 300000, "n")
     row("(b) same, 4 clients", "b4_per_s", "transfers/s", ">= 300,000", ">=", 300000, "n")
     row("(b) 2 clients, alert loop every 1s, 2 receivers unreachable", "b2a_per_s", "transfers/s", "~ (b)", "", 0, "n")

@@ -103,7 +103,18 @@
     X(PAYOUT_NOT_READY, 409, "a payout is distributed in a block after the one that created it") \
     /* the alert loop (issue 10) */                                                                \
     X(INCIDENT_RESOLVED, 409, "this incident is resolved")                                        \
-    X(NO_EMERGENCY, 409, "timelock expedite needs an open P0 or P1 incident")
+    X(NO_EMERGENCY, 409, "timelock expedite needs an open P0 or P1 incident")                     \
+    /* the bridge (issue 11) */                                                                    \
+    X(UNKNOWN_CHAIN, 404, "no bridge route to this chain for this asset")                         \
+    X(ROUTE_DISABLED, 409, "this bridge route is disabled")                                       \
+    X(ROUTE_LIMIT, 409, "amount outside the route's min/max")                                     \
+    X(ALREADY_SETTLED, 409, "this bridge transfer is already settled")                            \
+    X(ALREADY_REFUNDED, 409, "this bridge transfer was refunded")                                 \
+    X(TIMEOUT_NOT_REACHED, 409, "the route's timeout has not passed yet")                         \
+    X(REFUND_NOT_REQUESTED, 409, "no refund was requested for this transfer")                     \
+    X(SAME_SIGNER, 409, "a refund is executed by another operator than the one who requested it") \
+    X(ALREADY_RECEIVED, 409, "this inbound transaction has already been received")                \
+    X(INVALID_TX_HASH, 400, "a transaction hash is 64 hex digits (0x optional)")
 
 enum err {
 #define ERR_ENUM_ROW(name, status, msg) ERR_##name,

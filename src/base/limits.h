@@ -223,5 +223,15 @@
  * savepoints copy. */
 #define LIMIT_STABILIZERS 16u
 #define LIMIT_STABILIZER_WINDOW 32u
+/* The bridge (SPEC 6): routes (a chain and an asset each: a handful of
+ * chains per token), transfers kept in the state (transfer id n in slot
+ * n mod LIMIT_BRIDGE_TRANSFERS; a send is refused while the one
+ * LIMIT_BRIDGE_TRANSFERS ids before it is unfinished, so at most that
+ * many are in flight; finished ones are overwritten, their commands stay
+ * in the journal), and per route the last LIMIT_BRIDGE_SETTLE_RING
+ * settlement times its p50/p95 are taken over. */
+#define LIMIT_BRIDGE_ROUTES 16u
+#define LIMIT_BRIDGE_TRANSFERS 512u
+#define LIMIT_BRIDGE_SETTLE_RING 64u
 
 #endif

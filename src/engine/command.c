@@ -14,6 +14,7 @@
 #include "../base/duration.h"
 #include "../base/hex.h"
 #include "../base/jw.h"
+#include "bridge.h"
 #include "compliance.h"
 #include "control.h"
 #include "engine.h"
@@ -240,6 +241,43 @@ static const struct op_def op_rows[OP__COUNT] = {
                             F("reserve_account", FIELD_TO, FIELD_OPTIONAL)},
                            "create or change an asset's stabilizer (market feed, peg, TWAP window, "
                            "sustain, threshold, k, per-block cap, reserve account)"},
+    [OP_BRIDGE_SEND] = {"bridge.send", bridge_send_apply, ROLE_BRIDGE_OPERATOR, 0,
+                        {F("asset", FIELD_ASSET, FIELD_REQUIRED), F("from", FIELD_FROM, FIELD_REQUIRED),
+                         F("chain", FIELD_CHAIN, FIELD_REQUIRED), F("to", FIELD_TO, FIELD_REQUIRED),
+                         F("amount", FIELD_AMOUNT, FIELD_REQUIRED)},
+                        "lock an amount in the bridge escrow for another chain (id returned)"},
+    [OP_BRIDGE_CONFIRM] = {"bridge.confirm", bridge_confirm_apply, ROLE_BRIDGE_OPERATOR, 0,
+                           {F("id", FIELD_ID, FIELD_REQUIRED), F("tx", FIELD_TX_HASH, FIELD_REQUIRED)},
+                           "settle a bridge transfer with its destination tx: the escrow is burned"},
+    [OP_BRIDGE_REFUND] = {"bridge.refund", bridge_refund_apply, ROLE_BRIDGE_OPERATOR, 0,
+                          {F("id", FIELD_ID, FIELD_REQUIRED)},
+                          "request the refund of a transfer past its route's timeout"},
+    [OP_BRIDGE_REFUND_EXECUTE] = {"bridge.refund_execute", bridge_refund_execute_apply,
+                                  ROLE_REFUND_SIGNER, 0,
+                                  {F("id", FIELD_ID, FIELD_REQUIRED)},
+                                  "return a requested refund's escrow to the sender (another operator)"},
+    [OP_BRIDGE_RECEIVE] = {"bridge.receive", bridge_receive_apply, ROLE_BRIDGE_OPERATOR, 0,
+                           {F("asset", FIELD_ASSET, FIELD_REQUIRED), F("chain", FIELD_CHAIN, FIELD_REQUIRED),
+                            F("tx", FIELD_TX_HASH, FIELD_REQUIRED), F("to", FIELD_TO, FIELD_REQUIRED),
+                            F("amount", FIELD_AMOUNT, FIELD_REQUIRED)},
+                           "mint an inbound transfer, once per (chain, tx)"},
+    [OP_BRIDGE_ROUTE_SET] = {"bridge.route.set", bridge_route_set_apply, ROLE_ADMIN, 0,
+                             {F("asset", FIELD_ASSET, FIELD_REQUIRED), F("chain", FIELD_CHAIN, FIELD_REQUIRED),
+                              F("min", FIELD_AMOUNT, FIELD_REQUIRED),
+                              F("max", FIELD_MAX_BALANCE, FIELD_REQUIRED),
+                              F("timeout", FIELD_DURATION, FIELD_REQUIRED),
+                              F("latency", FIELD_DELAY, FIELD_OPTIONAL),
+                              F("safety_factor", FIELD_PRICE, FIELD_REQUIRED),
+                              F("buffer_account", FIELD_TO, FIELD_REQUIRED)},
+                             "add or change a bridge route (max \"0\": none; latency defaults to timeout)"},
+    [OP_BRIDGE_ROUTE_ENABLE] = {"bridge.route.enable", bridge_route_enable_apply, ROLE_ADMIN, 0,
+                                {F("chain", FIELD_CHAIN, FIELD_REQUIRED),
+                                 F("asset", FIELD_ASSET, FIELD_OPTIONAL)},
+                                "enable the routes to a chain (or one asset's)"},
+    [OP_BRIDGE_ROUTE_DISABLE] = {"bridge.route.disable", bridge_route_enable_apply, ROLE_PAUSER, 0,
+                                 {F("chain", FIELD_CHAIN, FIELD_REQUIRED),
+                                  F("asset", FIELD_ASSET, FIELD_OPTIONAL)},
+                                 "stop sends and receives on the routes to a chain at once, like a pause"},
 };
 
 #undef F
@@ -506,6 +544,30 @@ static enum err command__field_stab(const struct op_field *f, const struct comma
     return ERR_OK;
 }
 
+/* The bridge's kinds (bridge.h): a chain id (a JSON number too), a
+ * transaction hash. */
+static enum err command__field_bridge(const struct op_field *f, const struct command_arg *a,
+                                      struct command *cmd) {
+    if (f->kind == FIELD_CHAIN) {
+        uint64_t v;
+        if (command__count(a, 1, UINT64_MAX / 2, &v) != ERR_OK) return ERR_INVALID_ARGUMENT;
+        cmd->chain = v;
+    } else {
+        const char *t = a->value;
+        size_t n = a->value_len;
+        if (a->type != ARG_STRING) return ERR_INVALID_TX_HASH;
+        if (n == 66 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X')) {
+            t += 2;
+            n -= 2;
+        }
+        uint8_t raw[32];
+        if (n != 64 || hex_decode(t, n, raw, sizeof(raw)) != 0) return ERR_INVALID_TX_HASH;
+        memcpy(cmd->pubkey, raw, sizeof(raw));
+    }
+    cmd->present |= CMD_HAS(f->kind);
+    return ERR_OK;
+}
+
 /* Decode every field but amounts (which need the asset's decimals). */
 static enum err command__field_decode(const struct engine *e, const struct op_field *f,
                                       const struct command_arg *a, struct command *cmd) {
@@ -517,6 +579,7 @@ static enum err command__field_decode(const struct engine *e, const struct op_fi
     if (f->kind == FIELD_WINDOW_BLOCKS || f->kind == FIELD_SUSTAIN_BLOCKS || f->kind == FIELD_THRESHOLD) {
         return command__field_stab(f, a, cmd);
     }
+    if (f->kind == FIELD_CHAIN || f->kind == FIELD_TX_HASH) return command__field_bridge(f, a, cmd);
     if (a->type != ARG_STRING) return ERR_INVALID_ARGUMENT;
     enum err err;
     switch ((enum field_kind)f->kind) {
@@ -565,6 +628,9 @@ static enum err command__field_decode(const struct engine *e, const struct op_fi
     case FIELD_SEVERITY:
     case FIELD_ALERT:
         return command__field_security(f, a, cmd);
+    case FIELD_CHAIN:
+    case FIELD_TX_HASH:
+        return command__field_bridge(f, a, cmd);
     case FIELD_MAX_BALANCE:
     case FIELD_AMOUNT:
     case FIELD_ID:
@@ -811,6 +877,8 @@ void command_encode(const struct command *cmd, struct buf *out) {
     if (p & CMD_HAS(FIELD_WINDOW_BLOCKS)) buf_put_u32(out, cmd->window_blocks);
     if (p & CMD_HAS(FIELD_SUSTAIN_BLOCKS)) buf_put_u32(out, cmd->sustain_blocks);
     if (p & CMD_HAS(FIELD_THRESHOLD)) buf_put_u32(out, cmd->threshold_ppm);
+    if (p & CMD_HAS(FIELD_CHAIN)) buf_put_u64(out, cmd->chain);
+    if (p & CMD_HAS(FIELD_TX_HASH)) buf_put(out, cmd->pubkey, sizeof(cmd->pubkey));
 }
 
 /* The security kinds of the variable part; -1 when out of range. */
@@ -891,6 +959,11 @@ static int command__decode_security(struct buf_reader *r, struct command *c) {
         c->threshold_ppm = buf_get_u32(r);
         if (c->threshold_ppm == 0 || c->threshold_ppm > 1000000u) return -1;
     }
+    if (p & CMD_HAS(FIELD_CHAIN)) {
+        c->chain = buf_get_u64(r);
+        if (c->chain == 0 || c->chain > UINT64_MAX / 2) return -1;
+    }
+    if (p & CMD_HAS(FIELD_TX_HASH)) buf_get(r, c->pubkey, sizeof(c->pubkey));
     return r->failed ? -1 : 0;
 }
 
@@ -1051,6 +1124,13 @@ void command_write_args(const struct engine *e, const struct command *cmd, struc
         case FIELD_WINDOW_BLOCKS: jw_uint(w, cmd->window_blocks); break;
         case FIELD_SUSTAIN_BLOCKS: jw_uint(w, cmd->sustain_blocks); break;
         case FIELD_THRESHOLD: command__percent_text(cmd->threshold_ppm, text); jw_string(w, text); break;
+        case FIELD_CHAIN: snprintf(text, sizeof(text), "%llu", (unsigned long long)cmd->chain); jw_string(w, text); break;
+        case FIELD_TX_HASH: {
+            char hex[2 + 64 + 1] = "0x";
+            hex_encode(cmd->pubkey, sizeof(cmd->pubkey), hex + 2);
+            jw_string(w, hex);
+            break;
+        }
         case FIELD__COUNT: jw_null(w); break;
         }
     }

@@ -67,6 +67,9 @@ enum field_kind {
     FIELD_WINDOW_BLOCKS, /* 2..LIMIT_STABILIZER_WINDOW blocks -> window_blocks */
     FIELD_SUSTAIN_BLOCKS, /* 2..LIMIT_STABILIZER_WINDOW blocks -> sustain_blocks */
     FIELD_THRESHOLD,    /* a percentage above 0, at most 100% ("0.5%") -> threshold_ppm */
+    FIELD_CHAIN,        /* a chain id: 1..19 digits, > 0 (string or number) -> chain */
+    FIELD_TX_HASH,      /* a transaction hash: 64 hex digits, "0x" optional -> pubkey
+                           (ERR_INVALID_TX_HASH) */
     FIELD__COUNT
 };
 
@@ -140,6 +143,14 @@ enum op {
     OP_MAINTENANCE_END,
     OP_TIMELOCK_EXPEDITE,
     OP_STABILIZER_SET,
+    OP_BRIDGE_SEND,
+    OP_BRIDGE_CONFIRM,
+    OP_BRIDGE_REFUND,
+    OP_BRIDGE_REFUND_EXECUTE,
+    OP_BRIDGE_RECEIVE,
+    OP_BRIDGE_ROUTE_SET,
+    OP_BRIDGE_ROUTE_ENABLE,
+    OP_BRIDGE_ROUTE_DISABLE,
     OP__COUNT
 };
 
@@ -196,6 +207,7 @@ struct command {
             uint32_t threshold_ppm;
         };
     };
+    uint64_t chain; /* FIELD_CHAIN (bridge.h) */
     /* A reason (nav.force) is checked and its presence recorded; its text
      * lives in the signed body, journaled and shown in history, so the
      * fixed-size command need not carry 200 bytes for it. */

@@ -79,6 +79,7 @@ enum err engine_reserve_room(struct engine *e, uint32_t commands, uint64_t extra
 static uint32_t engine__room_of(const struct engine *e, const struct command *cmd) {
     if (cmd->op == OP_RECOVER) return ENGINE_ROOM_RECOVER;
     if (cmd->op == OP_PAYOUT_SNAPSHOT || cmd->op == OP_PAYOUT_DISTRIBUTE) return payout_room(e, cmd);
+    if (cmd->op == OP_BRIDGE_RECEIVE) return 1u; /* the receipt record (bridge.h) */
     /* A move within a partition may insert the receiver's total and its
      * partition record (undo: six records, within the allowance). */
     return (cmd->present & CMD_HAS(FIELD_PARTITION)) ? 1u : 0u;
@@ -316,6 +317,7 @@ void engine__state_write(const struct engine_state *s, struct buf *out) {
     compliance_state_write(s, out);
     incident_state_write(s, out);
     stabilizer_state_write(s, out);
+    bridge_state_write(s, out);
 }
 
 void engine__governance_write(const struct engine_state *s, struct buf *out) {
@@ -494,6 +496,7 @@ int engine__key_valid(const struct engine_state *s, uint16_t key, u128 value) {
     if (key_is_restriction(key)) return (unsigned)(key - KEY_RESTRICT_ASSET) < s->assets_count;
     if (key_is_payout(key)) return value != 0 && payout_key_valid(s, key);
     if (key == KEY_IDENTITY) return compliance_identity_valid(value);
+    if (key == KEY_BRIDGE_RECEIPT) return value != 0;
     return 0;
 }
 
@@ -565,6 +568,7 @@ int engine_check_invariants(const struct engine *e) {
     if (engine__check_frozen(e) != 0) return -1;
     if (engine__check_partitions(e) != 0) return -1;
     if (payout_check_invariants(e) != 0) return -1;
+    if (bridge_check_invariants(e) != 0) return -1;
     for (uint32_t i = 0; i < e->s.assets_count; i++) {
         const struct asset *a = &e->s.assets[i];
         if (a->supply != sums[i]) return -1;

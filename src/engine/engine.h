@@ -29,6 +29,7 @@
 #include "../base/hash.h"
 #include "../base/limits.h"
 #include "../base/u128.h"
+#include "bridge.h"
 #include "command.h"
 #include "compliance.h"
 #include "event.h"
@@ -189,6 +190,8 @@ struct engine_state {
     struct incident_book inc;
     /* stabilizers (stabilizer.h) */
     struct stabilizer_book stab;
+    /* the bridge: routes, transfers (bridge.h) */
+    struct bridge_book bridge;
 };
 
 struct engine {

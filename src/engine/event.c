@@ -9,6 +9,7 @@
 #include "../base/hash.h"
 #include "../base/hex.h"
 #include "../base/jw.h"
+#include "bridge.h"
 #include "engine.h"
 #include "role.h"
 
@@ -360,6 +361,16 @@ static void event__data(const struct engine *e, const struct event *ev, struct j
     case EVENT_STABILIZER_SET:
     case EVENT_STABILIZATION_ORDER:
         event__stabilizer_data(e, ev, decimals, w);
+        break;
+    case EVENT_BRIDGE_SENT:
+    case EVENT_BRIDGE_SETTLED:
+    case EVENT_BRIDGE_REFUND_REQUESTED:
+    case EVENT_BRIDGE_REFUNDED:
+    case EVENT_BRIDGE_RECEIVED:
+    case EVENT_BRIDGE_ROUTE_SET:
+    case EVENT_BRIDGE_ROUTE_ENABLED:
+    case EVENT_BRIDGE_ROUTE_DISABLED:
+        bridge_event_data(e, ev, w);
         break;
     case EVENT__COUNT:
         break;

@@ -69,7 +69,15 @@
     X(MAINTENANCE_ENDED, "MaintenanceEnded")                                                       \
     X(TIMELOCK_EXPEDITED, "TimelockExpedited")                                                     \
     X(STABILIZER_SET, "StabilizerSet")                                                             \
-    X(STABILIZATION_ORDER, "StabilizationOrder")
+    X(STABILIZATION_ORDER, "StabilizationOrder")                                                   \
+    X(BRIDGE_SENT, "BridgeSent")                                                                   \
+    X(BRIDGE_SETTLED, "BridgeSettled")                                                             \
+    X(BRIDGE_REFUND_REQUESTED, "BridgeRefundRequested")                                            \
+    X(BRIDGE_REFUNDED, "BridgeRefunded")                                                           \
+    X(BRIDGE_RECEIVED, "BridgeReceived")                                                           \
+    X(BRIDGE_ROUTE_SET, "BridgeRouteSet")                                                          \
+    X(BRIDGE_ROUTE_ENABLED, "BridgeRouteEnabled")                                                  \
+    X(BRIDGE_ROUTE_DISABLED, "BridgeRouteDisabled")
 
 enum event_type {
 #define EVENT_ENUM_ROW(id, name) EVENT_##id,

@@ -447,7 +447,7 @@ static enum err genesis__build(struct engine_state *s, const json_t *doc, int64_
         if (strcmp(key, "operators") && strcmp(key, "assets") && strcmp(key, "policies") &&
             strcmp(key, "controller") && strcmp(key, "proposal_ttl") && strcmp(key, "feeds") &&
             strcmp(key, "system") && strcmp(key, "emergency_approvals") &&
-            strcmp(key, "stabilizers")) {
+            strcmp(key, "stabilizers") && strcmp(key, "bridge_routes")) {
             return genesis__fail(why, why_size, "unknown key", key);
         }
     }
@@ -486,6 +486,8 @@ static enum err genesis__build(struct engine_state *s, const json_t *doc, int64_
     if (err) return err;
     err = genesis__emergency_clash(s, json_object_get(doc, "emergency_approvals"), listed, why,
                                    why_size);
+    if (err) return err;
+    err = bridge_genesis(s, json_object_get(doc, "bridge_routes"), why, why_size);
     if (err) return err;
     s->proposal_ttl_ns = GOVERNANCE_PROPOSAL_TTL_DEFAULT;
     const char *ttl = json_string_value(json_object_get(doc, "proposal_ttl"));

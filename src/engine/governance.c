@@ -58,6 +58,7 @@ void engine_policy(const struct engine *e, enum op op, int asset, uint32_t *appr
         op == OP_ASSET_RULES_SET || op == OP_STABILIZER_SET) {
         *timelock_ns = GOV_DAY_NS;
     }
+    if (op == OP_BRIDGE_ROUTE_SET || op == OP_BRIDGE_ROUTE_ENABLE) *timelock_ns = GOV_DAY_NS;
 }
 
 static int gov__asset(const struct command *cmd) {

@@ -8,6 +8,9 @@
  *   KEY_PARTITION | p << 8 | a     its balance in partition p of asset a
  *   KEY_PAYOUT .. KEY_PAYOUT_END   payout snapshots (payout.h)
  *   KEY_RESTRICT_ASSET | a         freeze state for asset a (restrict.h)
+ *   KEY_BRIDGE_RECEIPT             an inbound bridge transaction received:
+ *                                  the address is a digest of (chain, tx
+ *                                  hash), the value the amount (bridge.h)
  *   KEY_IDENTITY                   the identity and claims (compliance.h)
  *   KEY_RESTRICT_ADDRESS           blacklist and freeze flags (restrict.h)
  *
@@ -27,6 +30,7 @@
 #define KEY_PAYOUT_END 0x4000u
 #define KEY_RESTRICT_ASSET 0x8000u
 #define KEY_IDENTITY 0xFFFEu
+#define KEY_BRIDGE_RECEIPT 0xFFFDu
 #define KEY_RESTRICT_ADDRESS 0xFFFFu
 
 _Static_assert(LIMIT_ASSETS <= 256u, "an asset index fits the low byte of a partition key");

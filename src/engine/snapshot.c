@@ -305,7 +305,8 @@ static int snapshot__state(struct buf_reader *r, struct engine_state *s) {
     if (payout_state_read(r, s) != 0) return -1;
     if (compliance_state_read(r, s) != 0) return -1;
     if (incident_state_read(r, s) != 0) return -1;
-    return stabilizer_state_read(r, s);
+    if (stabilizer_state_read(r, s) != 0) return -1;
+    return bridge_state_read(r, s);
 }
 
 /* Insert the holding records in chunks the undo log can carry, sealing

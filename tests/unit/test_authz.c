@@ -123,6 +123,9 @@ static json_t *authz_genesis(void) {
         json_array_append_new(policies, p);
     }
     json_object_set_new(doc, "policies", policies);
+    json_object_set_new(doc, "bridge_routes",
+                        json_pack("[{s:s, s:s, s:s, s:s, s:s}]", "chain", "138", "asset", "USDW",
+                                  "timeout", "1s", "min", "1", "buffer_account", ADDR_3));
     json_object_set_new(doc, "controller", json_string("ctl"));
     return doc;
 }
@@ -168,6 +171,16 @@ static struct fixture *authz_open(void) {
     assert_ok(fixture_apply(f, "r_admin",
                             "{\"op\":\"policy.set\",\"target_op\":\"mint_resume\",\"asset\":\"OTH\",\"timelock\":\"1h\"}"));
     assert_ok(fixture_apply(f, "r_pauser", "{\"op\":\"mint_resume\",\"asset\":\"OTH\"}"));
+    /* bridge transfers 1 and 2 past their timeout, 2's refund requested
+     * by r_bridge_operator, for bridge.confirm, refund, refund_execute */
+    for (int i = 0; i < 2; i++) {
+        assert_ok(fixture_apply(f, "r_bridge_operator",
+                                "{\"op\":\"bridge.send\",\"asset\":\"USDW\",\"from\":\"" ADDR_1
+                                "\",\"chain\":\"138\",\"to\":\"" ADDR_4 "\",\"amount\":\"1\"}"));
+    }
+    fixture_seal(f, NULL);
+    fixture_begin(f, f->e.s.time_ns + 1000000000, FIXTURE_BLOCK_COMMANDS);
+    assert_ok(fixture_apply(f, "r_bridge_operator", "{\"op\":\"bridge.refund\",\"id\":2}"));
     fixture_seal(f, NULL);
     return f;
 }
@@ -268,6 +281,28 @@ static const struct variant variants[] = {
      "{\"op\":\"stabilizer.set\",\"asset\":\"USDW\",\"feed\":\"XAU\",\"target\":\"1\",\"k\":\"100\","
      "\"max_per_block\":\"50\",\"reserve_account\":\"" ADDR_2 "\"}",
      0},
+    {"bridge.send",
+     "{\"op\":\"bridge.send\",\"asset\":\"USDW\",\"from\":\"" ADDR_1 "\",\"chain\":\"138\",\"to\":\"" ADDR_4
+     "\",\"amount\":\"1\"}",
+     0},
+    {"bridge.confirm",
+     "{\"op\":\"bridge.confirm\",\"id\":1,\"tx\":\"0x"
+     "abababababababababababababababababababababababababababababababab\"}",
+     0},
+    {"bridge.refund", "{\"op\":\"bridge.refund\",\"id\":1}", 0},
+    {"bridge.refund_execute", "{\"op\":\"bridge.refund_execute\",\"id\":2}", 0},
+    {"bridge.receive",
+     "{\"op\":\"bridge.receive\",\"asset\":\"USDW\",\"chain\":\"138\",\"tx\":\""
+     "abababababababababababababababababababababababababababababababab\",\"to\":\"" ADDR_2 "\",\"amount\":\"1\"}",
+     0},
+    {"bridge.route.set",
+     "{\"op\":\"bridge.route.set\",\"asset\":\"USDW\",\"chain\":\"138\",\"min\":\"1\",\"max\":\"0\","
+     "\"timeout\":\"2h\",\"safety_factor\":\"1.5\",\"buffer_account\":\"" ADDR_3 "\"}",
+     0},
+    {"bridge.route.enable", "{\"op\":\"bridge.route.enable\",\"chain\":\"138\"}", 0},
+    {"bridge.route.enable", "{\"op\":\"bridge.route.enable\",\"chain\":\"138\",\"asset\":\"USDW\"}", 0},
+    {"bridge.route.disable", "{\"op\":\"bridge.route.disable\",\"chain\":\"138\"}", 0},
+    {"bridge.route.disable", "{\"op\":\"bridge.route.disable\",\"chain\":\"138\",\"asset\":\"USDW\"}", 0},
 };
 
 #define VARIANTS (sizeof(variants) / sizeof(variants[0]))
