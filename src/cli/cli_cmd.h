@@ -144,6 +144,9 @@ int cli_cmd_alerts(struct cli_ctx *ctx);
 int cli_cmd_payout_show(struct cli_ctx *ctx);
 int cli_cmd_payout_list(struct cli_ctx *ctx);
 int cli_cmd_stabilizer_show(struct cli_ctx *ctx);
+int cli_cmd_bridge_list(struct cli_ctx *ctx);
+int cli_cmd_bridge_show(struct cli_ctx *ctx);
+int cli_cmd_bridge_routes(struct cli_ctx *ctx);
 /* Incidents and maintenance windows (cli_cmd_incident.c). */
 int cli_cmd_incident_list(struct cli_ctx *ctx);
 int cli_cmd_incident_show(struct cli_ctx *ctx);

@@ -1,8 +1,9 @@
 /*
- * cli_cmd_stab.c - `mintline stabilizer show SYM [--peak-outflow A]`: an
- * asset's stabilizer as GET /api/stabilizers?asset=SYM answers it, with
- * seed 001's reserve sizing rule when the peak outflow per minute is
- * given. (`stabilizer set` is a plain row of cli.c's table.)
+ * cli_cmd_stab.c - the reads of issue 11's modules: `stabilizer show SYM
+ * [--peak-outflow A]` (GET /api/stabilizers?asset=SYM, with seed 001's
+ * reserve sizing rule when the peak outflow per minute is given), and
+ * `bridge list|show|routes` (GET /api/bridge/...). Their state changes
+ * are plain rows of cli.c's table.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -69,4 +70,85 @@ int cli_cmd_stabilizer_show(struct cli_ctx *ctx) {
     cli_reply_free(&reply);
     buf_free(&path);
     return rc;
+}
+
+/* ---- the bridge's reads (GET /api/bridge/...) ------------------------------ */
+
+static void cli_bridge__transfer(const json_t *t) {
+    char a[80], b[80], c[80], d[80], e[80], f[80];
+    printf("%-6s %-17s %-8s %-10s %-22s %s -> %s\n", cli_stab__text(t, "id", a, sizeof(a)),
+           cli_stab__text(t, "status", b, sizeof(b)), cli_stab__text(t, "asset", c, sizeof(c)),
+           cli_stab__text(t, "chain", d, sizeof(d)), cli_stab__text(t, "amount", e, sizeof(e)),
+           cli_stab__text(t, "from", f, sizeof(f)), cli_stab__text(t, "to", a, sizeof(a)));
+}
+
+static int cli_bridge__get(struct cli_ctx *ctx, const char *path_text, const char *value,
+                           void (*print)(const json_t *doc)) {
+    struct buf path;
+    buf_init(&path);
+    buf_put(&path, path_text, strlen(path_text));
+    if (value != NULL) cli_http_encode(&path, value);
+    struct cli_reply reply;
+    int rc = cli_get(ctx, &path, &reply);
+    if (rc == CLI_EXIT_OK && !ctx->json) {
+        print(reply.doc);
+        rc = fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_IO;
+    }
+    cli_reply_free(&reply);
+    buf_free(&path);
+    return rc;
+}
+
+static void cli_bridge__list(const json_t *doc) {
+    const json_t *list = json_object_get(doc, "transfers");
+    printf("%-6s %-17s %-8s %-10s %-22s %s\n", "ID", "STATUS", "ASSET", "CHAIN", "AMOUNT", "FROM -> TO");
+    for (size_t i = 0; i < json_array_size(list); i++) cli_bridge__transfer(json_array_get(list, i));
+}
+
+static void cli_bridge__show(const json_t *t) {
+    char a[80], b[80], c[80];
+    cli_bridge__list(NULL);
+    cli_bridge__transfer(t);
+    printf("created %s  refund requested %s  finished %s\n", cli_stab__text(t, "created_at", a, sizeof(a)),
+           cli_stab__text(t, "refund_requested_at", b, sizeof(b)), cli_stab__text(t, "finished_at", c, sizeof(c)));
+    printf("tx %s  requested by %s  finished by %s\n", cli_stab__text(t, "tx", a, sizeof(a)),
+           cli_stab__text(t, "requested_by", b, sizeof(b)), cli_stab__text(t, "finished_by", c, sizeof(c)));
+}
+
+static void cli_bridge__routes(const json_t *doc) {
+    const json_t *list = json_object_get(doc, "routes");
+    for (size_t i = 0; i < json_array_size(list); i++) {
+        const json_t *r = json_array_get(list, i);
+        const json_t *buffer = json_object_get(r, "buffer");
+        char a[80], b[80], c[80], d[80], e[80];
+        printf("chain %s %s  %s  min %s max %s  escrow %s\n", cli_stab__text(r, "chain", a, sizeof(a)),
+               cli_stab__text(r, "asset", b, sizeof(b)),
+               json_is_true(json_object_get(r, "enabled")) ? "enabled" : "DISABLED",
+               cli_stab__text(r, "min", c, sizeof(c)), cli_stab__text(r, "max", d, sizeof(d)),
+               cli_stab__text(r, "escrow", e, sizeof(e)));
+        printf("  24h success %.4g (%s settled, %s refunded)  settlement p50 %.0fs p95 %.0fs\n",
+               json_number_value(json_object_get(r, "success_rate_24h")),
+               cli_stab__text(r, "settled_24h", a, sizeof(a)), cli_stab__text(r, "refunded_24h", b, sizeof(b)),
+               json_number_value(json_object_get(r, "settlement_p50_s")),
+               json_number_value(json_object_get(r, "settlement_p95_s")));
+        printf("  buffer: required %s (peak hourly outflow %s x latency %.0fs x safety %s), actual %s: %s\n",
+               cli_stab__text(buffer, "required", a, sizeof(a)), cli_stab__text(r, "peak_hourly_outflow", b, sizeof(b)),
+               json_number_value(json_object_get(buffer, "latency_s")), cli_stab__text(r, "safety_factor", c, sizeof(c)),
+               cli_stab__text(buffer, "actual", d, sizeof(d)),
+               json_is_true(json_object_get(buffer, "ok")) ? "ok" : "SHORT");
+    }
+}
+
+int cli_cmd_bridge_list(struct cli_ctx *ctx) {
+    const char *status = cli_ctx_flag(ctx, "status");
+    return cli_bridge__get(ctx, status ? "/api/bridge/transfers?status=" : "/api/bridge/transfers", status,
+                           cli_bridge__list);
+}
+
+int cli_cmd_bridge_show(struct cli_ctx *ctx) {
+    return cli_bridge__get(ctx, "/api/bridge/transfers/", cli_ctx_pos(ctx, 0), cli_bridge__show);
+}
+
+int cli_cmd_bridge_routes(struct cli_ctx *ctx) {
+    return cli_bridge__get(ctx, "/api/bridge/routes", NULL, cli_bridge__routes);
 }

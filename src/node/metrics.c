@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../base/duration.h"
+#include "../engine/bridge.h"
 #include "../engine/reserve.h"
 #include "../engine/stabilizer.h"
 #include "deliver.h"
@@ -203,6 +204,48 @@ static void metrics__stabilizers(const struct engine *e, struct buf *b) {
     }
 }
 
+/* The bridge's routes (bridge.h): the series the built-in bridge rules
+ * read; nothing for a ledger without a route. */
+static void metrics__bridge(const struct engine *e, int64_t now_ns, struct buf *b) {
+    uint32_t n = e->s.bridge.routes_count;
+    if (n == 0) return;
+    struct bridge_figures f[LIMIT_BRIDGE_ROUTES];
+    for (uint32_t i = 0; i < n; i++) bridge_route_figures(e, i, now_ns, &f[i]);
+    static const char *const names[] = {"mintline_bridge_success_ratio", "mintline_bridge_settlement_p95_seconds",
+                                        "mintline_bridge_settlement_p50_seconds", "mintline_bridge_escrow_base_units",
+                                        "mintline_bridge_buffer_balance_base_units",
+                                        "mintline_bridge_buffer_required_base_units",
+                                        "mintline_bridge_buffer_ok", "mintline_bridge_peak_hourly_outflow_base_units"};
+    static const char *const help[] = {"Settled / (settled + refunded) over the last 24h (1 when neither), by route.",
+                                       "Settlement time p95 over the last settlements, by route.",
+                                       "Settlement time p50 over the last settlements, by route.",
+                                       "Escrow outstanding (initiated and refund-requested transfers), by route.",
+                                       "The buffer account's balance of the route's asset.",
+                                       "The buffer rule: peak hourly outflow x latency x safety factor, rounded up.",
+                                       "1 when the buffer holds what the rule requires.",
+                                       "The largest hourly outflow of the last 24 hours, by route."};
+    for (unsigned k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+        metrics__head(b, names[k], "gauge", help[k]);
+        for (uint32_t i = 0; i < n; i++) {
+            const struct bridge_route *r = &e->s.bridge.routes[i];
+            const char *sym = e->s.assets[r->asset].symbol;
+            char v[AMOUNT_TEXT_SIZE];
+            switch (k) {
+            case 0: snprintf(v, sizeof(v), "%.6f", (double)f[i].success_ppm / 1e6); break;
+            case 1: snprintf(v, sizeof(v), "%.3f", (double)f[i].p95_ns / 1e9); break;
+            case 2: snprintf(v, sizeof(v), "%.3f", (double)f[i].p50_ns / 1e9); break;
+            case 3: u128_format(f[i].escrow, v); break;
+            case 4: u128_format(f[i].buffer_actual, v); break;
+            case 5: u128_format(f[i].buffer_required, v); break;
+            case 6: snprintf(v, sizeof(v), "%d", f[i].buffer_ok ? 1 : 0); break;
+            default: u128_format(f[i].peak_hourly_outflow, v); break;
+            }
+            metrics__line(b, "%s{asset=\"%s\",chain=\"%llu\"} %s\n", names[k], sym,
+                          (unsigned long long)r->chain, v);
+        }
+    }
+}
+
 static void metrics__assets(struct server *s, struct buf *b) {
     const struct engine *e = &s->chain.engine;
     int64_t now = server_now(s);
@@ -361,6 +404,7 @@ void metrics_render(struct server *s, struct server_response *out) {
     metrics__compliance(s, &out->body);
     api_incidents_metrics(&s->chain.engine, server_now(s), &out->body);
     metrics__stabilizers(&s->chain.engine, &out->body);
+    metrics__bridge(&s->chain.engine, server_now(s), &out->body);
     pthread_rwlock_unlock(&s->chain.lock);
     out->status = 200;
     out->content_type = "text/plain; version=0.0.4; charset=utf-8";

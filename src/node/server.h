@@ -153,6 +153,11 @@ void api_incident(struct server *s, const struct server_request *rq, const char 
 void api_maintenance(struct server *s, const struct server_request *rq, struct server_response *out);
 void api_incidents_status(struct server *s, struct jw *w);
 void api_incidents_metrics(const struct engine *e, int64_t now_ns, struct buf *b);
+/* The bridge (api_bridge.c): GET /api/bridge/routes, /api/bridge/transfers
+ * (?status=S), /api/bridge/transfers/ID. */
+void api_bridge_routes(struct server *s, const struct server_request *rq, struct server_response *out);
+void api_bridge_transfers(struct server *s, const struct server_request *rq, struct server_response *out);
+void api_bridge_transfer(struct server *s, const char *id, struct server_response *out);
 /* GET /api/stabilizers[?asset=SYM][&peak_outflow=A] (api_stabilizer.c). */
 void api_stabilizers(struct server *s, const struct server_request *rq, struct server_response *out);
 
