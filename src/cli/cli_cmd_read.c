@@ -183,6 +183,17 @@ static void cli_read__node_line(const json_t *doc) {
                cli_read__text(alerts, "pending", pending, sizeof(pending)));
     }
     cli_incident_status(json_object_get(doc, "incidents"));
+    const json_t *bridge = json_object_get(doc, "bridge");
+    for (size_t i = 0; i < json_array_size(bridge); i++) {
+        const json_t *r = json_array_get(bridge, i);
+        char chain[32], asset[32], escrow[64];
+        printf("bridge chain %s %s %s  escrow %s  24h success %.4g  buffer %s\n",
+               cli_read__text(r, "chain", chain, sizeof(chain)), cli_read__text(r, "asset", asset, sizeof(asset)),
+               json_is_true(json_object_get(r, "enabled")) ? "enabled" : "DISABLED",
+               cli_read__text(r, "escrow", escrow, sizeof(escrow)),
+               json_number_value(json_object_get(r, "success_rate_24h")),
+               json_is_true(json_object_get(r, "buffer_ok")) ? "ok" : "SHORT");
+    }
 }
 
 /* "kyc 2, accredited 1" of the non-zero counts; the total. */

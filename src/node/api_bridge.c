@@ -177,3 +177,28 @@ void api_bridge_transfer(struct server *s, const char *id_text, struct server_re
     pthread_rwlock_unlock(&s->chain.lock);
     out->status = 200;
 }
+
+void api_bridge_status(const struct engine *e, int64_t now_ns, struct jw *w) {
+    if (e->s.bridge.routes_count == 0) return;
+    jw_key(w, "bridge");
+    jw_array_begin(w);
+    for (uint32_t i = 0; i < e->s.bridge.routes_count; i++) {
+        const struct bridge_route *r = &e->s.bridge.routes[i];
+        const struct asset *a = &e->s.assets[r->asset];
+        struct bridge_figures f;
+        bridge_route_figures(e, i, now_ns, &f);
+        char chain[24];
+        snprintf(chain, sizeof(chain), "%llu", (unsigned long long)r->chain);
+        jw_object_begin(w);
+        jw_kv_string(w, "chain", chain);
+        jw_kv_string(w, "asset", a->symbol);
+        jw_kv_bool(w, "enabled", r->enabled);
+        jw_kv_amount(w, "escrow", f.escrow, a->decimals);
+        jw_key(w, "success_rate_24h");
+        jw_double(w, (double)f.success_ppm / 1e6);
+        api_bridge__seconds(w, "settlement_p95_s", f.p95_ns);
+        jw_kv_bool(w, "buffer_ok", f.buffer_ok);
+        jw_object_end(w);
+    }
+    jw_array_end(w);
+}

@@ -158,6 +158,10 @@ void api_incidents_metrics(const struct engine *e, int64_t now_ns, struct buf *b
 void api_bridge_routes(struct server *s, const struct server_request *rq, struct server_response *out);
 void api_bridge_transfers(struct server *s, const struct server_request *rq, struct server_response *out);
 void api_bridge_transfer(struct server *s, const char *id, struct server_response *out);
+/* "bridge": [{"chain", "asset", "enabled", "escrow", "success_rate_24h",
+ * "settlement_p95_s", "buffer_ok"}] of the system status, only when the
+ * ledger has a route (caller holds the lock). */
+void api_bridge_status(const struct engine *e, int64_t now_ns, struct jw *w);
 /* GET /api/stabilizers[?asset=SYM][&peak_outflow=A] (api_stabilizer.c). */
 void api_stabilizers(struct server *s, const struct server_request *rq, struct server_response *out);
 

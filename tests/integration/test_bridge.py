@@ -110,6 +110,11 @@ def main():
         buf = route.get("buffer", {})
         t.ok(buf.get("actual") == "1000" and isinstance(buf.get("ok"), bool) and buf.get("required") is not None,
              "the buffer rule: required, actual 1000, ok", buf)
+        st = node.status()
+        t.ok(st.get("bridge", [{}])[0].get("chain") == "138" and st["bridge"][0].get("escrow") == "0",
+             "status: the bridge block", st.get("bridge"))
+        r = ok("status", "status", operator="carol")
+        t.ok("bridge chain 138 WUSD enabled" in r.out, "mintline status: the bridge line", r)
         r = ok("bridge routes", "bridge", "routes", operator="carol")
         t.ok("chain 138 WUSD" in r.out and "24h success 0.5" in r.out and "buffer: required" in r.out,
              "bridge routes prints the figures", r)
