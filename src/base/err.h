@@ -103,7 +103,17 @@
     X(PAYOUT_NOT_READY, 409, "a payout is distributed in a block after the one that created it") \
     /* the alert loop (issue 10) */                                                                \
     X(INCIDENT_RESOLVED, 409, "this incident is resolved")                                        \
-    X(NO_EMERGENCY, 409, "timelock expedite needs an open P0 or P1 incident")
+    X(NO_EMERGENCY, 409, "timelock expedite needs an open P0 or P1 incident")                     \
+    /* vaults (issue 11) */                                                                        \
+    X(VAULT_UNSAFE, 409, "the vault would fall below its type's min_ratio")                        \
+    X(VAULT_SAFE, 409, "the vault is not below its type's liquidation_ratio")                      \
+    X(DEBT_CEILING, 409, "the vault type's total debt would pass its debt_ceiling")                \
+    X(DUST, 409, "a vault's debt must be 0 or at least its type's dust")                            \
+    X(FEED_STALE, 409, "the price feed has no value younger than its max_age")                     \
+    X(UNKNOWN_VAULT, 404, "unknown vault")                                                          \
+    X(UNKNOWN_VAULT_TYPE, 404, "unknown vault type")                                                \
+    X(VAULT_OWNER, 409, "the vault belongs to another owner")                                       \
+    X(VAULT_EMPTY, 409, "the vault has no debt to liquidate")
 
 enum err {
 #define ERR_ENUM_ROW(name, status, msg) ERR_##name,

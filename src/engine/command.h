@@ -64,6 +64,12 @@ enum field_kind {
                            title, a maintenance window's reason) */
     FIELD_SEVERITY,     /* P0|P1|P2|P3 -> severity 0..3 */
     FIELD_ALERT,        /* an alert's fingerprint, 16 hex digits -> alert */
+    FIELD_VAULT_TYPE,   /* a vault type's name [A-Za-z][A-Za-z0-9_-]{0,15} -> vault_type
+                           (resolved when applied: vault.h) */
+    FIELD_COLLATERAL,   /* symbol of a known asset -> vault_collateral */
+    FIELD_MIN_RATIO,    /* a ratio "150%" (up to 4 fraction digits, <= 10000%) -> ppm */
+    FIELD_LIQUIDATION_RATIO, /* the same -> vault_liquidation_ratio_ppm */
+    FIELD_PENALTY,      /* the same -> vault_penalty_ppm */
     FIELD__COUNT
 };
 
@@ -136,6 +142,13 @@ enum op {
     OP_MAINTENANCE_START,
     OP_MAINTENANCE_END,
     OP_TIMELOCK_EXPEDITE,
+    OP_VAULT_OPEN,
+    OP_VAULT_DEPOSIT,
+    OP_VAULT_WITHDRAW,
+    OP_VAULT_BORROW,
+    OP_VAULT_REPAY,
+    OP_VAULT_LIQUIDATE,
+    OP_VAULT_TYPE_SET,
     OP__COUNT
 };
 
@@ -180,12 +193,20 @@ struct command {
     u128 max_balance;
     char partition[LIMIT_PARTITION_NAME + 1];
     uint64_t alert;
-    union { /* no op takes both */
+    union { /* no op takes two of them */
         struct {
             uint16_t countries_count[2];
             uint64_t countries[2][COUNTRY_SET_WORDS]; /* allowed, blocked */
         };
         char text[LIMIT_TITLE_BYTES + 1]; /* FIELD_TEXT, NUL-terminated */
+        struct { /* vault ops (vault.h); debt_ceiling and dust ride in
+                    supply_cap and daily_mint_limit */
+            char vault_type[16 + 1]; /* FIELD_VAULT_TYPE, NUL-terminated */
+            uint16_t vault_collateral;
+            uint32_t vault_min_ratio_ppm;
+            uint32_t vault_liquidation_ratio_ppm;
+            uint32_t vault_penalty_ppm;
+        };
     };
     /* A reason (nav.force) is checked and its presence recorded; its text
      * lives in the signed body, journaled and shown in history, so the

@@ -37,6 +37,7 @@
 #include "payout.h"
 #include "por.h"
 #include "role.h"
+#include "vault.h"
 
 enum asset_kind { ASSET_FUND, ASSET_FIAT, ASSET_SECURITY, ASSET_PLAIN, ASSET_KIND__COUNT };
 
@@ -186,6 +187,8 @@ struct engine_state {
     struct payout payouts[LIMIT_PAYOUTS];
     /* incidents, maintenance windows, the system operator (incident.h) */
     struct incident_book inc;
+    /* vault types and vaults (vault.h) */
+    struct vault_book vlt;
 };
 
 struct engine {

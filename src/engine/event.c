@@ -335,6 +335,15 @@ static void event__data(const struct engine *e, const struct event *ev, struct j
     case EVENT_MAINTENANCE_ENDED:
         event__incident_data(e, ev, w);
         break;
+    case EVENT_VAULT_OPENED:
+    case EVENT_VAULT_DEPOSITED:
+    case EVENT_VAULT_WITHDRAWN:
+    case EVENT_VAULT_BORROWED:
+    case EVENT_VAULT_REPAID:
+    case EVENT_LIQUIDATED:
+    case EVENT_VAULT_TYPE_SET:
+        vault_event_write(e, ev, decimals, w);
+        break;
     case EVENT__COUNT:
         break;
     }
@@ -379,7 +388,12 @@ void event_encode(const struct event *ev, struct buf *out) {
     buf_put_u16(out, ev->ref_op);
     buf_put_u16(out, ev->code);
     buf_put_u32(out, ev->who);
-    if (ev->type == EVENT_POR_PUBLISHED) buf_put_u128(out, ev->amount2);
+    if (ev->type == EVENT_POR_PUBLISHED || ev->type == EVENT_LIQUIDATED) buf_put_u128(out, ev->amount2);
+    if (ev->type == EVENT_LIQUIDATED) {
+        buf_put_u128(out, ev->amount3);
+        buf_put_u128(out, ev->amount4);
+        buf_put_u128(out, ev->amount5);
+    }
 }
 
 int event_decode(struct buf_reader *r, struct event *out) {
@@ -397,7 +411,11 @@ int event_decode(struct buf_reader *r, struct event *out) {
     out->ref_op = buf_get_u16(r);
     out->code = buf_get_u16(r);
     out->who = buf_get_u32(r);
-    out->amount2 = out->type == EVENT_POR_PUBLISHED ? buf_get_u128(r) : 0;
+    int liquidated = out->type == EVENT_LIQUIDATED;
+    out->amount2 = out->type == EVENT_POR_PUBLISHED || liquidated ? buf_get_u128(r) : 0;
+    out->amount3 = liquidated ? buf_get_u128(r) : 0;
+    out->amount4 = liquidated ? buf_get_u128(r) : 0;
+    out->amount5 = liquidated ? buf_get_u128(r) : 0;
     if (r->failed || out->type >= EVENT__COUNT) return -1;
     return 0;
 }

@@ -304,7 +304,8 @@ static int snapshot__state(struct buf_reader *r, struct engine_state *s) {
     if (snapshot__por_section(r, s) != 0) return -1;
     if (payout_state_read(r, s) != 0) return -1;
     if (compliance_state_read(r, s) != 0) return -1;
-    return incident_state_read(r, s);
+    if (incident_state_read(r, s) != 0) return -1;
+    return vault_state_read(r, s);
 }
 
 /* Insert the holding records in chunks the undo log can carry, sealing

@@ -489,7 +489,8 @@ static void op_table_rows_named_found_and_ordered(void **state) {
         "reserve.report", "reserve.attest", "por.publish", "identity.register", "identity.remove",
         "claim.set", "claim.revoke", "asset.rules.set", "payout.snapshot", "payout.create",
         "payout.distribute", "incident.open", "incident.ack", "incident.note", "incident.resolve",
-        "maintenance.start", "maintenance.end", "timelock.expedite"};
+        "maintenance.start", "maintenance.end", "timelock.expedite", "vault.open", "vault.deposit",
+        "vault.withdraw", "vault.borrow", "vault.repay", "vault.liquidate", "vault.type.set"};
     for (unsigned i = 0; i < OP__COUNT; i++) {
         assert_string_equal(t[i].name, names[i]);
         assert_ptr_equal(op_find(t[i].name, strlen(t[i].name)), &t[i]);
