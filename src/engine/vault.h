@@ -126,6 +126,13 @@ enum err vault_genesis(struct engine_state *s, const json_t *list, char *why, si
  * id no vault has. The decoder calls it before reading amounts. */
 enum err vault_command_asset(const struct engine *e, struct command *cmd);
 
+/* vault_is_escrow: whether a (NULL: no) is the vault escrow on a ledger
+ * with vault types. Nothing but a vault op takes tokens out of it or puts
+ * them in: restrict_check and the agents' tools refuse it as a party
+ * (ERR_INVALID_ADDRESS), so no command can leave the escrow short of the
+ * vaults' collateral. */
+int vault_is_escrow(const struct engine *e, const struct addr *a);
+
 /* Lookups. vault_find: the vault with id, or NULL. vault_type_find: the
  * type's index, or -1. */
 const struct vault *vault_find(const struct engine *e, uint64_t id);

@@ -54,7 +54,7 @@ static json_t *vault_genesis_doc(json_t *types) {
     json_t *doc = fixture_genesis_new();
     fixture_genesis_add_operator(doc, "alice",
                                  "admin,treasury_manager,oracle_updater,oracle_manager,minter,"
-                                 "pauser,compliance,reserve_reporter");
+                                 "pauser,compliance,reserve_reporter,burner,agent,transfer_agent");
     fixture_genesis_add_operator(doc, "tom", "transfer_agent");
     fixture_genesis_add_operator(doc, "lena", "liquidator");
     fixture_genesis_add_operator(doc, "carl", "viewer");
@@ -72,7 +72,8 @@ static json_t *vault_genesis_doc(json_t *types) {
     /* the incident tools the refusal tests use, with one approval */
     json_t *policies = json_array();
     static const char *const single[] = {"unpause", "mint_resume", "blacklist.add", "blacklist.remove",
-                                         "freeze", "unfreeze", NULL};
+                                         "freeze", "unfreeze", "forced_transfer", "recover",
+                                         "rescue", NULL};
     for (unsigned i = 0; single[i] != NULL; i++) {
         json_array_append_new(policies, json_pack("{s:s, s:s}", "op", single[i], "approvals", "1"));
     }
@@ -577,6 +578,37 @@ static void refusals_change_nothing(void **state) {
     fixture_close(f);
 }
 
+static void escrow_is_no_partys_address(void **state) {
+    (void)state;
+    struct fixture *f = open_vaults(NULL);
+    struct addr escrow = fixture_addr_parse(VAULT_ESCROW_ADDR);
+    assert_true(vault_is_escrow(&f->e, &escrow));
+    funded_vault(f, "3", "1000");
+    fixture_expect_rejected(f, "alice", J_TRANSFER("XAUT", VAULT_ESCROW_ADDR, ADDR_4, "1"), ERR_INVALID_ADDRESS);
+    fixture_expect_rejected(f, "alice", J_TRANSFER("XAUT", OWNER, VAULT_ESCROW_ADDR, "1"), ERR_INVALID_ADDRESS);
+    fixture_expect_rejected(f, "alice", J_BURN("XAUT", VAULT_ESCROW_ADDR, "1"), ERR_INVALID_ADDRESS);
+    fixture_expect_rejected(f, "alice", J_MINT("XAUT", VAULT_ESCROW_ADDR, "1"), ERR_INVALID_ADDRESS);
+    fixture_expect_rejected(f, "alice",
+                            "{\"op\":\"forced_transfer\",\"asset\":\"XAUT\",\"from\":\"" VAULT_ESCROW_ADDR
+                            "\",\"to\":\"" ADDR_4 "\",\"amount\":\"1\"}",
+                            ERR_INVALID_ADDRESS);
+    fixture_expect_rejected(f, "alice",
+                            "{\"op\":\"rescue\",\"asset\":\"XAUT\",\"from\":\"" VAULT_ESCROW_ADDR
+                            "\",\"to\":\"" ADDR_4 "\",\"amount\":\"1\"}",
+                            ERR_INVALID_ADDRESS);
+    fixture_expect_rejected(f, "alice",
+                            "{\"op\":\"recover\",\"asset\":\"XAUT\",\"lost\":\"" VAULT_ESCROW_ADDR
+                            "\",\"new\":\"" ADDR_4 "\"}",
+                            ERR_INVALID_ADDRESS);
+    /* on a ledger without vault types the address is anyone's */
+    struct fixture *g = fixture_open(NULL, FIXTURE_T0_NS);
+    assert_false(vault_is_escrow(&g->e, &escrow));
+    assert_ok(fixture_mint(g, "alice", "USDW", VAULT_ESCROW_ADDR, "1"));
+    fixture_close(g);
+    check_invariants(f);
+    fixture_close(f);
+}
+
 static void bad_input_refused_at_decode(void **state) {
     (void)state;
     struct fixture *f = open_vaults(NULL);
@@ -1006,6 +1038,7 @@ int main(void) {
         cmocka_unit_test(dust_debt_zero_or_at_least_dust),
         cmocka_unit_test(stale_or_frozen_feed_stops_borrow_withdraw_liquidate),
         cmocka_unit_test(refusals_change_nothing),
+        cmocka_unit_test(escrow_is_no_partys_address),
         cmocka_unit_test(bad_input_refused_at_decode),
         cmocka_unit_test(type_set_is_timelocked_by_default),
         cmocka_unit_test(type_set_adds_and_changes_types_validated),
