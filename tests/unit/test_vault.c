@@ -1022,6 +1022,221 @@ static void command_bin_type_set_round_trips(void **state) {
     fixture_close(f);
 }
 
+
+/* --------------------------------------------------------------------- */
+/* a seeded random walk over the vault ops with price moves              */
+/* --------------------------------------------------------------------- */
+
+#define WALK_STEPS 3000u
+#define WALK_OWNERS 4u
+
+/* Every command applied, in its journal form, with its block and time. */
+struct walk_log {
+    struct buf bytes;
+    uint32_t count;
+    uint32_t offset[WALK_STEPS + 64];
+    uint32_t block[WALK_STEPS + 64];
+    int64_t time_ns[WALK_STEPS + 64];
+};
+
+struct walk {
+    struct fixture *f;
+    struct walk_log *log;
+    uint32_t block;
+    uint32_t ok[OP__COUNT];
+    uint32_t refused[OP__COUNT];
+    u128 price;
+};
+
+static uint32_t walk_op(const struct fixture *f, const char *name) {
+    int i = engine_operator_find(&f->e, name, strlen(name));
+    assert_true(i >= 0);
+    return (uint32_t)i;
+}
+
+static enum err walk_apply(struct walk *w, struct command *c, const char *who) {
+    c->operator_index = walk_op(w->f, who);
+    struct walk_log *log = w->log;
+    assert_true(log->count < WALK_STEPS + 64);
+    if (!w->f->in_block) fixture_begin(w->f, w->f->e.s.time_ns, FIXTURE_BLOCK_COMMANDS);
+    log->offset[log->count] = (uint32_t)log->bytes.len;
+    log->block[log->count] = w->block;
+    log->time_ns[log->count] = w->f->e.s.time_ns;
+    log->count++;
+    command_encode(c, &log->bytes);
+    enum err err = fixture_apply_cmd(w->f, c);
+    if (err) w->refused[c->op]++;
+    else w->ok[c->op]++;
+    assert_int_equal(engine_check_invariants(&w->f->e), 0);
+    return err;
+}
+
+static void walk_addr(uint32_t i, struct addr *out) {
+    char text[ADDR_TEXT_SIZE];
+    fixture_addr_text(100 + i, text);
+    *out = fixture_addr_parse(text);
+}
+
+static void walk_price(struct walk *w) {
+    /* a move of -20%..+20%, kept within 500..4000 */
+    u128 p = w->price * (80 + fixture_rng_below(41)) / 100;
+    u128 unit = 100000000u;
+    if (p < 500 * unit) p = 500 * unit;
+    if (p > 4000 * unit) p = 4000 * unit;
+    w->price = p + fixture_rng_below(100); /* not round: rounding happens */
+    struct command c;
+    memset(&c, 0, sizeof(c));
+    c.op = OP_PRICE_UPDATE;
+    c.present = CMD_HAS(FIELD_FEED) | CMD_HAS(FIELD_PRICE);
+    c.price = w->price;
+    assert_ok(walk_apply(w, &c, "alice"));
+}
+
+static void walk_vault_op(struct walk *w) {
+    const struct engine *e = &w->f->e;
+    struct command c;
+    memset(&c, 0, sizeof(c));
+    uint32_t n = e->s.vlt.vaults_count;
+    if (n == 0 || fixture_rng_percent(1)) {
+        c.op = OP_VAULT_OPEN;
+        c.present = CMD_HAS(FIELD_VAULT_TYPE) | CMD_HAS_FROM;
+        memcpy(c.vault_type, fixture_rng_percent(70) ? "XAU-A" : "XAU-F", 6);
+        walk_addr((uint32_t)fixture_rng_below(WALK_OWNERS), &c.from);
+        (void)walk_apply(w, &c, "tom");
+        return;
+    }
+    c.id = 1 + fixture_rng_below(n + 1); /* now and then one past the last */
+    const struct vault *v = c.id <= n ? &e->s.vlt.vaults[c.id - 1] : NULL;
+    const struct vault_type *t = v ? &e->s.vlt.types[v->type] : &e->s.vlt.types[0];
+    static const uint16_t ops[] = {OP_VAULT_DEPOSIT, OP_VAULT_WITHDRAW, OP_VAULT_BORROW, OP_VAULT_REPAY,
+                                   OP_VAULT_LIQUIDATE};
+    c.op = ops[fixture_rng_below(5)];
+    int collateral = c.op == OP_VAULT_DEPOSIT || c.op == OP_VAULT_WITHDRAW;
+    c.asset = collateral ? t->collateral : t->debt;
+    c.present = CMD_HAS(FIELD_ID) | CMD_HAS_ASSET;
+    const char *who = "tom";
+    if (c.op == OP_VAULT_LIQUIDATE) {
+        c.present |= CMD_HAS_TO;
+        c.to = fixture_addr_parse(LIQ);
+        who = "lena";
+    } else {
+        c.present |= CMD_HAS_AMOUNT;
+        uint64_t unit = 1000000u;
+        c.amount = collateral ? 1 + fixture_rng_below(5 * unit) : 1 + fixture_rng_below(3000 * unit);
+        if (v && c.op == OP_VAULT_REPAY && v->debt && fixture_rng_percent(30)) c.amount = v->debt;
+        if (v && c.op == OP_VAULT_WITHDRAW && v->collateral && fixture_rng_percent(20)) c.amount = v->collateral;
+        u128 value;
+        if (v && c.op == OP_VAULT_BORROW && fixture_rng_percent(40) && vault_collateral_value(e, v, &value) == ERR_OK) {
+            /* up to min_ratio exactly (or a unit past it) */
+            u128 most = value * VAULT_PPM / t->min_ratio_ppm;
+            if (most > v->debt) c.amount = most - v->debt + fixture_rng_below(2);
+        }
+    }
+    enum err err = walk_apply(w, &c, who);
+    if (err == ERR_OK && v && (c.op == OP_VAULT_BORROW || c.op == OP_VAULT_WITHDRAW)) {
+        /* never below min_ratio after a borrow or a withdrawal */
+        assert_true(vault_at_least(e, v, e->s.feeds[t->feed].value, t->min_ratio_ppm));
+    }
+    if (err == ERR_OK && v && c.op == OP_VAULT_LIQUIDATE) {
+        assert_u128_equal(v->debt, 0);
+        assert_u128_equal(v->collateral, 0);
+    }
+}
+
+static void walk_setup(struct walk *w) {
+    struct command c;
+    for (uint32_t i = 0; i < WALK_OWNERS; i++) {
+        memset(&c, 0, sizeof(c));
+        c.op = OP_MINT;
+        c.present = CMD_HAS_ASSET | CMD_HAS_TO | CMD_HAS_AMOUNT;
+        c.asset = (uint16_t)fixture_asset(w->f, "XAUT");
+        walk_addr(i, &c.to);
+        c.amount = (u128)1000 * 1000000u;
+        assert_ok(walk_apply(w, &c, "alice"));
+    }
+    memset(&c, 0, sizeof(c));
+    c.op = OP_MINT;
+    c.present = CMD_HAS_ASSET | CMD_HAS_TO | CMD_HAS_AMOUNT;
+    c.asset = (uint16_t)fixture_asset(w->f, "USDW");
+    c.to = fixture_addr_parse(LIQ);
+    c.amount = (u128)100000000 * 1000000u;
+    assert_ok(walk_apply(w, &c, "alice"));
+    /* USDF is fiat: a reserve report (its borrows need none; mints would) */
+    assert_ok(fixture_decode(w->f, "{\"op\":\"reserve.report\",\"asset\":\"USDF\",\"amount\":\"100000000\"}", &c));
+    assert_ok(walk_apply(w, &c, "alice"));
+}
+
+static void random_walk_keeps_every_invariant_and_replays(void **state) {
+    (void)state;
+    json_t *doc = vault_genesis_doc(NULL);
+    struct fixture *f = fixture_open(doc, FIXTURE_T0_NS);
+    static struct walk_log log;
+    memset(&log, 0, sizeof(log));
+    buf_init(&log.bytes);
+    struct walk w;
+    memset(&w, 0, sizeof(w));
+    w.f = f;
+    w.log = &log;
+    w.price = (u128)2000 * 100000000u;
+    fixture_rng_seed(0x7661756c74ull); /* "vault" */
+    walk_price(&w);
+    walk_setup(&w);
+    for (uint32_t i = 0; i < WALK_STEPS; i++) {
+        if (fixture_rng_percent(2)) {
+            /* a new block, 10 minutes on (now and then 2 hours: stale until the next price) */
+            next_block(f);
+            w.block++;
+            int64_t step = fixture_rng_percent(10) ? 2 * HOUR_NS : HOUR_NS / 6;
+            fixture_begin(f, f->e.s.time_ns + step, FIXTURE_BLOCK_COMMANDS);
+        }
+        if (fixture_rng_percent(8)) walk_price(&w);
+        else walk_vault_op(&w);
+    }
+    next_block(f);
+    /* the walk did something of each */
+    for (unsigned op = OP_VAULT_OPEN; op <= OP_VAULT_LIQUIDATE; op++) {
+        print_message("%-16s ok %4u refused %4u\n", op_table()[op].name, w.ok[op], w.refused[op]);
+    }
+    assert_true(w.ok[OP_VAULT_BORROW] > 100);
+    assert_true(w.ok[OP_VAULT_REPAY] > 50);
+    assert_true(w.ok[OP_VAULT_WITHDRAW] > 50);
+    assert_true(w.ok[OP_VAULT_LIQUIDATE] > 5);
+    assert_true(w.refused[OP_VAULT_LIQUIDATE] > 5);
+    assert_true(w.refused[OP_VAULT_BORROW] > 5);
+
+    /* replay: the journal form on a fresh ledger, in the same blocks */
+    struct fixture *g = fixture_open(doc, FIXTURE_T0_NS);
+    json_decref(doc);
+    uint32_t block = UINT32_MAX;
+    for (uint32_t i = 0; i < log.count; i++) {
+        if (log.block[i] != block) {
+            next_block(g);
+            fixture_begin(g, log.time_ns[i], FIXTURE_BLOCK_COMMANDS);
+            block = log.block[i];
+        }
+        uint32_t end = i + 1 < log.count ? log.offset[i + 1] : (uint32_t)log.bytes.len;
+        struct buf_reader r;
+        buf_reader_init(&r, log.bytes.data + log.offset[i], end - log.offset[i]);
+        struct command cmd;
+        assert_int_equal(command_decode_bin(&g->e, &r, &cmd), 0);
+        assert_int_equal(r.pos, r.len);
+        (void)fixture_apply_cmd(g, &cmd);
+    }
+    next_block(g);
+    char h1[HASH_HEX_SIZE], h2[HASH_HEX_SIZE];
+    fixture_state_hex(f, h1);
+    fixture_state_hex(g, h2);
+    assert_string_equal(h1, h2);
+    /* and a snapshot of the end state reads back to the same hash */
+    block_at(f, f->e.s.time_ns);
+    struct fixture *h = fixture_from_snapshot(f, NULL);
+    check_invariants(h);
+    fixture_close(h);
+    fixture_close(g);
+    fixture_close(f);
+    buf_free(&log.bytes);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(genesis_reads_vault_types),
@@ -1050,6 +1265,7 @@ int main(void) {
         cmocka_unit_test(replay_reaches_the_same_hash),
         cmocka_unit_test(event_liquidated_journal_form_round_trips),
         cmocka_unit_test(command_bin_type_set_round_trips),
+        cmocka_unit_test(random_walk_keeps_every_invariant_and_replays),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
