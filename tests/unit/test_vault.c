@@ -609,6 +609,23 @@ static void escrow_is_no_partys_address(void **state) {
     fixture_close(f);
 }
 
+static void borrow_bounded_by_the_debt_assets_supply_cap(void **state) {
+    (void)state;
+    json_t *doc = vault_genesis_doc(NULL);
+    json_object_set_new(json_array_get(json_object_get(doc, "assets"), 1), "supply_cap", json_string("1000"));
+    struct fixture *f = fixture_open(doc, FIXTURE_T0_NS);
+    json_decref(doc);
+    set_price(f, "2000");
+    assert_ok(fixture_mint(f, "alice", "XAUT", OWNER, "10"));
+    uint64_t id = funded_vault(f, "3", "1000"); /* exactly at the cap */
+    char json[128];
+    snprintf(json, sizeof(json), "{\"op\":\"vault.borrow\",\"id\":%llu,\"amount\":\"0.000001\"}", (unsigned long long)id);
+    fixture_expect_rejected(f, "tom", json, ERR_SUPPLY_CAP);
+    assert_ok(vop(f, "tom", "repay", id, "500"));
+    assert_ok(vop(f, "tom", "borrow", id, "500"));
+    fixture_close(f);
+}
+
 static void bad_input_refused_at_decode(void **state) {
     (void)state;
     struct fixture *f = open_vaults(NULL);
@@ -1254,6 +1271,7 @@ int main(void) {
         cmocka_unit_test(stale_or_frozen_feed_stops_borrow_withdraw_liquidate),
         cmocka_unit_test(refusals_change_nothing),
         cmocka_unit_test(escrow_is_no_partys_address),
+        cmocka_unit_test(borrow_bounded_by_the_debt_assets_supply_cap),
         cmocka_unit_test(bad_input_refused_at_decode),
         cmocka_unit_test(type_set_is_timelocked_by_default),
         cmocka_unit_test(type_set_adds_and_changes_types_validated),
