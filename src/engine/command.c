@@ -859,12 +859,14 @@ static int command__decode_vault(struct buf_reader *r, struct command *c) {
         if (r->failed || !vault_type_name_valid(c->vault_type, n)) return -1;
     }
     if (p & CMD_HAS(FIELD_COLLATERAL)) c->vault_collateral = buf_get_u16(r);
-    if (p & CMD_HAS(FIELD_MIN_RATIO)) c->vault_min_ratio_ppm = buf_get_u32(r);
-    if (p & CMD_HAS(FIELD_LIQUIDATION_RATIO)) c->vault_liquidation_ratio_ppm = buf_get_u32(r);
-    if (p & CMD_HAS(FIELD_PENALTY)) c->vault_penalty_ppm = buf_get_u32(r);
-    if (c->vault_min_ratio_ppm > VAULT_RATIO_PPM_MAX || c->vault_liquidation_ratio_ppm > VAULT_RATIO_PPM_MAX ||
-        c->vault_penalty_ppm > VAULT_RATIO_PPM_MAX) {
-        return -1;
+    /* The ratios share a union with other ops' fields: only those present
+     * are read and checked. */
+    uint32_t *ratio[3] = {&c->vault_min_ratio_ppm, &c->vault_liquidation_ratio_ppm, &c->vault_penalty_ppm};
+    static const unsigned kind[3] = {FIELD_MIN_RATIO, FIELD_LIQUIDATION_RATIO, FIELD_PENALTY};
+    for (unsigned i = 0; i < 3; i++) {
+        if (!(p & CMD_HAS(kind[i]))) continue;
+        *ratio[i] = buf_get_u32(r);
+        if (*ratio[i] > VAULT_RATIO_PPM_MAX) return -1;
     }
     return r->failed ? -1 : 0;
 }
