@@ -152,18 +152,10 @@ int vault_is_escrow(const struct engine *e, const struct addr *a) {
 enum err vault_command_asset(const struct engine *e, struct command *cmd) {
     int collateral = cmd->op == OP_VAULT_DEPOSIT || cmd->op == OP_VAULT_WITHDRAW;
     int debt = cmd->op == OP_VAULT_BORROW || cmd->op == OP_VAULT_REPAY || cmd->op == OP_VAULT_LIQUIDATE;
-    if (cmd->op == OP_VAULT_TYPE_SET && (cmd->present & CMD_HAS(FIELD_VAULT_TYPE))) {
-        int t = vault_type_find(e, cmd->vault_type, strlen(cmd->vault_type));
-        if (t < 0) return ERR_OK; /* a new type names its debt asset itself */
-        cmd->asset = e->s.vlt.types[t].debt;
-        cmd->present |= CMD_HAS_ASSET;
-        return ERR_OK;
-    }
     if (!collateral && !debt) return ERR_OK;
     if (!(cmd->present & CMD_HAS(FIELD_ID))) return ERR_OK; /* missing: reported as such */
     const struct vault *v = vault_find(e, cmd->id);
-    /* Without an amount to read, an unknown id is the handler's to refuse. */
-    if (v == NULL) return cmd->op == OP_VAULT_LIQUIDATE ? ERR_OK : ERR_UNKNOWN_VAULT;
+    if (v == NULL) return ERR_UNKNOWN_VAULT;
     const struct vault_type *t = &e->s.vlt.types[v->type];
     cmd->asset = collateral ? t->collateral : t->debt;
     cmd->present |= CMD_HAS_ASSET;

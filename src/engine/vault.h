@@ -118,12 +118,15 @@ enum err vault_ratio_parse(const char *text, size_t len, int loose, uint32_t *pp
 enum err vault_genesis(struct engine_state *s, const json_t *list, char *why, size_t why_size)
     __attribute__((warn_unused_result));
 
-/* vault_command_asset: for a vault op naming no "asset", the asset its
- * amounts are in (deposit/withdraw: the collateral; borrow/repay/
- * liquidate: the debt; type.set of a known type: its debt asset) written
- * into cmd with its presence bit. ERR_OK and nothing done for other ops or
- * when no asset follows (vault.open; a new type); ERR_UNKNOWN_VAULT for an
- * id no vault has. The decoder calls it before reading amounts. */
+/* vault_command_asset: for a vault op on a vault naming no "asset", the
+ * asset it moves (deposit/withdraw: the collateral; borrow/repay/
+ * liquidate: the debt) written into cmd with its presence bit;
+ * ERR_UNKNOWN_VAULT for an id no vault has; ERR_OK and nothing done for
+ * other ops (vault.type.set names its debt asset itself). The decoder calls
+ * it before reading amounts. Deterministic for audit: vaults are never
+ * removed and their assets never change, so a lookup that succeeded when a
+ * command was admitted gives the same answer just before it applies, and
+ * one that failed journaled nothing. */
 enum err vault_command_asset(const struct engine *e, struct command *cmd);
 
 /* vault_is_escrow: whether a (NULL: no) is the vault escrow on a ledger

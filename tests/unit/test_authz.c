@@ -290,7 +290,7 @@ static const struct variant variants[] = {
     {"vault.borrow", "{\"op\":\"vault.borrow\",\"id\":1,\"amount\":\"1\"}", 0},
     {"vault.repay", "{\"op\":\"vault.repay\",\"id\":1,\"amount\":\"1\"}", 0},
     {"vault.liquidate", "{\"op\":\"vault.liquidate\",\"id\":2,\"by\":\"" ADDR_4 "\"}", 0},
-    {"vault.type.set", "{\"op\":\"vault.type.set\",\"type\":\"COL-A\",\"dust\":\"2\"}", 0},
+    {"vault.type.set", "{\"op\":\"vault.type.set\",\"type\":\"COL-A\",\"asset\":\"USDW\",\"dust\":\"2\"}", 0},
 };
 
 #define VARIANTS (sizeof(variants) / sizeof(variants[0]))

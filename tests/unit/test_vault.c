@@ -467,7 +467,7 @@ static void debt_ceiling_only_when_debt_grows(void **state) {
     fixture_expect_rejected(f, "tom", json, ERR_DEBT_CEILING);
     assert_ok(vop(f, "tom", "borrow", b, "1000")); /* exactly at the ceiling */
     /* the ceiling lowered under the debt: repaying still works */
-    assert_ok(fixture_apply(f, "alice", "{\"op\":\"vault.type.set\",\"type\":\"XAU-A\",\"debt_ceiling\":\"4000\"}"));
+    assert_ok(fixture_apply(f, "alice", "{\"op\":\"vault.type.set\",\"type\":\"XAU-A\",\"asset\":\"USDW\",\"debt_ceiling\":\"4000\"}"));
     assert_int_equal(f->result.pending, APPLY_DONE);
     assert_ok(vop(f, "tom", "repay", a, "500"));
     snprintf(json, sizeof(json), "{\"op\":\"vault.borrow\",\"id\":%llu,\"amount\":\"100\"}", (unsigned long long)a);
@@ -535,7 +535,8 @@ static void refusals_change_nothing(void **state) {
                             ERR_UNKNOWN_VAULT_TYPE);
     fixture_expect_rejected(f, "tom", "{\"op\":\"vault.deposit\",\"id\":99,\"amount\":\"1\",\"asset\":\"XAUT\"}",
                             ERR_UNKNOWN_VAULT);
-    fixture_expect_rejected(f, "lena", "{\"op\":\"vault.liquidate\",\"id\":99,\"by\":\"" LIQ "\"}", ERR_UNKNOWN_VAULT);
+    fixture_expect_rejected(f, "lena", "{\"op\":\"vault.liquidate\",\"id\":99,\"by\":\"" LIQ "\",\"asset\":\"USDW\"}",
+                            ERR_UNKNOWN_VAULT);
     /* the wrong asset for the vault */
     snprintf(json, sizeof(json), "{\"op\":\"vault.deposit\",\"id\":%llu,\"amount\":\"1\",\"asset\":\"USDW\"}", (unsigned long long)id);
     fixture_expect_rejected(f, "tom", json, ERR_INVALID_ARGUMENT);
@@ -652,9 +653,13 @@ static void bad_input_refused_at_decode(void **state) {
     assert_u128_equal(cmd.amount, 1500000);
     assert_ok(fixture_decode(f, "{\"op\":\"vault.borrow\",\"id\":1,\"amount\":\"2\"}", &cmd));
     assert_int_equal(cmd.asset, fixture_asset(f, "USDW"));
-    assert_ok(fixture_decode(f, "{\"op\":\"vault.type.set\",\"type\":\"XAU-A\",\"dust\":\"5\"}", &cmd));
-    assert_int_equal(cmd.asset, fixture_asset(f, "USDW"));
+    assert_err(fixture_decode(f, "{\"op\":\"vault.liquidate\",\"id\":99,\"by\":\"" LIQ "\"}", &cmd), ERR_UNKNOWN_VAULT);
+    /* vault.type.set names its debt asset for amounts (nothing looked up) */
+    assert_err(fixture_decode(f, "{\"op\":\"vault.type.set\",\"type\":\"XAU-A\",\"dust\":\"5\"}", &cmd), ERR_MISSING_FIELD);
+    assert_ok(fixture_decode(f, "{\"op\":\"vault.type.set\",\"type\":\"XAU-A\",\"asset\":\"USDW\",\"dust\":\"5\"}", &cmd));
     assert_u128_equal(cmd.daily_mint_limit, 5000000);
+    assert_ok(fixture_decode(f, "{\"op\":\"vault.type.set\",\"type\":\"XAU-A\",\"penalty\":\"6%\"}", &cmd));
+    assert_false(cmd.present & CMD_HAS_ASSET);
     fixture_close(f);
 }
 
@@ -934,7 +939,7 @@ static void replay_reaches_the_same_hash(void **state) {
     log_cmd(f, &log, "tom", "{\"op\":\"vault.open\",\"type\":\"XAU-A\",\"owner\":\"" OWNER "\"}");
     log_cmd(f, &log, "tom", "{\"op\":\"vault.deposit\",\"id\":1,\"amount\":\"3\"}");
     log_cmd(f, &log, "tom", "{\"op\":\"vault.borrow\",\"id\":1,\"amount\":\"3000\"}");
-    log_cmd(f, &log, "alice", "{\"op\":\"vault.type.set\",\"type\":\"XAU-A\",\"penalty\":\"7.5%\",\"dust\":\"10\"}");
+    log_cmd(f, &log, "alice", "{\"op\":\"vault.type.set\",\"type\":\"XAU-A\",\"asset\":\"USDW\",\"penalty\":\"7.5%\",\"dust\":\"10\"}");
     next_block(f);
     log_cmd(f, &log, "alice", "{\"op\":\"price.update\",\"feed\":\"XAU\",\"value\":\"1050\"}");
     log_cmd(f, &log, "lena", "{\"op\":\"vault.liquidate\",\"id\":1,\"by\":\"" LIQ "\"}");
