@@ -114,7 +114,17 @@
     X(REFUND_NOT_REQUESTED, 409, "no refund was requested for this transfer")                     \
     X(SAME_SIGNER, 409, "a refund is executed by another operator than the one who requested it") \
     X(ALREADY_RECEIVED, 409, "this inbound transaction has already been received")                \
-    X(INVALID_TX_HASH, 400, "a transaction hash is 64 hex digits (0x optional)")
+    X(INVALID_TX_HASH, 400, "a transaction hash is 64 hex digits (0x optional)") \
+    /* vaults (issue 11) */                                                                        \
+    X(VAULT_UNSAFE, 409, "the vault would fall below its type's min_ratio")                        \
+    X(VAULT_SAFE, 409, "the vault is not below its type's liquidation_ratio")                      \
+    X(DEBT_CEILING, 409, "the vault type's total debt would pass its debt_ceiling")                \
+    X(DUST, 409, "a vault's debt must be 0 or at least its type's dust")                            \
+    X(FEED_STALE, 409, "the price feed has no value younger than its max_age")                     \
+    X(UNKNOWN_VAULT, 404, "unknown vault")                                                          \
+    X(UNKNOWN_VAULT_TYPE, 404, "unknown vault type")                                                \
+    X(VAULT_OWNER, 409, "the vault belongs to another owner")                                       \
+    X(VAULT_EMPTY, 409, "the vault has no debt to liquidate")
 
 enum err {
 #define ERR_ENUM_ROW(name, status, msg) ERR_##name,

@@ -28,6 +28,7 @@
 #include "reserve.h"
 #include "restrict.h"
 #include "stabilizer.h"
+#include "vault.h"
 
 /* The request parser hands over text arguments up to LIMIT_ARG_TEXT bytes. */
 _Static_assert(FIELD__COUNT <= 62, "command.present has one bit per field kind (journal form: 31 + 31)");
@@ -278,6 +279,39 @@ static const struct op_def op_rows[OP__COUNT] = {
                                  {F("chain", FIELD_CHAIN, FIELD_REQUIRED),
                                   F("asset", FIELD_ASSET, FIELD_OPTIONAL)},
                                  "stop sends and receives on the routes to a chain at once, like a pause"},
+    [OP_VAULT_OPEN] = {"vault.open", vault_open_apply, ROLE_TRANSFER_AGENT, 0,
+                       {F("type", FIELD_VAULT_TYPE, FIELD_REQUIRED), F("owner", FIELD_FROM, FIELD_REQUIRED)},
+                       "open a vault of a type for an owner (its id is in the VaultOpened event)"},
+    [OP_VAULT_DEPOSIT] = {"vault.deposit", vault_deposit_apply, ROLE_TRANSFER_AGENT, 0,
+                          {F("id", FIELD_ID, FIELD_REQUIRED), F("amount", FIELD_AMOUNT, FIELD_REQUIRED),
+                           F("asset", FIELD_ASSET, FIELD_OPTIONAL), F("owner", FIELD_FROM, FIELD_OPTIONAL)},
+                          "move the owner's collateral into the vault"},
+    [OP_VAULT_WITHDRAW] = {"vault.withdraw", vault_withdraw_apply, ROLE_TRANSFER_AGENT, 0,
+                           {F("id", FIELD_ID, FIELD_REQUIRED), F("amount", FIELD_AMOUNT, FIELD_REQUIRED),
+                            F("asset", FIELD_ASSET, FIELD_OPTIONAL), F("owner", FIELD_FROM, FIELD_OPTIONAL)},
+                           "give collateral back to the owner (the vault stays at min_ratio or above)"},
+    [OP_VAULT_BORROW] = {"vault.borrow", vault_borrow_apply, ROLE_TRANSFER_AGENT, 0,
+                         {F("id", FIELD_ID, FIELD_REQUIRED), F("amount", FIELD_AMOUNT, FIELD_REQUIRED),
+                          F("asset", FIELD_ASSET, FIELD_OPTIONAL), F("owner", FIELD_FROM, FIELD_OPTIONAL)},
+                         "mint the debt asset to the owner against the vault's collateral"},
+    [OP_VAULT_REPAY] = {"vault.repay", vault_repay_apply, ROLE_TRANSFER_AGENT, 0,
+                        {F("id", FIELD_ID, FIELD_REQUIRED), F("amount", FIELD_AMOUNT, FIELD_REQUIRED),
+                         F("asset", FIELD_ASSET, FIELD_OPTIONAL), F("owner", FIELD_FROM, FIELD_OPTIONAL)},
+                        "burn the owner's debt tokens against the vault's debt"},
+    [OP_VAULT_LIQUIDATE] = {"vault.liquidate", vault_liquidate_apply, ROLE_LIQUIDATOR, 0,
+                            {F("id", FIELD_ID, FIELD_REQUIRED), F("by", FIELD_TO, FIELD_REQUIRED),
+                             F("asset", FIELD_ASSET, FIELD_OPTIONAL)},
+                            "repay a vault below liquidation_ratio and take its collateral with the penalty"},
+    [OP_VAULT_TYPE_SET] = {"vault.type.set", vault_type_set_apply, ROLE_TREASURY_MANAGER, 0,
+                           {F("type", FIELD_VAULT_TYPE, FIELD_REQUIRED), F("asset", FIELD_ASSET, FIELD_OPTIONAL),
+                            F("collateral", FIELD_COLLATERAL, FIELD_OPTIONAL),
+                            F("feed", FIELD_FEED, FIELD_OPTIONAL),
+                            F("min_ratio", FIELD_MIN_RATIO, FIELD_OPTIONAL),
+                            F("liquidation_ratio", FIELD_LIQUIDATION_RATIO, FIELD_OPTIONAL),
+                            F("penalty", FIELD_PENALTY, FIELD_OPTIONAL),
+                            F("debt_ceiling", FIELD_SUPPLY_CAP, FIELD_OPTIONAL),
+                            F("dust", FIELD_MINT_LIMIT, FIELD_OPTIONAL)},
+                           "add a vault type or change one's parameters (asset: the debt asset)"},
 };
 
 #undef F
@@ -568,6 +602,28 @@ static enum err command__field_bridge(const struct op_field *f, const struct com
     return ERR_OK;
 }
 
+/* The vault kinds (vault.h): a type's name, the collateral asset, ratios. */
+static enum err command__field_vault(const struct engine *e, const struct op_field *f,
+                                     const struct command_arg *a, struct command *cmd) {
+    if (f->kind == FIELD_VAULT_TYPE) {
+        if (!vault_type_name_valid(a->value, a->value_len)) return ERR_INVALID_ARGUMENT;
+        memcpy(cmd->vault_type, a->value, a->value_len);
+        cmd->vault_type[a->value_len] = '\0';
+    } else if (f->kind == FIELD_COLLATERAL) {
+        int index = engine_asset_find(e, a->value, a->value_len);
+        if (index < 0) return ERR_UNKNOWN_ASSET;
+        cmd->vault_collateral = (uint16_t)index;
+    } else {
+        uint32_t ppm;
+        if (vault_ratio_parse(a->value, a->value_len, 0, &ppm) != ERR_OK) return ERR_INVALID_AMOUNT;
+        if (f->kind == FIELD_MIN_RATIO) cmd->vault_min_ratio_ppm = ppm;
+        else if (f->kind == FIELD_LIQUIDATION_RATIO) cmd->vault_liquidation_ratio_ppm = ppm;
+        else cmd->vault_penalty_ppm = ppm;
+    }
+    cmd->present |= CMD_HAS(f->kind);
+    return ERR_OK;
+}
+
 /* Decode every field but amounts (which need the asset's decimals). */
 static enum err command__field_decode(const struct engine *e, const struct op_field *f,
                                       const struct command_arg *a, struct command *cmd) {
@@ -631,6 +687,12 @@ static enum err command__field_decode(const struct engine *e, const struct op_fi
     case FIELD_CHAIN:
     case FIELD_TX_HASH:
         return command__field_bridge(f, a, cmd);
+    case FIELD_VAULT_TYPE:
+    case FIELD_COLLATERAL:
+    case FIELD_MIN_RATIO:
+    case FIELD_LIQUIDATION_RATIO:
+    case FIELD_PENALTY:
+        return command__field_vault(e, f, a, cmd);
     case FIELD_MAX_BALANCE:
     case FIELD_AMOUNT:
     case FIELD_ID:
@@ -745,6 +807,11 @@ enum err command_decode_args(const struct engine *e, const struct command_arg *a
         if (f->required && command__arg(args, n, f->name) == NULL) {
             return command__why(ERR_MISSING_FIELD, f->name, why, why_size);
         }
+    }
+    /* A vault op's amounts are in its vault's asset (vault.h). */
+    if (!(cmd.present & CMD_HAS_ASSET)) {
+        err = vault_command_asset(e, &cmd);
+        if (err) return command__why(err, "id", why, why_size);
     }
     /* Amounts last: they need the asset's decimals, whatever the key order. */
     for (uint32_t i = 0; i < n; i++) {
@@ -879,6 +946,39 @@ void command_encode(const struct command *cmd, struct buf *out) {
     if (p & CMD_HAS(FIELD_THRESHOLD)) buf_put_u32(out, cmd->threshold_ppm);
     if (p & CMD_HAS(FIELD_CHAIN)) buf_put_u64(out, cmd->chain);
     if (p & CMD_HAS(FIELD_TX_HASH)) buf_put(out, cmd->pubkey, sizeof(cmd->pubkey));
+    if (p & CMD_HAS(FIELD_VAULT_TYPE)) {
+        size_t n = strlen(cmd->vault_type);
+        buf_put_u8(out, (uint8_t)n);
+        buf_put(out, cmd->vault_type, n);
+    }
+    if (p & CMD_HAS(FIELD_COLLATERAL)) buf_put_u16(out, cmd->vault_collateral);
+    if (p & CMD_HAS(FIELD_MIN_RATIO)) buf_put_u32(out, cmd->vault_min_ratio_ppm);
+    if (p & CMD_HAS(FIELD_LIQUIDATION_RATIO)) buf_put_u32(out, cmd->vault_liquidation_ratio_ppm);
+    if (p & CMD_HAS(FIELD_PENALTY)) buf_put_u32(out, cmd->vault_penalty_ppm);
+}
+
+/* The vault kinds of the variable part; -1 when out of range (the
+ * collateral's index is checked against the assets by the caller). */
+static int command__decode_vault(struct buf_reader *r, struct command *c) {
+    uint64_t p = c->present;
+    if (p & CMD_HAS(FIELD_VAULT_TYPE)) {
+        uint8_t n = buf_get_u8(r);
+        if (n > VAULT_TYPE_NAME_MAX) return -1;
+        buf_get(r, c->vault_type, n);
+        c->vault_type[n] = '\0';
+        if (r->failed || !vault_type_name_valid(c->vault_type, n)) return -1;
+    }
+    if (p & CMD_HAS(FIELD_COLLATERAL)) c->vault_collateral = buf_get_u16(r);
+    /* The ratios share a union with other ops' fields: only those present
+     * are read and checked. */
+    uint32_t *ratio[3] = {&c->vault_min_ratio_ppm, &c->vault_liquidation_ratio_ppm, &c->vault_penalty_ppm};
+    static const unsigned kind[3] = {FIELD_MIN_RATIO, FIELD_LIQUIDATION_RATIO, FIELD_PENALTY};
+    for (unsigned i = 0; i < 3; i++) {
+        if (!(p & CMD_HAS(kind[i]))) continue;
+        *ratio[i] = buf_get_u32(r);
+        if (*ratio[i] > VAULT_RATIO_PPM_MAX) return -1;
+    }
+    return r->failed ? -1 : 0;
 }
 
 /* The security kinds of the variable part; -1 when out of range. */
@@ -964,7 +1064,7 @@ static int command__decode_security(struct buf_reader *r, struct command *c) {
         if (c->chain == 0 || c->chain > UINT64_MAX / 2) return -1;
     }
     if (p & CMD_HAS(FIELD_TX_HASH)) buf_get(r, c->pubkey, sizeof(c->pubkey));
-    return r->failed ? -1 : 0;
+    return command__decode_vault(r, c);
 }
 
 /* The variable part; -1 when a value is out of its range. */
@@ -1034,6 +1134,7 @@ int command_decode_bin_counts(struct buf_reader *r, uint32_t assets_count, uint3
     if ((c.present & CMD_HAS_AMOUNT) && c.amount == 0) return -1;
     if (c.operator_index >= operators_count) return -1;
     if ((c.present & CMD_HAS(FIELD_FEED)) && c.feed >= feeds_count) return -1;
+    if ((c.present & CMD_HAS(FIELD_COLLATERAL)) && c.vault_collateral >= assets_count) return -1;
     *out = c;
     return 0;
 }
@@ -1129,6 +1230,20 @@ void command_write_args(const struct engine *e, const struct command *cmd, struc
             char hex[2 + 64 + 1] = "0x";
             hex_encode(cmd->pubkey, sizeof(cmd->pubkey), hex + 2);
             jw_string(w, hex);
+            break;
+        }
+        case FIELD_VAULT_TYPE: jw_string(w, cmd->vault_type); break;
+        case FIELD_COLLATERAL: jw_string(w, e->s.assets[cmd->vault_collateral].symbol); break;
+        case FIELD_MIN_RATIO:
+        case FIELD_LIQUIDATION_RATIO:
+        case FIELD_PENALTY: {
+            uint32_t ppm = f->kind == FIELD_MIN_RATIO               ? cmd->vault_min_ratio_ppm
+                           : f->kind == FIELD_LIQUIDATION_RATIO ? cmd->vault_liquidation_ratio_ppm
+                                                                : cmd->vault_penalty_ppm;
+            size_t n = amount_format(ppm, 4, text);
+            text[n] = '%';
+            text[n + 1] = '\0';
+            jw_string(w, text);
             break;
         }
         case FIELD__COUNT: jw_null(w); break;

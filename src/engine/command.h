@@ -70,6 +70,12 @@ enum field_kind {
     FIELD_CHAIN,        /* a chain id: 1..19 digits, > 0 (string or number) -> chain */
     FIELD_TX_HASH,      /* a transaction hash: 64 hex digits, "0x" optional -> pubkey
                            (ERR_INVALID_TX_HASH) */
+    FIELD_VAULT_TYPE,   /* a vault type's name [A-Za-z][A-Za-z0-9_-]{0,15} -> vault_type
+                           (resolved when applied: vault.h) */
+    FIELD_COLLATERAL,   /* symbol of a known asset -> vault_collateral */
+    FIELD_MIN_RATIO,    /* a ratio "150%" (up to 4 fraction digits, <= 10000%) -> ppm */
+    FIELD_LIQUIDATION_RATIO, /* the same -> vault_liquidation_ratio_ppm */
+    FIELD_PENALTY,      /* the same -> vault_penalty_ppm */
     FIELD__COUNT
 };
 
@@ -151,6 +157,13 @@ enum op {
     OP_BRIDGE_ROUTE_SET,
     OP_BRIDGE_ROUTE_ENABLE,
     OP_BRIDGE_ROUTE_DISABLE,
+    OP_VAULT_OPEN,
+    OP_VAULT_DEPOSIT,
+    OP_VAULT_WITHDRAW,
+    OP_VAULT_BORROW,
+    OP_VAULT_REPAY,
+    OP_VAULT_LIQUIDATE,
+    OP_VAULT_TYPE_SET,
     OP__COUNT
 };
 
@@ -195,7 +208,7 @@ struct command {
     u128 max_balance;
     char partition[LIMIT_PARTITION_NAME + 1];
     uint64_t alert;
-    union { /* no op takes both */
+    union { /* no op takes two of them */
         struct {
             uint16_t countries_count[2];
             uint64_t countries[2][COUNTRY_SET_WORDS]; /* allowed, blocked */
@@ -205,6 +218,14 @@ struct command {
             uint32_t window_blocks;
             uint32_t sustain_blocks;
             uint32_t threshold_ppm;
+        };
+        struct { /* vault ops (vault.h); debt_ceiling and dust ride in
+                    supply_cap and daily_mint_limit */
+            char vault_type[16 + 1]; /* FIELD_VAULT_TYPE, NUL-terminated */
+            uint16_t vault_collateral;
+            uint32_t vault_min_ratio_ppm;
+            uint32_t vault_liquidation_ratio_ppm;
+            uint32_t vault_penalty_ppm;
         };
     };
     uint64_t chain; /* FIELD_CHAIN (bridge.h) */

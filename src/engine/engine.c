@@ -80,6 +80,7 @@ static uint32_t engine__room_of(const struct engine *e, const struct command *cm
     if (cmd->op == OP_RECOVER) return ENGINE_ROOM_RECOVER;
     if (cmd->op == OP_PAYOUT_SNAPSHOT || cmd->op == OP_PAYOUT_DISTRIBUTE) return payout_room(e, cmd);
     if (cmd->op == OP_BRIDGE_RECEIVE) return 1u; /* the receipt record (bridge.h) */
+    if (cmd->op == OP_VAULT_LIQUIDATE) return 1u; /* the liquidator's and the owner's collateral */
     /* A move within a partition may insert the receiver's total and its
      * partition record (undo: six records, within the allowance). */
     return (cmd->present & CMD_HAS(FIELD_PARTITION)) ? 1u : 0u;
@@ -318,6 +319,7 @@ void engine__state_write(const struct engine_state *s, struct buf *out) {
     incident_state_write(s, out);
     stabilizer_state_write(s, out);
     bridge_state_write(s, out);
+    vault_state_write(s, out);
 }
 
 void engine__governance_write(const struct engine_state *s, struct buf *out) {
@@ -569,6 +571,7 @@ int engine_check_invariants(const struct engine *e) {
     if (engine__check_partitions(e) != 0) return -1;
     if (payout_check_invariants(e) != 0) return -1;
     if (bridge_check_invariants(e) != 0) return -1;
+    if (vault_check_invariants(e) != 0) return -1;
     for (uint32_t i = 0; i < e->s.assets_count; i++) {
         const struct asset *a = &e->s.assets[i];
         if (a->supply != sums[i]) return -1;

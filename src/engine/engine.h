@@ -39,6 +39,7 @@
 #include "por.h"
 #include "role.h"
 #include "stabilizer.h"
+#include "vault.h"
 
 enum asset_kind { ASSET_FUND, ASSET_FIAT, ASSET_SECURITY, ASSET_PLAIN, ASSET_KIND__COUNT };
 
@@ -192,6 +193,8 @@ struct engine_state {
     struct stabilizer_book stab;
     /* the bridge: routes, transfers (bridge.h) */
     struct bridge_book bridge;
+    /* vault types and vaults (vault.h) */
+    struct vault_book vlt;
 };
 
 struct engine {

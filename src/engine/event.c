@@ -372,6 +372,15 @@ static void event__data(const struct engine *e, const struct event *ev, struct j
     case EVENT_BRIDGE_ROUTE_DISABLED:
         bridge_event_data(e, ev, w);
         break;
+    case EVENT_VAULT_OPENED:
+    case EVENT_VAULT_DEPOSITED:
+    case EVENT_VAULT_WITHDRAWN:
+    case EVENT_VAULT_BORROWED:
+    case EVENT_VAULT_REPAID:
+    case EVENT_LIQUIDATED:
+    case EVENT_VAULT_TYPE_SET:
+        vault_event_write(e, ev, decimals, w);
+        break;
     case EVENT__COUNT:
         break;
     }
@@ -403,7 +412,8 @@ void event_write_json(const struct engine *e, const struct event *ev, uint64_t b
 
 /* The types whose journal record carries amount2 (others' stay as they were). */
 static int event__has_amount2(uint16_t type) {
-    return type == EVENT_POR_PUBLISHED || type == EVENT_STABILIZER_SET || type == EVENT_STABILIZATION_ORDER;
+    return type == EVENT_POR_PUBLISHED || type == EVENT_STABILIZER_SET || type == EVENT_STABILIZATION_ORDER ||
+           type == EVENT_LIQUIDATED;
 }
 
 void event_encode(const struct event *ev, struct buf *out) {
@@ -422,6 +432,11 @@ void event_encode(const struct event *ev, struct buf *out) {
     buf_put_u16(out, ev->code);
     buf_put_u32(out, ev->who);
     if (event__has_amount2(ev->type)) buf_put_u128(out, ev->amount2);
+    if (ev->type == EVENT_LIQUIDATED) {
+        buf_put_u128(out, ev->amount3);
+        buf_put_u128(out, ev->amount4);
+        buf_put_u128(out, ev->amount5);
+    }
 }
 
 int event_decode(struct buf_reader *r, struct event *out) {
@@ -440,6 +455,10 @@ int event_decode(struct buf_reader *r, struct event *out) {
     out->code = buf_get_u16(r);
     out->who = buf_get_u32(r);
     out->amount2 = event__has_amount2(out->type) ? buf_get_u128(r) : 0;
+    int liquidated = out->type == EVENT_LIQUIDATED;
+    out->amount3 = liquidated ? buf_get_u128(r) : 0;
+    out->amount4 = liquidated ? buf_get_u128(r) : 0;
+    out->amount5 = liquidated ? buf_get_u128(r) : 0;
     if (r->failed || out->type >= EVENT__COUNT) return -1;
     return 0;
 }

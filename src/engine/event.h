@@ -77,7 +77,14 @@
     X(BRIDGE_RECEIVED, "BridgeReceived")                                                           \
     X(BRIDGE_ROUTE_SET, "BridgeRouteSet")                                                          \
     X(BRIDGE_ROUTE_ENABLED, "BridgeRouteEnabled")                                                  \
-    X(BRIDGE_ROUTE_DISABLED, "BridgeRouteDisabled")
+    X(BRIDGE_ROUTE_DISABLED, "BridgeRouteDisabled")                                                     \
+    X(VAULT_OPENED, "VaultOpened")                                                                 \
+    X(VAULT_DEPOSITED, "VaultDeposited")                                                           \
+    X(VAULT_WITHDRAWN, "VaultWithdrawn")                                                           \
+    X(VAULT_BORROWED, "VaultBorrowed")                                                             \
+    X(VAULT_REPAID, "VaultRepaid")                                                                 \
+    X(LIQUIDATED, "Liquidated")                                                                    \
+    X(VAULT_TYPE_SET, "VaultTypeSet")
 
 enum event_type {
 #define EVENT_ENUM_ROW(id, name) EVENT_##id,
@@ -109,6 +116,12 @@ struct event {
     uint16_t ref_op; /* the op a governance event is about; CAPS_SET: which limit */
     uint16_t code;   /* an error code (…_FAILED) or a role */
     uint32_t who;    /* an operator index (ROLE_*: the grantee) */
+    /* LIQUIDATED (vault.h), journaled for that type only: amount3 the
+     * penalty part of the seized collateral and amount4 what went back to
+     * the owner (collateral units), amount5 the bad debt (debt units). */
+    u128 amount3;
+    u128 amount4;
+    u128 amount5;
 };
 
 /* A caller-owned array the engine appends to. */

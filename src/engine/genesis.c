@@ -14,6 +14,7 @@
 #include "../base/hex.h"
 #include "compliance.h"
 #include "engine.h"
+#include "vault.h"
 
 #define GENESIS_NAV_MAX_AGE_DEFAULT (INT64_C(4) * 3600 * NS_PER_S)
 #define GENESIS_NAV_DEVIATION_DEFAULT_PPM 100000u
@@ -447,7 +448,7 @@ static enum err genesis__build(struct engine_state *s, const json_t *doc, int64_
         if (strcmp(key, "operators") && strcmp(key, "assets") && strcmp(key, "policies") &&
             strcmp(key, "controller") && strcmp(key, "proposal_ttl") && strcmp(key, "feeds") &&
             strcmp(key, "system") && strcmp(key, "emergency_approvals") &&
-            strcmp(key, "stabilizers") && strcmp(key, "bridge_routes")) {
+            strcmp(key, "stabilizers") && strcmp(key, "bridge_routes") && strcmp(key, "vault_types")) {
             return genesis__fail(why, why_size, "unknown key", key);
         }
     }
@@ -476,6 +477,8 @@ static enum err genesis__build(struct engine_state *s, const json_t *doc, int64_
     enum err err = genesis__feeds(s, json_object_get(doc, "feeds"), why, why_size);
     if (err) return err;
     err = stabilizer_genesis(s, json_object_get(doc, "stabilizers"), why, why_size);
+    if (err) return err;
+    err = vault_genesis(s, json_object_get(doc, "vault_types"), why, why_size);
     if (err) return err;
     err = genesis__system(s, json_object_get(doc, "system"), time_ns, why, why_size);
     if (err) return err;

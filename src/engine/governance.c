@@ -55,7 +55,7 @@ void engine_policy(const struct engine *e, enum op op, int asset, uint32_t *appr
     }
     if (op == OP_CAPS_SET || op == OP_ROLE_GRANT || op == OP_ROLE_REVOKE || op == OP_POLICY_SET ||
         op == OP_OPERATOR_ADD || op == OP_OPERATOR_REMOVE || op == OP_OPERATOR_ROTATE_KEY ||
-        op == OP_ASSET_RULES_SET || op == OP_STABILIZER_SET) {
+        op == OP_ASSET_RULES_SET || op == OP_STABILIZER_SET || op == OP_VAULT_TYPE_SET) {
         *timelock_ns = GOV_DAY_NS;
     }
     if (op == OP_BRIDGE_ROUTE_SET || op == OP_BRIDGE_ROUTE_ENABLE) *timelock_ns = GOV_DAY_NS;

@@ -306,7 +306,8 @@ static int snapshot__state(struct buf_reader *r, struct engine_state *s) {
     if (compliance_state_read(r, s) != 0) return -1;
     if (incident_state_read(r, s) != 0) return -1;
     if (stabilizer_state_read(r, s) != 0) return -1;
-    return bridge_state_read(r, s);
+    if (bridge_state_read(r, s) != 0) return -1;
+    return vault_state_read(r, s);
 }
 
 /* Insert the holding records in chunks the undo log can carry, sealing

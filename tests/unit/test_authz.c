@@ -114,6 +114,13 @@ static json_t *authz_genesis(void) {
     json_object_set_new(fund, "nav", json_string("10"));
     json_t *fiat = fixture_genesis_add_asset(doc, "FIA", "fiat", "0");
     json_object_set_new(fiat, "reserve_quorum", json_string("1"));
+    /* a vault type: COL collateral, USDW debt (so per-asset roles show) */
+    fixture_genesis_add_asset(doc, "COL", "plain", "0");
+    json_object_set_new(doc, "vault_types",
+                        json_pack("[{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}]", "name", "COL-A",
+                                  "collateral", "COL", "feed", "XAU", "debt", "USDW", "min_ratio", "150%",
+                                  "liquidation_ratio", "110%", "penalty", "5%", "debt_ceiling", "100000",
+                                  "dust", "1"));
     json_t *policies = json_array();
     const struct op_def *ops = op_table();
     for (unsigned i = 0; i < OP__COUNT; i++) {
@@ -181,6 +188,19 @@ static struct fixture *authz_open(void) {
     fixture_seal(f, NULL);
     fixture_begin(f, f->e.s.time_ns + 1000000000, FIXTURE_BLOCK_COMMANDS);
     assert_ok(fixture_apply(f, "r_bridge_operator", "{\"op\":\"bridge.refund\",\"id\":2}"));
+    /* vault 1 (ADDR_1: 50 COL, 10 USDW owed) and vault 2 (ADDR_3: 10 COL,
+     * 600 USDW owed), then XAU at 60: vault 2 below 110%, for the vault ops */
+    assert_ok(fixture_apply(f, "r_oracle_updater", "{\"op\":\"price.update\",\"feed\":\"XAU\",\"value\":\"100\"}"));
+    assert_ok(fixture_mint(f, "r_minter", "COL", ADDR_1, "100"));
+    assert_ok(fixture_mint(f, "r_minter", "COL", ADDR_3, "10"));
+    assert_ok(fixture_mint(f, "r_minter", "USDW", ADDR_4, "1000"));
+    assert_ok(fixture_apply(f, "r_transfer_agent", "{\"op\":\"vault.open\",\"type\":\"COL-A\",\"owner\":\"" ADDR_1 "\"}"));
+    assert_ok(fixture_apply(f, "r_transfer_agent", "{\"op\":\"vault.deposit\",\"id\":1,\"amount\":\"50\"}"));
+    assert_ok(fixture_apply(f, "r_transfer_agent", "{\"op\":\"vault.borrow\",\"id\":1,\"amount\":\"10\"}"));
+    assert_ok(fixture_apply(f, "r_transfer_agent", "{\"op\":\"vault.open\",\"type\":\"COL-A\",\"owner\":\"" ADDR_3 "\"}"));
+    assert_ok(fixture_apply(f, "r_transfer_agent", "{\"op\":\"vault.deposit\",\"id\":2,\"amount\":\"10\"}"));
+    assert_ok(fixture_apply(f, "r_transfer_agent", "{\"op\":\"vault.borrow\",\"id\":2,\"amount\":\"600\"}"));
+    assert_ok(fixture_apply(f, "r_oracle_updater", "{\"op\":\"price.update\",\"feed\":\"XAU\",\"value\":\"60\"}"));
     fixture_seal(f, NULL);
     return f;
 }
@@ -303,6 +323,13 @@ static const struct variant variants[] = {
     {"bridge.route.enable", "{\"op\":\"bridge.route.enable\",\"chain\":\"138\",\"asset\":\"USDW\"}", 0},
     {"bridge.route.disable", "{\"op\":\"bridge.route.disable\",\"chain\":\"138\"}", 0},
     {"bridge.route.disable", "{\"op\":\"bridge.route.disable\",\"chain\":\"138\",\"asset\":\"USDW\"}", 0},
+    {"vault.open", "{\"op\":\"vault.open\",\"type\":\"COL-A\",\"owner\":\"" ADDR_2 "\"}", 0},
+    {"vault.deposit", "{\"op\":\"vault.deposit\",\"id\":1,\"amount\":\"1\"}", 0},
+    {"vault.withdraw", "{\"op\":\"vault.withdraw\",\"id\":1,\"amount\":\"1\"}", 0},
+    {"vault.borrow", "{\"op\":\"vault.borrow\",\"id\":1,\"amount\":\"1\"}", 0},
+    {"vault.repay", "{\"op\":\"vault.repay\",\"id\":1,\"amount\":\"1\"}", 0},
+    {"vault.liquidate", "{\"op\":\"vault.liquidate\",\"id\":2,\"by\":\"" ADDR_4 "\"}", 0},
+    {"vault.type.set", "{\"op\":\"vault.type.set\",\"type\":\"COL-A\",\"asset\":\"USDW\",\"dust\":\"2\"}", 0},
 };
 
 #define VARIANTS (sizeof(variants) / sizeof(variants[0]))

@@ -491,7 +491,8 @@ static void op_table_rows_named_found_and_ordered(void **state) {
         "payout.distribute", "incident.open", "incident.ack", "incident.note", "incident.resolve",
         "maintenance.start", "maintenance.end", "timelock.expedite", "stabilizer.set", "bridge.send",
         "bridge.confirm", "bridge.refund", "bridge.refund_execute", "bridge.receive", "bridge.route.set",
-        "bridge.route.enable", "bridge.route.disable"};
+        "bridge.route.enable", "bridge.route.disable", "vault.open", "vault.deposit", "vault.withdraw",
+        "vault.borrow", "vault.repay", "vault.liquidate", "vault.type.set"};
     for (unsigned i = 0; i < OP__COUNT; i++) {
         assert_string_equal(t[i].name, names[i]);
         assert_ptr_equal(op_find(t[i].name, strlen(t[i].name)), &t[i]);
