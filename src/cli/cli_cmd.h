@@ -145,6 +145,8 @@ int cli_cmd_payout_show(struct cli_ctx *ctx);
 int cli_cmd_payout_list(struct cli_ctx *ctx);
 int cli_cmd_stabilizer_show(struct cli_ctx *ctx);
 int cli_cmd_bridge_list(struct cli_ctx *ctx);
+int cli_cmd_vault_show(struct cli_ctx *ctx);
+int cli_cmd_vault_list(struct cli_ctx *ctx);
 int cli_cmd_bridge_show(struct cli_ctx *ctx);
 int cli_cmd_bridge_routes(struct cli_ctx *ctx);
 /* Incidents and maintenance windows (cli_cmd_incident.c). */

@@ -152,3 +152,73 @@ int cli_cmd_bridge_show(struct cli_ctx *ctx) {
 int cli_cmd_bridge_routes(struct cli_ctx *ctx) {
     return cli_bridge__get(ctx, "/api/bridge/routes", NULL, cli_bridge__routes);
 }
+
+/* ---- the vaults' reads (GET /api/vaults) ----------------------------------- */
+
+static void cli_vault__row(const json_t *v) {
+    char a[80], b[80], c[80], d[80], e[80];
+    const json_t *h = json_object_get(v, "health");
+    char health[32];
+    if (json_is_number(h)) snprintf(health, sizeof(health), "%.4f", json_number_value(h));
+    else snprintf(health, sizeof(health), "-");
+    printf("%-6s %-10s %-22s %-22s %-9s %s%s\n", cli_stab__text(v, "id", a, sizeof(a)),
+           cli_stab__text(v, "type", b, sizeof(b)), cli_stab__text(v, "collateral", c, sizeof(c)),
+           cli_stab__text(v, "debt", d, sizeof(d)), health, cli_stab__text(v, "owner", e, sizeof(e)),
+           json_is_true(json_object_get(v, "liquidatable")) ? "  LIQUIDATABLE" : "");
+}
+
+static void cli_vault__head(void) {
+    printf("%-6s %-10s %-22s %-22s %-9s %s\n", "ID", "TYPE", "COLLATERAL", "DEBT", "HEALTH", "OWNER");
+}
+
+static void cli_vault__show(const json_t *v) {
+    cli_vault__head();
+    cli_vault__row(v);
+}
+
+static void cli_vault__list(const json_t *doc) {
+    const json_t *types = json_object_get(doc, "types");
+    for (size_t i = 0; i < json_array_size(types); i++) {
+        const json_t *t = json_array_get(types, i);
+        char a[80], b[80], c[80], d[80], e[80];
+        printf("type %s: %s against %s (feed %s)  debt %s of ceiling %s\n", cli_stab__text(t, "name", a, sizeof(a)),
+               cli_stab__text(t, "debt", b, sizeof(b)), cli_stab__text(t, "collateral", c, sizeof(c)),
+               cli_stab__text(t, "feed", d, sizeof(d)), cli_stab__text(t, "total_debt", e, sizeof(e)),
+               cli_stab__text(t, "debt_ceiling", a, sizeof(a)));
+        printf("  min %.4g  liquidation %.4g  penalty %.4g  vaults %s  below liquidation %s  "
+               "liquidations %s  bad debt %s\n",
+               json_number_value(json_object_get(t, "min_ratio")),
+               json_number_value(json_object_get(t, "liquidation_ratio")),
+               json_number_value(json_object_get(t, "penalty")), cli_stab__text(t, "vaults", a, sizeof(a)),
+               cli_stab__text(t, "below_liquidation_ratio", b, sizeof(b)),
+               cli_stab__text(t, "liquidations", c, sizeof(c)), cli_stab__text(t, "bad_debt_total", d, sizeof(d)));
+    }
+    printf("\n");
+    cli_vault__head();
+    const json_t *vaults = json_object_get(doc, "vaults");
+    for (size_t i = 0; i < json_array_size(vaults); i++) cli_vault__row(json_array_get(vaults, i));
+}
+
+int cli_cmd_vault_show(struct cli_ctx *ctx) {
+    return cli_bridge__get(ctx, "/api/vaults/", cli_ctx_pos(ctx, 0), cli_vault__show);
+}
+
+int cli_cmd_vault_list(struct cli_ctx *ctx) {
+    struct buf path;
+    buf_init(&path);
+    buf_put(&path, "/api/vaults?limit=1000", 22);
+    const char *type = cli_ctx_flag(ctx, "type");
+    const char *below = cli_ctx_flag(ctx, "below");
+    if (type != NULL) {
+        buf_put(&path, "&type=", 6);
+        cli_http_encode(&path, type);
+    }
+    if (below != NULL) {
+        buf_put(&path, "&below=", 7);
+        cli_http_encode(&path, below);
+    }
+    buf_put(&path, "", 1); /* NUL: the path as text */
+    int rc = buf_ok(&path) ? cli_bridge__get(ctx, (const char *)path.data, NULL, cli_vault__list) : CLI_EXIT_IO;
+    buf_free(&path);
+    return rc;
+}

@@ -420,6 +420,8 @@ static void http__api_get(struct server *s, const struct server_request *rq,
     else if (http__split(p, "/api/incidents/", seg) == 1) api_incident(s, rq, seg[0], out);
     else if (strcmp(p, "/api/maintenance") == 0) api_maintenance(s, rq, out);
     else if (strcmp(p, "/api/stabilizers") == 0) api_stabilizers(s, rq, out);
+    else if (strcmp(p, "/api/vaults") == 0) api_vaults(s, rq, out);
+    else if (http__split(p, "/api/vaults/", seg) == 1) api_vault(s, seg[0], out);
     else if (strcmp(p, "/api/bridge/routes") == 0) api_bridge_routes(s, rq, out);
     else if (strcmp(p, "/api/bridge/transfers") == 0) api_bridge_transfers(s, rq, out);
     else if (http__split(p, "/api/bridge/transfers/", seg) == 1) api_bridge_transfer(s, seg[0], out);

@@ -13,6 +13,7 @@
 #include "../engine/bridge.h"
 #include "../engine/reserve.h"
 #include "../engine/stabilizer.h"
+#include "../engine/vault.h"
 #include "deliver.h"
 #include "server.h"
 
@@ -246,6 +247,46 @@ static void metrics__bridge(const struct engine *e, int64_t now_ns, struct buf *
     }
 }
 
+/* Vault types (vault.h): the lowest health among vaults with debt (the
+ * built-in vault rules read it), debt ceiling usage, debt, liquidations;
+ * nothing for a ledger without a type. */
+static void metrics__vaults(const struct engine *e, struct buf *b) {
+    uint32_t n = e->s.vlt.types_count;
+    if (n == 0) return;
+    uint64_t min[LIMIT_VAULT_TYPES];
+    for (uint32_t t = 0; t < n; t++) min[t] = UINT64_MAX;
+    for (uint32_t i = 0; i < e->s.vlt.vaults_count; i++) {
+        const struct vault *v = &e->s.vlt.vaults[i];
+        if (v->debt == 0) continue;
+        uint64_t h = vault_health_ppm(e, v);
+        if (h < min[v->type]) min[v->type] = h;
+    }
+    metrics__head(b, "mintline_vault_health_min_ratio", "gauge",
+                  "The lowest collateral value / debt among a type's vaults with debt (absent when none).");
+    for (uint32_t t = 0; t < n; t++) {
+        if (min[t] == UINT64_MAX) continue;
+        metrics__line(b, "mintline_vault_health_min_ratio{vault_type=\"%s\"} %.6f\n", e->s.vlt.types[t].name,
+                      (double)min[t] / 1e6);
+    }
+    metrics__head(b, "mintline_vault_debt_ceiling_usage_ratio", "gauge", "A type's total debt / its debt ceiling.");
+    for (uint32_t t = 0; t < n; t++) {
+        const struct vault_type *vt = &e->s.vlt.types[t];
+        double usage = (double)u128_ratio_ppm(vt->total_debt, vt->debt_ceiling) / 1e6;
+        metrics__line(b, "mintline_vault_debt_ceiling_usage_ratio{vault_type=\"%s\"} %.6f\n", vt->name, usage);
+    }
+    metrics__head(b, "mintline_vault_debt_base_units", "gauge", "A type's total debt, in the debt asset's base units.");
+    for (uint32_t t = 0; t < n; t++) {
+        char v[AMOUNT_TEXT_SIZE];
+        u128_format(e->s.vlt.types[t].total_debt, v);
+        metrics__line(b, "mintline_vault_debt_base_units{vault_type=\"%s\"} %s\n", e->s.vlt.types[t].name, v);
+    }
+    metrics__head(b, "mintline_vault_liquidations_total", "counter", "Liquidations of a type's vaults.");
+    for (uint32_t t = 0; t < n; t++) {
+        metrics__line(b, "mintline_vault_liquidations_total{vault_type=\"%s\"} %llu\n", e->s.vlt.types[t].name,
+                      (unsigned long long)e->s.vlt.types[t].liquidations_count);
+    }
+}
+
 static void metrics__assets(struct server *s, struct buf *b) {
     const struct engine *e = &s->chain.engine;
     int64_t now = server_now(s);
@@ -405,6 +446,7 @@ void metrics_render(struct server *s, struct server_response *out) {
     api_incidents_metrics(&s->chain.engine, server_now(s), &out->body);
     metrics__stabilizers(&s->chain.engine, &out->body);
     metrics__bridge(&s->chain.engine, server_now(s), &out->body);
+    metrics__vaults(&s->chain.engine, &out->body);
     pthread_rwlock_unlock(&s->chain.lock);
     out->status = 200;
     out->content_type = "text/plain; version=0.0.4; charset=utf-8";
