@@ -273,23 +273,11 @@ static int api_incident__block(void *ctx, const struct store_block *b, const str
     return 0;
 }
 
-/* An id in a path segment: digits only, 1..19 of them; 0 when not one. */
-static uint64_t api_incident__id(const char *text) {
-    size_t len = strlen(text);
-    if (len == 0 || len > 19) return 0;
-    uint64_t v = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (text[i] < '0' || text[i] > '9') return 0;
-        v = v * 10 + (uint64_t)(text[i] - '0');
-    }
-    return v;
-}
-
 /* The incident under the lock; 0 when found (with the head), else the
  * error answered. */
 static int api_incident__lookup(struct server *s, const char *id_text, struct api_incident__view *v,
                                 uint64_t *head, struct server_response *out) {
-    uint64_t id = api_incident__id(id_text);
+    uint64_t id = server_path_id(id_text);
     pthread_rwlock_rdlock(&s->chain.lock);
     const struct engine *e = &s->chain.engine;
     const struct incident *in = id ? incident_find(e, id) : NULL;

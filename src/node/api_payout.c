@@ -122,13 +122,7 @@ void api_payouts(struct server *s, const struct server_request *rq, struct serve
 
 /* An id in a path segment: 1..max, digits only; 0 when not one. */
 static uint64_t api_payout__id(const char *text, uint64_t max) {
-    uint64_t v = 0;
-    size_t len = strlen(text);
-    if (len == 0 || len > 19) return 0;
-    for (size_t i = 0; i < len; i++) {
-        if (text[i] < '0' || text[i] > '9') return 0;
-        v = v * 10 + (uint64_t)(text[i] - '0');
-    }
+    uint64_t v = server_path_id(text);
     return v <= max ? v : 0;
 }
 

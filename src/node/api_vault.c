@@ -143,15 +143,7 @@ void api_vaults(struct server *s, const struct server_request *rq, struct server
 }
 
 void api_vault(struct server *s, const char *id_text, struct server_response *out) {
-    uint64_t id = 0;
-    size_t n = strlen(id_text);
-    for (size_t i = 0; i < n && n <= 19; i++) {
-        if (id_text[i] < '0' || id_text[i] > '9') {
-            id = 0;
-            break;
-        }
-        id = id * 10 + (uint64_t)(id_text[i] - '0');
-    }
+    uint64_t id = server_path_id(id_text);
     pthread_rwlock_rdlock(&s->chain.lock);
     const struct engine *e = &s->chain.engine;
     const struct vault *v = id ? vault_find(e, id) : NULL;

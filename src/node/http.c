@@ -283,6 +283,17 @@ static int http__decode(const char *src, size_t len, char *out, size_t size) {
     return 0;
 }
 
+uint64_t server_path_id(const char *text) {
+    size_t len = strlen(text);
+    if (len == 0 || len > 19) return 0;
+    uint64_t v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] < '0' || text[i] > '9') return 0;
+        v = v * 10 + (uint64_t)(text[i] - '0');
+    }
+    return v;
+}
+
 int server_query(const char *query, const char *key, char *out, size_t size) {
     size_t key_len = strlen(key);
     const char *p = query;

@@ -72,6 +72,10 @@ int64_t server_now(const struct server *s);
  * out (size bytes). Returns 1 when present, 0 when absent, -1 malformed. */
 int server_query(const char *query, const char *key, char *out, size_t size);
 
+/* server_path_id: an id in a path segment, digits only (1..19 of them);
+ * 0 when it is not one. */
+uint64_t server_path_id(const char *text);
+
 /* Read endpoints (api.c): each writes a whole response. */
 void api_system_status(struct server *s, const struct server_request *rq, struct server_response *out);
 void api_contracts_status(struct server *s, const struct server_request *rq, struct server_response *out);
