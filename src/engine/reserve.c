@@ -27,16 +27,20 @@ int reserve_verified(const struct engine *e, uint32_t asset, int64_t time_ns, u1
     return 1;
 }
 
+u128 reserve_backed_supply(const struct engine *e, uint32_t asset) {
+    u128 supply = e->s.assets[asset].supply;
+    u128 vault = vault_debt_of_asset(e, asset);
+    return vault < supply ? supply - vault : 0; /* vault debt <= supply (invariant) */
+}
+
 enum err reserve_mint_check(const struct engine *e, uint32_t asset, u128 amount) {
     const struct asset *a = &e->s.assets[asset];
     if (a->kind != ASSET_FIAT) return ERR_OK;
     u128 verified;
     uint32_t fresh;
     if (!reserve_verified(e, asset, e->s.time_ns, &verified, &fresh)) return ERR_QUORUM_NOT_MET;
-    /* Vault debt is backed by its collateral, not by the reserve (vault.h):
-     * the reserve covers the rest of the supply. */
     u128 after;
-    if (u128_add(a->supply - vault_debt_of_asset(e, asset), amount, &after) || verified < after) {
+    if (u128_add(reserve_backed_supply(e, asset), amount, &after) || verified < after) {
         return ERR_RESERVE_INSUFFICIENT;
     }
     return ERR_OK;

@@ -22,6 +22,12 @@ int reserve_verified(const struct engine *e, uint32_t asset, int64_t time_ns, u1
 /* reserve_mint_check: SPEC 3 item 11 for a mint of amount. */
 enum err reserve_mint_check(const struct engine *e, uint32_t asset, u128 amount);
 
+/* reserve_backed_supply: the part of a fiat asset's supply the reserve
+ * backs: the supply less what vaults owe in it (vault debt is backed by
+ * its collateral: vault.h). What check 11, the reserve ratio of status and
+ * /metrics, and so the reserve alerts, all divide by. */
+u128 reserve_backed_supply(const struct engine *e, uint32_t asset);
+
 enum err reserve_report_apply(struct engine *e, const struct command *cmd,
                               struct event_buf *events, struct apply_result *out);
 enum err reserve_attest_apply(struct engine *e, const struct command *cmd,

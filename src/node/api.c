@@ -73,7 +73,8 @@ static void api__reserve_fields(const struct engine *e, uint32_t index, int64_t 
     if (met) jw_amount(w, verified, a->decimals);
     else jw_null(w);
     jw_key(w, "ratio");
-    if (met && a->supply) jw_double(w, (double)u128_ratio_ppm(verified, a->supply) / 1e6);
+    u128 backed = reserve_backed_supply(e, index);
+    if (met && backed) jw_double(w, (double)u128_ratio_ppm(verified, backed) / 1e6);
     else jw_null(w);
     jw_kv_bool(w, "quorum_met", met);
     jw_kv_uint(w, "quorum", a->reserve_quorum);

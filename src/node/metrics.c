@@ -320,14 +320,21 @@ static void metrics__assets(struct server *s, struct buf *b) {
         const struct operator *o = &e->s.operators[i];
         if (!o->removed) metrics__line(b, "mintline_operator_key_age_seconds{operator=\"%s\"} %lld\n", o->name, (long long)((now - o->key_created_ns) / 1000000000));
     }
-    metrics__head(b, "mintline_reserve_ratio", "gauge", "Verified reserve over supply (fiat assets; -1 without quorum).");
+    metrics__head(b, "mintline_reserve_ratio", "gauge",
+                  "Verified reserve over the reserve-backed supply (supply less vault debt; fiat assets; "
+                  "-1 without quorum, +Inf when all supply is vault debt).");
     for (uint32_t i = 0; i < e->s.assets_count; i++) {
         const struct asset *a = &e->s.assets[i];
         if (a->kind != ASSET_FIAT) continue;
         u128 verified = 0;
         uint32_t fresh = 0;
         int met = reserve_verified(e, i, now, &verified, &fresh);
-        double ratio = !met ? -1.0 : a->supply ? (double)u128_ratio_ppm(verified, a->supply) / 1e6 : 0.0;
+        u128 backed = reserve_backed_supply(e, i);
+        if (met && a->supply != 0 && backed == 0) {
+            metrics__line(b, "mintline_reserve_ratio{asset=\"%s\"} +Inf\n", a->symbol);
+            continue;
+        }
+        double ratio = !met ? -1.0 : backed ? (double)u128_ratio_ppm(verified, backed) / 1e6 : 0.0;
         metrics__line(b, "mintline_reserve_ratio{asset=\"%s\"} %.6f\n", a->symbol, ratio);
     }
     metrics__head(b, "mintline_reserve_quorum_met", "gauge", "1 when enough fresh reserve reports agree.");

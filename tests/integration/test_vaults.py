@@ -30,7 +30,7 @@ GENESIS = """\
 operators:
   - name: alice
     pubkey: a88d3efae5df12cbb52815d00cfb5c67e28dc4ea26e29768a73c8d80912b0800
-    roles: [admin, minter, transfer_agent, oracle_updater, treasury_manager]
+    roles: [admin, minter, transfer_agent, oracle_updater, treasury_manager, reserve_reporter]
   - name: bob
     pubkey: ca9c298168ea53bf5a3e9b60aa2b14af289314f532a809f492207ded1abc7264
     roles: [liquidator]
@@ -47,11 +47,25 @@ assets:
   - symbol: VUSD
     kind: plain
     decimals: 6
+  - symbol: USDW
+    kind: fiat
+    currency: USD
+    decimals: 6
+    reserve_quorum: 1
 vault_types:
   - name: GOLD-A
     collateral: GOLD
     feed: XAU
     debt: VUSD
+    min_ratio: 150%
+    liquidation_ratio: 110%
+    penalty: 5%
+    debt_ceiling: "1000000"
+    dust: "10"
+  - name: GOLD-W
+    collateral: GOLD
+    feed: XAU
+    debt: USDW
     min_ratio: 150%
     liquidation_ratio: 110%
     penalty: 5%
@@ -118,6 +132,26 @@ def main():
         t.ok(st == 200 and doc.get("debt") == "0", "the vault's debt is repaid", doc)
         r = ok("liquidating the empty vault", "vault", "liquidate", "1", "--by", LIQ, operator="bob", rc=1)
         t.ok("ERR_VAULT_EMPTY" in r.err or "ERR_VAULT_SAFE" in r.err, "an empty vault is not liquidated", r)
+        # USDW: 100 minted against a reserve of 100, then 500 borrowed from a
+        # GOLD-W vault: the reserve ratio stays 1 (vault debt is backed by
+        # its collateral), no reserve alert, and a mint of 1 more is refused
+        ok("reserve report USDW 100", "reserve", "report", "USDW", "100")
+        ok("mint 100 USDW against it", "mint", "USDW", "--to", OTHER, "--amount", "100")
+        ok("XAU back at 2000", "price", "update", "XAU", "2000")
+        ok("open a GOLD-W vault", "vault", "open", "GOLD-W", "--owner", OWNER)
+        ok("deposit 1 GOLD", "vault", "deposit", "2", "--amount", "1")
+        ok("borrow 500 USDW", "vault", "borrow", "2", "--amount", "500")
+        usdw = [a for a in node.status()["assets"] if a["symbol"] == "USDW"][0]
+        t.ok(usdw["supply"] == "600" and abs(usdw["reserve"]["ratio"] - 1.0) < 1e-9,
+             "status: supply 600, reserve ratio 1 over the 100 the reserve backs", usdw)
+        t.eq(metric(node.metrics(), "mintline_reserve_ratio", asset="USDW"), 1.0,
+             "/metrics: mintline_reserve_ratio 1 (vault debt left out)")
+        st, al = node.client("carol").get("/api/alerts")
+        t.ok(not [a for a in al.get("alerts", []) if a["name"] == "ReserveRatioCritical"]
+             and usdw.get("mint_halted") is False,
+             "no ReserveRatioCritical and no halt for collateral-backed supply (100/600 would be 0.17)", al)
+        r = ok("one more USDW than the reserve backs", "mint", "USDW", "--to", OTHER, "--amount", "1", rc=1)
+        t.ok("ERR_RESERVE_INSUFFICIENT" in r.err, "check 11 agrees: ERR_RESERVE_INSUFFICIENT", r)
         r = node.cli("audit", "verify", "--data", node.data)
         t.ok(r.rc == 0 and "audit ok" in r.out, "audit verify", r)
         t.ok(node.sanitizer() is None, "no sanitizer report", node.sanitizer())
