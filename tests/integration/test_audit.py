@@ -38,7 +38,7 @@ def fill(node):
 
 TAMPERS = [
     ("a request body", "UPDATE requests SET body = CAST(replace(CAST(body AS TEXT), '1000', '1001') AS BLOB) WHERE id = 1"),
-    ("a signature", "UPDATE requests SET signature = 'A' || substr(signature, 2) WHERE id = 2"),
+    ("a signature", "UPDATE requests SET signature = (CASE WHEN substr(signature, 1, 1) = 'A' THEN 'B' ELSE 'A' END) || substr(signature, 2) WHERE id = 2"),
     ("a nonce", "UPDATE requests SET nonce = nonce || 'x' WHERE id = 2"),
     ("the operator of a request", "UPDATE requests SET operator = 'bob' WHERE id = 1"),
     ("a result code", "UPDATE requests SET results = x'0000' WHERE id = 5"),
