@@ -66,6 +66,47 @@ step por show USDW
 printf '\n\033[1m$ mintline por proof USDW %s > %s\033[0m\n' "$CLIENT" "$DATA/proof-client.json"
 "$BIN" por proof USDW "$CLIENT" >"$DATA/proof-client.json" || echo "(exit $?)"
 step por verify "$DATA/proof-client.json"
+# seed 001's vault and bridge on a second ledger (examples/smom.yaml),
+# served on the next port for this section only
+SMOM="$DATA/smom"
+SMOM_LISTEN=127.0.0.1:8646
+OWNER=0x0a11e70000000000000000000000000000000003
+if [ ! -f "$SMOM/mintline.db" ]; then
+    "$BIN" init --data "$SMOM" --genesis examples/smom.yaml >/dev/null
+fi
+"$BIN" serve --data "$SMOM" --listen "$SMOM_LISTEN" &
+SMOM_NODE=$!
+trap 'kill -TERM $NODE $SMOM_NODE 2>/dev/null; wait $NODE 2>/dev/null; exit 0' INT TERM
+i=0
+until curl -s -o /dev/null "http://$SMOM_LISTEN/readyz"; do
+    i=$((i + 1))
+    [ $i -gt 100 ] && { echo "error: the smom node did not start" >&2; kill $NODE $SMOM_NODE; exit 3; }
+    sleep 0.1
+done
+export MINTLINE_NODE="http://$SMOM_LISTEN"
+echo
+echo "== smom-dbis-138: a gold-backed vault and a bridge transfer (examples/smom.yaml) =="
+step price update XAU 2000
+step mint GOLD --to "$OWNER" --amount 10
+step vault open GOLD-A --owner "$OWNER"
+step vault deposit 1 --amount 2
+step vault borrow 1 --amount 2000 --dry-run
+step vault borrow 1 --amount 2000
+step vault show 1
+step reserve report USDW 100000
+step --operator bob reserve report USDW 100000
+step mint USDW --to "$TREASURY" --amount 50000
+step mint USDW --to 0xbfbfbfbfbfbfbfbfbfbfbfbfbfbfbfbfbfbfbfbf --amount 40000
+step bridge send USDW --from "$TREASURY" --chain 138 --to 0xd1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1 --amount 10000
+step bridge confirm 1 --tx 0x1111111111111111111111111111111111111111111111111111111111111111
+step bridge send USDW --from "$TREASURY" --chain 138 --to 0xd1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1 --amount 2500
+step bridge list
+step bridge routes
+step status
+kill -TERM $SMOM_NODE 2>/dev/null
+wait $SMOM_NODE 2>/dev/null || true
+trap 'kill -TERM $NODE 2>/dev/null; wait $NODE 2>/dev/null; exit 0' INT TERM
+export MINTLINE_NODE="http://$LISTEN"
 cat <<MSG
 
 The node keeps serving on http://$LISTEN (Ctrl-C to stop). From another terminal:

@@ -194,6 +194,21 @@ static void cli_read__node_line(const json_t *doc) {
                json_number_value(json_object_get(r, "success_rate_24h")),
                json_is_true(json_object_get(r, "buffer_ok")) ? "ok" : "SHORT");
     }
+    const json_t *vaults = json_object_get(doc, "vaults");
+    for (size_t i = 0; i < json_array_size(vaults); i++) {
+        const json_t *v = json_array_get(vaults, i);
+        char type[64], n[32], debt[64], ceiling[64], below[32];
+        const json_t *usage = json_object_get(v, "debt_ceiling_usage");
+        const json_t *health = json_object_get(v, "health_min");
+        char health_text[32] = "none (no debt)";
+        if (json_is_number(health)) snprintf(health_text, sizeof(health_text), "%.4g", json_number_value(health));
+        printf("vault type %s  vaults %s  debt %s of ceiling %s (%.1f%%)  lowest health %s  below liquidation %s\n",
+               cli_read__text(v, "type", type, sizeof(type)), cli_read__text(v, "vaults", n, sizeof(n)),
+               cli_read__text(v, "total_debt", debt, sizeof(debt)),
+               cli_read__text(v, "debt_ceiling", ceiling, sizeof(ceiling)),
+               json_is_number(usage) ? json_number_value(usage) * 100.0 : 0.0, health_text,
+               cli_read__text(v, "below_liquidation_ratio", below, sizeof(below)));
+    }
 }
 
 /* "kyc 2, accredited 1" of the non-zero counts; the total. */

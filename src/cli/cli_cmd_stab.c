@@ -75,11 +75,11 @@ int cli_cmd_stabilizer_show(struct cli_ctx *ctx) {
 /* ---- the bridge's reads (GET /api/bridge/...) ------------------------------ */
 
 static void cli_bridge__transfer(const json_t *t) {
-    char a[80], b[80], c[80], d[80], e[80], f[80];
+    char a[80], b[80], c[80], d[80], e[80], f[80], g[80];
     printf("%-6s %-17s %-8s %-10s %-22s %s -> %s\n", cli_stab__text(t, "id", a, sizeof(a)),
            cli_stab__text(t, "status", b, sizeof(b)), cli_stab__text(t, "asset", c, sizeof(c)),
            cli_stab__text(t, "chain", d, sizeof(d)), cli_stab__text(t, "amount", e, sizeof(e)),
-           cli_stab__text(t, "from", f, sizeof(f)), cli_stab__text(t, "to", a, sizeof(a)));
+           cli_stab__text(t, "from", f, sizeof(f)), cli_stab__text(t, "to", g, sizeof(g)));
 }
 
 static int cli_bridge__get(struct cli_ctx *ctx, const char *path_text, const char *value,
@@ -126,16 +126,19 @@ static void cli_bridge__routes(const json_t *doc) {
                json_is_true(json_object_get(r, "enabled")) ? "enabled" : "DISABLED",
                cli_stab__text(r, "min", c, sizeof(c)), cli_stab__text(r, "max", d, sizeof(d)),
                cli_stab__text(r, "escrow", e, sizeof(e)));
-        printf("  24h success %.4g (%s settled, %s refunded)  settlement p50 %.0fs p95 %.0fs\n",
+        printf("  24h success %.4g (%s settled, %s refunded)  settlement p50 %.3gs p95 %.3gs\n",
                json_number_value(json_object_get(r, "success_rate_24h")),
                cli_stab__text(r, "settled_24h", a, sizeof(a)), cli_stab__text(r, "refunded_24h", b, sizeof(b)),
                json_number_value(json_object_get(r, "settlement_p50_s")),
                json_number_value(json_object_get(r, "settlement_p95_s")));
-        printf("  buffer: required %s (peak hourly outflow %s x latency %.0fs x safety %s), actual %s: %s\n",
+        printf("  buffer: required %s (peak hourly outflow %s x latency %.3gs x safety %s), actual %s: %s\n",
                cli_stab__text(buffer, "required", a, sizeof(a)), cli_stab__text(r, "peak_hourly_outflow", b, sizeof(b)),
                json_number_value(json_object_get(buffer, "latency_s")), cli_stab__text(r, "safety_factor", c, sizeof(c)),
                cli_stab__text(buffer, "actual", d, sizeof(d)),
                json_is_true(json_object_get(buffer, "ok")) ? "ok" : "SHORT");
+        printf("  after the escrow in flight is paid out: %s against the bare rule %s (peak x latency): %s\n",
+               cli_stab__text(buffer, "projected", a, sizeof(a)), cli_stab__text(buffer, "minimum", b, sizeof(b)),
+               json_is_true(json_object_get(buffer, "projected_ok")) ? "ok" : "BREAKS WITHIN ONE SETTLEMENT WINDOW");
     }
 }
 
@@ -180,11 +183,11 @@ static void cli_vault__list(const json_t *doc) {
     const json_t *types = json_object_get(doc, "types");
     for (size_t i = 0; i < json_array_size(types); i++) {
         const json_t *t = json_array_get(types, i);
-        char a[80], b[80], c[80], d[80], e[80];
+        char a[80], b[80], c[80], d[80], e[80], f[80];
         printf("type %s: %s against %s (feed %s)  debt %s of ceiling %s\n", cli_stab__text(t, "name", a, sizeof(a)),
                cli_stab__text(t, "debt", b, sizeof(b)), cli_stab__text(t, "collateral", c, sizeof(c)),
                cli_stab__text(t, "feed", d, sizeof(d)), cli_stab__text(t, "total_debt", e, sizeof(e)),
-               cli_stab__text(t, "debt_ceiling", a, sizeof(a)));
+               cli_stab__text(t, "debt_ceiling", f, sizeof(f)));
         printf("  min %.4g  liquidation %.4g  penalty %.4g  vaults %s  below liquidation %s  "
                "liquidations %s  bad debt %s\n",
                json_number_value(json_object_get(t, "min_ratio")),

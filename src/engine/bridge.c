@@ -190,6 +190,8 @@ void bridge_route_figures(const struct engine *e, uint32_t route, int64_t now_ns
         bridge_buffer_required(out->peak_hourly_outflow, out->latency_ns, r->safety_e8);
     out->buffer_actual = engine_balance(e, r->asset, &r->buffer);
     out->buffer_ok = out->buffer_actual >= out->buffer_required;
+    out->buffer_minimum = bridge_buffer_required(out->peak_hourly_outflow, out->latency_ns, BRIDGE_SAFETY_ONE);
+    out->buffer_projected = out->buffer_actual > out->escrow ? out->buffer_actual - out->escrow : 0;
 }
 
 int bridge_check_invariants(const struct engine *e) {

@@ -137,6 +137,10 @@ struct bridge_figures {
     u128 buffer_required;     /* peak x latency (hours) x safety, rounded up; saturates */
     u128 buffer_actual;       /* the buffer account's balance of the route's asset */
     int buffer_ok;            /* actual >= required */
+    u128 buffer_minimum;      /* the seed's bare rule: peak x latency, no safety factor, rounded up */
+    u128 buffer_projected;    /* actual less the escrow in flight (0 when that is more): what the
+                               * buffer holds once every open transfer is paid out, within one
+                               * settlement window */
 };
 
 struct engine;

@@ -260,6 +260,16 @@ uint64_t vault_health_ppm(const struct engine *e, const struct vault *v) {
     return (uint64_t)vault__quotient(&num, &den, UINT64_MAX);
 }
 
+void vault_health_min(const struct engine *e, uint64_t min[LIMIT_VAULT_TYPES]) {
+    for (uint32_t t = 0; t < LIMIT_VAULT_TYPES; t++) min[t] = UINT64_MAX;
+    for (uint32_t i = 0; i < e->s.vlt.vaults_count; i++) {
+        const struct vault *v = &e->s.vlt.vaults[i];
+        if (v->debt == 0) continue;
+        uint64_t h = vault_health_ppm(e, v);
+        if (h < min[v->type]) min[v->type] = h;
+    }
+}
+
 uint32_t vault_scan_below(const struct engine *e, int type, uint32_t ratio_ppm, uint64_t *ids,
                           uint32_t cap) {
     const struct vault_book *b = &e->s.vlt;

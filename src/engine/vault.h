@@ -156,6 +156,11 @@ uint64_t vault_health_ppm(const struct engine *e, const struct vault *v);
  * at `price` (exact). */
 int vault_at_least(const struct engine *e, const struct vault *v, u128 price, uint32_t ratio_ppm);
 
+/* vault_health_min: per type, the lowest vault_health_ppm among its
+ * vaults with debt (UINT64_MAX when none has debt) into
+ * min[0..types_count). O(vaults). */
+void vault_health_min(const struct engine *e, uint64_t min[LIMIT_VAULT_TYPES]);
+
 /* vault_scan_below: the ids of type `type`'s vaults (type < 0: all)
  * strictly below ratio_ppm at their feed's current price, ascending, at
  * most cap of them into ids (ids may be NULL with cap 0). Returns how many

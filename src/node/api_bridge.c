@@ -68,6 +68,9 @@ static void api_bridge__route(const struct engine *e, uint32_t i, int64_t now_ns
     jw_kv_amount(w, "required", f.buffer_required, a->decimals);
     jw_kv_amount(w, "actual", f.buffer_actual, a->decimals);
     jw_kv_bool(w, "ok", f.buffer_ok);
+    jw_kv_amount(w, "minimum", f.buffer_minimum, a->decimals);
+    jw_kv_amount(w, "projected", f.buffer_projected, a->decimals);
+    jw_kv_bool(w, "projected_ok", f.buffer_projected >= f.buffer_minimum);
     jw_object_end(w);
     jw_object_end(w);
 }

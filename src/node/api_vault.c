@@ -52,6 +52,31 @@ static void api_vault__type(const struct engine *e, uint32_t i, struct jw *w) {
     jw_object_end(w);
 }
 
+void api_vault_status(const struct engine *e, struct jw *w) {
+    uint32_t n = e->s.vlt.types_count;
+    if (n == 0) return;
+    uint64_t min[LIMIT_VAULT_TYPES];
+    vault_health_min(e, min);
+    jw_key(w, "vaults");
+    jw_array_begin(w);
+    for (uint32_t i = 0; i < n; i++) {
+        const struct vault_type *t = &e->s.vlt.types[i];
+        const struct asset *d = &e->s.assets[t->debt];
+        jw_object_begin(w);
+        jw_kv_string(w, "type", t->name);
+        jw_kv_uint(w, "vaults", t->vaults_count);
+        jw_kv_amount(w, "total_debt", t->total_debt, d->decimals);
+        jw_kv_amount(w, "debt_ceiling", t->debt_ceiling, d->decimals);
+        api_vault__ratio(w, "debt_ceiling_usage", u128_ratio_ppm(t->total_debt, t->debt_ceiling));
+        api_vault__ratio(w, "health_min", min[i]);
+        api_vault__ratio(w, "liquidation_ratio", t->liquidation_ratio_ppm);
+        jw_kv_uint(w, "below_liquidation_ratio", vault_scan_below(e, (int)i, t->liquidation_ratio_ppm, NULL, 0));
+        jw_kv_uint(w, "liquidations", t->liquidations_count);
+        jw_object_end(w);
+    }
+    jw_array_end(w);
+}
+
 static void api_vault__one(const struct engine *e, uint64_t id, const struct vault *v, struct jw *w) {
     const struct vault_type *t = &e->s.vlt.types[v->type];
     char owner[ADDR_TEXT_SIZE];

@@ -195,11 +195,11 @@ static const char *const rules__default_yaml[] = {
     "          summary: \"Bridge buffer of route {{ $labels.chain }} ({{ $labels.asset }}) is below its rule\"\n"
     "          description: \"balance(buffer_account) < peak hourly outflow x p95 settlement time x safety_factor.\"\n"
     "      - alert: BridgeBufferProjectedBreak\n"
-    "        expr: mintline_bridge_buffer_projected_base_units < mintline_bridge_buffer_required_base_units\n"
+    "        expr: mintline_bridge_buffer_projected_base_units < mintline_bridge_buffer_minimum_base_units\n"
     "        labels: {severity: critical}\n"
     "        annotations:\n"
     "          summary: \"Bridge buffer of route {{ $labels.chain }} ({{ $labels.asset }}) breaks within one settlement window\"\n"
-    "          description: \"At the current outflow the buffer falls below its rule within one p95 settlement time.\"\n"
+    "          description: \"Once the transfers in flight are paid out (within one settlement window) the buffer is below peak hourly outflow x latency.\"\n"
     "        action: alert_team\n",
     "  - name: mintline.holders\n"
     "    rules:\n"

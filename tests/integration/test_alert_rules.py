@@ -220,6 +220,7 @@ mintline_bridge_success_ratio{asset="EURW",chain="1"} 0.899999
 mintline_bridge_settlement_p95_seconds{asset="USDW",chain="651940"} 3601
 mintline_bridge_buffer_balance_base_units{asset="USDW",chain="651940"} 99
 mintline_bridge_buffer_required_base_units{asset="USDW",chain="651940"} 100
+mintline_bridge_buffer_minimum_base_units{asset="USDW",chain="651940"} 99
 mintline_bridge_buffer_projected_base_units{asset="USDW",chain="651940"} 98
 mintline_holder_limit_usage_ratio{asset="SA"} 0.700000
 mintline_holder_limit_usage_ratio{asset="SB"} 0.900000

@@ -81,6 +81,7 @@ def main():
            "--to", DEST, "--amount", "1000")
         r = ok("bridge list", "bridge", "list", operator="carol")
         t.ok("initiated" in r.out and "1000" in r.out, "the transfer is initiated", r)
+        t.ok(("1 " in r.out and SENDER + " -> " + DEST) in r.out, "bridge list: from -> to", r)
         ok("confirm with the destination tx", "bridge", "confirm", "1", "--tx", TX1)
         r = ok("bridge show 1", "bridge", "show", "1", operator="carol")
         t.ok("settled" in r.out and TX1[2:] in r.out, "settled, with its tx", r)

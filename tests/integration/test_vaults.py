@@ -113,6 +113,13 @@ def main():
         t.ok(h is not None and abs(h - 1.5) < 1e-6, "/metrics: the lowest health 1.5", h)
         t.ok(metric(m, "mintline_vault_debt_ceiling_usage_ratio", vault_type="GOLD-A") is not None,
              "/metrics: debt ceiling usage")
+        vt = [v for v in node.status().get("vaults", []) if v.get("type") == "GOLD-A"]
+        t.ok(len(vt) == 1 and vt[0]["vaults"] == 1 and vt[0]["total_debt"] == "1333.333333"
+             and abs(vt[0]["health_min"] - 1.5) < 1e-6 and vt[0]["below_liquidation_ratio"] == 0,
+             "status: the GOLD-A block (vaults, debt, lowest health, none below liquidation)", vt)
+        r = ok("status", "status", operator="carol")
+        t.ok("vault type GOLD-A  vaults 1  debt 1333.333333 of ceiling" in r.out and "lowest health 1.5" in r.out,
+             "mintline status: the vault type line", r)
         r = ok("liquidating a safe vault is refused", "vault", "liquidate", "1", "--by", LIQ, operator="bob", rc=1)
         t.ok("ERR_VAULT_SAFE" in r.err, "ERR_VAULT_SAFE", r)
         r = ok("an unknown vault", "vault", "liquidate", "9", "--by", LIQ, operator="bob", rc=1)
@@ -124,6 +131,8 @@ def main():
         t.ok("VaultHealthCritical" in names, "the built-in VaultHealthCritical fires (< 110%)", names)
         r = ok("vault list --below liquidation", "vault", "list", "--below", "liquidation", operator="carol")
         t.ok("LIQUIDATABLE" in r.out and "below liquidation 1" in r.out, "the vault is listed liquidatable", r)
+        t.ok("type GOLD-A: VUSD against GOLD (feed XAU)  debt 1333.333333 of ceiling 1000000" in r.out,
+             "vault list: the type line with its ceiling", r)
         r = node.cli("vault", "liquidate", "1", "--by", LIQ, "--json", operator="bob")
         t.eq(r.rc, 0, "bob liquidates vault 1")
         ev = [e for e in (r.json().get("events", []) if r.rc == 0 else []) if e["type"] == "Liquidated"]

@@ -744,6 +744,17 @@ static void buffer_rule_figures_exact(void **state) {
     bridge_route_figures(&f->e, (uint32_t)route, f->e.s.time_ns, &fig);
     assert_u128_equal(fig.buffer_actual, fixture_amount(f, "USDW", "75"));
     assert_true(fig.buffer_ok);
+    /* the bare rule 150/h x 1/3 h = 50; nothing in flight: projected = actual */
+    assert_u128_equal(fig.buffer_minimum, fixture_amount(f, "USDW", "50"));
+    assert_u128_equal(fig.buffer_projected, fixture_amount(f, "USDW", "75"));
+    (void)send_ok(f, "25");
+    bridge_route_figures(&f->e, (uint32_t)route, f->e.s.time_ns, &fig);
+    assert_u128_equal(fig.buffer_projected, fixture_amount(f, "USDW", "50")); /* 75 - 25 in flight: at the rule */
+    (void)send_ok(f, "5");
+    bridge_route_figures(&f->e, (uint32_t)route, f->e.s.time_ns, &fig);
+    assert_u128_equal(fig.escrow, fixture_amount(f, "USDW", "30"));
+    assert_u128_equal(fig.buffer_projected, fixture_amount(f, "USDW", "45")); /* below 50: breaks */
+    assert_true(fig.buffer_ok); /* while the balance itself still passes */
     /* the window: hour 0 leaves it after 24h, hour 1 an hour later */
     bridge_route_figures(&f->e, (uint32_t)route, FIXTURE_T0_NS + 24 * HOUR_NS, &fig);
     assert_u128_equal(fig.peak_hourly_outflow, fixture_amount(f, "USDW", "30"));

@@ -472,7 +472,7 @@ static const struct builtin BUILTINS[] = {
     {"BridgeBufferBroken", RULE_WARNING, RULE_ACTION_NONE,
      "mintline_bridge_buffer_balance_base_units < mintline_bridge_buffer_required_base_units"},
     {"BridgeBufferProjectedBreak", RULE_CRITICAL, RULE_ACTION_ALERT_TEAM,
-     "mintline_bridge_buffer_projected_base_units < mintline_bridge_buffer_required_base_units"},
+     "mintline_bridge_buffer_projected_base_units < mintline_bridge_buffer_minimum_base_units"},
     {"HolderLimitWarning", RULE_WARNING, RULE_ACTION_NONE, "mintline_holder_limit_usage_ratio >= 0.7"},
     {"HolderLimitCritical", RULE_CRITICAL, RULE_ACTION_ALERT_TEAM, "mintline_holder_limit_usage_ratio >= 0.9"},
     {"FailedCommandsWarning", RULE_WARNING, RULE_ACTION_NONE, "mintline_failed_commands_ratio > 0.05 and sum(mintline_commands_total) >= 100"},
@@ -548,6 +548,7 @@ static const char NODE_SERIES[] =
     "mintline_bridge_settlement_p95_seconds{asset=\"USDW\",chain=\"651940\"} 3601\n"
     "mintline_bridge_buffer_balance_base_units{asset=\"USDW\",chain=\"651940\"} 100\n"
     "mintline_bridge_buffer_required_base_units{asset=\"USDW\",chain=\"651940\"} 100\n"
+    "mintline_bridge_buffer_minimum_base_units{asset=\"USDW\",chain=\"651940\"} 100\n"
     "mintline_bridge_buffer_projected_base_units{asset=\"USDW\",chain=\"651940\"} 99\n"
     "mintline_holder_limit_usage_ratio{asset=\"SA\"} 0.700000\n"
     "mintline_holder_limit_usage_ratio{asset=\"SB\"} 0.900000\n"
