@@ -480,6 +480,14 @@ static const struct cli_cmd cli_rows[] = {
      .help = "recent ledger events, newest first; --follow streams new ones",
      .more = "--follow prints oldest first and then each new event until Ctrl-C;\n"
              "with --json it prints one event object per line."},
+    {.words = "check",
+     .run = cli_cmd_check,
+     .pos = {POS("PERIOD", NULL)},
+     .help = "run the runbooks' daily, weekly or monthly checklist: pass, warn or fail per item",
+     .more = "One line per item: its status, the subject (asset, vault type, route, operator),\n"
+             "the value, the thresholds and the runbook line it comes from; items that do not\n"
+             "apply to this ledger say n/a and why. Exit 0 when nothing fails, 1 when an item\n"
+             "fails. --json prints GET /api/checks/PERIOD."},
     {.words = "alerts",
      .run = cli_cmd_alerts,
      .flags = {FLAG("all")},

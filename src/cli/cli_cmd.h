@@ -166,4 +166,7 @@ void cli_incident_status(const json_t *incidents);
  * to the command's help on stderr; returns CLI_EXIT_USAGE. */
 int cli_cmd_usage_error(const struct cli_ctx *ctx, const char *what);
 
+/* cli_cmd_check: `check daily|weekly|monthly` (cli_cmd_check.c). */
+int cli_cmd_check(struct cli_ctx *ctx);
+
 #endif

@@ -147,6 +147,11 @@ void cli_out_text(const json_t *v, char *out, size_t out_size) {
     cli_out_clean(out);
 }
 
+const char *cli_out_field(const json_t *obj, const char *key, char *out, size_t out_size) {
+    cli_out_text(json_is_object(obj) ? json_object_get(obj, key) : NULL, out, out_size);
+    return out;
+}
+
 void cli_out_pairs(const json_t *obj, struct buf *out) {
     if (!json_is_object(obj)) return;
     const char *key;

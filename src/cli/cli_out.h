@@ -55,6 +55,10 @@ void cli_table_free(struct cli_table *t);
  * "-", anything else compact JSON; cleaned and cut to out_size. */
 void cli_out_text(const json_t *v, char *out, size_t out_size);
 
+/* cli_out_field: cli_out_text of obj's member key (obj may be NULL or not
+ * an object: "-"); returns out, so it can be an argument of printf. */
+const char *cli_out_field(const json_t *obj, const char *key, char *out, size_t out_size);
+
 /* cli_out_fields: the named fields of an object as aligned "key  value"
  * lines on stdout (values through cli_out_text). Returns 0, or -1 when
  * stdout failed. */

@@ -356,6 +356,18 @@ static void metrics__assets(struct server *s, struct buf *b) {
         }
         metrics__line(b, "mintline_reserve_reports_stale{asset=\"%s\"} %u\n", e->s.assets[i].symbol, stale);
     }
+    metrics__head(b, "mintline_reserve_report_age_seconds", "gauge",
+                  "Age of the newest reserve report of each fiat asset (-1: none yet).");
+    for (uint32_t i = 0; i < e->s.assets_count; i++) {
+        if (e->s.assets[i].kind != ASSET_FIAT) continue;
+        int64_t newest = 0;
+        for (uint32_t k = 0; k < e->s.reserve_reports_count; k++) {
+            const struct reserve_report *r = &e->s.reserve_reports[k];
+            if (r->asset == i && r->time_ns > newest) newest = r->time_ns;
+        }
+        metrics__line(b, "mintline_reserve_report_age_seconds{asset=\"%s\"} %lld\n", e->s.assets[i].symbol,
+                      newest ? (long long)((now - newest) / 1000000000) : -1LL);
+    }
     metrics__head(b, "mintline_reserve_deviation_ratio", "gauge", "Spread (highest minus lowest) of the fresh reserve reports over their median; 0 with fewer than two.");
     for (uint32_t i = 0; i < e->s.assets_count; i++) {
         if (e->s.assets[i].kind != ASSET_FIAT) continue;

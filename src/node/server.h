@@ -169,6 +169,8 @@ void api_bridge_status(const struct engine *e, int64_t now_ns, struct jw *w);
 /* api_vault_status: the status "vaults" block, one entry per vault type
  * (nothing without types). */
 void api_vault_status(const struct engine *e, struct jw *w);
+/* api_checks: GET /api/checks/{period} (api_checks.c). */
+void api_checks(struct server *s, const char *period, struct server_response *out);
 /* Vaults (api_vault.c): GET /api/vaults (types and a page of vaults),
  * GET /api/vaults/ID. */
 void api_vaults(struct server *s, const struct server_request *rq, struct server_response *out);
