@@ -40,11 +40,6 @@ static void cli_incident__put(struct buf *out, const char *fmt, ...) {
     if (n > 0) buf_put(out, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
-static const char *cli_incident__text(const json_t *obj, const char *key, char *out, size_t size) {
-    cli_out_text(json_object_get(obj, key), out, size);
-    return out;
-}
-
 /* "2026-11-22T01:02:03.004Z" -> "2026-11-22 01:02:03" ("-" for null). */
 static const char *cli_incident__time(const json_t *obj, const char *key, char *out, size_t size) {
     const json_t *v = json_object_get(obj, key);
@@ -91,19 +86,19 @@ static void cli_incident__after(const json_t *obj, const char *from, const char 
 
 static void cli_incident__row(struct cli_table *t, const json_t *in) {
     char text[CLI_INCIDENT_TEXT_SIZE];
-    cli_table_cell(t, cli_incident__text(in, "id", text, sizeof(text)));
-    cli_table_cell(t, cli_incident__text(in, "severity", text, sizeof(text)));
-    cli_incident__text(in, "state", text, sizeof(text));
+    cli_table_cell(t, cli_out_field(in, "id", text, sizeof(text)));
+    cli_table_cell(t, cli_out_field(in, "severity", text, sizeof(text)));
+    cli_out_field(in, "state", text, sizeof(text));
     if (json_is_true(json_object_get(in, "overdue"))) {
         size_t n = strlen(text);
         snprintf(text + n, sizeof(text) - n, " OVERDUE");
     }
     cli_table_cell(t, text);
     cli_table_cell(t, cli_incident__time(in, "opened_at", text, sizeof(text)));
-    cli_table_cell(t, cli_incident__text(in, "opened_by", text, sizeof(text)));
-    cli_table_cell(t, cli_incident__text(in, "acked_by", text, sizeof(text)));
-    cli_table_cell(t, cli_incident__text(in, "asset", text, sizeof(text)));
-    cli_table_cell(t, cli_incident__text(in, "title", text, sizeof(text)));
+    cli_table_cell(t, cli_out_field(in, "opened_by", text, sizeof(text)));
+    cli_table_cell(t, cli_out_field(in, "acked_by", text, sizeof(text)));
+    cli_table_cell(t, cli_out_field(in, "asset", text, sizeof(text)));
+    cli_table_cell(t, cli_out_field(in, "title", text, sizeof(text)));
 }
 
 int cli_cmd_incident_list(struct cli_ctx *ctx) {
@@ -141,12 +136,12 @@ static void cli_incident__what(const json_t *entry, struct buf *out) {
     const char *op = json_string_value(json_object_get(entry, "op"));
     const json_t *args = json_object_get(entry, "args");
     char text[CLI_INCIDENT_TEXT_SIZE];
-    cli_incident__text(entry, "text", text, sizeof(text));
+    cli_out_field(entry, "text", text, sizeof(text));
     int has_text = json_is_string(json_object_get(entry, "text"));
     if (op == NULL) op = "?";
     if (strcmp(op, "incident.open") == 0) {
         char sev[16];
-        cli_incident__put(out, "opened %s: %s", cli_incident__text(args, "severity", sev, sizeof(sev)), text);
+        cli_incident__put(out, "opened %s: %s", cli_out_field(args, "severity", sev, sizeof(sev)), text);
     } else if (strcmp(op, "incident.ack") == 0) {
         cli_incident__put(out, "acknowledged");
     } else if (strcmp(op, "incident.note") == 0 && has_text) {
@@ -174,33 +169,33 @@ static void cli_incident__what(const json_t *entry, struct buf *out) {
 
 static void cli_incident__header(const json_t *doc) {
     char id[32], sev[16], state[32], title[256], asset[64], at[32], by[64], after[64], target[32];
-    printf("incident   %s  %s  %s%s\n", cli_incident__text(doc, "id", id, sizeof(id)),
-           cli_incident__text(doc, "severity", sev, sizeof(sev)),
-           cli_incident__text(doc, "state", state, sizeof(state)),
+    printf("incident   %s  %s  %s%s\n", cli_out_field(doc, "id", id, sizeof(id)),
+           cli_out_field(doc, "severity", sev, sizeof(sev)),
+           cli_out_field(doc, "state", state, sizeof(state)),
            json_is_true(json_object_get(doc, "overdue")) ? "  OVERDUE: not acknowledged within its target" : "");
-    printf("title      %s\n", cli_incident__text(doc, "title", title, sizeof(title)));
-    printf("asset      %s\n", cli_incident__text(doc, "asset", asset, sizeof(asset)));
+    printf("title      %s\n", cli_out_field(doc, "title", title, sizeof(title)));
+    printf("asset      %s\n", cli_out_field(doc, "asset", asset, sizeof(asset)));
     printf("opened     %s UTC by %s (acknowledge within %s s)\n",
            cli_incident__time(doc, "opened_at", at, sizeof(at)),
-           cli_incident__text(doc, "opened_by", by, sizeof(by)),
-           cli_incident__text(doc, "ack_target_s", target, sizeof(target)));
+           cli_out_field(doc, "opened_by", by, sizeof(by)),
+           cli_out_field(doc, "ack_target_s", target, sizeof(target)));
     if (json_is_string(json_object_get(doc, "acked_at"))) {
         cli_incident__after(doc, "opened_at", "acked_at", after, sizeof(after));
         printf("acked      %s UTC by %s%s\n", cli_incident__time(doc, "acked_at", at, sizeof(at)),
-               cli_incident__text(doc, "acked_by", by, sizeof(by)), after);
+               cli_out_field(doc, "acked_by", by, sizeof(by)), after);
     }
     if (json_is_string(json_object_get(doc, "resolved_at"))) {
         cli_incident__after(doc, "opened_at", "resolved_at", after, sizeof(after));
         printf("resolved   %s UTC by %s%s\n", cli_incident__time(doc, "resolved_at", at, sizeof(at)),
-               cli_incident__text(doc, "resolved_by", by, sizeof(by)), after);
+               cli_out_field(doc, "resolved_by", by, sizeof(by)), after);
     }
     if (json_is_string(json_object_get(doc, "alert"))) {
-        printf("alert      %s\n", cli_incident__text(doc, "alert", id, sizeof(id)));
+        printf("alert      %s\n", cli_out_field(doc, "alert", id, sizeof(id)));
     }
     char notes[32], expedites[32];
     printf("notes      %s  expedited timelock entries %s\n",
-           cli_incident__text(doc, "notes", notes, sizeof(notes)),
-           cli_incident__text(doc, "expedites", expedites, sizeof(expedites)));
+           cli_out_field(doc, "notes", notes, sizeof(notes)),
+           cli_out_field(doc, "expedites", expedites, sizeof(expedites)));
 }
 
 static int cli_incident__timeline_table(const json_t *doc) {
@@ -215,8 +210,8 @@ static int cli_incident__timeline_table(const json_t *doc) {
         struct buf what;
         buf_init(&what);
         cli_table_cell(&t, cli_incident__time(entry, "time", text, sizeof(text)));
-        cli_table_cell(&t, cli_incident__text(entry, "seq", text, sizeof(text)));
-        cli_table_cell(&t, cli_incident__text(entry, "operator", text, sizeof(text)));
+        cli_table_cell(&t, cli_out_field(entry, "seq", text, sizeof(text)));
+        cli_table_cell(&t, cli_out_field(entry, "operator", text, sizeof(text)));
         cli_incident__what(entry, &what);
         cli_table_cell(&t, cli_out_cstr(&what));
         buf_free(&what);
@@ -262,22 +257,22 @@ static void cli_incident__md_cell(struct buf *out, const char *text) {
 
 static void cli_incident__md_facts(const json_t *doc, struct buf *md) {
     char sev[16], state[32], asset[64], at[32], by[64], after[64], n[32];
-    cli_incident__put(md, "- **Severity:** %s (%s)\n", cli_incident__text(doc, "severity", sev, sizeof(sev)),
-               cli_incident__text(doc, "state", state, sizeof(state)));
-    cli_incident__put(md, "- **Asset:** %s\n", cli_incident__text(doc, "asset", asset, sizeof(asset)));
+    cli_incident__put(md, "- **Severity:** %s (%s)\n", cli_out_field(doc, "severity", sev, sizeof(sev)),
+               cli_out_field(doc, "state", state, sizeof(state)));
+    cli_incident__put(md, "- **Asset:** %s\n", cli_out_field(doc, "asset", asset, sizeof(asset)));
     cli_incident__put(md, "- **Opened:** %s UTC by %s\n", cli_incident__time(doc, "opened_at", at, sizeof(at)),
-               cli_incident__text(doc, "opened_by", by, sizeof(by)));
+               cli_out_field(doc, "opened_by", by, sizeof(by)));
     cli_incident__after(doc, "opened_at", "acked_at", after, sizeof(after));
     cli_incident__put(md, "- **Acknowledged:** %s UTC by %s%s\n", cli_incident__time(doc, "acked_at", at, sizeof(at)),
-               cli_incident__text(doc, "acked_by", by, sizeof(by)), after);
+               cli_out_field(doc, "acked_by", by, sizeof(by)), after);
     cli_incident__after(doc, "opened_at", "resolved_at", after, sizeof(after));
     cli_incident__put(md, "- **Resolved:** %s UTC by %s%s\n", cli_incident__time(doc, "resolved_at", at, sizeof(at)),
-               cli_incident__text(doc, "resolved_by", by, sizeof(by)), after);
+               cli_out_field(doc, "resolved_by", by, sizeof(by)), after);
     if (json_is_string(json_object_get(doc, "alert"))) {
-        cli_incident__put(md, "- **Alert:** %s\n", cli_incident__text(doc, "alert", n, sizeof(n)));
+        cli_incident__put(md, "- **Alert:** %s\n", cli_out_field(doc, "alert", n, sizeof(n)));
     }
     cli_incident__put(md, "- **Timelock entries expedited:** %s\n",
-               cli_incident__text(doc, "expedites", n, sizeof(n)));
+               cli_out_field(doc, "expedites", n, sizeof(n)));
 }
 
 static void cli_incident__md_timeline(const json_t *doc, struct buf *md) {
@@ -292,9 +287,9 @@ static void cli_incident__md_timeline(const json_t *doc, struct buf *md) {
         buf_init(&what);
         cli_incident__what(entry, &what);
         cli_incident__put(md, "| %s | %s | %s | ", cli_incident__time(entry, "time", at, sizeof(at)),
-                   cli_incident__text(entry, "block", block, sizeof(block)),
-                   cli_incident__text(entry, "seq", seq, sizeof(seq)));
-        cli_incident__md_cell(md, cli_incident__text(entry, "operator", who, sizeof(who)));
+                   cli_out_field(entry, "block", block, sizeof(block)),
+                   cli_out_field(entry, "seq", seq, sizeof(seq)));
+        cli_incident__md_cell(md, cli_out_field(entry, "operator", who, sizeof(who)));
         buf_put(md, " | ", 3);
         cli_incident__md_cell(md, cli_out_cstr(&what));
         buf_put(md, " |\n", 3);
@@ -309,12 +304,12 @@ static void cli_incident__md_timeline(const json_t *doc, struct buf *md) {
  * what went well, action items; the operator fills in the rest. */
 static void cli_incident__postmortem(const json_t *doc, struct buf *md) {
     char id[32], title[256], summary[CLI_INCIDENT_TEXT_SIZE];
-    cli_incident__put(md, "# Post-mortem: incident %s: %s\n\n", cli_incident__text(doc, "id", id, sizeof(id)),
-               cli_incident__text(doc, "title", title, sizeof(title)));
+    cli_incident__put(md, "# Post-mortem: incident %s: %s\n\n", cli_out_field(doc, "id", id, sizeof(id)),
+               cli_out_field(doc, "title", title, sizeof(title)));
     cli_incident__md_facts(doc, md);
     cli_incident__put(md, "\n## Summary\n\n");
     if (json_is_string(json_object_get(doc, "summary"))) {
-        cli_incident__put(md, "%s\n\n", cli_incident__text(doc, "summary", summary, sizeof(summary)));
+        cli_incident__put(md, "%s\n\n", cli_out_field(doc, "summary", summary, sizeof(summary)));
     } else {
         cli_incident__put(md, "_Not resolved yet: `mintline incident resolve %s --summary TEXT` gives the summary._\n\n", id);
     }
@@ -366,13 +361,13 @@ int cli_cmd_maintenance_start(struct cli_ctx *ctx) {
 
 static void cli_incident__window_row(struct cli_table *t, const json_t *m) {
     char text[256];
-    cli_table_cell(t, cli_incident__text(m, "id", text, sizeof(text)));
-    cli_table_cell(t, cli_incident__text(m, "state", text, sizeof(text)));
+    cli_table_cell(t, cli_out_field(m, "id", text, sizeof(text)));
+    cli_table_cell(t, cli_out_field(m, "state", text, sizeof(text)));
     cli_table_cell(t, cli_incident__time(m, "start", text, sizeof(text)));
     cli_table_cell(t, cli_incident__time(m, "until", text, sizeof(text)));
     cli_table_cell(t, cli_incident__time(m, "ended_at", text, sizeof(text)));
-    cli_table_cell(t, cli_incident__text(m, "by", text, sizeof(text)));
-    cli_table_cell(t, cli_incident__text(m, "reason", text, sizeof(text)));
+    cli_table_cell(t, cli_out_field(m, "by", text, sizeof(text)));
+    cli_table_cell(t, cli_out_field(m, "reason", text, sizeof(text)));
 }
 
 /* "maintenance until T UTC (by, reason)" of a window object. */
@@ -380,8 +375,8 @@ static void cli_incident__window_line(const char *lead, const json_t *m) {
     char until[32], by[64], reason[256];
     printf("%s until %s UTC (%s: %s): warnings silenced, criticals and their actions run\n", lead,
            cli_incident__time(m, "until", until, sizeof(until)),
-           cli_incident__text(m, "by", by, sizeof(by)),
-           cli_incident__text(m, "reason", reason, sizeof(reason)));
+           cli_out_field(m, "by", by, sizeof(by)),
+           cli_out_field(m, "reason", reason, sizeof(reason)));
 }
 
 int cli_cmd_maintenance_list(struct cli_ctx *ctx) {

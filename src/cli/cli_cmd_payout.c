@@ -13,51 +13,46 @@
 #include "cli_http.h"
 #include "cli_out.h"
 
-static const char *cli_payout__text(const json_t *obj, const char *key, char *out, size_t size) {
-    cli_out_text(json_object_get(obj, key), out, size);
-    return out;
-}
-
 /* The header lines of `payout show`. */
 static void cli_payout__summary(const json_t *doc) {
     char id[32], status[32], pay[64], from[64], mode[32], total[64], block[32], at[64];
     char sid[32], sasset[64], sblock[32], holders[32], stotal[64], paid[64], legs[32];
     const json_t *snap = json_object_get(doc, "snapshot_info");
-    printf("payout       %s (%s)\n", cli_payout__text(doc, "id", id, sizeof(id)),
-           cli_payout__text(doc, "status", status, sizeof(status)));
+    printf("payout       %s (%s)\n", cli_out_field(doc, "id", id, sizeof(id)),
+           cli_out_field(doc, "status", status, sizeof(status)));
     printf("snapshot     %s: %s at block %s, %s holders, total %s\n",
-           cli_payout__text(snap, "id", sid, sizeof(sid)),
-           cli_payout__text(snap, "asset", sasset, sizeof(sasset)),
-           cli_payout__text(snap, "block", sblock, sizeof(sblock)),
-           cli_payout__text(snap, "holders", holders, sizeof(holders)),
-           cli_payout__text(snap, "total", stotal, sizeof(stotal)));
-    printf("pays         %s %s from %s, mode %s\n", cli_payout__text(doc, "total", total, sizeof(total)),
-           cli_payout__text(doc, "pay", pay, sizeof(pay)), cli_payout__text(doc, "from", from, sizeof(from)),
-           cli_payout__text(doc, "mode", mode, sizeof(mode)));
-    printf("created      block %s, %s\n", cli_payout__text(doc, "created_block", block, sizeof(block)),
-           cli_payout__text(doc, "created_at", at, sizeof(at)));
+           cli_out_field(snap, "id", sid, sizeof(sid)),
+           cli_out_field(snap, "asset", sasset, sizeof(sasset)),
+           cli_out_field(snap, "block", sblock, sizeof(sblock)),
+           cli_out_field(snap, "holders", holders, sizeof(holders)),
+           cli_out_field(snap, "total", stotal, sizeof(stotal)));
+    printf("pays         %s %s from %s, mode %s\n", cli_out_field(doc, "total", total, sizeof(total)),
+           cli_out_field(doc, "pay", pay, sizeof(pay)), cli_out_field(doc, "from", from, sizeof(from)),
+           cli_out_field(doc, "mode", mode, sizeof(mode)));
+    printf("created      block %s, %s\n", cli_out_field(doc, "created_block", block, sizeof(block)),
+           cli_out_field(doc, "created_at", at, sizeof(at)));
     if (json_is_string(json_object_get(doc, "paid"))) {
         printf("distributed  block %s, %s: paid %s %s in %s legs\n",
-               cli_payout__text(doc, "distributed_block", block, sizeof(block)),
-               cli_payout__text(doc, "distributed_at", at, sizeof(at)),
-               cli_payout__text(doc, "paid", paid, sizeof(paid)), pay,
-               cli_payout__text(doc, "legs_paid", legs, sizeof(legs)));
+               cli_out_field(doc, "distributed_block", block, sizeof(block)),
+               cli_out_field(doc, "distributed_at", at, sizeof(at)),
+               cli_out_field(doc, "paid", paid, sizeof(paid)), pay,
+               cli_out_field(doc, "legs_paid", legs, sizeof(legs)));
         return;
     }
     char amount[64], available[64], missing[32];
     printf("would pay    %s %s now (the distributor holds %s free; %s); tax forms missing: %s\n",
-           cli_payout__text(doc, "amount", amount, sizeof(amount)), pay,
-           cli_payout__text(doc, "available", available, sizeof(available)),
+           cli_out_field(doc, "amount", amount, sizeof(amount)), pay,
+           cli_out_field(doc, "available", available, sizeof(available)),
            json_is_true(json_object_get(doc, "funded")) ? "funded" : "NOT funded",
-           cli_payout__text(doc, "tax_forms_missing", missing, sizeof(missing)));
+           cli_out_field(doc, "tax_forms_missing", missing, sizeof(missing)));
     const json_t *pre = json_object_get(doc, "preflight");
     if (json_is_true(json_object_get(pre, "ok"))) {
         printf("preflight    ok: a distribution now passes every check\n");
     } else if (json_is_object(pre)) {
         char code[64], message[400];
         const json_t *error = json_object_get(pre, "error");
-        printf("preflight    %s: %s\n", cli_payout__text(error, "code", code, sizeof(code)),
-               cli_payout__text(error, "message", message, sizeof(message)));
+        printf("preflight    %s: %s\n", cli_out_field(error, "code", code, sizeof(code)),
+               cli_out_field(error, "message", message, sizeof(message)));
     }
 }
 
@@ -72,20 +67,20 @@ static int cli_payout__legs(const json_t *doc) {
     const json_t *leg;
     json_array_foreach(json_object_get(doc, "legs"), i, leg) {
         char text[160];
-        cli_table_cell(&t, cli_payout__text(leg, "address", text, sizeof(text)));
-        cli_table_cell(&t, cli_payout__text(leg, "snapshot_balance", text, sizeof(text)));
-        cli_table_cell(&t, cli_payout__text(leg, "amount", text, sizeof(text)));
+        cli_table_cell(&t, cli_out_field(leg, "address", text, sizeof(text)));
+        cli_table_cell(&t, cli_out_field(leg, "snapshot_balance", text, sizeof(text)));
+        cli_table_cell(&t, cli_out_field(leg, "amount", text, sizeof(text)));
         if (open) cli_table_cell(&t, json_is_true(json_object_get(leg, "tax_form")) ? "valid" : "MISSING");
     }
     char offset[32], total[32];
-    printf("\nlegs from %s, of %s (sorted by address):\n", cli_payout__text(doc, "offset", offset, sizeof(offset)),
-           cli_payout__text(doc, "legs_total", total, sizeof(total)));
+    printf("\nlegs from %s, of %s (sorted by address):\n", cli_out_field(doc, "offset", offset, sizeof(offset)),
+           cli_out_field(doc, "legs_total", total, sizeof(total)));
     int rc = cli_table_print(&t, stdout);
     cli_table_free(&t);
     const json_t *next = json_object_get(doc, "next_offset");
     if (json_is_integer(next)) {
         char id[32];
-        printf("more: mintline payout show %s --offset %lld\n", cli_payout__text(doc, "id", id, sizeof(id)),
+        printf("more: mintline payout show %s --offset %lld\n", cli_out_field(doc, "id", id, sizeof(id)),
                (long long)json_integer_value(next));
     }
     return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_IO;
@@ -129,17 +124,17 @@ static int cli_payout__list_payouts(const json_t *payouts) {
     const json_t *p;
     json_array_foreach(payouts, i, p) {
         char text[160], asset[64];
-        cli_table_cell(&t, cli_payout__text(p, "id", text, sizeof(text)));
-        cli_table_cell(&t, cli_payout__text(p, "status", text, sizeof(text)));
-        cli_table_cell(&t, cli_payout__text(p, "pay", text, sizeof(text)));
-        cli_table_cell(&t, cli_payout__text(p, "total", text, sizeof(text)));
-        cli_table_cell(&t, cli_payout__text(p, "paid", text, sizeof(text)));
-        cli_table_cell(&t, cli_payout__text(p, "mode", text, sizeof(text)));
-        cli_payout__text(p, "asset", asset, sizeof(asset));
+        cli_table_cell(&t, cli_out_field(p, "id", text, sizeof(text)));
+        cli_table_cell(&t, cli_out_field(p, "status", text, sizeof(text)));
+        cli_table_cell(&t, cli_out_field(p, "pay", text, sizeof(text)));
+        cli_table_cell(&t, cli_out_field(p, "total", text, sizeof(text)));
+        cli_table_cell(&t, cli_out_field(p, "paid", text, sizeof(text)));
+        cli_table_cell(&t, cli_out_field(p, "mode", text, sizeof(text)));
+        cli_out_field(p, "asset", asset, sizeof(asset));
         char snap[128], id[32];
-        snprintf(snap, sizeof(snap), "%s (%s)", cli_payout__text(p, "snapshot", id, sizeof(id)), asset);
+        snprintf(snap, sizeof(snap), "%s (%s)", cli_out_field(p, "snapshot", id, sizeof(id)), asset);
         cli_table_cell(&t, snap);
-        cli_table_cell(&t, cli_payout__text(p, "from", text, sizeof(text)));
+        cli_table_cell(&t, cli_out_field(p, "from", text, sizeof(text)));
     }
     int rc = cli_table_print(&t, stdout);
     cli_table_free(&t);
@@ -157,7 +152,7 @@ static int cli_payout__list_snapshots(const json_t *snapshots) {
     json_array_foreach(snapshots, i, n) {
         for (size_t k = 0; k < 6; k++) {
             char text[160];
-            cli_table_cell(&t, cli_payout__text(n, keys[k], text, sizeof(text)));
+            cli_table_cell(&t, cli_out_field(n, keys[k], text, sizeof(text)));
         }
     }
     int rc = cli_table_print(&t, stdout);
@@ -173,7 +168,7 @@ int cli_cmd_payout_list(struct cli_ctx *ctx) {
     int rc = cli_get(ctx, &path, &reply);
     if (rc == CLI_EXIT_OK && !ctx->json) {
         char pending[32];
-        printf("payouts pending distribution: %s\n\n", cli_payout__text(reply.doc, "pending", pending, sizeof(pending)));
+        printf("payouts pending distribution: %s\n\n", cli_out_field(reply.doc, "pending", pending, sizeof(pending)));
         int bad = cli_payout__list_payouts(json_object_get(reply.doc, "payouts"));
         printf("\n");
         bad |= cli_payout__list_snapshots(json_object_get(reply.doc, "snapshots"));

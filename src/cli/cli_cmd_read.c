@@ -17,11 +17,6 @@
 #include "cli_out.h"
 #include "cli_sec.h"
 
-static const char *cli_read__text(const json_t *obj, const char *key, char *out, size_t size) {
-    cli_out_text(json_object_get(obj, key), out, size);
-    return out;
-}
-
 /* A usage ratio as a percentage: "-" unset, "<0.01%" for a sliver. */
 static void cli_read__percent(const json_t *ratio, char *out, size_t size) {
     if (!json_is_number(ratio)) {
@@ -39,8 +34,8 @@ static void cli_read__percent(const json_t *ratio, char *out, size_t size) {
 /* "used/limit (usage%)", or "used/-" without a limit. */
 static void cli_read__daily(const json_t *daily, char *out, size_t size) {
     char used[64], limit[64], pct[32];
-    cli_read__text(daily, "used", used, sizeof(used));
-    cli_read__text(daily, "limit", limit, sizeof(limit));
+    cli_out_field(daily, "used", used, sizeof(used));
+    cli_out_field(daily, "limit", limit, sizeof(limit));
     if (!json_is_string(json_object_get(daily, "limit"))) {
         snprintf(out, size, "%s/-", used);
         return;
@@ -51,16 +46,16 @@ static void cli_read__daily(const json_t *daily, char *out, size_t size) {
 
 static void cli_read__asset_row(struct cli_table *t, const json_t *a) {
     char text[256];
-    cli_table_cell(t, cli_read__text(a, "symbol", text, sizeof(text)));
-    cli_table_cell(t, cli_read__text(a, "kind", text, sizeof(text)));
-    cli_table_cell(t, cli_read__text(a, "supply", text, sizeof(text)));
+    cli_table_cell(t, cli_out_field(a, "symbol", text, sizeof(text)));
+    cli_table_cell(t, cli_out_field(a, "kind", text, sizeof(text)));
+    cli_table_cell(t, cli_out_field(a, "supply", text, sizeof(text)));
     cli_read__percent(json_object_get(a, "supply_cap_usage"), text, sizeof(text));
     cli_table_cell(t, text);
     cli_read__daily(json_object_get(a, "daily_mint"), text, sizeof(text));
     cli_table_cell(t, text);
     cli_read__daily(json_object_get(a, "daily_net_inflow"), text, sizeof(text));
     cli_table_cell(t, text);
-    cli_read__text(a, "holders", text, sizeof(text));
+    cli_out_field(a, "holders", text, sizeof(text));
     if (json_is_integer(json_object_get(a, "max_holders"))) {
         /* a security asset: holders of its limit */
         size_t n = strlen(text);
@@ -78,36 +73,36 @@ static void cli_read__asset_row(struct cli_table *t, const json_t *a) {
  * and a fiat asset's reserve and latest proof of reserves, in words. */
 static void cli_read__oracles(const json_t *a) {
     char sym[64], v[64], age[32], n[32], q[32];
-    cli_read__text(a, "symbol", sym, sizeof(sym));
+    cli_out_field(a, "symbol", sym, sizeof(sym));
     const json_t *nav = json_object_get(a, "nav");
     if (json_is_object(nav)) {
         if (!json_is_string(json_object_get(nav, "value"))) {
             printf("%s  NAV: none yet (mints and burns are refused)\n", sym);
         } else {
-            printf("%s  NAV %s, %s s old%s\n", sym, cli_read__text(nav, "value", v, sizeof(v)),
-                   cli_read__text(nav, "age_s", age, sizeof(age)),
+            printf("%s  NAV %s, %s s old%s\n", sym, cli_out_field(nav, "value", v, sizeof(v)),
+                   cli_out_field(nav, "age_s", age, sizeof(age)),
                    json_is_true(json_object_get(nav, "stale")) ? ", STALE: mints and burns are refused"
                                                                : " (fresh)");
         }
     }
     const json_t *res = json_object_get(a, "reserve");
     if (!json_is_object(res)) return;
-    cli_read__text(res, "reports", n, sizeof(n));
-    cli_read__text(res, "quorum", q, sizeof(q));
+    cli_out_field(res, "reports", n, sizeof(n));
+    cli_out_field(res, "quorum", q, sizeof(q));
     if (!json_is_true(json_object_get(res, "quorum_met"))) {
         printf("%s  reserve: quorum NOT met (%s fresh of %s needed): mints are refused", sym, n, q);
     } else {
         char ratio[64];
         printf("%s  reserve %s verified (%s fresh reports, quorum %s), ratio %s%s", sym,
-               cli_read__text(res, "verified", v, sizeof(v)), n, q,
-               cli_read__text(res, "ratio", ratio, sizeof(ratio)),
+               cli_out_field(res, "verified", v, sizeof(v)), n, q,
+               cli_out_field(res, "ratio", ratio, sizeof(ratio)),
                json_is_true(json_object_get(res, "below_one")) ? ", BELOW 1.0" : "");
     }
     const json_t *por = json_object_get(res, "por");
     if (json_is_object(por)) {
         char block[32];
-        printf("; proof of reserves at block %s, %s s old\n", cli_read__text(por, "block", block, sizeof(block)),
-               cli_read__text(por, "age_s", age, sizeof(age)));
+        printf("; proof of reserves at block %s, %s s old\n", cli_out_field(por, "block", block, sizeof(block)),
+               cli_out_field(por, "age_s", age, sizeof(age)));
     } else {
         printf("; no proof of reserves published yet\n");
     }
@@ -118,7 +113,7 @@ static int cli_read__holder_limit(const json_t *a) {
     const json_t *usage = json_object_get(a, "holder_limit_usage");
     if (!json_is_number(usage) || cli_sec_holder_level(json_number_value(usage)) == NULL) return 0;
     char sym[64], text[160];
-    cli_read__text(a, "symbol", sym, sizeof(sym));
+    cli_out_field(a, "symbol", sym, sizeof(sym));
     cli_sec_holders_text(a, text, sizeof(text));
     printf("%s  holders %s (12(g): warning at 70%% of max_holders, critical at 90%%)\n", sym, text);
     return 1;
@@ -153,12 +148,12 @@ static void cli_read__node_line(const json_t *doc) {
     const json_t *node = json_object_get(doc, "node");
     char height[32], time[64], clock[32], store[128], paused[16], controller[64];
     printf("node  height %s  time %s  clock %s  store %s  paused %s  controller %s\n",
-           cli_read__text(node, "height", height, sizeof(height)),
-           cli_read__text(node, "time", time, sizeof(time)),
-           cli_read__text(node, "clock", clock, sizeof(clock)),
-           cli_read__text(node, "store", store, sizeof(store)),
-           cli_read__text(node, "paused", paused, sizeof(paused)),
-           cli_read__text(node, "controller", controller, sizeof(controller)));
+           cli_out_field(node, "height", height, sizeof(height)),
+           cli_out_field(node, "time", time, sizeof(time)),
+           cli_out_field(node, "clock", clock, sizeof(clock)),
+           cli_out_field(node, "store", store, sizeof(store)),
+           cli_out_field(node, "paused", paused, sizeof(paused)),
+           cli_out_field(node, "controller", controller, sizeof(controller)));
     if (json_is_false(json_object_get(node, "writable"))) {
         printf("NOT WRITABLE: a block could not be journaled; it was rolled back and writes are "
                "refused until the node is restarted (see the node's log)\n");
@@ -178,9 +173,9 @@ static void cli_read__node_line(const json_t *doc) {
         const json_t *firing = json_object_get(alerts, "firing");
         char critical[32], warning[32], pending[32];
         printf("alerts firing %s critical, %s warning, %s pending\n",
-               cli_read__text(firing, "critical", critical, sizeof(critical)),
-               cli_read__text(firing, "warning", warning, sizeof(warning)),
-               cli_read__text(alerts, "pending", pending, sizeof(pending)));
+               cli_out_field(firing, "critical", critical, sizeof(critical)),
+               cli_out_field(firing, "warning", warning, sizeof(warning)),
+               cli_out_field(alerts, "pending", pending, sizeof(pending)));
     }
     cli_incident_status(json_object_get(doc, "incidents"));
     const json_t *bridge = json_object_get(doc, "bridge");
@@ -188,9 +183,9 @@ static void cli_read__node_line(const json_t *doc) {
         const json_t *r = json_array_get(bridge, i);
         char chain[32], asset[32], escrow[64];
         printf("bridge chain %s %s %s  escrow %s  24h success %.4g  buffer %s\n",
-               cli_read__text(r, "chain", chain, sizeof(chain)), cli_read__text(r, "asset", asset, sizeof(asset)),
+               cli_out_field(r, "chain", chain, sizeof(chain)), cli_out_field(r, "asset", asset, sizeof(asset)),
                json_is_true(json_object_get(r, "enabled")) ? "enabled" : "DISABLED",
-               cli_read__text(r, "escrow", escrow, sizeof(escrow)),
+               cli_out_field(r, "escrow", escrow, sizeof(escrow)),
                json_number_value(json_object_get(r, "success_rate_24h")),
                json_is_true(json_object_get(r, "buffer_ok")) ? "ok" : "SHORT");
     }
@@ -203,11 +198,11 @@ static void cli_read__node_line(const json_t *doc) {
         char health_text[32] = "none (no debt)";
         if (json_is_number(health)) snprintf(health_text, sizeof(health_text), "%.4g", json_number_value(health));
         printf("vault type %s  vaults %s  debt %s of ceiling %s (%.1f%%)  lowest health %s  below liquidation %s\n",
-               cli_read__text(v, "type", type, sizeof(type)), cli_read__text(v, "vaults", n, sizeof(n)),
-               cli_read__text(v, "total_debt", debt, sizeof(debt)),
-               cli_read__text(v, "debt_ceiling", ceiling, sizeof(ceiling)),
+               cli_out_field(v, "type", type, sizeof(type)), cli_out_field(v, "vaults", n, sizeof(n)),
+               cli_out_field(v, "total_debt", debt, sizeof(debt)),
+               cli_out_field(v, "debt_ceiling", ceiling, sizeof(ceiling)),
                json_is_number(usage) ? json_number_value(usage) * 100.0 : 0.0, health_text,
-               cli_read__text(v, "below_liquidation_ratio", below, sizeof(below)));
+               cli_out_field(v, "below_liquidation_ratio", below, sizeof(below)));
     }
 }
 
@@ -275,14 +270,14 @@ int cli_cmd_status(struct cli_ctx *ctx) {
 /* "balance  100 ACME", "frozen  0 ACME", then one line per partition. */
 static int cli_read__balance(const json_t *doc) {
     char asset[64], text[256], label[96];
-    cli_read__text(doc, "asset", asset, sizeof(asset));
+    cli_out_field(doc, "asset", asset, sizeof(asset));
     struct cli_table t;
     cli_table_init(&t, 2);
     cli_table_cell(&t, "balance");
-    snprintf(text, sizeof(text), "%s %s", cli_read__text(doc, "balance", label, sizeof(label)), asset);
+    snprintf(text, sizeof(text), "%s %s", cli_out_field(doc, "balance", label, sizeof(label)), asset);
     cli_table_cell(&t, text);
     cli_table_cell(&t, "frozen");
-    snprintf(text, sizeof(text), "%s %s%s", cli_read__text(doc, "frozen", label, sizeof(label)), asset,
+    snprintf(text, sizeof(text), "%s %s%s", cli_out_field(doc, "frozen", label, sizeof(label)), asset,
              json_is_true(json_object_get(doc, "asset_frozen")) ? " (asset frozen)" : "");
     cli_table_cell(&t, text);
     const char *name;
@@ -323,8 +318,8 @@ int cli_cmd_balance(struct cli_ctx *ctx) {
 static void cli_read__holding(struct cli_table *t, const char *sym, const json_t *h) {
     char text[160];
     cli_table_cell(t, sym);
-    cli_table_cell(t, cli_read__text(h, "balance", text, sizeof(text)));
-    cli_read__text(h, "frozen", text, sizeof(text));
+    cli_table_cell(t, cli_out_field(h, "balance", text, sizeof(text)));
+    cli_out_field(h, "frozen", text, sizeof(text));
     if (json_is_true(json_object_get(h, "asset_frozen"))) {
         size_t n = strlen(text);
         snprintf(text + n, sizeof(text) - n, " (asset frozen)");
@@ -337,8 +332,8 @@ static void cli_read__holding(struct cli_table *t, const char *sym, const json_t
         snprintf(label, sizeof(label), "%s:%s", sym, name);
         cli_table_cell(t, label);
         if (json_is_object(p)) {
-            cli_table_cell(t, cli_read__text(p, "balance", text, sizeof(text)));
-            cli_table_cell(t, cli_read__text(p, "frozen", text, sizeof(text)));
+            cli_table_cell(t, cli_out_field(p, "balance", text, sizeof(text)));
+            cli_table_cell(t, cli_out_field(p, "frozen", text, sizeof(text)));
         } else {
             cli_out_text(p, text, sizeof(text));
             cli_table_cell(t, text);
@@ -355,8 +350,8 @@ static void cli_read__identity(const json_t *id, char *out, size_t size) {
         return;
     }
     char country[16], type[32];
-    cli_read__text(id, "country", country, sizeof(country));
-    cli_read__text(id, "investor_type", type, sizeof(type));
+    cli_out_field(id, "country", country, sizeof(country));
+    cli_out_field(id, "investor_type", type, sizeof(type));
     int typed = strcmp(type, "-") != 0;
     int n = snprintf(out, size, "%s%s%s", country, typed ? ", " : "", typed ? type : "");
     size_t used = n > 0 && (size_t)n < size ? (size_t)n : 0;
@@ -365,7 +360,7 @@ static void cli_read__identity(const json_t *id, char *out, size_t size) {
     const char *sep = "; ";
     json_object_foreach((json_t *)json_object_get(id, "claims"), topic, c) {
         char expires[32];
-        cli_read__text(c, "expires", expires, sizeof(expires));
+        cli_out_field(c, "expires", expires, sizeof(expires));
         n = snprintf(out + used, size - used, "%s%s %s %s", sep, topic,
                      json_is_true(json_object_get(c, "valid")) ? "until" : "EXPIRED", expires);
         sep = ", ";
@@ -382,7 +377,7 @@ static int cli_read__account(const json_t *doc) {
     static const char *const keys[] = {"address", "blacklisted", "frozen"};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         cli_table_cell(&head, keys[i]);
-        cli_table_cell(&head, cli_read__text(doc, keys[i], text, sizeof(text)));
+        cli_table_cell(&head, cli_out_field(doc, keys[i], text, sizeof(text)));
     }
     cli_table_cell(&head, "identity");
     cli_read__identity(json_object_get(doc, "identity"), text, sizeof(text));
@@ -422,7 +417,7 @@ static void cli_read__history_row(struct cli_table *t, const json_t *e) {
     static const char *const keys[] = {"seq", "block", "time", "operator", "op", "result"};
     char text[160];
     for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
-        cli_table_cell(t, cli_read__text(e, keys[k], text, sizeof(text)));
+        cli_table_cell(t, cli_out_field(e, keys[k], text, sizeof(text)));
     }
     struct buf args;
     buf_init(&args);
