@@ -183,6 +183,7 @@ static void cli_read__node_line(const json_t *doc) {
                cli_read__text(alerts, "pending", pending, sizeof(pending)));
     }
     cli_incident_status(json_object_get(doc, "incidents"));
+    cli_vault_status(json_object_get(doc, "vaults"));
     const json_t *bridge = json_object_get(doc, "bridge");
     for (size_t i = 0; i < json_array_size(bridge); i++) {
         const json_t *r = json_array_get(bridge, i);

@@ -271,6 +271,7 @@ void api_system_status(struct server *s, const struct server_request *rq, struct
     api_compliance_status(s, &w);
     api_payouts_status(&s->chain.engine, &w);
     api_bridge_status(&s->chain.engine, server_now(s), &w);
+    api_vault_status(&s->chain.engine, &w);
     pthread_rwlock_unlock(&s->chain.lock);
     alerting_status_json(s->alerting, &w);
     api_incidents_status(s, &w);

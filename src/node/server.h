@@ -170,6 +170,11 @@ void api_bridge_status(const struct engine *e, int64_t now_ns, struct jw *w);
  * GET /api/vaults/ID. */
 void api_vaults(struct server *s, const struct server_request *rq, struct server_response *out);
 void api_vault(struct server *s, const char *id, struct server_response *out);
+/* "vaults": [{"type", "collateral", "debt", "vaults", "total_collateral",
+ * "total_debt", "debt_ceiling", "debt_ceiling_usage", "health_min", ...}]
+ * of the system status, only when the ledger has a vault type (caller
+ * holds the lock). */
+void api_vault_status(const struct engine *e, struct jw *w);
 /* GET /api/stabilizers[?asset=SYM][&peak_outflow=A] (api_stabilizer.c). */
 void api_stabilizers(struct server *s, const struct server_request *rq, struct server_response *out);
 
