@@ -770,6 +770,19 @@ static const struct cli_cmd cli_rows[] = {
              "must agree (mintline approve ID); recorded on the incident.",
      .done = "expedited timelock entry {id}",
      .dry = "expedite timelock entry {id}"},
+    {.words = "vault type set",
+     .run = cli_cmd_submit,
+     .op = "vault.type.set",
+     .pos = {POS("TYPE", "type")},
+     .flags = {VAL("asset", "SYM"), VAL("collateral", "SYM"), VAL("feed", "FEED"), VAL("min-ratio", "PCT"),
+               VAL("liquidation-ratio", "PCT"), VAL("penalty", "PCT"), VAL("debt-ceiling", "A"), VAL("dust", "A")},
+     .help = "create or change a vault type (role treasury_manager, timelocked, 24h by default)",
+     .more = "--asset is the debt asset (genesis `debt:`), needed with --debt-ceiling or --dust\n"
+             "(their units). A new type needs every flag; a change gives only what changes,\n"
+             "e.g. --asset USDW --debt-ceiling 20000000 when VaultDebtCeilingWarning fires.\n"
+             "See docs/operators/vaults.md.",
+     .done = "set vault type {type}",
+     .dry = "set vault type {type}"},
 };
 
 #undef POS

@@ -180,6 +180,9 @@ void bridge_route_figures(const struct engine *e, uint32_t route, int64_t now_ns
         out->settled_24h += h->settled;
         out->refunded_24h += h->refunded;
         if (h->outflow > out->peak_hourly_outflow) out->peak_hourly_outflow = h->outflow;
+        if (h->hour >= bridge__hour(now_ns) - 1 && h->outflow > out->recent_hourly_outflow) {
+            out->recent_hourly_outflow = h->outflow;
+        }
     }
     uint64_t done = out->settled_24h + out->refunded_24h;
     out->success_ppm = done == 0 ? 1000000u : (uint32_t)(out->settled_24h * 1000000u / done);
@@ -190,6 +193,10 @@ void bridge_route_figures(const struct engine *e, uint32_t route, int64_t now_ns
         bridge_buffer_required(out->peak_hourly_outflow, out->latency_ns, r->safety_e8);
     out->buffer_actual = engine_balance(e, r->asset, &r->buffer);
     out->buffer_ok = out->buffer_actual >= out->buffer_required;
+    /* SPEC 9's "projected to break within one settlement window": what the
+     * buffer keeps after one latency at the recent outflow (safety 1). */
+    u128 drain = bridge_buffer_required(out->recent_hourly_outflow, out->latency_ns, 100000000u);
+    out->buffer_projected = out->buffer_actual > drain ? out->buffer_actual - drain : 0;
 }
 
 int bridge_check_invariants(const struct engine *e) {

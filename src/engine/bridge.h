@@ -137,6 +137,9 @@ struct bridge_figures {
     u128 buffer_required;     /* peak x latency (hours) x safety, rounded up; saturates */
     u128 buffer_actual;       /* the buffer account's balance of the route's asset */
     int buffer_ok;            /* actual >= required */
+    u128 recent_hourly_outflow; /* the larger of this hour's and the last hour's sends */
+    u128 buffer_projected;    /* actual less recent outflow x latency (hours), rounded
+                               * up; 0 at most: the buffer after one settlement window */
 };
 
 struct engine;

@@ -70,6 +70,8 @@ static void api_bridge__route(const struct engine *e, uint32_t i, int64_t now_ns
     jw_kv_amount(w, "required", f.buffer_required, a->decimals);
     jw_kv_amount(w, "actual", f.buffer_actual, a->decimals);
     jw_kv_bool(w, "ok", f.buffer_ok);
+    jw_kv_amount(w, "recent_hourly_outflow", f.recent_hourly_outflow, a->decimals);
+    jw_kv_amount(w, "projected", f.buffer_projected, a->decimals);
     jw_object_end(w);
     jw_object_end(w);
 }

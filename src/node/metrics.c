@@ -216,7 +216,8 @@ static void metrics__bridge(const struct engine *e, int64_t now_ns, struct buf *
                                         "mintline_bridge_settlement_p50_seconds", "mintline_bridge_escrow_base_units",
                                         "mintline_bridge_buffer_balance_base_units",
                                         "mintline_bridge_buffer_required_base_units",
-                                        "mintline_bridge_buffer_ok", "mintline_bridge_peak_hourly_outflow_base_units"};
+                                        "mintline_bridge_buffer_ok", "mintline_bridge_peak_hourly_outflow_base_units",
+                                        "mintline_bridge_buffer_projected_base_units"};
     static const char *const help[] = {"Settled / (settled + refunded) over the last 24h (1 when neither), by route.",
                                        "Settlement time p95 over the last settlements, by route.",
                                        "Settlement time p50 over the last settlements, by route.",
@@ -224,7 +225,8 @@ static void metrics__bridge(const struct engine *e, int64_t now_ns, struct buf *
                                        "The buffer account's balance of the route's asset.",
                                        "The buffer rule: peak hourly outflow x latency x safety factor, rounded up.",
                                        "1 when the buffer holds what the rule requires.",
-                                       "The largest hourly outflow of the last 24 hours, by route."};
+                                       "The largest hourly outflow of the last 24 hours, by route.",
+                                       "The buffer after one settlement window at the recent hourly outflow."};
     for (unsigned k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
         metrics__head(b, names[k], "gauge", help[k]);
         for (uint32_t i = 0; i < n; i++) {
@@ -239,7 +241,8 @@ static void metrics__bridge(const struct engine *e, int64_t now_ns, struct buf *
             case 4: u128_format(f[i].buffer_actual, v); break;
             case 5: u128_format(f[i].buffer_required, v); break;
             case 6: snprintf(v, sizeof(v), "%d", f[i].buffer_ok ? 1 : 0); break;
-            default: u128_format(f[i].peak_hourly_outflow, v); break;
+            case 7: u128_format(f[i].peak_hourly_outflow, v); break;
+            default: u128_format(f[i].buffer_projected, v); break;
             }
             metrics__line(b, "%s{asset=\"%s\",chain=\"%llu\"} %s\n", names[k], sym,
                           (unsigned long long)r->chain, v);

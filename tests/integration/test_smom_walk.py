@@ -51,6 +51,12 @@ DEC = 6                      # USDW and GOLD decimals
 HOUR_NS = 3600 * 10 ** 9
 
 
+def iso_ns(text):
+    """Nanoseconds since the epoch of the node's ISO time (ms precision)."""
+    when = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return int(when.timestamp()) * 10 ** 9 + when.microsecond * 1000
+
+
 def genesis_copy(root):
     with open(os.path.join(REPO, "examples", "smom.yaml")) as f:
         text = f.read()
@@ -64,6 +70,7 @@ def genesis_copy(root):
 
 class Walk:
     node = None
+    ceiling_entry = None
 
     # -- helpers -------------------------------------------------------------
     def cli(self, name, *args, operator="alice", rc=0):
@@ -180,6 +187,10 @@ class Walk:
              "/metrics: debt ceiling usage 1200 / 10,000,000")
         t.eq(self.cli_json("vault list --below 120% --json", "vault", "list", "--below", "120%").get("vaults"), [],
              "vault list --below 120%: no vault under the warning line")
+        # the remedy for a ceiling nearly used up: a timelocked change
+        r = self.node.cli("vault", "type", "set", "GOLD-A", "--asset", "USDW", "--debt-ceiling", "20000000", "--json")
+        self.ceiling_entry = r.json().get("pending", {}).get("timelock") if r.rc == 4 else None
+        t.ok(r.rc == 4 and self.ceiling_entry, "vault type set GOLD-A --asset USDW --debt-ceiling 20000000: timelocked (exit 4)", r)
 
         # 1.3 bridge: success rate, settlement, escrow, buffer
         routes = self.cli_json("bridge routes --json", "bridge", "routes")
@@ -366,19 +377,25 @@ class Walk:
              "a day later the 24h window is empty: success 1", rt)
         t.eq(self.firing("BridgeSuccessRateCritical") + self.firing("BridgeSuccessRateWarning"), [],
              "the bridge success alerts have resolved")
+        self.cli("the vault type change is due too", "timelock", "execute", str(self.ceiling_entry))
+        t.eq(self.api("/api/vaults")["types"][0]["debt_ceiling"], "20000000", "GOLD-A's debt ceiling is 20,000,000")
         self.cli("sends resume", "bridge", "send", "USDW", "--from", SENDER, "--chain", "138", "--to", DEST,
                  "--amount", "5")
 
     # -- (d) sizing the bridge buffer and the stabilization reserve ---------
     def bridge_buffer(self):
+        # a burst of outflow this hour (transfer 3 stays in flight)
+        self.cli("a send of 1000 now", "bridge", "send", "USDW", "--from", SENDER, "--chain", "138", "--to", DEST,
+                 "--amount", "1000")
         rt = self.route()
         # peak hourly outflow, from the BridgeSent events (runbook 1.4 step 1)
         buckets = {}
         for e in self.api("/api/events/recent?type=BridgeSent&limit=100")["events"]:
-            when = datetime.datetime.fromisoformat(e["time"].replace("Z", "+00:00"))
-            ns = int(when.timestamp()) * 10 ** 9 + when.microsecond * 1000
-            buckets[ns // HOUR_NS] = buckets.get(ns // HOUR_NS, 0) + to_units(e["data"]["amount"], DEC)
+            hour = iso_ns(e["time"]) // HOUR_NS
+            buckets[hour] = buckets.get(hour, 0) + to_units(e["data"]["amount"], DEC)
         peak = max(buckets.values())
+        now_hour = iso_ns(self.api("/api/system/status")["node"]["time"]) // HOUR_NS
+        recent = max(buckets.get(now_hour, 0), buckets.get(now_hour - 1, 0))
         t.eq(to_units(rt["peak_hourly_outflow"], DEC), peak, "peak hourly outflow = the largest hour of BridgeSent")
         # required = ceil(peak x latency (the p95 once measured) x safety / 1h)
         lat_s = rt["buffer"]["latency_s"]
@@ -397,6 +414,16 @@ class Walk:
         r = self.cli("bridge routes prints the rule", "bridge", "routes", operator="carol")
         t.ok("buffer: required %s (peak hourly outflow %s x latency 600s x safety 1.5)"
              % (fmt_units(required, DEC), fmt_units(peak, DEC)) in r.out, "the figures in bridge routes", r)
+        # projected: the buffer after one settlement window at the recent
+        # outflow (the larger of this hour's and the last hour's sends)
+        window = -(-recent * int(lat_s) // 3600)
+        projected = max(to_units(b["actual"], DEC) - window, 0)
+        t.ok(to_units(b["recent_hourly_outflow"], DEC) == recent and to_units(b["projected"], DEC) == projected
+             and metric(m, "mintline_bridge_buffer_projected_base_units", asset="USDW", chain="138") == projected,
+             "projected = actual - ceil(recent outflow %s x 600s / 1h) = %s, in the API and /metrics"
+             % (fmt_units(recent, DEC), fmt_units(projected, DEC)), b)
+        t.ok(projected >= required and not self.firing("BridgeBufferProjectedBreak"),
+             "1000 in the buffer lasts the window: no BridgeBufferProjectedBreak", self.alerts())
         # the buffer drained below the rule: SHORT, the warning fires
         drain = to_units(b["actual"], DEC) - required + 1
         self.cli("the buffer pays out: one unit short of the rule", "transfer", "USDW", "--from", BUFFER, "--to", SINK,
@@ -406,6 +433,8 @@ class Walk:
         t.eq(metric(self.node.metrics(), "mintline_bridge_buffer_ok", asset="USDW", chain="138"), 0.0,
              "/metrics: mintline_bridge_buffer_ok 0")
         t.ok(len(self.firing("BridgeBufferBroken")) == 1, "BridgeBufferBroken fires", self.alerts())
+        t.ok(len(self.firing("BridgeBufferProjectedBreak")) == 1, "and BridgeBufferProjectedBreak (critical)",
+             self.alerts())
         r = self.cli("bridge routes says SHORT", "bridge", "routes", operator="carol")
         t.ok(": SHORT" in r.out, "SHORT in bridge routes", r)
         self.fresh_reserve()
@@ -413,6 +442,14 @@ class Walk:
         b = self.route()["buffer"]
         t.ok(b["ok"] is True and to_units(b["actual"], DEC) == required, "exactly at the rule is ok", b)
         t.eq(self.firing("BridgeBufferBroken"), [], "BridgeBufferBroken resolves")
+        crit = self.firing("BridgeBufferProjectedBreak")
+        t.ok(len(crit) == 1 and crit[0]["severity"] == "critical" and to_units(b["projected"], DEC) == required - window,
+             "at the rule with outflow running, it breaks within the window: the critical stays", (crit, b))
+        self.cli("top the buffer up by one window's outflow", "mint", "USDW", "--to", BUFFER, "--amount",
+                 fmt_units(window, DEC))
+        b = self.route()["buffer"]
+        t.ok(to_units(b["projected"], DEC) == required and not self.firing("BridgeBufferProjectedBreak"),
+             "projected exactly at the rule: BridgeBufferProjectedBreak resolves", (b, self.alerts()))
 
     def stabilizer_reserve(self):
         # ten observations of USDWMKT 30 s apart: the window spans 270 s,
