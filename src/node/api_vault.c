@@ -118,7 +118,8 @@ void api_vaults(struct server *s, const struct server_request *rq, struct server
         (has_below && api_vault__below(below, &below_kind, &below_ppm) != 0) ||
         api_vault__count(rq->query, "offset", 0, UINT32_MAX, &offset) != 0 ||
         api_vault__count(rq->query, "limit", API_VAULT_PAGE_DEFAULT, LIMIT_READ_ROWS, &limit) != 0) {
-        server_error(out, ERR_INVALID_ARGUMENT, "type, owner, below (liquidation|min|RATIO such as 120%), offset, limit");
+        server_error(out, ERR_INVALID_ARGUMENT,
+                     "type, owner, below (liquidation|min|RATIO such as 120%), offset, limit");
         return;
     }
     if (has_owner && addr_parse(owner_text, strlen(owner_text), &owner) != ERR_OK) {

@@ -190,7 +190,8 @@ class Walk:
         # the remedy for a ceiling nearly used up: a timelocked change
         r = self.node.cli("vault", "type", "set", "GOLD-A", "--asset", "USDW", "--debt-ceiling", "20000000", "--json")
         self.ceiling_entry = r.json().get("pending", {}).get("timelock") if r.rc == 4 else None
-        t.ok(r.rc == 4 and self.ceiling_entry, "vault type set GOLD-A --asset USDW --debt-ceiling 20000000: timelocked (exit 4)", r)
+        t.ok(r.rc == 4 and self.ceiling_entry,
+             "vault type set GOLD-A --asset USDW --debt-ceiling 20000000: timelocked (exit 4)", r)
 
         # 1.3 bridge: success rate, settlement, escrow, buffer
         routes = self.cli_json("bridge routes --json", "bridge", "routes")
@@ -201,7 +202,8 @@ class Walk:
              "route 138: enabled, success 1 (nothing settled or refunded yet), no escrow, buffer ok", rt)
         t.eq(metric(m, "mintline_bridge_success_ratio", asset="USDW", chain="138"), 1.0,
              "/metrics: mintline_bridge_success_ratio 1")
-        t.eq(metric(m, "mintline_bridge_buffer_ok", asset="USDW", chain="138"), 1.0, "/metrics: mintline_bridge_buffer_ok 1")
+        t.eq(metric(m, "mintline_bridge_buffer_ok", asset="USDW", chain="138"), 1.0,
+             "/metrics: mintline_bridge_buffer_ok 1")
         r = self.cli("bridge routes", "bridge", "routes", operator="carol")
         t.ok("chain 138 USDW  enabled" in r.out and "24h success 1 " in r.out and "actual 1000: ok" in r.out,
              "bridge routes: enabled, success 1, buffer actual 1000 ok", r)
@@ -275,7 +277,8 @@ class Walk:
         t.ok(len(evs) == 1 and evs == api and evs[0]["data"] == want and evs[0]["operator"] == "bob",
              "events --type Liquidated and /api/events/recent?type=Liquidated: the one event, bob's", (evs, api))
         r = self.cli("events --type Liquidated", "events", "--type", "Liquidated", operator="carol")
-        t.ok("owner=" + OWNER in r.out and "seized=" + want["seized"] in r.out and "returned=" + want["returned"] in r.out,
+        t.ok("owner=" + OWNER in r.out and "seized=" + want["seized"] in r.out
+             and "returned=" + want["returned"] in r.out,
              "the human events line carries the owner's notice", r)
         v = self.api("/api/vaults/1")
         t.ok(v["debt"] == "0" and v["collateral"] == "0" and v["health"] is None and v["liquidatable"] is False,
@@ -443,7 +446,8 @@ class Walk:
         t.ok(b["ok"] is True and to_units(b["actual"], DEC) == required, "exactly at the rule is ok", b)
         t.eq(self.firing("BridgeBufferBroken"), [], "BridgeBufferBroken resolves")
         crit = self.firing("BridgeBufferProjectedBreak")
-        t.ok(len(crit) == 1 and crit[0]["severity"] == "critical" and to_units(b["projected"], DEC) == required - window,
+        t.ok(len(crit) == 1 and crit[0]["severity"] == "critical"
+             and to_units(b["projected"], DEC) == required - window,
              "at the rule with outflow running, it breaks within the window: the critical stays", (crit, b))
         self.cli("top the buffer up by one window's outflow", "mint", "USDW", "--to", BUFFER, "--amount",
                  fmt_units(window, DEC))
