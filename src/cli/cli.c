@@ -603,8 +603,10 @@ static const struct cli_cmd cli_rows[] = {
      .help = "one vault: owner, collateral, debt, health"},
     {.words = "vault list",
      .run = cli_cmd_vault_list,
-     .flags = {VAL("type", "NAME"), VAL("below", "liquidation|min")},
-     .help = "vault types with their totals, and their vaults (--below liquidation: those that can be liquidated)"},
+     .flags = {VAL("type", "NAME"), VAL("below", "liquidation|min|RATIO"), VAL("owner", "ADDR")},
+     .help = "vault types with their totals, and their vaults (--below liquidation: those that can be liquidated)",
+     .more = "--below min: under the type's min_ratio; --below 120%: health under 120% (the\n"
+             "runbook's warning line); --owner ADDR: one owner's vaults."},
     {.words = "bridge send",
      .run = cli_cmd_submit,
      .op = "bridge.send",
@@ -647,8 +649,8 @@ static const struct cli_cmd cli_rows[] = {
      .show_events = 1},
     {.words = "bridge list",
      .run = cli_cmd_bridge_list,
-     .flags = {VAL("status", "S")},
-     .help = "bridge transfers, newest first (--status initiated|settled|refund_requested|refunded)"},
+     .flags = {VAL("status", "S"), VAL("chain", "C")},
+     .help = "bridge transfers, newest first (--status initiated|settled|refund_requested|refunded, --chain C)"},
     {.words = "bridge show",
      .run = cli_cmd_bridge_show,
      .pos = {POS("ID", NULL)},
@@ -776,6 +778,19 @@ static const struct cli_cmd cli_rows[] = {
              "must agree (mintline approve ID); recorded on the incident.",
      .done = "expedited timelock entry {id}",
      .dry = "expedite timelock entry {id}"},
+    {.words = "vault type set",
+     .run = cli_cmd_submit,
+     .op = "vault.type.set",
+     .pos = {POS("TYPE", "type")},
+     .flags = {VAL("asset", "SYM"), VAL("collateral", "SYM"), VAL("feed", "FEED"), VAL("min-ratio", "PCT"),
+               VAL("liquidation-ratio", "PCT"), VAL("penalty", "PCT"), VAL("debt-ceiling", "A"), VAL("dust", "A")},
+     .help = "create or change a vault type (role treasury_manager, timelocked, 24h by default)",
+     .more = "--asset is the debt asset (genesis `debt:`), needed with --debt-ceiling or --dust\n"
+             "(their units). A new type needs every flag; a change gives only what changes,\n"
+             "e.g. --asset USDW --debt-ceiling 20000000 when VaultDebtCeilingWarning fires.\n"
+             "See docs/operators/vaults.md.",
+     .done = "set vault type {type}",
+     .dry = "set vault type {type}"},
 };
 
 #undef POS

@@ -161,6 +161,9 @@ int cli_cmd_maintenance_list(struct cli_ctx *ctx);
 /* cli_incident_status: the incident lines of `status` from the status
  * document's "incidents" object (nothing when it is not one). */
 void cli_incident_status(const json_t *incidents);
+/* cli_vault_status: the vault type lines of `status` from the status
+ * document's "vaults" array (cli_cmd_stab.c; nothing when absent). */
+void cli_vault_status(const json_t *vaults);
 
 /* cli_cmd_usage_error: print "error: ERR_USAGE: what" and the one-line hint
  * to the command's help on stderr; returns CLI_EXIT_USAGE. */

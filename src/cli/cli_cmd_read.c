@@ -178,6 +178,7 @@ static void cli_read__node_line(const json_t *doc) {
                cli_out_field(alerts, "pending", pending, sizeof(pending)));
     }
     cli_incident_status(json_object_get(doc, "incidents"));
+    cli_vault_status(json_object_get(doc, "vaults"));
     const json_t *bridge = json_object_get(doc, "bridge");
     for (size_t i = 0; i < json_array_size(bridge); i++) {
         const json_t *r = json_array_get(bridge, i);
@@ -188,21 +189,6 @@ static void cli_read__node_line(const json_t *doc) {
                cli_out_field(r, "escrow", escrow, sizeof(escrow)),
                json_number_value(json_object_get(r, "success_rate_24h")),
                json_is_true(json_object_get(r, "buffer_ok")) ? "ok" : "SHORT");
-    }
-    const json_t *vaults = json_object_get(doc, "vaults");
-    for (size_t i = 0; i < json_array_size(vaults); i++) {
-        const json_t *v = json_array_get(vaults, i);
-        char type[64], n[32], debt[64], ceiling[64], below[32];
-        const json_t *usage = json_object_get(v, "debt_ceiling_usage");
-        const json_t *health = json_object_get(v, "health_min");
-        char health_text[32] = "none (no debt)";
-        if (json_is_number(health)) snprintf(health_text, sizeof(health_text), "%.4g", json_number_value(health));
-        printf("vault type %s  vaults %s  debt %s of ceiling %s (%.1f%%)  lowest health %s  below liquidation %s\n",
-               cli_out_field(v, "type", type, sizeof(type)), cli_out_field(v, "vaults", n, sizeof(n)),
-               cli_out_field(v, "total_debt", debt, sizeof(debt)),
-               cli_out_field(v, "debt_ceiling", ceiling, sizeof(ceiling)),
-               json_is_number(usage) ? json_number_value(usage) * 100.0 : 0.0, health_text,
-               cli_out_field(v, "below_liquidation_ratio", below, sizeof(below)));
     }
 }
 

@@ -142,10 +142,26 @@ static void cli_bridge__routes(const json_t *doc) {
     }
 }
 
+/* cli_bridge__query: "&key=value" (the first one "?"), percent-encoded;
+ * nothing when value is NULL. */
+static void cli_bridge__query(struct buf *path, const char *key, const char *value) {
+    if (value == NULL) return;
+    buf_put(path, memchr(path->data, '?', path->len) ? "&" : "?", 1);
+    buf_put(path, key, strlen(key));
+    buf_put(path, "=", 1);
+    cli_http_encode(path, value);
+}
+
 int cli_cmd_bridge_list(struct cli_ctx *ctx) {
-    const char *status = cli_ctx_flag(ctx, "status");
-    return cli_bridge__get(ctx, status ? "/api/bridge/transfers?status=" : "/api/bridge/transfers", status,
-                           cli_bridge__list);
+    struct buf path;
+    buf_init(&path);
+    buf_put(&path, "/api/bridge/transfers", 21);
+    cli_bridge__query(&path, "status", cli_ctx_flag(ctx, "status"));
+    cli_bridge__query(&path, "chain", cli_ctx_flag(ctx, "chain"));
+    buf_put(&path, "", 1); /* NUL: the path as text */
+    int rc = buf_ok(&path) ? cli_bridge__get(ctx, (const char *)path.data, NULL, cli_bridge__list) : CLI_EXIT_IO;
+    buf_free(&path);
+    return rc;
 }
 
 int cli_cmd_bridge_show(struct cli_ctx *ctx) {
@@ -210,18 +226,29 @@ int cli_cmd_vault_list(struct cli_ctx *ctx) {
     struct buf path;
     buf_init(&path);
     buf_put(&path, "/api/vaults?limit=1000", 22);
-    const char *type = cli_ctx_flag(ctx, "type");
-    const char *below = cli_ctx_flag(ctx, "below");
-    if (type != NULL) {
-        buf_put(&path, "&type=", 6);
-        cli_http_encode(&path, type);
-    }
-    if (below != NULL) {
-        buf_put(&path, "&below=", 7);
-        cli_http_encode(&path, below);
-    }
+    cli_bridge__query(&path, "type", cli_ctx_flag(ctx, "type"));
+    cli_bridge__query(&path, "below", cli_ctx_flag(ctx, "below"));
+    cli_bridge__query(&path, "owner", cli_ctx_flag(ctx, "owner"));
     buf_put(&path, "", 1); /* NUL: the path as text */
     int rc = buf_ok(&path) ? cli_bridge__get(ctx, (const char *)path.data, NULL, cli_vault__list) : CLI_EXIT_IO;
     buf_free(&path);
     return rc;
+}
+
+void cli_vault_status(const json_t *vaults) {
+    for (size_t i = 0; i < json_array_size(vaults); i++) {
+        const json_t *t = json_array_get(vaults, i);
+        char a[80], b[80], c[80], d[80], e[80], f[80], g[80];
+        const json_t *h = json_object_get(t, "health_min");
+        char health[32];
+        if (json_is_number(h)) snprintf(health, sizeof(health), "%.4f", json_number_value(h));
+        else snprintf(health, sizeof(health), "-");
+        printf("vault type %s  vaults %s  collateral %s %s  debt %s %s (%.1f%% of ceiling)  lowest health %s  "
+               "below liquidation %s\n",
+               cli_stab__text(t, "type", a, sizeof(a)), cli_stab__text(t, "vaults", b, sizeof(b)),
+               cli_stab__text(t, "total_collateral", c, sizeof(c)), cli_stab__text(t, "collateral", d, sizeof(d)),
+               cli_stab__text(t, "total_debt", e, sizeof(e)), cli_stab__text(t, "debt", f, sizeof(f)),
+               json_number_value(json_object_get(t, "debt_ceiling_usage")) * 100.0, health,
+               cli_stab__text(t, "below_liquidation_ratio", g, sizeof(g)));
+    }
 }

@@ -6,13 +6,15 @@
  *                                    escrow, peak hourly outflow and the
  *                                    buffer rule (required/actual/ok)
  *   GET /api/bridge/transfers        the transfers the state keeps, newest
- *                                    first (?status=initiated|...)
+ *                                    first (?status=initiated|...,
+ *                                    ?chain=C)
  *   GET /api/bridge/transfers/ID     one transfer
  *
  * The figures are bridge_route_figures' integers at server_now; /metrics
  * prints the same ones (metrics.c).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../base/hex.h"
@@ -129,11 +131,23 @@ static void api_bridge__transfer(const struct engine *e, const struct bridge_tra
 
 void api_bridge_transfers(struct server *s, const struct server_request *rq, struct server_response *out) {
     char status[24] = "";
+    char chain_text[24] = "";
     int has = server_query(rq->query, "status", status, sizeof(status));
+    int has_chain = server_query(rq->query, "chain", chain_text, sizeof(chain_text));
     enum bridge_status want = (enum bridge_status)0;
     if (has < 0 || (has && (want = bridge_status_parse(status, strlen(status))) == 0)) {
         server_error(out, ERR_INVALID_ARGUMENT, "status");
         return;
+    }
+    /* ?chain=C: a chain id, digits (SPEC 8 `bridge list --chain C`) */
+    unsigned long long chain = 0;
+    if (has_chain) {
+        char *end = NULL;
+        chain = strtoull(chain_text, &end, 10);
+        if (has_chain < 0 || chain_text[0] < '0' || chain_text[0] > '9' || *end != '\0' || chain == 0) {
+            server_error(out, ERR_INVALID_ARGUMENT, "chain (a chain id, digits)");
+            return;
+        }
     }
     struct jw w;
     jw_init(&w, &out->body);
@@ -146,6 +160,7 @@ void api_bridge_transfers(struct server *s, const struct server_request *rq, str
     for (uint64_t id = next; id >= 1 && id + LIMIT_BRIDGE_TRANSFERS > next; id--) {
         const struct bridge_transfer *t = bridge_transfer_find(e, id);
         if (t == NULL || (has && t->status != (uint8_t)want)) continue;
+        if (has_chain && e->s.bridge.routes[t->route].chain != chain) continue;
         api_bridge__transfer(e, t, &w);
     }
     jw_array_end(&w);

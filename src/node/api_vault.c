@@ -1,11 +1,17 @@
 /*
  * api_vault.c - the vaults' reads (SPEC 7; docs/operators/vaults.md):
  *
- *   GET /api/vaults[?type=NAME][&below=liquidation|min][&offset=N&limit=M]
+ *   GET /api/vaults[?type=NAME][&owner=ADDR][&below=liquidation|min|RATIO]
+ *       [&offset=N&limit=M]
  *       the vault types with their totals, and a page of vaults (id
- *       ascending) with their health at the feed's current price; `below`
- *       keeps only those under the type's liquidation (or min) ratio
+ *       ascending) with their health at the feed's current price; `owner`
+ *       keeps one owner's vaults; `below` keeps only those with debt
+ *       strictly under the type's liquidation (or min) ratio, or under
+ *       RATIO ("120%", SPEC 8's `vault list --below RATIO`)
  *   GET /api/vaults/ID   one vault
+ *
+ * api_vault_status: the per-type block of /api/system/status (SPEC 6:
+ * total collateral, total debt, ceiling usage, lowest health, vault count).
  *
  * Health is collateral value / debt (vault_health_ppm, rounded down; a
  * display figure: the rules compare exactly in the engine); null for a
@@ -52,31 +58,6 @@ static void api_vault__type(const struct engine *e, uint32_t i, struct jw *w) {
     jw_object_end(w);
 }
 
-void api_vault_status(const struct engine *e, struct jw *w) {
-    uint32_t n = e->s.vlt.types_count;
-    if (n == 0) return;
-    uint64_t min[LIMIT_VAULT_TYPES];
-    vault_health_min(e, min);
-    jw_key(w, "vaults");
-    jw_array_begin(w);
-    for (uint32_t i = 0; i < n; i++) {
-        const struct vault_type *t = &e->s.vlt.types[i];
-        const struct asset *d = &e->s.assets[t->debt];
-        jw_object_begin(w);
-        jw_kv_string(w, "type", t->name);
-        jw_kv_uint(w, "vaults", t->vaults_count);
-        jw_kv_amount(w, "total_debt", t->total_debt, d->decimals);
-        jw_kv_amount(w, "debt_ceiling", t->debt_ceiling, d->decimals);
-        api_vault__ratio(w, "debt_ceiling_usage", u128_ratio_ppm(t->total_debt, t->debt_ceiling));
-        api_vault__ratio(w, "health_min", min[i]);
-        api_vault__ratio(w, "liquidation_ratio", t->liquidation_ratio_ppm);
-        jw_kv_uint(w, "below_liquidation_ratio", vault_scan_below(e, (int)i, t->liquidation_ratio_ppm, NULL, 0));
-        jw_kv_uint(w, "liquidations", t->liquidations_count);
-        jw_object_end(w);
-    }
-    jw_array_end(w);
-}
-
 static void api_vault__one(const struct engine *e, uint64_t id, const struct vault *v, struct jw *w) {
     const struct vault_type *t = &e->s.vlt.types[v->type];
     char owner[ADDR_TEXT_SIZE];
@@ -110,16 +91,39 @@ static int api_vault__count(const char *q, const char *key, uint64_t dflt, uint6
     return 0;
 }
 
+/* api_vault__below: `below` as liquidation, min or a ratio ("120%"): 0
+ * with *kind 'l', 'm' or 'r' (*ppm the ratio); -1 when it is none. */
+static int api_vault__below(const char *text, char *kind, uint32_t *ppm) {
+    if (strcmp(text, "liquidation") == 0 || strcmp(text, "min") == 0) {
+        *kind = text[0];
+        return 0;
+    }
+    if (vault_ratio_parse(text, strlen(text), 0, ppm) != ERR_OK) return -1;
+    *kind = 'r';
+    return 0;
+}
+
 void api_vaults(struct server *s, const struct server_request *rq, struct server_response *out) {
     char type_name[VAULT_TYPE_NAME_MAX + 2] = "";
     char below[16] = "";
+    char owner_text[ADDR_TEXT_SIZE + 2] = "";
     int has_type = server_query(rq->query, "type", type_name, sizeof(type_name));
     int has_below = server_query(rq->query, "below", below, sizeof(below));
+    int has_owner = server_query(rq->query, "owner", owner_text, sizeof(owner_text));
     uint64_t offset = 0, limit = 0;
-    if (has_type < 0 || has_below < 0 || (has_below && strcmp(below, "liquidation") && strcmp(below, "min")) ||
+    char below_kind = 0;
+    uint32_t below_ppm = 0;
+    struct addr owner;
+    if (has_type < 0 || has_below < 0 || has_owner < 0 ||
+        (has_below && api_vault__below(below, &below_kind, &below_ppm) != 0) ||
         api_vault__count(rq->query, "offset", 0, UINT32_MAX, &offset) != 0 ||
         api_vault__count(rq->query, "limit", API_VAULT_PAGE_DEFAULT, LIMIT_READ_ROWS, &limit) != 0) {
-        server_error(out, ERR_INVALID_ARGUMENT, "type, below (liquidation|min), offset, limit");
+        server_error(out, ERR_INVALID_ARGUMENT,
+                     "type, owner, below (liquidation|min|RATIO such as 120%), offset, limit");
+        return;
+    }
+    if (has_owner && addr_parse(owner_text, strlen(owner_text), &owner) != ERR_OK) {
+        server_error(out, ERR_INVALID_ADDRESS, owner_text);
         return;
     }
     pthread_rwlock_rdlock(&s->chain.lock);
@@ -145,10 +149,12 @@ void api_vaults(struct server *s, const struct server_request *rq, struct server
     for (uint32_t i = 0; i < e->s.vlt.vaults_count; i++) {
         const struct vault *v = &e->s.vlt.vaults[i];
         if (type >= 0 && v->type != (uint16_t)type) continue;
+        if (has_owner && !addr_equal(&v->owner, &owner)) continue;
         if (has_below) {
             const struct vault_type *t = &e->s.vlt.types[v->type];
-            uint32_t ratio = strcmp(below, "min") == 0 ? t->min_ratio_ppm : t->liquidation_ratio_ppm;
-            if (v->debt == 0 || vault_health_ppm(e, v) >= ratio) continue;
+            uint32_t ratio = below_kind == 'm' ? t->min_ratio_ppm
+                             : below_kind == 'l' ? t->liquidation_ratio_ppm : below_ppm;
+            if (v->debt == 0 || vault_at_least(e, v, e->s.feeds[t->feed].value, ratio)) continue;
         }
         if (seen++ < offset) continue;
         if (written == limit) {
@@ -182,4 +188,35 @@ void api_vault(struct server *s, const char *id_text, struct server_response *ou
     api_vault__one(e, id, v, &w);
     pthread_rwlock_unlock(&s->chain.lock);
     out->status = 200;
+}
+
+void api_vault_status(const struct engine *e, struct jw *w) {
+    uint32_t n = e->s.vlt.types_count;
+    if (n == 0) return;
+    uint64_t min[LIMIT_VAULT_TYPES];
+    vault_health_min(e, min);
+    jw_key(w, "vaults");
+    jw_array_begin(w);
+    for (uint32_t i = 0; i < n; i++) {
+        const struct vault_type *t = &e->s.vlt.types[i];
+        const struct asset *c = &e->s.assets[t->collateral];
+        const struct asset *d = &e->s.assets[t->debt];
+        jw_object_begin(w);
+        jw_kv_string(w, "type", t->name);
+        jw_kv_string(w, "collateral", c->symbol);
+        jw_kv_string(w, "debt", d->symbol);
+        jw_kv_uint(w, "vaults", t->vaults_count);
+        jw_kv_amount(w, "total_collateral", t->total_collateral, c->decimals);
+        jw_kv_amount(w, "total_debt", t->total_debt, d->decimals);
+        jw_kv_amount(w, "debt_ceiling", t->debt_ceiling, d->decimals);
+        jw_key(w, "debt_ceiling_usage");
+        jw_double(w, (double)u128_ratio_ppm(t->total_debt, t->debt_ceiling) / 1e6);
+        api_vault__ratio(w, "health_min", min[i]);
+        api_vault__ratio(w, "liquidation_ratio", t->liquidation_ratio_ppm);
+        jw_kv_uint(w, "below_liquidation_ratio", vault_scan_below(e, (int)i, t->liquidation_ratio_ppm, NULL, 0));
+        jw_kv_uint(w, "liquidations", t->liquidations_count);
+        jw_kv_amount(w, "bad_debt_total", t->bad_debt_total, d->decimals);
+        jw_object_end(w);
+    }
+    jw_array_end(w);
 }

@@ -166,15 +166,17 @@ void api_bridge_transfer(struct server *s, const char *id, struct server_respons
  * "settlement_p95_s", "buffer_ok"}] of the system status, only when the
  * ledger has a route (caller holds the lock). */
 void api_bridge_status(const struct engine *e, int64_t now_ns, struct jw *w);
-/* api_vault_status: the status "vaults" block, one entry per vault type
- * (nothing without types). */
-void api_vault_status(const struct engine *e, struct jw *w);
 /* api_checks: GET /api/checks/{period} (api_checks.c). */
 void api_checks(struct server *s, const char *period, struct server_response *out);
 /* Vaults (api_vault.c): GET /api/vaults (types and a page of vaults),
  * GET /api/vaults/ID. */
 void api_vaults(struct server *s, const struct server_request *rq, struct server_response *out);
 void api_vault(struct server *s, const char *id, struct server_response *out);
+/* "vaults": [{"type", "collateral", "debt", "vaults", "total_collateral",
+ * "total_debt", "debt_ceiling", "debt_ceiling_usage", "health_min", ...}]
+ * of the system status, only when the ledger has a vault type (caller
+ * holds the lock). */
+void api_vault_status(const struct engine *e, struct jw *w);
 /* GET /api/stabilizers[?asset=SYM][&peak_outflow=A] (api_stabilizer.c). */
 void api_stabilizers(struct server *s, const struct server_request *rq, struct server_response *out);
 
