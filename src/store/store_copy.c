@@ -92,7 +92,11 @@ static enum err copy__head(sqlite3 *db, struct store_copy_head *out) {
 enum err store_copy_head_of(const char *db_path, struct store_copy_head *out) {
     sqlite3 *db = NULL;
     if (access(db_path, F_OK) != 0) return ERR_NO_LEDGER;
-    enum err err = copy__connect(db_path, SQLITE_OPEN_READONLY, &db);
+    /* Read-write (nothing is written) so that closing the last connection
+     * removes the -wal and -shm files a reader of a WAL journal makes: a
+     * look at a directory leaves it as it was. Read-only where it must. */
+    enum err err = copy__connect(db_path, SQLITE_OPEN_READWRITE, &db);
+    if (err) err = copy__connect(db_path, SQLITE_OPEN_READONLY, &db);
     if (!err) err = copy__head(db, out);
     sqlite3_close(db);
     return err;
