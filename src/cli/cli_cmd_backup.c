@@ -34,9 +34,10 @@
 
 #define CLI_BACKUP_PROGRESS_BYTES (64u << 20)
 
-static int cli_backup__fail(const struct cli_ctx *ctx, enum err err, const char *message) {
-    cli_out_error(ctx->color_err, err_name(err), "%s", message);
-    return report_exit_code(err);
+/* "error: ERR_CODE: message: detail", as the in-process commands print it. */
+static int cli_backup__fail(const struct cli_ctx *ctx, enum err err, const char *detail) {
+    (void)ctx;
+    return report_error(err, detail);
 }
 
 /* ---- backup create through the node ----------------------------------------- */
