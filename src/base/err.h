@@ -124,7 +124,15 @@
     X(UNKNOWN_VAULT, 404, "unknown vault")                                                          \
     X(UNKNOWN_VAULT_TYPE, 404, "unknown vault type")                                                \
     X(VAULT_OWNER, 409, "the vault belongs to another owner")                                       \
-    X(VAULT_EMPTY, 409, "the vault has no debt to liquidate")
+    X(VAULT_EMPTY, 409, "the vault has no debt to liquidate")                                    \
+    /* backups and audit through the node (issue 12) */                                           \
+    X(BACKUP_TRUNCATED, 409, "the backup file is truncated")                                      \
+    X(BACKUP_CORRUPT, 409, "the backup file is corrupt (header or SHA-256)")                      \
+    X(BACKUP_OTHER_LEDGER, 409, "the backup is of another ledger than the one in the directory")   \
+    X(DIR_NOT_EMPTY, 409, "the directory is not empty")                                           \
+    X(JOURNAL_CUT, 503, "the journal stream ended before its end marker")                         \
+    X(JOURNAL_MALFORMED, 409, "the journal stream is malformed")                                  \
+    X(HEAD_NOT_IN_CHAIN, 409, "the expected head hash is not in the chain")
 
 enum err {
 #define ERR_ENUM_ROW(name, status, msg) ERR_##name,

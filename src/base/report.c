@@ -9,7 +9,7 @@ int report_exit_code(enum err err) {
     if (err == ERR_OK) return EXIT_DONE;
     if (err == ERR_USAGE) return EXIT_USAGE;
     if (err == ERR_IO || err == ERR_STORE_IO || err == ERR_NODE_UNREACHABLE ||
-        err == ERR_NOT_READY || err == ERR_INTERNAL) {
+        err == ERR_NOT_READY || err == ERR_INTERNAL || err == ERR_JOURNAL_CUT) {
         return EXIT_IO;
     }
     return EXIT_REJECTED;

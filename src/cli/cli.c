@@ -46,7 +46,8 @@ static const struct cli_cmd cli_rows[] = {
     {.words = "serve",
      .run = cli_cmd_serve,
      .flags = {VAL("data", "DIR"), VAL("store", "URL"), VAL("listen", "HOST:PORT"),
-               VAL("clock", "manual"), VAL("alert-rules", "FILE"), VAL("eval-interval", "D")},
+               VAL("clock", "manual"), VAL("alert-rules", "FILE"), VAL("eval-interval", "D"),
+               VAL("backup-dir", "DIR"), VAL("backup-every", "D"), VAL("backup-keep", "N")},
      .help = "run the node: recover the ledger, then serve the API until SIGINT/SIGTERM",
      .more = "The clock is the ledger's, recorded at init: a drill ledger (init --clock manual)\n"
              "is served on a manual clock, where time stands at the last block and only\n"
@@ -55,11 +56,17 @@ static const struct cli_cmd cli_rows[] = {
              "as `alerts rules --check` refuses it); the rules are evaluated every\n"
              "--eval-interval (default 15s) on a wall clock, after every block on a manual one.\n"
              "--config FILE: the alert receivers of its alerting: section\n"
-             "(docs/operators/receivers.md); a bad section is refused before the node starts."},
+             "(docs/operators/receivers.md); a bad section is refused before the node starts.\n"
+             "--backup-dir DIR: scheduled backups into DIR every --backup-every (24h), keeping\n"
+             "the newest --backup-keep (7) (docs/operators/backup.md)."},
     {.words = "audit verify",
      .run = cli_cmd_audit_verify,
-     .flags = {VAL("data", "DIR")},
-     .help = "re-check every block hash, state hash and command signature in the store"},
+     .flags = {VAL("data", "DIR"), VAL("from-height", "H"), VAL("expect-head", "HASH")},
+     .help = "re-check every block hash, state hash and command signature in the store",
+     .more = "With --data DIR it reads the store directly; without, it downloads the node's\n"
+             "journal (GET /api/journal, role auditor or admin) and verifies it locally.\n"
+             "--from-height H --expect-head HASH: block H must still have the head hash\n"
+             "recorded earlier (docs/operators/audit.md: the tail cut)."},
     {.words = "key new",
      .run = cli_cmd_key_new,
      .pos = {POS("NAME", NULL)},
@@ -791,6 +798,24 @@ static const struct cli_cmd cli_rows[] = {
              "See docs/operators/vaults.md.",
      .done = "set vault type {type}",
      .dry = "set vault type {type}"},
+    {.words = "backup create",
+     .run = cli_cmd_backup_create,
+     .pos = {POS("FILE", NULL)},
+     .flags = {VAL("data", "DIR")},
+     .help = "write a backup file: an online copy of the store with its height, head hash, SHA-256",
+     .more = "Through the node (GET /api/backup, role auditor or admin), or with --data DIR\n"
+             "from the store directly (the node may be running). An existing FILE is refused."},
+    {.words = "backup verify",
+     .run = cli_cmd_backup_verify,
+     .pos = {POS("FILE", NULL)},
+     .help = "check a backup file's SHA-256 and audit its copy from genesis"},
+    {.words = "backup restore",
+     .run = cli_cmd_backup_restore,
+     .pos = {POS("FILE", NULL)},
+     .flags = {REQ("data", "DIR")},
+     .help = "verify a backup, then write it as the store of an empty or new DIR",
+     .more = "A non-empty DIR is refused. Then `mintline serve --data DIR` starts from it;\n"
+             "copy system.key from safekeeping into DIR (backups hold no keys)."},
 };
 
 #undef POS

@@ -10,6 +10,7 @@
  */
 #include "cli_call.h"
 
+#include <curl/curl.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -228,4 +229,109 @@ int cli_get(struct cli_ctx *ctx, struct buf *path, struct cli_reply *reply) {
     }
     cli_call(ctx, "GET", p, NULL, reply);
     return cli_reply_finish(ctx, reply);
+}
+
+/* ---- streamed downloads (backup create, audit verify through the node) --- */
+
+struct cli_call__stream {
+    CURL *curl;
+    cli_stream_fn fn;
+    void *user;
+    struct buf *error_body; /* a non-200 answer, kept for classification */
+    int status_known;
+    long status;
+    int stopped;
+};
+
+static size_t cli_call__stream_write(char *data, size_t size, size_t count, void *p) {
+    struct cli_call__stream *st = p;
+    size_t n = size * count;
+    if (!st->status_known) {
+        curl_easy_getinfo(st->curl, CURLINFO_RESPONSE_CODE, &st->status);
+        st->status_known = 1;
+    }
+    if (st->status != 200) {
+        if (st->error_body->len + n > CLI_HTTP_RESPONSE_MAX) return 0;
+        buf_put(st->error_body, data, n);
+        return buf_ok(st->error_body) ? n : 0;
+    }
+    if (st->fn(st->user, data, n) != 0) {
+        st->stopped = 1;
+        return 0;
+    }
+    return n;
+}
+
+static void cli_call__stream_perform(struct cli_ctx *ctx, const char *signed_path, const char *url,
+                                     cli_stream_fn fn, void *user, struct cli_reply *r) {
+    char nonce[CLI_HTTP_NONCE_SIZE];
+    cli_http_nonce(nonce);
+    struct cli_http_auth auth;
+    if (cli_http_sign(ctx->seed, "GET", signed_path, (const uint8_t *)"", 0, cli_call__now_ms(),
+                      nonce, &auth) != 0) {
+        cli_call__fail(r, CLI_EXIT_IO, ERR_INTERNAL, "cannot sign the request");
+        return;
+    }
+    if (ctx->curl == NULL) ctx->curl = curl_easy_init();
+    CURL *c = ctx->curl;
+    if (c == NULL) {
+        cli_call__fail(r, CLI_EXIT_IO, ERR_IO, "cannot start the HTTP client");
+        return;
+    }
+    curl_easy_reset(c);
+    char h[4][300];
+    snprintf(h[0], sizeof(h[0]), "Mintline-Operator: %s", ctx->operator_name);
+    snprintf(h[1], sizeof(h[1]), "Mintline-Time: %s", auth.time_ms);
+    snprintf(h[2], sizeof(h[2]), "Mintline-Nonce: %s", auth.nonce);
+    snprintf(h[3], sizeof(h[3]), "Mintline-Signature: %s", auth.signature);
+    struct curl_slist *headers = NULL;
+    for (int i = 0; i < 4; i++) {
+        struct curl_slist *next = curl_slist_append(headers, h[i]);
+        if (next) headers = next;
+    }
+    struct cli_http_sink unused = {&r->raw, 0, 0};
+    /* No overall timeout: a big download takes as long as it takes; a
+     * node that sends nothing for a minute is given up on. */
+    cli_http_setup(c, url, CLI_HTTP_CONNECT_TIMEOUT_MS, 0L, "mintline-cli", &unused);
+    struct cli_call__stream st = {c, fn, user, &r->raw, 0, 0, 0};
+    curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, cli_call__stream_write);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &st);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+    CURLcode rc = curl_easy_perform(c);
+    curl_slist_free_all(headers);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+    if (st.stopped) {
+        cli_call__fail(r, CLI_EXIT_IO, ERR_IO, "stopped by the reader");
+    } else if (rc != CURLE_OK && r->status == 200) {
+        cli_call__fail(r, CLI_EXIT_IO, ERR_NODE_UNREACHABLE, "%s: the download was cut: %s",
+                       ctx->node_url, curl_easy_strerror(rc));
+    } else if (rc != CURLE_OK) {
+        cli_call__fail(r, CLI_EXIT_IO, ERR_NODE_UNREACHABLE, "%s: %s", ctx->node_url,
+                       curl_easy_strerror(rc));
+    } else if (r->status != 200) {
+        cli_call_classify(r);
+        if (r->exit_code == CLI_EXIT_OK) cli_call__fail(r, CLI_EXIT_IO, ERR_IO, "HTTP %ld", r->status);
+    } else {
+        r->exit_code = CLI_EXIT_OK;
+    }
+}
+
+void cli_call_stream(struct cli_ctx *ctx, const char *path, cli_stream_fn fn, void *user,
+                     struct cli_reply *out) {
+    memset(out, 0, sizeof(*out));
+    buf_init(&out->raw);
+    if (cli_call__signer(ctx, out) != 0) return;
+    struct buf signed_path, url;
+    buf_init(&signed_path);
+    buf_init(&url);
+    if (cli_call__target(ctx, path, &signed_path, &url, out) == 0) {
+        cli_call__stream_perform(ctx, (const char *)signed_path.data, (const char *)url.data, fn,
+                                 user, out);
+    }
+    buf_free(&signed_path);
+    buf_free(&url);
 }

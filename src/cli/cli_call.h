@@ -61,4 +61,14 @@ void cli_call_close(struct cli_ctx *ctx);
 enum err cli_key_path(const char *home, const char *name, char *out, size_t out_size)
     __attribute__((warn_unused_result));
 
+/* cli_call_stream: a signed GET of path whose 200 answer is handed to fn
+ * as it arrives (fn returns 0 to go on, non-zero to stop: then ERR_IO
+ * "stopped by the reader"). Another status is read and classified as
+ * cli_call's answer. A 200 answer cut short is ERR_NODE_UNREACHABLE with
+ * status 200 ("the download was cut"). No overall timeout; a minute
+ * without a byte gives up. out->raw holds only an error answer. */
+typedef int (*cli_stream_fn)(void *user, const void *data, size_t len);
+void cli_call_stream(struct cli_ctx *ctx, const char *path, cli_stream_fn fn, void *user,
+                     struct cli_reply *out);
+
 #endif

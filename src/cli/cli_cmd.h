@@ -30,7 +30,7 @@ enum cli_exit {
 
 /* Bounds of one row: no subcommand needs more. */
 #define CLI_POS_MAX 4u
-#define CLI_FLAGS_MAX 8u
+#define CLI_FLAGS_MAX 10u
 #define CLI_WORDS_MAX 3u
 
 /* Flag kinds. */
@@ -171,5 +171,10 @@ int cli_cmd_usage_error(const struct cli_ctx *ctx, const char *what);
 
 /* cli_cmd_check: `check daily|weekly|monthly` (cli_cmd_check.c). */
 int cli_cmd_check(struct cli_ctx *ctx);
+/* Backups and audit through the node (cli_cmd_backup.c). */
+int cli_cmd_backup_create(struct cli_ctx *ctx);
+int cli_cmd_backup_verify(struct cli_ctx *ctx);
+int cli_cmd_backup_restore(struct cli_ctx *ctx);
+int cli_cmd_audit_node(struct cli_ctx *ctx);
 
 #endif

@@ -6,6 +6,7 @@
  * is refused before anything starts, exit 2 as any bad local input.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../base/duration.h"
@@ -51,6 +52,29 @@ static int cli_cmd_node__alerting(const struct cli_ctx *ctx, struct deliver_conf
     return err == ERR_INVALID_CONFIG ? CLI_EXIT_USAGE : CLI_EXIT_IO;
 }
 
+/* --backup-dir DIR [--backup-every D] [--backup-keep N] into opt. */
+static int cli_cmd_node__backups(const struct cli_ctx *ctx, struct serve_options *opt) {
+    const char *every = cli_ctx_flag(ctx, "backup-every");
+    const char *keep = cli_ctx_flag(ctx, "backup-keep");
+    opt->backup_dir = cli_ctx_flag(ctx, "backup-dir");
+    if (opt->backup_dir == NULL && (every != NULL || keep != NULL)) {
+        return cli_cmd_usage_error(ctx, "--backup-every and --backup-keep need --backup-dir");
+    }
+    if (every != NULL && (duration_parse(every, strlen(every), &opt->backup_every_ns) != ERR_OK ||
+                          opt->backup_every_ns < NS_PER_S)) {
+        return cli_cmd_usage_error(ctx, "--backup-every takes a duration of at least 1s (24h, 6h)");
+    }
+    if (keep != NULL) {
+        char *end = NULL;
+        unsigned long n = strtoul(keep, &end, 10);
+        if (keep[0] < '1' || keep[0] > '9' || *end != '\0' || n > 10000) {
+            return cli_cmd_usage_error(ctx, "--backup-keep takes a number of files, 1 to 10000");
+        }
+        opt->backup_keep = (uint32_t)n;
+    }
+    return CLI_EXIT_OK;
+}
+
 int cli_cmd_serve(struct cli_ctx *ctx) {
     static struct deliver_config alerting; /* 17 KB: one serve a process */
     char data[4096];
@@ -76,10 +100,17 @@ int cli_cmd_serve(struct cli_ctx *ctx) {
         .alerting = &alerting,
     };
     if (opt.listen == NULL) opt.listen = "127.0.0.1:8645";
+    rc = cli_cmd_node__backups(ctx, &opt);
+    if (rc != CLI_EXIT_OK) return rc;
     return node_serve(&opt);
 }
 
 int cli_cmd_audit_verify(struct cli_ctx *ctx) {
+    /* Neither --data nor --store: through the node (SPEC 8). */
+    if (cli_ctx_flag(ctx, "data") == NULL) return cli_cmd_audit_node(ctx);
+    if (cli_ctx_flag(ctx, "from-height") != NULL || cli_ctx_flag(ctx, "expect-head") != NULL) {
+        return cli_cmd_usage_error(ctx, "--from-height/--expect-head are for the audit through the node");
+    }
     char data[4096];
     int rc = cli_cmd_node__data(ctx, data, sizeof(data));
     if (rc != CLI_EXIT_OK) return rc;

@@ -22,7 +22,8 @@
     X(BRIDGE_OPERATOR, "bridge_operator")                                                          \
     X(REFUND_SIGNER, "refund_signer")                                                              \
     X(INCIDENT_MANAGER, "incident_manager")                                                        \
-    X(VIEWER, "viewer")
+    X(VIEWER, "viewer")                                                                            \
+    X(AUDITOR, "auditor")
 
 enum role {
 #define ROLE_ENUM_ROW(id, name) ROLE_##id,

@@ -133,28 +133,32 @@ static int audit__check_block(struct audit *a, const struct store_block *b,
     return 0;
 }
 
+/* Block 0: its hash over the genesis document, and the genesis state. */
+static enum err audit__genesis_check(struct audit *a, const char *json, size_t len,
+                                     const struct store_block *b0) {
+    enum err err = chain_genesis_engine(&a->e, json, len, b0->time_ns, &a->clock_manual, a->why,
+                                        sizeof(a->why));
+    if (err) return err;
+    struct hash h;
+    block_hash_genesis(b0, json, len, &h);
+    if (memcmp(h.bytes, b0->hash.bytes, HASH_BYTES) != 0) {
+        err = audit__fail(a, "block %llu: %s", 0, "genesis hash does not match");
+    }
+    engine_state_hash(&a->e, &h);
+    if (!err && memcmp(h.bytes, b0->state_hash.bytes, HASH_BYTES) != 0) {
+        err = audit__fail(a, "block %llu: %s", 0, "genesis state hash does not match");
+    }
+    a->prev = b0->hash;
+    return err;
+}
+
 static enum err audit__genesis(struct audit *a, struct store *s) {
     char *json = NULL;
     size_t len = 0;
     struct store_block b0;
     enum err err = s->ops->read_genesis(s, &json, &len);
     if (!err) err = s->ops->block_at(s, 0, &b0);
-    if (!err) {
-        err = chain_genesis_engine(&a->e, json, len, b0.time_ns, &a->clock_manual, a->why,
-                                   sizeof(a->why));
-    }
-    if (!err) {
-        struct hash h;
-        block_hash_genesis(&b0, json, len, &h);
-        if (memcmp(h.bytes, b0.hash.bytes, HASH_BYTES) != 0) {
-            err = audit__fail(a, "block %llu: %s", 0, "genesis hash does not match");
-        }
-        engine_state_hash(&a->e, &h);
-        if (!err && memcmp(h.bytes, b0.state_hash.bytes, HASH_BYTES) != 0) {
-            err = audit__fail(a, "block %llu: %s", 0, "genesis state hash does not match");
-        }
-        a->prev = b0.hash;
-    }
+    if (!err) err = audit__genesis_check(a, json, len, &b0);
     free(json);
     return err;
 }
@@ -182,7 +186,7 @@ static enum err audit__tally(struct audit *a, struct store *s) {
     return ERR_OK;
 }
 
-static void audit__print(const struct node_audit_summary *sum, int json) {
+void node_audit_print(const struct node_audit_summary *sum, int json) {
     char hex[HASH_HEX_SIZE];
     hash_hex(&sum->head_hash, hex);
     if (!json) {
@@ -202,6 +206,14 @@ static void audit__print(const struct node_audit_summary *sum, int json) {
     node_json_end(&w);
 }
 
+static void audit__summary(const struct audit *a, struct node_audit_summary *out) {
+    out->blocks = a->blocks + 1;
+    out->requests = a->requests;
+    out->commands = a->commands;
+    out->head_hash = a->prev;
+    engine_state_hash(&a->e, &out->state_hash);
+}
+
 enum err node_audit_run(const char *data_dir, struct node_audit_summary *out, char *why,
                         size_t why_size) {
     snprintf(why, why_size, "%s", "");
@@ -215,11 +227,7 @@ enum err node_audit_run(const char *data_dir, struct node_audit_summary *out, ch
     if (!err) err = a->err;
     if (!err) err = audit__tally(a, s);
     if (!err) {
-        out->blocks = a->blocks + 1;
-        out->requests = a->requests;
-        out->commands = a->commands;
-        out->head_hash = a->prev;
-        engine_state_hash(&a->e, &out->state_hash);
+        audit__summary(a, out);
     } else if (a->why[0]) {
         snprintf(why, why_size, "%s", a->why);
     }
@@ -235,6 +243,55 @@ int node_audit_verify(const char *data_dir, int json) {
     char why[320];
     enum err err = node_audit_run(data_dir, &sum, why, sizeof(why));
     if (err) return report_error(err, why[0] ? why : data_dir);
-    audit__print(&sum, json);
+    node_audit_print(&sum, json);
     return EXIT_DONE;
+}
+
+/* ---- the same checks, fed block by block (audit through the node) -------- */
+
+struct node_audit {
+    struct audit a;
+};
+
+enum err node_audit_begin(const char *genesis_json, size_t json_len, const struct store_block *b0,
+                          struct node_audit **out, char *why, size_t why_size) {
+    snprintf(why, why_size, "%s", "");
+    struct node_audit *na = calloc(1, sizeof(*na));
+    if (na == NULL) return ERR_INTERNAL;
+    enum err err = engine_open(&na->a.e, 1024);
+    if (!err) err = audit__genesis_check(&na->a, genesis_json, json_len, b0);
+    if (err) {
+        snprintf(why, why_size, "%s", na->a.why);
+        node_audit_free(na);
+        return err;
+    }
+    *out = na;
+    return ERR_OK;
+}
+
+enum err node_audit_block(struct node_audit *na, const struct store_block *b,
+                          const struct store_request *reqs, uint32_t count, char *why,
+                          size_t why_size) {
+    struct audit *a = &na->a;
+    if (b->height != a->blocks + 1) {
+        snprintf(why, why_size, "block %llu: %s", (unsigned long long)b->height,
+                 "out of order (a block is missing before it)");
+        return ERR_AUDIT_FAILED;
+    }
+    if (audit__block(a, b, reqs, count) != 0 || a->err) {
+        snprintf(why, why_size, "%s", a->why);
+        return a->err ? a->err : ERR_AUDIT_FAILED;
+    }
+    return ERR_OK;
+}
+
+void node_audit_summary(const struct node_audit *na, struct node_audit_summary *out) {
+    audit__summary(&na->a, out);
+}
+
+void node_audit_free(struct node_audit *na) {
+    if (na == NULL) return;
+    engine_close(&na->a.e);
+    chain_replay_buf_free(&na->a.rb);
+    free(na);
 }

@@ -335,7 +335,26 @@ static void http__completed(void *cls, struct MHD_Connection *con, void **con_cl
     *con_cls = NULL;
 }
 
+/* A streamed body (struct server_stream): MHD pulls it on the connection's
+ * thread; with an unknown size it is sent chunked, so a cut is visible. */
+static enum MHD_Result http__send_stream(struct MHD_Connection *con, struct server_response *r) {
+    struct server_stream *st = &r->stream;
+    buf_free(&r->body);
+    struct MHD_Response *resp = MHD_create_response_from_callback(
+        st->size == SERVER_STREAM_SIZE_UNKNOWN ? MHD_SIZE_UNKNOWN : st->size, 256u << 10,
+        st->read, st->ctx, st->free);
+    if (resp == NULL) {
+        st->free(st->ctx);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, "Content-Type", r->content_type ? r->content_type : "application/octet-stream");
+    enum MHD_Result ret = MHD_queue_response(con, (unsigned)r->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
 static enum MHD_Result http__send(struct MHD_Connection *con, struct server_response *r) {
+    if (r->stream.read != NULL) return http__send_stream(con, r);
     if (r->status == 0) r->status = 500;
     if (r->content_type == NULL) buf_put(&r->body, "\n", 1);
     size_t len = r->body.len;
@@ -437,6 +456,8 @@ static void http__api_get(struct server *s, const struct server_request *rq,
     else if (strcmp(p, "/api/bridge/transfers") == 0) api_bridge_transfers(s, rq, out);
     else if (http__split(p, "/api/bridge/transfers/", seg) == 1) api_bridge_transfer(s, seg[0], out);
     else if (http__split(p, "/api/checks/", seg) == 1) api_checks(s, seg[0], out);
+    else if (strcmp(p, "/api/journal") == 0) api_journal(s, rq, out);
+    else if (strcmp(p, "/api/backup") == 0) api_backup(s, rq, out);
     else server_error(out, ERR_NOT_FOUND, p);
 }
 

@@ -15,6 +15,7 @@
 #include "../engine/stabilizer.h"
 #include "../engine/vault.h"
 #include "deliver.h"
+#include "backup.h"
 #include "server.h"
 
 static void metrics__line(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -460,6 +461,7 @@ void metrics_render(struct server *s, struct server_response *out) {
     metrics__http(s, &out->body);
     if (s->alerting != NULL) alerting_metrics(s->alerting, &out->body);
     deliver_metrics(s->deliver, &out->body);
+    backup_sched_metrics(s->backup, chain_now_ns(), &out->body);
     pthread_rwlock_rdlock(&s->chain.lock);
     metrics__assets(s, &out->body);
     metrics__compliance(s, &out->body);

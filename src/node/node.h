@@ -29,6 +29,11 @@ struct serve_options {
     /* the alert receivers of --config's `alerting:` section (deliver.h);
      * NULL: none */
     const struct deliver_config *alerting;
+    /* scheduled backups (backup.h): --backup-dir (NULL: none),
+     * --backup-every (0: 24h), --backup-keep (0: 7) */
+    const char *backup_dir;
+    int64_t backup_every_ns;
+    uint32_t backup_keep;
 };
 
 /* --clock: absent (the ledger's own mode), or asked for explicitly; a
@@ -65,5 +70,25 @@ struct node_audit_summary {
 };
 enum err node_audit_run(const char *data_dir, struct node_audit_summary *out, char *why,
                         size_t why_size) __attribute__((warn_unused_result));
+
+/* node_audit_print: what `audit verify` prints on success (human or JSON). */
+void node_audit_print(const struct node_audit_summary *sum, int json);
+
+/* The checks of node_audit_run fed from elsewhere (the journal stream of
+ * GET /api/journal): begin with the genesis document and block 0, then
+ * every block from 1 in order with its requests as journaled (bodies
+ * included), then read the summary. Each returns ERR_OK or the error of
+ * node_audit_run with the place in why; after an error, only free. */
+struct store_block;
+struct store_request;
+struct node_audit;
+enum err node_audit_begin(const char *genesis_json, size_t json_len, const struct store_block *b0,
+                          struct node_audit **out, char *why, size_t why_size)
+    __attribute__((warn_unused_result));
+enum err node_audit_block(struct node_audit *a, const struct store_block *b,
+                          const struct store_request *reqs, uint32_t count, char *why,
+                          size_t why_size) __attribute__((warn_unused_result));
+void node_audit_summary(const struct node_audit *a, struct node_audit_summary *out);
+void node_audit_free(struct node_audit *a);
 
 #endif

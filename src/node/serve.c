@@ -17,6 +17,7 @@
 #include "../base/duration.h"
 #include "../base/report.h"
 #include "../ops/rules.h"
+#include "backup.h"
 #include "deliver.h"
 #include "node.h"
 #include "server.h"
@@ -115,6 +116,15 @@ static enum err serve__start(struct server *s, const struct serve_options *opt,
     int64_t since_ms = chain_now_ns() / 1000000 - LIMIT_AUTH_WINDOW_MS;
     err = s->chain.store->ops->scan_requests_since(s->chain.store, since_ms, serve__nonce_fn, s->auth);
     if (!err) err = sequencer_start(&s->chain, &s->seq);
+    if (!err && opt->backup_dir != NULL) {
+        struct backup_sched_options bopt = {
+            .dir = opt->backup_dir,
+            .every_ns = opt->backup_every_ns > 0 ? opt->backup_every_ns : 24 * 3600 * NS_PER_S,
+            .keep = opt->backup_keep > 0 ? opt->backup_keep : 7,
+        };
+        err = backup_sched_start(s->chain.store->where, &bopt, &s->backup);
+        if (err) snprintf(why, why_size, "cannot start scheduled backups into %s", opt->backup_dir);
+    }
     if (err) return err;
     const char *listen = opt->listen ? opt->listen : "127.0.0.1:8645";
     err = serve__receivers(s, opt, listen);
@@ -138,6 +148,8 @@ static void serve__stop(struct server *s) {
     alerting_stop(s->alerting); /* no round, so no deliver_submit, after this */
     deliver_close(s->deliver);  /* bounded: deliver.h */
     s->deliver = NULL;
+    backup_sched_stop(s->backup); /* a backup in progress ends first */
+    s->backup = NULL;
     if (s->seq) sequencer_stop(s->seq);
     alerting_free(s->alerting);
     s->alerting = NULL;

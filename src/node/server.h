@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "../base/buf.h"
 #include "../base/jw.h"
@@ -19,6 +20,7 @@
 #define MINTLINE_VERSION "0.1.0"
 
 struct deliver;
+struct backup_sched;
 
 struct server {
     struct chain chain;
@@ -36,6 +38,7 @@ struct server {
     uint64_t commands_total[OP__COUNT][ERR__COUNT];
     /* requests refused before sequencing (malformed), by code */
     uint64_t refused_total[ERR__COUNT];
+    struct backup_sched *backup; /* serve --backup-dir (backup.h); NULL without */
 };
 
 struct server_request {
@@ -52,10 +55,23 @@ struct server_request {
     uint8_t pubkey[32];   /* the key the signature verified against */
 };
 
+/* A body produced while it is sent (api_backup.c: the journal, backups):
+ * read fills up to max bytes at pos and returns how many, -1 at the end,
+ * -2 on an error (the connection is cut: the client sees a short body);
+ * free releases ctx once the response is done (sent or not). */
+struct server_stream {
+    uint64_t size; /* SERVER_STREAM_SIZE_UNKNOWN: sent chunked */
+    ssize_t (*read)(void *ctx, uint64_t pos, char *buf, size_t max);
+    void (*free)(void *ctx);
+    void *ctx;
+};
+#define SERVER_STREAM_SIZE_UNKNOWN UINT64_MAX
+
 struct server_response {
     int status;
     const char *content_type; /* static; NULL = application/json */
     struct buf body;
+    struct server_stream stream; /* read set: the body is this stream, not body */
 };
 
 /* server_error: the standard {"ok": false, "error": {...}} with the
@@ -188,6 +204,12 @@ void api_commands(struct server *s, const struct server_request *rq, struct serv
  * instead of being queued. */
 void api_commands_inline(struct server *s, struct sequencer *seq, const struct server_request *rq,
                          struct server_response *out);
+
+/* Journal and backup downloads (api_backup.c; roles auditor or admin):
+ * GET /api/journal?from=H streams the journal (store_wire.h), GET
+ * /api/backup a backup file (store_backup.h) of an online copy. */
+void api_journal(struct server *s, const struct server_request *rq, struct server_response *out);
+void api_backup(struct server *s, const struct server_request *rq, struct server_response *out);
 
 /* GET /metrics (metrics.c). */
 void metrics_render(struct server *s, struct server_response *out);

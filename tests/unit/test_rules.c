@@ -479,6 +479,8 @@ static const struct builtin BUILTINS[] = {
     {"FailedCommandsCritical", RULE_CRITICAL, RULE_ACTION_ALERT_TEAM, "mintline_failed_commands_ratio > 0.1 and sum(mintline_commands_total) >= 100"},
     {"OperatorKeyAgeWarning", RULE_WARNING, RULE_ACTION_NONE, "mintline_operator_key_age_seconds > 6912000"},
     {"OperatorKeyAgeCritical", RULE_CRITICAL, RULE_ACTION_ALERT_TEAM, "mintline_operator_key_age_seconds > 7776000"},
+    {"BackupTooOld", RULE_WARNING, RULE_ACTION_ALERT_TEAM, "mintline_backup_age_seconds > 93600"},
+    {"BackupFailing", RULE_WARNING, RULE_ACTION_ALERT_TEAM, "mintline_backup_failures_consecutive >= 3"},
 };
 #define BUILTINS_COUNT (sizeof(BUILTINS) / sizeof(BUILTINS[0]))
 
