@@ -25,7 +25,8 @@
  * Invariants (bridge_check_invariants): each route's escrow outstanding =
  * the sum of its transfers that are initiated or refund_requested; for
  * each asset, the sum over its routes <= the escrow address's balance
- * (equal unless someone sends tokens to the escrow address directly).
+ * (equal: no other op may name the escrow as a party, bridge_is_escrow;
+ * only tokens placed there before its first route could make it more).
  *
  * Transfers live in a table of LIMIT_BRIDGE_TRANSFERS slots, transfer id
  * n in slot n mod LIMIT_BRIDGE_TRANSFERS: a send is refused with
