@@ -11,7 +11,8 @@
  * withdraw, borrow, repay and liquidate (amounts often exactly at the
  * min_ratio boundary, one base unit past it, at the dust and the ceiling);
  * bridge send, confirm, refund, refund_execute, receive (a tx hash seen
- * before among them) and route disable/enable; and bad commands (a wrong
+ * before among them) and route disable/enable; oracle freeze/unfreeze and
+ * pause/unpause (global and per asset); and bad commands (a wrong
  * owner, zero and negative amounts, unknown vault, type, transfer and
  * chain ids, a tx hash that is not hex, an operator without the role, the
  * escrows named as a party).
@@ -256,7 +257,8 @@ static json_t *smom_genesis(void) {
                                   "sustain_blocks", sustain, "threshold", "0.5%", "k", "100000",
                                   "max_per_block", "20000", "reserve_account", addr_txt[RESERVE]));
     json_object_set_new(doc, "policies",
-                        json_pack("[{s:s, s:s}]", "op", "bridge.route.enable", "timelock", "0s"));
+                        json_pack("[{s:s, s:s}, {s:s, s:s}]", "op", "bridge.route.enable", "timelock", "0s", "op",
+                                  "unpause", "approvals", "1"));
     return doc;
 }
 
@@ -311,6 +313,8 @@ struct model {
     u128 price[NFEEDS];
     int64_t updated_ns[NFEEDS];
     int frozen[NFEEDS];
+    int paused_all;
+    int paused[NASSETS];
     struct mvault vaults[MAX_VAULTS];
     uint32_t vaults_count;
     struct mtype types[NTYPES];
@@ -375,6 +379,9 @@ static enum err feed_check(const struct model *m, unsigned feed) {
     if (m->price[feed] == 0 || m->time_ns - m->updated_ns[feed] > MAX_AGE_NS) return ERR_FEED_STALE;
     return ERR_OK;
 }
+
+/* SPEC 3 check 2: the global pause or the asset's. */
+static int is_paused(const struct model *m, unsigned asset) { return m->paused_all || m->paused[asset]; }
 
 static void model_init(struct model *m, uint32_t steps) {
     memset(m, 0, sizeof(*m));
@@ -454,6 +461,7 @@ static struct order model_observe(struct model *m, u128 price) {
     o.twap = twap;
     o.consecutive = run_len;
     if (side == 0 || run_len < ST_SUSTAIN || beyond(twap, PEG, ST_THRESHOLD_PPM) != side) return o;
+    if (is_paused(m, USDW)) return o; /* no order while the asset or the ledger is paused */
     u128 diff = twap > PEG ? twap - PEG : PEG - twap;
     u128 dev = mul(diff, 1000000u) / PEG;
     u128 used = m->ordered_block == block ? m->ordered_in_block : 0;
@@ -480,7 +488,7 @@ static struct order model_observe(struct model *m, u128 price) {
 
 enum kind {
     K_PRICE, K_MINT, K_TRANSFER, K_OPEN, K_DEPOSIT, K_WITHDRAW, K_BORROW, K_REPAY, K_LIQUIDATE,
-    K_SEND, K_CONFIRM, K_REFUND, K_REFUND_EXEC, K_RECEIVE, K_DISABLE, K_ENABLE, K_FREEZE, K_UNFREEZE, K_BAD
+    K_SEND, K_CONFIRM, K_REFUND, K_REFUND_EXEC, K_RECEIVE, K_DISABLE, K_ENABLE, K_FREEZE, K_UNFREEZE, K_PAUSE, K_UNPAUSE, K_BAD
 };
 
 struct mcmd {
@@ -758,13 +766,16 @@ static void bad_command(const struct model *m, struct mcmd *c) {
             }
             c->bad_err = ERR_UNAUTHORIZED;
             return;
-        case 8: /* the vault escrow as a party */
+        case 8: { /* the vault escrow as a party */
+            unsigned a8 = fixture_rng_percent(50) ? XAUT : WETH;
             snprintf(c->json, JSON_MAX,
                      "{\"op\":\"transfer\",\"asset\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"amount\":\"1\"}",
-                     sym[fixture_rng_percent(50) ? XAUT : WETH], VAULT_ESCROW_ADDR, addr_txt[rnd_user()]);
-            c->bad_err = ERR_INVALID_ADDRESS;
+                     sym[a8], VAULT_ESCROW_ADDR, addr_txt[rnd_user()]);
+            c->bad_err = is_paused(m, a8) ? ERR_PAUSED : ERR_INVALID_ADDRESS; /* check 2 comes first */
             return;
-        case 9: /* the bridge escrow as a party: only the bridge's ops move it */
+        }
+        case 9: { /* the bridge escrow as a party: only the bridge's ops move it */
+            unsigned a9 = USDW;
             switch (fixture_rng_below(5)) {
             case 0:
                 snprintf(c->json, JSON_MAX,
@@ -772,8 +783,9 @@ static void bad_command(const struct model *m, struct mcmd *c) {
                          BRIDGE_ESCROW_TEXT, addr_txt[rnd_user()]);
                 break;
             case 1:
+                a9 = fixture_rng_percent(50) ? USDW : XAUT;
                 snprintf(c->json, JSON_MAX, "{\"op\":\"burn\",\"asset\":\"%s\",\"from\":\"%s\",\"amount\":\"1\"}",
-                         sym[fixture_rng_percent(50) ? USDW : XAUT], BRIDGE_ESCROW_TEXT);
+                         sym[a9], BRIDGE_ESCROW_TEXT);
                 break;
             case 2:
                 snprintf(c->json, JSON_MAX,
@@ -789,11 +801,14 @@ static void bad_command(const struct model *m, struct mcmd *c) {
                 snprintf(c->json, JSON_MAX, "{\"op\":\"vault.liquidate\",\"id\":%u,\"by\":\"%s\"}", id,
                          BRIDGE_ESCROW_TEXT);
                 c->who = OP_LIQ;
-                c->bad_err = m->vaults[id - 1].debt == 0 ? ERR_VAULT_EMPTY : ERR_INVALID_ADDRESS;
+                c->bad_err = m->vaults[id - 1].debt == 0 ? ERR_VAULT_EMPTY
+                             : is_paused(m, USDW) || is_paused(m, tdef[m->vaults[id - 1].type].coll) ? ERR_PAUSED
+                                                                                                     : ERR_INVALID_ADDRESS;
                 return;
             }
-            c->bad_err = ERR_INVALID_ADDRESS;
+            c->bad_err = is_paused(m, a9) ? ERR_PAUSED : ERR_INVALID_ADDRESS;
             return;
+        }
         case 10: /* a send out of the bridge escrow itself, an inbound mint into
                   * it: refused after the route's own checks (the model says which) */
             c->asset = USDW;
@@ -1001,6 +1016,16 @@ static void random_command(struct model *m, struct mcmd *c, int first_in_block) 
         for (unsigned i = 0; c->k == K_UNFREEZE && i < NFEEDS; i++) {
             if (m->frozen[i] && fixture_rng_percent(80)) c->feed = i; /* freezes do not last for ever */
         }
+    } else if (r < 933) {
+        c->k = K_PAUSE;
+        c->asset = fixture_rng_percent(25) ? NASSETS : (unsigned)fixture_rng_below(NASSETS); /* NASSETS: all */
+    } else if (r < 950) {
+        c->k = K_UNPAUSE;
+        c->asset = fixture_rng_percent(25) ? NASSETS : (unsigned)fixture_rng_below(NASSETS);
+        if (m->paused_all && fixture_rng_percent(60)) c->asset = NASSETS;
+        for (unsigned x = 0; x < NASSETS; x++) {
+            if (m->paused[x] && fixture_rng_percent(60)) c->asset = x;
+        }
     } else {
         bad_command(m, c);
         return;
@@ -1054,6 +1079,15 @@ static void random_command(struct model *m, struct mcmd *c, int first_in_block) 
         j_receive(c, rdef[c->route].chain, tx, a);
         break;
     }
+    case K_PAUSE:
+    case K_UNPAUSE:
+        if (c->asset == NASSETS) {
+            snprintf(c->json, JSON_MAX, "{\"op\":\"%s\"}", c->k == K_PAUSE ? "pause" : "unpause");
+        } else {
+            snprintf(c->json, JSON_MAX, "{\"op\":\"%s\",\"asset\":\"%s\"}", c->k == K_PAUSE ? "pause" : "unpause",
+                     sym[c->asset]);
+        }
+        break;
     case K_FREEZE:
     case K_UNFREEZE:
         snprintf(c->json, JSON_MAX, "{\"op\":\"oracle.%s\",\"feed\":\"%s\"}", c->k == K_FREEZE ? "freeze" : "unfreeze",
@@ -1094,12 +1128,14 @@ static enum err predict_vault(struct model *m, const struct mcmd *c, struct outc
     u128 ceiling = mul(tdef[t].ceiling_units, unit(USDW));
     switch ((int)c->k) {
     case K_DEPOSIT:
+        if (is_paused(m, coll)) return ERR_PAUSED;
         if (m->bal[coll][v->owner] < c->amount) return ERR_INSUFFICIENT_BALANCE;
         mv(m, coll, v->owner, VESC, c->amount);
         v->coll += c->amount;
         mt->total_coll += c->amount;
         return ERR_OK;
     case K_WITHDRAW:
+        if (is_paused(m, coll)) return ERR_PAUSED;
         if (c->amount > v->coll) return ERR_INSUFFICIENT_BALANCE;
         if (v->debt != 0) {
             if (feed_check(m, feed)) return feed_check(m, feed);
@@ -1111,6 +1147,7 @@ static enum err predict_vault(struct model *m, const struct mcmd *c, struct outc
         o->health_check = 1;
         return ERR_OK;
     case K_BORROW:
+        if (is_paused(m, USDW)) return ERR_PAUSED;
         if (feed_check(m, feed)) return feed_check(m, feed);
         if (v->debt + c->amount < dust) return ERR_DUST;
         if (mt->total_debt + c->amount > ceiling) return ERR_DEBT_CEILING;
@@ -1123,6 +1160,7 @@ static enum err predict_vault(struct model *m, const struct mcmd *c, struct outc
         o->health_check = 1;
         return ERR_OK;
     case K_REPAY:
+        if (is_paused(m, USDW)) return ERR_PAUSED;
         if (c->amount > v->debt) return ERR_INVALID_AMOUNT;
         if (m->bal[USDW][v->owner] < c->amount) return ERR_INSUFFICIENT_BALANCE;
         if (v->debt - c->amount != 0 && v->debt - c->amount < dust) return ERR_DUST;
@@ -1134,6 +1172,7 @@ static enum err predict_vault(struct model *m, const struct mcmd *c, struct outc
         return ERR_OK;
     default: { /* K_LIQUIDATE */
         if (v->debt == 0) return ERR_VAULT_EMPTY;
+        if (is_paused(m, USDW) || is_paused(m, coll)) return ERR_PAUSED;
         if (feed_check(m, feed)) return feed_check(m, feed);
         if (at_least(t, v->coll, v->debt, price, tdef[t].liq_ppm)) return ERR_VAULT_SAFE;
         if (m->bal[USDW][c->to] < v->debt) return ERR_INSUFFICIENT_BALANCE;
@@ -1176,6 +1215,7 @@ static enum err predict_bridge(struct model *m, const struct mcmd *c) {
             if (old->status == T_INITIATED || old->status == T_REQUESTED) return ERR_LIMIT_REACHED;
         }
         if (c->from == BESC) return ERR_INVALID_ADDRESS; /* bridge_is_escrow */
+        if (is_paused(m, c->asset)) return ERR_PAUSED;
         if (m->bal[c->asset][c->from] < c->amount) return ERR_INSUFFICIENT_BALANCE;
         mv(m, c->asset, c->from, BESC, c->amount);
         rt->escrow += c->amount;
@@ -1193,6 +1233,7 @@ static enum err predict_bridge(struct model *m, const struct mcmd *c) {
         struct mroute *rt = &m->routes[t->route];
         unsigned asset = rdef[t->route].asset;
         if (c->k == K_CONFIRM) {
+            if (is_paused(m, asset)) return ERR_PAUSED;
             m->bal[asset][BESC] -= t->amount;
             m->supply[asset] -= t->amount;
             rt->escrow -= t->amount;
@@ -1206,6 +1247,7 @@ static enum err predict_bridge(struct model *m, const struct mcmd *c) {
         } else {
             if (t->status != T_REQUESTED) return ERR_REFUND_NOT_REQUESTED;
             if (t->requested_by == c->who) return ERR_SAME_SIGNER;
+            if (is_paused(m, asset)) return ERR_PAUSED;
             mv(m, asset, BESC, t->from, t->amount);
             rt->escrow -= t->amount;
             t->status = T_REFUNDED;
@@ -1222,6 +1264,7 @@ static enum err predict_bridge(struct model *m, const struct mcmd *c) {
                 return ERR_ALREADY_RECEIVED;
             }
         }
+        if (is_paused(m, c->asset)) return ERR_PAUSED;
         if (c->to == BESC) return ERR_INVALID_ADDRESS;
         m->bal[c->asset][c->to] += c->amount;
         m->supply[c->asset] += c->amount;
@@ -1249,11 +1292,18 @@ static enum err predict(struct model *m, const struct mcmd *c, struct outcome *o
         m->updated_ns[c->feed] = m->time_ns;
         if (c->feed == F_MKT) o->order = model_observe(m, c->price);
         return ERR_OK;
+    case K_PAUSE:
+    case K_UNPAUSE:
+        if (c->asset == NASSETS) m->paused_all = c->k == K_PAUSE;
+        else m->paused[c->asset] = c->k == K_PAUSE;
+        return ERR_OK;
     case K_MINT:
+        if (is_paused(m, c->asset)) return ERR_PAUSED;
         m->bal[c->asset][c->to] += c->amount;
         m->supply[c->asset] += c->amount;
         return ERR_OK;
     case K_TRANSFER:
+        if (is_paused(m, c->asset)) return ERR_PAUSED;
         if (m->bal[c->asset][c->from] < c->amount) return ERR_INSUFFICIENT_BALANCE;
         mv(m, c->asset, c->from, c->to, c->amount);
         return ERR_OK;
@@ -1676,7 +1726,8 @@ static void random_vault_bridge_stabilizer_sequences(void **state) {
                                        ERR_ROUTE_LIMIT,  ERR_ROUTE_DISABLED,   ERR_ALREADY_SETTLED,
                                        ERR_ALREADY_REFUNDED, ERR_TIMEOUT_NOT_REACHED, ERR_REFUND_NOT_REQUESTED,
                                        ERR_SAME_SIGNER,  ERR_ALREADY_RECEIVED, ERR_INSUFFICIENT_BALANCE,
-                                       ERR_ORACLE_FROZEN, ERR_VAULT_OWNER,   ERR_INVALID_ADDRESS};
+                                       ERR_ORACLE_FROZEN, ERR_VAULT_OWNER,   ERR_INVALID_ADDRESS,
+                                       ERR_PAUSED};
         for (size_t i = 0; i < sizeof(met) / sizeof(met[0]); i++) {
             if (run.errs[met[i]] == 0) fail_msg("no command met %s", err_name(met[i]));
         }
