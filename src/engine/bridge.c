@@ -48,6 +48,10 @@ static int bridge__open(uint8_t status) {
     return status == BRIDGE_INITIATED || status == BRIDGE_REFUND_REQUESTED;
 }
 
+int bridge_is_escrow(const struct engine *e, const struct addr *a) {
+    return a != NULL && !e->bridge_moving && e->s.bridge.routes_count != 0 && addr_equal(a, &BRIDGE_ESCROW);
+}
+
 int bridge_route_find(const struct engine *e, uint64_t chain, uint16_t asset) {
     const struct bridge_book *b = &e->s.bridge;
     for (uint32_t i = 0; i < b->routes_count; i++) {
@@ -292,7 +296,10 @@ enum err bridge_send_apply(struct engine *e, const struct command *cmd, struct e
     }
     struct command move;
     bridge__move_cmd(cmd, OP_TRANSFER, cmd->asset, &cmd->from, &BRIDGE_ESCROW, cmd->amount, &move);
+    if (addr_equal(&cmd->from, &BRIDGE_ESCROW)) return ERR_INVALID_ADDRESS; /* bridge_is_escrow */
+    e->bridge_moving = 1;
     err = ledger_transfer_apply(e, &move, events, out); /* checks 2-6; nothing changed on error */
+    e->bridge_moving = 0;
     if (err) return err;
     bridge__bucket(r, e->s.time_ns)->outflow = outflow;
     r->escrow = escrow;
@@ -350,7 +357,9 @@ enum err bridge_confirm_apply(struct engine *e, const struct command *cmd, struc
     struct bridge_route *r = &e->s.bridge.routes[t->route];
     struct command burn;
     bridge__move_cmd(cmd, OP_BURN, r->asset, &BRIDGE_ESCROW, NULL, t->amount, &burn);
+    e->bridge_moving = 1;
     err = ledger_burn_apply(e, &burn, events, out); /* the escrow leaves this ledger */
+    e->bridge_moving = 0;
     if (err) return err;
     if (t->status == BRIDGE_REFUND_REQUESTED) out->note = "settled: its refund request is void";
     ASSERT(r->escrow >= t->amount);
@@ -408,7 +417,9 @@ enum err bridge_refund_execute_apply(struct engine *e, const struct command *cmd
     struct bridge_route *r = &e->s.bridge.routes[t->route];
     struct command back;
     bridge__move_cmd(cmd, OP_TRANSFER, r->asset, &BRIDGE_ESCROW, &t->from, t->amount, &back);
+    e->bridge_moving = 1;
     err = ledger_transfer_apply(e, &back, events, out); /* checks 2-4 on the sender */
+    e->bridge_moving = 0;
     if (err) return err;
     ASSERT(r->escrow >= t->amount);
     r->escrow -= t->amount;

@@ -25,7 +25,8 @@
  * Invariants (bridge_check_invariants): each route's escrow outstanding =
  * the sum of its transfers that are initiated or refund_requested; for
  * each asset, the sum over its routes <= the escrow address's balance
- * (equal unless someone sends tokens to the escrow address directly).
+ * (equal: no other op may name the escrow as a party, bridge_is_escrow;
+ * only tokens placed there before its first route could make it more).
  *
  * Transfers live in a table of LIMIT_BRIDGE_TRANSFERS slots, transfer id
  * n in slot n mod LIMIT_BRIDGE_TRANSFERS: a send is refused with
@@ -178,6 +179,14 @@ enum err bridge_route_set_apply(struct engine *e, const struct command *cmd,
                                 struct event_buf *events, struct apply_result *out);
 enum err bridge_route_enable_apply(struct engine *e, const struct command *cmd,
                                    struct event_buf *events, struct apply_result *out);
+
+/* bridge_is_escrow: whether a (NULL: no) is BRIDGE_ESCROW on a ledger with
+ * routes, outside the bridge's own moves. Only the bridge's ops move the
+ * escrow: restrict_check and the agents' tools refuse it as a party
+ * (ERR_INVALID_ADDRESS), as they do the vault escrow, so no transfer, burn,
+ * mint, forced transfer, recover, rescue, vault or payout command can take
+ * the escrow below (or push it above) the sum of the transfers in flight. */
+int bridge_is_escrow(const struct engine *e, const struct addr *a);
 
 /* bridge_route_find: the route of (chain, asset), or -1. */
 int bridge_route_find(const struct engine *e, uint64_t chain, uint16_t asset);

@@ -219,6 +219,9 @@ struct engine {
     int block_active;
     struct por_tree *por_block_stash[LIMIT_ASSETS];
     uint64_t por_block_stashed;
+    /* Set only while bridge.c moves its own escrow through ledger.c (not
+     * state: set and cleared inside one command; bridge_is_escrow). */
+    int bridge_moving;
 };
 
 /* What engine_apply reports besides its error code. */

@@ -13,6 +13,7 @@
 
 #include "engine.h"
 #include "engine_internal.h"
+#include "bridge.h"
 #include "compliance.h"
 #include "ledger.h"
 
@@ -54,6 +55,7 @@ static int restrict__frozen(const struct engine *e, uint16_t asset, const struct
 enum err restrict_check(const struct engine *e, uint16_t asset, const struct addr *first,
                         const struct addr *second) {
     if (vault_is_escrow(e, first) || vault_is_escrow(e, second)) return ERR_INVALID_ADDRESS; /* vault.h */
+    if (bridge_is_escrow(e, first) || bridge_is_escrow(e, second)) return ERR_INVALID_ADDRESS; /* bridge.h */
     if (e->s.restricted_count == 0) return ERR_OK;
     if (first && (restrict_address_flags(e, first) & RESTRICT_BLACKLISTED)) return ERR_BLACKLISTED;
     if (second && (restrict_address_flags(e, second) & RESTRICT_BLACKLISTED)) return ERR_BLACKLISTED;
@@ -153,6 +155,7 @@ enum err restrict_forced_transfer_apply(struct engine *e, const struct command *
     (void)out;
     if (addr_equal(&cmd->from, &cmd->to)) return ERR_INVALID_ARGUMENT;
     if (vault_is_escrow(e, &cmd->from) || vault_is_escrow(e, &cmd->to)) return ERR_INVALID_ADDRESS;
+    if (bridge_is_escrow(e, &cmd->from) || bridge_is_escrow(e, &cmd->to)) return ERR_INVALID_ADDRESS;
     if (e->s.restricted_count &&
         (restrict_address_flags(e, &cmd->from) & RESTRICT_BLACKLISTED)) {
         return ERR_BLACKLISTED;
@@ -215,6 +218,7 @@ enum err restrict_recover_apply(struct engine *e, const struct command *cmd,
     (void)out;
     if (addr_equal(&cmd->from, &cmd->to)) return ERR_INVALID_ARGUMENT;
     if (vault_is_escrow(e, &cmd->from) || vault_is_escrow(e, &cmd->to)) return ERR_INVALID_ADDRESS;
+    if (bridge_is_escrow(e, &cmd->from) || bridge_is_escrow(e, &cmd->to)) return ERR_INVALID_ADDRESS;
     enum err err = restrict__receiver(e, cmd->asset, &cmd->to);
     if (err) return err;
     u128 balance = engine_balance(e, cmd->asset, &cmd->from);
@@ -250,6 +254,7 @@ enum err restrict_rescue_apply(struct engine *e, const struct command *cmd,
     (void)out;
     if (addr_equal(&cmd->from, &cmd->to)) return ERR_INVALID_ARGUMENT;
     if (vault_is_escrow(e, &cmd->from) || vault_is_escrow(e, &cmd->to)) return ERR_INVALID_ADDRESS;
+    if (bridge_is_escrow(e, &cmd->from) || bridge_is_escrow(e, &cmd->to)) return ERR_INVALID_ADDRESS;
     enum err err = restrict__receiver(e, cmd->asset, &cmd->to);
     if (err) return err;
     int partition;
