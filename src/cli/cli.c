@@ -490,11 +490,15 @@ static const struct cli_cmd cli_rows[] = {
     {.words = "check",
      .run = cli_cmd_check,
      .pos = {POS("PERIOD", NULL)},
+     .flags = {VAL("backup", "FILE"), VAL("backup-dir", "DIR")},
      .help = "run the runbooks' daily, weekly or monthly checklist: pass, warn or fail per item",
      .more = "One line per item: its status, the subject (asset, vault type, route, operator),\n"
              "the value, the thresholds and the runbook line it comes from; items that do not\n"
              "apply to this ledger say n/a and why. Exit 0 when nothing fails, 1 when an item\n"
-             "fails. --json prints GET /api/checks/PERIOD."},
+             "fails. --json prints GET /api/checks/PERIOD (monthly: with the two items below).\n"
+             "monthly also audits the journal through the node (role auditor or admin) and\n"
+             "drills a restore of the latest backup: --backup FILE, the newest good one in\n"
+             "--backup-dir DIR (serve --backup-dir's), or one taken from the node now."},
     {.words = "alerts",
      .run = cli_cmd_alerts,
      .flags = {FLAG("all")},

@@ -176,5 +176,14 @@ int cli_cmd_backup_create(struct cli_ctx *ctx);
 int cli_cmd_backup_verify(struct cli_ctx *ctx);
 int cli_cmd_backup_restore(struct cli_ctx *ctx);
 int cli_cmd_audit_node(struct cli_ctx *ctx);
+/* cli_audit_node_run: the audit through the node, printing nothing (the
+ * monthly checklist): ERR_OK with *sum, or the error with why. */
+struct node_audit_summary;
+enum err cli_audit_node_run(struct cli_ctx *ctx, struct node_audit_summary *sum, char *why, size_t why_size);
+/* cli_backup_download: GET /api/backup into file (created, never there
+ * before), checked (header, SHA-256); removed on an error. */
+struct store_backup_header;
+enum err cli_backup_download(struct cli_ctx *ctx, const char *file, struct store_backup_header *h, char *why,
+                             size_t why_size);
 
 #endif

@@ -67,6 +67,32 @@ static int cli_backup__sink(void *user, const void *data, size_t len) {
     return 0;
 }
 
+enum err cli_backup_download(struct cli_ctx *ctx, const char *file, struct store_backup_header *h, char *why,
+                             size_t why_size) {
+    struct cli_backup__dl d = {open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600), 0, 0, 0};
+    if (d.fd < 0) {
+        snprintf(why, why_size, "cannot write %.300s: %.60s", file, strerror(errno));
+        return ERR_IO;
+    }
+    struct cli_reply reply;
+    cli_call_stream(ctx, "/api/backup", cli_backup__sink, &d, &reply);
+    int synced = fsync(d.fd) == 0;
+    if (close(d.fd) != 0) synced = 0;
+    enum err err = ERR_OK;
+    if (reply.exit_code != CLI_EXIT_OK) {
+        err = err_from_name(reply.code);
+        if (err == ERR_OK || err == ERR__COUNT) err = ERR_IO;
+        snprintf(why, why_size, "%.400s", reply.message);
+    } else if (!synced) {
+        snprintf(why, why_size, "cannot write %.300s", file);
+        err = ERR_IO;
+    }
+    cli_reply_free(&reply);
+    if (!err) err = store_backup_check(file, h, why, why_size);
+    if (err) unlink(file);
+    return err;
+}
+
 static int cli_backup__from_node(struct cli_ctx *ctx, const char *file) {
     char tmp[4200];
     snprintf(tmp, sizeof(tmp), "%s.tmp", file);
@@ -231,31 +257,65 @@ static int cli_audit__args(struct cli_ctx *ctx, struct cli_audit__dl *d) {
     return CLI_EXIT_OK;
 }
 
+/* The stream and the audit (d's expectation set or not): ERR_OK with *sum,
+ * or the error with why; *refused when the node answered with an error
+ * (reply kept for the caller to print; free it). */
+static enum err cli_audit__stream(struct cli_ctx *ctx, struct cli_audit__dl *d, struct node_audit_summary *sum,
+                                  struct cli_reply *reply, int *refused) {
+    *refused = 0;
+    struct store_wire_handlers h = {cli_audit__genesis, cli_audit__block, d};
+    d->rd = store_wire_reader_new(&h);
+    if (d->rd == NULL) {
+        snprintf(d->why, sizeof(d->why), "out of memory");
+        memset(reply, 0, sizeof(*reply));
+        return ERR_INTERNAL;
+    }
+    cli_call_stream(ctx, "/api/journal?from=0", cli_audit__sink, d, reply);
+    if (d->progress && d->last_shown_s) fprintf(stderr, "\n");
+    enum err err = d->err;
+    if (!err && reply->exit_code != CLI_EXIT_OK && reply->status != 200) {
+        *refused = 1; /* the node refused: 403, 5xx, unreachable */
+    } else if (!err) {
+        err = cli_audit__end(d, sum);
+        if (err == ERR_JOURNAL_CUT && reply->exit_code != CLI_EXIT_OK) {
+            size_t n = strlen(d->why);
+            snprintf(d->why + n, sizeof(d->why) - n, " (%s)", reply->message);
+        }
+    }
+    store_wire_reader_free(d->rd);
+    d->rd = NULL;
+    return err;
+}
+
+enum err cli_audit_node_run(struct cli_ctx *ctx, struct node_audit_summary *sum, char *why, size_t why_size) {
+    struct cli_audit__dl d;
+    memset(&d, 0, sizeof(d));
+    struct cli_reply reply;
+    int refused;
+    enum err err = cli_audit__stream(ctx, &d, sum, &reply, &refused);
+    if (!err && refused) {
+        err = err_from_name(reply.code);
+        if (err == ERR_OK || err == ERR__COUNT) err = ERR_IO;
+        snprintf(d.why, sizeof(d.why), "%.380s", reply.message);
+    }
+    cli_reply_free(&reply);
+    node_audit_free(d.na);
+    if (err) snprintf(why, why_size, "%s", d.why[0] ? d.why : err_message(err));
+    return err;
+}
+
 int cli_cmd_audit_node(struct cli_ctx *ctx) {
     struct cli_audit__dl d;
     memset(&d, 0, sizeof(d));
     int rc = cli_audit__args(ctx, &d);
     if (rc != CLI_EXIT_OK) return rc;
     d.progress = isatty(2);
-    struct store_wire_handlers h = {cli_audit__genesis, cli_audit__block, &d};
-    d.rd = store_wire_reader_new(&h);
-    if (d.rd == NULL) return cli_backup__fail(ctx, ERR_INTERNAL, "out of memory");
-    struct cli_reply reply;
-    cli_call_stream(ctx, "/api/journal?from=0", cli_audit__sink, &d, &reply);
-    if (d.progress && d.last_shown_s) fprintf(stderr, "\n");
     struct node_audit_summary sum;
-    enum err err = d.err;
-    if (!err && reply.exit_code != CLI_EXIT_OK && reply.status != 200) {
-        rc = cli_reply_finish(ctx, &reply); /* the node refused: 403, 5xx, unreachable */
-    } else if (!err) {
-        err = cli_audit__end(&d, &sum);
-        if (err == ERR_JOURNAL_CUT && reply.exit_code != CLI_EXIT_OK) {
-            size_t n = strlen(d.why);
-            snprintf(d.why + n, sizeof(d.why) - n, " (%s)", reply.message);
-        }
-    }
+    struct cli_reply reply;
+    int refused;
+    enum err err = cli_audit__stream(ctx, &d, &sum, &reply, &refused);
+    if (!err && refused) rc = cli_reply_finish(ctx, &reply);
     cli_reply_free(&reply);
-    store_wire_reader_free(d.rd);
     if (!err && rc == CLI_EXIT_OK) node_audit_print(&sum, ctx->json);
     node_audit_free(d.na);
     if (err) return cli_backup__fail(ctx, err, d.why[0] ? d.why : err_message(err));

@@ -120,16 +120,25 @@ static enum err backup__verify_in(const char *file, const char *work, struct sto
     return ERR_OK;
 }
 
-int node_backup_verify(const char *file, int json) {
+enum err node_backup_drill(const char *file, struct store_backup_header *h, struct node_audit_summary *sum,
+                           char *why, size_t why_size) {
     const char *tmp = getenv("TMPDIR");
     char work[4200];
     snprintf(work, sizeof(work), "%s/mintline-verify-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
-    if (mkdtemp(work) == NULL) return report_error(ERR_IO, "cannot make a temporary directory");
+    if (mkdtemp(work) == NULL) {
+        snprintf(why, why_size, "cannot make a temporary directory");
+        return ERR_IO;
+    }
+    enum err err = backup__verify_in(file, work, h, sum, why, why_size);
+    backup__rm_work(work);
+    return err;
+}
+
+int node_backup_verify(const char *file, int json) {
     struct store_backup_header h;
     struct node_audit_summary sum;
     char why[400] = "";
-    enum err err = backup__verify_in(file, work, &h, &sum, why, sizeof(why));
-    backup__rm_work(work);
+    enum err err = node_backup_drill(file, &h, &sum, why, sizeof(why));
     if (err) return report_error(err, why[0] ? why : file);
     node_backup_print(file, &h, &sum, json);
     return EXIT_DONE;
@@ -277,6 +286,20 @@ static int64_t backup__newest_good(const char *dir) {
         struct store_backup_header h;
         snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
         if (store_backup_check(path, &h, why, sizeof(why)) == ERR_OK) found = h.created_ms;
+    }
+    backup__free_list(names, count);
+    return found;
+}
+
+int node_backup_latest(const char *dir, char *out, size_t out_size) {
+    char **names;
+    size_t count = backup__list(dir, &names);
+    int found = -1;
+    for (size_t i = count; i-- > 0 && found != 0;) {
+        char why[300];
+        struct store_backup_header h;
+        int n = snprintf(out, out_size, "%s/%s", dir, names[i]);
+        if (n > 0 && (size_t)n < out_size && store_backup_check(out, &h, why, sizeof(why)) == ERR_OK) found = 0;
     }
     backup__free_list(names, count);
     return found;

@@ -35,6 +35,18 @@ int node_backup_verify(const char *file, int json);
  * Nothing is left in data_dir when it fails. */
 int node_backup_restore(const char *file, const char *data_dir, int json);
 
+/* node_backup_drill: the restore drill of the monthly checklist: file
+ * unpacked into a temporary directory, audited from genesis, compared with
+ * its header (node_backup_verify without printing), and removed. */
+struct node_audit_summary;
+enum err node_backup_drill(const char *file, struct store_backup_header *h, struct node_audit_summary *sum,
+                           char *why, size_t why_size) __attribute__((warn_unused_result));
+
+/* node_backup_latest: the path of the newest backup file in dir whose
+ * SHA-256 checks out (the scheduled backups' names); -1 when there is
+ * none. */
+int node_backup_latest(const char *dir, char *out, size_t out_size);
+
 /* node_backup_print: the summary line(s) of a backup file; sum (may be
  * NULL) adds what its audit proved. */
 struct node_audit_summary;

@@ -12,10 +12,11 @@ exits 1, and the API says the same. Bad periods are refused.
 import os
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
-from harness import TAP, Node  # noqa: E402
+from harness import TAP, Node, metric  # noqa: E402
 
 t = TAP("checks")
 
@@ -142,8 +143,24 @@ def main():
         t.eq(got.get(("role_review", "operator=alice")), "pass", "weekly role review: alice used her roles")
         t.eq(got.get(("role_review", "operator=carol")), "pass", "weekly role review: a viewer is not flagged")
         t.ok(r.rc == 0, "weekly exits 0 (warnings only)", r)
-        r = node.cli("check", "monthly", operator="carol")
+        t.eq(got.get(("backup_age", "")), "n/a", "weekly: no scheduled backups here: the backup item says n/a")
+        r = node.cli("check", "monthly", operator="alice")
         t.ok(r.rc == 0 and "keys older than 90 days" in r.out, "monthly: keys checked, exit 0", r)
+        r, doc = check("monthly", operator="alice")
+        got = items(doc)
+        t.ok(got.get(("audit", "")) == "pass" and got.get(("restore_drill", "")) == "pass",
+             "monthly: the audit through the node and the restore drill (a backup taken now) pass", doc)
+        audit = [i for i in doc.get("items", []) if i["item"] == "audit"]
+        st, head = node.client("alice").get("/api/system/status")
+        t.ok(audit and str(head["node"]["height"] + 1) + " blocks" in audit[0]["value"],
+             "the audit's value: every block up to the head", (audit, head["node"]["height"]))
+        r, doc = check("monthly", operator="carol")
+        got = items(doc)
+        bad = [i for i in doc.get("items", []) if i["item"] == "audit"]
+        t.ok(r.rc == 1 and got.get(("audit", "")) == "fail" and bad and bad[0]["value"] == "ERR_UNAUTHORIZED",
+             "monthly as a viewer: the journal is not theirs to read, the audit fails (exit 1)", (r, doc))
+        r = node.cli("check", "daily", "--backup-dir", "/tmp", operator="carol")
+        t.ok(r.rc == 2 and "ERR_USAGE" in r.err, "--backup-dir is for the monthly checklist", r)
 
         # each item made to fail
         ok("mint 960 FUND (96% of the daily mint limit)", "mint", "FUND", "--to", X, "--amount", "960")
@@ -219,7 +236,49 @@ def main():
     finally:
         t.eq(node.stop(), 0, "node stops cleanly")
         node.cleanup()
+    backups()
     t.done()
+
+
+def backups():
+    """A node with scheduled backups: the weekly item passes, the monthly
+    drill restores the newest of them, a damaged file fails the drill."""
+    node = Node()
+    bdir = os.path.join(node.root, "backups")
+    node.start(args=["--backup-dir", bdir, "--backup-every", "1h", "--backup-keep", "2"])
+    try:
+        node.client("alice").command({"op": "pause", "asset": "USDW"})
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            age = metric(node.metrics(), "mintline_backup_age_seconds")
+            if age is not None and age >= 0:
+                break
+            time.sleep(0.2)
+        r = node.cli("check", "weekly", "--json", operator="carol")
+        got = items(r.json()) if r.out.strip() else {}
+        t.eq(got.get(("backup_age", "")), "pass", "weekly with serve --backup-dir: the last backup is young")
+        t.eq(got.get(("backup_failures", "")), "pass", "weekly: no failing scheduled backup")
+        r = node.cli("check", "monthly", "--backup-dir", bdir, "--json", operator="alice")
+        doc = r.json() if r.out.strip() else {}
+        drill = [i for i in doc.get("items", []) if i["item"] == "restore_drill"]
+        t.ok(r.rc == 0 and drill and drill[0]["status"] == "pass" and bdir in drill[0]["detail"],
+             "monthly --backup-dir: the newest scheduled backup restores and audits", (r, doc))
+        name = sorted(f for f in os.listdir(bdir) if f.endswith(".backup"))[-1]
+        bad = os.path.join(node.root, "bad.backup")
+        with open(os.path.join(bdir, name), "rb") as f:
+            data = bytearray(f.read())
+        data[-100] ^= 0xFF
+        with open(bad, "wb") as f:
+            f.write(data)
+        r = node.cli("check", "monthly", "--backup", bad, "--json", operator="alice")
+        doc = r.json() if r.out.strip() else {}
+        drill = [i for i in doc.get("items", []) if i["item"] == "restore_drill"]
+        t.ok(r.rc == 1 and drill and drill[0]["status"] == "fail" and drill[0]["value"].startswith("ERR_BACKUP"),
+             "monthly --backup FILE with a damaged byte: the drill fails, exit 1", (r, doc))
+        t.ok(node.sanitizer() is None, "no sanitizer report", node.sanitizer())
+    finally:
+        t.eq(node.stop(), 0, "the backup node stops cleanly")
+        node.cleanup()
 
 
 if __name__ == "__main__":
