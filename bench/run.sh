@@ -17,6 +17,8 @@
 #   one stabilizer observation (price.update of its feed; issue 11) bench_stabilizer
 #   bridge.send applied in memory, >= 1M ops/s (issue 11)          bench_bridge
 #   vault borrow/repay per second; 10,000 vaults re-checked (issue 11) bench_vault
+#   backup create through the node, alone and beside a committer (issue 12)  (here)
+#   audit verify through the node against the offline audit (issue 12)   (here)
 #
 # Everything lives in build/bench-tmp/ (recreated each run); the node
 # listens on a free loopback port and is stopped at the end, on failure
@@ -181,6 +183,46 @@ por_node() {
     echo "RESULT por_node_proof_bytes $(wc -c <"$TMP/proof.json")"
 }
 
+# backup: `backup create` through the node (issue 12: >= 200 MB/s of store),
+# alone, then over and over while two clients commit durable batches (the
+# committer keeps >= 80 % of its undisturbed rate, b2).
+backup_node() {
+    size=$(stat -c %s "$DATA/mintline.db") || return 1
+    t0=$(date +%s%N)
+    cli backup create "$TMP/bench.backup" >&2 || return 1
+    t1=$(date +%s%N)
+    rm -f "$TMP/bench.backup"
+    echo "backup create of a $((size / 1000000)) MB store through the node: $(((t1 - t0) / 1000000)) ms" >&2
+    echo "RESULT backup_store_mb $(echo "$size" | awk '{ printf "%.0f", $1 / 1e6 }')"
+    echo "RESULT backup_mb_per_s $(echo "$size $t0 $t1" | awk '{ printf "%.0f", $1 / 1e6 / (($3 - $2) / 1e9) }')"
+    "$BIN/bench_http" --port "$PORT" --key "$KEY" batch --holders "$HOLDERS" --threads 2 --batches 24 \
+        --batch 8000 --tag b2bk >"$TMP/b2bk.out" 2>"$LOGS/b2bk.log" &
+    committer=$!
+    n=0
+    while kill -0 "$committer" 2>/dev/null; do
+        cli backup create "$TMP/busy.backup" >/dev/null || { kill "$committer"; return 1; }
+        rm -f "$TMP/busy.backup"
+        n=$((n + 1))
+    done
+    wait "$committer" || return 1
+    grep '^RESULT ' "$TMP/b2bk.out" | cut -d' ' -f1-
+    echo "$n backups while two clients committed" >&2
+    echo "RESULT b2bk_backups $n"
+}
+
+# audit: `audit verify` through the node (the journal streamed, verified
+# locally) against the offline audit of the same store (issue 12: <= 1.5x).
+audit_node() {
+    t0=$(date +%s%N)
+    build/mintline audit verify --data "$DATA" >&2 || return 1
+    t1=$(date +%s%N)
+    cli audit verify >&2 || return 1
+    t2=$(date +%s%N)
+    echo "audit offline $(((t1 - t0) / 1000000)) ms, through the node $(((t2 - t1) / 1000000)) ms" >&2
+    echo "RESULT audit_offline_s $(echo "$t0 $t1" | awk '{ printf "%.3f", ($2 - $1) / 1e9 }')"
+    echo "RESULT audit_node_s $(echo "$t1 $t2" | awk '{ printf "%.3f", ($2 - $1) / 1e9 }')"
+}
+
 # ---- the node ----------------------------------------------------------------
 if step init build/mintline init --data "$DATA" --genesis bench/genesis.yaml && start_node; then
     step reserve cli reserve report USDW 1000000000000
@@ -204,6 +246,8 @@ if step init build/mintline init --data "$DATA" --genesis bench/genesis.yaml && 
     # After the replay benchmark, so that (d) replays transfers only.
     if start_node; then
         step por por_node
+        step backup backup_node
+        step audit audit_node
         stop_node
     fi
 fi
@@ -242,6 +286,9 @@ BEGIN {
     if (val("b2_per_s") != "" && val("sqlite_batch_per_s") > 0)
         r["ratio_b_f"] = val("b2_per_s") / val("sqlite_batch_per_s")
     if (val("stage_serial_us") > 0) r["stage_ceiling"] = 1e6 / val("stage_serial_us")
+    if (val("b2bk_per_s") != "" && val("b2_per_s") > 0) r["ratio_bk"] = val("b2bk_per_s") / val("b2_per_s")
+    if (val("audit_node_s") != "" && val("audit_offline_s") > 0)
+        r["ratio_audit"] = val("audit_node_s") / val("audit_offline_s")
     if (val("b2_per_s") != "" && val("sqlite_one_per_s") > 0)
         r["ratio_b_f1"] = val("b2_per_s") / val("sqlite_one_per_s")
     printf "| %-58s | %13s | %-12s | %-12s | %-4s |\n", "benchmark", "figure", "unit", "target", "met?"
@@ -307,6 +354,13 @@ BEGIN {
     row("    same, including engine_block_seal", "vault_ops_sealed_per_s", "ops/s", "-", "", 0, "n")
     row("10,000 vaults re-checked after a price update (median)", "vault_scan_ms", "ms", "< 5", "<=", 4.999, "%.3f")
     row("    vaults found below liquidation_ratio (= recount)", "vault_scan_found", "vaults", "-", "", 0, "n")
+    row("backup create through the node, MB of store per second", "backup_mb_per_s", "MB/s", ">= 200", ">=", 200, "%.0f")
+    row("    the store backed up", "backup_store_mb", "MB", "-", "", 0, "n")
+    row("(b) 2 clients while backups run back to back", "b2bk_per_s", "transfers/s", "-", "", 0, "n")
+    row("    / the undisturbed rate (b2)", "ratio_bk", "x", ">= 0.8", ">=", 0.8, "%.2f")
+    row("audit verify through the node", "audit_node_s", "s", "-", "", 0, "%.2f")
+    row("    offline audit of the same store", "audit_offline_s", "s", "-", "", 0, "%.2f")
+    row("    through the node / offline", "ratio_audit", "x", "<= 1.5", "<=", 1.5, "%.2f")
 }'
 # Exit status: 0 when every step ran and every answer was "ok" (met targets
 # or not: the table says that), 1 otherwise.
