@@ -124,7 +124,11 @@
     X(UNKNOWN_VAULT, 404, "unknown vault")                                                          \
     X(UNKNOWN_VAULT_TYPE, 404, "unknown vault type")                                                \
     X(VAULT_OWNER, 409, "the vault belongs to another owner")                                       \
-    X(VAULT_EMPTY, 409, "the vault has no debt to liquidate")
+    X(VAULT_EMPTY, 409, "the vault has no debt to liquidate")                                      \
+    /* reports (issue 12) */                                                                       \
+    X(INVALID_DATE, 400, "a date is YYYY-MM-DD, a real calendar day")                              \
+    X(REPORT_FUTURE, 400, "the report's period has not begun on the ledger's clock")               \
+    X(REPORT_NO_BLOCKS, 404, "the ledger has no block in the report's period")
 
 enum err {
 #define ERR_ENUM_ROW(name, status, msg) ERR_##name,

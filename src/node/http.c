@@ -436,6 +436,7 @@ static void http__api_get(struct server *s, const struct server_request *rq,
     else if (strcmp(p, "/api/bridge/routes") == 0) api_bridge_routes(s, rq, out);
     else if (strcmp(p, "/api/bridge/transfers") == 0) api_bridge_transfers(s, rq, out);
     else if (http__split(p, "/api/bridge/transfers/", seg) == 1) api_bridge_transfer(s, seg[0], out);
+    else if (http__split(p, "/api/reports/", seg) == 1) api_report(s, rq, seg[0], out);
     else server_error(out, ERR_NOT_FOUND, p);
 }
 
