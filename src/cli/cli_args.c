@@ -77,7 +77,8 @@ static enum err cli_args__value(struct cli_args *out, const struct cli_args__fla
         return ERR_OK;
     }
     if (*i + 1 >= argc || strncmp(argv[*i + 1], "--", 2) == 0) {
-        return cli_args__fail(out, "--%.*s needs a value", (int)f->name_len, f->name);
+        return cli_args__fail(out, "%s%.*s needs a value", f->name_len == 1 ? "-" : "--",
+                              (int)f->name_len, f->name);
     }
     *i += 1;
     *value = argv[*i];
@@ -203,6 +204,9 @@ static enum err cli_args__command_flag(struct cli_args *out, int argc, char **ar
         return cli_args__set(out, &f, &out->flag_values[k], value);
     }
     enum err err = cli_args__global(out, &f, argc, argv, i);
+    if (err == ERR_NOT_FOUND && argv[*i][1] != '-') { /* "-x" as typed */
+        return cli_args__fail(out, "unknown flag '%.40s'", argv[*i]);
+    }
     if (err == ERR_NOT_FOUND) {
         return cli_args__fail(out, "unknown flag --%.*s", (int)(f.name_len > 40 ? 40 : f.name_len),
                               f.name);

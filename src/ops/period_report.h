@@ -78,7 +78,7 @@ struct period_asset {
     uint8_t is_fund;
     u128 supply_start;
     u128 supply_end;
-    u128 minted; /* every supply increase the asset counted (mints, borrows, bridge receipts) */
+    u128 minted; /* every supply increase the asset counted (mints, vault borrows) */
     u128 burned;
     uint64_t mints; /* Mint events */
     uint64_t burns; /* Burn events */

@@ -141,7 +141,7 @@ static int html__range(const struct html_series *sr, u128 *lo, u128 *hi) {
 static void html__chart(const struct period_report *r, const char *symbol,
                         const struct html_series *sr, const char *css, struct buf *out) {
     u128 lo = 0, hi = 0;
-    html__put(out, "<figure>\n<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %.0f %.0f\" "
+    html__put(out, "<figure>\n<svg viewBox=\"0 0 %.0f %.0f\" "
                    "role=\"img\">\n<title>",
               HTML_W, HTML_H);
     html__text(out, symbol);
