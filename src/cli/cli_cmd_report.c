@@ -92,7 +92,7 @@ static int cli_report__write(const char *path, const uint8_t *data, size_t len) 
 }
 
 static int cli_report__usage(const struct cli_ctx *ctx, const char *what) {
-    cli_out_error(ctx->color_err, "ERR_USAGE", what);
+    cli_out_error(ctx->color_err, "ERR_USAGE", "%s", what);
     return CLI_EXIT_USAGE;
 }
 
@@ -152,7 +152,7 @@ int cli_cmd_report(struct cli_ctx *ctx) {
         if (cli_report__write(file, reply.raw.data, reply.raw.len) != 0) {
             char why[4300];
             snprintf(why, sizeof(why), "cannot write %s: %s", file, strerror(errno));
-            cli_out_error(ctx->color_err, "ERR_IO", why);
+            cli_out_error(ctx->color_err, "ERR_IO", "%s", why);
             rc = CLI_EXIT_IO;
         }
     } else {
