@@ -10,6 +10,8 @@ libyaml-dev libcurl4-openssl-dev libssl-dev curl"
 # prometheus-alertmanager: the real Alertmanager test_receivers routes mintline's alerts through.
 [ "${1:-test}" = test ] && PKGS="$PKGS libcmocka-dev python3 python3-cryptography sqlite3 prometheus
 prometheus-alertmanager clang libclang-rt-14-dev llvm"
+# chromium, chromium-driver, python3-selenium: test_reports renders the HTML report to a PNG.
+[ "${1:-test}" = test ] && PKGS="$PKGS chromium chromium-driver python3-selenium"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

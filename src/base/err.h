@@ -132,7 +132,11 @@
     X(DIR_NOT_EMPTY, 409, "the directory is not empty")                                           \
     X(JOURNAL_CUT, 503, "the journal stream ended before its end marker")                         \
     X(JOURNAL_MALFORMED, 409, "the journal stream is malformed")                                  \
-    X(HEAD_NOT_IN_CHAIN, 409, "the expected head hash is not in the chain")
+    X(HEAD_NOT_IN_CHAIN, 409, "the expected head hash is not in the chain")                        \
+    /* reports (issue 12) */                                                                       \
+    X(INVALID_DATE, 400, "a date is YYYY-MM-DD, a real calendar day")                              \
+    X(REPORT_FUTURE, 400, "the report's period has not begun on the ledger's clock")               \
+    X(REPORT_NO_BLOCKS, 404, "the ledger has no block in the report's period")
 
 enum err {
 #define ERR_ENUM_ROW(name, status, msg) ERR_##name,

@@ -820,6 +820,14 @@ static const struct cli_cmd cli_rows[] = {
      .help = "verify a backup, then write it as the store of an empty or new DIR",
      .more = "A non-empty DIR is refused. Then `mintline serve --data DIR` starts from it;\n"
              "copy system.key from safekeeping into DIR (backups hold no keys)."},
+    {.words = "report",
+     .run = cli_cmd_report,
+     .pos = {POS("daily|weekly|monthly", NULL)},
+     .flags = {VAL("at", "DATE"), VAL("format", "md|json|html"), VAL("o", "FILE")},
+     .help = "the period's report from the journal: supply, flows, NAV, reserve, incidents",
+     .more = "--at YYYY-MM-DD picks the period holding that day (UTC; weekly = ISO week,\n"
+             "Monday to Sunday); without it, the last complete period. -o writes FILE\n"
+             "whole or not at all. The same ledger and period give the same bytes."},
 };
 
 #undef POS

@@ -49,6 +49,13 @@ static int cli_args__split(const char *token, struct cli_args__flag *f) {
         f->inline_value = NULL;
         return 0;
     }
+    if (token[0] == '-' && token[1] >= 'a' && token[1] <= 'z' && token[2] == '\0') {
+        /* "-o": a row flag whose name is that one letter (SPEC 8's `report -o FILE`) */
+        f->name = token + 1;
+        f->name_len = 1;
+        f->inline_value = NULL;
+        return 0;
+    }
     if (token[0] != '-' || token[1] != '-' || token[2] == '\0') return -1;
     f->name = token + 2;
     const char *eq = strchr(f->name, '=');
@@ -70,7 +77,8 @@ static enum err cli_args__value(struct cli_args *out, const struct cli_args__fla
         return ERR_OK;
     }
     if (*i + 1 >= argc || strncmp(argv[*i + 1], "--", 2) == 0) {
-        return cli_args__fail(out, "--%.*s needs a value", (int)f->name_len, f->name);
+        return cli_args__fail(out, "%s%.*s needs a value", f->name_len == 1 ? "-" : "--",
+                              (int)f->name_len, f->name);
     }
     *i += 1;
     *value = argv[*i];
@@ -196,6 +204,9 @@ static enum err cli_args__command_flag(struct cli_args *out, int argc, char **ar
         return cli_args__set(out, &f, &out->flag_values[k], value);
     }
     enum err err = cli_args__global(out, &f, argc, argv, i);
+    if (err == ERR_NOT_FOUND && argv[*i][1] != '-') { /* "-x" as typed */
+        return cli_args__fail(out, "unknown flag '%.40s'", argv[*i]);
+    }
     if (err == ERR_NOT_FOUND) {
         return cli_args__fail(out, "unknown flag --%.*s", (int)(f.name_len > 40 ? 40 : f.name_len),
                               f.name);
@@ -314,7 +325,9 @@ void cli_args_usage(const struct cli_cmd *row, char *out, size_t out_size) {
     for (size_t k = 0; k < CLI_FLAGS_MAX && row->flags[k].name != NULL; k++) {
         const struct cli_flag_def *f = &row->flags[k];
         int optional = (f->kind & CLI_FLAG_REQUIRED) == 0;
-        cli_args__put(out, out_size, &used, optional ? " [--" : " --");
+        int letter = f->name[0] != '\0' && f->name[1] == '\0'; /* "-o" */
+        cli_args__put(out, out_size, &used, optional ? " [-" : " -");
+        if (!letter) cli_args__put(out, out_size, &used, "-");
         cli_args__put(out, out_size, &used, f->name);
         if ((f->kind & CLI_FLAG_BOOL) == 0) {
             cli_args__put(out, out_size, &used, " ");

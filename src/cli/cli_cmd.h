@@ -153,6 +153,7 @@ int cli_cmd_bridge_routes(struct cli_ctx *ctx);
 int cli_cmd_incident_list(struct cli_ctx *ctx);
 int cli_cmd_incident_show(struct cli_ctx *ctx);
 int cli_cmd_incident_postmortem(struct cli_ctx *ctx);
+int cli_cmd_report(struct cli_ctx *ctx); /* cli_cmd_report.c */
 int cli_cmd_maintenance_start(struct cli_ctx *ctx);
 /* cli_cmd_maintenance_start_body: cli_cmd_submit_body with SPEC 8's --for
  * as the op's "duration". A new reference, or NULL when out of memory. */

@@ -226,4 +226,8 @@ struct http_stats {
 };
 void http_stats(struct server *s, struct http_stats *out);
 
+/* GET /api/reports/{period}?at=DATE&format=json|md|html (api_report.c). */
+void api_report(struct server *s, const struct server_request *rq, const char *period,
+                struct server_response *out);
+
 #endif
