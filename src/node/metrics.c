@@ -229,8 +229,7 @@ static void metrics__bridge(const struct engine *e, int64_t now_ns, struct buf *
                                        "1 when the buffer holds what the rule requires.",
                                        "The largest hourly outflow of the last 24 hours, by route.",
                                        "The bare buffer rule: peak hourly outflow x latency, rounded up.",
-                                       "The buffer's balance less the escrow in flight (paid out within one "
-                                       "settlement window)."};
+                                       "The buffer's balance less the escrow in flight (paid within a window)."};
     for (unsigned k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
         metrics__head(b, names[k], "gauge", help[k]);
         for (uint32_t i = 0; i < n; i++) {

@@ -102,14 +102,6 @@ enum err store_copy_head_of(const char *db_path, struct store_copy_head *out) {
     return err;
 }
 
-static enum err copy__sync(const char *path) {
-    int fd = open(path, O_RDONLY);
-    if (fd < 0) return ERR_IO;
-    int bad = fsync(fd) != 0;
-    close(fd);
-    return bad ? ERR_IO : ERR_OK;
-}
-
 /* The copy itself: one backup step over the whole source. */
 static enum err copy__run(sqlite3 *src, sqlite3 *dst, char *why, size_t why_size) {
     if (sqlite3_exec(dst, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF", NULL, NULL, NULL) !=
@@ -145,7 +137,9 @@ enum err store_copy_backup(const char *db_path, const char *dest_path, struct st
     if (!err) err = copy__head(dst, out);
     sqlite3_close(src);
     if (sqlite3_close(dst) != SQLITE_OK && !err) err = ERR_STORE_IO;
-    if (!err) err = copy__sync(dest_path);
+    /* No fsync here: the copy is a temporary image, read back at once and
+     * written (and fsynced) as a backup file by the caller; an fsync of
+     * hundreds of MB would only compete with the sequencer's commits. */
     if (err) unlink(dest_path);
     return err;
 }

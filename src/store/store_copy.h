@@ -29,10 +29,12 @@ struct store_copy_head {
 
 /* store_copy_backup: copy the journal file db_path into dest_path (a new
  * SQLite file, created; it must not exist or be empty) with SQLite's
- * online backup API in one step (one read transaction), fsync it, and
- * fill *out from the copy itself. ERR_NO_LEDGER when db_path holds no
- * journal, ERR_STORE_IO when SQLite fails (why says what), ERR_IO when
- * the copy cannot be written or synced. On failure dest_path is removed. */
+ * online backup API in one step (one read transaction) and fill *out
+ * from the copy itself. Not fsynced: it is a temporary image the caller
+ * reads back and writes (and syncs) as a backup file. ERR_NO_LEDGER when
+ * db_path holds no journal, ERR_STORE_IO when SQLite fails (why says
+ * what), ERR_IO when the copy cannot be written. On failure dest_path is
+ * removed. */
 enum err store_copy_backup(const char *db_path, const char *dest_path, struct store_copy_head *out,
                            char *why, size_t why_size) __attribute__((warn_unused_result));
 
