@@ -47,6 +47,7 @@ struct cli_backup__dl {
     uint64_t bytes;
     uint64_t shown;
     int progress;
+    struct store_backup_stream *check; /* the file's check, as it arrives */
 };
 
 static int cli_backup__sink(void *user, const void *data, size_t len) {
@@ -60,6 +61,7 @@ static int cli_backup__sink(void *user, const void *data, size_t len) {
         left -= (size_t)w;
     }
     d->bytes += len;
+    store_backup_stream_feed(d->check, data, len);
     if (d->progress && d->bytes - d->shown >= CLI_BACKUP_PROGRESS_BYTES) {
         d->shown = d->bytes;
         fprintf(stderr, "\rbackup: %" PRIu64 " MiB received", d->bytes >> 20);
@@ -69,7 +71,9 @@ static int cli_backup__sink(void *user, const void *data, size_t len) {
 
 enum err cli_backup_download(struct cli_ctx *ctx, const char *file, struct store_backup_header *h, char *why,
                              size_t why_size) {
-    struct cli_backup__dl d = {open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600), 0, 0, 0};
+    struct store_backup_stream check;
+    store_backup_stream_init(&check);
+    struct cli_backup__dl d = {open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600), 0, 0, 0, &check};
     if (d.fd < 0) {
         snprintf(why, why_size, "cannot write %.300s: %.60s", file, strerror(errno));
         return ERR_IO;
@@ -88,7 +92,7 @@ enum err cli_backup_download(struct cli_ctx *ctx, const char *file, struct store
         err = ERR_IO;
     }
     cli_reply_free(&reply);
-    if (!err) err = store_backup_check(file, h, why, why_size);
+    if (!err) err = store_backup_stream_finish(&check, h, why, why_size);
     if (err) unlink(file);
     return err;
 }
@@ -96,8 +100,10 @@ enum err cli_backup_download(struct cli_ctx *ctx, const char *file, struct store
 static int cli_backup__from_node(struct cli_ctx *ctx, const char *file) {
     char tmp[4200];
     snprintf(tmp, sizeof(tmp), "%s.tmp", file);
+    struct store_backup_stream check;
+    store_backup_stream_init(&check);
     struct cli_backup__dl d = {open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), 0, 0,
-                               isatty(2)};
+                               isatty(2), &check};
     if (d.fd < 0) return cli_backup__fail(ctx, ERR_IO, "cannot write the temporary file next to FILE");
     struct cli_reply reply;
     cli_call_stream(ctx, "/api/backup", cli_backup__sink, &d, &reply);
@@ -119,7 +125,8 @@ static int cli_backup__from_node(struct cli_ctx *ctx, const char *file) {
     cli_reply_free(&reply);
     struct store_backup_header h;
     char why[400] = "";
-    enum err err = synced ? store_backup_check(tmp, &h, why, sizeof(why)) : ERR_IO;
+    /* checked as it arrived (header, size, SHA-256): not read back */
+    enum err err = synced ? store_backup_stream_finish(&check, &h, why, sizeof(why)) : ERR_IO;
     if (!err && rename(tmp, file) != 0) {
         snprintf(why, sizeof(why), "cannot rename %.300s: %.60s", tmp, strerror(errno));
         err = ERR_IO;

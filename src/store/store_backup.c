@@ -315,6 +315,72 @@ enum err store_backup_check(const char *path, struct store_backup_header *out, c
     return err;
 }
 
+void store_backup_stream_init(struct store_backup_stream *s) {
+    memset(s, 0, sizeof(*s));
+}
+
+/* Image bytes (after the header): hashed and counted. */
+static void backup__stream_image(struct store_backup_stream *s, const uint8_t *p, size_t n) {
+    uint64_t room = s->h.size - s->image_seen;
+    size_t take = (uint64_t)n < room ? n : (size_t)room;
+    hash_update(&s->ctx, p, take);
+    s->image_seen += take;
+    s->extra += n - take;
+}
+
+void store_backup_stream_feed(struct store_backup_stream *s, const void *data, size_t len) {
+    const uint8_t *p = data;
+    if (s->err != ERR_OK) return;
+    if (s->parsed) {
+        backup__stream_image(s, p, len);
+        return;
+    }
+    size_t take = sizeof(s->head) - s->head_len;
+    if (take > len) take = len;
+    memcpy(s->head + s->head_len, p, take);
+    s->head_len += take;
+    enum err err = store_backup_parse_header(s->head, s->head_len, &s->h, s->why, sizeof(s->why));
+    if (err == ERR_BACKUP_TRUNCATED && s->head_len < sizeof(s->head)) return; /* more to come */
+    if (err != ERR_OK) {
+        s->err = err;
+        return;
+    }
+    s->parsed = 1;
+    hash_init(&s->ctx);
+    hash_update(&s->ctx, s->head, s->h.header_len - BACKUP__SHA_LINE_BYTES);
+    backup__stream_image(s, s->head + s->h.header_len, s->head_len - s->h.header_len);
+    backup__stream_image(s, p + take, len - take);
+}
+
+enum err store_backup_stream_finish(struct store_backup_stream *s, struct store_backup_header *out,
+                                    char *why, size_t why_size) {
+    if (s->err != ERR_OK) {
+        snprintf(why, why_size, "%s", s->why);
+        return s->err;
+    }
+    if (!s->parsed) {
+        enum err err = store_backup_parse_header(s->head, s->head_len, &s->h, why, why_size);
+        return err != ERR_OK ? err : ERR_BACKUP_TRUNCATED;
+    }
+    if (s->image_seen < s->h.size) {
+        snprintf(why, why_size, "%" PRIu64 " bytes of image where the header says %" PRIu64, s->image_seen,
+                 s->h.size);
+        return ERR_BACKUP_TRUNCATED;
+    }
+    if (s->extra) {
+        snprintf(why, why_size, "%" PRIu64 " bytes after the image", s->extra);
+        return ERR_BACKUP_CORRUPT;
+    }
+    struct hash sha;
+    hash_final(&s->ctx, &sha);
+    if (memcmp(sha.bytes, s->h.sha256.bytes, HASH_BYTES) != 0) {
+        snprintf(why, why_size, "its SHA-256 does not match its header");
+        return ERR_BACKUP_CORRUPT;
+    }
+    *out = s->h;
+    return ERR_OK;
+}
+
 enum err store_backup_extract(const char *path, const struct store_backup_header *h,
                               const char *dest_path, char *why, size_t why_size) {
     int in = open(path, O_RDONLY | O_CLOEXEC);

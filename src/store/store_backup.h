@@ -71,6 +71,27 @@ enum err store_backup_parse_header(const uint8_t *p, size_t len, struct store_ba
 enum err store_backup_check(const char *path, struct store_backup_header *out, char *why,
                             size_t why_size) __attribute__((warn_unused_result));
 
+/* store_backup_stream: store_backup_check on bytes as they arrive (a
+ * download), so the file need not be read back: feed every byte in order,
+ * then finish, which answers what store_backup_check would on a file of
+ * those bytes (ERR_BACKUP_TRUNCATED, ERR_BACKUP_CORRUPT) with *out filled
+ * on ERR_OK. No allocation. */
+struct store_backup_stream {
+    uint8_t head[STORE_BACKUP_HEADER_MAX];
+    size_t head_len;
+    int parsed;
+    struct store_backup_header h;
+    struct hash_ctx ctx;
+    uint64_t image_seen;
+    uint64_t extra; /* bytes past the image */
+    enum err err;   /* sticky: the header was refused */
+    char why[200];
+};
+void store_backup_stream_init(struct store_backup_stream *s);
+void store_backup_stream_feed(struct store_backup_stream *s, const void *data, size_t len);
+enum err store_backup_stream_finish(struct store_backup_stream *s, struct store_backup_header *out,
+                                    char *why, size_t why_size) __attribute__((warn_unused_result));
+
 /* store_backup_extract: write the image of a checked backup file (path,
  * h) to dest_path (created, mode 0600, fsynced). ERR_IO. */
 enum err store_backup_extract(const char *path, const struct store_backup_header *h,

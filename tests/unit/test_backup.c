@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -257,6 +258,87 @@ static void header_cut_short_is_truncated(void **state) {
     }
 }
 
+/* A backup file of `size` image bytes, its SHA-256 right. */
+static void make_backup(struct buf *out, size_t size) {
+    struct buf facts;
+    buf_init(&facts);
+    char line[400];
+    snprintf(line, sizeof(line),
+             "mintline-backup-v1\nheight 3\nhead_hash %064d\ngenesis_hash %064d\ncreated_ms 1767225600000\n"
+             "size %zu\n",
+             1, 2, size);
+    buf_put(&facts, line, strlen(line));
+    uint8_t *image = malloc(size + 1);
+    assert_non_null(image);
+    for (size_t i = 0; i < size; i++) image[i] = (uint8_t)(i * 131 + 7);
+    struct hash_ctx ctx;
+    struct hash sha;
+    hash_init(&ctx);
+    hash_update(&ctx, facts.data, facts.len);
+    hash_update(&ctx, image, size);
+    hash_final(&ctx, &sha);
+    char hex[HASH_HEX_SIZE];
+    hash_hex(&sha, hex);
+    buf_init(out);
+    buf_put(out, facts.data, facts.len);
+    snprintf(line, sizeof(line), "sha256 %s\n\n", hex);
+    buf_put(out, line, strlen(line));
+    buf_put(out, image, size);
+    assert_true(buf_ok(out));
+    free(image);
+    buf_free(&facts);
+}
+
+/* The stream check over bytes fed `step` at a time. */
+static enum err stream_check(const uint8_t *p, size_t n, size_t step, struct store_backup_header *h) {
+    struct store_backup_stream s;
+    store_backup_stream_init(&s);
+    for (size_t at = 0; at < n; at += step) store_backup_stream_feed(&s, p + at, n - at < step ? n - at : step);
+    char why[200];
+    return store_backup_stream_finish(&s, h, why, sizeof(why));
+}
+
+static void stream_check_agrees_with_the_file_check(void **state) {
+    (void)state;
+    struct buf b;
+    make_backup(&b, 5000);
+    const size_t steps[] = {1, 7, 100, 1023, 1024, 1025, 4096, 1u << 20};
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        struct store_backup_header h;
+        assert_int_equal(stream_check(b.data, b.len, steps[i], &h), ERR_OK);
+        assert_int_equal(h.size, 5000);
+        assert_int_equal(h.head.height, 3);
+    }
+    char path[] = "/tmp/mintline-test-backup-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, b.data, b.len), (ssize_t)b.len);
+    close(fd);
+    struct store_backup_header fh, sh;
+    char why[200];
+    assert_int_equal(store_backup_check(path, &fh, why, sizeof(why)), ERR_OK);
+    assert_int_equal(stream_check(b.data, b.len, 333, &sh), ERR_OK);
+    assert_memory_equal(&fh, &sh, sizeof(fh));
+    unlink(path);
+    /* cut anywhere: truncated; one byte more: corrupt; any byte changed: refused */
+    for (size_t cut = 0; cut < b.len; cut += 97) {
+        assert_int_equal(stream_check(b.data, cut, 64, &sh), ERR_BACKUP_TRUNCATED);
+    }
+    struct buf more;
+    buf_init(&more);
+    buf_put(&more, b.data, b.len);
+    buf_put(&more, "x", 1);
+    assert_int_equal(stream_check(more.data, more.len, 512, &sh), ERR_BACKUP_CORRUPT);
+    buf_free(&more);
+    for (size_t at = 0; at < b.len; at += 211) {
+        b.data[at] ^= 0x20;
+        enum err err = stream_check(b.data, b.len, 300, &sh);
+        assert_true(err == ERR_BACKUP_CORRUPT || err == ERR_BACKUP_TRUNCATED);
+        b.data[at] ^= 0x20;
+    }
+    buf_free(&b);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(wire_whole_and_bytewise_same_blocks),
@@ -266,6 +348,7 @@ int main(void) {
         cmocka_unit_test(header_parses_documented_form),
         cmocka_unit_test(header_malformed_refused_output_untouched),
         cmocka_unit_test(header_cut_short_is_truncated),
+        cmocka_unit_test(stream_check_agrees_with_the_file_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
