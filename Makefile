@@ -32,7 +32,7 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 OBJ_LIB  := $(SRC_LIB:%.c=$(B)/obj/%.o)
 AOBJ_LIB := $(SRC_LIB:%.c=$(A)/obj/%.o)
 
-.PHONY: all deps deps-build test demo bench tidy clean unit-bins sim fuzz fuzz-bins fuzz-corpus
+.PHONY: all deps deps-build test demo bench tidy clean unit-bins sim fuzz fuzz-bins fuzz-corpus man
 all: $(B)/mintline
 
 deps:
@@ -180,3 +180,9 @@ clean:
 	rm -rf build
 
 -include $(shell find build -name '*.d' 2>/dev/null)
+
+# The man page, generated from the command table (`mintline man`): man -l build/mintline.1
+man: $(B)/mintline.1
+
+$(B)/mintline.1: $(B)/mintline
+	@echo "  MAN  $@"; ./$(B)/mintline man > $@.tmp && mv $@.tmp $@

@@ -16,9 +16,13 @@
 #include <unistd.h>
 
 #include "../base/err.h"
+#include "../node/node_internal.h"
+#include "../node/yaml_json.h"
 #include "cli_args.h"
 #include "cli_call.h"
 #include "cli_cmd.h"
+#include "cli_config.h"
+#include "cli_conv.h"
 #include "cli_out.h"
 
 #define CLI_NODE_DEFAULT "http://127.0.0.1:8645"
@@ -828,6 +832,34 @@ static const struct cli_cmd cli_rows[] = {
      .more = "--at YYYY-MM-DD picks the period holding that day (UTC; weekly = ISO week,\n"
              "Monday to Sunday); without it, the last complete period. -o writes FILE\n"
              "whole or not at all. The same ledger and period give the same bytes."},
+    {.words = "completion",
+     .run = cli_cmd_completion,
+     .pos = {POS("bash|zsh", NULL)},
+     .help = "print a shell completion script generated from the command table",
+     .more = "bash: source <(mintline completion bash), or save it in\n"
+             "/etc/bash_completion.d/mintline. zsh: source <(mintline completion zsh), or save\n"
+             "it as _mintline in a directory of $fpath."},
+    {.words = "man",
+     .run = cli_cmd_man,
+     .help = "print the man page (roff) generated from the command table",
+     .more = "mintline man > mintline.1 && man -l mintline.1; `make man` writes build/mintline.1."},
+    {.words = "api",
+     .run = cli_cmd_api,
+     .pos = {POS("METHOD", NULL), POS("PATH", NULL), POS_OPT("BODY", NULL)},
+     .help = "send a raw signed request to the node and print its answer (like `gh api`)",
+     .more = "PATH is the API path and query, percent-encoded (/api/system/status, /api/events?recent=5).\n"
+             "BODY is JSON, or - to read it from stdin. The answer is printed as received;\n"
+             "the exit code follows its status: 2xx 0, 202 4 (pending), 4xx 1, 5xx or none 3."},
+    {.words = "batch",
+     .run = cli_cmd_batch,
+     .pos = {POS("FILE", NULL)},
+     .flags = {FLAG("atomic"), FLAG("compact")},
+     .help = "submit a JSON-lines file of commands (or - for stdin) as one signed batch",
+     .more = "One command object a line ({\"op\": \"mint\", \"asset\": \"USDW\", ...}); blank lines and\n"
+             "lines starting with # are skipped. --atomic: all or none; --dry-run: check only;\n"
+             "--compact asks for SPEC 7's compact answer (only the failures). Prints INDEX (in\n"
+             "the batch), LINE (in the file) and the result of each command; exit 1 when any\n"
+             "failed, 4 when none failed and some are pending."},
 };
 
 #undef POS
@@ -845,15 +877,21 @@ const struct cli_cmd *cli_cmd_table(size_t *count) {
 }
 
 static const char cli_globals_help[] =
-    "global flags (before or after the command):\n"
+    "global flags (before or after the command; flags beat environment beat the config file):\n"
     "  --node URL       the node (MINTLINE_NODE; default " CLI_NODE_DEFAULT ")\n"
     "  --operator NAME  who signs (MINTLINE_OPERATOR)\n"
     "  --key FILE       signing key (default $MINTLINE_HOME/keys/NAME.key;\n"
     "                   MINTLINE_HOME defaults to ~/.mintline)\n"
-    "  --config FILE    configuration file\n"
+    "  --config FILE    configuration file (default $MINTLINE_HOME/config.yaml):\n"
+    "                   node, operator, key and named profiles\n"
+    "  --profile NAME   use the config file's profile NAME (MINTLINE_PROFILE)\n"
     "  --json           print the node's JSON document as received\n"
     "  --dry-run        run a state change's checks without changing anything\n"
-    "  -h, --help       this help; `mintline COMMAND --help` for one command\n";
+    "  -h, --help       this help; `mintline COMMAND --help` for one command or group\n"
+    "  --version        the version and build\n"
+    "a FILE that is read (por verify, init --genesis, batch, alerts rules --check) may be -: stdin\n";
+
+const char *cli_globals_help_text(void) { return cli_globals_help; }
 
 /* The overview: one line per command (its words and positionals). */
 static int cli__help_overview(void) {
@@ -887,6 +925,7 @@ static int cli__help_command(const struct cli_cmd *row) {
     if (row->more != NULL) printf("%s\n", row->more);
     if (row->op != NULL)
         printf("Submits op \"%s\"; --dry-run checks it without applying.\n", row->op);
+    cli_conv_help_row_extra(row);
     printf("\n%s", cli_globals_help);
     return CLI_EXIT_OK;
 }
@@ -936,15 +975,61 @@ static int cli__home(char *out, size_t out_size) {
     return n > 0 && (size_t)n < out_size ? 0 : -1;
 }
 
+/* The config file's node, operator and key (static: the ctx points into
+ * it for the process's life). */
+static struct cli_config_values cli__config;
+
+#define CLI__CONFIG_MAX (1u << 20)
+
+/* Read --config FILE (which must exist) or $MINTLINE_HOME/config.yaml (if
+ * there is one) and apply --profile. Returns an exit code. */
+static int cli__config_load(const struct cli_ctx *ctx, const struct cli_args *args) {
+    char path[4200];
+    if (args->config != NULL) {
+        snprintf(path, sizeof(path), "%s", args->config);
+    } else {
+        snprintf(path, sizeof(path), "%s/config.yaml", ctx->home);
+    }
+    const char *profile = cli_config_pick(args->profile, cli__env("MINTLINE_PROFILE"), NULL);
+    json_t *doc = NULL;
+    char why[512] = "";
+    if (args->config != NULL || access(path, F_OK) == 0) {
+        char *text = NULL;
+        size_t len = 0;
+        if (node_read_file(path, CLI__CONFIG_MAX, &text, &len) != ERR_OK) {
+            cli_out_error(ctx->color_err, err_name(ERR_INVALID_CONFIG), "cannot read %s%s", path,
+                          args->config != NULL ? " (--config)" : "");
+            return CLI_EXIT_USAGE;
+        }
+        enum err err = yaml_to_json(text, len, &doc, why, sizeof(why));
+        free(text);
+        if (err != ERR_OK) {
+            cli_out_error(ctx->color_err, err_name(ERR_INVALID_CONFIG), "%s: %s", path, why);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    char dir[4200];
+    snprintf(dir, sizeof(dir), "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash != NULL) {
+        *slash = '\0';
+    } else {
+        snprintf(dir, sizeof(dir), ".");
+    }
+    enum err err = cli_config_values(doc, profile, dir, &cli__config, why, sizeof(why));
+    json_decref(doc);
+    if (err != ERR_OK) {
+        cli_out_error(ctx->color_err, err_name(ERR_INVALID_CONFIG), "%s: %s",
+                      doc != NULL || args->config != NULL ? path : "config", why);
+        return CLI_EXIT_USAGE;
+    }
+    return CLI_EXIT_OK;
+}
+
 static int cli__resolve(struct cli_ctx *ctx, const struct cli_args *args) {
     memset(ctx, 0, sizeof(*ctx));
     ctx->args = args;
     ctx->color_err = cli_out_color(stderr);
-    ctx->node_url = args->node != NULL ? args->node : cli__env("MINTLINE_NODE");
-    if (ctx->node_url == NULL) ctx->node_url = CLI_NODE_DEFAULT;
-    ctx->operator_name =
-        args->operator_name != NULL ? args->operator_name : cli__env("MINTLINE_OPERATOR");
-    ctx->key_path = args->key;
     ctx->json = args->json;
     ctx->dry_run = args->dry_run;
     if (cli__home(ctx->home, sizeof(ctx->home)) != 0) {
@@ -952,12 +1037,19 @@ static int cli__resolve(struct cli_ctx *ctx, const struct cli_args *args) {
                       "cannot find a home directory: set MINTLINE_HOME");
         return CLI_EXIT_IO;
     }
-    /* The configuration is not read yet; a named file must at least exist. */
-    if (args->config != NULL && access(args->config, R_OK) != 0) {
-        cli_out_error(ctx->color_err, err_name(ERR_INVALID_CONFIG), "cannot read --config %s",
-                      args->config);
-        return CLI_EXIT_USAGE;
-    }
+    int rc = cli__config_load(ctx, args);
+    if (rc != CLI_EXIT_OK) return rc;
+    /* SPEC 8: flags beat environment beat the file beat the defaults. */
+    ctx->node_url = cli_config_pick(args->node, cli__env("MINTLINE_NODE"), cli__config.node);
+    if (ctx->node_url == NULL) ctx->node_url = CLI_NODE_DEFAULT;
+    ctx->operator_name = cli_config_pick(args->operator_name, cli__env("MINTLINE_OPERATOR"),
+                                         cli__config.operator_name);
+    /* The file's key is its operator's: not used for another one named by
+     * a flag or the environment. */
+    int same_operator = cli__config.operator_name[0] == '\0' ||
+                        (ctx->operator_name != NULL &&
+                         strcmp(ctx->operator_name, cli__config.operator_name) == 0);
+    ctx->key_path = cli_config_pick(args->key, NULL, same_operator ? cli__config.key : NULL);
     return CLI_EXIT_OK;
 }
 
@@ -1007,6 +1099,8 @@ int cli_main(int argc, char **argv) {
     struct cli_args args;
     enum err err = cli_args_parse(cli_rows, CLI_ROWS_COUNT, argc, argv, &args);
     if (err) return cli__parse_error(&args, color);
+    if (args.version && !args.help) return cli_conv_version();
+    if (args.help && args.cmd == NULL && args.group[0] != '\0') return cli_conv_help_group(args.group);
     if (args.help) return args.cmd != NULL ? cli__help_command(args.cmd) : cli__help_overview();
     return cli__run(&args);
 }

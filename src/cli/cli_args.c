@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli_suggest.h"
+
 /* The global flags of SPEC 8, with where each one lands. */
-enum cli_global { G_NODE, G_OPERATOR, G_KEY, G_CONFIG, G_JSON, G_DRY_RUN, G_HELP };
+enum cli_global { G_NODE, G_OPERATOR, G_KEY, G_CONFIG, G_JSON, G_DRY_RUN, G_HELP, G_VERSION, G_PROFILE };
 
 static const struct {
     const char *name;
@@ -18,6 +20,7 @@ static const struct {
 } cli_args__globals[] = {
     {"node", G_NODE, 1}, {"operator", G_OPERATOR, 1}, {"key", G_KEY, 1},   {"config", G_CONFIG, 1},
     {"json", G_JSON, 0}, {"dry-run", G_DRY_RUN, 0},   {"help", G_HELP, 0},
+    {"version", G_VERSION, 0}, {"profile", G_PROFILE, 1},
 };
 
 #define CLI_ARGS_GLOBALS_COUNT (sizeof(cli_args__globals) / sizeof(cli_args__globals[0]))
@@ -108,6 +111,7 @@ static enum err cli_args__global(struct cli_args *out, const struct cli_args__fl
             if (id == G_JSON) out->json = 1;
             if (id == G_DRY_RUN) out->dry_run = 1;
             if (id == G_HELP) out->help = 1;
+            if (id == G_VERSION) out->version = 1;
             return ERR_OK;
         }
         const char *value = NULL;
@@ -122,9 +126,12 @@ static enum err cli_args__global(struct cli_args *out, const struct cli_args__fl
             return cli_args__set(out, f, &out->key, value);
         case G_CONFIG:
             return cli_args__set(out, f, &out->config, value);
+        case G_PROFILE:
+            return cli_args__set(out, f, &out->profile, value);
         case G_JSON:
         case G_DRY_RUN:
         case G_HELP:
+        case G_VERSION:
             break;
         }
         return ERR_OK;
@@ -163,23 +170,128 @@ static const struct cli_cmd *cli_args__find(const struct cli_cmd *rows, size_t r
     return best;
 }
 
-/* No row matched: say which words may follow a known first word, or that
- * the command is unknown. */
-static enum err cli_args__unknown(struct cli_args *out, const struct cli_cmd *rows,
-                                  size_t rows_count, const char *word) {
-    char next[160] = "";
+/* How many of argv[i..] spell a group: words that start several rows'
+ * words ("nav", "bridge route"), the longest; the group's text into group. */
+static size_t cli_args__group(const struct cli_cmd *rows, size_t rows_count, int argc, char **argv,
+                              int i, char *group, size_t group_size) {
+    size_t best = 0;
+    char text[64] = "";
     size_t used = 0;
-    size_t word_len = strlen(word);
-    for (size_t r = 0; r < rows_count; r++) {
-        const char *w = rows[r].words;
-        if (strncmp(w, word, word_len) != 0 || w[word_len] != ' ') continue;
-        int n =
-            snprintf(next + used, sizeof(next) - used, "%s%s", used ? ", " : "", w + word_len + 1);
-        if (n < 0 || (size_t)n >= sizeof(next) - used) break;
+    group[0] = '\0';
+    for (size_t k = 0; i + (int)k < argc && k < CLI_WORDS_MAX; k++) {
+        const char *w = argv[i + (int)k];
+        if (w[0] == '-') break;
+        int n = snprintf(text + used, sizeof(text) - used, "%s%s", k ? " " : "", w);
+        if (n < 0 || (size_t)n >= sizeof(text) - used) break;
         used += (size_t)n;
+        int found = 0;
+        for (size_t r = 0; r < rows_count && !found; r++) {
+            found = strncmp(rows[r].words, text, used) == 0 && rows[r].words[used] == ' ';
+        }
+        if (!found) break;
+        best = k + 1;
+        snprintf(group, group_size, "%s", text);
     }
-    if (used > 0) return cli_args__fail(out, "%s: expected one of: %s", word, next);
-    return cli_args__fail(out, "unknown command '%.40s'", word);
+    return best;
+}
+
+/* The words that may follow group ("" for the first word), distinct, in
+ * table order, as candidates for a suggestion; returns how many. */
+static size_t cli_args__next_words(const struct cli_cmd *rows, size_t rows_count, const char *group,
+                                   char words[][CLI_SUGGEST_WORD_MAX + 1], size_t max) {
+    size_t count = 0, glen = strlen(group);
+    for (size_t r = 0; r < rows_count && count < max; r++) {
+        const char *w = rows[r].words;
+        if (glen > 0) {
+            if (strncmp(w, group, glen) != 0 || w[glen] != ' ') continue;
+            w += glen + 1;
+        }
+        size_t len = strcspn(w, " ");
+        if (len > CLI_SUGGEST_WORD_MAX) continue;
+        int seen = 0;
+        for (size_t c = 0; c < count && !seen; c++) {
+            seen = strlen(words[c]) == len && memcmp(words[c], w, len) == 0;
+        }
+        if (seen) continue;
+        memcpy(words[count], w, len);
+        words[count][len] = '\0';
+        count++;
+    }
+    return count;
+}
+
+#define CLI_ARGS__CANDIDATES_MAX 160u
+
+/* A typed word worth a suggestion: not a flag, not an address or number. */
+static int cli_args__typed_ok(const char *typed) {
+    return typed[0] != '-' && strlen(typed) <= CLI_SUGGEST_WORD_MAX;
+}
+
+/* The closest of the words that may follow group to typed, as text
+ * ("'nav fetch'"), into out; 0 when none is close. */
+static size_t cli_args__closest_word(const struct cli_cmd *rows, size_t rows_count,
+                                     const char *group, const char *typed,
+                                     char words[][CLI_SUGGEST_WORD_MAX + 1], char *out,
+                                     size_t out_size) {
+    const char *ptrs[CLI_ARGS__CANDIDATES_MAX];
+    size_t n = cli_args__next_words(rows, rows_count, group, words, CLI_ARGS__CANDIDATES_MAX);
+    for (size_t c = 0; c < n; c++) ptrs[c] = words[c];
+    char prefix[80];
+    snprintf(prefix, sizeof(prefix), "%s%s", group, group[0] != '\0' ? " " : "");
+    out[0] = '\0';
+    return cli_args__typed_ok(typed) ? cli_suggest_text(typed, ptrs, n, prefix, out, out_size) : 0;
+}
+
+/* No row matched: say which words may follow a known group, or that the
+ * command is unknown, with the closest known word when there is one. */
+static enum err cli_args__unknown(struct cli_args *out, const struct cli_cmd *rows,
+                                  size_t rows_count, int argc, char **argv, int i) {
+    static char words[CLI_ARGS__CANDIDATES_MAX][CLI_SUGGEST_WORD_MAX + 1];
+    char group[64];
+    size_t k = cli_args__group(rows, rows_count, argc, argv, i, group, sizeof(group));
+    char best[200];
+    if (k == 0) {
+        if (cli_args__closest_word(rows, rows_count, "", argv[i], words, best, sizeof(best))) {
+            return cli_args__fail(out, "unknown command '%.40s' (did you mean %s?)", argv[i], best);
+        }
+        return cli_args__fail(out, "unknown command '%.40s'", argv[i]);
+    }
+    char next[200] = "";
+    size_t used = 0;
+    size_t n = cli_args__next_words(rows, rows_count, group, words, CLI_ARGS__CANDIDATES_MAX);
+    for (size_t c = 0; c < n; c++) {
+        int w = snprintf(next + used, sizeof(next) - used, "%s%s", used ? ", " : "", words[c]);
+        if (w < 0 || (size_t)w >= sizeof(next) - used) break;
+        used += (size_t)w;
+    }
+    const char *typed = i + (int)k < argc ? argv[i + (int)k] : NULL;
+    if (typed != NULL &&
+        cli_args__closest_word(rows, rows_count, group, typed, words, best, sizeof(best))) {
+        return cli_args__fail(out, "%s: expected one of: %s (did you mean %s?)", group, next, best);
+    }
+    return cli_args__fail(out, "%s: expected one of: %s", group, next);
+}
+
+/* An unknown flag: the closest of the row's flags and the global ones. */
+static enum err cli_args__unknown_flag(struct cli_args *out, const struct cli_args__flag *f,
+                                       const char *token) {
+    char typed[CLI_SUGGEST_WORD_MAX + 1];
+    size_t len = f->name_len > CLI_SUGGEST_WORD_MAX ? CLI_SUGGEST_WORD_MAX : f->name_len;
+    memcpy(typed, f->name, len);
+    typed[len] = '\0';
+    const char *cands[CLI_FLAGS_MAX + CLI_ARGS_GLOBALS_COUNT];
+    size_t n = 0;
+    for (size_t k = 0; out->cmd != NULL && k < CLI_FLAGS_MAX && out->cmd->flags[k].name != NULL; k++) {
+        cands[n++] = out->cmd->flags[k].name;
+    }
+    for (size_t g = 0; g < CLI_ARGS_GLOBALS_COUNT; g++) cands[n++] = cli_args__globals[g].name;
+    const char *dashes = token[1] == '-' ? "--" : "-";
+    char best[160];
+    if (len > 1 && cli_suggest_text(typed, cands, n, "--", best, sizeof(best)) > 0) {
+        return cli_args__fail(out, "unknown flag %s%.40s (did you mean %s?)", dashes, typed, best);
+    }
+    if (token[1] != '-') return cli_args__fail(out, "unknown flag '%.40s'", token);
+    return cli_args__fail(out, "unknown flag --%.40s", typed);
 }
 
 /* A flag after the words: the row's own first, then the global ones. */
@@ -204,13 +316,7 @@ static enum err cli_args__command_flag(struct cli_args *out, int argc, char **ar
         return cli_args__set(out, &f, &out->flag_values[k], value);
     }
     enum err err = cli_args__global(out, &f, argc, argv, i);
-    if (err == ERR_NOT_FOUND && argv[*i][1] != '-') { /* "-x" as typed */
-        return cli_args__fail(out, "unknown flag '%.40s'", argv[*i]);
-    }
-    if (err == ERR_NOT_FOUND) {
-        return cli_args__fail(out, "unknown flag --%.*s", (int)(f.name_len > 40 ? 40 : f.name_len),
-                              f.name);
-    }
+    if (err == ERR_NOT_FOUND) return cli_args__unknown_flag(out, &f, argv[*i]);
     return err;
 }
 
@@ -272,6 +378,8 @@ static enum err cli_args__leading(struct cli_args *out, int argc, char **argv, i
         }
         enum err err = cli_args__global(out, &f, argc, argv, i);
         if (err == ERR_NOT_FOUND) {
+            err = cli_args__unknown_flag(out, &f, argv[*i]);
+            if (strstr(out->why, "did you mean") != NULL) return err;
             return cli_args__fail(out, "unknown global flag '%.40s' (command flags go after it)",
                                   argv[*i]);
         }
@@ -291,12 +399,26 @@ enum err cli_args_parse(const struct cli_cmd *rows, size_t rows_count, int argc,
         i++;
     }
     if (i >= argc) {
-        if (out->help) return ERR_OK;
+        if (out->help || out->version) return ERR_OK;
         return cli_args__fail(out, "no command given");
     }
     size_t words = 0;
     out->cmd = cli_args__find(rows, rows_count, argc, argv, i, &words);
-    if (out->cmd == NULL) return cli_args__unknown(out, rows, rows_count, argv[i]);
+    if (out->cmd == NULL) {
+        /* `help nav`, `nav --help`, `bridge route -h`: the group's help. */
+        char group[sizeof(out->group)];
+        size_t k = cli_args__group(rows, rows_count, argc, argv, i, group, sizeof(group));
+        int asks = out->help;
+        for (int j = i + (int)k; j < argc && k > 0 && !asks; j++) {
+            asks = strcmp(argv[j], "--help") == 0 || strcmp(argv[j], "-h") == 0;
+        }
+        if (k > 0 && asks && i + (int)k == argc - (out->help ? 0 : 1)) {
+            out->help = 1;
+            snprintf(out->group, sizeof(out->group), "%s", group);
+            return ERR_OK;
+        }
+        return cli_args__unknown(out, rows, rows_count, argc, argv, i);
+    }
     err = cli_args__rest(out, argc, argv, i + (int)words);
     if (err) return err;
     if (out->help) return ERR_OK;

@@ -9,7 +9,9 @@
  * --operator bob` filters by bob; put the signing --operator before the
  * subcommand). "--name=value" and "--name value" are both accepted; "--"
  * ends the flags. A value flag given twice is a usage error. `mintline help
- * [CMD...]` is `--help`.
+ * [CMD...]` is `--help`; `help GROUP` or `GROUP --help` (a first word, or
+ * words, that several rows share: `nav`, `bridge route`) sets group. An
+ * unknown command or flag names the closest known one (cli_suggest.h).
  */
 #ifndef MINTLINE_CLI_CLI_ARGS_H
 #define MINTLINE_CLI_CLI_ARGS_H
@@ -34,6 +36,11 @@ struct cli_args {
     int json;
     int dry_run;
     int help;
+    int version;         /* --version */
+    const char *profile; /* --profile NAME */
+    /* With help and no row: the group asked about ("nav", "bridge route"),
+     * "" for the overview. */
+    char group[64];
     /* On ERR_USAGE: what is wrong, and the row when one was matched. */
     char why[CLI_WHY_SIZE];
 };

@@ -187,4 +187,8 @@ struct store_backup_header;
 enum err cli_backup_download(struct cli_ctx *ctx, const char *file, struct store_backup_header *h, char *why,
                              size_t why_size);
 
+/* `api METHOD PATH [BODY]` and `batch FILE` (cli_cmd_api.c). */
+int cli_cmd_api(struct cli_ctx *ctx);
+int cli_cmd_batch(struct cli_ctx *ctx);
+
 #endif

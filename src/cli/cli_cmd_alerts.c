@@ -65,12 +65,23 @@ static int cli_alerts__table(const struct rules *rules) {
     return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_IO;
 }
 
-/* Merge the file at path over *rules. Returns an exit code. */
+static char *cli_alerts__read(const struct cli_ctx *ctx, const char *path, size_t limit, size_t *len);
+
+/* Merge the file at path ("-": stdin) over *rules. Returns an exit code. */
 static int cli_alerts__check(const struct cli_ctx *ctx, const char *path, struct rules *rules,
                              struct rules_merge_stats *stats, size_t *file_rules) {
     struct rules user;
     struct rules_error error;
-    enum err err = rules_load_file(path, &user, &error);
+    enum err err;
+    if (strcmp(path, "-") == 0) { /* `alerts rules --check -`: the rules on stdin */
+        size_t len = 0;
+        char *text = cli_alerts__read(ctx, path, LIMIT_RULES_FILE_BYTES, &len);
+        if (text == NULL) return CLI_EXIT_IO;
+        err = rules_parse("<stdin>", text, len, &user, &error);
+        free(text);
+    } else {
+        err = rules_load_file(path, &user, &error);
+    }
     if (err == ERR_OK) {
         *file_rules = user.rules_count;
         err = rules_merge(rules, &user, stats, &error);
@@ -83,7 +94,8 @@ static int cli_alerts__check(const struct cli_ctx *ctx, const char *path, struct
 
 /* The whole of a file of at most `limit` bytes; NULL with a message. */
 static char *cli_alerts__read(const struct cli_ctx *ctx, const char *path, size_t limit, size_t *len) {
-    FILE *f = fopen(path, "rb");
+    int std_in = strcmp(path, "-") == 0; /* "-": standard input */
+    FILE *f = std_in ? stdin : fopen(path, "rb");
     if (f == NULL) {
         cli_out_error(ctx->color_err, err_name(ERR_IO), "cannot read %s: %s", path, strerror(errno));
         return NULL;
@@ -91,7 +103,7 @@ static char *cli_alerts__read(const struct cli_ctx *ctx, const char *path, size_
     char *text = malloc(limit + 1);
     size_t n = text != NULL ? fread(text, 1, limit + 1, f) : 0;
     int bad = text == NULL || ferror(f);
-    fclose(f);
+    if (!std_in) fclose(f);
     if (bad || n > limit) {
         cli_out_error(ctx->color_err, err_name(ERR_IO), "cannot read %s%s", path,
                       n > limit ? ": too large" : "");

@@ -24,12 +24,13 @@
 #define INIT_SYSTEM_KEY "system.key"
 
 enum err node_read_file(const char *path, size_t max, char **out, size_t *out_len) {
-    FILE *f = fopen(path, "rb");
+    int std_in = strcmp(path, "-") == 0; /* "-": standard input (SPEC 8's CLI convention) */
+    FILE *f = std_in ? stdin : fopen(path, "rb");
     if (f == NULL) return ERR_IO;
     char *p = malloc(max + 1);
     size_t n = p ? fread(p, 1, max + 1, f) : 0;
     int bad = p == NULL || ferror(f) || n > max;
-    fclose(f);
+    if (!std_in) fclose(f);
     if (bad) {
         free(p);
         return p == NULL ? ERR_INTERNAL : ERR_IO;

@@ -7,7 +7,8 @@
 #include "../base/err.h"
 
 /* node_read_file: whole file into a malloc'd NUL-terminated buffer (the
- * caller frees); ERR_IO when unreadable or larger than max bytes. */
+ * caller frees); ERR_IO when unreadable or larger than max bytes. The
+ * path "-" is standard input. */
 enum err node_read_file(const char *path, size_t max, char **out, size_t *out_len)
     __attribute__((warn_unused_result));
 
