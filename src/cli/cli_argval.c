@@ -41,8 +41,8 @@ static enum err cli_argval__one(enum field_kind kind, const char *label, const c
     int64_t ns;
     if (op_field_is_amount(kind)) {
         if (amount_canonical_text(v, strlen(v), text) > 0) return ERR_OK;
-        snprintf(why, why_size, "%s \"%.60s\" is not an amount (digits, optionally a dot and more digits: 1200.5)",
-                 label, v);
+        snprintf(why, why_size,
+                 "%s \"%.60s\" is not an amount (digits, optionally a dot and more digits: 1200.5)", label, v);
         return ERR_INVALID_AMOUNT;
     }
     if (kind == FIELD_FROM || kind == FIELD_TO) {
@@ -83,7 +83,8 @@ enum err cli_argval_check(const struct cli_args *args, char *why, size_t why_siz
         const char *v = k < args->pos_count ? args->pos[k] : NULL;
         if (v == NULL) continue;
         snprintf(label, sizeof(label), "%s", row->pos[k].metavar);
-        const struct op_field *f = row->pos[k].field != NULL ? cli_argval__field(def, row->pos[k].field) : NULL;
+        const char *field = row->pos[k].field;
+        const struct op_field *f = field != NULL ? cli_argval__field(def, field) : NULL;
         if (f != NULL) err = cli_argval__one((enum field_kind)f->kind, label, v, why, why_size);
         else if (def == NULL) err = cli_argval__read(row->pos[k].metavar, label, v, why, why_size);
     }

@@ -347,9 +347,10 @@ static enum err command__why(enum err err, const char *field, char *why, size_t 
 static enum err command__why_value(enum err err, const char *field, const struct command_arg *a,
                                    char *why, size_t why_size) {
     int quote = err == ERR_UNKNOWN_ASSET || err == ERR_INVALID_AMOUNT ||
-                err == ERR_INVALID_ADDRESS || err == ERR_INVALID_DURATION ||
-                err == ERR_INVALID_ARGUMENT || err == ERR_UNKNOWN_FEED;
-    if (!quote || a == NULL || why == NULL || why_size == 0) return command__why(err, field, why, why_size);
+                err == ERR_INVALID_ADDRESS || err == ERR_INVALID_DURATION;
+    if (!quote || a == NULL || a->type != ARG_STRING || why == NULL || why_size == 0) {
+        return command__why(err, field, why, why_size); /* a number or null: the field says it */
+    }
     char text[52];
     size_t n = a->value_len < 48 ? a->value_len : 48;
     for (size_t i = 0; i < n; i++) {

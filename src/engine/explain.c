@@ -184,7 +184,8 @@ static void explain__nav(const struct engine *e, const struct command *cmd, enum
     explain_percent(a->nav_max_deviation_ppm, t_limit);
     amount_format(cmd->price, FEED_DECIMALS, t_new);
     amount_format(a->nav, FEED_DECIMALS, t_old);
-    snprintf(detail, size, "%s %s is %s off the current %s (nav_max_deviation %s); nav force with a reason overrides",
+    snprintf(detail, size,
+             "%s %s is %s off the current %s (nav_max_deviation %s); nav force with a reason overrides",
              a->symbol, t_new, t_dev, t_old, t_limit);
 }
 

@@ -229,7 +229,8 @@ static enum err gov__precheck_names(const struct engine *e, const struct command
     if (cmd->op == OP_CAPS_SET) {
         uint64_t limits = CMD_HAS(FIELD_SUPPLY_CAP) | CMD_HAS(FIELD_MINT_LIMIT) | CMD_HAS(FIELD_INFLOW_LIMIT);
         if (cmd->present & limits) return ERR_OK;
-        snprintf(out->detail, sizeof(out->detail), "caps.set needs supply_cap, daily_mint_limit or daily_inflow_limit");
+        snprintf(out->detail, sizeof(out->detail),
+                 "caps.set needs supply_cap, daily_mint_limit or daily_inflow_limit");
         return ERR_MISSING_FIELD;
     }
     if (cmd->op == OP_OPERATOR_ADD) {
@@ -248,7 +249,8 @@ static enum err gov__precheck_names(const struct engine *e, const struct command
         return ERR_NOT_FOUND;
     }
     int controller = (uint32_t)who == e->s.controller;
-    if (controller && (cmd->op == OP_OPERATOR_REMOVE || (cmd->op == OP_ROLE_REVOKE && cmd->role == ROLE_ADMIN))) {
+    int strips = cmd->op == OP_OPERATOR_REMOVE || (cmd->op == OP_ROLE_REVOKE && cmd->role == ROLE_ADMIN);
+    if (controller && strips) {
         snprintf(out->detail, sizeof(out->detail),
                  "%s is the controller: hand over first (controller propose, then accept)", cmd->name);
         return ERR_INVALID_ARGUMENT;

@@ -207,7 +207,9 @@ def test_cli_values(node):
     t.ok(r.rc == 3, "history --limit 2 is well formed: it tries the node (exit 3 with none)", r)
     r = node.cli("history", "--limit", "2")
     t.ok(r.rc == 0, "history --limit 2 against the node: exit 0", r)
-    for args in (("por", "verify", "/nonexistent/proof.json"), ("alerts", "rules", "--check", "/nonexistent/r.yaml")):
+    for args in (("por", "verify", "/nonexistent/proof.json"), ("alerts", "rules", "--check", "/nonexistent/r.yaml"),
+                 ("backup", "verify", "/nonexistent/b.bak"),
+                 ("init", "--data", os.path.join(node.root, "other"), "--genesis", "/nonexistent/g.yaml")):
         r = node.cli(*args)
         t.ok(r.rc == 3 and "ERR_IO" in r.err, "%s: an unreadable file is exit 3" % " ".join(args), r)
 

@@ -17,8 +17,9 @@
 #include "../../src/engine/explain.h"
 #include "../support/engine_fixture.h"
 
-/* 2026-09-21T12:00:00Z */
-#define T0 (INT64_C(1790000000) * 1000000000 - INT64_C(1790000000 % 86400) * 1000000000 + INT64_C(43200) * 1000000000)
+/* noon (UTC) of the day holding unix second 1790000000 */
+#define SEC (INT64_C(1000000000))
+#define T0 ((INT64_C(1790000000) - INT64_C(1790000000) % 86400 + 43200) * SEC)
 #define ADDR_1 "0x1111111111111111111111111111111111111111"
 #define ADDR_2 "0x2222222222222222222222222222222222222222"
 
