@@ -19,6 +19,7 @@
 #include "../node/node_internal.h"
 #include "../node/yaml_json.h"
 #include "cli_args.h"
+#include "cli_argval.h"
 #include "cli_call.h"
 #include "cli_cmd.h"
 #include "cli_config.h"
@@ -952,6 +953,15 @@ static int cli__parse_error(const struct cli_args *args, int color) {
     return cli_cmd_usage_error(&ctx, args->why);
 }
 
+/* A malformed value in argv (cli_argval.h): exit 2 with its own code. */
+static int cli__value_error(const struct cli_args *args, enum err err, const char *why, int color) {
+    cli_out_error(color, err_name(err), "%s: %s", args->cmd->words, why);
+    char usage[256];
+    cli_args_usage(args->cmd, usage, sizeof(usage));
+    fprintf(stderr, "usage: mintline %s (see `mintline %s --help`)\n", usage, args->cmd->words);
+    return CLI_EXIT_USAGE;
+}
+
 static const char *cli__env(const char *name) {
     const char *v = getenv(name);
     return v != NULL && v[0] != '\0' ? v : NULL;
@@ -1102,5 +1112,8 @@ int cli_main(int argc, char **argv) {
     if (args.version && !args.help) return cli_conv_version();
     if (args.help && args.cmd == NULL && args.group[0] != '\0') return cli_conv_help_group(args.group);
     if (args.help) return args.cmd != NULL ? cli__help_command(args.cmd) : cli__help_overview();
+    char why[CLI_WHY_SIZE];
+    err = cli_argval_check(&args, why, sizeof(why)); /* before contacting the node */
+    if (err) return cli__value_error(&args, err, why, color);
     return cli__run(&args);
 }

@@ -10,6 +10,7 @@
 
 #include "cli_call.h"
 #include "cli_cmd.h"
+#include "cli_http.h"
 #include "cli_out.h"
 
 struct cli_gov__column {
@@ -96,8 +97,9 @@ int cli_cmd_price_list(struct cli_ctx *ctx) {
 
 /* `nav show SYM`: one object, printed as aligned key/value lines. */
 int cli_cmd_nav_show(struct cli_ctx *ctx) {
-    char path[96];
-    snprintf(path, sizeof(path), "/api/assets/%s/nav", cli_ctx_pos(ctx, 0));
+    char path[512], sym[200];
+    cli_http_segment(sym, sizeof(sym), cli_ctx_pos(ctx, 0));
+    snprintf(path, sizeof(path), "/api/assets/%s/nav", sym);
     struct cli_reply reply;
     cli_call(ctx, "GET", path, NULL, &reply);
     int rc = cli_reply_finish(ctx, &reply);
@@ -112,8 +114,9 @@ int cli_cmd_nav_show(struct cli_ctx *ctx) {
 
 /* `reserve show SYM`: the summary, then one row per report. */
 int cli_cmd_reserve_show(struct cli_ctx *ctx) {
-    char path[96];
-    snprintf(path, sizeof(path), "/api/assets/%s/reserve", cli_ctx_pos(ctx, 0));
+    char path[512], sym[200];
+    cli_http_segment(sym, sizeof(sym), cli_ctx_pos(ctx, 0));
+    snprintf(path, sizeof(path), "/api/assets/%s/reserve", sym);
     struct cli_reply reply;
     cli_call(ctx, "GET", path, NULL, &reply);
     int rc = cli_reply_finish(ctx, &reply);

@@ -20,6 +20,7 @@
 #include "../node/node_internal.h"
 #include "cli_call.h"
 #include "cli_cmd.h"
+#include "cli_http.h"
 #include "cli_out.h"
 
 #define POR_PROOF_FILE_MAX (64u * 1024u)
@@ -38,8 +39,9 @@ int cli_cmd_por_publish(struct cli_ctx *ctx) {
 int cli_cmd_por_show(struct cli_ctx *ctx) {
     static const char *const keys[] = {"asset", "block", "time", "leaves", "depth",
                                        "total", "reserve", "root"};
-    char path[96];
-    snprintf(path, sizeof(path), "/api/assets/%s/por", cli_ctx_pos(ctx, 0));
+    char path[512], sym[200];
+    cli_http_segment(sym, sizeof(sym), cli_ctx_pos(ctx, 0));
+    snprintf(path, sizeof(path), "/api/assets/%s/por", sym);
     struct cli_reply reply;
     cli_call(ctx, "GET", path, NULL, &reply);
     int rc = cli_reply_finish(ctx, &reply);
@@ -53,8 +55,10 @@ int cli_cmd_por_show(struct cli_ctx *ctx) {
 /* `por proof SYM ADDR`: the proof on stdout, byte for byte as the node
  * wrote it (compact: a million-holder proof stays under 2 KiB). */
 int cli_cmd_por_proof(struct cli_ctx *ctx) {
-    char path[160];
-    snprintf(path, sizeof(path), "/api/assets/%s/por/%s", cli_ctx_pos(ctx, 0), cli_ctx_pos(ctx, 1));
+    char path[512], sym[200], address[280];
+    cli_http_segment(sym, sizeof(sym), cli_ctx_pos(ctx, 0));
+    cli_http_segment(address, sizeof(address), cli_ctx_pos(ctx, 1));
+    snprintf(path, sizeof(path), "/api/assets/%s/por/%s", sym, address);
     struct cli_reply reply;
     cli_call(ctx, "GET", path, NULL, &reply);
     int rc = reply.exit_code;
@@ -217,8 +221,9 @@ static int cli_por__read(struct cli_por__reader *r, const json_t *doc, struct po
  * (*block set), 0 no, -1 the node could not say (*note set). */
 static int cli_por__node(struct cli_ctx *ctx, const struct por_proof *p, const char *hex,
                          uint64_t *block, char *note, size_t note_size) {
-    char path[160];
-    snprintf(path, sizeof(path), "/api/assets/%s/por", p->symbol);
+    char path[512], sym[200];
+    cli_http_segment(sym, sizeof(sym), p->symbol);
+    snprintf(path, sizeof(path), "/api/assets/%s/por", sym);
     struct cli_reply reply;
     cli_call(ctx, "GET", path, NULL, &reply);
     int found = -1;
@@ -237,7 +242,7 @@ static int cli_por__node(struct cli_ctx *ctx, const struct por_proof *p, const c
     }
     cli_reply_free(&reply);
     if (found != 0) return found;
-    snprintf(path, sizeof(path), "/api/events/recent?type=PorPublished&asset=%s&limit=%u", p->symbol,
+    snprintf(path, sizeof(path), "/api/events/recent?type=PorPublished&asset=%s&limit=%u", sym,
              (unsigned)LIMIT_READ_ROWS);
     cli_call(ctx, "GET", path, NULL, &reply);
     if (reply.exit_code == CLI_EXIT_OK) {

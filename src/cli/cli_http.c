@@ -58,6 +58,27 @@ void cli_http_encode(struct buf *out, const char *text) {
     }
 }
 
+void cli_http_segment(char *out, size_t out_size, const char *text) {
+    static const char digits[] = "0123456789ABCDEF";
+    size_t used = 0;
+    if (out_size == 0) return;
+    for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++) {
+        unsigned char c = *p;
+        int unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                         (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
+        size_t need = unreserved ? 1 : 3;
+        if (used + need >= out_size) break;
+        if (unreserved) {
+            out[used++] = (char)c;
+        } else {
+            out[used++] = '%';
+            out[used++] = digits[c >> 4];
+            out[used++] = digits[c & 15];
+        }
+    }
+    out[used] = '\0';
+}
+
 void cli_http_query(struct buf *path, const char *key, const char *value) {
     if (value == NULL) return;
     int has_query = path->len > 0 && memchr(path->data, '?', path->len) != NULL;

@@ -59,6 +59,12 @@ enum err cli_http_base_parse(const char *url, struct cli_http_base *out)
  * unreserved A-Z a-z 0-9 - . _ ~), for a path segment or a query value. */
 void cli_http_encode(struct buf *out, const char *text);
 
+/* cli_http_segment: text percent-encoded as cli_http_encode does, into out
+ * (out_size bytes, NUL-terminated), for a path built with snprintf. An
+ * encoding that does not fit is cut at a whole escape (the node then
+ * answers for what it got, never for a different name). */
+void cli_http_segment(char *out, size_t out_size, const char *text);
+
 /* cli_http_query: append "?key=value", or "&key=value" once the path has a
  * query; nothing when value is NULL. key is appended as is (a literal). */
 void cli_http_query(struct buf *path, const char *key, const char *value);

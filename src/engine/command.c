@@ -341,6 +341,27 @@ static enum err command__why(enum err err, const char *field, char *why, size_t 
     return err;
 }
 
+/* An error about a value names its field and quotes the value as given
+ * (cut, and with anything unprintable shown as '?'), so an operator sees
+ * which of their words was refused: `asset "USDX"`. */
+static enum err command__why_value(enum err err, const char *field, const struct command_arg *a,
+                                   char *why, size_t why_size) {
+    int quote = err == ERR_UNKNOWN_ASSET || err == ERR_INVALID_AMOUNT ||
+                err == ERR_INVALID_ADDRESS || err == ERR_INVALID_DURATION;
+    if (!quote || a == NULL || a->type != ARG_STRING || why == NULL || why_size == 0) {
+        return command__why(err, field, why, why_size); /* a number or null: the field says it */
+    }
+    char text[52];
+    size_t n = a->value_len < 48 ? a->value_len : 48;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)a->value[i];
+        text[i] = (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') ? '?' : (char)c;
+    }
+    text[n] = '\0';
+    snprintf(why, why_size, "%s \"%s%s\"", field, text, a->value_len > n ? "..." : "");
+    return err;
+}
+
 /* An error naming a key as the client sent it (cut, so it can be echoed). */
 static enum err command__why_key(enum err err, const struct command_arg *a, char *why,
                                  size_t why_size) {
@@ -751,7 +772,7 @@ static enum err command__why_amount(enum err err, const struct op_field *f,
     if (err != ERR_INVALID_AMOUNT || a->type != ARG_STRING ||
         amount_parse_loose(a->value, a->value_len, decimals, &v) != ERR_OK ||
         (zero_refused && v == 0)) {
-        return command__why(err, f->name, why, why_size);
+        return command__why_value(err, f->name, a, why, why_size);
     }
     char text[AMOUNT_TEXT_SIZE];
     amount_format(v, decimals, text);
@@ -800,7 +821,7 @@ enum err command_decode_args(const struct engine *e, const struct command_arg *a
         if (err && f->kind == FIELD_PRICE) {
             return command__why_amount(err, f, a, FEED_DECIMALS, why, why_size);
         }
-        if (err) return command__why(err, f->name, why, why_size);
+        if (err) return command__why_value(err, f->name, a, why, why_size);
     }
     for (unsigned i = 0; i < OP_FIELDS_MAX && def->fields[i].name != NULL; i++) {
         const struct op_field *f = &def->fields[i];
@@ -822,7 +843,7 @@ enum err command_decode_args(const struct engine *e, const struct command_arg *a
             unsigned decimals = e->s.assets[cmd.asset].decimals;
             return command__why_amount(err, f, &args[i], decimals, why, why_size);
         }
-        if (err) return command__why(err, f->name, why, why_size);
+        if (err) return command__why_value(err, f->name, &args[i], why, why_size);
     }
     *out = cmd;
     return ERR_OK;

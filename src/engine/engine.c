@@ -17,6 +17,7 @@
 #include "../base/check.h"
 #include "../base/duration.h"
 #include "engine_internal.h"
+#include "explain.h"
 #include "governance.h"
 #include "keys.h"
 #include "restrict.h"
@@ -169,6 +170,8 @@ enum err engine_apply(struct engine *e, const struct command *cmd, struct event_
     }
     if (err) {
         events->count = mark;
+        /* the refusal path only: what to do about it (explain.h) */
+        if (out->detail[0] == '\0') explain_refusal(e, cmd, err, out->detail, sizeof(out->detail));
         return err;
     }
     engine__stamp(e, events, mark, out->seq);

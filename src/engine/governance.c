@@ -18,6 +18,7 @@
 #include "../base/duration.h"
 #include "engine.h"
 #include "engine_internal.h"
+#include "explain.h"
 
 #define GOV_DAY_NS (INT64_C(86400) * NS_PER_S)
 
@@ -84,8 +85,11 @@ static int gov__is_admin(const struct engine *e, uint32_t op_index) {
 
 enum err governance_execute(struct engine *e, const struct command *cmd,
                             struct event_buf *events, struct apply_result *out) {
-    if (!gov__may(e, cmd->operator_index, cmd)) return ERR_UNAUTHORIZED;
-    return op_table()[cmd->op].apply(e, cmd, events, out);
+    enum err err = gov__may(e, cmd->operator_index, cmd) ? op_table()[cmd->op].apply(e, cmd, events, out)
+                                                         : ERR_UNAUTHORIZED;
+    /* a released command's refusal, in words (explain.h) */
+    if (err && out->detail[0] == '\0') explain_refusal(e, cmd, err, out->detail, sizeof(out->detail));
+    return err;
 }
 
 /* How many expired proposals one command removes (and says so in events):
@@ -198,6 +202,67 @@ static int gov__grant_to_system(const struct engine *e, const struct command *cm
     return 1;
 }
 
+/* Is a command of `op` naming operator `name` waiting (a proposal or a
+ * timelock entry)? An operator.add waiting makes its name one a grant in
+ * the same queue may use. */
+static int gov__waiting(const struct engine *e, enum op op, const char *name) {
+    for (uint32_t i = 0; i < e->s.timelock_count; i++) {
+        const struct command *c = &e->s.timelock[i].cmd;
+        if (c->op == op && strcmp(c->name, name) == 0) return 1;
+    }
+    for (uint32_t i = 0; i < e->s.proposals_count; i++) {
+        const struct command *c = &e->s.proposals[i].cmd;
+        if (c->op == op && strcmp(c->name, name) == 0) return 1;
+    }
+    return 0;
+}
+
+/* Issue 13 item 5: what a governed command names checked when it is
+ * proposed or scheduled: the operator it grants to, removes or rotates
+ * exists (or is being added), a name to add is free (or being removed),
+ * the controller is neither removed nor stripped of admin, a key is
+ * changed, caps.set sets something. */
+static enum err gov__precheck_names(const struct engine *e, const struct command *cmd,
+                                    struct apply_result *out) {
+    int names = cmd->op == OP_ROLE_GRANT || cmd->op == OP_ROLE_REVOKE || cmd->op == OP_OPERATOR_REMOVE ||
+                cmd->op == OP_OPERATOR_ROTATE_KEY;
+    if (cmd->op == OP_CAPS_SET) {
+        uint64_t limits = CMD_HAS(FIELD_SUPPLY_CAP) | CMD_HAS(FIELD_MINT_LIMIT) | CMD_HAS(FIELD_INFLOW_LIMIT);
+        if (cmd->present & limits) return ERR_OK;
+        snprintf(out->detail, sizeof(out->detail),
+                 "caps.set needs supply_cap, daily_mint_limit or daily_inflow_limit");
+        return ERR_MISSING_FIELD;
+    }
+    if (cmd->op == OP_OPERATOR_ADD) {
+        if (engine_operator_find(e, cmd->name, strlen(cmd->name)) < 0 ||
+            gov__waiting(e, OP_OPERATOR_REMOVE, cmd->name)) {
+            return ERR_OK;
+        }
+        snprintf(out->detail, sizeof(out->detail), "operator \"%s\" exists already", cmd->name);
+        return ERR_ALREADY_EXISTS;
+    }
+    if (!names) return ERR_OK;
+    int who = engine_operator_find(e, cmd->name, strlen(cmd->name));
+    if (who < 0) {
+        if (gov__waiting(e, OP_OPERATOR_ADD, cmd->name)) return ERR_OK;
+        snprintf(out->detail, sizeof(out->detail), "no operator \"%s\" (mintline operator list)", cmd->name);
+        return ERR_NOT_FOUND;
+    }
+    int controller = (uint32_t)who == e->s.controller;
+    int strips = cmd->op == OP_OPERATOR_REMOVE || (cmd->op == OP_ROLE_REVOKE && cmd->role == ROLE_ADMIN);
+    if (controller && strips) {
+        snprintf(out->detail, sizeof(out->detail),
+                 "%s is the controller: hand over first (controller propose, then accept)", cmd->name);
+        return ERR_INVALID_ARGUMENT;
+    }
+    if (cmd->op == OP_OPERATOR_ROTATE_KEY &&
+        memcmp(e->s.operators[who].pubkey, cmd->pubkey, sizeof(cmd->pubkey)) == 0) {
+        snprintf(out->detail, sizeof(out->detail), "that is %s's current key", cmd->name);
+        return ERR_INVALID_ARGUMENT;
+    }
+    return ERR_OK;
+}
+
 /* Checks a governed command can fail at once rather than a day later in
  * the timelock: a key already in use, rules a security asset cannot take,
  * a role for the system operator. Execution checks again (the state may
@@ -207,6 +272,8 @@ static enum err gov__precheck(const struct engine *e, const struct command *cmd,
     if (cmd->op == OP_ASSET_RULES_SET) return compliance_rules_set_precheck(e, cmd);
     if (cmd->op == OP_STABILIZER_SET) return stabilizer_set_precheck(e, cmd, out);
     if (gov__grant_to_system(e, cmd, out)) return ERR_INVALID_ARGUMENT;
+    enum err err = gov__precheck_names(e, cmd, out);
+    if (err) return err;
     if (cmd->op == OP_TIMELOCK_EXPEDITE) {
         if (gov__timelock_find(e, cmd->id) < 0) return ERR_NOT_FOUND;
         return incident_emergency((struct engine *)e) ? ERR_OK : ERR_NO_EMERGENCY;

@@ -400,7 +400,27 @@ static int http__open_route(struct server *s, const char *method, const char *pa
     return 1;
 }
 
-/* "/api/assets/USDW/balances/0x.." -> segments after the prefix. */
+/* A path segment as the client meant it: "%XX" decoded in place (a client
+ * percent-encodes what it puts in a path, issue 13 item 7), so a read
+ * answers for the value given ("unknown asset: AA XJF"). A malformed
+ * escape stays as it is, and so does %00 (no NUL inside a C string);
+ * '+' is a plus in a path. */
+static void http__unescape(char *seg) {
+    char *w = seg;
+    for (const char *r = seg; *r != '\0'; r++) {
+        int hi = r[0] == '%' ? http__hex(r[1]) : -1;
+        int lo = hi >= 0 ? http__hex(r[2]) : -1;
+        if (lo >= 0 && (hi | lo) != 0) {
+            *w++ = (char)(hi * 16 + lo);
+            r += 2;
+        } else {
+            *w++ = *r;
+        }
+    }
+    *w = '\0';
+}
+
+/* "/api/assets/USDW/balances/0x.." -> segments after the prefix, decoded. */
 static int http__split(const char *path, const char *prefix, char seg[3][64]) {
     size_t plen = strlen(prefix);
     if (strncmp(path, prefix, plen) != 0) return -1;
@@ -412,6 +432,7 @@ static int http__split(const char *path, const char *prefix, char seg[3][64]) {
         if (len == 0 || len >= 64) return -1;
         memcpy(seg[n], p, len);
         seg[n][len] = '\0';
+        http__unescape(seg[n]);
         n++;
         p = slash ? slash + 1 : p + len;
         if (slash && *p == '\0') return -1;

@@ -143,7 +143,16 @@ def test_timelock():
 
 def test_failed_release():
     st, doc = G.cmd("alice", op="role.grant", name="nobody", role="pauser")
+    t.ok(st == 404 and code(doc) == "ERR_NOT_FOUND" and "pending" not in doc,
+         "a grant to no operator is refused when submitted (issue 13 item 5)", doc)
+    # One that passes when submitted (its operator's addition waits) and
+    # fails when it runs (the addition was cancelled meanwhile).
+    st, doc = G.cmd("alice", op="operator.add", name="nobody", pubkey="cd" * 32)
+    add = doc["pending"]["timelock"]
+    st, doc = G.cmd("alice", op="role.grant", name="nobody", role="pauser")
     tid = doc["pending"]["timelock"]
+    st, doc = G.cmd("alice", op="timelock.cancel", id=add)
+    t.ok(st == 200, "the addition is cancelled", doc)
     G.cmd("alice", op="dev.advance", duration="1d")
     st, doc = G.cmd("alice", op="timelock.execute", id=tid)
     ex = doc.get("executed", {})
@@ -231,12 +240,11 @@ def test_operators_and_keys():
     t.ok(doc.get("executed", {}).get("ok") and "OperatorAdded" in types(doc), "erin added", doc)
     st, doc = G.cmd("alice", op="operator.add", name="frank", pubkey=new_pub)
     t.eq((st, code(doc)), (409, "ERR_KEY_IN_USE"), "adding frank with bob's new key: ERR_KEY_IN_USE")
+    queued = len(G.get("/api/timelock")["timelock"])
     st, doc = G.cmd("alice", op="operator.add", name="erin", pubkey=other_pub)
-    st, doc = G.cmd("alice", op="dev.advance", duration="1d")
-    tl = G.get("/api/timelock")["timelock"]
-    st, doc = G.cmd("alice", op="timelock.execute", id=tl[-1]["id"])
-    t.eq(doc.get("executed", {}).get("error", {}).get("code"), "ERR_ALREADY_EXISTS",
-         "adding an existing operator fails with ERR_ALREADY_EXISTS")
+    t.ok(st == 409 and code(doc) == "ERR_ALREADY_EXISTS" and "pending" not in doc
+         and len(G.get("/api/timelock")["timelock"]) == queued,
+         "adding an existing operator fails with ERR_ALREADY_EXISTS when submitted (issue 13 item 5)", doc)
 
 
 def test_controller_handover():

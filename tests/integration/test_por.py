@@ -742,7 +742,7 @@ def test_not_found(pub):
         st, doc = proof_api(bad)
         t.eq((st, err_code(doc)), (400, "ERR_INVALID_ADDRESS"), "address %r: 400 ERR_INVALID_ADDRESS" % bad)
     r = X.node.cli("por", "proof", SYM, "0x12", operator="carol")
-    t.ok(r.rc == 1 and "ERR_INVALID_ADDRESS" in r.err, "CLI proof of a malformed address: exit 1", r)
+    t.ok(r.rc == 2 and "ERR_INVALID_ADDRESS" in r.err, "CLI proof of a malformed address: exit 2, found before the node", r)
     r = X.node.cli("por", "proof", SYM, HOLDERS[3], operator="carol")
     t.ok(r.rc == 0 and json.loads(r.out) == proof_api(HOLDERS[3])[1], "CLI por proof: the API's document", r)
     st, doc = proof_api(HOLDERS[3], sym="NOPE")

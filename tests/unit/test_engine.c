@@ -602,6 +602,15 @@ static void command_decode_reason_counts_characters_not_bytes(void **state) {
 
 /* Issue 8 item 9: "01" was accepted. SPEC 2's canonical form only, and the
  * message says how to write the value. */
+/* A decode reason names the field; for an unknown asset, a bad amount,
+ * address or duration given as text it also quotes the value (issue 13
+ * item 4): `amount "1e5"`. */
+static int why_names(const char *why, const char *field) {
+    size_t n = strlen(field);
+    if (strncmp(why, field, n) != 0) return 0;
+    return why[n] == '\0' || (why[n] == ' ' && why[n + 1] == '"' && why[strlen(why) - 1] == '"');
+}
+
 static void command_decode_amount_not_canonical_invalid_names_canonical(void **state) {
     struct fixture *f = *state;
     struct command cmd;
@@ -626,7 +635,7 @@ static void command_decode_amount_not_canonical_invalid_names_canonical(void **s
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         f->why[0] = '\0';
         enum err err = fixture_decode(f, cases[i].json, &cmd);
-        if (err != ERR_INVALID_AMOUNT || strcmp(f->why, cases[i].why) != 0) {
+        if (err != ERR_INVALID_AMOUNT || !why_names(f->why, cases[i].why)) {
             fail_msg("%s: got %s \"%s\", want ERR_INVALID_AMOUNT \"%s\"", cases[i].json, err_name(err),
                      f->why, cases[i].why);
         }
@@ -726,7 +735,7 @@ static void command_decode_malformed_fails_with_code_and_field(void **state) {
             fail_msg("%s: got %s, expected %s", cases[i].json, err_name(err),
                      err_name(cases[i].err));
         }
-        if (cases[i].why != NULL && strcmp(f->why, cases[i].why) != 0) {
+        if (cases[i].why != NULL && !why_names(f->why, cases[i].why)) {
             fail_msg("%s: why \"%s\", expected \"%s\"", cases[i].json, f->why, cases[i].why);
         }
         assert_int_equal(cmd.op, 0x5a5a); /* untouched on error */

@@ -138,9 +138,22 @@ static void timelock_not_ready_then_due_then_expired(void **state) {
 
 static void released_command_that_fails_closes_and_says_why(void **state) {
     struct fixture *f = *state;
+    /* A grant to no operator is refused when submitted (issue 13 item 5);
+     * one whose operator's addition waits is scheduled, and fails when it
+     * runs if the addition was cancelled meanwhile. */
+    fixture_expect_rejected(f, "alice", "{\"op\":\"role.grant\",\"name\":\"zed\",\"role\":\"pauser\"}",
+                            ERR_NOT_FOUND);
+    char pk[65], add[160];
+    fixture_pubkey_hex(91, pk);
+    snprintf(add, sizeof(add), "{\"op\":\"operator.add\",\"name\":\"zed\",\"pubkey\":\"%s\"}", pk);
+    assert_int_equal(fixture_apply(f, "alice", add), ERR_OK);
+    uint64_t add_id = f->result.pending_id;
     assert_int_equal(fixture_apply(f, "alice", "{\"op\":\"role.grant\",\"name\":\"zed\",\"role\":\"pauser\"}"),
                      ERR_OK);
     uint64_t id = f->result.pending_id;
+    char cancel[64];
+    snprintf(cancel, sizeof(cancel), "{\"op\":\"timelock.cancel\",\"id\":%llu}", (unsigned long long)add_id);
+    assert_int_equal(fixture_apply(f, "alice", cancel), ERR_OK);
     fixture_seal(f, NULL);
     fixture_begin(f, T0 + 24 * HOUR, 4);
     char json[64];
