@@ -1006,10 +1006,14 @@ static int cli__config_load(const struct cli_ctx *ctx, const struct cli_args *ar
     if (args->config != NULL || access(path, F_OK) == 0) {
         char *text = NULL;
         size_t len = 0;
-        if (node_read_file(path, CLI__CONFIG_MAX, &text, &len) != ERR_OK) {
-            cli_out_error(ctx->color_err, err_name(ERR_INVALID_CONFIG), "cannot read %s%s", path,
+        enum err rd = node_read_file(path, CLI__CONFIG_MAX, &text, &len);
+        if (rd != ERR_OK) {
+            /* SPEC 8: a file that cannot be read is I/O (3); one too large
+             * to be a configuration is bad input (2) */
+            int io = rd == ERR_IO || rd == ERR_NOT_FOUND;
+            cli_out_error(ctx->color_err, err_name(io ? ERR_IO : ERR_INVALID_CONFIG), "cannot read %s%s", path,
                           args->config != NULL ? " (--config)" : "");
-            return CLI_EXIT_USAGE;
+            return io ? CLI_EXIT_IO : CLI_EXIT_USAGE;
         }
         enum err err = yaml_to_json(text, len, &doc, why, sizeof(why));
         free(text);

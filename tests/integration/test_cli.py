@@ -395,7 +395,7 @@ def test_flags_and_env():
     r = cli("--operator", "alice", "--key", nonl, "status")
     t.ok(r.rc == 0 and r.err == "", "a key file without a final newline works", r)
     r = cli("--config", "/nonexistent/config.yaml", "status")
-    t.ok(r.rc == 2 and "ERR_INVALID_CONFIG" in r.err, "--config naming a missing file: exit 2", r)
+    t.ok(r.rc == 3 and "ERR_IO" in r.err, "--config naming a missing file: I/O, exit 3", r)
     r = cli("status", env=X.node.env(NO_COLOR=None))
     no_escapes(r, "status without NO_COLOR, piped")
     r = cli("mint", "USDW", "--to", TREASURY, "--amount", "-1", env=X.node.env(NO_COLOR=None))

@@ -302,7 +302,7 @@ def test_config():
         r = cli("--config", other, *mint, env=dict(bare, MINTLINE_HOME=os.path.join(node.root, "nohome")))
         t.ok(r.rc == 0, "--config FILE: node, operator and a key path relative to the file", r)
         r = cli("--config", os.path.join(node.root, "nope.yaml"), "status", env=bare)
-        t.ok(r.rc == 2 and "ERR_INVALID_CONFIG" in r.err, "--config naming no file: exit 2", r)
+        t.ok(r.rc == 3 and "ERR_IO" in r.err, "--config naming no file: a file that cannot be read, exit 3", r)
         write(cfg, "node: [\n")
         r = cli("status", env=bare)
         t.ok(r.rc == 2 and "ERR_INVALID_CONFIG" in r.err and "config.yaml" in r.err,
