@@ -57,6 +57,10 @@ static int cli_cmd_key__path(const struct cli_ctx *ctx, const char *name, char *
 }
 
 int cli_cmd_key_new(struct cli_ctx *ctx) {
+    /* A key is made or not: nothing to simulate, and acting would surprise. */
+    if (ctx->dry_run) {
+        return cli_cmd_usage_error(ctx, "--dry-run: a key cannot be made in a dry run");
+    }
     const char *name = cli_ctx_pos(ctx, 0);
     char path[4096];
     int rc = cli_cmd_key__path(ctx, name, path, sizeof(path));

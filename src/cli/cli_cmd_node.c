@@ -38,6 +38,10 @@ int cli_cmd_init(struct cli_ctx *ctx) {
     if (rc != CLI_EXIT_OK) return rc;
     int clock = cli_cmd_node__clock(ctx);
     if (clock < 0) return cli_cmd_usage_error(ctx, "--clock is manual or wall");
+    if (ctx->dry_run) {
+        return node_init_check(data, cli_ctx_flag(ctx, "genesis"), clock == NODE_CLOCK_MANUAL,
+                               ctx->json);
+    }
     return node_init(data, cli_ctx_flag(ctx, "genesis"), clock == NODE_CLOCK_MANUAL, ctx->json);
 }
 
@@ -77,6 +81,7 @@ static int cli_cmd_node__backups(const struct cli_ctx *ctx, struct serve_options
 
 int cli_cmd_serve(struct cli_ctx *ctx) {
     static struct deliver_config alerting; /* 17 KB: one serve a process */
+    if (ctx->dry_run) return cli_cmd_usage_error(ctx, "--dry-run: serve has nothing to simulate");
     char data[4096];
     int rc = cli_cmd_node__data(ctx, data, sizeof(data));
     if (rc != CLI_EXIT_OK) return rc;

@@ -399,12 +399,47 @@ int cli_cmd_account_show(struct cli_ctx *ctx) {
     return rc;
 }
 
+/* A history entry's RESULT: "ok", the code, "pending proposal 3" for a
+ * command that waits, and what an approval or execution released:
+ * "ok (proposal 3: ok)", "ok (proposal 3: ERR_…)", "ok (proposal 3:
+ * pending timelock 4)". */
+static void cli_read__history_result(const json_t *e, char *out, size_t out_size) {
+    char result[48], id[24];
+    cli_out_field(e, "result", result, sizeof(result));
+    const json_t *p = json_object_get(e, "proposal");
+    const json_t *tl = json_object_get(e, "timelock");
+    const json_t *rel = json_object_get(e, "released");
+    if (strcmp(result, "pending") == 0 && (p != NULL || tl != NULL)) {
+        cli_out_text(p != NULL ? p : tl, id, sizeof(id));
+        snprintf(out, out_size, "pending %s %s", p != NULL ? "proposal" : "timelock", id);
+        return;
+    }
+    if (!json_is_object(rel)) {
+        snprintf(out, out_size, "%s", result);
+        return;
+    }
+    const json_t *rp = json_object_get(rel, "proposal");
+    char rid[24], rres[48], entry[24];
+    cli_out_text(rp != NULL ? rp : json_object_get(rel, "timelock"), rid, sizeof(rid));
+    cli_out_field(rel, "result", rres, sizeof(rres));
+    if (rp != NULL && json_object_get(rel, "timelock") != NULL) {
+        cli_out_text(json_object_get(rel, "timelock"), entry, sizeof(entry));
+        snprintf(out, out_size, "%s (proposal %s: pending timelock %s)", result, rid, entry);
+        return;
+    }
+    snprintf(out, out_size, "%s (%s %s: %s)", result, rp != NULL ? "proposal" : "timelock", rid,
+             rres);
+}
+
 static void cli_read__history_row(struct cli_table *t, const json_t *e) {
-    static const char *const keys[] = {"seq", "block", "time", "operator", "op", "result"};
+    static const char *const keys[] = {"seq", "block", "time", "operator", "op"};
     char text[160];
     for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
         cli_table_cell(t, cli_out_field(e, keys[k], text, sizeof(text)));
     }
+    char result[256];
+    cli_read__history_result(e, result, sizeof(result));
+    cli_table_cell(t, result);
     struct buf args;
     buf_init(&args);
     cli_out_pairs(json_object_get(e, "args"), &args);

@@ -148,17 +148,27 @@ static int cli_submit__pending(const struct cli_ctx *ctx, const json_t *pending)
     return CLI_EXIT_PENDING;
 }
 
-/* A dry run of a governed command passed every check; say what waits. */
+/* A dry run of a governed command passed every check; say what it would
+ * become (SPEC 7's would_be: nothing was created, so no id). */
 static void cli_submit__would_be(const json_t *would_be) {
     if (!json_is_object(would_be)) return;
-    if (json_object_get(would_be, "proposal") != NULL) {
-        printf("  when submitted: a proposal that runs at its last approval "
-               "(mintline approve ID)\n");
+    const json_t *p = json_object_get(would_be, "proposal");
+    char needed[32], expires[64], delay[32];
+    if (json_is_object(p)) {
+        cli_out_field(p, "approvals_needed", needed, sizeof(needed));
+        cli_out_field(p, "expires_at", expires, sizeof(expires));
+        cli_out_field(p, "timelock", delay, sizeof(delay));
+        printf("  when submitted: a proposal needing %s approvals (yours is the first), "
+               "expiring %s%s%s\n",
+               needed, expires, strcmp(delay, "0s") != 0 ? "; then a timelock of " : "",
+               strcmp(delay, "0s") != 0 ? delay : "");
         return;
     }
-    char eta[128];
-    cli_out_text(json_object_get(would_be, "eta"), eta, sizeof(eta));
-    printf("  when submitted: a timelock entry executable from %s\n", eta);
+    const json_t *t = json_object_get(would_be, "timelock");
+    char eta[64];
+    cli_out_field(t, "eta", eta, sizeof(eta));
+    cli_out_field(t, "delay", delay, sizeof(delay));
+    printf("  when submitted: a timelock entry executable from %s (a delay of %s)\n", eta, delay);
 }
 
 static void cli_submit__events(const json_t *events) {

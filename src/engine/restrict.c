@@ -9,6 +9,7 @@
  */
 #include "restrict.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "engine.h"
@@ -119,6 +120,18 @@ enum err restrict_freeze_unfreeze_apply(struct engine *e, const struct command *
     if (cmd->present & CMD_HAS_AMOUNT) {
         u128 next;
         enum err err = restrict__partial(e, cmd, on, &next);
+        if (err == ERR_INVALID_AMOUNT) {
+            /* which amounts: the operator sees the figures, not only the code */
+            unsigned d = e->s.assets[cmd->asset].decimals;
+            char amount[AMOUNT_TEXT_SIZE], frozen[AMOUNT_TEXT_SIZE], balance[AMOUNT_TEXT_SIZE];
+            amount_format(cmd->amount, d, amount);
+            amount_format(restrict_frozen_amount(e, cmd->asset, &cmd->from), d, frozen);
+            amount_format(engine_balance(e, cmd->asset, &cmd->from), d, balance);
+            snprintf(out->detail, sizeof(out->detail),
+                     on ? "freezing %s more would freeze more than the balance (%s frozen of %s)"
+                        : "unfreezing %s is more than is frozen (%s frozen of %s)",
+                     amount, frozen, balance);
+        }
         if (err) return err;
         restrict_set_frozen_amount(e, cmd->asset, &cmd->from, next);
         struct event *ev = restrict__event(events, type, cmd->asset, &cmd->from);

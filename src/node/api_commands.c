@@ -45,13 +45,63 @@ static void api__error(enum err err, const char *detail, struct jw *w) {
     jw_object_end(w);
 }
 
-/* "pending" while a command waits; "executed" when an approval or a
- * timelock execution ran its command (ok, or the command's own error). */
-static void api__governance(const struct command *cmd, const struct apply_result *ar, int dry,
-                            struct jw *w) {
-    if (ar->pending != APPLY_DONE) {
-        /* A dry run creates nothing: what the command would become (SPEC 7). */
-        jw_key(w, dry ? "would_be" : "pending");
+static void api__time(struct jw *w, const char *key, int64_t ns) {
+    char t[40];
+    time_format_iso(ns, t);
+    jw_kv_string(w, key, t);
+}
+
+/* What a dry run's governed command would become, without an id (nothing
+ * is created, SPEC 7): "proposal": {"approvals_needed", "approvals" (the
+ * submitter's own), "expires_at", "timelock" (the delay its release then
+ * waits, "0s" when none)} or "timelock": {"eta", "delay", "expires_at"}.
+ * Read from the proposal or entry the dry run made under its savepoint
+ * (still there: the caller rolls back after the answer). */
+static void api__would_be_fields(const struct engine *e, const struct command *cmd,
+                                 const struct apply_result *ar, struct jw *w) {
+    uint32_t approvals = 1;
+    int64_t delay_ns = 0;
+    engine_policy(e, (enum op)cmd->op, (cmd->present & CMD_HAS_ASSET) ? cmd->asset : -1,
+                  &approvals, &delay_ns);
+    char d[32];
+    duration_format(delay_ns, d);
+    if (ar->pending == APPLY_PROPOSED) {
+        jw_key(w, "proposal");
+        jw_object_begin(w);
+        const struct proposal *p = NULL;
+        for (uint32_t i = 0; i < e->s.proposals_count; i++) {
+            if (e->s.proposals[i].id == ar->pending_id) p = &e->s.proposals[i];
+        }
+        jw_kv_uint(w, "approvals_needed", p != NULL ? p->needed : approvals);
+        jw_key(w, "approvals");
+        jw_array_begin(w);
+        jw_string(w, e->s.operators[cmd->operator_index].name);
+        jw_array_end(w);
+        if (p != NULL) api__time(w, "expires_at", p->expires_ns);
+        jw_kv_string(w, "timelock", delay_ns == 0 ? "0s" : d);
+        jw_object_end(w);
+        return;
+    }
+    jw_key(w, "timelock");
+    jw_object_begin(w);
+    api__time(w, "eta", ar->eta_ns);
+    jw_kv_string(w, "delay", delay_ns == 0 ? "0s" : d);
+    api__time(w, "expires_at", ar->eta_ns + GOVERNANCE_TIMELOCK_GRACE);
+    jw_object_end(w);
+}
+
+/* "pending" while a command waits ("would_be" for a dry run); "executed"
+ * when an approval or a timelock execution ran its command (ok, or the
+ * command's own error). */
+static void api__governance(const struct engine *e, const struct command *cmd,
+                            const struct apply_result *ar, int dry, struct jw *w) {
+    if (ar->pending != APPLY_DONE && dry) {
+        jw_key(w, "would_be");
+        jw_object_begin(w);
+        api__would_be_fields(e, cmd, ar, w);
+        jw_object_end(w);
+    } else if (ar->pending != APPLY_DONE) {
+        jw_key(w, "pending");
         jw_object_begin(w);
         jw_kv_uint(w, ar->pending == APPLY_PROPOSED ? "proposal" : "timelock", ar->pending_id);
         if (ar->pending == APPLY_SCHEDULED) {
@@ -94,7 +144,7 @@ static void api__result(struct server *s, const struct api__outcome *o, uint32_t
         }
         jw_array_end(w);
         if (o->ars[i].note) jw_kv_string(w, "note", o->ars[i].note);
-        api__governance(&o->cmds[i], &o->ars[i], o->dry, w);
+        api__governance(e, &o->cmds[i], &o->ars[i], o->dry, w);
     }
     jw_object_end(w);
 }
@@ -105,10 +155,83 @@ static int api__status(enum err err, const struct apply_result *ar) {
     return err_http_status(err);
 }
 
+/* One entry of a compact answer: {"index", "seq"?, "error"} and, for an
+ * approval or execution whose released command failed, "executed". */
+static void api__compact_failure(const struct api__outcome *o, uint32_t i, struct jw *w) {
+    const struct apply_result *ar = &o->ars[i];
+    jw_object_begin(w);
+    jw_kv_uint(w, "index", i);
+    if (!o->dry) jw_kv_uint(w, "seq", ar->seq);
+    if (o->results[i]) {
+        api__error(o->results[i], ar->detail, w);
+    } else {
+        int entry = o->cmds[i].op == OP_TIMELOCK_EXECUTE || o->cmds[i].op == OP_TIMELOCK_EXPEDITE;
+        jw_key(w, "executed");
+        jw_object_begin(w);
+        jw_kv_uint(w, entry ? "timelock" : "proposal", ar->ran_id);
+        jw_kv_bool(w, "ok", 0);
+        jw_object_end(w);
+        api__error(ar->ran_err, ar->detail, w);
+    }
+    jw_object_end(w);
+}
+
+/* A batch's compact answer ("reply": "errors", SPEC 7): the block, the
+ * first seq and the count, then only what failed (a command refused, or a
+ * released command that failed), and what waits ("pending" / "would_be"
+ * entries, listed only when there are some). The events are read back
+ * with /api/events. */
+static void api__compact(const struct engine *e, const struct api__outcome *o, uint32_t count,
+                         struct jw *w) {
+    jw_object_begin(w);
+    jw_kv_bool(w, "ok", 1);
+    if (o->dry) {
+        jw_kv_bool(w, "dry_run", 1);
+    } else {
+        jw_kv_uint(w, "block", o->block);
+        jw_kv_uint(w, "first_seq", o->ars[0].seq);
+    }
+    jw_kv_uint(w, "count", count);
+    jw_key(w, "failed");
+    jw_array_begin(w);
+    uint32_t waiting = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        const struct apply_result *ar = &o->ars[i];
+        if (o->results[i] || (ar->ran_id != 0 && ar->ran_err)) api__compact_failure(o, i, w);
+        waiting += o->results[i] == ERR_OK && ar->pending != APPLY_DONE;
+    }
+    jw_array_end(w);
+    if (waiting > 0) {
+        jw_key(w, o->dry ? "would_be" : "pending");
+        jw_array_begin(w);
+        for (uint32_t i = 0; i < count; i++) {
+            const struct apply_result *ar = &o->ars[i];
+            if (o->results[i] || ar->pending == APPLY_DONE) continue;
+            jw_object_begin(w);
+            jw_kv_uint(w, "index", i);
+            if (!o->dry) {
+                jw_kv_uint(w, "seq", ar->seq);
+                jw_kv_uint(w, ar->pending == APPLY_PROPOSED ? "proposal" : "timelock", ar->pending_id);
+                if (ar->pending == APPLY_SCHEDULED) api__time(w, "eta", ar->eta_ns);
+            } else {
+                api__would_be_fields(e, &o->cmds[i], ar, w);
+            }
+            jw_object_end(w);
+        }
+        jw_array_end(w);
+    }
+    jw_object_end(w);
+}
+
 static void api__answer(struct server *s, const struct request_cmds *rc,
                         const struct api__outcome *o, struct server_response *out) {
     struct jw w;
     jw_init(&w, &out->body);
+    if (rc->batch && rc->reply_errors) {
+        api__compact(&s->chain.engine, o, rc->count, &w);
+        out->status = 200;
+        return;
+    }
     if (!rc->batch) {
         api__result(s, o, 0, &w);
         out->status = o->dry ? err_http_status(o->results[0])

@@ -33,7 +33,23 @@ struct history__cmd {
     size_t text_at;   /* its text argument as sent, in the texts buffer */
     size_t text_len;
     int has_text;
+    /* From the block's events (history__governance): the command became a
+     * proposal or a timelock entry (pending: HISTORY__PROPOSAL or
+     * HISTORY__TIMELOCK, with its id and an entry's eta); or it released
+     * one (an approval, a timelock execution): released, its id and the
+     * released command's result (ERR_OK, its code, or scheduled: a
+     * timelock entry, released_entry, that waits in turn). */
+    uint8_t pending;
+    uint64_t pending_id;
+    int64_t pending_eta_ns;
+    uint8_t released;
+    uint64_t released_id;
+    uint16_t released_code;
+    uint64_t released_entry;
 };
+
+#define HISTORY__PROPOSAL 1
+#define HISTORY__TIMELOCK 2
 
 struct history__read {
     struct history__cmd *cmds;
@@ -144,6 +160,67 @@ static void history__body(const struct store_request *r, struct history__read *h
     }
 }
 
+/* Which commands of request r became a proposal or a timelock entry, and
+ * which released one, from the governance events of its block (when the
+ * scan brought them: store_request.block_events). An event whose ref_op
+ * is the command's own op is what the command became; from an approval or
+ * an execution (another op) it is what the command released. */
+static void history__governance(const struct store_request *r, struct history__read *h) {
+    if (r->block_events == NULL) return;
+    struct buf_reader rd;
+    buf_reader_init(&rd, r->block_events, r->block_events_len);
+    struct event ev;
+    while (rd.pos < rd.len && event_decode(&rd, &ev) == 0) {
+        if (ev.command_seq < r->first_seq || ev.command_seq - r->first_seq >= h->count) continue;
+        struct history__cmd *c = &h->cmds[ev.command_seq - r->first_seq];
+        int own = c->op != HISTORY__NO_OP && ev.ref_op == c->op;
+        unsigned t = ev.type;
+        if (t == EVENT_PROPOSAL_CREATED) {
+            if (own && !c->pending) {
+                c->pending = HISTORY__PROPOSAL;
+                c->pending_id = ev.ref_id;
+            }
+        } else if (t == EVENT_TIMELOCK_SCHEDULED) {
+            if (own && !c->pending) {
+                c->pending = HISTORY__TIMELOCK;
+                c->pending_id = ev.ref_id;
+                c->pending_eta_ns = ev.value;
+            } else if (!own) {
+                c->released = HISTORY__PROPOSAL; /* its id: the approval's event, just before */
+                c->released_entry = ev.ref_id;
+            }
+        } else if (t == EVENT_PROPOSAL_APPROVED) {
+            if (!c->released) c->released_id = ev.ref_id; /* released only if it ran or waits */
+        } else if (t == EVENT_PROPOSAL_EXECUTED || t == EVENT_PROPOSAL_FAILED) {
+            c->released = HISTORY__PROPOSAL;
+            c->released_id = ev.ref_id;
+            c->released_code = t == EVENT_PROPOSAL_FAILED ? ev.code : ERR_OK;
+        } else if (t == EVENT_TIMELOCK_EXECUTED || t == EVENT_TIMELOCK_FAILED ||
+                   t == EVENT_TIMELOCK_EXPEDITED) {
+            if (c->released == HISTORY__PROPOSAL) continue; /* an approval that released an expedite */
+            c->released = HISTORY__TIMELOCK;
+            c->released_id = ev.ref_id;
+            if (t == EVENT_TIMELOCK_FAILED) c->released_code = ev.code;
+        }
+    }
+}
+
+/* "released": what an approval or an execution released, and its result. */
+static void history__released(const struct history__cmd *c, struct jw *w) {
+    jw_key(w, "released");
+    jw_object_begin(w);
+    jw_kv_uint(w, c->released == HISTORY__PROPOSAL ? "proposal" : "timelock", c->released_id);
+    if (c->released_entry != 0) {
+        jw_kv_string(w, "result", "pending");
+        jw_kv_uint(w, "timelock", c->released_entry);
+    } else {
+        jw_kv_string(w, "result", c->released_code == ERR_OK || c->released_code >= ERR__COUNT
+                                      ? "ok"
+                                      : err_name((enum err)c->released_code));
+    }
+    jw_object_end(w);
+}
+
 /* The arguments the ledger decoded, when the body cannot show them. */
 static void history__args_journaled(const struct engine *e, const struct store_request *r,
                                     const struct history__cmd *c, struct jw *w) {
@@ -190,7 +267,17 @@ static void history__entry(const struct engine *e, const struct store_request *r
     jw_key(w, "args");
     if (x->unreadable == NULL) jw_raw(w, (const char *)h->args.data + c->args_at, c->args_len);
     else history__args_journaled(e, r, c, w);
-    jw_kv_string(w, "result", x->result);
+    int waits = c->pending != 0 && strcmp(x->result, "ok") == 0;
+    jw_kv_string(w, "result", waits ? "pending" : x->result);
+    if (waits) {
+        jw_kv_uint(w, c->pending == HISTORY__PROPOSAL ? "proposal" : "timelock", c->pending_id);
+        if (c->pending == HISTORY__TIMELOCK) {
+            char eta[40];
+            time_format_iso(c->pending_eta_ns, eta);
+            jw_kv_string(w, "eta", eta);
+        }
+    }
+    if (c->released != 0 && strcmp(x->result, "ok") == 0) history__released(c, w);
     if (x->unreadable != NULL) jw_kv_string(w, "unreadable", x->unreadable);
     jw_object_end(w);
 }
@@ -227,6 +314,7 @@ static enum err history__load(const struct engine *e, const struct store_request
     if (h->cmds == NULL) return ERR_INTERNAL;
     h->count = n;
     history__binary(e, r, h);
+    history__governance(r, h);
     if (!body_why[0]) history__body(r, h, body_why, HISTORY__WHY_SIZE);
     return ERR_OK;
 }

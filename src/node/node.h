@@ -48,6 +48,11 @@ struct serve_options {
  * the genesis, and only such a ledger is ever served on a manual clock. */
 int node_init(const char *data_dir, const char *genesis_path, int clock_manual, int json);
 
+/* node_init_check: `init --dry-run`: every check node_init makes (a DIR
+ * holding a ledger or a system key, the genesis read and validated whole,
+ * the clock), prints what it would create, writes nothing. */
+int node_init_check(const char *data_dir, const char *genesis_path, int clock_manual, int json);
+
 /* node_serve: recover (latest snapshot + replay) and serve until SIGINT or
  * SIGTERM, then drain and stop cleanly. */
 int node_serve(const struct serve_options *opt);

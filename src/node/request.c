@@ -286,6 +286,24 @@ static enum err request__flag(const struct request__obj *top, const char *name, 
     return ERR_OK;
 }
 
+/* A batch's "reply": absent or "full" (every result in full), or "errors"
+ * (the compact answer: only the failures, SPEC 7). */
+static enum err request__reply(const struct request__obj *top, int *out, char *why,
+                               size_t why_size) {
+    for (uint32_t i = 0; i < top->count; i++) {
+        const struct command_arg *a = &top->args[i];
+        if (!request__is(a, "reply")) continue;
+        int full = a->type == ARG_STRING && a->value_len == 4 && memcmp(a->value, "full", 4) == 0;
+        int errors = a->type == ARG_STRING && a->value_len == 6 && memcmp(a->value, "errors", 6) == 0;
+        if (!full && !errors) {
+            snprintf(why, why_size, "reply must be \"full\" or \"errors\"");
+            return ERR_INVALID_ARGUMENT;
+        }
+        *out = errors;
+    }
+    return ERR_OK;
+}
+
 /* The body was one command: the top object's arguments but the flag. */
 static enum err request__single(struct request__parser *p, size_t len) {
     if (len > LIMIT_BODY_SINGLE_BYTES) return ERR_BODY_TOO_LARGE;
@@ -317,7 +335,7 @@ static enum err request__finish(struct request__parser *p, size_t len) {
     out->batch = 1;
     for (uint32_t i = 0; i < p->top.count; i++) {
         const struct command_arg *a = &p->top.args[i];
-        if (!request__is(a, "dry_run") && !request__is(a, "atomic")) {
+        if (!request__is(a, "dry_run") && !request__is(a, "atomic") && !request__is(a, "reply")) {
             snprintf(p->why, p->why_size, "%.*s", (int)(a->key_len < 40 ? a->key_len : 40), a->key);
             return ERR_UNKNOWN_FIELD;
         }
@@ -326,7 +344,7 @@ static enum err request__finish(struct request__parser *p, size_t len) {
         snprintf(p->why, p->why_size, "atomic must be true or false");
         return ERR_INVALID_ARGUMENT;
     }
-    return ERR_OK;
+    return request__reply(&p->top, &out->reply_errors, p->why, p->why_size);
 }
 
 static enum err request__run(struct request__parser *p, const uint8_t *body, size_t len) {
@@ -456,6 +474,7 @@ static enum err request__parse(const struct engine *e, const uint8_t *body, size
     out->batch = shape.batch;
     out->atomic = shape.atomic;
     out->dry_run = shape.dry_run;
+    out->reply_errors = shape.reply_errors;
     return ERR_OK;
 }
 

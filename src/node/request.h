@@ -19,6 +19,7 @@ struct request_cmds {
     int batch;
     int atomic;
     int dry_run;
+    int reply_errors; /* a batch's "reply": "errors": the compact answer (SPEC 7) */
 };
 
 /* What request_scan saw besides the commands. */
@@ -27,6 +28,7 @@ struct request_shape {
     int batch;      /* {"commands": [...]} rather than one command */
     int atomic;
     int dry_run;
+    int reply_errors; /* "reply": "errors" ("full", the default, leaves it 0) */
 };
 
 /* A command object as the client wrote it: its fields in order ("op"
@@ -40,15 +42,17 @@ typedef enum err (*request_command_fn)(void *ctx, uint32_t index, const struct c
 
 /* request_scan: check a body and hand each command object to fn, in
  * order. The body must be JSON text as jtext.h defines it, an object,
- * either one command or {"commands": [objects], "atomic"?, "dry_run"?},
- * with no key twice in any object and only booleans for the flags.
+ * either one command or {"commands": [objects], "atomic"?, "dry_run"?,
+ * "reply"?}, with no key twice in any object, only booleans for the flags
+ * and "full" or "errors" for a batch's "reply".
  * Errors: ERR_BODY_TOO_LARGE (a body over 16 MiB, a single command over
  * 1 MiB), ERR_INVALID_JSON (outside the definition, which the message
  * places: "commands[1].reason: lone surrogate escape (byte 97)"; a
  * duplicate key, named; not an object where a command belongs),
  * ERR_BATCH_TOO_LARGE, ERR_UNKNOWN_FIELD, ERR_INVALID_ARGUMENT (empty
- * batch, non-boolean flag), and whatever fn returns. why is always valid
- * UTF-8. *out is written whatever the result. */
+ * batch, non-boolean flag, a reply other than "full" or "errors"), and
+ * whatever fn returns. why is always valid UTF-8. *out is written whatever
+ * the result. */
 enum err request_scan(const uint8_t *body, size_t len, request_command_fn fn, void *ctx,
                       struct request_shape *out, char *why, size_t why_size)
     __attribute__((warn_unused_result));

@@ -42,6 +42,11 @@ struct store_request {
     size_t results_len;
     const uint8_t *commands; /* command_encode records */
     size_t commands_len;
+    /* scan_requests_desc only (NULL elsewhere): the events of the request's
+     * block (event_encode records), so history can tell a command that
+     * became a proposal or a timelock entry from one that ran. */
+    const uint8_t *block_events;
+    size_t block_events_len;
 };
 
 struct store_block {
@@ -97,7 +102,8 @@ struct store_ops {
     /* scan_blocks_desc: blocks from the head down to 1, with events and their
      * requests' headers (seqs, operator; no body, results or commands). */
     enum err (*scan_blocks_desc)(struct store *s, store_block_fn fn, void *ctx);
-    /* scan_requests_desc: requests newest first. */
+    /* scan_requests_desc: requests newest first, each with its block's
+     * events (store_request.block_events). */
     enum err (*scan_requests_desc)(struct store *s, store_request_fn fn, void *ctx);
     /* scan_requests_since: requests whose Mintline-Time >= time_ms, any order. */
     enum err (*scan_requests_since)(struct store *s, int64_t time_ms, store_request_fn fn,

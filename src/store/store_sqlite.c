@@ -531,8 +531,9 @@ static enum err sqlite_scan_blocks_desc(struct store *base, store_block_fn fn, v
     return sqlite__scan((struct store_sqlite *)base, 1, 3, 1, fn, ctx);
 }
 
+/* with_events: the query's column 14 is the block's events. */
 static enum err sqlite__scan_requests(struct store_sqlite *s, const char *sql, int64_t arg,
-                                      store_request_fn fn, void *ctx) {
+                                      int with_events, store_request_fn fn, void *ctx) {
     sqlite3_stmt *st = NULL;
     enum err err = ERR_OK;
     pthread_mutex_lock(&s->r_lock);
@@ -542,6 +543,10 @@ static enum err sqlite__scan_requests(struct store_sqlite *s, const char *sql, i
     while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct store_request r;
         sqlite__row_request(st, 2, &r);
+        if (with_events) {
+            r.block_events = sqlite3_column_blob(st, 14);
+            r.block_events_len = (size_t)sqlite3_column_bytes(st, 14);
+        }
         uint64_t height = (uint64_t)sqlite3_column_int64(st, 0);
         if (fn(ctx, &r, height, sqlite3_column_int64(st, 1)) != 0) break;
     }
@@ -554,9 +559,9 @@ static enum err sqlite__scan_requests(struct store_sqlite *s, const char *sql, i
 static enum err sqlite_scan_requests_desc(struct store *base, store_request_fn fn, void *ctx) {
     return sqlite__scan_requests((struct store_sqlite *)base,
                                  "SELECT r.height, b.time_ns, " SQL_REQUEST_COLS_R
-                                 " FROM requests r JOIN blocks b ON b.height = r.height "
+                                 ",b.events FROM requests r JOIN blocks b ON b.height = r.height "
                                  "ORDER BY r.id DESC",
-                                 0, fn, ctx);
+                                 0, 1, fn, ctx);
 }
 
 static enum err sqlite_scan_requests_since(struct store *base, int64_t time_ms,
@@ -565,7 +570,7 @@ static enum err sqlite_scan_requests_since(struct store *base, int64_t time_ms,
                                  "SELECT r.height, b.time_ns, " SQL_REQUEST_COLS_R
                                  " FROM requests r JOIN blocks b ON b.height = r.height "
                                  "WHERE r.time_ms >= ?",
-                                 time_ms, fn, ctx);
+                                 time_ms, 0, fn, ctx);
 }
 
 /* Reassemble the snapshot at `height` and check its size and SHA-256. */

@@ -276,7 +276,7 @@ def test_preflight():
              out=r"dry run: would distribute payout %s$" % S.pay)
     t.ok(re.search(r"^  event PayoutDistributed USDC id=%s snapshot=%s from=%s mode=full paid=1000 legs=4$"
                    % (S.pay, S.snap, DIST), r.out, re.M)
-         and re.search(r"^  when submitted: a proposal that runs at its last approval \(mintline approve ID\)$",
+         and re.search(r"^  when submitted: a proposal needing 2 approvals \(yours is the first\), expiring \S+Z$",
                        r.out, re.M) and r.err == "",
          "the dry run prints the distribution it would make and the approval it needs", r)
     doc = read(("payout", "distribute", S.pay, "--dry-run", "--json"), who="alice").json()

@@ -411,6 +411,14 @@ static void dry_run_of_governed_command_runs_it_as_released(void **state) {
     assert_int_equal(dry(f, "alice", "{\"op\":\"pause\"}", types, &n, &ar), ERR_OK);
     assert_int_equal(ar.pending, APPLY_DONE);
     assert_int_equal(types[0], EVENT_PAUSED);
+    /* a 2-approval freeze beyond the balance: the release's refusal, with
+     * the figures, and no proposal (issue 13: it used to answer one) */
+    const char *freeze = "{\"op\":\"freeze\",\"address\":\"" ADDR_1 "\",\"asset\":\"USDW\",\"amount\":\"5\"}";
+    uint32_t proposals = f->e.s.proposals_count;
+    assert_int_equal(dry(f, "alice", freeze, types, &n, &ar), ERR_INVALID_AMOUNT);
+    assert_int_equal(n, 0);
+    assert_string_equal(ar.detail, "freezing 5 more would freeze more than the balance (0 frozen of 0)");
+    assert_int_equal(f->e.s.proposals_count, proposals);
 }
 
 int main(void) {

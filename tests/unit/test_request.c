@@ -763,9 +763,133 @@ static void journaled_amounts_in_any_spelling_read_as_their_value(void **state) 
                      ERR_INVALID_JSON);
 }
 
+/* A batch's "reply": "errors" asks for the compact answer; "full" and no
+ * reply are the full one; anything else, and reply on a single command, is
+ * refused (SPEC 7). */
+static void request_reply_parsed(void **state) {
+    struct fixture *f = *state;
+    struct request_cmds rc;
+    char why[160];
+    static const struct {
+        const char *body;
+        enum err err;
+        int errors;
+    } cases[] = {
+        {"{\"reply\":\"errors\",\"commands\":[{\"op\":\"pause\"}]}", ERR_OK, 1},
+        {"{\"commands\":[{\"op\":\"pause\"}],\"reply\":\"full\"}", ERR_OK, 0},
+        {"{\"commands\":[{\"op\":\"pause\"}]}", ERR_OK, 0},
+        {"{\"dry_run\":true,\"reply\":\"errors\",\"commands\":[{\"op\":\"pause\"}]}", ERR_OK, 1},
+        {"{\"reply\":\"Errors\",\"commands\":[{\"op\":\"pause\"}]}", ERR_INVALID_ARGUMENT, 0},
+        {"{\"reply\":1,\"commands\":[{\"op\":\"pause\"}]}", ERR_INVALID_ARGUMENT, 0},
+        {"{\"reply\":true,\"commands\":[{\"op\":\"pause\"}]}", ERR_INVALID_ARGUMENT, 0},
+        {"{\"reply\":\"errors\",\"reply\":\"full\",\"commands\":[{\"op\":\"pause\"}]}", ERR_INVALID_JSON, 0},
+        {"{\"op\":\"pause\",\"reply\":\"errors\"}", ERR_UNKNOWN_FIELD, 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        why[0] = '\0';
+        enum err err = request_parse(&f->e, (const uint8_t *)cases[i].body, strlen(cases[i].body), 0,
+                                     &rc, why, sizeof(why));
+        if (err != cases[i].err) fail_msg("%s: %s (%s)", cases[i].body, err_name(err), why);
+        if (!err) assert_int_equal(rc.reply_errors, cases[i].errors);
+        request_cmds_free(&rc);
+    }
+}
+
+/* One governance event of a block, encoded. */
+static void gov_event(struct buf *out, enum event_type type, uint64_t command_seq, enum op ref_op,
+                      uint64_t ref_id, int64_t value, uint16_t code) {
+    struct event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.type = (uint16_t)type;
+    ev.asset = (uint16_t)EVENT_NO_ASSET;
+    ev.command_seq = command_seq;
+    ev.ref_op = (uint16_t)ref_op;
+    ev.ref_id = ref_id;
+    ev.value = value;
+    ev.code = code;
+    event_encode(&ev, out);
+}
+
+/* The block's events tell history which commands became a proposal or a
+ * timelock entry ("pending" with the id) and what an approval released
+ * (its result); a refused command stays refused; without the events (a
+ * scan that brings none) entries are as before. */
+static void history_governance_events_mark_pending_and_released(void **state) {
+    struct journaled j;
+    journal(state, &j, BATCH3, BATCH3); /* mint ok, pause ERR_PAUSED, burn ok */
+    struct buf evs;
+    buf_init(&evs);
+    gov_event(&evs, EVENT_PROPOSAL_CREATED, SEQ0, OP_MINT, 5, 0, 0);
+    gov_event(&evs, EVENT_PROPOSAL_CREATED, SEQ0 + 1, OP_PAUSE, 6, 0, 0); /* cannot be: ignored */
+    gov_event(&evs, EVENT_TIMELOCK_SCHEDULED, SEQ0 + 2, OP_BURN, 9, FIXTURE_T0_NS + 3600 * INT64_C(1000000000), 0);
+    gov_event(&evs, EVENT_PROPOSAL_CREATED, SEQ0 + 3, OP_MINT, 7, 0, 0); /* another request's */
+    j.r.block_events = evs.data;
+    j.r.block_events_len = evs.len;
+    struct history_stats st;
+    json_t *h = history_of(state, &j.r, NULL, 100, &st);
+    assert_int_equal(json_array_size(h), 3);
+    json_t *burn = json_array_get(h, 0);
+    json_t *pause = json_array_get(h, 1);
+    json_t *mint = json_array_get(h, 2);
+    assert_string_equal(str_at(mint, "result"), "pending");
+    assert_int_equal(json_integer_value(json_object_get(mint, "proposal")), 5);
+    assert_null(json_object_get(mint, "timelock"));
+    assert_string_equal(str_at(pause, "result"), "ERR_PAUSED");
+    assert_null(json_object_get(pause, "proposal"));
+    assert_string_equal(str_at(burn, "result"), "pending");
+    assert_int_equal(json_integer_value(json_object_get(burn, "timelock")), 9);
+    assert_string_equal(str_at(burn, "eta"), "2026-03-01T13:00:00.000Z");
+    json_decref(h);
+    j.r.block_events = NULL;
+    h = history_of(state, &j.r, NULL, 100, &st);
+    assert_string_equal(str_at(json_array_get(h, 2), "result"), "ok");
+    json_decref(h);
+    journal_free(&j);
+
+    /* an approval: what it released and the released command's result */
+    static const char *const approve = "{\"op\":\"approve\",\"id\":3}";
+    journal(state, &j, approve, approve);
+    evs.len = 0;
+    gov_event(&evs, EVENT_PROPOSAL_APPROVED, SEQ0, OP_UNPAUSE, 3, 0, 0);
+    gov_event(&evs, EVENT_PROPOSAL_FAILED, SEQ0, OP_UNPAUSE, 3, 0, ERR_PAUSED);
+    j.r.block_events = evs.data;
+    j.r.block_events_len = evs.len;
+    h = history_of(state, &j.r, NULL, 100, &st);
+    json_t *e = json_array_get(h, 0);
+    assert_string_equal(str_at(e, "result"), "ok");
+    json_t *rel = json_object_get(e, "released");
+    assert_int_equal(json_integer_value(json_object_get(rel, "proposal")), 3);
+    assert_string_equal(str_at(rel, "result"), "ERR_PAUSED");
+    json_decref(h);
+    /* an approval short of the quorum released nothing */
+    evs.len = 0;
+    gov_event(&evs, EVENT_PROPOSAL_APPROVED, SEQ0, OP_UNPAUSE, 3, 0, 0);
+    j.r.block_events_len = evs.len;
+    h = history_of(state, &j.r, NULL, 100, &st);
+    assert_null(json_object_get(json_array_get(h, 0), "released"));
+    json_decref(h);
+    /* an approval that scheduled the command */
+    evs.len = 0;
+    gov_event(&evs, EVENT_PROPOSAL_APPROVED, SEQ0, OP_UNPAUSE, 3, 0, 0);
+    gov_event(&evs, EVENT_TIMELOCK_SCHEDULED, SEQ0, OP_UNPAUSE, 4, FIXTURE_T0_NS, 0);
+    j.r.block_events = evs.data;
+    j.r.block_events_len = evs.len;
+    h = history_of(state, &j.r, NULL, 100, &st);
+    rel = json_object_get(json_array_get(h, 0), "released");
+    assert_int_equal(json_integer_value(json_object_get(rel, "proposal")), 3);
+    assert_string_equal(str_at(rel, "result"), "pending");
+    assert_int_equal(json_integer_value(json_object_get(rel, "timelock")), 4);
+    json_decref(h);
+    buf_free(&evs);
+    journal_free(&j);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(request_single_matches_command_decode, setup, teardown),
+        cmocka_unit_test_setup_teardown(request_reply_parsed, setup, teardown),
+        cmocka_unit_test_setup_teardown(history_governance_events_mark_pending_and_released, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(request_batch_flags_and_order_kept, setup, teardown),
         cmocka_unit_test_setup_teardown(request_escaped_strings_are_unescaped, setup, teardown),
         cmocka_unit_test_setup_teardown(request_malformed_json_refused, setup, teardown),
