@@ -343,7 +343,7 @@ def test_serve_config():
     t.ok("ERR_INVALID_CONFIG" in r.err and bad + ":4:13: type: alertmanager or webhook" in r.err,
          "ERR_INVALID_CONFIG with FILE:LINE:COL", r)
     r = node.cli("serve", "--config", os.path.join(WORK, "missing.yaml"), "--data", node.data)
-    t.eq(r.rc, 2, "an unreadable --config: exit 2")
+    t.eq(r.rc, 3, "an unreadable --config: I/O, exit 3")
     good = write("good.yaml", "alerting:\n  receivers:\n    - {name: am, type: alertmanager, "
                               "url: 'http://127.0.0.1:%d'}\n" % free_port())
     node.start(args=["--config", good])

@@ -771,7 +771,7 @@ static void main_exit_codes_for_help_usage_and_unreachable_node(void **state) {
     const char *a7[] = {"mintline", "status"};
     assert_int_equal(run_cli(ARGC(a7), a7, NULL, 0), CLI_EXIT_USAGE);
     const char *a8[] = {"mintline", "--config", "/nonexistent/mintline.yaml", "status"};
-    assert_int_equal(run_cli(ARGC(a8), a8, NULL, 0), CLI_EXIT_USAGE);
+    assert_int_equal(run_cli(ARGC(a8), a8, NULL, 0), CLI_EXIT_IO); /* a file that cannot be read */
     const char *a9[] = {"mintline", "--operator", "dave", "--node", "http://127.0.0.1:1", "status"};
     assert_int_equal(run_cli(ARGC(a9), a9, NULL, 0), CLI_EXIT_IO); /* no key file */
     home_drop();
