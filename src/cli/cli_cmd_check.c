@@ -113,6 +113,7 @@ static void cli_check__monthly(struct cli_ctx *ctx, json_t *doc) {
     const char *file = cli_ctx_flag(ctx, "backup");
     const char *dir = cli_ctx_flag(ctx, "backup-dir");
     char path[4400] = "", tmpdir[4200] = "";
+    struct store_backup_header h;
     int fresh = 0;
     why[0] = '\0';
     err = ERR_OK;
@@ -124,20 +125,16 @@ static void cli_check__monthly(struct cli_ctx *ctx, json_t *doc) {
             snprintf(why, sizeof(why), "no good backup in %.300s", dir);
         }
     } else {
-        const char *tmp = getenv("TMPDIR");
-        snprintf(tmpdir, sizeof(tmpdir), "%s/mintline-drill-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
-        if (mkdtemp(tmpdir) == NULL) {
+        if (node_temp_dir("mintline-drill", tmpdir, sizeof(tmpdir)) != 0) {
             err = ERR_IO;
             snprintf(why, sizeof(why), "cannot make a temporary directory");
         } else {
             fresh = 1;
             snprintf(path, sizeof(path), "%s/drill.backup", tmpdir);
-            struct store_backup_header h;
             if (isatty(2)) fprintf(stderr, "check: taking a backup from the node for the drill ...\n");
             err = cli_backup_download(ctx, path, &h, why, sizeof(why));
         }
     }
-    struct store_backup_header h;
     if (!err) {
         if (isatty(2)) fprintf(stderr, "check: restore drill of %s ...\n", path);
         err = node_backup_drill(path, &h, &sum, why, sizeof(why));

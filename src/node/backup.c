@@ -120,12 +120,17 @@ static enum err backup__verify_in(const char *file, const char *work, struct sto
     return ERR_OK;
 }
 
+int node_temp_dir(const char *prefix, char *out, size_t out_size) {
+    const char *tmp = getenv("TMPDIR");
+    /* mkdtemp's template: the six X are replaced by random characters */
+    int n = snprintf(out, out_size, "%s/%s-XXXXXX", tmp && tmp[0] ? tmp : "/tmp", prefix);
+    return n > 0 && (size_t)n < out_size && mkdtemp(out) != NULL ? 0 : -1;
+}
+
 enum err node_backup_drill(const char *file, struct store_backup_header *h, struct node_audit_summary *sum,
                            char *why, size_t why_size) {
-    const char *tmp = getenv("TMPDIR");
     char work[4200];
-    snprintf(work, sizeof(work), "%s/mintline-verify-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
-    if (mkdtemp(work) == NULL) {
+    if (node_temp_dir("mintline-verify", work, sizeof(work)) != 0) {
         snprintf(why, why_size, "cannot make a temporary directory");
         return ERR_IO;
     }
