@@ -91,9 +91,11 @@ static void backup__sha_line(const struct hash *sha, struct buf *out) {
     buf_put(out, "\n\n", 2);
 }
 
-enum err store_backup_image(const char *db_path, const char *tmp_dir, int64_t created_ms, int *fd,
-                            struct buf *header, struct store_backup_header *h, char *why,
-                            size_t why_size) {
+/* The image by SQLite's backup API, into a temporary file in tmp_dir
+ * (when the file could not be held still, store_copy_freeze). */
+static enum err backup__image_api(const char *db_path, const char *tmp_dir, int64_t created_ms,
+                                  int *fd, struct buf *header, struct store_backup_header *h,
+                                  char *why, size_t why_size) {
     char path[4200];
     if (snprintf(path, sizeof(path), "%s/.mintline-backup-XXXXXX", tmp_dir) >= (int)sizeof(path)) {
         snprintf(why, why_size, "directory name too long");
@@ -148,6 +150,84 @@ static int backup__write_all(int fd, const void *p, size_t n) {
     return 0;
 }
 
+/* Write the held file to out (at its position) and hash the facts, then
+ * those bytes, into *sha: one pass over the bytes. -1 on a failed read
+ * or write. */
+static int backup__pour(struct store_frozen *f, const struct buf *facts, int out, struct hash *sha) {
+    char *b = malloc(BACKUP__IO_BYTES);
+    if (b == NULL) return -1;
+    struct hash_ctx ctx;
+    hash_init(&ctx);
+    hash_update(&ctx, facts->data, facts->len);
+    uint64_t size = store_copy_frozen_size(f);
+    int bad = 0;
+    for (uint64_t at = 0; at < size && !bad;) {
+        size_t n = size - at > BACKUP__IO_BYTES ? BACKUP__IO_BYTES : (size_t)(size - at);
+        bad = store_copy_frozen_read(f, b, n, at) != ERR_OK || backup__write_all(out, b, n) != 0;
+        hash_update(&ctx, b, n);
+        at += n;
+    }
+    free(b);
+    hash_final(&ctx, sha);
+    return bad ? -1 : 0;
+}
+
+/* Hold db_path still: *f NULL when it could not be (use the backup API),
+ * else *out's head, size and created_ms are set and *facts holds them. */
+static enum err backup__freeze(const char *db_path, int64_t created_ms, struct store_frozen **f,
+                               struct store_backup_header *out, struct buf *facts, char *why,
+                               size_t why_size) {
+    memset(out, 0, sizeof(*out));
+    out->created_ms = created_ms;
+    enum err err = store_copy_freeze(db_path, f, &out->head);
+    if (err) {
+        snprintf(why, why_size, "cannot read the journal %s", db_path);
+        return err;
+    }
+    if (*f == NULL) return ERR_OK;
+    out->size = store_copy_frozen_size(*f);
+    backup__facts(out, facts);
+    return ERR_OK;
+}
+
+enum err store_backup_image(const char *db_path, const char *tmp_dir, int64_t created_ms, int *fd,
+                            struct buf *header, struct store_backup_header *h, char *why,
+                            size_t why_size) {
+    struct store_frozen *f = NULL;
+    struct store_backup_header out;
+    struct buf facts;
+    buf_init(&facts);
+    enum err err = backup__freeze(db_path, created_ms, &f, &out, &facts, why, why_size);
+    if (err || f == NULL) {
+        buf_free(&facts);
+        return err ? err
+                   : backup__image_api(db_path, tmp_dir, created_ms, fd, header, h, why, why_size);
+    }
+    /* A file with no name: it goes when the download closes it. */
+    char path[4200];
+    int tmp = -1;
+    if (snprintf(path, sizeof(path), "%s/.mintline-backup-XXXXXX", tmp_dir) < (int)sizeof(path)) {
+        tmp = mkstemp(path);
+    }
+    if (tmp >= 0) unlink(path);
+    int bad = tmp < 0 || !buf_ok(&facts) || backup__pour(f, &facts, tmp, &out.sha256) != 0;
+    int saved = errno;
+    store_copy_thaw(f);
+    if (bad) {
+        snprintf(why, why_size, "cannot write the copy in %s: %s", tmp_dir, strerror(saved));
+        if (tmp >= 0) close(tmp);
+        buf_free(&facts);
+        return ERR_IO;
+    }
+    backup__sha_line(&out.sha256, &facts);
+    out.header_len = facts.len;
+    buf_put(header, facts.data, facts.len);
+    buf_free(&facts);
+    *h = out;
+    *fd = tmp;
+    return ERR_OK;
+}
+
 void store_backup_fsync_dir(const char *path) {
     char copy[4200];
     snprintf(copy, sizeof(copy), "%s", path);
@@ -158,27 +238,69 @@ void store_backup_fsync_dir(const char *path) {
     }
 }
 
+/* Write the held file as a backup file to out: the facts, room for the
+ * sha256 line, the image (hashed as it goes), then that line. */
+static int backup__write_held(struct store_frozen *f, const struct buf *facts, int out,
+                              struct store_backup_header *h) {
+    if (!buf_ok(facts) || backup__write_all(out, facts->data, facts->len) != 0 ||
+        lseek(out, BACKUP__SHA_LINE_BYTES, SEEK_CUR) < 0 || backup__pour(f, facts, out, &h->sha256) != 0) {
+        return -1;
+    }
+    struct buf line;
+    buf_init(&line);
+    backup__sha_line(&h->sha256, &line);
+    int bad = !buf_ok(&line) || line.len != BACKUP__SHA_LINE_BYTES ||
+              pwrite(out, line.data, line.len, (off_t)facts->len) != (ssize_t)line.len;
+    h->header_len = facts->len + line.len;
+    buf_free(&line);
+    return bad ? -1 : 0;
+}
+
 enum err store_backup_make(const char *db_path, const char *dest_path, int64_t created_ms,
                            struct store_backup_header *h, char *why, size_t why_size) {
     char dir[4200], tmp[4300];
     snprintf(dir, sizeof(dir), "%s", dest_path);
     snprintf(tmp, sizeof(tmp), "%s.tmp", dest_path);
-    int in = -1;
-    struct buf header;
-    buf_init(&header);
+    struct store_frozen *f = NULL;
     struct store_backup_header got;
-    enum err err = store_backup_image(db_path, dirname(dir), created_ms, &in, &header, &got, why,
-                                      why_size);
-    if (err) return err;
+    struct buf facts, header;
+    buf_init(&facts);
+    buf_init(&header);
+    int in = -1;
+    enum err err = backup__freeze(db_path, created_ms, &f, &got, &facts, why, why_size);
+    if (!err && f == NULL) {
+        err = backup__image_api(db_path, dirname(dir), created_ms, &in, &header, &got, why, why_size);
+    }
+    if (err) {
+        buf_free(&facts);
+        return err;
+    }
     int out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    int bad = out < 0 || !buf_ok(&header) || backup__write_all(out, header.data, header.len) != 0 ||
-              backup__copy(in, 0, out, got.size) != 0 || fsync(out) != 0;
-    if (out >= 0 && close(out) != 0) bad = 1;
-    close(in);
+    int bad = out < 0;
+    if (!bad && f != NULL) bad = backup__write_held(f, &facts, out, &got) != 0;
+    if (!bad && f == NULL) {
+        bad = !buf_ok(&header) || backup__write_all(out, header.data, header.len) != 0 ||
+              backup__copy(in, 0, out, got.size) != 0;
+    }
+    int saved = bad ? errno : 0;
+    store_copy_thaw(f);
+    if (!bad && fsync(out) != 0) {
+        bad = 1;
+        saved = errno;
+    }
+    if (out >= 0 && close(out) != 0 && !bad) {
+        bad = 1;
+        saved = errno;
+    }
+    if (in >= 0) close(in);
     buf_free(&header);
-    if (!bad && rename(tmp, dest_path) != 0) bad = 1;
+    buf_free(&facts);
+    if (!bad && rename(tmp, dest_path) != 0) {
+        bad = 1;
+        saved = errno;
+    }
     if (bad) {
-        snprintf(why, why_size, "cannot write %s: %s", dest_path, strerror(errno));
+        snprintf(why, why_size, "cannot write %s: %s", dest_path, strerror(saved));
         unlink(tmp);
         return ERR_IO;
     }

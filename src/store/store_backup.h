@@ -1,6 +1,6 @@
 /*
  * store_backup.h - the backup file: a short text header, then the SQLite
- * image of the journal (a copy made by store_copy_backup).
+ * image of the journal (the file held at one commit, store_copy_freeze).
  *
  *   mintline-backup-v1
  *   height 1234

@@ -2,10 +2,12 @@
  * store_copy.c - online copies and a read cursor over an SQLite journal
  * (store_copy.h), each on a connection of its own.
  *
- * The copy uses SQLite's online backup API in a single step: one read
- * transaction over the source, so the copy is the journal as of one
- * commit, page for page, while the node's writer goes on appending to the
- * WAL (docs/DECISIONS.md, issue 12: why not VACUUM INTO). The destination
+ * Backups read the file held still at one commit (store_copy_freeze,
+ * below) or, when a reader elsewhere is in the way, copy it with SQLite's
+ * online backup API in a single step: one read transaction over the
+ * source, so the copy is the journal as of one commit, page for page,
+ * while the node's writer goes on appending to the WAL (docs/DECISIONS.md,
+ * issue 12: why not VACUUM INTO). The destination
  * is written without a journal and with synchronous off (it is a new file
  * nobody reads until we fsync and hand it on); one fsync at the end.
  */
@@ -13,6 +15,7 @@
 
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,6 +145,120 @@ enum err store_copy_backup(const char *db_path, const char *dest_path, struct st
      * hundreds of MB would only compete with the sequencer's commits. */
     if (err) unlink(dest_path);
     return err;
+}
+
+/* ---- the file held still -------------------------------------------------- */
+
+/*
+ * A journal file read as bytes, as of one commit. With WAL, a reader that
+ * starts when every WAL frame is already in the database file reads the
+ * file alone (SQLite's read lock 0), and while it holds that lock no
+ * checkpoint may write into the file: the writer goes on appending to the
+ * WAL, and the file's bytes stay exactly the journal as of that commit.
+ * To start such a reader: take the write lock on a second connection (the
+ * node's next commit waits on its busy timeout), checkpoint what the WAL
+ * holds, begin the read, let the write lock go. The node stops for one
+ * checkpoint (what its own automatic checkpoint would have cost); the copy
+ * then runs at the speed of reading a file, not of SQLite's page-by-page
+ * backup. A reader elsewhere holding an older snapshot keeps the
+ * checkpoint from completing: a few tries, then *out is NULL and the
+ * caller uses the backup API instead.
+ */
+#define COPY_FREEZE_TRIES 8
+
+struct store_frozen {
+    sqlite3 *db;
+    sqlite3_file *file;
+    uint64_t size;
+};
+
+/* One try: 1 held (the read is open, *head read in it), 0 not settled,
+ * -1 failed, -2 no journal in the file. The read must begin before the write lock goes: BEGIN alone
+ * takes no snapshot, the first SELECT does. */
+static int copy__freeze_once(sqlite3 *r, sqlite3 *w, int wal, struct store_copy_head *head) {
+    if (sqlite3_exec(w, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) return -1;
+    int log = 0, done = 0;
+    int rc = sqlite3_wal_checkpoint_v2(r, "main", SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+    /* Not a WAL journal: a reader's shared lock keeps writers out of the
+     * file by itself. */
+    int held = 0;
+    if ((rc == SQLITE_OK || rc == SQLITE_BUSY) && (!wal || (rc == SQLITE_OK && log == done))) {
+        held = sqlite3_exec(r, "BEGIN", NULL, NULL, NULL) == SQLITE_OK ? 1 : -1;
+        if (held == 1) {
+            enum err e = copy__head(r, head);
+            if (e) held = e == ERR_NO_LEDGER ? -2 : -1;
+        }
+    } else if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+        held = -1;
+    }
+    sqlite3_exec(w, "ROLLBACK", NULL, NULL, NULL);
+    return held;
+}
+
+enum err store_copy_freeze(const char *db_path, struct store_frozen **out,
+                           struct store_copy_head *head) {
+    if (access(db_path, F_OK) != 0) return ERR_NO_LEDGER;
+    struct store_frozen *f = calloc(1, sizeof(*f));
+    if (f == NULL) return ERR_INTERNAL;
+    sqlite3 *w = NULL;
+    enum err err = copy__connect(db_path, SQLITE_OPEN_READWRITE, &f->db);
+    if (!err) err = copy__connect(db_path, SQLITE_OPEN_READWRITE, &w);
+    /* The journal mode, read first: it also opens the WAL, without which
+     * a checkpoint answers as if there were none. */
+    int wal = 0;
+    sqlite3_stmt *st = NULL;
+    if (!err && sqlite3_prepare_v2(f->db, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+        const unsigned char *mode = sqlite3_column_text(st, 0);
+        wal = mode != NULL && strcmp((const char *)mode, "wal") == 0;
+    } else if (!err) {
+        err = ERR_STORE_IO;
+    }
+    sqlite3_finalize(st);
+    int held = 0;
+    for (int i = 0; !err && held == 0 && i < COPY_FREEZE_TRIES; i++) {
+        if (i > 0) usleep(20000u * (unsigned)i);
+        held = copy__freeze_once(f->db, w, wal, head);
+        if (held < 0) err = held == -2 ? ERR_NO_LEDGER : ERR_STORE_IO;
+    }
+    sqlite3_close(w);
+    *out = NULL;
+    if (!err && held == 0) {
+        store_copy_thaw(f);
+        return ERR_OK;
+    }
+    sqlite3_int64 size = 0;
+    if (!err && (sqlite3_file_control(f->db, "main", SQLITE_FCNTL_FILE_POINTER, &f->file) !=
+                     SQLITE_OK ||
+                 f->file == NULL || f->file->pMethods == NULL ||
+                 f->file->pMethods->xFileSize(f->file, &size) != SQLITE_OK || size <= 0)) {
+        err = ERR_STORE_IO;
+    }
+    if (err) {
+        store_copy_thaw(f);
+        return err;
+    }
+    f->size = (uint64_t)size;
+    *out = f;
+    return ERR_OK;
+}
+
+uint64_t store_copy_frozen_size(const struct store_frozen *f) { return f->size; }
+
+enum err store_copy_frozen_read(struct store_frozen *f, void *dst, size_t n, uint64_t at) {
+    if (at > f->size || n > f->size - at || n > INT32_MAX) return ERR_INTERNAL;
+    /* Through SQLite's own file handle: opening the file again and closing
+     * it would drop every POSIX lock this process holds on it. */
+    return f->file->pMethods->xRead(f->file, dst, (int)n, (sqlite3_int64)at) == SQLITE_OK
+               ? ERR_OK
+               : ERR_STORE_IO;
+}
+
+void store_copy_thaw(struct store_frozen *f) {
+    if (f == NULL) return;
+    if (f->db) sqlite3_exec(f->db, "COMMIT", NULL, NULL, NULL);
+    sqlite3_close(f->db);
+    free(f);
 }
 
 /* ---- the cursor ----------------------------------------------------------- */

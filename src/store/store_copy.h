@@ -30,7 +30,8 @@ struct store_copy_head {
 /* store_copy_backup: copy the journal file db_path into dest_path (a new
  * SQLite file, created; it must not exist or be empty) with SQLite's
  * online backup API in one step (one read transaction) and fill *out
- * from the copy itself. Not fsynced: it is a temporary image the caller
+ * from the copy itself: what backups use when store_copy_freeze cannot
+ * hold the file. Not fsynced: it is a temporary image the caller
  * reads back and writes (and syncs) as a backup file. ERR_NO_LEDGER when
  * db_path holds no journal, ERR_STORE_IO when SQLite fails (why says
  * what), ERR_IO when the copy cannot be written. On failure dest_path is
@@ -44,6 +45,21 @@ enum err store_copy_backup(const char *db_path, const char *dest_path, struct st
 enum err store_copy_head_of(const char *db_path, struct store_copy_head *out)
     __attribute__((warn_unused_result));
 
+/* The journal file's bytes as of one commit, read while the node goes on
+ * committing (store_copy.c says how). */
+struct store_frozen;
+/* store_copy_freeze: hold db_path still and fill *head from what is held.
+ * ERR_OK with *out NULL when a reader elsewhere kept the file from being
+ * held (the caller copies another way); ERR_NO_LEDGER, ERR_STORE_IO. */
+enum err store_copy_freeze(const char *db_path, struct store_frozen **out,
+                           struct store_copy_head *head) __attribute__((warn_unused_result));
+/* store_copy_frozen_size: the held file's bytes. */
+uint64_t store_copy_frozen_size(const struct store_frozen *f);
+/* store_copy_frozen_read: n bytes from offset at (inside the size). */
+enum err store_copy_frozen_read(struct store_frozen *f, void *dst, size_t n, uint64_t at)
+    __attribute__((warn_unused_result));
+/* store_copy_thaw: let the file go (checkpoints resume). NULL is fine. */
+void store_copy_thaw(struct store_frozen *f);
 /* A cursor over the blocks of a journal file from some height, and the
  * requests of each, in one read transaction. */
 struct store_cursor;
