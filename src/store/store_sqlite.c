@@ -2,8 +2,9 @@
  * store_sqlite.c - the journal in one SQLite file (WAL, synchronous=FULL).
  *
  * Two connections: the writer (the sequencer's thread: genesis, blocks,
- * snapshots) and a reader shared by the read API under a mutex. WAL lets
- * them run side by side. Every append is one transaction; with
+ * snapshots) and a reader shared by the read API under a mutex; a scan
+ * (which may run for seconds) opens a reader of its own. WAL lets them
+ * run side by side. Every append is one transaction; with
  * synchronous=FULL, COMMIT returns after fsync, so a returned block is
  * durable. Nothing read back is trusted: callers validate what they decode.
  */
@@ -494,9 +495,17 @@ static enum err sqlite__scan(struct store_sqlite *s, uint64_t from, int with_req
                               "ORDER BY height DESC"
                             : "SELECT " SQL_BLOCK_COLS ",events FROM blocks WHERE height >= ? "
                               "ORDER BY height";
-    pthread_mutex_lock(&s->r_lock);
-    if (sqlite3_prepare_v2(s->r, bsql, -1, &bs, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(s->r, with_requests == 2   ? SQL_REQUESTS_OF_BLOCK
+    /* A scan may run for seconds (a monthly report, the events feed, an
+     * incident's timeline): on a connection of its own, so that the read
+     * API's short reads do not wait behind it on the shared reader. */
+    sqlite3 *db = NULL;
+    if (sqlite__connect(s->path, SQLITE_OPEN_READONLY, &db) != ERR_OK) {
+        db = NULL;
+        pthread_mutex_lock(&s->r_lock);
+    }
+    sqlite3 *rd = db ? db : s->r;
+    if (sqlite3_prepare_v2(rd, bsql, -1, &bs, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(rd, with_requests == 2   ? SQL_REQUESTS_OF_BLOCK
                                  : with_requests == 3 ? SQL_REQUESTS_OF_BLOCK_HEADERS
                                                       : SQL_REQUESTS_OF_BLOCK_NO_BODY,
                            -1, &rs, NULL) != SQLITE_OK) {
@@ -515,7 +524,8 @@ static enum err sqlite__scan(struct store_sqlite *s, uint64_t from, int with_req
     if (!err && rc != SQLITE_ROW && rc != SQLITE_DONE) err = ERR_STORE_IO;
     sqlite3_finalize(bs);
     sqlite3_finalize(rs);
-    pthread_mutex_unlock(&s->r_lock);
+    if (db) sqlite3_close(db);
+    else pthread_mutex_unlock(&s->r_lock);
     free(q.items);
     free(q.arena.data);
     free(offs);

@@ -1,6 +1,8 @@
 /*
- * test_backup_copy.c - backups of a journal file while a writer commits
- * (store/store_copy.h's file held still, store/store_backup.h).
+ * test_store_readers.c - reads of a journal beside its writer: backups
+ * while a writer commits (store/store_copy.h's file held still,
+ * store/store_backup.h), and long scans beside the read API's short reads
+ * (store/store.h).
  *
  * A writer thread appends one block per transaction to a WAL journal the
  * whole time. Each backup made meanwhile must be the journal as of one
@@ -10,7 +12,8 @@
  * stopped and the held bytes do not change. A reader elsewhere holding an
  * older snapshot keeps the file from being held (store_copy_freeze says
  * so and the backup takes SQLite's backup API instead): the backup is
- * still exact.
+ * still exact. A scan of the SQLite store runs on a connection of its own:
+ * a short read (the head) answers while a scan is stopped mid-way.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -27,6 +31,7 @@
 #include <sqlite3.h>
 
 #include "../../src/store/store_backup.h"
+#include "../../src/store/store.h"
 #include "../../src/store/store_copy.h"
 
 struct writer {
@@ -270,11 +275,96 @@ static void old_reader_elsewhere_means_the_backup_api(void **state) {
     paths_remove(&p);
 }
 
+struct stalled_scan {
+    struct store *s;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int in_scan;   /* the scan's callback is running */
+    int read_done; /* the short read answered */
+    int timed_out; /* the callback gave up waiting */
+    uint64_t blocks;
+};
+
+static int stalled_block(void *ctx, const struct store_block *b, const struct store_request *r,
+                         uint32_t n) {
+    (void)r;
+    (void)n;
+    (void)b;
+    struct stalled_scan *st = ctx;
+    pthread_mutex_lock(&st->mu);
+    st->blocks++;
+    if (st->blocks == 1) {
+        st->in_scan = 1;
+        pthread_cond_broadcast(&st->cv);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 20;
+        while (!st->read_done && !st->timed_out) {
+            if (pthread_cond_timedwait(&st->cv, &st->mu, &until) != 0) st->timed_out = 1;
+        }
+    }
+    pthread_mutex_unlock(&st->mu);
+    return 0;
+}
+
+static void *stalled_run(void *arg) {
+    struct stalled_scan *st = arg;
+    if (st->s->ops->scan_blocks(st->s, 1, 1, stalled_block, st) != ERR_OK) st->timed_out = 1;
+    return NULL;
+}
+
+static void test_block(uint64_t h, struct store_block *b) {
+    memset(b, 0, sizeof(*b));
+    b->height = h;
+    b->time_ns = (int64_t)h * 1000;
+    fake_block_hash(h, b->hash.bytes);
+    if (h) fake_block_hash(h - 1, b->prev_hash.bytes);
+    b->events = (const uint8_t *)"";
+}
+
+static void a_short_read_answers_while_a_scan_is_stopped(void **state) {
+    (void)state;
+    struct paths p;
+    paths_make(&p);
+    struct store *s = NULL;
+    assert_int_equal(store_open(p.dir, 1, &s), ERR_OK);
+    struct store_block b;
+    test_block(0, &b);
+    assert_int_equal(s->ops->write_genesis(s, "g: 1\n", 5, "{\"g\":1}", 7, &b), ERR_OK);
+    for (uint64_t h = 1; h <= 5; h++) {
+        test_block(h, &b);
+        assert_int_equal(s->ops->append_block(s, &b, NULL, 0), ERR_OK);
+    }
+    struct stalled_scan st = {.s = s};
+    pthread_mutex_init(&st.mu, NULL);
+    pthread_cond_init(&st.cv, NULL);
+    pthread_t scan;
+    assert_int_equal(pthread_create(&scan, NULL, stalled_run, &st), 0);
+    pthread_mutex_lock(&st.mu);
+    while (!st.in_scan && !st.timed_out) pthread_cond_wait(&st.cv, &st.mu);
+    pthread_mutex_unlock(&st.mu);
+    /* The scan is stopped inside its first block: the head still answers. */
+    struct store_block head;
+    assert_int_equal(s->ops->head(s, &head), ERR_OK);
+    assert_int_equal(head.height, 5);
+    pthread_mutex_lock(&st.mu);
+    st.read_done = 1;
+    pthread_cond_broadcast(&st.cv);
+    pthread_mutex_unlock(&st.mu);
+    pthread_join(scan, NULL);
+    assert_false(st.timed_out);
+    assert_int_equal(st.blocks, 5);
+    s->ops->close(s);
+    snprintf(p.db, sizeof(p.db), "%s/mintline.db", p.dir);
+    paths_remove(&p);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(backups_while_a_writer_commits_are_one_commit),
         cmocka_unit_test(held_file_keeps_still_while_the_writer_goes_on),
         cmocka_unit_test(old_reader_elsewhere_means_the_backup_api),
+        cmocka_unit_test(a_short_read_answers_while_a_scan_is_stopped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
