@@ -140,6 +140,7 @@ PLACEHOLDERS = {
     "date": r"[0-9]{4}-[0-9]{2}-[0-9]{2}",
     "dur": r"(?:[0-9]+[dhms] ?)+|[0-9]+ms",
     "word": r"\S+",
+    "rest": r".*",  # the rest of a message the page does not pin (an error's figures)
 }
 PLACEHOLDER = re.compile(r"\{\{([a-z]+)\}\}")
 ANY_LINES = "{{...}}"
@@ -379,6 +380,8 @@ def self_test(t):
     t.ok(not output_matches(["a"], ["a", "b"]), "an extra printed line fails")
     t.ok(output_matches(["at {{time}}"], ["at 2026-11-23T09:00:00.000Z"]), "time placeholder")
     t.ok(not output_matches(["x.y"], ["xzy"]), "text outside placeholders is literal")
+    t.ok(output_matches(["error: E: a {{rest}}"], ["error: E: a b; c (d)"]), "{{rest}}")
+    t.ok(not output_matches(["error: E: a {{rest}}"], ["error: F: a b"]), "{{rest}} keeps what precedes")
     body = ["$ mintline unpause USDW   # (exit 4)", "pending: proposal {{int}}", "", "$ mintline b \\",
             "  --x 1", "$ cat > f <<EOF", "a", "EOF"]
     got = _logical(body, 10, True)
