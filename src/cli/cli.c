@@ -63,7 +63,8 @@ static const struct cli_cmd cli_rows[] = {
              "--config FILE: the alert receivers of its alerting: section\n"
              "(docs/operators/receivers.md); a bad section is refused before the node starts.\n"
              "--backup-dir DIR: scheduled backups into DIR every --backup-every (24h), keeping\n"
-             "the newest --backup-keep (7) (docs/operators/backup.md)."},
+             "the newest --backup-keep (7) (docs/operators/backup.md).\n"
+             "--listen defaults to $MINTLINE_LISTEN, else 127.0.0.1:8645."},
     {.words = "audit verify",
      .run = cli_cmd_audit_verify,
      .flags = {VAL("data", "DIR"), VAL("from-height", "H"), VAL("expect-head", "HASH")},

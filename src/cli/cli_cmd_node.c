@@ -104,6 +104,10 @@ int cli_cmd_serve(struct cli_ctx *ctx) {
         .clock = clock,
         .alerting = &alerting,
     };
+    /* --listen, else MINTLINE_LISTEN (a page of the docs, a second node in a
+     * shell: DECISIONS.md), else the default. */
+    const char *listen_env = getenv("MINTLINE_LISTEN");
+    if (opt.listen == NULL && listen_env != NULL && listen_env[0] != '\0') opt.listen = listen_env;
     if (opt.listen == NULL) opt.listen = "127.0.0.1:8645";
     rc = cli_cmd_node__backups(ctx, &opt);
     if (rc != CLI_EXIT_OK) return rc;
