@@ -362,10 +362,26 @@ static enum err gov__release(struct engine *e, struct proposal p, struct event_b
     return ERR_OK;
 }
 
+/* ERR_NOT_FOUND for an id that names nothing waiting, saying whether it
+ * never existed or is done (ran, was cancelled, expired). */
+static enum err gov__gone(uint64_t id, uint64_t last, int timelock, struct apply_result *out) {
+    const char *what = timelock ? "timelock entry" : "proposal";
+    if (id >= 1 && id <= last) {
+        snprintf(out->detail, sizeof(out->detail),
+                 "%s %llu is no longer %s: it ran, was cancelled or expired (mintline history "
+                 "shows which)",
+                 what, (unsigned long long)id, timelock ? "scheduled" : "pending");
+    } else {
+        snprintf(out->detail, sizeof(out->detail), "no %s %llu (mintline %s lists those waiting)",
+                 what, (unsigned long long)id, timelock ? "timelock" : "proposals");
+    }
+    return ERR_NOT_FOUND;
+}
+
 enum err governance_approve_apply(struct engine *e, const struct command *cmd,
                                   struct event_buf *events, struct apply_result *out) {
     int i = gov__proposal_find(e, cmd->id);
-    if (i < 0) return ERR_NOT_FOUND;
+    if (i < 0) return gov__gone(cmd->id, e->s.next_proposal_id, 0, out);
     struct proposal *p = &e->s.proposals[i];
     uint32_t who = cmd->operator_index;
     if (!gov__may(e, who, &p->cmd)) return ERR_UNAUTHORIZED;
@@ -396,9 +412,8 @@ enum err governance_approve_apply(struct engine *e, const struct command *cmd,
 
 enum err governance_cancel_apply(struct engine *e, const struct command *cmd,
                                  struct event_buf *events, struct apply_result *out) {
-    (void)out;
     int i = gov__proposal_find(e, cmd->id);
-    if (i < 0) return ERR_NOT_FOUND;
+    if (i < 0) return gov__gone(cmd->id, e->s.next_proposal_id, 0, out);
     const struct proposal *p = &e->s.proposals[i];
     if (cmd->operator_index != p->cmd.operator_index && !gov__is_admin(e, cmd->operator_index)) {
         return ERR_UNAUTHORIZED;
@@ -414,7 +429,7 @@ enum err governance_cancel_apply(struct engine *e, const struct command *cmd,
 enum err governance_timelock_execute_apply(struct engine *e, const struct command *cmd,
                                            struct event_buf *events, struct apply_result *out) {
     int i = gov__timelock_find(e, cmd->id);
-    if (i < 0) return ERR_NOT_FOUND;
+    if (i < 0) return gov__gone(cmd->id, e->s.next_timelock_id, 1, out);
     struct timelock_entry t = e->s.timelock[i];
     if (!gov__may(e, cmd->operator_index, &t.cmd)) return ERR_UNAUTHORIZED;
     if (e->s.time_ns < t.eta_ns) return ERR_TIMELOCK_NOT_READY;
@@ -430,7 +445,7 @@ enum err governance_timelock_execute_apply(struct engine *e, const struct comman
 enum err governance_timelock_expedite_apply(struct engine *e, const struct command *cmd,
                                             struct event_buf *events, struct apply_result *out) {
     int i = gov__timelock_find(e, cmd->id);
-    if (i < 0) return ERR_NOT_FOUND;
+    if (i < 0) return gov__gone(cmd->id, e->s.next_timelock_id, 1, out);
     struct incident *in = incident_emergency(e);
     if (in == NULL) return ERR_NO_EMERGENCY;
     struct timelock_entry t = e->s.timelock[i];
@@ -443,9 +458,8 @@ enum err governance_timelock_expedite_apply(struct engine *e, const struct comma
 
 enum err governance_timelock_cancel_apply(struct engine *e, const struct command *cmd,
                                           struct event_buf *events, struct apply_result *out) {
-    (void)out;
     int i = gov__timelock_find(e, cmd->id);
-    if (i < 0) return ERR_NOT_FOUND;
+    if (i < 0) return gov__gone(cmd->id, e->s.next_timelock_id, 1, out);
     if (!gov__is_admin(e, cmd->operator_index)) return ERR_UNAUTHORIZED;
     struct event *ev = engine__emit(events, EVENT_TIMELOCK_CANCELLED, (uint16_t)EVENT_NO_ASSET);
     ev->ref_id = e->s.timelock[i].id;

@@ -79,6 +79,17 @@ def test_two_operator_unpause():
     t.eq(G.get("/api/proposals")["proposals"], [], "no proposal left")
     st, doc = G.cmd("bob", op="approve", id=pid)
     t.eq((st, code(doc)), (404, "ERR_NOT_FOUND"), "approving a done proposal: ERR_NOT_FOUND")
+    detail = (doc.get("error") or {}).get("message", "")
+    t.ok("proposal %s is no longer pending" % pid in detail and "history" in detail,
+         "... and the error says it is done, not that it never was", doc)
+    st, doc = G.cmd("bob", op="approve", id=pid + 1000)
+    detail = (doc.get("error") or {}).get("message", "")
+    t.ok(code(doc) == "ERR_NOT_FOUND" and "no proposal %d" % (pid + 1000) in detail,
+         "approving an id never given: 'no proposal N'", doc)
+    st, doc = G.cmd("bob", op="timelock.execute", id=999)
+    detail = (doc.get("error") or {}).get("message", "")
+    t.ok(code(doc) == "ERR_NOT_FOUND" and "no timelock entry 999" in detail,
+         "executing an id never scheduled: 'no timelock entry N'", doc)
 
 
 def test_cancel():
