@@ -15,6 +15,7 @@
 #include "../base/jw.h"
 #include "../base/keyfile.h"
 #include "../base/report.h"
+#include "../engine/incident.h"
 #include "chain.h"
 #include "node.h"
 #include "node_internal.h"
@@ -100,14 +101,25 @@ static enum err init__genesis(const char *path, int clock_manual, const char *sy
     return chain_genesis_engine(e, *json, strlen(*json), now, NULL, why, why_size);
 }
 
+/* The operators' line of init's human output: the genesis's operators,
+ * and the built-in system operator init adds (issue 10) named apart. */
+static void init__operators_line(const struct engine *e) {
+    uint32_t n = e->s.operators_count;
+    if (engine_system_operator(e) != UINT32_MAX && n > 0) {
+        printf("  operators  %u (and the built-in system operator)\n", n - 1);
+    } else {
+        printf("  operators  %u\n", n);
+    }
+}
+
 static void init__print(const struct engine *e, const char *dir, const struct store_block *b0,
                         int json) {
     char hex[HASH_HEX_SIZE];
     hash_hex(&b0->hash, hex);
     if (!json) {
         printf("created ledger in %s\n", dir);
-        printf("  operators  %u\n  assets     %u\n  block 0    %s\n", e->s.operators_count,
-               e->s.assets_count, hex);
+        init__operators_line(e);
+        printf("  assets     %u\n  block 0    %s\n", e->s.assets_count, hex);
         return;
     }
     struct buf b;
@@ -222,8 +234,8 @@ int node_init_check(const char *data_dir, const char *genesis_path, int clock_ma
     }
     if (!err && !json) {
         printf("dry run: would create a ledger in %s\n", data_dir);
-        printf("  operators  %u\n  assets     %u\n  clock      %s\n", e.s.operators_count,
-               e.s.assets_count, clock_manual ? "manual" : "wall");
+        init__operators_line(&e);
+        printf("  assets     %u\n  clock      %s\n", e.s.assets_count, clock_manual ? "manual" : "wall");
     } else if (!err) {
         struct buf b;
         struct jw w;
