@@ -159,6 +159,7 @@ static enum err sequencer__commit(struct sequencer *s, struct seq_item *first, u
     for (uint32_t i = 0; i < n; i++, it = it->next) {
         if (it->fatal) continue;
         it->block = b.height;
+        it->block_time_ns = b.time_ns;
         uint32_t count = it->events_count;
         if (count) {
             it->events = malloc(count * sizeof(*it->events));

@@ -34,6 +34,7 @@ struct seq_item {
                            * ERR_AUTH_SIGNATURE / ERR_AUTH_OPERATOR (key replaced, operator
                            * removed before it applied), ERR_CLOCK_BEHIND */
     uint64_t block;
+    int64_t block_time_ns; /* the block's time (ledger clock) */
     enum err *results;     /* count entries, owned by the item (seq_item_free) */
     struct apply_result *ars;
     uint32_t *event_ends;  /* index into events after command i's events */
