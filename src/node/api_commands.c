@@ -282,14 +282,10 @@ static void api__dry_run(struct server *s, const struct server_request *rq,
     chain_events_free(&events);
 }
 
-static void api__count(struct server *s, const struct request_cmds *rc, const enum err *results,
-                       int64_t block_time_ns) {
-    uint64_t failed = 0;
+static void api__count(struct server *s, const struct request_cmds *rc, const enum err *results) {
     for (uint32_t i = 0; i < rc->count; i++) {
         __atomic_fetch_add(&s->commands_total[rc->cmds[i].op][results[i]], 1, __ATOMIC_RELAXED);
-        failed += results[i] != ERR_OK;
     }
-    cmdwin_add(&s->cmdwin, block_time_ns, rc->count, failed);
 }
 
 /* Queue the request and wait for its block; or, from a sequencer hook
@@ -328,7 +324,7 @@ static void api__submit(struct server *s, struct sequencer *seq_inline,
     if (item.fatal) {
         server_error(out, item.fatal, NULL);
     } else {
-        api__count(s, rc, item.results, item.block_time_ns);
+        api__count(s, rc, item.results);
         struct api__outcome o = {rc->cmds,   item.results, item.ars, item.event_ends, item.events,
                                  item.block, 0,            rq->headers.operator_name};
         api__answer(s, rc, &o, out);

@@ -532,14 +532,18 @@ static void metrics__assets(struct server *s, struct buf *b) {
         if (a->kind == ASSET_FUND) metrics__line(b, "mintline_nav_present{asset=\"%s\"} %d\n", a->symbol, a->nav_updated_ns != 0);
     }
     metrics__head(b, "mintline_nav", "gauge",
-                  "Each fund's NAV per unit in its currency, written exactly (8 fraction digits at most; "
-                  "absent when none yet).");
+                  "Each fund's NAV per unit (label currency: the fund's, when it names one), written exactly "
+                  "(8 fraction digits at most; absent when none yet).");
     for (uint32_t i = 0; i < e->s.assets_count; i++) {
         const struct asset *a = &e->s.assets[i];
         if (a->kind != ASSET_FUND || a->nav_updated_ns == 0) continue;
         char v[AMOUNT_TEXT_SIZE];
         amount_format(a->nav, 8, v);
-        metrics__line(b, "mintline_nav{asset=\"%s\",currency=\"%s\"} %s\n", a->symbol, a->currency, v);
+        if (a->currency[0] != '\0') {
+            metrics__line(b, "mintline_nav{asset=\"%s\",currency=\"%s\"} %s\n", a->symbol, a->currency, v);
+        } else {
+            metrics__line(b, "mintline_nav{asset=\"%s\"} %s\n", a->symbol, v);
+        }
     }
     metrics__head(b, "mintline_nav_deviation_ratio", "gauge", "Relative move of each fund's last NAV update.");
     for (uint32_t i = 0; i < e->s.assets_count; i++) {

@@ -34,7 +34,6 @@ struct seq_item {
                            * ERR_AUTH_SIGNATURE / ERR_AUTH_OPERATOR (key replaced, operator
                            * removed before it applied), ERR_CLOCK_BEHIND */
     uint64_t block;
-    int64_t block_time_ns; /* the block's time (ledger clock) */
     enum err *results;     /* count entries, owned by the item (seq_item_free) */
     struct apply_result *ars;
     uint32_t *event_ends;  /* index into events after command i's events */
@@ -85,6 +84,13 @@ void sequencer_run_now(struct sequencer *s);
  * removes it. Not called for the blocks sequencer_apply_inline commits. */
 typedef void (*sequencer_hook_fn)(void *ctx, struct sequencer *s);
 void sequencer_set_after_block(struct sequencer *s, sequencer_hook_fn fn, void *ctx);
+
+/* sequencer_set_window: count every committed item's commands and refusals
+ * into w (cmdwin.h) at its block's time, when the block commits (so the
+ * after-block hook's alert round sees them); NULL: none. Set it before any
+ * item is queued. w must outlive the sequencer. */
+struct cmdwin;
+void sequencer_set_window(struct sequencer *s, struct cmdwin *w);
 
 /* sequencer_apply_inline: apply n items (an array) now, on the calling
  * thread, in blocks of at most LIMIT_BLOCK_COMMANDS commands, through the

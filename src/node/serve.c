@@ -116,6 +116,7 @@ static enum err serve__start(struct server *s, const struct serve_options *opt,
     int64_t since_ms = chain_now_ns() / 1000000 - LIMIT_AUTH_WINDOW_MS;
     err = s->chain.store->ops->scan_requests_since(s->chain.store, since_ms, serve__nonce_fn, s->auth);
     if (!err) err = sequencer_start(&s->chain, &s->seq);
+    if (!err) sequencer_set_window(s->seq, &s->cmdwin);
     if (!err && opt->backup_dir != NULL) {
         struct backup_sched_options bopt = {
             .dir = opt->backup_dir,
