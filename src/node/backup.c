@@ -240,6 +240,7 @@ struct backup_sched {
     int stop;
     /* under mu */
     int64_t last_good_ms; /* 0: none */
+    int64_t started_ms;   /* when the schedule began: a "never" age counts from here */
     uint64_t ok_total;
     uint64_t failed_total;
     uint64_t failures_consecutive;
@@ -389,6 +390,7 @@ enum err backup_sched_start(const char *db_path, const struct backup_sched_optio
     snprintf(b->dir, sizeof(b->dir), "%s", opt->dir);
     b->every_ns = opt->every_ns;
     b->keep = opt->keep ? opt->keep : 1;
+    b->started_ms = backup__now_ms();
     pthread_mutex_init(&b->mu, NULL);
     pthread_cond_init(&b->cv, NULL);
     if (pthread_create(&b->thread, NULL, backup__thread, b) != 0) {
@@ -419,13 +421,16 @@ void backup_sched_metrics(struct backup_sched *b, int64_t now_ns, struct buf *ou
     int64_t last = b->last_good_ms;
     uint64_t ok = b->ok_total, failed = b->failed_total, streak = b->failures_consecutive;
     pthread_mutex_unlock(&b->mu);
-    int64_t age_s = last ? (now_ns / 1000000 - last) / 1000 : -1;
-    if (last && age_s < 0) age_s = 0;
-    char text[900];
+    int64_t age_s = (now_ns / 1000000 - (last ? last : b->started_ms)) / 1000;
+    if (age_s < 0) age_s = 0;
+    char text[1200];
     int n = snprintf(text, sizeof(text),
                      "# HELP mintline_backup_age_seconds Age of the newest good scheduled backup "
-                     "(-1: none yet).\n# TYPE mintline_backup_age_seconds gauge\n"
+                     "(none yet: since the schedule began).\n# TYPE mintline_backup_age_seconds gauge\n"
                      "mintline_backup_age_seconds %" PRId64 "\n"
+                     "# HELP mintline_backup_present 1 when a good scheduled backup exists, 0 when none yet.\n"
+                     "# TYPE mintline_backup_present gauge\n"
+                     "mintline_backup_present %d\n"
                      "# HELP mintline_backups_total Scheduled backups made, by result.\n"
                      "# TYPE mintline_backups_total counter\n"
                      "mintline_backups_total{result=\"ok\"} %" PRIu64 "\n"
@@ -433,6 +438,6 @@ void backup_sched_metrics(struct backup_sched *b, int64_t now_ns, struct buf *ou
                      "# HELP mintline_backup_failures_consecutive Scheduled backups failed since "
                      "the last good one.\n# TYPE mintline_backup_failures_consecutive gauge\n"
                      "mintline_backup_failures_consecutive %" PRIu64 "\n",
-                     age_s, ok, failed, streak);
+                     age_s, last != 0, ok, failed, streak);
     if (n > 0) buf_put(out, text, (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1);
 }

@@ -27,6 +27,7 @@ struct chain {
     uint64_t snapshot_height;
     int clock_manual; /* the ledger's clock mode, recorded at init (genesis "clock") */
     int broken; /* a store write failed: writes are refused until restart */
+    int64_t genesis_time_ns; /* block 0's time: when the assets, feeds and operators of the genesis began */
 };
 
 /* An event buffer that grows between blocks (never inside apply). */

@@ -4,6 +4,13 @@
  * Names carry the mintline_ prefix and their unit; amounts are base units.
  * A u128 amount is written as its exact decimal integer: Prometheus reads it
  * as a float, which is what a dashboard needs.
+ *
+ * No sentinel values (docs/operators/metrics.md, "Never"): an age whose event
+ * never happened counts from when it could first have happened (the genesis
+ * block for the genesis's assets and feeds, the scheduler's start for
+ * backups), so a threshold on the age fires for "never" as for "too old";
+ * a companion mintline_*_present gauge (0/1) says which it is. A figure that
+ * has no value (a NAV never set, a reserve without quorum) is left out.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,7 +18,9 @@
 
 #include "../base/duration.h"
 #include "../engine/bridge.h"
+#include "../engine/keys.h"
 #include "../engine/reserve.h"
+#include "../engine/restrict.h"
 #include "../engine/stabilizer.h"
 #include "../engine/vault.h"
 #include "deliver.h"
@@ -61,23 +70,27 @@ static void metrics__head(struct buf *b, const char *name, const char *type, con
 static void metrics__commands(struct server *s, struct buf *b) {
     metrics__head(b, "mintline_commands_total", "counter",
                   "Journaled commands by op and result (ok or the error code).");
-    uint64_t total = 0;
-    uint64_t failed = 0;
     for (unsigned op = 0; op < OP__COUNT; op++) {
         for (unsigned e = 0; e < ERR__COUNT; e++) {
             uint64_t v = __atomic_load_n(&s->commands_total[op][e], __ATOMIC_RELAXED);
             if (v == 0) continue;
-            total += v;
-            if (e != ERR_OK) failed += v;
             metrics__line(b, "mintline_commands_total{op=\"%s\",result=\"%s\"} %llu\n",
                           op_table()[op].name, e == ERR_OK ? "ok" : err_name((enum err)e),
                           (unsigned long long)v);
         }
     }
+    uint64_t recent = 0, recent_failed = 0;
+    cmdwin_read(&s->cmdwin, server_now(s), &recent, &recent_failed);
+    metrics__head(b, "mintline_commands_recent", "gauge",
+                  "Journaled commands in the last 5 minutes of the ledger's clock (the failed-command ratio's window).");
+    metrics__line(b, "mintline_commands_recent %llu\n", (unsigned long long)recent);
+    metrics__head(b, "mintline_failed_commands_recent", "gauge",
+                  "Rejected journaled commands in the last 5 minutes of the ledger's clock.");
+    metrics__line(b, "mintline_failed_commands_recent %llu\n", (unsigned long long)recent_failed);
     metrics__head(b, "mintline_failed_commands_ratio", "gauge",
-                  "Rejected journaled commands over all journaled commands since start.");
+                  "Rejected over all journaled commands in the last 5 minutes of the ledger's clock (0 when none).");
     metrics__line(b, "mintline_failed_commands_ratio %.6f\n",
-                  total ? (double)failed / (double)total : 0.0);
+                  recent ? (double)recent_failed / (double)recent : 0.0);
     metrics__head(b, "mintline_requests_refused_total", "counter",
                   "Requests refused before sequencing (malformed input), by code.");
     for (unsigned e = 0; e < ERR__COUNT; e++) {
@@ -107,10 +120,17 @@ static void metrics__latency(struct server *s, struct buf *b) {
 static void metrics__node(struct server *s, struct buf *b) {
     struct seq_stats st;
     sequencer_stats(s->seq, &st);
+    int writable = __atomic_load_n(&s->ready, __ATOMIC_RELAXED) && !__atomic_load_n(&s->draining, __ATOMIC_RELAXED) &&
+                   !__atomic_load_n(&s->chain.broken, __ATOMIC_RELAXED);
     metrics__head(b, "mintline_node_writable", "gauge",
-                  "1 while the node takes writes; 0 after a block could not be journaled "
-                  "(rolled back; writes refused until restart).");
-    metrics__line(b, "mintline_node_writable %d\n", s->chain.broken ? 0 : 1);
+                  "1 while the node takes writes; 0 while it cannot: a block could not be journaled "
+                  "(store failure or read-only store: rolled back, writes refused until restart), "
+                  "or the node is starting or draining.");
+    metrics__line(b, "mintline_node_writable %d\n", writable);
+    metrics__head(b, "mintline_build_info", "gauge",
+                  "Always 1; the labels say which build serves which kind of ledger.");
+    metrics__line(b, "mintline_build_info{version=\"%s\",store=\"%s\",clock=\"%s\"} 1\n", MINTLINE_VERSION,
+                  s->chain.store ? s->chain.store->kind : "none", s->chain.clock_manual ? "manual" : "wall");
     metrics__head(b, "mintline_blocks_aborted_total", "counter",
                   "Blocks applied but not journaled (store failure) and rolled back.");
     metrics__line(b, "mintline_blocks_aborted_total %llu\n", (unsigned long long)st.blocks_aborted);
@@ -288,9 +308,103 @@ static void metrics__vaults(const struct engine *e, struct buf *b) {
     }
 }
 
+/* Whole seconds from since_ns to now_ns, never negative. */
+static long long metrics__age_s(int64_t now_ns, int64_t since_ns) {
+    return now_ns > since_ns ? (long long)((now_ns - since_ns) / 1000000000) : 0;
+}
+
+/* Blacklists are address-wide (SPEC 3 item 3): one count. Frozen, per
+ * asset: addresses frozen for every asset or for that one; and the
+ * partially frozen amounts. One scan of the holdings, and none while
+ * nothing is restricted. */
+static void metrics__restrictions(const struct engine *e, struct buf *b) {
+    uint64_t blacklisted = 0, frozen_all = 0;
+    uint64_t frozen[LIMIT_ASSETS] = {0};
+    u128 partial[LIMIT_ASSETS] = {0};
+    if (e->s.restricted_count != 0) {
+        uint32_t slot = 0;
+        const struct holding *h;
+        while ((h = holdings_next(&e->holdings, &slot)) != NULL) {
+            if (!key_is_restriction(h->asset)) continue;
+            u128 v = holding_balance(h);
+            if (h->asset == KEY_RESTRICT_ADDRESS) {
+                blacklisted += (v & RESTRICT_BLACKLISTED) != 0;
+                frozen_all += (v & RESTRICT_FROZEN) != 0;
+                continue;
+            }
+            uint16_t a = (uint16_t)(h->asset - KEY_RESTRICT_ASSET);
+            u128 amount = v & RESTRICT_AMOUNT_MASK;
+            if (u128_add(partial[a], amount, &partial[a]) != ERR_OK) partial[a] = RESTRICT_AMOUNT_MASK;
+            if (!(v & RESTRICT_ASSET_FROZEN)) continue;
+            struct addr addr;
+            memcpy(addr.bytes, h->addr, ADDR_BYTES);
+            frozen[a] += !(restrict_address_flags(e, &addr) & RESTRICT_FROZEN); /* counted in frozen_all */
+        }
+    }
+    metrics__head(b, "mintline_blacklisted_addresses", "gauge",
+                  "Blacklisted addresses (a blacklist covers every asset).");
+    metrics__line(b, "mintline_blacklisted_addresses %llu\n", (unsigned long long)blacklisted);
+    metrics__head(b, "mintline_frozen_addresses", "gauge",
+                  "Addresses that cannot move the asset: frozen for every asset or for this one.");
+    for (uint32_t i = 0; i < e->s.assets_count; i++) {
+        metrics__line(b, "mintline_frozen_addresses{asset=\"%s\"} %llu\n", e->s.assets[i].symbol,
+                      (unsigned long long)(frozen_all + frozen[i]));
+    }
+    metrics__head(b, "mintline_frozen_amount_base_units", "gauge",
+                  "Partially frozen amounts (freeze --amount), summed over addresses, in base units.");
+    for (uint32_t i = 0; i < e->s.assets_count; i++) {
+        metrics__u128(b, "mintline_frozen_amount_base_units", e->s.assets[i].symbol, partial[i]);
+    }
+}
+
+/* Each asset's settings and absolute limits, in base units (the usage
+ * ratios above are over these). */
+static void metrics__limits(const struct engine *e, int64_t now, struct buf *b) {
+    metrics__head(b, "mintline_asset_decimals", "gauge",
+                  "Decimals of each asset: a base-unit figure / 10^decimals is the amount in whole units.");
+    for (uint32_t i = 0; i < e->s.assets_count; i++) {
+        metrics__line(b, "mintline_asset_decimals{asset=\"%s\"} %u\n", e->s.assets[i].symbol, e->s.assets[i].decimals);
+    }
+    metrics__head(b, "mintline_minting_halted", "gauge", "1 while minting of the asset is halted (mint-halt, or an alert's halt_minting).");
+    for (uint32_t i = 0; i < e->s.assets_count; i++) {
+        metrics__line(b, "mintline_minting_halted{asset=\"%s\"} %d\n", e->s.assets[i].symbol, e->s.assets[i].mint_halted != 0);
+    }
+    metrics__head(b, "mintline_supply_cap_base_units", "gauge", "The supply cap, in base units (assets with a cap).");
+    for (uint32_t i = 0; i < e->s.assets_count; i++) {
+        const struct asset *a = &e->s.assets[i];
+        if (a->limit_flags & ASSET_HAS_SUPPLY_CAP) metrics__u128(b, "mintline_supply_cap_base_units", a->symbol, a->supply_cap);
+    }
+    metrics__head(b, "mintline_daily_mint_limit_base_units", "gauge",
+                  "The daily mint limit, in base units (assets with one).");
+    for (uint32_t i = 0; i < e->s.assets_count; i++) {
+        const struct asset *a = &e->s.assets[i];
+        if (a->limit_flags & ASSET_HAS_DAILY_MINT_LIMIT) metrics__u128(b, "mintline_daily_mint_limit_base_units", a->symbol, a->daily_mint_limit);
+    }
+    metrics__head(b, "mintline_daily_inflow_limit_base_units", "gauge",
+                  "The daily net inflow limit, in base units (assets with one).");
+    for (uint32_t i = 0; i < e->s.assets_count; i++) {
+        const struct asset *a = &e->s.assets[i];
+        if (a->limit_flags & ASSET_HAS_DAILY_INFLOW_LIMIT) metrics__u128(b, "mintline_daily_inflow_limit_base_units", a->symbol, a->daily_inflow_limit);
+    }
+    metrics__head(b, "mintline_minted_today_base_units", "gauge", "Minted since 00:00 UTC, in base units.");
+    for (uint32_t i = 0; i < e->s.assets_count; i++) {
+        u128 minted, burned;
+        engine_day_counters(e, i, now, &minted, &burned);
+        metrics__u128(b, "mintline_minted_today_base_units", e->s.assets[i].symbol, minted);
+    }
+    metrics__head(b, "mintline_net_inflow_today_base_units", "gauge",
+                  "Minted less burned since 00:00 UTC (0 when more was burned), in base units.");
+    for (uint32_t i = 0; i < e->s.assets_count; i++) {
+        u128 minted, burned;
+        engine_day_counters(e, i, now, &minted, &burned);
+        metrics__u128(b, "mintline_net_inflow_today_base_units", e->s.assets[i].symbol, minted > burned ? minted - burned : 0);
+    }
+}
+
 static void metrics__assets(struct server *s, struct buf *b) {
     const struct engine *e = &s->chain.engine;
     int64_t now = server_now(s);
+    int64_t born = s->chain.genesis_time_ns; /* the genesis made every asset and feed */
     metrics__head(b, "mintline_supply_base_units", "gauge", "Supply per asset, in base units.");
     for (uint32_t i = 0; i < e->s.assets_count; i++) metrics__u128(b, "mintline_supply_base_units", e->s.assets[i].symbol, e->s.assets[i].supply);
     metrics__head(b, "mintline_supply_cap_usage_ratio", "gauge", "Supply over supply cap (assets with a cap).");
@@ -323,20 +437,31 @@ static void metrics__assets(struct server *s, struct buf *b) {
     }
     metrics__head(b, "mintline_reserve_ratio", "gauge",
                   "Verified reserve over the reserve-backed supply (supply less vault debt; fiat assets; "
-                  "-1 without quorum, +Inf when all supply is vault debt).");
+                  "absent without quorum, +Inf when all supply is vault debt).");
     for (uint32_t i = 0; i < e->s.assets_count; i++) {
         const struct asset *a = &e->s.assets[i];
         if (a->kind != ASSET_FIAT) continue;
         u128 verified = 0;
         uint32_t fresh = 0;
-        int met = reserve_verified(e, i, now, &verified, &fresh);
+        if (!reserve_verified(e, i, now, &verified, &fresh)) continue;
         u128 backed = reserve_backed_supply(e, i);
-        if (met && a->supply != 0 && backed == 0) {
+        if (a->supply != 0 && backed == 0) {
             metrics__line(b, "mintline_reserve_ratio{asset=\"%s\"} +Inf\n", a->symbol);
             continue;
         }
-        double ratio = !met ? -1.0 : backed ? (double)u128_ratio_ppm(verified, backed) / 1e6 : 0.0;
+        double ratio = backed ? (double)u128_ratio_ppm(verified, backed) / 1e6 : 0.0;
         metrics__line(b, "mintline_reserve_ratio{asset=\"%s\"} %.6f\n", a->symbol, ratio);
+    }
+    metrics__head(b, "mintline_reserve_verified_base_units", "gauge",
+                  "The verified reserve (the fresh reports' lower median), in the asset's base units "
+                  "(fiat assets; absent without quorum).");
+    for (uint32_t i = 0; i < e->s.assets_count; i++) {
+        if (e->s.assets[i].kind != ASSET_FIAT) continue;
+        u128 verified = 0;
+        uint32_t fresh = 0;
+        if (reserve_verified(e, i, now, &verified, &fresh)) {
+            metrics__u128(b, "mintline_reserve_verified_base_units", e->s.assets[i].symbol, verified);
+        }
     }
     metrics__head(b, "mintline_reserve_quorum_met", "gauge", "1 when enough fresh reserve reports agree.");
     for (uint32_t i = 0; i < e->s.assets_count; i++) {
@@ -356,17 +481,23 @@ static void metrics__assets(struct server *s, struct buf *b) {
         }
         metrics__line(b, "mintline_reserve_reports_stale{asset=\"%s\"} %u\n", e->s.assets[i].symbol, stale);
     }
+    int64_t newest[LIMIT_ASSETS] = {0};
+    for (uint32_t k = 0; k < e->s.reserve_reports_count; k++) {
+        const struct reserve_report *r = &e->s.reserve_reports[k];
+        if (r->asset < LIMIT_ASSETS && r->time_ns > newest[r->asset]) newest[r->asset] = r->time_ns;
+    }
     metrics__head(b, "mintline_reserve_report_age_seconds", "gauge",
-                  "Age of the newest reserve report of each fiat asset (-1: none yet).");
+                  "Age of the newest reserve report of each fiat asset (none yet: since the genesis).");
     for (uint32_t i = 0; i < e->s.assets_count; i++) {
         if (e->s.assets[i].kind != ASSET_FIAT) continue;
-        int64_t newest = 0;
-        for (uint32_t k = 0; k < e->s.reserve_reports_count; k++) {
-            const struct reserve_report *r = &e->s.reserve_reports[k];
-            if (r->asset == i && r->time_ns > newest) newest = r->time_ns;
-        }
         metrics__line(b, "mintline_reserve_report_age_seconds{asset=\"%s\"} %lld\n", e->s.assets[i].symbol,
-                      newest ? (long long)((now - newest) / 1000000000) : -1LL);
+                      metrics__age_s(now, newest[i] ? newest[i] : born));
+    }
+    metrics__head(b, "mintline_reserve_report_present", "gauge",
+                  "1 when the fiat asset has had a reserve report, 0 when none yet.");
+    for (uint32_t i = 0; i < e->s.assets_count; i++) {
+        if (e->s.assets[i].kind != ASSET_FIAT) continue;
+        metrics__line(b, "mintline_reserve_report_present{asset=\"%s\"} %d\n", e->s.assets[i].symbol, newest[i] != 0);
     }
     metrics__head(b, "mintline_reserve_deviation_ratio", "gauge", "Spread (highest minus lowest) of the fresh reserve reports over their median; 0 with fewer than two.");
     for (uint32_t i = 0; i < e->s.assets_count; i++) {
@@ -374,19 +505,45 @@ static void metrics__assets(struct server *s, struct buf *b) {
         metrics__line(b, "mintline_reserve_deviation_ratio{asset=\"%s\"} %.6f\n", e->s.assets[i].symbol,
                       metrics__reserve_spread(e, i, now));
     }
-    metrics__head(b, "mintline_por_age_seconds", "gauge", "Age of each fiat asset's latest proof-of-reserves publication (-1: none yet).");
+    metrics__head(b, "mintline_por_age_seconds", "gauge",
+                  "Age of each fiat asset's latest proof-of-reserves publication (none yet: since the genesis).");
     for (uint32_t i = 0; i < e->s.assets_count; i++) {
         const struct asset *a = &e->s.assets[i];
         if (a->kind != ASSET_FIAT) continue;
         metrics__line(b, "mintline_por_age_seconds{asset=\"%s\"} %lld\n", a->symbol,
-                      a->por.block ? (long long)((now - a->por.time_ns) / 1000000000) : -1LL);
+                      metrics__age_s(now, a->por.block ? a->por.time_ns : born));
     }
-    metrics__head(b, "mintline_nav_age_seconds", "gauge", "Age of each fund's NAV (-1: none yet).");
+    metrics__head(b, "mintline_por_present", "gauge",
+                  "1 when the fiat asset has a proof-of-reserves publication, 0 when none yet.");
+    for (uint32_t i = 0; i < e->s.assets_count; i++) {
+        const struct asset *a = &e->s.assets[i];
+        if (a->kind == ASSET_FIAT) metrics__line(b, "mintline_por_present{asset=\"%s\"} %d\n", a->symbol, a->por.block != 0);
+    }
+    metrics__head(b, "mintline_nav_age_seconds", "gauge", "Age of each fund's NAV (none yet: since the genesis).");
     for (uint32_t i = 0; i < e->s.assets_count; i++) {
         const struct asset *a = &e->s.assets[i];
         if (a->kind != ASSET_FUND) continue;
         metrics__line(b, "mintline_nav_age_seconds{asset=\"%s\"} %lld\n", a->symbol,
-                      a->nav_updated_ns ? (long long)((now - a->nav_updated_ns) / 1000000000) : -1LL);
+                      metrics__age_s(now, a->nav_updated_ns ? a->nav_updated_ns : born));
+    }
+    metrics__head(b, "mintline_nav_present", "gauge", "1 when the fund has a NAV, 0 when none yet.");
+    for (uint32_t i = 0; i < e->s.assets_count; i++) {
+        const struct asset *a = &e->s.assets[i];
+        if (a->kind == ASSET_FUND) metrics__line(b, "mintline_nav_present{asset=\"%s\"} %d\n", a->symbol, a->nav_updated_ns != 0);
+    }
+    metrics__head(b, "mintline_nav", "gauge",
+                  "Each fund's NAV per unit (label currency: the fund's, when it names one), written exactly "
+                  "(8 fraction digits at most; absent when none yet).");
+    for (uint32_t i = 0; i < e->s.assets_count; i++) {
+        const struct asset *a = &e->s.assets[i];
+        if (a->kind != ASSET_FUND || a->nav_updated_ns == 0) continue;
+        char v[AMOUNT_TEXT_SIZE];
+        amount_format(a->nav, 8, v);
+        if (a->currency[0] != '\0') {
+            metrics__line(b, "mintline_nav{asset=\"%s\",currency=\"%s\"} %s\n", a->symbol, a->currency, v);
+        } else {
+            metrics__line(b, "mintline_nav{asset=\"%s\"} %s\n", a->symbol, v);
+        }
     }
     metrics__head(b, "mintline_nav_deviation_ratio", "gauge", "Relative move of each fund's last NAV update.");
     for (uint32_t i = 0; i < e->s.assets_count; i++) {
@@ -398,11 +555,15 @@ static void metrics__assets(struct server *s, struct buf *b) {
         const struct asset *a = &e->s.assets[i];
         if (a->kind == ASSET_FUND) metrics__line(b, "mintline_nav_force_updates_total{asset=\"%s\"} %llu\n", a->symbol, (unsigned long long)a->nav_force_count);
     }
-    metrics__head(b, "mintline_price_age_seconds", "gauge", "Age of each price feed's value (-1: none yet).");
+    metrics__head(b, "mintline_price_age_seconds", "gauge", "Age of each price feed's value (none yet: since the genesis).");
     for (uint32_t i = 0; i < e->s.feeds_count; i++) {
         const struct feed *f = &e->s.feeds[i];
         metrics__line(b, "mintline_price_age_seconds{feed=\"%s\"} %lld\n", f->name,
-                      f->value ? (long long)((now - f->updated_ns) / 1000000000) : -1LL);
+                      metrics__age_s(now, f->value ? f->updated_ns : born));
+    }
+    metrics__head(b, "mintline_price_present", "gauge", "1 when the price feed has a value, 0 when none yet.");
+    for (uint32_t i = 0; i < e->s.feeds_count; i++) {
+        metrics__line(b, "mintline_price_present{feed=\"%s\"} %d\n", e->s.feeds[i].name, e->s.feeds[i].value != 0);
     }
     metrics__head(b, "mintline_oracle_frozen", "gauge", "1 when a price feed is frozen.");
     for (uint32_t i = 0; i < e->s.feeds_count; i++) {
@@ -415,6 +576,11 @@ static void metrics__assets(struct server *s, struct buf *b) {
     metrics__payouts(e, b);
     metrics__head(b, "mintline_block_height", "gauge", "Height of the last committed block.");
     metrics__line(b, "mintline_block_height %llu\n", (unsigned long long)e->s.height);
+    metrics__head(b, "mintline_last_block_timestamp_seconds", "gauge",
+                  "Time of the last committed block (the ledger's clock), in seconds since the Unix epoch.");
+    metrics__line(b, "mintline_last_block_timestamp_seconds %.3f\n", (double)s->chain.head_time_ns / 1e9);
+    metrics__limits(e, now, b);
+    metrics__restrictions(e, b);
 }
 
 /* Security assets (SPEC 5, 9): holder limits and the claims figures (an

@@ -22,6 +22,7 @@
 
 #include "../base/buf.h"
 #include "../base/check.h"
+#include "cmdwin.h"
 
 /* A wall clock behind the ledger's time by at most this much (an NTP step)
  * is waited out before a block; further behind, writes are refused. */
@@ -47,6 +48,7 @@ struct sequencer {
     uint32_t journal_cap;
     struct seq_stats stats;
     sequencer_hook_fn after_block; /* on this thread, after each committed block */
+    struct cmdwin *window;         /* sequencer_set_window; counted at commit, before after_block */
     void *after_block_ctx;
     /* The background snapshot writer (at most one at a time). */
     pthread_t snap_thread;
@@ -159,6 +161,11 @@ static enum err sequencer__commit(struct sequencer *s, struct seq_item *first, u
     for (uint32_t i = 0; i < n; i++, it = it->next) {
         if (it->fatal) continue;
         it->block = b.height;
+        if (s->window != NULL) {
+            uint64_t failed = 0;
+            for (uint32_t k = 0; k < it->count; k++) failed += it->results[k] != ERR_OK;
+            cmdwin_add(s->window, b.time_ns, it->count, failed);
+        }
         uint32_t count = it->events_count;
         if (count) {
             it->events = malloc(count * sizeof(*it->events));
@@ -515,6 +522,12 @@ void sequencer_enqueue(struct sequencer *s, struct seq_item *item) {
     sequencer__begin(item);
     pthread_mutex_lock(&s->mu);
     if (!sequencer__queue(s, item)) item->done = 1;
+    pthread_mutex_unlock(&s->mu);
+}
+
+void sequencer_set_window(struct sequencer *s, struct cmdwin *w) {
+    pthread_mutex_lock(&s->mu);
+    s->window = w;
     pthread_mutex_unlock(&s->mu);
 }
 

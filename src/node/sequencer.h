@@ -85,6 +85,13 @@ void sequencer_run_now(struct sequencer *s);
 typedef void (*sequencer_hook_fn)(void *ctx, struct sequencer *s);
 void sequencer_set_after_block(struct sequencer *s, sequencer_hook_fn fn, void *ctx);
 
+/* sequencer_set_window: count every committed item's commands and refusals
+ * into w (cmdwin.h) at its block's time, when the block commits (so the
+ * after-block hook's alert round sees them); NULL: none. Set it before any
+ * item is queued. w must outlive the sequencer. */
+struct cmdwin;
+void sequencer_set_window(struct sequencer *s, struct cmdwin *w);
+
 /* sequencer_apply_inline: apply n items (an array) now, on the calling
  * thread, in blocks of at most LIMIT_BLOCK_COMMANDS commands, through the
  * very code queued items go through; each is decided when it returns

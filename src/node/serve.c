@@ -116,6 +116,7 @@ static enum err serve__start(struct server *s, const struct serve_options *opt,
     int64_t since_ms = chain_now_ns() / 1000000 - LIMIT_AUTH_WINDOW_MS;
     err = s->chain.store->ops->scan_requests_since(s->chain.store, since_ms, serve__nonce_fn, s->auth);
     if (!err) err = sequencer_start(&s->chain, &s->seq);
+    if (!err) sequencer_set_window(s->seq, &s->cmdwin);
     if (!err && opt->backup_dir != NULL) {
         struct backup_sched_options bopt = {
             .dir = opt->backup_dir,
@@ -169,12 +170,14 @@ int node_serve(const struct serve_options *opt) {
     struct server *s = calloc(1, sizeof(*s));
     if (s == NULL) return report_error(ERR_INTERNAL, NULL);
     s->lock_fd = -1;
+    cmdwin_init(&s->cmdwin);
     char why[800] = "";
     /* A rule file is refused before anything else, as `alerts rules
      * --check` refuses it: exit 2 (3 when it cannot be read). */
     struct rules rules;
     enum err err = alerting_rules_load(opt->alert_rules, &rules, why, sizeof(why));
     if (err) {
+        cmdwin_destroy(&s->cmdwin);
         free(s);
         fprintf(stderr, "error: %s: %s\n", err_name(err), why);
         return err == ERR_IO || err == ERR_INTERNAL ? EXIT_IO : EXIT_USAGE;
@@ -183,6 +186,7 @@ int node_serve(const struct serve_options *opt) {
     rules_free(&rules); /* empty once the alert loop took them */
     if (err) {
         serve__stop(s);
+        cmdwin_destroy(&s->cmdwin);
         free(s);
         return report_error(err, why[0] ? why : opt->data_dir);
     }
@@ -195,6 +199,7 @@ int node_serve(const struct serve_options *opt) {
     fprintf(stderr, "mintline: %s received, draining\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
     s->ready = 0;
     serve__stop(s);
+    cmdwin_destroy(&s->cmdwin);
     free(s);
     fprintf(stderr, "mintline: stopped cleanly\n");
     return EXIT_DONE;

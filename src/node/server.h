@@ -15,6 +15,7 @@
 #include "alerting.h"
 #include "auth.h"
 #include "chain.h"
+#include "cmdwin.h"
 #include "sequencer.h"
 
 #define MINTLINE_VERSION "0.1.0"
@@ -39,6 +40,7 @@ struct server {
     /* requests refused before sequencing (malformed), by code */
     uint64_t refused_total[ERR__COUNT];
     struct backup_sched *backup; /* serve --backup-dir (backup.h); NULL without */
+    struct cmdwin cmdwin; /* journaled commands over the last 5 minutes (cmdwin.h) */
 };
 
 struct server_request {

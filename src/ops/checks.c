@@ -20,7 +20,7 @@ enum check_cmp {
 
 enum check_unit {
     UNIT_RATIO = 1,   /* shown as a percentage */
-    UNIT_SECONDS = 2, /* shown as a duration; negative: never */
+    UNIT_SECONDS = 2, /* shown as a duration */
     UNIT_COUNT = 3,
     UNIT_FLAG = 4,    /* 1 yes, 0 no */
 };
@@ -37,6 +37,10 @@ struct check_def {
     const char *fail;
     enum check_unit unit;
     const char *na; /* why the item does not apply when no series */
+    /* The item's mintline_*_present series (0: the thing never happened;
+     * its age then counts from the genesis or the schedule's start), so the
+     * item says "never" rather than an age; NULL: none. */
+    const char *present;
 };
 
 #define DAY (CHECK_DAILY)
@@ -45,66 +49,69 @@ struct check_def {
 
 static const struct check_def check_defs[] = {
     {DAY, "node_writable", "node ready and writable", "seed 003 daily: check system status",
-     "mintline_node_writable", NULL, CMP_BELOW, NULL, "1", UNIT_FLAG, "the node exports no writable flag"},
+     "mintline_node_writable", NULL, CMP_BELOW, NULL, "1", UNIT_FLAG, "the node exports no writable flag", NULL},
     {DAY, "reserve_ratio", "reserve ratio", "seed 001 8.1: check all reserve ratios (W tokens)",
      "mintline_reserve_ratio and mintline_reserve_quorum_met == 1", "asset", CMP_BELOW, "1.05", "1",
-     UNIT_RATIO, "no fiat asset with a verified reserve"},
+     UNIT_RATIO, "no fiat asset with a verified reserve", NULL},
     {DAY, "reserve_quorum", "reserve quorum met", "seed 001 8.1: verify oracle quorum status",
-     "mintline_reserve_quorum_met", "asset", CMP_BELOW, NULL, "1", UNIT_FLAG, "no fiat asset"},
+     "mintline_reserve_quorum_met", "asset", CMP_BELOW, NULL, "1", UNIT_FLAG, "no fiat asset", NULL},
     {DAY, "reserve_reports_stale", "stale reserve reports", "seed 001 daily reserve check",
-     "mintline_reserve_reports_stale", "asset", CMP_ABOVE, NULL, "0", UNIT_COUNT, "no fiat asset"},
+     "mintline_reserve_reports_stale", "asset", CMP_ABOVE, NULL, "0", UNIT_COUNT, "no fiat asset", NULL},
     {DAY, "nav_age", "NAV freshness", "seed 000 thresholds: NAV staleness",
-     "mintline_nav_age_seconds", "asset", CMP_ABOVE, "7200", "14400", UNIT_SECONDS, "no fund"},
+     "mintline_nav_age_seconds", "asset", CMP_ABOVE, "7200", "14400", UNIT_SECONDS, "no fund",
+     "mintline_nav_present"},
     {DAY, "daily_mint_usage", "daily mint usage", "seed 000 thresholds: daily mint usage",
      "mintline_daily_mint_usage_ratio", "asset", CMP_ABOVE, "0.8", "0.95", UNIT_RATIO,
-     "no asset with a daily mint limit"},
+     "no asset with a daily mint limit", NULL},
     {DAY, "daily_inflow_usage", "daily net inflow usage", "seed 000 thresholds: daily inflow usage",
      "mintline_daily_inflow_usage_ratio", "asset", CMP_ABOVE, "0.8", "0.95", UNIT_RATIO,
-     "no asset with a daily net inflow limit"},
+     "no asset with a daily net inflow limit", NULL},
     {DAY, "supply_cap_usage", "supply cap usage", "seed 000 thresholds: supply cap usage",
      "mintline_supply_cap_usage_ratio", "asset", CMP_ABOVE, "0.9", "0.98", UNIT_RATIO,
-     "no asset with a supply cap"},
+     "no asset with a supply cap", NULL},
     {DAY, "vault_health_min", "lowest vault health", "seed 001 8.1: check vault health ratios",
      "mintline_vault_health_min_ratio", "vault_type", CMP_BELOW, "1.2", "1.1", UNIT_RATIO,
-     "no vault with debt"},
+     "no vault with debt", NULL},
     {DAY, "bridge_success", "bridge success rate (24h)", "seed 001 8.1: review bridge success rates",
-     "mintline_bridge_success_ratio", "chain,asset", CMP_BELOW, "0.95", "0.9", UNIT_RATIO, "no bridge route"},
+     "mintline_bridge_success_ratio", "chain,asset", CMP_BELOW, "0.95", "0.9", UNIT_RATIO, "no bridge route", NULL},
     {DAY, "bridge_buffer", "bridge buffer rule", "seed 001: BridgeReserve >= PeakBridgeOutflow x Latency",
-     "mintline_bridge_buffer_ok", "chain,asset", CMP_BELOW, "1", NULL, UNIT_FLAG, "no bridge route"},
+     "mintline_bridge_buffer_ok", "chain,asset", CMP_BELOW, "1", NULL, UNIT_FLAG, "no bridge route", NULL},
     {DAY, "bridge_buffer_projected", "bridge buffer after the escrow in flight",
      "seed 001: may breach within one settlement window",
      "mintline_bridge_buffer_projected_base_units / (mintline_bridge_buffer_minimum_base_units > 0)",
-     "chain,asset", CMP_BELOW, NULL, "1", UNIT_RATIO, "no bridge route with outflow in the last 24h"},
+     "chain,asset", CMP_BELOW, NULL, "1", UNIT_RATIO, "no bridge route with outflow in the last 24h", NULL},
     {DAY, "alerts_critical", "critical alerts firing", "seed 001 8.1: check for critical alerts",
      "mintline_alerts_firing{severity=\"critical\"}", NULL, CMP_ABOVE, NULL, "0", UNIT_COUNT,
-     "the node evaluates no alerts"},
+     "the node evaluates no alerts", NULL},
     {DAY, "incidents_p0_p1", "open P0/P1 incidents", "seed 004: incident response by severity",
      "sum(mintline_incidents_open{severity=~\"P0|P1\"})", NULL, CMP_ABOVE, NULL, "0", UNIT_COUNT,
-     "the node keeps no incidents"},
+     "the node keeps no incidents", NULL},
     {DAY, "incidents_overdue", "overdue acknowledgements", "seed 004: acknowledge within the target",
-     "mintline_incidents_overdue", NULL, CMP_ABOVE, NULL, "0", UNIT_COUNT, "the node keeps no incidents"},
+     "mintline_incidents_overdue", NULL, CMP_ABOVE, NULL, "0", UNIT_COUNT, "the node keeps no incidents", NULL},
     {DAY, "failed_commands", "failed-command ratio", "seed 000 thresholds: failed commands",
-     "mintline_failed_commands_ratio and sum(mintline_commands_total) >= 100", NULL, CMP_ABOVE, "0.05", "0.1",
-     UNIT_RATIO, "fewer than 100 commands journaled: one refusal is no trend"},
+     "mintline_failed_commands_ratio and mintline_commands_recent >= 20", NULL, CMP_ABOVE, "0.05", "0.1",
+     UNIT_RATIO, "fewer than 20 commands journaled in the last 5 minutes: one refusal is no trend", NULL},
     {WEEK, "por_age", "proof of reserves published in the last 7 days", "seed 001 weekly reserve report",
-     "mintline_por_age_seconds", "asset", CMP_ABOVE, NULL, "604800", UNIT_SECONDS, "no fiat asset"},
+     "mintline_por_age_seconds", "asset", CMP_ABOVE, NULL, "604800", UNIT_SECONDS, "no fiat asset",
+     "mintline_por_present"},
     {WEEK, "reserve_attestation", "reserve attestation in the last 7 days",
      "seed 001 8.2: submit reserve attestations", "mintline_reserve_report_age_seconds", "asset", CMP_ABOVE,
-     NULL, "604800", UNIT_SECONDS, "no fiat asset"},
+     NULL, "604800", UNIT_SECONDS, "no fiat asset", "mintline_reserve_report_present"},
     {WEEK, "backup_age", "last good backup younger than 24h", "seed 001 6.1: daily backups; seed 003 daily: verify backup completion",
      "mintline_backup_age_seconds", NULL, CMP_ABOVE, NULL, "86400", UNIT_SECONDS,
-     "the node makes no scheduled backups (serve --backup-dir DIR): take them yourself, `backup create`"},
+     "the node makes no scheduled backups (serve --backup-dir DIR): take them yourself, `backup create`",
+     "mintline_backup_present"},
     {WEEK, "backup_failures", "scheduled backups failing in a row", "seed 001 8.3: backup verification",
      "mintline_backup_failures_consecutive", NULL, CMP_ABOVE, "0", "2", UNIT_COUNT,
-     "the node makes no scheduled backups"},
+     "the node makes no scheduled backups", NULL},
     {WEEK, "holder_limit", "holder count vs max_holders", "seed 003: holder limits (Reg D 12(g))",
      "mintline_holder_limit_usage_ratio", "asset", CMP_AT_LEAST, "0.7", "0.9", UNIT_RATIO,
-     "no asset with max_holders"},
+     "no asset with max_holders", NULL},
     {WEEK, "key_age", "operator key age", "seed 004: key rotation every 90 days",
      "mintline_operator_key_age_seconds", "operator", CMP_ABOVE, "6912000", "7776000", UNIT_SECONDS,
-     "no operator"},
+     "no operator", NULL},
     {MONTH, "key_age_90d", "keys older than 90 days", "seed 003 monthly: rotate API keys",
-     "mintline_operator_key_age_seconds", "operator", CMP_ABOVE, NULL, "7776000", UNIT_SECONDS, "no operator"},
+     "mintline_operator_key_age_seconds", "operator", CMP_ABOVE, NULL, "7776000", UNIT_SECONDS, "no operator", NULL},
 };
 
 enum check_period check_period_parse(const char *text) {
@@ -165,11 +172,8 @@ static void checks__format(enum check_unit unit, double v, char out[CHECK_TEXT_S
         }
         return;
     case UNIT_SECONDS:
-        if (v < 0) snprintf(out, CHECK_TEXT_SIZE, "never");
-        else {
-            tmpl_humanize_duration(v, n);
-            snprintf(out, CHECK_TEXT_SIZE, "%s", n);
-        }
+        tmpl_humanize_duration(v, n);
+        snprintf(out, CHECK_TEXT_SIZE, "%s", n);
         return;
     case UNIT_FLAG: snprintf(out, CHECK_TEXT_SIZE, "%s", v >= 1 ? "yes" : "no"); return;
     case UNIT_COUNT: snprintf(out, CHECK_TEXT_SIZE, "%.0f", v); return;
@@ -237,6 +241,27 @@ static int checks__cmp_results(const void *a, const void *b) {
     return strcmp(((const struct check_result *)a)->subject, ((const struct check_result *)b)->subject);
 }
 
+/* Whether the subject's present series (d->present) is 0: it never
+ * happened. Absent series or an expression that fails: not "never". */
+static int checks__never(const struct check_def *d, const struct promql_set *set, const char *subject) {
+    if (d->present == NULL) return 0;
+    struct promql_expr *expr = NULL;
+    struct promql_error error;
+    struct promql_result res;
+    int never = 0;
+    if (promql_parse(d->present, strlen(d->present), &expr, &error) != ERR_OK) return 0;
+    if (promql_eval(expr, set, &res, &error) == ERR_OK) {
+        for (size_t i = 0; i < res.samples_count && !never; i++) {
+            char s[CHECK_TEXT_SIZE];
+            checks__subject(d, &res.samples[i], s);
+            never = strcmp(s, subject) == 0 && res.samples[i].value == 0;
+        }
+        promql_result_free(&res);
+    }
+    promql_free(expr);
+    return never;
+}
+
 static enum err checks__one(struct checks *c, const struct check_def *d, const struct promql_set *set) {
     struct promql_expr *expr = NULL;
     struct promql_error error;
@@ -271,9 +296,13 @@ static enum err checks__one(struct checks *c, const struct check_def *d, const s
         checks__subject(d, s, r->subject);
         checks__format(d->unit, s->value, r->value);
         checks__threshold_text(d, r->threshold);
-        if (d->unit == UNIT_SECONDS && s->value < 0) {
+        if (checks__never(d, set, r->subject)) {
             r->status = d->fail != NULL ? CHECK_FAIL : CHECK_WARN;
-            snprintf(r->detail, sizeof(r->detail), "none yet");
+            snprintf(r->value, sizeof(r->value), "never");
+            char since[CHECK_TEXT_SIZE];
+            checks__format(d->unit, s->value, since);
+            snprintf(r->detail, sizeof(r->detail), "none yet (%.60s since %s)", since,
+                     d->subject != NULL ? "the genesis" : "the schedule began");
         } else if (checks__bad(d->cmp, s->value, d->fail)) {
             r->status = CHECK_FAIL;
         } else if (checks__bad(d->cmp, s->value, d->warn)) {

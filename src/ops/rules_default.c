@@ -10,9 +10,14 @@
  *    halts minting at the first evaluation that sees it);
  *  - a warning and its critical both fire past the critical threshold, as
  *    Prometheus rules usually do (Alertmanager inhibits if one wants);
- *  - reserve rules need quorum and supply: mintline_reserve_ratio is -1
+ *  - reserve rules need quorum and supply: mintline_reserve_ratio is absent
  *    without quorum and 0 with no supply, neither a shortfall; quorum has
  *    its own critical rule, which needs supply (nothing to back otherwise);
+ *  - "never" is old (issue 13 item 14): an age whose event never happened
+ *    counts from the genesis, so NavStale* and CollateralFeedStale fire for
+ *    a fund without a NAV or a feed without a price as for a stale one;
+ *  - failed commands are over the last 5 minutes (mintline_commands_recent,
+ *    at least 20 of them: one refusal is no trend), not since start;
  *  - actions: reserve ratio below 100% halts minting (the runbook's
  *    "minting must halt"); the criticals and the warnings the runbooks
  *    route to the team are alert_team; other warnings none. Every firing
@@ -33,7 +38,7 @@ static const char *const rules__default_yaml[] = {
     "        labels: {severity: warning}\n"
     "        annotations:\n"
     "          summary: \"NAV of {{ $labels.asset }} is {{ $value | humanizeDuration }} old\"\n"
-    "          description: \"No NAV update for more than 2h (runbook: warning > 2h, critical > 4h).\"\n"
+    "          description: \"No NAV update for more than 2h (runbook: warning > 2h, critical > 4h); a fund that never had one counts from the genesis (mintline_nav_present 0).\"\n"
     "      - alert: NavStaleCritical\n"
     "        expr: mintline_nav_age_seconds > 14400\n"
     "        labels: {severity: critical}\n"
@@ -165,7 +170,7 @@ static const char *const rules__default_yaml[] = {
     "        labels: {severity: critical}\n"
     "        annotations:\n"
     "          summary: \"Price feed {{ $labels.feed }} is {{ $value | humanizeDuration }} old\"\n"
-    "          description: \"No price update for more than 1h: borrow, withdraw and liquidation stop on a stale feed.\"\n"
+    "          description: \"No price update for more than 1h (or none since the genesis): borrow, withdraw and liquidation stop on a stale feed.\"\n"
     "        action: alert_team\n",
     "  - name: mintline.bridge\n"
     "    rules:\n"
@@ -219,17 +224,17 @@ static const char *const rules__default_yaml[] = {
     "  - name: mintline.operations\n"
     "    rules:\n"
     "      - alert: FailedCommandsWarning\n"
-    "        expr: mintline_failed_commands_ratio > 0.05 and sum(mintline_commands_total) >= 100\n"
+    "        expr: mintline_failed_commands_ratio > 0.05 and mintline_commands_recent >= 20\n"
     "        labels: {severity: warning}\n"
     "        annotations:\n"
-    "          summary: \"{{ $value | humanizePercentage }} of journaled commands failed\"\n"
-    "          description: \"Rejected commands are over 5% of all journaled commands since start (critical > 10%).\"\n"
+    "          summary: \"{{ $value | humanizePercentage }} of journaled commands failed in the last 5 minutes\"\n"
+    "          description: \"Rejected commands are over 5% of the journaled commands of the last 5 minutes, at least 20 of them (critical > 10%).\"\n"
     "      - alert: FailedCommandsCritical\n"
-    "        expr: mintline_failed_commands_ratio > 0.1 and sum(mintline_commands_total) >= 100\n"
+    "        expr: mintline_failed_commands_ratio > 0.1 and mintline_commands_recent >= 20\n"
     "        labels: {severity: critical}\n"
     "        annotations:\n"
-    "          summary: \"{{ $value | humanizePercentage }} of journaled commands failed\"\n"
-    "          description: \"Rejected commands are over 10% of all journaled commands since start.\"\n"
+    "          summary: \"{{ $value | humanizePercentage }} of journaled commands failed in the last 5 minutes\"\n"
+    "          description: \"Rejected commands are over 10% of the journaled commands of the last 5 minutes, at least 20 of them.\"\n"
     "        action: alert_team\n"
     "      - alert: OperatorKeyAgeWarning\n"
     "        expr: mintline_operator_key_age_seconds > 6912000\n"

@@ -18,7 +18,7 @@
   it was; into a new directory: `serve --data DIR` starts at the backup's
   height with its head hash and takes commands;
 - scheduled backups: serve --backup-dir makes one at start (none there),
-  mintline_backup_age_seconds; with only a 27h-old backup in the
+  mintline_backup_present, mintline_backup_age_seconds; with only a 27h-old backup in the
   directory and --backup-every 30h none is made, the age says 27h and the
   built-in BackupTooOld fires; --backup-keep prunes the oldest.
 """
@@ -292,14 +292,20 @@ def test_scheduled(node, root, path, header, image):
     node.start(args=["--backup-dir", bdir, "--backup-every", "1h", "--backup-keep", "2"])
     deadline = time.time() + 20
     age = None
+    present = None
+    ages = []
     while time.time() < deadline:
-        age = metric(node.metrics(), "mintline_backup_age_seconds")
-        if age is not None and age >= 0:
+        m = node.metrics()
+        present = metric(m, "mintline_backup_present")
+        if present == 1:
             break
+        ages.append(metric(m, "mintline_backup_age_seconds"))
         time.sleep(0.2)
+    t.ok(all(a >= 0 for a in ages), "none yet: the age counts from the start (never -1)", ages)
+    age = metric(node.metrics(), "mintline_backup_age_seconds")
     files = sorted(os.listdir(bdir))
-    t.ok(age is not None and 0 <= age < 60 and len(files) == 1, "serve --backup-dir: a backup at start, "
-         "mintline_backup_age_seconds %s" % age, files)
+    t.ok(present == 1 and 0 <= age < 60 and len(files) == 1, "serve --backup-dir: a backup at start, "
+         "mintline_backup_present 1, mintline_backup_age_seconds %s" % age, files)
     r = node.cli("backup", "verify", os.path.join(bdir, files[0]))
     t.eq(r.rc, 0, "the scheduled backup verifies")
     node.stop()

@@ -453,7 +453,11 @@ def test_publish():
     t.eq((len(balances), asset_info()["holders"]), (len(HOLDERS) - 1,) * 2, "20 holders left")
 
     metric = ("mintline_por_age_seconds", (("asset", SYM),))
-    t.eq(X.node.metrics().get(metric), -1, "metric por age: -1 before the first publication")
+    before = X.node.metrics()
+    t.ok(before.get(metric) is not None and before.get(metric) >= 0
+         and before.get(("mintline_por_present", (("asset", SYM),))) == 0,
+         "metrics before the first publication: por_present 0, the age counted from the genesis (never -1)",
+         (before.get(metric), before.get(("mintline_por_present", (("asset", SYM),)))))
     t.eq(status_reserve()["por"], None, "status reserve.por: null before the first")
     r = X.node.cli("status")
     t.ok(r.rc == 0 and re.search(r"^USDW  reserve [0-9.]+ verified .*; no proof of reserves published yet$", r.out, re.M),
@@ -471,7 +475,8 @@ def test_publish():
     salt = publish_salt(pub["seq"])
     check_publication("first", pub, balances, salt, int(m.group(2)) if m else -1, int(m.group(1)) if m else -1)
     age = X.node.metrics().get(metric)
-    t.ok(age is not None and 0 <= age < 60, "metric por age after publishing (promtool-checked elsewhere)", age)
+    t.ok(age is not None and 0 <= age < 60 and X.node.metrics().get(("mintline_por_present", (("asset", SYM),))) == 1,
+         "metric por age after publishing, por_present 1 (promtool-checked elsewhere)", age)
     r = X.node.cli("status", SYM)
     t.ok(r.rc == 0 and re.search(r"^USDW  reserve .*; proof of reserves at block %d, \d+ s old$" % pub["block"], r.out, re.M),
          "status USDW in words: the latest proof of reserves", r)

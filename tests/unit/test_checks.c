@@ -1,7 +1,8 @@
 /*
  * test_checks.c - the checklists' metric items (src/ops/checks.c): exact
  * thresholds (a reserve ratio of exactly 1 is not below 1), n/a when an
- * item has no series, "never" for a negative age, one order whatever the
+ * item has no series, "never" where the item's _present series is 0 (and
+ * only there: its age counts from the genesis), one order whatever the
  * input's, the JSON's counts and worst status, a full list.
  */
 #include <setjmp.h>
@@ -84,21 +85,43 @@ static void items_without_series_are_na(void **state) {
     assert_string_equal(find("node_writable", "")->value, "no");
 }
 
-static void negative_age_is_never_and_fails(void **state) {
+static void absent_thing_is_never_and_fails(void **state) {
     (void)state;
-    run(CHECK_WEEKLY, "mintline_por_age_seconds{asset=\"A\"} -1\n"
+    /* A: never published, its age counted from the genesis (1 day): still
+     * "never" and a failure, though 1 day is under the threshold. */
+    run(CHECK_WEEKLY, "mintline_por_age_seconds{asset=\"A\"} 86400\n"
                       "mintline_por_age_seconds{asset=\"B\"} 604800\n"
-                      "mintline_por_age_seconds{asset=\"C\"} 604801\n");
+                      "mintline_por_age_seconds{asset=\"C\"} 604801\n"
+                      "mintline_por_present{asset=\"A\"} 0\n"
+                      "mintline_por_present{asset=\"B\"} 1\n"
+                      "mintline_por_present{asset=\"C\"} 1\n"
+                      "mintline_reserve_report_age_seconds{asset=\"A\"} 90000\n"
+                      "mintline_reserve_report_present{asset=\"A\"} 0\n"
+                      "mintline_backup_age_seconds 3600\n"
+                      "mintline_backup_present 0\n");
     assert_int_equal(find("por_age", "asset=A")->status, CHECK_FAIL);
     assert_string_equal(find("por_age", "asset=A")->value, "never");
+    assert_string_equal(find("por_age", "asset=A")->detail, "none yet (1d 0h 0m 0s since the genesis)");
     assert_int_equal(find("por_age", "asset=B")->status, CHECK_PASS); /* exactly 7 days */
     assert_int_equal(find("por_age", "asset=C")->status, CHECK_FAIL);
+    assert_string_equal(find("por_age", "asset=C")->value, "7d 0h 0m 1s");
+    assert_string_equal(find("reserve_attestation", "asset=A")->value, "never");
+    assert_int_equal(find("reserve_attestation", "asset=A")->status, CHECK_FAIL);
+    assert_string_equal(find("backup_age", "")->value, "never");
+    assert_string_equal(find("backup_age", "")->detail, "none yet (1h 0m 0s since the schedule began)");
+    assert_int_equal(find("backup_age", "")->status, CHECK_FAIL);
     run(CHECK_DAILY, "mintline_nav_age_seconds{asset=\"F\"} 7200\n"
                      "mintline_nav_age_seconds{asset=\"G\"} 7201\n"
-                     "mintline_nav_age_seconds{asset=\"H\"} 14401\n");
+                     "mintline_nav_age_seconds{asset=\"H\"} 14401\n"
+                     "mintline_nav_age_seconds{asset=\"N\"} 60\n"
+                     "mintline_nav_present{asset=\"F\"} 1\n"
+                     "mintline_nav_present{asset=\"N\"} 0\n");
     assert_int_equal(find("nav_age", "asset=F")->status, CHECK_PASS);
-    assert_int_equal(find("nav_age", "asset=G")->status, CHECK_WARN);
+    assert_int_equal(find("nav_age", "asset=G")->status, CHECK_WARN); /* no present series: an age */
     assert_int_equal(find("nav_age", "asset=H")->status, CHECK_FAIL);
+    assert_string_equal(find("nav_age", "asset=H")->value, "4h 0m 1s");
+    assert_int_equal(find("nav_age", "asset=N")->status, CHECK_FAIL);
+    assert_string_equal(find("nav_age", "asset=N")->value, "never");
 }
 
 static void periods_hold_their_items_and_subjects_sort(void **state) {
@@ -140,7 +163,8 @@ static void bridge_projection_needs_outflow(void **state) {
 static void json_counts_and_status(void **state) {
     (void)state;
     run(CHECK_DAILY, "mintline_node_writable 1\nmintline_failed_commands_ratio 0.06\n"
-                     "mintline_commands_total{op=\"mint\",result=\"ok\"} 100\n");
+                     "mintline_commands_total{op=\"mint\",result=\"ok\"} 100\n"
+                     "mintline_commands_recent 20\n");
     struct check_result *extra = checks_add(&C, "x", "an extra", "here");
     assert_non_null(extra);
     extra->status = CHECK_PASS;
@@ -179,7 +203,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(reserve_ratio_thresholds_are_exact),
         cmocka_unit_test(items_without_series_are_na),
-        cmocka_unit_test(negative_age_is_never_and_fails),
+        cmocka_unit_test(absent_thing_is_never_and_fails),
         cmocka_unit_test(periods_hold_their_items_and_subjects_sort),
         cmocka_unit_test(bridge_projection_needs_outflow),
         cmocka_unit_test(json_counts_and_status),

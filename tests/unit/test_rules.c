@@ -475,8 +475,8 @@ static const struct builtin BUILTINS[] = {
      "mintline_bridge_buffer_projected_base_units < mintline_bridge_buffer_minimum_base_units"},
     {"HolderLimitWarning", RULE_WARNING, RULE_ACTION_NONE, "mintline_holder_limit_usage_ratio >= 0.7"},
     {"HolderLimitCritical", RULE_CRITICAL, RULE_ACTION_ALERT_TEAM, "mintline_holder_limit_usage_ratio >= 0.9"},
-    {"FailedCommandsWarning", RULE_WARNING, RULE_ACTION_NONE, "mintline_failed_commands_ratio > 0.05 and sum(mintline_commands_total) >= 100"},
-    {"FailedCommandsCritical", RULE_CRITICAL, RULE_ACTION_ALERT_TEAM, "mintline_failed_commands_ratio > 0.1 and sum(mintline_commands_total) >= 100"},
+    {"FailedCommandsWarning", RULE_WARNING, RULE_ACTION_NONE, "mintline_failed_commands_ratio > 0.05 and mintline_commands_recent >= 20"},
+    {"FailedCommandsCritical", RULE_CRITICAL, RULE_ACTION_ALERT_TEAM, "mintline_failed_commands_ratio > 0.1 and mintline_commands_recent >= 20"},
     {"OperatorKeyAgeWarning", RULE_WARNING, RULE_ACTION_NONE, "mintline_operator_key_age_seconds > 6912000"},
     {"OperatorKeyAgeCritical", RULE_CRITICAL, RULE_ACTION_ALERT_TEAM, "mintline_operator_key_age_seconds > 7776000"},
     {"BackupTooOld", RULE_WARNING, RULE_ACTION_ALERT_TEAM, "mintline_backup_age_seconds > 93600"},
@@ -510,7 +510,8 @@ static const char NODE_SERIES[] =
     "mintline_nav_age_seconds{asset=\"FA\"} 7200\n"
     "mintline_nav_age_seconds{asset=\"FB\"} 7201\n"
     "mintline_nav_age_seconds{asset=\"FC\"} 14401\n"
-    "mintline_nav_age_seconds{asset=\"FD\"} -1\n"
+    "mintline_nav_age_seconds{asset=\"FD\"} 14401\n" /* never had a NAV: counted from the genesis */
+    "mintline_nav_present{asset=\"FD\"} 0\n"
     "mintline_nav_deviation_ratio{asset=\"FA\"} 0.050000\n"
     "mintline_nav_deviation_ratio{asset=\"FB\"} 0.100001\n"
     "mintline_daily_mint_usage_ratio{asset=\"USDW\"} 0.950000\n"
@@ -521,7 +522,6 @@ static const char NODE_SERIES[] =
     "mintline_supply_cap_usage_ratio{asset=\"EURW\"} 0.900000\n"
     "mintline_reserve_ratio{asset=\"USDW\"} 1.000000\n"
     "mintline_reserve_ratio{asset=\"EURW\"} 0.999999\n"
-    "mintline_reserve_ratio{asset=\"GBPW\"} -1.000000\n"
     "mintline_reserve_ratio{asset=\"JPYW\"} 0.000000\n"
     "mintline_reserve_ratio{asset=\"CHFW\"} 1.049999\n"
     "mintline_reserve_ratio{asset=\"CADW\"} 1.050000\n"
@@ -558,12 +558,14 @@ static const char NODE_SERIES[] =
     "mintline_failed_commands_ratio 0.100000\n"
     "mintline_commands_total{op=\"mint\",result=\"ok\"} 90\n"
     "mintline_commands_total{op=\"mint\",result=\"ERR_PAUSED\"} 10\n"
+    "mintline_commands_recent 20\n"
     "mintline_operator_key_age_seconds{operator=\"alice\"} 7776000\n"
     "mintline_operator_key_age_seconds{operator=\"bob\"} 7776001\n";
 
 /* What fires: the rule's name and the series' identifying labels. */
 static const char *const NODE_FIRING[] = {
     "NavStaleWarning{asset=FB}", "NavStaleWarning{asset=FC}", "NavStaleCritical{asset=FC}",
+    "NavStaleWarning{asset=FD}", "NavStaleCritical{asset=FD}",
     "NavDeviationWarning{asset=FB}", "NavDeviationCritical{asset=FB}",
     "DailyMintUsageWarning{asset=EURW}", "DailyMintUsageWarning{asset=USDW}",
     "DailyMintUsageCritical{asset=EURW}", "DailyInflowUsageWarning{asset=EURW}",
