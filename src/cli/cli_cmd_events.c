@@ -140,7 +140,8 @@ static void cli_events__widths_fit(struct cli_events_widths *w, const json_t *ev
 
 /* One aligned line: the columns padded to their widths and two spaces
  * apart (a longer value still leaves two), DATA last and unpadded. */
-static void cli_events__print(const struct cli_events_widths *w, const char *const cells[CLI_EVENTS_COLS + 1]) {
+static void cli_events__print(const struct cli_events_widths *w,
+                              const char *const cells[CLI_EVENTS_COLS + 1]) {
     for (unsigned k = 0; k < CLI_EVENTS_COLS; k++) printf("%-*s  ", w->w[k], cells[k]);
     printf("%s\n", cells[CLI_EVENTS_COLS]);
 }
@@ -289,8 +290,9 @@ static int cli_events__type(const struct cli_ctx *ctx, const char *typed, const 
     }
     char close[256];
     size_t n = cli_suggest_text(typed, names, EVENT__COUNT, "", close, sizeof(close));
-    cli_out_error(ctx->color_err, err_name(ERR_INVALID_ARGUMENT), "events: unknown event type '%.40s'%s%s%s",
-                  typed, n ? " (did you mean " : "", close, n ? "?)" : "");
+    cli_out_error(ctx->color_err, err_name(ERR_INVALID_ARGUMENT),
+                  "events: unknown event type '%.40s'%s%s%s", typed, n ? " (did you mean " : "",
+                  close, n ? "?)" : "");
     cli_events__types_list();
     return CLI_EXIT_USAGE;
 }
@@ -327,7 +329,9 @@ int cli_cmd_events(struct cli_ctx *ctx) {
         rc = reply.exit_code;
     } else {
         rc = cli_reply_finish(ctx, &reply);
-        if (rc == CLI_EXIT_OK && !ctx->json) rc = cli_events__table(json_object_get(reply.doc, "events"));
+        if (rc == CLI_EXIT_OK && !ctx->json) {
+            rc = cli_events__table(json_object_get(reply.doc, "events"));
+        }
     }
     cli_reply_free(&reply);
     return rc;

@@ -497,7 +497,8 @@ int event_journal_match(const struct event *events, uint32_t n, const uint8_t *b
     for (uint32_t i = 0; i < n && match; i++) {
         struct event journaled;
         memset(&journaled, 0, sizeof(journaled));
-        match = event_decode(&r, &journaled) == 0 && event__match_one(&events[i], &journaled, &a, &b);
+        match = event_decode(&r, &journaled) == 0 &&
+                event__match_one(&events[i], &journaled, &a, &b);
     }
     buf_free(&a);
     buf_free(&b);

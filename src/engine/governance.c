@@ -72,7 +72,8 @@ static int gov__asset(const struct command *cmd) {
 static struct event *gov__emit(struct event_buf *events, enum event_type type,
                                const struct command *held) {
     int asset = gov__asset(held);
-    struct event *ev = engine__emit(events, type, asset < 0 ? (uint16_t)EVENT_NO_ASSET : (uint16_t)asset);
+    uint16_t tag = asset < 0 ? (uint16_t)EVENT_NO_ASSET : (uint16_t)asset;
+    struct event *ev = engine__emit(events, type, tag);
     ev->ref_op = held->op;
     return ev;
 }

@@ -20,6 +20,8 @@
 #include "../support/engine_fixture.h"
 
 #define T0 (INT64_C(1790000000) * 1000000000)
+#define J_APPROVE "{\"op\":\"approve\",\"id\":%llu}"
+#define J_CANCEL "{\"op\":\"cancel\",\"id\":%llu}"
 
 static int setup(void **state) {
     json_t *doc = fixture_genesis_new();
@@ -57,7 +59,7 @@ static void approve_release_events_carry_asset_and_seq(void **state) {
     struct fixture *f = *state;
     uint32_t eq = fixture_asset(f, "EQ");
     uint64_t id = propose_mint_eq(f, ADDR_1);
-    assert_int_equal(fixture_applyf(f, "bob", "{\"op\":\"approve\",\"id\":%llu}", (unsigned long long)id),
+    assert_int_equal(fixture_applyf(f, "bob", J_APPROVE, (unsigned long long)id),
                      ERR_OK);
     assert_command_seq(f);
     assert_int_equal(f->events.items[0].type, EVENT_PROPOSAL_APPROVED);
@@ -73,7 +75,7 @@ static void approve_release_events_carry_asset_and_seq(void **state) {
 static void cancel_carries_asset(void **state) {
     struct fixture *f = *state;
     uint64_t id = propose_mint_eq(f, ADDR_2);
-    assert_int_equal(fixture_applyf(f, "alice", "{\"op\":\"cancel\",\"id\":%llu}", (unsigned long long)id),
+    assert_int_equal(fixture_applyf(f, "alice", J_CANCEL, (unsigned long long)id),
                      ERR_OK);
     assert_command_seq(f);
     assert_int_equal(f->events.count, 1);
@@ -86,7 +88,7 @@ static void global_release_carries_no_asset(void **state) {
     assert_int_equal(fixture_pause(f, "alice", NULL), ERR_OK);
     assert_int_equal(fixture_unpause(f, "alice", NULL), ERR_OK);
     uint64_t id = f->result.pending_id;
-    assert_int_equal(fixture_applyf(f, "bob", "{\"op\":\"approve\",\"id\":%llu}", (unsigned long long)id),
+    assert_int_equal(fixture_applyf(f, "bob", J_APPROVE, (unsigned long long)id),
                      ERR_OK);
     assert_command_seq(f);
     assert_int_equal(f->events.count, 3); /* approved, executed, unpaused */
@@ -128,7 +130,7 @@ static void release_events(struct fixture *f, struct event out[3], struct buf *e
     assert_int_equal(fixture_pause(f, "alice", "USDW"), ERR_OK);
     assert_int_equal(fixture_unpause(f, "alice", "USDW"), ERR_OK);
     uint64_t id = f->result.pending_id;
-    assert_int_equal(fixture_applyf(f, "bob", "{\"op\":\"approve\",\"id\":%llu}", (unsigned long long)id),
+    assert_int_equal(fixture_applyf(f, "bob", J_APPROVE, (unsigned long long)id),
                      ERR_OK);
     assert_int_equal(f->events.count, 3);
     memcpy(out, f->events.items, 3 * sizeof(*out));
@@ -208,7 +210,8 @@ static void legacy_types_are_the_governance_releases(void **state) {
 static void json_carries_command_seq(void **state) {
     struct fixture *f = *state;
     /* a refusal consumes a command seq and emits nothing: the numbers part */
-    fixture_expect_rejected(f, "bob", "{\"op\":\"caps.set\",\"asset\":\"USDW\",\"supply_cap\":\"1\"}", ERR_UNAUTHORIZED);
+    const char *caps = "{\"op\":\"caps.set\",\"asset\":\"USDW\",\"supply_cap\":\"1\"}";
+    fixture_expect_rejected(f, "bob", caps, ERR_UNAUTHORIZED);
     assert_int_equal(fixture_mint(f, "alice", "USDW", ADDR_1, "2"), ERR_OK);
     struct buf b;
     buf_init(&b);
