@@ -849,7 +849,7 @@ static const struct cli_cmd cli_rows[] = {
      .run = cli_cmd_api,
      .pos = {POS("METHOD", NULL), POS("PATH", NULL), POS_OPT("BODY", NULL)},
      .help = "send a raw signed request to the node and print its answer (like `gh api`)",
-     .more = "PATH is the API path and query, percent-encoded (/api/system/status, /api/events?recent=5).\n"
+     .more = "PATH is the API path and query, percent-encoded (/api/system/status, /api/events?limit=5).\n"
              "BODY is JSON, or - to read it from stdin. The answer is printed as received;\n"
              "the exit code follows its status: 2xx 0, 202 4 (pending), 4xx 1, 5xx or none 3."},
     {.words = "batch",

@@ -393,6 +393,7 @@ void event_write_json(const struct engine *e, const struct event *ev, uint64_t b
     time_format_iso(ev->time_ns, time_text);
     jw_object_begin(w);
     jw_kv_uint(w, "seq", ev->seq);
+    jw_kv_uint(w, "command_seq", ev->command_seq);
     jw_kv_uint(w, "block", block);
     jw_kv_string(w, "time", time_text);
     jw_kv_string(w, "type", event_type_name((enum event_type)ev->type));
@@ -461,4 +462,45 @@ int event_decode(struct buf_reader *r, struct event *out) {
     out->amount5 = liquidated ? buf_get_u128(r) : 0;
     if (r->failed || out->type >= EVENT__COUNT) return -1;
     return 0;
+}
+
+int event_legacy_no_asset(uint16_t type) {
+    return type == EVENT_PROPOSAL_APPROVED || type == EVENT_PROPOSAL_EXECUTED ||
+           type == EVENT_PROPOSAL_FAILED || type == EVENT_PROPOSAL_EXPIRED ||
+           type == EVENT_PROPOSAL_CANCELLED || type == EVENT_TIMELOCK_EXECUTED ||
+           type == EVENT_TIMELOCK_FAILED || type == EVENT_TIMELOCK_CANCELLED ||
+           type == EVENT_TIMELOCK_EXPEDITED;
+}
+
+/* One journaled event against the replayed one: the same bytes, or the
+ * pre-issue-13 form of a governance event (no asset). */
+static int event__match_one(const struct event *replayed, struct event *journaled, struct buf *a,
+                            struct buf *b) {
+    if (journaled->type == replayed->type && event_legacy_no_asset(journaled->type) &&
+        journaled->asset == EVENT_NO_ASSET) {
+        journaled->asset = replayed->asset;
+    }
+    a->len = 0;
+    b->len = 0;
+    event_encode(replayed, a);
+    event_encode(journaled, b);
+    return buf_ok(a) && buf_ok(b) && a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
+}
+
+int event_journal_match(const struct event *events, uint32_t n, const uint8_t *bytes, size_t len) {
+    struct buf_reader r;
+    buf_reader_init(&r, bytes, len);
+    struct buf a, b;
+    buf_init(&a);
+    buf_init(&b);
+    int match = 1;
+    for (uint32_t i = 0; i < n && match; i++) {
+        struct event journaled;
+        memset(&journaled, 0, sizeof(journaled));
+        match = event_decode(&r, &journaled) == 0 &&
+                event__match_one(&events[i], &journaled, &a, &b);
+    }
+    buf_free(&a);
+    buf_free(&b);
+    return match && !r.failed && r.pos == len;
 }

@@ -1,7 +1,9 @@
 /*
  * event.h - what a command did, in a fixed-size form the engine can emit
- * without allocating. The node turns events into JSON ({seq, block, time,
- * type, asset, operator, data}) with event_write_json.
+ * without allocating. The node turns events into JSON ({seq, command_seq,
+ * block, time, type, asset, operator, data}) with event_write_json: seq is
+ * the event's own number, command_seq the seq of the command that emitted
+ * it (the number its answer and `history` show).
  */
 #ifndef MINTLINE_ENGINE_EVENT_H
 #define MINTLINE_ENGINE_EVENT_H
@@ -140,7 +142,7 @@ struct jw;
 struct buf;
 struct buf_reader;
 
-/* event_write_json: {"seq","block","time","type","asset","operator","data"}.
+/* event_write_json: {"seq","command_seq","block","time","type","asset","operator","data"}.
  * operator is the name of the operator whose command emitted the event
  * (the caller knows it: the request it answers, or the journaled request
  * holding ev->command_seq), written as null when NULL. The engine never
@@ -154,5 +156,18 @@ void event_write_json(const struct engine *e, const struct event *ev, uint64_t b
  * on a short read and returns -1 on an out-of-range type. */
 void event_encode(const struct event *ev, struct buf *out);
 int event_decode(struct buf_reader *r, struct event *out);
+
+/* event_legacy_no_asset: whether events of `type` were journaled with no
+ * asset before issue 13 (approvals, releases, failures, cancellations and
+ * expiries of a held command, which now carry its asset). */
+int event_legacy_no_asset(uint16_t type);
+
+/* event_journal_match: 1 when the journaled bytes (len bytes, untrusted)
+ * are exactly the encoding of events[0..n) that replay emitted, else 0.
+ * One allowance, for journals written before issue 13: an event whose
+ * type is event_legacy_no_asset, journaled with no asset where replay
+ * gives one, matches when every other byte does. Allocates a scratch
+ * buffer (audit's path, never the transfer path); 0 if that fails. */
+int event_journal_match(const struct event *events, uint32_t n, const uint8_t *bytes, size_t len);
 
 #endif

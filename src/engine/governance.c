@@ -66,6 +66,18 @@ static int gov__asset(const struct command *cmd) {
     return (cmd->present & CMD_HAS_ASSET) ? cmd->asset : -1;
 }
 
+/* Emit a governance event about the held command `held`: it carries the
+ * held command's asset (issue 13 item 13: `events --asset X` finds the
+ * approvals and releases of X's commands), or none when it names none. */
+static struct event *gov__emit(struct event_buf *events, enum event_type type,
+                               const struct command *held) {
+    int asset = gov__asset(held);
+    uint16_t tag = asset < 0 ? (uint16_t)EVENT_NO_ASSET : (uint16_t)asset;
+    struct event *ev = engine__emit(events, type, tag);
+    ev->ref_op = held->op;
+    return ev;
+}
+
 int governance_may(const struct engine *e, uint32_t op_index, const struct command *cmd) {
     if (op_index >= e->s.operators_count) return 0;
     if ((cmd->op == OP_ROLE_GRANT || cmd->op == OP_ROLE_REVOKE) && cmd->role == ROLE_ADMIN) {
@@ -107,7 +119,7 @@ static void gov__sweep(struct engine *e, struct event_buf *events) {
             i++;
             continue;
         }
-        struct event *ev = engine__emit(events, EVENT_PROPOSAL_EXPIRED, (uint16_t)EVENT_NO_ASSET);
+        struct event *ev = gov__emit(events, EVENT_PROPOSAL_EXPIRED, &p->cmd);
         ev->ref_id = p->id;
         ev->ref_op = p->cmd.op;
         e->s.proposals[i] = e->s.proposals[--e->s.proposals_count];
@@ -319,7 +331,7 @@ static void gov__run(struct engine *e, const struct command *cmd, uint64_t id,
                      enum event_type done, enum event_type failed, struct event_buf *events,
                      struct apply_result *out) {
     uint32_t mark = events->count;
-    struct event *ev = engine__emit(events, done, (uint16_t)EVENT_NO_ASSET);
+    struct event *ev = gov__emit(events, done, cmd);
     ev->ref_id = id;
     ev->ref_op = cmd->op;
     if (done == EVENT_TIMELOCK_EXPEDITED) {
@@ -334,7 +346,7 @@ static void gov__run(struct engine *e, const struct command *cmd, uint64_t id,
     }
     out->ran_err = err;
     events->count = mark;
-    ev = engine__emit(events, failed, (uint16_t)EVENT_NO_ASSET);
+    ev = gov__emit(events, failed, cmd);
     ev->ref_id = id;
     ev->ref_op = cmd->op;
     ev->code = (uint16_t)out->ran_err;
@@ -351,7 +363,7 @@ static enum err gov__release(struct engine *e, struct proposal p, struct event_b
         /* It would only fail at execution: close the proposal as failed now. */
         out->ran_id = p.id;
         out->ran_err = err;
-        struct event *ev = engine__emit(events, EVENT_PROPOSAL_FAILED, (uint16_t)EVENT_NO_ASSET);
+        struct event *ev = gov__emit(events, EVENT_PROPOSAL_FAILED, &p.cmd);
         ev->ref_id = p.id;
         ev->ref_op = p.cmd.op;
         ev->code = (uint16_t)err;
@@ -388,7 +400,7 @@ enum err governance_approve_apply(struct engine *e, const struct command *cmd,
     if (p->expires_ns <= e->s.time_ns) return ERR_PROPOSAL_EXPIRED;
     if (p->approvers[who / 64] & (UINT64_C(1) << (who % 64))) return ERR_SAME_OPERATOR;
     p->approvers[who / 64] |= UINT64_C(1) << (who % 64);
-    struct event *ev = engine__emit(events, EVENT_PROPOSAL_APPROVED, (uint16_t)EVENT_NO_ASSET);
+    struct event *ev = gov__emit(events, EVENT_PROPOSAL_APPROVED, &p->cmd);
     ev->ref_id = p->id;
     ev->ref_op = p->cmd.op;
     ev->who = who;
@@ -418,7 +430,7 @@ enum err governance_cancel_apply(struct engine *e, const struct command *cmd,
     if (cmd->operator_index != p->cmd.operator_index && !gov__is_admin(e, cmd->operator_index)) {
         return ERR_UNAUTHORIZED;
     }
-    struct event *ev = engine__emit(events, EVENT_PROPOSAL_CANCELLED, (uint16_t)EVENT_NO_ASSET);
+    struct event *ev = gov__emit(events, EVENT_PROPOSAL_CANCELLED, &p->cmd);
     ev->ref_id = p->id;
     ev->ref_op = p->cmd.op;
     ev->who = cmd->operator_index;
@@ -461,7 +473,7 @@ enum err governance_timelock_cancel_apply(struct engine *e, const struct command
     int i = gov__timelock_find(e, cmd->id);
     if (i < 0) return gov__gone(cmd->id, e->s.next_timelock_id, 1, out);
     if (!gov__is_admin(e, cmd->operator_index)) return ERR_UNAUTHORIZED;
-    struct event *ev = engine__emit(events, EVENT_TIMELOCK_CANCELLED, (uint16_t)EVENT_NO_ASSET);
+    struct event *ev = gov__emit(events, EVENT_TIMELOCK_CANCELLED, &e->s.timelock[i].cmd);
     ev->ref_id = e->s.timelock[i].id;
     ev->ref_op = e->s.timelock[i].cmd.op;
     ev->who = cmd->operator_index;

@@ -122,6 +122,39 @@ static int api__filter(const char *query, const char *key, char *text, size_t si
     return present;
 }
 
+/* An unknown type=: ERR_INVALID_ARGUMENT quoting it, and the valid types
+ * in the error object's "valid_types" (the message is bounded; the list
+ * is not short). */
+static void api__events_bad_type(const char *typed, struct server_response *out) {
+    char shown[41];
+    size_t n = 0;
+    for (; typed[n] != '\0' && n < sizeof(shown) - 1; n++) {
+        unsigned char c = (unsigned char)typed[n]; /* echoed: printable ASCII only */
+        shown[n] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
+    }
+    shown[n] = '\0';
+    char message[160];
+    snprintf(message, sizeof(message), "%s: unknown event type \"%s\" (valid_types lists them)",
+             err_message(ERR_INVALID_ARGUMENT), shown);
+    buf_free(&out->body);
+    struct jw w;
+    jw_init(&w, &out->body);
+    jw_object_begin(&w);
+    jw_kv_bool(&w, "ok", 0);
+    jw_key(&w, "error");
+    jw_object_begin(&w);
+    jw_kv_string(&w, "code", err_name(ERR_INVALID_ARGUMENT));
+    jw_kv_string(&w, "message", message);
+    jw_key(&w, "valid_types");
+    jw_array_begin(&w);
+    for (unsigned i = 0; i < EVENT__COUNT; i++) jw_string(&w, event_type_name((enum event_type)i));
+    jw_array_end(&w);
+    jw_object_end(&w);
+    jw_object_end(&w);
+    out->status = err_http_status(ERR_INVALID_ARGUMENT);
+    out->content_type = NULL;
+}
+
 static int api__events_parse(struct server *s, const char *query, struct api__events *q,
                              struct server_response *out) {
     char text[64];
@@ -136,7 +169,7 @@ static int api__events_parse(struct server *s, const char *query, struct api__ev
     if (present == 1) {
         enum event_type t = event_type_parse(text);
         if (t == EVENT__COUNT) {
-            server_error(out, ERR_INVALID_ARGUMENT, "unknown event type");
+            api__events_bad_type(text, out);
             return -1;
         }
         q->type = (int)t;

@@ -480,6 +480,7 @@ static void http__api_get(struct server *s, const struct server_request *rq,
     else if (strcmp(p, "/api/journal") == 0) api_journal(s, rq, out);
     else if (strcmp(p, "/api/backup") == 0) api_backup(s, rq, out);
     else if (http__split(p, "/api/reports/", seg) == 1) api_report(s, rq, seg[0], out);
+    else if (strcmp(p, "/api/events") == 0) api_events(s, rq, out); /* SPEC 7: "/api/events" */
     else server_error(out, ERR_NOT_FOUND, p);
 }
 

@@ -141,10 +141,11 @@ def _cut(doc):
 
 
 def event_ok(ev, typ, asset, data, name, block=None):
-    keys_ok = isinstance(ev, dict) and sorted(ev) == ["asset", "block", "data", "operator", "seq", "time",
-                                                      "type"] and isinstance(ev["operator"], str)
+    keys_ok = isinstance(ev, dict) and sorted(ev) == ["asset", "block", "command_seq", "data", "operator", "seq",
+                                                      "time", "type"] and isinstance(ev["operator"], str)
     t.ok(keys_ok and ev["type"] == typ and ev["asset"] == asset and ev["data"] == data and
-         isinstance(ev["seq"], int) and ISO.match(ev["time"] or "") is not None and
+         isinstance(ev["seq"], int) and isinstance(ev["command_seq"], int) and
+         ISO.match(ev["time"] or "") is not None and
          (block is None or ev["block"] == block),
          "%s: event %s %s %s" % (name, typ, asset, json.dumps(data, sort_keys=True)), ev)
 

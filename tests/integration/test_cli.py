@@ -274,7 +274,7 @@ def test_morning_routine():
     t.ok(doc.get("events") and all(e["type"] == "Mint" and e["asset"] == "USDW" for e in doc["events"]),
          "events --type Mint --asset USDW: filtered", doc)
     r = cli("events", "--type", "Nope")
-    rejected(r, "ERR_INVALID_ARGUMENT", "events --type Nope")
+    rejected(r, "ERR_INVALID_ARGUMENT", "events --type Nope (checked before the node is asked)", rc=2)
 
 
 def test_pause():

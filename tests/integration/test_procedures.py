@@ -291,7 +291,7 @@ def test_wallet_freeze():
                       ("alice", "unfreeze", P), ("bob", "approve", R), ("alice", "transfer", "ok")])
     fz = [e for e in events_since(m) if e[0] in ("Frozen", "Unfrozen", "ProposalFailed")]
     t.eq([(e[0], e[1]) for e in fz], [("Frozen", "-"), ("Unfrozen", "-"), ("Frozen", "USDW"),
-                                      ("ProposalFailed", "-"), ("Unfrozen", "USDW")],
+                                      ("ProposalFailed", "USDW"), ("Unfrozen", "USDW")],
          "events: Frozen, Unfrozen, Frozen 60, ProposalFailed, Unfrozen 60")
     t.ok(all(W in e[2] for e in fz if e[0] != "ProposalFailed") and "amount=60" in fz[2][2]
          and "ERR_INVALID_AMOUNT" in fz[3][2], "the events name the wallet, the amount and the error", fz)

@@ -948,7 +948,7 @@ static void mint_new_holder_credits_and_emits_mint_event(void **state) {
 
     json_t *got = event_json(f, ev, 1);
     json_error_t error;
-    json_t *want = json_loads("{\"seq\":0,\"block\":1,\"time\":\"2026-03-01T12:00:00.000Z\","
+    json_t *want = json_loads("{\"seq\":0,\"command_seq\":0,\"block\":1,\"time\":\"2026-03-01T12:00:00.000Z\","
                               "\"type\":\"Mint\",\"asset\":\"USDW\",\"operator\":\"alice\","
                               "\"data\":{\"to\":\"" ADDR_1
                               "\",\"amount\":\"12.5\"}}",
