@@ -492,6 +492,9 @@ enum err chain_open(struct chain *c, const char *data_dir, char *why, size_t why
                  (unsigned long long)c->engine.s.height, (unsigned long long)head.height);
         err = ERR_AUDIT_FAILED;
     }
+    struct store_block genesis;
+    if (!err) err = c->store->ops->block_at(c->store, 0, &genesis);
+    if (!err) c->genesis_hash = genesis.hash;
     if (err) chain_close(c);
     return err;
 }

@@ -27,6 +27,7 @@ struct chain {
     uint64_t snapshot_height;
     int clock_manual; /* the ledger's clock mode, recorded at init (genesis "clock") */
     int broken; /* a store write failed: writes are refused until restart */
+    struct hash genesis_hash; /* block 0's hash: which ledger this is (status) */
 };
 
 /* An event buffer that grows between blocks (never inside apply). */
