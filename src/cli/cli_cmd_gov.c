@@ -69,6 +69,12 @@ static int cli_gov__print(const struct cli_gov__list *l, const json_t *items) {
                 buf_free(&args);
                 continue;
             }
+            const json_t *in = json_object_get(item, key);
+            if (strstr(key, "_in_s") != NULL && json_is_integer(in) && json_integer_value(in) <= 0) {
+                /* a time already passed: the eta is due, the expiry past */
+                cli_table_cell(&t, strcmp(key, "eta_in_s") == 0 ? "due" : "passed");
+                continue;
+            }
             if (strcmp(key, "asset_roles") == 0) {
                 cli_gov__asset_roles(json_object_get(item, key), text, sizeof(text));
             } else {

@@ -152,7 +152,7 @@ static void cli_status__reserve(struct cli_status *st, const char *sym, const js
                       sizeof(verified));
         const json_t *r = json_object_get(res, "ratio");
         cli_fmt_value("ratio", r, CLI_FMT_CELL, ratio, sizeof(ratio));
-        printf("%s  reserve %s verified (%s fresh reports, quorum %s), ratio %s%s  ", sym, verified, n,
+        printf("%s  reserve %s verified (%s fresh reports, quorum %s), ratio %s%s ", sym, verified, n,
                q, ratio, json_is_true(json_object_get(res, "below_one")) ? ", BELOW 100%" : "");
         double v = json_is_number(r) ? json_number_value(r) : 1e300;
         cli_fmt_marker_below(v, CLI_STATUS_RESERVE_WARN, CLI_STATUS_RESERVE_CRITICAL, marker,
@@ -258,15 +258,14 @@ static void cli_status__head(struct cli_status *st, const struct cli_ctx *ctx, c
         snprintf(ago_text, sizeof(ago_text), " (%s ago)", d);
     }
     printf("now         %s  last block height %s at %s%s\n", now, height, time, ago_text);
+    int writable = !json_is_false(json_object_get(node, "writable"));
     printf("writable    ");
-    if (json_is_false(json_object_get(node, "writable"))) {
-        cli_status__say(st, CLI_FMT_CRITICAL, "NO");
-        printf(": a block could not be journaled; it was rolled back and writes are refused until "
-               "the node is restarted (see the node's log)\n");
-    } else {
-        cli_status__say(st, CLI_FMT_OK, "yes");
-        printf("  paused %s  controller %s\n", cli_out_field(node, "paused", paused, sizeof(paused)),
-               cli_out_field(node, "controller", controller, sizeof(controller)));
+    cli_status__say(st, writable ? CLI_FMT_OK : CLI_FMT_CRITICAL, writable ? "yes" : "NO");
+    printf("  paused %s  controller %s\n", cli_out_field(node, "paused", paused, sizeof(paused)),
+           cli_out_field(node, "controller", controller, sizeof(controller)));
+    if (!writable) {
+        printf("NOT WRITABLE: a block could not be journaled; it was rolled back and writes are "
+               "refused until the node is restarted (see the node's log)\n");
     }
     const json_t *gov = json_object_get(doc, "governance");
     if (json_is_object(gov)) {
