@@ -243,7 +243,7 @@ def test_morning_routine():
     rejected(r, "ERR_INVALID_ADDRESS", "balance of a bad address (found by the CLI: usage)", rc=2)
 
     r = cli("account", "show", TREASURY)
-    done_ok(r, "account show", (TREASURY, "blacklisted", "USDW", "238801.5"))
+    done_ok(r, "account show", (TREASURY, "blacklisted", "USDW", "238,801.5"))
     lines = [l for l in r.out.splitlines() if l]
     head = [l for l in lines if l.split()[0] in ("address", "blacklisted", "frozen", "identity")]
     t.ok(len(head) == 4 and len(set(cells(l)[1] if len(cells(l)) == 2 else -1 for l in head)) == 1,

@@ -235,8 +235,8 @@ def test_create_and_funding():
     t.ok(m, "PayoutCreated: 4 recipients (the snapshot's, not today's 5)", r)
     S.pay = m.group(1) if m else "0"
     b = pairs(read(("balance", "USDC", DIST)).out)
-    t.eq((b.get("balance"), b.get("frozen")), ("1500 USDC", "0 USDC"), "funding check: balance USDC DIST")
-    t.ok(units(b["balance"].split()[0]) - units(b["frozen"].split()[0]) >= 1000 * USDC,
+    t.eq((b.get("balance"), b.get("frozen")), ("1,500 USDC", "0 USDC"), "funding check: balance USDC DIST")
+    t.ok(units(b["balance"].split()[0].replace(",", "")) - units(b["frozen"].split()[0].replace(",", "")) >= 1000 * USDC,
          "the distributor's free USDC covers the total")
     head = pairs(read(("payout", "show", S.pay)).out.split("\n\n")[0])
     t.eq(head.get("would pay"), "1000 USDC now (the distributor holds 1500 free; funded); tax forms missing: 2",
