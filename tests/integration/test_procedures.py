@@ -469,7 +469,7 @@ def test_signer_rotation():
     step("bob", ("pause", "USDC", "--key", old_file), 1, "the old key cannot sign commands either",
          err="ERR_AUTH_SIGNATURE")
     # 6. verify the new signer
-    step("bob", ("status", "--key", new_file), 0, "6. bob with --key <new key> works", out=r"node .*paused no\b")
+    step("bob", ("status", "--key", new_file), 0, "6. bob with --key <new key> works", out=r"writable .*paused no\b")
     P.keys["bob"] = new_file
     step("bob", ("pause", "USDC"), 0, "bob signs a pause with the new key", out=r"paused USDC " + DONE)
     pid = submit("bob", ("unpause", "USDC"), "bob proposes the unpause with the new key")
