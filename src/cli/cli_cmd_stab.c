@@ -29,12 +29,14 @@ static void cli_stab__print(const json_t *st) {
     char a[80], b[80], c[80], d[80], e[80];
     printf("stabilizer %s  feed %s  peg %s\n", cli_stab__text(st, "asset", a, sizeof(a)),
            cli_stab__text(st, "feed", b, sizeof(b)), cli_stab__text(st, "target", c, sizeof(c)));
-    printf("  price %s  twap %s  deviation %s ppm (%s)\n", cli_stab__text(st, "price", a, sizeof(a)),
-           cli_stab__text(st, "twap", b, sizeof(b)), cli_stab__text(st, "deviation_ppm", c, sizeof(c)),
-           cli_stab__text(st, "twap_side", d, sizeof(d)));
-    printf("  run %s observations %s the peg (acts at %s, threshold %s ppm, window %s blocks)\n",
+    /* parts per million as percentages, as --threshold is given ("0.5%") */
+    cli_fmt_percent((double)json_integer_value(json_object_get(st, "deviation_ppm")) / 1e6, c, sizeof(c));
+    printf("  price %s  twap %s  deviation %s (%s)\n", cli_stab__text(st, "price", a, sizeof(a)),
+           cli_stab__text(st, "twap", b, sizeof(b)), c, cli_stab__text(st, "twap_side", d, sizeof(d)));
+    cli_fmt_percent((double)json_integer_value(json_object_get(st, "threshold_ppm")) / 1e6, d, sizeof(d));
+    printf("  run %s observations %s the peg (acts at %s, threshold %s, window %s blocks)\n",
            cli_stab__text(st, "consecutive", a, sizeof(a)), cli_stab__text(st, "run_side", b, sizeof(b)),
-           cli_stab__text(st, "sustain_blocks", c, sizeof(c)), cli_stab__text(st, "threshold_ppm", d, sizeof(d)),
+           cli_stab__text(st, "sustain_blocks", c, sizeof(c)), d,
            cli_stab__text(st, "window_blocks", e, sizeof(e)));
     printf("  orders %s  bought %s  sold %s  k %s  max per block %s\n", cli_stab__text(st, "orders", a, sizeof(a)),
            cli_stab__text(st, "bought_total", b, sizeof(b)), cli_stab__text(st, "sold_total", c, sizeof(c)),

@@ -413,7 +413,7 @@ def test_lockup_and_rules():
     t.eq((parts(US1), parts(US3)), (("920", "920", "0"), ("80", "80", "0")), "REG_D after the lockup")
     r = step("bob", ("asset", "rules", "set", "ACME", "--max-balance", "930", "--dry-run"), 0,
              "dry run of a rules change", out=r"dry run: would set the rules of ACME$")
-    t.ok(re.search(r'^  event AssetRulesSet ACME partition=- changed=\["max_balance"\]$', r.out, re.M)
+    t.ok(re.search(r'^  event AssetRulesSet ACME partition=- changed=max_balance$', r.out, re.M)
          and "when submitted: a timelock entry executable from" in r.out, "the dry run names the change and the delay", r)
     step("alice", ("asset", "rules", "set", "ACME", "--max-balance", "930"), 1, "the transfer agent may not",
          err="ERR_UNAUTHORIZED")
