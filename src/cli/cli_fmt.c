@@ -186,6 +186,8 @@ int cli_fmt_is_amount_key(const char *key) {
 }
 
 static int cli_fmt__is_ratio_key(const char *key) {
+    /* "below_liquidation_ratio" counts vaults below a ratio: a count */
+    if (strncmp(key, "below_", 6) == 0) return 0;
     return strcmp(key, "usage") == 0 || strcmp(key, "ratio") == 0 || cli_fmt__ends(key, "_usage") ||
            cli_fmt__ends(key, "_ratio") || strncmp(key, "rate", 4) == 0 ||
            strstr(key, "_rate") != NULL;

@@ -192,6 +192,7 @@ static void test_value_by_key_name(void **state) {
     value_is("\"0x00ab\"", "address", CLI_FMT_CELL, "0x00ab");
     value_is("\"2024\"", "partition", CLI_FMT_CELL, "2024"); /* not an amount key */
     value_is("42", "operator_count", CLI_FMT_CELL, "42");     /* "operator" is no rate */
+    value_is("2", "below_liquidation_ratio", CLI_FMT_CELL, "2"); /* a count of vaults */
     value_is("[\"admin\",\"minter\"]", "roles", CLI_FMT_CELL, "admin,minter");
     value_is("[]", "roles", CLI_FMT_CELL, "-");
     value_is("{\"USDW\":[\"minter\",\"burner\"]}", "asset_roles", CLI_FMT_CELL, "USDW=minter,burner");
