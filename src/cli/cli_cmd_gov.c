@@ -10,6 +10,7 @@
 
 #include "cli_call.h"
 #include "cli_cmd.h"
+#include "cli_fmt.h"
 #include "cli_http.h"
 #include "cli_out.h"
 
@@ -25,6 +26,29 @@ struct cli_gov__list {
     size_t count;
 };
 
+/* {"USDW": ["minter", "burner"]} as the genesis writes it: "minter@USDW,
+ * burner@USDW"; "-" for none. */
+static void cli_gov__asset_roles(const json_t *roles, char *out, size_t size) {
+    struct buf b;
+    buf_init(&b);
+    const char *sym;
+    const json_t *list;
+    json_object_foreach((json_t *)roles, sym, list) {
+        size_t i;
+        const json_t *role;
+        json_array_foreach(list, i, role) {
+            if (!json_is_string(role)) continue;
+            if (b.len > 0) buf_put(&b, ",", 1);
+            buf_put(&b, json_string_value(role), strlen(json_string_value(role)));
+            buf_put(&b, "@", 1);
+            buf_put(&b, sym, strlen(sym));
+        }
+    }
+    snprintf(out, size, "%s", b.len > 0 ? cli_out_cstr(&b) : "-");
+    cli_out_clean(out);
+    buf_free(&b);
+}
+
 static int cli_gov__print(const struct cli_gov__list *l, const json_t *items) {
     struct cli_table t;
     cli_table_init(&t, l->count);
@@ -34,7 +58,28 @@ static int cli_gov__print(const struct cli_gov__list *l, const json_t *items) {
     json_array_foreach(items, i, item) {
         for (size_t c = 0; c < l->count; c++) {
             char text[512];
-            cli_out_text(json_object_get(item, l->columns[c].key), text, sizeof(text));
+            const char *key = l->columns[c].key;
+            if (strcmp(key, "args") == 0) {
+                /* key=value text, the op's amounts canonical (cli_fmt.h) */
+                struct buf args;
+                buf_init(&args);
+                cli_fmt_pairs(json_object_get(item, key),
+                              json_string_value(json_object_get(item, "op")), &args);
+                cli_table_cell(&t, args.len > 0 ? cli_out_cstr(&args) : "-");
+                buf_free(&args);
+                continue;
+            }
+            const json_t *in = json_object_get(item, key);
+            if (strstr(key, "_in_s") != NULL && json_is_integer(in) && json_integer_value(in) <= 0) {
+                /* a time already passed: the eta is due, the expiry past */
+                cli_table_cell(&t, strcmp(key, "eta_in_s") == 0 ? "due" : "passed");
+                continue;
+            }
+            if (strcmp(key, "asset_roles") == 0) {
+                cli_gov__asset_roles(json_object_get(item, key), text, sizeof(text));
+            } else {
+                cli_fmt_value(key, json_object_get(item, key), CLI_FMT_CELL, text, sizeof(text));
+            }
             cli_table_cell(&t, text);
         }
     }
@@ -66,7 +111,7 @@ int cli_cmd_proposals(struct cli_ctx *ctx) {
     static const struct cli_gov__column cols[] = {
         {"ID", "id"},          {"OP", "op"},         {"ARGS", "args"},
         {"PROPOSER", "proposer"}, {"APPROVALS", "approvals"}, {"NEEDED", "approvals_needed"},
-        {"EXPIRES", "expires_at"}, {"STATUS", "status"}};
+        {"EXPIRES", "expires_at"}, {"EXPIRES IN", "expires_in_s"}, {"STATUS", "status"}};
     const struct cli_gov__list l = {"/api/proposals", "proposals", cols, CLI_GOV_COUNT(cols)};
     return cli_gov__list(ctx, &l);
 }
@@ -74,7 +119,7 @@ int cli_cmd_proposals(struct cli_ctx *ctx) {
 int cli_cmd_timelock_list(struct cli_ctx *ctx) {
     static const struct cli_gov__column cols[] = {
         {"ID", "id"},   {"OP", "op"},         {"ARGS", "args"}, {"BY", "submitted_by"},
-        {"ETA", "eta"}, {"STATUS", "status"}};
+        {"ETA", "eta"}, {"DUE IN", "eta_in_s"}, {"STATUS", "status"}};
     const struct cli_gov__list l = {"/api/timelock", "timelock", cols, CLI_GOV_COUNT(cols)};
     return cli_gov__list(ctx, &l);
 }
@@ -82,14 +127,14 @@ int cli_cmd_timelock_list(struct cli_ctx *ctx) {
 int cli_cmd_operator_list(struct cli_ctx *ctx) {
     static const struct cli_gov__column cols[] = {
         {"NAME", "name"}, {"ROLES", "roles"}, {"ASSET ROLES", "asset_roles"},
-        {"KEY AGE (s)", "key_age_s"}, {"CONTROLLER", "controller"}};
+        {"KEY AGE", "key_age_s"}, {"CONTROLLER", "controller"}};
     const struct cli_gov__list l = {"/api/operators", "operators", cols, CLI_GOV_COUNT(cols)};
     return cli_gov__list(ctx, &l);
 }
 
 int cli_cmd_price_list(struct cli_ctx *ctx) {
     static const struct cli_gov__column cols[] = {
-        {"FEED", "name"}, {"VALUE", "value"}, {"UPDATED", "updated_at"}, {"AGE (s)", "age_s"},
+        {"FEED", "name"}, {"VALUE", "value"}, {"UPDATED", "updated_at"}, {"AGE", "age_s"},
         {"MAX AGE", "max_age"}, {"STALE", "stale"}, {"FROZEN", "frozen"}};
     const struct cli_gov__list l = {"/api/feeds", "feeds", cols, CLI_GOV_COUNT(cols)};
     return cli_gov__list(ctx, &l);
@@ -126,7 +171,7 @@ int cli_cmd_reserve_show(struct cli_ctx *ctx) {
         rc = cli_out_fields(reply.doc, keys, CLI_GOV_COUNT(keys)) == 0 ? CLI_EXIT_OK : CLI_EXIT_IO;
         static const struct cli_gov__column cols[] = {
             {"REPORTER", "reporter"}, {"AMOUNT", "amount"}, {"REPORTED", "reported_at"},
-            {"AGE (s)", "age_s"}, {"FRESH", "fresh"}};
+            {"AGE", "age_s"}, {"FRESH", "fresh"}};
         const struct cli_gov__list l = {path, "report_list", cols, CLI_GOV_COUNT(cols)};
         if (rc == CLI_EXIT_OK) rc = cli_gov__print(&l, json_object_get(reply.doc, "report_list"));
     }

@@ -22,6 +22,7 @@
 #include "cli_call.h"
 #include "cli_cmd.h"
 #include "cli_http.h"
+#include "cli_fmt.h"
 #include "cli_out.h"
 
 /* Room for a note (200 characters of up to 4 bytes) and its decoration. */
@@ -175,10 +176,11 @@ static void cli_incident__header(const json_t *doc) {
            json_is_true(json_object_get(doc, "overdue")) ? "  OVERDUE: not acknowledged within its target" : "");
     printf("title      %s\n", cli_out_field(doc, "title", title, sizeof(title)));
     printf("asset      %s\n", cli_out_field(doc, "asset", asset, sizeof(asset)));
-    printf("opened     %s UTC by %s (acknowledge within %s s)\n",
+    cli_fmt_value("ack_target_s", json_object_get(doc, "ack_target_s"), CLI_FMT_TEXT, target,
+                  sizeof(target));
+    printf("opened     %s UTC by %s (acknowledge within %s)\n",
            cli_incident__time(doc, "opened_at", at, sizeof(at)),
-           cli_out_field(doc, "opened_by", by, sizeof(by)),
-           cli_out_field(doc, "ack_target_s", target, sizeof(target)));
+           cli_out_field(doc, "opened_by", by, sizeof(by)), target);
     if (json_is_string(json_object_get(doc, "acked_at"))) {
         cli_incident__after(doc, "opened_at", "acked_at", after, sizeof(after));
         printf("acked      %s UTC by %s%s\n", cli_incident__time(doc, "acked_at", at, sizeof(at)),

@@ -11,6 +11,7 @@
 #include "cli_call.h"
 #include "cli_cmd.h"
 #include "cli_http.h"
+#include "cli_fmt.h"
 #include "cli_out.h"
 
 /* The header lines of `payout show`. */
@@ -68,8 +69,11 @@ static int cli_payout__legs(const json_t *doc) {
     json_array_foreach(json_object_get(doc, "legs"), i, leg) {
         char text[160];
         cli_table_cell(&t, cli_out_field(leg, "address", text, sizeof(text)));
-        cli_table_cell(&t, cli_out_field(leg, "snapshot_balance", text, sizeof(text)));
-        cli_table_cell(&t, cli_out_field(leg, "amount", text, sizeof(text)));
+        cli_fmt_value("snapshot_balance", json_object_get(leg, "snapshot_balance"), CLI_FMT_CELL, text,
+                      sizeof(text));
+        cli_table_cell(&t, text);
+        cli_fmt_value("amount", json_object_get(leg, "amount"), CLI_FMT_CELL, text, sizeof(text));
+        cli_table_cell(&t, text);
         if (open) cli_table_cell(&t, json_is_true(json_object_get(leg, "tax_form")) ? "valid" : "MISSING");
     }
     char offset[32], total[32];
@@ -127,8 +131,10 @@ static int cli_payout__list_payouts(const json_t *payouts) {
         cli_table_cell(&t, cli_out_field(p, "id", text, sizeof(text)));
         cli_table_cell(&t, cli_out_field(p, "status", text, sizeof(text)));
         cli_table_cell(&t, cli_out_field(p, "pay", text, sizeof(text)));
-        cli_table_cell(&t, cli_out_field(p, "total", text, sizeof(text)));
-        cli_table_cell(&t, cli_out_field(p, "paid", text, sizeof(text)));
+        cli_fmt_value("total", json_object_get(p, "total"), CLI_FMT_CELL, text, sizeof(text));
+        cli_table_cell(&t, text);
+        cli_fmt_value("paid", json_object_get(p, "paid"), CLI_FMT_CELL, text, sizeof(text));
+        cli_table_cell(&t, text);
         cli_table_cell(&t, cli_out_field(p, "mode", text, sizeof(text)));
         cli_out_field(p, "asset", asset, sizeof(asset));
         char snap[128], id[32];
@@ -152,7 +158,8 @@ static int cli_payout__list_snapshots(const json_t *snapshots) {
     json_array_foreach(snapshots, i, n) {
         for (size_t k = 0; k < 6; k++) {
             char text[160];
-            cli_table_cell(&t, cli_out_field(n, keys[k], text, sizeof(text)));
+            cli_fmt_value(keys[k], json_object_get(n, keys[k]), CLI_FMT_CELL, text, sizeof(text));
+            cli_table_cell(&t, text);
         }
     }
     int rc = cli_table_print(&t, stdout);

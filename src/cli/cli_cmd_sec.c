@@ -13,6 +13,7 @@
 #include "cli_call.h"
 #include "cli_cmd.h"
 #include "cli_http.h"
+#include "cli_fmt.h"
 #include "cli_out.h"
 #include "cli_sec.h"
 
@@ -109,8 +110,9 @@ void cli_sec_holders_text(const json_t *asset, char *out, size_t size) {
     cli_out_text(json_object_get(asset, "max_holders"), max, sizeof(max));
     double usage = json_number_value(json_object_get(asset, "holder_limit_usage"));
     const char *level = cli_sec_holder_level(usage);
-    snprintf(out, size, "%s of %s (%.2f%%)%s%s", holders, max, usage * 100.0, level ? ": " : "",
-             level ? level : "");
+    char pct[32];
+    cli_fmt_percent(usage, pct, sizeof(pct));
+    snprintf(out, size, "%s of %s (%s)%s%s", holders, max, pct, level ? ": " : "", level ? level : "");
 }
 
 /* The claims a receiver in partition p needs: the asset's and its own. */

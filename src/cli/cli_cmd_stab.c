@@ -12,6 +12,7 @@
 #include "../base/buf.h"
 #include "cli_call.h"
 #include "cli_cmd.h"
+#include "cli_fmt.h"
 #include "cli_http.h"
 
 static const char *cli_stab__text(const json_t *o, const char *key, char *out, size_t size) {
@@ -28,12 +29,14 @@ static void cli_stab__print(const json_t *st) {
     char a[80], b[80], c[80], d[80], e[80];
     printf("stabilizer %s  feed %s  peg %s\n", cli_stab__text(st, "asset", a, sizeof(a)),
            cli_stab__text(st, "feed", b, sizeof(b)), cli_stab__text(st, "target", c, sizeof(c)));
-    printf("  price %s  twap %s  deviation %s ppm (%s)\n", cli_stab__text(st, "price", a, sizeof(a)),
-           cli_stab__text(st, "twap", b, sizeof(b)), cli_stab__text(st, "deviation_ppm", c, sizeof(c)),
-           cli_stab__text(st, "twap_side", d, sizeof(d)));
-    printf("  run %s observations %s the peg (acts at %s, threshold %s ppm, window %s blocks)\n",
+    /* parts per million as percentages, as --threshold is given ("0.5%") */
+    cli_fmt_percent((double)json_integer_value(json_object_get(st, "deviation_ppm")) / 1e6, c, sizeof(c));
+    printf("  price %s  twap %s  deviation %s (%s)\n", cli_stab__text(st, "price", a, sizeof(a)),
+           cli_stab__text(st, "twap", b, sizeof(b)), c, cli_stab__text(st, "twap_side", d, sizeof(d)));
+    cli_fmt_percent((double)json_integer_value(json_object_get(st, "threshold_ppm")) / 1e6, d, sizeof(d));
+    printf("  run %s observations %s the peg (acts at %s, threshold %s, window %s blocks)\n",
            cli_stab__text(st, "consecutive", a, sizeof(a)), cli_stab__text(st, "run_side", b, sizeof(b)),
-           cli_stab__text(st, "sustain_blocks", c, sizeof(c)), cli_stab__text(st, "threshold_ppm", d, sizeof(d)),
+           cli_stab__text(st, "sustain_blocks", c, sizeof(c)), d,
            cli_stab__text(st, "window_blocks", e, sizeof(e)));
     printf("  orders %s  bought %s  sold %s  k %s  max per block %s\n", cli_stab__text(st, "orders", a, sizeof(a)),
            cli_stab__text(st, "bought_total", b, sizeof(b)), cli_stab__text(st, "sold_total", c, sizeof(c)),
@@ -126,8 +129,10 @@ static void cli_bridge__routes(const json_t *doc) {
                json_is_true(json_object_get(r, "enabled")) ? "enabled" : "DISABLED",
                cli_stab__text(r, "min", c, sizeof(c)), cli_stab__text(r, "max", d, sizeof(d)),
                cli_stab__text(r, "escrow", e, sizeof(e)));
-        printf("  24h success %.4g (%s settled, %s refunded)  settlement p50 %.3gs p95 %.3gs\n",
-               json_number_value(json_object_get(r, "success_rate_24h")),
+        char rate[32];
+        cli_fmt_value("success_rate_24h", json_object_get(r, "success_rate_24h"), CLI_FMT_CELL, rate,
+                      sizeof(rate));
+        printf("  24h success %s (%s settled, %s refunded)  settlement p50 %.3gs p95 %.3gs\n", rate,
                cli_stab__text(r, "settled_24h", a, sizeof(a)), cli_stab__text(r, "refunded_24h", b, sizeof(b)),
                json_number_value(json_object_get(r, "settlement_p50_s")),
                json_number_value(json_object_get(r, "settlement_p95_s")));
@@ -178,8 +183,7 @@ static void cli_vault__row(const json_t *v) {
     char a[80], b[80], c[80], d[80], e[80];
     const json_t *h = json_object_get(v, "health");
     char health[32];
-    if (json_is_number(h)) snprintf(health, sizeof(health), "%.4f", json_number_value(h));
-    else snprintf(health, sizeof(health), "-");
+    cli_fmt_value("health_ratio", h, CLI_FMT_CELL, health, sizeof(health));
     printf("%-6s %-10s %-22s %-22s %-9s %s%s\n", cli_stab__text(v, "id", a, sizeof(a)),
            cli_stab__text(v, "type", b, sizeof(b)), cli_stab__text(v, "collateral", c, sizeof(c)),
            cli_stab__text(v, "debt", d, sizeof(d)), health, cli_stab__text(v, "owner", e, sizeof(e)),
@@ -204,11 +208,13 @@ static void cli_vault__list(const json_t *doc) {
                cli_stab__text(t, "debt", b, sizeof(b)), cli_stab__text(t, "collateral", c, sizeof(c)),
                cli_stab__text(t, "feed", d, sizeof(d)), cli_stab__text(t, "total_debt", e, sizeof(e)),
                cli_stab__text(t, "debt_ceiling", f, sizeof(f)));
-        printf("  min %.4g  liquidation %.4g  penalty %.4g  vaults %s  below liquidation %s  "
+        char min[32], liq[32], pen[32];
+        cli_fmt_percent(json_number_value(json_object_get(t, "min_ratio")), min, sizeof(min));
+        cli_fmt_percent(json_number_value(json_object_get(t, "liquidation_ratio")), liq, sizeof(liq));
+        cli_fmt_percent(json_number_value(json_object_get(t, "penalty")), pen, sizeof(pen));
+        printf("  min %s  liquidation %s  penalty %s  vaults %s  below liquidation %s  "
                "liquidations %s  bad debt %s\n",
-               json_number_value(json_object_get(t, "min_ratio")),
-               json_number_value(json_object_get(t, "liquidation_ratio")),
-               json_number_value(json_object_get(t, "penalty")), cli_stab__text(t, "vaults", a, sizeof(a)),
+               min, liq, pen, cli_stab__text(t, "vaults", a, sizeof(a)),
                cli_stab__text(t, "below_liquidation_ratio", b, sizeof(b)),
                cli_stab__text(t, "liquidations", c, sizeof(c)), cli_stab__text(t, "bad_debt_total", d, sizeof(d)));
     }
@@ -241,14 +247,16 @@ void cli_vault_status(const json_t *vaults) {
         char a[80], b[80], c[80], d[80], e[80], f[80], g[80];
         const json_t *h = json_object_get(t, "health_min");
         char health[32];
-        if (json_is_number(h)) snprintf(health, sizeof(health), "%.4f", json_number_value(h));
-        else snprintf(health, sizeof(health), "-");
-        printf("vault type %s  vaults %s  collateral %s %s  debt %s %s (%.1f%% of ceiling)  lowest health %s  "
+        char ceiling[32];
+        cli_fmt_value("health_ratio", h, CLI_FMT_TEXT, health, sizeof(health));
+        cli_fmt_value("debt_ceiling_usage", json_object_get(t, "debt_ceiling_usage"), CLI_FMT_TEXT,
+                      ceiling, sizeof(ceiling));
+        printf("vault type %s  vaults %s  collateral %s %s  debt %s %s (%s of ceiling)  lowest health %s  "
                "below liquidation %s\n",
                cli_stab__text(t, "type", a, sizeof(a)), cli_stab__text(t, "vaults", b, sizeof(b)),
                cli_stab__text(t, "total_collateral", c, sizeof(c)), cli_stab__text(t, "collateral", d, sizeof(d)),
                cli_stab__text(t, "total_debt", e, sizeof(e)), cli_stab__text(t, "debt", f, sizeof(f)),
-               json_number_value(json_object_get(t, "debt_ceiling_usage")) * 100.0, health,
+               ceiling, health,
                cli_stab__text(t, "below_liquidation_ratio", g, sizeof(g)));
     }
 }

@@ -4,6 +4,8 @@
  */
 #include "cli_out.h"
 
+#include "cli_fmt.h"
+
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,8 +59,13 @@ int cli_out_fields(const json_t *obj, const char *const *keys, size_t count) {
     cli_table_init(&t, 2);
     for (size_t i = 0; i < count; i++) {
         char text[256];
-        cli_out_text(json_object_get(obj, keys[i]), text, sizeof(text));
-        cli_table_cell(&t, keys[i]);
+        cli_fmt_value(keys[i], json_object_get(obj, keys[i]), CLI_FMT_CELL, text, sizeof(text));
+        /* "age_s" holds seconds, shown as a duration: its label is "age" */
+        char label[64];
+        size_t n = strlen(keys[i]);
+        snprintf(label, sizeof(label), "%.*s", (int)(n > 2 && strcmp(keys[i] + n - 2, "_s") == 0 ? n - 2 : n),
+                 keys[i]);
+        cli_table_cell(&t, label);
         cli_table_cell(&t, text);
     }
     int rc = cli_table_print(&t, stdout);
@@ -100,12 +107,48 @@ void cli_table_cell(struct cli_table *t, const char *text) {
     t->cells[t->cells_count++] = copy;
 }
 
+void cli_table_cell_tint(struct cli_table *t, const char *text, const char *tint) {
+    if (tint == NULL || tint[0] == '\0') {
+        cli_table_cell(t, text);
+        return;
+    }
+    size_t before = t->cells_count;
+    cli_table_cell(t, text);
+    if (t->failed || t->cells_count == before) return;
+    char *clean = t->cells[before];
+    size_t len = strlen(tint) + strlen(clean) + sizeof(CLI_OUT_RESET);
+    char *tinted = malloc(len);
+    if (tinted == NULL) {
+        t->failed = 1;
+        return;
+    }
+    snprintf(tinted, len, "%s%s%s", tint, clean, CLI_OUT_RESET);
+    free(clean);
+    t->cells[before] = tinted;
+}
+
+/* The width a cell takes on the screen: its bytes but the colour escapes
+ * ("\033[...m", only ever put there by cli_table_cell_tint). */
+static size_t cli_out__visible(const char *text) {
+    size_t n = 0;
+    for (const char *p = text; *p != '\0'; p++) {
+        if (*p == '\033' && p[1] == '[') {
+            p += 2;
+            while (*p != '\0' && *p != 'm') p++;
+            if (*p == '\0') break;
+            continue;
+        }
+        n++;
+    }
+    return n;
+}
+
 int cli_table_print(const struct cli_table *t, FILE *stream) {
     if (t->failed || t->cols == 0) return -1;
     size_t *width = calloc(t->cols, sizeof(*width));
     if (width == NULL) return -1;
     for (size_t i = 0; i < t->cells_count; i++) {
-        size_t len = strlen(t->cells[i]);
+        size_t len = cli_out__visible(t->cells[i]);
         if (len > width[i % t->cols]) width[i % t->cols] = len;
     }
     for (size_t i = 0; i < t->cells_count; i++) {
@@ -114,7 +157,8 @@ int cli_table_print(const struct cli_table *t, FILE *stream) {
         if (last) {
             fprintf(stream, "%s\n", t->cells[i]);
         } else {
-            fprintf(stream, "%-*s  ", (int)width[col], t->cells[i]);
+            size_t pad = width[col] - cli_out__visible(t->cells[i]);
+            fprintf(stream, "%s%*s  ", t->cells[i], (int)pad, "");
         }
     }
     free(width);
@@ -128,23 +172,7 @@ void cli_table_free(struct cli_table *t) {
 }
 
 void cli_out_text(const json_t *v, char *out, size_t out_size) {
-    if (out_size == 0) return;
-    if (v == NULL || json_is_null(v)) {
-        snprintf(out, out_size, "-");
-    } else if (json_is_string(v)) {
-        snprintf(out, out_size, "%s", json_string_value(v));
-    } else if (json_is_integer(v)) {
-        snprintf(out, out_size, "%lld", (long long)json_integer_value(v));
-    } else if (json_is_boolean(v)) {
-        snprintf(out, out_size, "%s", json_is_true(v) ? "yes" : "no");
-    } else {
-        /* Ratios arrive as JSON reals; 15 significant digits give back the
-         * node's text (0.0008), not the double's (0.00080000000000000004). */
-        char *dump = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
-        snprintf(out, out_size, "%s", dump != NULL ? dump : "?");
-        free(dump);
-    }
-    cli_out_clean(out);
+    cli_fmt_value(NULL, v, CLI_FMT_TEXT, out, out_size);
 }
 
 const char *cli_out_field(const json_t *obj, const char *key, char *out, size_t out_size) {
@@ -152,21 +180,7 @@ const char *cli_out_field(const json_t *obj, const char *key, char *out, size_t 
     return out;
 }
 
-void cli_out_pairs(const json_t *obj, struct buf *out) {
-    if (!json_is_object(obj)) return;
-    const char *key;
-    json_t *value;
-    int first = 1;
-    json_object_foreach((json_t *)obj, key, value) {
-        char text[256];
-        cli_out_text(value, text, sizeof(text));
-        if (!first) buf_put(out, " ", 1);
-        first = 0;
-        buf_put(out, key, strlen(key));
-        buf_put(out, "=", 1);
-        buf_put(out, text, strlen(text));
-    }
-}
+void cli_out_pairs(const json_t *obj, struct buf *out) { cli_fmt_pairs(obj, NULL, out); }
 
 void cli_out_event(const json_t *event, struct buf *out) {
     char text[128];

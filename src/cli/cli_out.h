@@ -45,6 +45,14 @@ struct cli_table {
 
 void cli_table_init(struct cli_table *t, size_t cols);
 void cli_table_cell(struct cli_table *t, const char *text);
+/* cli_table_cell_tint: a cell whose text is shown in tint (an escape such
+ * as CLI_OUT_TINT_RED; NULL or "" for none); the escapes do not count in the
+ * column's width. Callers tint only when cli_out_color(stdout). */
+void cli_table_cell_tint(struct cli_table *t, const char *text, const char *tint);
+#define CLI_OUT_TINT_RED "\033[31m"
+#define CLI_OUT_TINT_YELLOW "\033[33m"
+#define CLI_OUT_TINT_GREEN "\033[32m"
+#define CLI_OUT_TINT_RESET "\033[0m"
 /* cli_table_print: columns separated by two spaces, the last one unpadded.
  * Returns 0, or -1 when a cell could not be stored or stdout failed. */
 int cli_table_print(const struct cli_table *t, FILE *stream);
@@ -52,7 +60,8 @@ void cli_table_free(struct cli_table *t);
 
 /* cli_out_text: a JSON value as a short display text into out: strings
  * as they are, integers in decimal, booleans "yes"/"no", null or NULL
- * "-", anything else compact JSON; cleaned and cut to out_size. */
+ * "-", an array "a,b", an object key=value text (cli_fmt_value without a
+ * key); cleaned and cut to out_size. */
 void cli_out_text(const json_t *v, char *out, size_t out_size);
 
 /* cli_out_field: cli_out_text of obj's member key (obj may be NULL or not
@@ -60,12 +69,13 @@ void cli_out_text(const json_t *v, char *out, size_t out_size);
 const char *cli_out_field(const json_t *obj, const char *key, char *out, size_t out_size);
 
 /* cli_out_fields: the named fields of an object as aligned "key  value"
- * lines on stdout (values through cli_out_text). Returns 0, or -1 when
+ * lines on stdout (values through cli_fmt_value by key, as table cells). Returns 0, or -1 when
  * stdout failed. */
 int cli_out_fields(const json_t *obj, const char *const *keys, size_t count);
 
-/* cli_out_pairs: an object as "key=value key=value" appended to out (values
- * through cli_out_text); nothing for a non-object. */
+/* cli_out_pairs: an object as "key=value key=value" appended to out
+ * (cli_fmt_pairs: amounts canonical, values with spaces quoted); nothing
+ * for a non-object. */
 void cli_out_pairs(const json_t *obj, struct buf *out);
 
 /* cli_out_event: "Mint USDW to=0x.. amount=100" for an event object,

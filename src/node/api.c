@@ -247,6 +247,12 @@ static void api__node(struct server *s, struct jw *w) {
     struct seq_stats st;
     sequencer_stats(s->seq, &st);
     jw_kv_uint(w, "snapshots_failed", st.snapshots_failed);
+    /* The morning read (issue 13 item 12): which ledger, and the node's now
+     * beside "time", the last block's. */
+    hash_hex(&s->chain.genesis_hash, hex);
+    jw_kv_string(w, "genesis_hash", hex);
+    time_format_iso(server_now(s), t);
+    jw_kv_string(w, "now", t);
     jw_object_end(w);
 }
 
@@ -272,6 +278,7 @@ void api_system_status(struct server *s, const struct server_request *rq, struct
     api_payouts_status(&s->chain.engine, &w);
     api_bridge_status(&s->chain.engine, server_now(s), &w);
     api_vault_status(&s->chain.engine, &w);
+    api_governance_status(&s->chain.engine, server_now(s), &w);
     pthread_rwlock_unlock(&s->chain.lock);
     alerting_status_json(s->alerting, &w);
     api_incidents_status(s, &w);

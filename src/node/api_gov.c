@@ -48,6 +48,7 @@ static void api__proposal(const struct engine *e, const struct proposal *p, stru
     jw_kv_uint(w, "approvals_needed", p->needed);
     api__time(w, "created_at", p->created_ns);
     api__time(w, "expires_at", p->expires_ns);
+    jw_kv_int(w, "expires_in_s", (p->expires_ns - e->s.time_ns) / NS_PER_S);
     jw_kv_string(w, "status", p->expires_ns <= e->s.time_ns ? "expired" : "pending");
     jw_object_end(w);
 }
@@ -66,6 +67,7 @@ static void api__timelock_entry(const struct engine *e, const struct timelock_en
     else jw_null(w);
     api__time(w, "eta", t->eta_ns);
     api__time(w, "expires_at", t->eta_ns + GOVERNANCE_TIMELOCK_GRACE);
+    jw_kv_int(w, "eta_in_s", (t->eta_ns - e->s.time_ns) / NS_PER_S);
     const char *status = e->s.time_ns < t->eta_ns ? "waiting"
                          : e->s.time_ns > t->eta_ns + GOVERNANCE_TIMELOCK_GRACE ? "expired"
                                                                                 : "ready";
@@ -83,6 +85,37 @@ void api_timelock_array(const struct engine *e, struct jw *w) {
     jw_array_begin(w);
     for (uint32_t i = 0; i < e->s.timelock_count; i++) api__timelock_entry(e, &e->s.timelock[i], w);
     jw_array_end(w);
+}
+
+void api_governance_status(const struct engine *e, int64_t now_ns, struct jw *w) {
+    uint64_t pending = 0, expired = 0, waiting = 0, due = 0;
+    int64_t next_eta = INT64_MAX;
+    for (uint32_t i = 0; i < e->s.proposals_count; i++) {
+        if (e->s.proposals[i].expires_ns <= e->s.time_ns) expired++;
+        else pending++;
+    }
+    for (uint32_t i = 0; i < e->s.timelock_count; i++) {
+        int64_t eta = e->s.timelock[i].eta_ns;
+        if (eta > now_ns) {
+            waiting++;
+            if (eta < next_eta) next_eta = eta;
+        } else if (now_ns <= eta + GOVERNANCE_TIMELOCK_GRACE) {
+            due++;
+        }
+    }
+    jw_key(w, "governance");
+    jw_object_begin(w);
+    jw_kv_uint(w, "proposals_pending", pending);
+    jw_kv_uint(w, "proposals_expired", expired);
+    jw_kv_uint(w, "timelock_waiting", waiting);
+    jw_kv_uint(w, "timelock_due", due);
+    if (next_eta != INT64_MAX) {
+        api__time(w, "timelock_next_eta", next_eta);
+    } else {
+        jw_key(w, "timelock_next_eta");
+        jw_null(w);
+    }
+    jw_object_end(w);
 }
 
 static void api__list(struct server *s, struct server_response *out, const char *key,

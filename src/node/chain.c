@@ -472,7 +472,10 @@ enum err chain_open(struct chain *c, const char *data_dir, char *why, size_t why
     err = chain__base(c, why, why_size);
     struct store_block genesis;
     if (!err) err = c->store->ops->block_at(c->store, 0, &genesis);
-    if (!err) c->genesis_time_ns = genesis.time_ns;
+    if (!err) {
+        c->genesis_time_ns = genesis.time_ns;
+        c->genesis_hash = genesis.hash;
+    }
     struct chain__replay r;
     memset(&r, 0, sizeof(r));
     r.c = c;

@@ -28,6 +28,7 @@ struct chain {
     int clock_manual; /* the ledger's clock mode, recorded at init (genesis "clock") */
     int broken; /* a store write failed: writes are refused until restart */
     int64_t genesis_time_ns; /* block 0's time: when the assets, feeds and operators of the genesis began */
+    struct hash genesis_hash; /* block 0's hash: which ledger this is (status) */
 };
 
 /* An event buffer that grows between blocks (never inside apply). */

@@ -232,4 +232,9 @@ void http_stats(struct server *s, struct http_stats *out);
 void api_report(struct server *s, const struct server_request *rq, const char *period,
                 struct server_response *out);
 
+/* "governance": {proposals_pending, proposals_expired, timelock_waiting,
+ * timelock_due, timelock_next_eta} for the status document: what waits for
+ * people, with due meaning eta passed at now (api_gov.c). */
+void api_governance_status(const struct engine *e, int64_t now_ns, struct jw *w);
+
 #endif

@@ -173,7 +173,8 @@ def test_unsigned_endpoints():
 def test_status_shape():
     st, doc = X.carol.get("/api/system/status")
     t.eq(st, 200, "GET /api/system/status: 200")
-    t.eq(sorted(doc), ["alerts", "assets", "compliance", "incidents", "node", "payouts"], "status: top-level keys")
+    t.eq(sorted(doc), ["alerts", "assets", "compliance", "governance", "incidents", "node", "payouts"],
+         "status: top-level keys (governance: issue 13 item 12)")
     node = doc["node"]
     for k in ("version", "height", "time", "store", "clock", "state_hash", "paused", "controller"):
         t.ok(k in node, "status.node has %s" % k, node)

@@ -123,7 +123,7 @@ def main():
         r = ok("status", "status", operator="carol")
         t.ok("bridge chain 138 WUSD enabled" in r.out, "mintline status: the bridge line", r)
         r = ok("bridge routes", "bridge", "routes", operator="carol")
-        t.ok("chain 138 WUSD" in r.out and "24h success 0.5" in r.out and "buffer: required" in r.out,
+        t.ok("chain 138 WUSD" in r.out and "24h success 50%" in r.out and "buffer: required" in r.out,
              "bridge routes prints the figures", r)
         m = node.metrics()
         t.eq(metric(m, "mintline_bridge_success_ratio", asset="WUSD", chain="138"), 0.5,

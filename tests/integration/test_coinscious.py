@@ -235,8 +235,8 @@ def test_create_and_funding():
     t.ok(m, "PayoutCreated: 4 recipients (the snapshot's, not today's 5)", r)
     S.pay = m.group(1) if m else "0"
     b = pairs(read(("balance", "USDC", DIST)).out)
-    t.eq((b.get("balance"), b.get("frozen")), ("1500 USDC", "0 USDC"), "funding check: balance USDC DIST")
-    t.ok(units(b["balance"].split()[0]) - units(b["frozen"].split()[0]) >= 1000 * USDC,
+    t.eq((b.get("balance"), b.get("frozen")), ("1,500 USDC", "0 USDC"), "funding check: balance USDC DIST")
+    t.ok(units(b["balance"].split()[0].replace(",", "")) - units(b["frozen"].split()[0].replace(",", "")) >= 1000 * USDC,
          "the distributor's free USDC covers the total")
     head = pairs(read(("payout", "show", S.pay)).out.split("\n\n")[0])
     t.eq(head.get("would pay"), "1000 USDC now (the distributor holds 1500 free; funded); tax forms missing: 2",
@@ -315,7 +315,7 @@ def test_execute():
          "payout show: distributed, 1000 USDC in 4 legs", out)
     rows = table(rest.split("\n", 1)[1])
     t.eq([(x["ADDRESS"], x["SNAPSHOT BALANCE"], x["AMOUNT"]) for x in rows],
-         [(a, w, text_of(want[a])) for a, w in ((US1, "1000"), (DE, "700"), (JP, "300"), (FR, "1"))],
+         [(a, w, text_of(want[a])) for a, w in ((US1, "1,000"), (DE, "700"), (JP, "300"), (FR, "1"))],
          "payout show: each leg, sorted by address, as computed by hand")
     doc = read(("payout", "show", S.pay, "--json")).json()
     t.eq((doc["status"], doc["paid"], doc["legs_paid"], doc["preflight"]), ("distributed", "1000", 4, None),
@@ -324,7 +324,7 @@ def test_execute():
     t.eq({x["address"]: units(x["amount"]) for x in doc["legs"]}, want, "payout show --json: the legs")
     rows = table(read(("payout", "list",)).out.split("\n\n")[1])
     t.eq([(x["ID"], x["STATUS"], x["PAY"], x["TOTAL"], x["PAID"], x["MODE"], x["FROM"]) for x in rows],
-         [(S.pay, "distributed", "USDC", "1000", "1000", "full", DIST)], "payout list: distributed")
+         [(S.pay, "distributed", "USDC", "1,000", "1,000", "full", DIST)], "payout list: distributed")
     t.eq({a: usdc(a) for a in HOLDERS + (GB, DIST)}, dict(want, **{GB: 0, DIST: 500 * USDC}),
          "balance USDC: each holder got its leg, the later holder nothing, the distributor 500 left")
     t.eq(pending_payouts(), (None, 0), "status: no payout pending after the distribution")

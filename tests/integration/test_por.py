@@ -460,7 +460,7 @@ def test_publish():
          (before.get(metric), before.get(("mintline_por_present", (("asset", SYM),)))))
     t.eq(status_reserve()["por"], None, "status reserve.por: null before the first")
     r = X.node.cli("status")
-    t.ok(r.rc == 0 and re.search(r"^USDW  reserve [0-9.]+ verified .*; no proof of reserves published yet$", r.out, re.M),
+    t.ok(r.rc == 0 and re.search(r"^USDW  reserve [0-9.,]+ verified .*; no proof of reserves published yet$", r.out, re.M),
          "status in words: the reserve, and no proof of reserves yet", r)
     r = X.node.cli("por", "publish", SYM)
     m = re.search(r"\(seq (\d+), block (\d+)\)", r.out)
@@ -478,7 +478,7 @@ def test_publish():
     t.ok(age is not None and 0 <= age < 60 and X.node.metrics().get(("mintline_por_present", (("asset", SYM),))) == 1,
          "metric por age after publishing, por_present 1 (promtool-checked elsewhere)", age)
     r = X.node.cli("status", SYM)
-    t.ok(r.rc == 0 and re.search(r"^USDW  reserve .*; proof of reserves at block %d, \d+ s old$" % pub["block"], r.out, re.M),
+    t.ok(r.rc == 0 and re.search(r"^USDW  reserve .*; proof of reserves at block %d, \d+s old$" % pub["block"], r.out, re.M),
          "status USDW in words: the latest proof of reserves", r)
     por = status_reserve()["por"]
     t.eq((por or {}).get("root"), pub["root"], "status reserve.por: the published root")
@@ -488,6 +488,9 @@ def test_publish():
 
     r = X.node.cli("por", "show", SYM, operator="carol")
     want = {k: str(pub[k]) for k in ("asset", "block", "time", "leaves", "depth", "total", "reserve", "root")}
+    for k in ("total", "reserve"):  # amounts in a table: grouped by thousands (issue 13 item 11)
+        whole, dot, frac = want[k].partition(".")
+        want[k] = "{:,}".format(int(whole)) + dot + frac
     t.ok(r.rc == 0 and parse_table(r.out) == want, "CLI por show agrees with the API", (r, want))
     r = X.node.cli("por", "show", SYM, "--json", operator="carol")
     t.ok(r.rc == 0 and r.json() == pub, "CLI por show --json: the API's document", r)

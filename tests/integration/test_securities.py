@@ -198,7 +198,7 @@ def test_example_genesis():
         head = pairs(r.out.split("\n\n")[0])
         t.eq((r.rc, head.get("asset"), head.get("holders"), head.get("required claims"),
               head.get("allowed countries"), head.get("blocked countries"), head.get("max balance")),
-             (0, "ACME (security)", "0 of 2000 (0.00%)", "kyc", "any", "IR, KP", "100000"),
+             (0, "ACME (security)", "0 of 2000 (0%)", "kyc", "any", "IR, KP", "100000"),
              "asset rules show ACME: the example's rules")
         rows = table(r.out.split("\n\n")[1])
         t.eq(rows, [{"PARTITION": "REG_D", "CLAIMS NEEDED": "kyc,accredited", "LOCKUP UNTIL": "2027-06-01",
@@ -275,7 +275,7 @@ def test_onboarding():
         "mint 1000 ACME into REG_D", out=r"^  event Mint ACME to=%s amount=1000 partition=REG_D$" % US1)
     two("alice", "bob", ("mint", "ACME", "--to", DE, "--amount", "500", "--partition", "REG_S"),
         "mint 500 ACME into REG_S")
-    t.eq(parts(US1), ("1000", "1000", "0"), "balance ACME US1: 1000, all in REG_D")
+    t.eq(parts(US1), ("1,000", "1,000", "0"), "balance ACME US1: 1,000, all in REG_D (a table groups)")
     t.eq(parts(DE), ("500", "0", "500"), "balance ACME DE: 500, all in REG_S")
     b = balance(US1)
     t.eq(b.get("frozen"), "0 ACME", "balance: frozen 0")
@@ -285,7 +285,7 @@ def test_onboarding():
          "account show: the identity in one line")
     rows = {x["ASSET"]: x for x in table(tab)}
     t.eq((rows.get("ACME", {}).get("BALANCE"), rows.get("ACME:REG_D", {}).get("BALANCE"),
-          rows.get("ACME:REG_S", {}).get("BALANCE")), ("1000", "1000", "0"), "account show: ACME and its partitions")
+          rows.get("ACME:REG_S", {}).get("BALANCE")), ("1,000", "1,000", "0"), "account show: ACME and its partitions")
     doc = read(("account", "show", US1, "--json")).json()
     t.eq((doc["balances"]["ACME"]["partitions"], doc["identity"]["country"]),
          ({"REG_D": "1000", "REG_S": "0"}, "US"), "account show --json: partitions and identity")
@@ -300,7 +300,7 @@ def test_onboarding():
 def test_status_metrics_three_holders():
     line, rows, out, doc = status()
     t.eq(rows["ACME"]["HOLDERS"], "3/4", "status: ACME holders 3 of max_holders 4")
-    t.ok(re.search(r"^ACME  holders 3 of 4 \(75\.00%\): WARNING \(12\(g\)", out, re.M),
+    t.ok(re.search(r"^ACME  holders 3 of 4 \(75%\): WARNING \(12\(g\)", out, re.M),
          "status: at 75% of max_holders it warns (SPEC 9: 70%)", out)
     t.eq(line, "identities 8  claims expiring within 30 days 1 (kyc 1)  expired 0",
          "status: identities, JP's kyc expiring within 30 days")
@@ -374,7 +374,7 @@ def test_agents():
         out=r"^  event ForcedTransfer ACME from=%s to=%s amount=50 partition=REG_D$" % (US1, US3))
     t.eq((parts(US1), parts(US3)), (("950", "950", "0"), ("50", "50", "0")), "REG_D moved by the agent")
     line, rows, out, doc = status()
-    t.ok(rows["ACME"]["HOLDERS"] == "4/4" and re.search(r"^ACME  holders 4 of 4 \(100\.00%\): CRITICAL", out, re.M),
+    t.ok(rows["ACME"]["HOLDERS"] == "4/4" and re.search(r"^ACME  holders 4 of 4 \(100%\): CRITICAL", out, re.M),
          "status: 4 of 4 holders, critical (SPEC 9: 90%)", out)
     refused(("transfer", "ACME", "--from", DE, "--to", FR, "--amount", "10", "--partition", "REG_S"),
             "ERR_HOLDER_LIMIT", "a fifth holder (max_holders 4)")
@@ -413,7 +413,7 @@ def test_lockup_and_rules():
     t.eq((parts(US1), parts(US3)), (("920", "920", "0"), ("80", "80", "0")), "REG_D after the lockup")
     r = step("bob", ("asset", "rules", "set", "ACME", "--max-balance", "930", "--dry-run"), 0,
              "dry run of a rules change", out=r"dry run: would set the rules of ACME$")
-    t.ok(re.search(r'^  event AssetRulesSet ACME partition=- changed=\["max_balance"\]$', r.out, re.M)
+    t.ok(re.search(r'^  event AssetRulesSet ACME partition=- changed=max_balance$', r.out, re.M)
          and "when submitted: a timelock entry executable from" in r.out, "the dry run names the change and the delay", r)
     step("alice", ("asset", "rules", "set", "ACME", "--max-balance", "930"), 1, "the transfer agent may not",
          err="ERR_UNAUTHORIZED")

@@ -166,9 +166,9 @@ class Walk:
         # 1.1 vaults: health, totals, ceiling usage
         r = self.cli("mintline status", "status", operator="carol")
         t.ok("vault type GOLD-A  vaults 1  collateral 1 GOLD  debt 1200 USDW" in r.out
-             and "lowest health 1.6667" in r.out and "below liquidation 0" in r.out,
+             and "lowest health 166.67%" in r.out and "below liquidation 0" in r.out,
              "mintline status: the vault type line", r)
-        t.ok("bridge chain 138 USDW enabled  escrow 0  24h success 1  buffer ok" in r.out,
+        t.ok("bridge chain 138 USDW enabled  escrow 0  24h success 100%  buffer ok" in r.out,
              "mintline status: the bridge line", r)
         block = st_api.get("vaults", [{}])[0]
         t.ok(block.get("type") == "GOLD-A" and block.get("vaults") == 1 and block.get("total_collateral") == "1"
@@ -178,8 +178,8 @@ class Walk:
         lst = self.cli_json("vault list --json", "vault", "list")
         t.eq(lst, self.api("/api/vaults?limit=1000"), "vault list --json is GET /api/vaults")
         r = self.cli("vault list", "vault", "list", operator="carol")
-        t.ok("debt 1200 of ceiling 10000000" in r.out and "below liquidation 0" in r.out and "1.6667" in r.out,
-             "vault list: debt against the ceiling, nothing below liquidation, vault 1 at 1.6667", r)
+        t.ok("debt 1200 of ceiling 10000000" in r.out and "below liquidation 0" in r.out and "166.67%" in r.out,
+             "vault list: debt against the ceiling, nothing below liquidation, vault 1 at 166.67%", r)
         h = metric(m, "mintline_vault_health_min_ratio", vault_type="GOLD-A")
         t.ok(abs(h - min(v["health"] for v in lst.get("vaults", []) if v["health"] is not None)) < 1e-5,
              "/metrics: mintline_vault_health_min_ratio is the lowest health vault list shows", h)
@@ -205,7 +205,7 @@ class Walk:
         t.eq(metric(m, "mintline_bridge_buffer_ok", asset="USDW", chain="138"), 1.0,
              "/metrics: mintline_bridge_buffer_ok 1")
         r = self.cli("bridge routes", "bridge", "routes", operator="carol")
-        t.ok("chain 138 USDW  enabled" in r.out and "24h success 1 " in r.out and "actual 1000: ok" in r.out,
+        t.ok("chain 138 USDW  enabled" in r.out and "24h success 100% " in r.out and "actual 1000: ok" in r.out,
              "bridge routes: enabled, success 1, buffer actual 1000 ok", r)
 
         # 1.4 stabilizer: at the peg, nothing ordered

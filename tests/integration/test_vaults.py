@@ -108,7 +108,7 @@ def main():
                OTHER, rc=1)
         t.ok("ERR_VAULT_OWNER" in r.err, "ERR_VAULT_OWNER", r)
         r = ok("vault show 1", "vault", "show", "1", operator="carol")
-        t.ok("GOLD-A" in r.out and "1333.333333" in r.out and "1.5" in r.out, "vault show: debt and health", r)
+        t.ok("GOLD-A" in r.out and "1333.333333" in r.out and "150%" in r.out, "vault show: debt and health 150%", r)
         st, doc = node.client("carol").get("/api/vaults")
         typ = doc["types"][0] if st == 200 and doc.get("types") else {}
         t.ok(typ.get("name") == "GOLD-A" and typ.get("total_debt") == "1333.333333" and typ.get("vaults") == 1,
@@ -123,8 +123,8 @@ def main():
              and abs(vt[0]["health_min"] - 1.5) < 1e-6 and vt[0]["below_liquidation_ratio"] == 0,
              "status: the GOLD-A block (vaults, debt, lowest health, none below liquidation)", vt)
         r = ok("status", "status", operator="carol")
-        t.ok("vault type GOLD-A  vaults 1  collateral 1 GOLD  debt 1333.333333 VUSD (0.1% of ceiling)" in r.out
-             and "lowest health 1.5000" in r.out,
+        t.ok("vault type GOLD-A  vaults 1  collateral 1 GOLD  debt 1333.333333 VUSD (0.13% of ceiling)" in r.out
+             and "lowest health 150%" in r.out,
              "mintline status: the vault type line", r)
         r = ok("liquidating a safe vault is refused", "vault", "liquidate", "1", "--by", LIQ, operator="bob", rc=1)
         t.ok("ERR_VAULT_SAFE" in r.err, "ERR_VAULT_SAFE", r)
