@@ -214,7 +214,7 @@ int cli_cmd_nav_fetch(struct cli_ctx *ctx) {
         if (fresh) {
             char value[64], age[32];
             cli_out_text(json_object_get(view, "value"), value, sizeof value);
-            cli_fmt_duration((int64_t)json_integer_value(json_object_get(view, "age_s")), age, sizeof(age));
+            human_duration((int64_t)json_integer_value(json_object_get(view, "age_s")), age, sizeof(age));
             if (ctx->json) {
                 json_object_set_new(view, "submitted", json_false());
                 json_object_set_new(view, "using_cache", json_true());
@@ -270,7 +270,7 @@ static void nav__print_cache(const json_t *v) {
     cli_out_text(json_object_get(v, "value"), value, sizeof value);
     cli_out_text(json_object_get(v, "fetched_at"), at, sizeof at);
     const json_t *age_s = json_object_get(v, "age_s");
-    if (json_is_integer(age_s)) cli_fmt_duration((int64_t)json_integer_value(age_s), age, sizeof(age));
+    if (json_is_integer(age_s)) human_duration((int64_t)json_integer_value(age_s), age, sizeof(age));
     printf("%-8s value %s  fetched %s  age %s  %s\n", asset, value[0] ? value : "-",
            at[0] ? at : "-", age, json_is_true(json_object_get(v, "fresh")) ? "fresh" : "STALE");
     size_t i;

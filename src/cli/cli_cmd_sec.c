@@ -111,7 +111,7 @@ void cli_sec_holders_text(const json_t *asset, char *out, size_t size) {
     double usage = json_number_value(json_object_get(asset, "holder_limit_usage"));
     const char *level = cli_sec_holder_level(usage);
     char pct[32];
-    cli_fmt_percent(usage, pct, sizeof(pct));
+    human_percent(usage, pct, sizeof(pct));
     snprintf(out, size, "%s of %s (%s)%s%s", holders, max, pct, level ? ": " : "", level ? level : "");
 }
 

@@ -30,10 +30,10 @@ static void cli_stab__print(const json_t *st) {
     printf("stabilizer %s  feed %s  peg %s\n", cli_stab__text(st, "asset", a, sizeof(a)),
            cli_stab__text(st, "feed", b, sizeof(b)), cli_stab__text(st, "target", c, sizeof(c)));
     /* parts per million as percentages, as --threshold is given ("0.5%") */
-    cli_fmt_percent((double)json_integer_value(json_object_get(st, "deviation_ppm")) / 1e6, c, sizeof(c));
+    human_percent((double)json_integer_value(json_object_get(st, "deviation_ppm")) / 1e6, c, sizeof(c));
     printf("  price %s  twap %s  deviation %s (%s)\n", cli_stab__text(st, "price", a, sizeof(a)),
            cli_stab__text(st, "twap", b, sizeof(b)), c, cli_stab__text(st, "twap_side", d, sizeof(d)));
-    cli_fmt_percent((double)json_integer_value(json_object_get(st, "threshold_ppm")) / 1e6, d, sizeof(d));
+    human_percent((double)json_integer_value(json_object_get(st, "threshold_ppm")) / 1e6, d, sizeof(d));
     printf("  run %s observations %s the peg (acts at %s, threshold %s, window %s blocks)\n",
            cli_stab__text(st, "consecutive", a, sizeof(a)), cli_stab__text(st, "run_side", b, sizeof(b)),
            cli_stab__text(st, "sustain_blocks", c, sizeof(c)), d,
@@ -209,9 +209,9 @@ static void cli_vault__list(const json_t *doc) {
                cli_stab__text(t, "feed", d, sizeof(d)), cli_stab__text(t, "total_debt", e, sizeof(e)),
                cli_stab__text(t, "debt_ceiling", f, sizeof(f)));
         char min[32], liq[32], pen[32];
-        cli_fmt_percent(json_number_value(json_object_get(t, "min_ratio")), min, sizeof(min));
-        cli_fmt_percent(json_number_value(json_object_get(t, "liquidation_ratio")), liq, sizeof(liq));
-        cli_fmt_percent(json_number_value(json_object_get(t, "penalty")), pen, sizeof(pen));
+        human_percent(json_number_value(json_object_get(t, "min_ratio")), min, sizeof(min));
+        human_percent(json_number_value(json_object_get(t, "liquidation_ratio")), liq, sizeof(liq));
+        human_percent(json_number_value(json_object_get(t, "penalty")), pen, sizeof(pen));
         printf("  min %s  liquidation %s  penalty %s  vaults %s  below liquidation %s  "
                "liquidations %s  bad debt %s\n",
                min, liq, pen, cli_stab__text(t, "vaults", a, sizeof(a)),

@@ -75,7 +75,7 @@ static void cli_status__usage_cell(struct cli_status *st, struct cli_table *t, c
         return;
     }
     double u = json_number_value(usage);
-    cli_fmt_percent(u, pct, sizeof(pct));
+    human_percent(u, pct, sizeof(pct));
     cli_fmt_marker(u, warn, critical, marker, sizeof(marker));
     enum cli_fmt_level level = cli_fmt_level(u, warn, critical);
     if ((int)level > st->worst) st->worst = (int)level;
@@ -124,7 +124,7 @@ static void cli_status__nav(struct cli_status *st, const char *sym, const json_t
     char value[96], age[32], marker[64];
     cli_fmt_value("value", json_object_get(nav, "value"), CLI_FMT_CELL, value, sizeof(value));
     long long age_s = (long long)json_integer_value(json_object_get(nav, "age_s"));
-    cli_fmt_duration(age_s, age, sizeof(age));
+    human_duration(age_s, age, sizeof(age));
     int stale = json_is_true(json_object_get(nav, "stale"));
     enum cli_fmt_level level = stale || age_s > CLI_STATUS_NAV_CRITICAL_S ? CLI_FMT_CRITICAL
                                : age_s > CLI_STATUS_NAV_WARN_S            ? CLI_FMT_WARN
@@ -163,7 +163,7 @@ static void cli_status__reserve(struct cli_status *st, const char *sym, const js
     const json_t *por = json_object_get(res, "por");
     if (json_is_object(por)) {
         char block[32];
-        cli_fmt_duration((int64_t)json_integer_value(json_object_get(por, "age_s")), age, sizeof(age));
+        human_duration((int64_t)json_integer_value(json_object_get(por, "age_s")), age, sizeof(age));
         printf("; proof of reserves at block %s, %s old\n",
                cli_out_field(por, "block", block, sizeof(block)), age);
     } else {
@@ -254,7 +254,7 @@ static void cli_status__head(struct cli_status *st, const struct cli_ctx *ctx, c
     char ago_text[40] = "";
     if (ago >= 0) {
         char d[32];
-        cli_fmt_duration(ago, d, sizeof(d));
+        human_duration(ago, d, sizeof(d));
         snprintf(ago_text, sizeof(ago_text), " (%s ago)", d);
     }
     printf("now         %s  last block height %s at %s%s\n", now, height, time, ago_text);

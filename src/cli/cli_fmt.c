@@ -15,40 +15,6 @@
 #include "../base/u128.h"
 #include "../engine/command.h"
 
-void cli_fmt_duration(int64_t seconds, char *out, size_t size) {
-    if (size == 0) return;
-    const char *sign = seconds < 0 ? "-" : "";
-    /* INT64_MIN has no magnitude in int64_t; a day short of it reads the same */
-    long long s = seconds < 0 ? (seconds == INT64_MIN ? INT64_MAX : -seconds) : seconds;
-    long long d = s / 86400, h = s / 3600, m = (s / 60) % 60, sec = s % 60;
-    if (s >= 48 * 3600) snprintf(out, size, "%s%lldd %lldh", sign, d, h % 24);
-    else if (s >= 3600) snprintf(out, size, "%s%lldh %lldm", sign, h, m);
-    else if (s >= 60) snprintf(out, size, "%s%lldm %llds", sign, m, sec);
-    else snprintf(out, size, "%s%llds", sign, sec);
-}
-
-void cli_fmt_percent(double ratio, char *out, size_t size) {
-    if (size == 0) return;
-    if (!isfinite(ratio)) {
-        snprintf(out, size, "-");
-        return;
-    }
-    double pct = ratio * 100.0;
-    if (pct > 0 && pct < 0.005) {
-        snprintf(out, size, "<0.01%%");
-        return;
-    }
-    char text[64];
-    snprintf(text, sizeof(text), "%.2f", pct);
-    size_t n = strlen(text);
-    if (strchr(text, '.') != NULL) {
-        while (n > 0 && text[n - 1] == '0') text[--n] = '\0';
-        if (n > 0 && text[n - 1] == '.') text[--n] = '\0';
-    }
-    if (strcmp(text, "-0") == 0) snprintf(text, sizeof(text), "0");
-    snprintf(out, size, "%s%%", text);
-}
-
 void cli_fmt_amount(const char *text, char *out, size_t size) {
     if (size == 0) return;
     char canonical[AMOUNT_TEXT_SIZE];
@@ -143,11 +109,11 @@ static void cli_fmt__marker(enum cli_fmt_level level, double warn, double critic
     char pct[32];
     switch (level) {
     case CLI_FMT_CRITICAL:
-        cli_fmt_percent(critical, pct, sizeof(pct));
+        human_percent(critical, pct, sizeof(pct));
         snprintf(out, size, "critical %s", pct);
         return;
     case CLI_FMT_WARN:
-        cli_fmt_percent(warn, pct, sizeof(pct));
+        human_percent(warn, pct, sizeof(pct));
         snprintf(out, size, "warn %s", pct);
         return;
     case CLI_FMT_OK:
@@ -231,9 +197,9 @@ static void cli_fmt__number(const char *key, const json_t *v, enum cli_fmt_where
                             size_t size) {
     int named = key != NULL;
     if (named && cli_fmt__is_ratio_key(key)) {
-        cli_fmt_percent(json_number_value(v), out, size);
+        human_percent(json_number_value(v), out, size);
     } else if (json_is_integer(v) && named && cli_fmt__ends(key, "_s")) {
-        cli_fmt_duration((int64_t)json_integer_value(v), out, size);
+        human_duration((int64_t)json_integer_value(v), out, size);
     } else if (json_is_integer(v)) {
         long long n = (long long)json_integer_value(v);
         if (where == CLI_FMT_CELL && !(named && cli_fmt__is_name_key(key))) {

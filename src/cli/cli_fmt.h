@@ -23,16 +23,7 @@
 #include <stdint.h>
 
 #include "../base/buf.h"
-
-/* cli_fmt_duration: whole seconds as "45s", "3m 20s", "29h 10m" (under
- * 48 hours), "12d 4h" (48 hours and more); a negative one as "-" and its
- * magnitude. Truncated to size. */
-void cli_fmt_duration(int64_t seconds, char *out, size_t size);
-
-/* cli_fmt_percent: a ratio (1.0 = 100%) with at most two fraction digits,
- * trailing zeros dropped: "80%", "95.5%", "104.73%", "0%"; a positive ratio
- * under 0.005% is "<0.01%" so that a sliver never reads as nothing. */
-void cli_fmt_percent(double ratio, char *out, size_t size);
+#include "../base/human.h"
 
 /* cli_fmt_amount: the canonical spelling of a decimal amount ("1200.50" ->
  * "1200.5", "007" -> "7"); text that is not a decimal is copied as it is. */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/human.h"
 #include "tmpl.h"
 
 /* How a value compares with a threshold: bad when above, at or above, or
@@ -162,18 +163,15 @@ struct check_result *checks_add(struct checks *c, const char *item, const char *
 }
 
 static void checks__format(enum check_unit unit, double v, char out[CHECK_TEXT_SIZE]) {
-    char n[TMPL_NUMBER_SIZE];
     switch (unit) {
     case UNIT_RATIO:
         if (isnan(v)) snprintf(out, CHECK_TEXT_SIZE, "undefined");
-        else {
-            tmpl_humanize_percentage(v, n);
-            snprintf(out, CHECK_TEXT_SIZE, "%s", n);
-        }
+        else human_percent(v, out, CHECK_TEXT_SIZE);
         return;
     case UNIT_SECONDS:
-        tmpl_humanize_duration(v, n);
-        snprintf(out, CHECK_TEXT_SIZE, "%s", n);
+        /* whole seconds: a check's ages and windows are never finer */
+        if (!isfinite(v)) snprintf(out, CHECK_TEXT_SIZE, "undefined");
+        else human_duration_exact(v >= 9.2e18 ? INT64_MAX : v <= -9.2e18 ? INT64_MIN : (int64_t)v, out, CHECK_TEXT_SIZE);
         return;
     case UNIT_FLAG: snprintf(out, CHECK_TEXT_SIZE, "%s", v >= 1 ? "yes" : "no"); return;
     case UNIT_COUNT: snprintf(out, CHECK_TEXT_SIZE, "%.0f", v); return;

@@ -101,14 +101,14 @@ static void absent_thing_is_never_and_fails(void **state) {
                       "mintline_backup_present 0\n");
     assert_int_equal(find("por_age", "asset=A")->status, CHECK_FAIL);
     assert_string_equal(find("por_age", "asset=A")->value, "never");
-    assert_string_equal(find("por_age", "asset=A")->detail, "none yet (1d 0h 0m 0s since the genesis)");
+    assert_string_equal(find("por_age", "asset=A")->detail, "none yet (24h 0m since the genesis)");
     assert_int_equal(find("por_age", "asset=B")->status, CHECK_PASS); /* exactly 7 days */
     assert_int_equal(find("por_age", "asset=C")->status, CHECK_FAIL);
     assert_string_equal(find("por_age", "asset=C")->value, "7d 0h 0m 1s");
     assert_string_equal(find("reserve_attestation", "asset=A")->value, "never");
     assert_int_equal(find("reserve_attestation", "asset=A")->status, CHECK_FAIL);
     assert_string_equal(find("backup_age", "")->value, "never");
-    assert_string_equal(find("backup_age", "")->detail, "none yet (1h 0m 0s since the schedule began)");
+    assert_string_equal(find("backup_age", "")->detail, "none yet (1h 0m since the schedule began)");
     assert_int_equal(find("backup_age", "")->status, CHECK_FAIL);
     run(CHECK_DAILY, "mintline_nav_age_seconds{asset=\"F\"} 7200\n"
                      "mintline_nav_age_seconds{asset=\"G\"} 7201\n"

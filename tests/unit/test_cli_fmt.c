@@ -20,13 +20,13 @@
 
 static void duration_is(int64_t s, const char *want) {
     char out[32];
-    cli_fmt_duration(s, out, sizeof(out));
+    human_duration(s, out, sizeof(out));
     if (strcmp(out, want) != 0) fail_msg("%lld s: got '%s', want '%s'", (long long)s, out, want);
 }
 
 static void percent_is(double r, const char *want) {
     char out[32];
-    cli_fmt_percent(r, out, sizeof(out));
+    human_percent(r, out, sizeof(out));
     if (strcmp(out, want) != 0) fail_msg("%g: got '%s', want '%s'", r, out, want);
 }
 
@@ -52,10 +52,29 @@ static void test_duration_boundaries_read_as_written(void **state) {
     duration_is(INT64_MIN, "-106751991167300d 15h");
 }
 
+static void exact_is(int64_t s, const char *want) {
+    char out[48];
+    human_duration_exact(s, out, sizeof(out));
+    if (strcmp(out, want) != 0) fail_msg("%lld s: got '%s', want '%s'", (long long)s, out, want);
+}
+
+/* The checklists read a value against its threshold: one second over shows. */
+static void test_duration_exact_keeps_what_matters_at_a_threshold(void **state) {
+    (void)state;
+    exact_is(59, "59s");
+    exact_is(3600, "1h 0m");
+    exact_is(4 * 3600 + 1, "4h 0m 1s");
+    exact_is(29 * 3600 + 10 * 60, "29h 10m");
+    exact_is(7 * 86400, "7d 0h");
+    exact_is(7 * 86400 + 1, "7d 0h 0m 1s");
+    exact_is(26 * 3600 + 61, "26h 1m 1s");
+    exact_is(-(4 * 3600 + 1), "-4h 0m 1s");
+}
+
 static void test_duration_truncated_to_size(void **state) {
     (void)state;
     char out[4];
-    cli_fmt_duration(29 * 3600, out, sizeof(out));
+    human_duration(29 * 3600, out, sizeof(out));
     assert_string_equal(out, "29h");
 }
 
@@ -244,6 +263,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_duration_boundaries_read_as_written),
         cmocka_unit_test(test_duration_truncated_to_size),
+        cmocka_unit_test(test_duration_exact_keeps_what_matters_at_a_threshold),
         cmocka_unit_test(test_percent_two_digits_zeros_dropped),
         cmocka_unit_test(test_amount_canonical_whatever_its_zeros),
         cmocka_unit_test(test_grouped_by_thousands_integer_part_only),
