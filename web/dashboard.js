@@ -25,15 +25,15 @@ function level(v, t) {
 export function bar(key, label, used, limit, usage, unit, t) {
   const lv = limit === null ? 'none' : level(usage, t);
   const width = usage === null || usage === undefined ? 0 : Math.min(100, usage * 100);
-  return h('div', { class: 'meter', 'data-key': key },
+  return h('div', { class: 'meter', 'data-key': key + (limit === null ? '-nolimit' : '') },
     h('div', { class: 'meter-label' }, h('span', null, label),
       h('span', { class: 'meter-figure', 'data-figure': key },
         limit === null ? amount(used, unit) + ' (no limit)' : amount(used) + ' / ' + amount(limit, unit) + ' · ' + pct(usage))),
     h('div', { class: 'bar ' + lv, role: 'meter', 'aria-label': label, 'aria-valuemin': 0, 'aria-valuemax': 100,
       'aria-valuenow': Math.round(width), title: 'warning above ' + pct(t.warn) + ', critical above ' + pct(t.crit) },
     h('div', { class: 'fill', style: { width: width + '%' } }),
-    h('div', { class: 'mark warn', style: { left: t.warn * 100 + '%' } }),
-    h('div', { class: 'mark crit', style: { left: t.crit * 100 + '%' } })));
+    limit === null ? null : h('div', { class: 'mark warn', style: { left: t.warn * 100 + '%' } }),
+    limit === null ? null : h('div', { class: 'mark crit', style: { left: t.crit * 100 + '%' } })));
 }
 
 function figure(key, label, value, cls) {
