@@ -4,9 +4,11 @@
 
 import * as api from './api.js';
 import { loadAsset, viewAsset } from './asset.js';
+import { loadDanger, viewDanger } from './danger.js';
 import { loadDashboard, viewDashboard } from './dashboard.js';
 import { h, render } from './dom.js';
 import { loadHistory, viewHistory } from './history.js';
+import { loadIncidents, viewIncidents } from './incidents.js';
 import { loadProposals, viewProposals } from './proposals.js';
 import { importSeed, parseKeyFile } from './sign.js';
 
@@ -25,6 +27,8 @@ const VIEWS = {
   dashboard: { load: () => loadDashboard(), view: (d) => viewDashboard(d) },
   proposals: { load: () => loadProposals(), view: (d) => viewProposals(d, refresh) },
   asset: { load: (r) => loadAsset(r.arg), view: (d) => viewAsset(d, refresh) },
+  danger: { load: () => loadDanger(), view: (d) => viewDanger(d, refresh) },
+  incidents: { load: () => loadIncidents(), view: (d) => viewIncidents(d, refresh) },
   history: { load: () => loadHistory(filters), view: (d) => viewHistory(d, filters, (f) => { filters = f; refresh(); }) },
 };
 

@@ -33,7 +33,11 @@ export function viewAsset(d, refresh) {
     h('div', { class: 'buttons' },
       h('button', { type: 'button', id: 'btn-pause', class: a.paused ? '' : 'danger', on: { click: pause } }, 'Pause'),
       h('button', { type: 'button', id: 'btn-unpause', on: { click: unpause } }, 'Unpause'),
-      h('button', { type: 'button', id: 'btn-mint', on: { click: mint } }, 'Mint')),
+      h('button', { type: 'button', id: 'btn-mint', on: { click: mint } }, 'Mint'),
+      a.mint_halted ? h('button', { type: 'button', id: 'btn-mint-resume', on: { click: () => openAction({ title: 'Resume minting ' + sym,
+        op: 'mint_resume', fixed: { asset: sym }, note: 'Lifts the minting halt; its policy may need a second approval.', onDone: refresh }) } }, 'Resume minting') :
+        h('button', { type: 'button', id: 'btn-mint-halt', on: { click: () => openAction({ title: 'Halt minting ' + sym,
+          op: 'mint_halt', fixed: { asset: sym }, note: 'Stops minting of ' + sym + '; burn and transfer go on.', onDone: refresh }) } }, 'Halt minting')),
     h('div', { class: 'card' },
       h('dl', { class: 'figs' }, h('div', { class: 'fig' }, h('dt', null, 'Supply'), h('dd', { 'data-figure': 'supply' }, amount(a.supply, sym)))),
       bar('supply_cap', 'Supply cap', a.supply, a.supply_cap, a.supply_cap_usage, sym, THRESHOLDS.supply_cap),

@@ -33,11 +33,11 @@ export function viewProposals(d, refresh) {
       }) } }, 'Cancel'))));
   const entries = d.timelock.map((e) => {
     const due = Date.parse(e.eta) <= nowMs;
-    return h('tr', { 'data-key': 't-' + e.id },
+    return h('tr', { 'data-key': 't-' + e.id, 'data-entry': e.id },
       h('td', null, '#' + e.id), h('td', null, h('strong', null, e.op)), h('td', null, h('code', null, args(e.args))),
       h('td', null, when(e.eta, nowMs)), h('td', null, due ? h('span', { class: 'badge warn' }, 'due') : 'waiting'),
       h('td', { class: 'actions' },
-        h('button', { type: 'button', class: 'primary', on: { click: () => openAction({
+        h('button', { type: 'button', class: 'primary', 'data-execute': e.id, on: { click: () => openAction({
           title: 'Execute timelock entry #' + e.id, op: 'timelock.execute', fixed: { id: e.id }, onDone: refresh,
         }) } }, 'Execute'),
         h('button', { type: 'button', on: { click: () => openAction({

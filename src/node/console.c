@@ -46,6 +46,8 @@ CONSOLE__EMBED(console__dashboard_js, "web/dashboard.js");
 CONSOLE__EMBED(console__proposals_js, "web/proposals.js");
 CONSOLE__EMBED(console__asset_js, "web/asset.js");
 CONSOLE__EMBED(console__history_js, "web/history.js");
+CONSOLE__EMBED(console__danger_js, "web/danger.js");
+CONSOLE__EMBED(console__incidents_js, "web/incidents.js");
 
 #define CONSOLE__HTML "text/html; charset=utf-8"
 #define CONSOLE__JS "text/javascript; charset=utf-8"
@@ -78,6 +80,8 @@ static struct console__file console__files[] = {
     {"/proposals.js", CONSOLE__JS, console__proposals_js, console__proposals_js_end, ""},
     {"/asset.js", CONSOLE__JS, console__asset_js, console__asset_js_end, ""},
     {"/history.js", CONSOLE__JS, console__history_js, console__history_js_end, ""},
+    {"/danger.js", CONSOLE__JS, console__danger_js, console__danger_js_end, ""},
+    {"/incidents.js", CONSOLE__JS, console__incidents_js, console__incidents_js_end, ""},
 };
 
 #define CONSOLE__FILES_COUNT (sizeof(console__files) / sizeof(console__files[0]))

@@ -53,6 +53,7 @@ WEB_FILES = {
     "/dom.js": "text/javascript; charset=utf-8", "/action.js": "text/javascript; charset=utf-8",
     "/dashboard.js": "text/javascript; charset=utf-8", "/proposals.js": "text/javascript; charset=utf-8",
     "/asset.js": "text/javascript; charset=utf-8", "/history.js": "text/javascript; charset=utf-8",
+    "/danger.js": "text/javascript; charset=utf-8", "/incidents.js": "text/javascript; charset=utf-8",
 }
 HOLDER = addr(1, 0xc5)
 SEEDS = {name: open(os.path.join(KEYS_DIR, name + ".key")).read().strip() for name in ("alice", "bob", "carol")}
@@ -378,6 +379,69 @@ def test_history():
     shot(d, "history")
 
 
+def test_danger():
+    d = X.b1
+    go(d, "#/danger", "#btn-pause-all")
+    t.eq(text_of(d, "#global-state"), "Running", "Danger: the ledger is running")
+    css(d, "#btn-pause-all").click()
+    dry, _ = dry_run_and_submit(d, submit=False)
+    t.ok("Dry run passed" in dry and "Paused" in dry and '"scope":"global"' in dry,
+         "Pause everything: the dry run shows a global Paused event", dry)
+    close_action(d)
+    t.eq(api("/api/contracts/status")["paused"], False, "the dry run paused nothing")
+    shot(d, "danger")
+
+
+def test_timelock_and_incidents():
+    """A timelocked role grant executed from Proposals once due, then an
+    incident opened, acknowledged and resolved, all in the browser."""
+    d = X.b1
+    st, doc = X.node.client("alice").command({"op": "role.grant", "name": "alice", "role": "incident_manager"})
+    tid = (doc.get("pending") or {}).get("timelock")
+    t.ok(st == 202 and tid, "a role grant waits in the timelock", doc)
+    go(d, "#/proposals", "[data-execute='%s']" % tid)
+    css(d, "[data-execute='%s']" % tid).click()
+    dry, _ = dry_run_and_submit(d, submit=False)
+    t.ok("ERR_" in dry and "Dry run passed" not in dry, "Execute before its eta: the refusal is shown", dry)
+    close_action(d)
+    st, doc = X.node.client("alice").command({"op": "dev.advance", "duration": "25h"})
+    t.eq(st, 200, "the ledger clock moves 25h")
+    go(d, "#/", ".dashboard")
+    t.ok(waited(d, lambda d: "Timelock #%s" % tid in text_of(d, "#waiting"), "due entry", timeout=12),
+         "the dashboard lists the entry as due")
+    go(d, "#/proposals", "[data-execute='%s']" % tid)
+    css(d, "[data-execute='%s']" % tid).click()
+    dry, res = dry_run_and_submit(d)
+    t.ok("Dry run passed" in dry and res.startswith("Done."), "Execute once due: done", (dry, res))
+    close_action(d)
+    ops = [o for o in api("/api/operators")["operators"] if o["name"] == "alice"]
+    t.ok(ops and "incident_manager" in ops[0]["roles"], "alice is an incident manager", ops)
+    go(d, "#/incidents", "#btn-incident-open")
+    css(d, "#btn-incident-open").click()
+    css(d, "#f-severity").send_keys("P2")
+    css(d, "#f-title").send_keys("USDW reserve feed late")
+    css(d, "#f-asset").send_keys("USDW")
+    dry, res = dry_run_and_submit(d)
+    t.ok("IncidentOpened" in dry and res.startswith("Done."), "Open an incident: dry run, then done", (dry, res))
+    close_action(d)
+    inc = api("/api/incidents")["incidents"]
+    iid = inc[0]["id"] if inc else None
+    t.ok(inc and inc[0]["title"] == "USDW reserve feed late" and inc[0]["state"] == "open", "the API has it open", inc)
+    css(d, "[data-ack='%s']" % iid).click()
+    dry, res = dry_run_and_submit(d)
+    t.ok(res.startswith("Done."), "Ack: done", res)
+    close_action(d)
+    t.ok(waited(d, lambda d: text_of(d, "[data-state='%s']" % iid).startswith("acknowledged"), "acked"),
+         "the list shows it acknowledged", text_of(d, "[data-state='%s']" % iid))
+    shot(d, "incidents")
+    css(d, "[data-resolve='%s']" % iid).click()
+    css(d, "#f-summary").send_keys("feed restarted")
+    dry, res = dry_run_and_submit(d)
+    t.ok(res.startswith("Done."), "Resolve: done", res)
+    close_action(d)
+    t.eq(api("/api/incidents/%s" % iid)["state"], "resolved", "the incident is resolved")
+
+
 def test_signatures():
     d = X.b1
     key = load_key(os.path.join(KEYS_DIR, "alice.key"))
@@ -476,7 +540,8 @@ def main():
         X.b2 = browser()
         for name, fn in (("wrong key", test_wrong_key), ("dashboard", test_dashboard), ("pause", test_pause),
                          ("two operators", test_two_operators), ("mint", test_mint), ("refused", test_refused),
-                         ("history", test_history), ("signatures", test_signatures), ("narrow", test_narrow),
+                         ("history", test_history), ("danger", test_danger),
+                         ("timelock and incidents", test_timelock_and_incidents), ("signatures", test_signatures), ("narrow", test_narrow),
                          ("no key sent", test_no_key_sent), ("no errors", test_no_errors)):
             t.run(name, fn)
         r = node.cli("audit", "verify", "--data", node.data)
