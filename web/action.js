@@ -9,7 +9,7 @@
 
 import { command } from './api.js';
 import { h } from './dom.js';
-import { when } from './fmt.js';
+import { ledgerNow, when } from './fmt.js';
 
 let dialog = null;
 
@@ -40,12 +40,12 @@ function wouldBe(wb) {
   if (wb.proposal) {
     const p = wb.proposal;
     return h('p', { class: 'pending' }, 'It would become a proposal needing ', String(p.approvals_needed),
-      ' approvals (yours counts: ', (p.approvals || []).join(', '), '), expiring ', when(p.expires_at, Date.now()),
+      ' approvals (yours counts: ', (p.approvals || []).join(', '), '), expiring ', when(p.expires_at, ledgerNow()),
       p.timelock && p.timelock !== '0s' ? ', then a ' + p.timelock + ' timelock' : '', '.');
   }
   if (wb.timelock) {
     return h('p', { class: 'pending' }, 'It would be scheduled in the timelock (delay ', wb.timelock.delay,
-      ') and could run from ', when(wb.timelock.eta, Date.now()), '.');
+      ') and could run from ', when(wb.timelock.eta, ledgerNow()), '.');
   }
   return null;
 }
@@ -62,7 +62,7 @@ function doneBlock(r) {
   const d = r.doc;
   const parts = [h('strong', null, d.pending ? 'Submitted: waiting.' : 'Done.')];
   if (d.pending && d.pending.proposal) parts.push(' Proposal #' + d.pending.proposal + ' needs another operator\'s approval (Proposals).');
-  if (d.pending && d.pending.timelock) parts.push(' Timelock entry #' + d.pending.timelock + ', runs from ' + when(d.pending.eta, Date.now()) + '.');
+  if (d.pending && d.pending.timelock) parts.push(' Timelock entry #' + d.pending.timelock + ', runs from ' + when(d.pending.eta, ledgerNow()) + '.');
   if (d.executed) parts.push(' Proposal #' + d.executed.proposal + (d.executed.ok ? ' ran.' : ' ran and failed: ' + d.executed.error.code));
   if (d.seq !== undefined) parts.push(' Sequence ' + d.seq + ', block ' + d.block + '.');
   return h('div', { class: 'outcome ' + (d.pending ? 'pending' : 'passed'), role: 'status' },

@@ -10,6 +10,7 @@ import { h, render } from './dom.js';
 import { loadHistory, viewHistory } from './history.js';
 import { loadIncidents, viewIncidents } from './incidents.js';
 import { loadProposals, viewProposals } from './proposals.js';
+import { ledgerSeen } from './fmt.js';
 import { importSeed, parseKeyFile } from './sign.js';
 
 const REFRESH_MS = 5000;
@@ -86,6 +87,7 @@ async function signIn(ev) {
       (e.code === 'ERR_AUTH_SIGNATURE' ? ' (this key is not ' + name + '\'s)' : '');
     return;
   }
+  ledgerSeen(r.doc.node && r.doc.node.time);
   $('who').textContent = name;
   document.body.classList.add('signed-in');
   $('signin').hidden = true;

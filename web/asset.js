@@ -5,7 +5,7 @@ import { get, query } from './api.js';
 import { openAction } from './action.js';
 import { bar, THRESHOLDS } from './dashboard.js';
 import { h } from './dom.js';
-import { amount, count, when } from './fmt.js';
+import { amount, count, ledgerNow, when } from './fmt.js';
 
 export async function loadAsset(symbol) {
   const [a, ev] = await Promise.all([get('/api/assets/' + encodeURIComponent(symbol)),
@@ -17,7 +17,7 @@ export async function loadAsset(symbol) {
 export function viewAsset(d, refresh) {
   const a = d.asset;
   const sym = a.symbol;
-  const nowMs = Date.now();
+  const nowMs = ledgerNow();
   const pause = () => openAction({ title: 'Pause ' + sym, op: 'pause', fixed: { asset: sym },
     note: 'Stops mint, burn and transfer of ' + sym + '.', onDone: refresh });
   const unpause = () => openAction({ title: 'Unpause ' + sym, op: 'unpause', fixed: { asset: sym },

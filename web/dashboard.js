@@ -5,7 +5,7 @@
 
 import { get } from './api.js';
 import { h } from './dom.js';
-import { age, amount, count, pct, when } from './fmt.js';
+import { age, amount, count, ledgerNow, ledgerSeen, pct, utc, when } from './fmt.js';
 
 // The built-in alert rules' thresholds (src/ops/rules_default.c, seed 000).
 export const THRESHOLDS = {
@@ -117,11 +117,12 @@ export async function loadDashboard() {
 }
 
 export function viewDashboard(d) {
-  const nowMs = Date.parse(d.status.node.time) || Date.now();
+  ledgerSeen(d.status.node.time);
+  const nowMs = ledgerNow();
   const n = d.status.node;
   return h('div', { class: 'dashboard', 'data-key': 'dashboard' },
     h('h1', null, 'Morning check'),
-    h('p', { class: 'muted summary' }, 'Height ' + count(n.height) + ' · ledger time ' + when(n.time, Date.now()) + ' · store ' + n.store +
+    h('p', { class: 'muted summary' }, 'Height ' + count(n.height) + ' · ledger time ' + utc(n.time) + ' · store ' + n.store +
       ' · clock ' + n.clock + (n.paused ? ' · ' : ''), n.paused ? h('span', { class: 'badge crit' }, 'Everything paused') : null,
       n.writable === false ? h('span', { class: 'badge crit' }, 'writes refused') : null),
     h('div', { class: 'assets' }, d.status.assets.map((a) => assetCard(a))),

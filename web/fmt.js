@@ -53,3 +53,17 @@ export function when(iso, nowMs) {
   const rel = ago(iso, nowMs);
   return utc(iso) + (rel ? ' (' + rel + ')' : '');
 }
+
+// The ledger's clock as the node last reported it (status's node.time: the
+// ledger's time, or the wall clock when that is ahead), so that ages read
+// the same on a node with a manual clock. Signatures use the wall clock.
+let offsetMs = 0;
+
+export function ledgerSeen(iso) {
+  const t = Date.parse(iso);
+  if (!Number.isNaN(t)) offsetMs = Math.max(0, t - Date.now());
+}
+
+export function ledgerNow() {
+  return Date.now() + offsetMs;
+}

@@ -3,7 +3,7 @@
 
 import { get, query } from './api.js';
 import { h } from './dom.js';
-import { when } from './fmt.js';
+import { ledgerNow, when } from './fmt.js';
 
 export async function loadHistory(filters) {
   const [hi, ev] = await Promise.all([get('/api/history' + query({ limit: 30, op: filters.op, operator: filters.operator })),
@@ -13,7 +13,7 @@ export async function loadHistory(filters) {
 }
 
 export function viewHistory(d, filters, setFilters) {
-  const nowMs = Date.now();
+  const nowMs = ledgerNow();
   const op = h('input', { id: 'filter-op', type: 'text', value: filters.op || '', placeholder: 'pause, mint…', autocomplete: 'off' });
   const who = h('input', { id: 'filter-operator', type: 'text', value: filters.operator || '', placeholder: 'alice', autocomplete: 'off' });
   return h('div', { 'data-key': 'history' },

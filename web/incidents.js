@@ -4,7 +4,7 @@
 import { get } from './api.js';
 import { openAction } from './action.js';
 import { h } from './dom.js';
-import { when } from './fmt.js';
+import { ledgerNow, when } from './fmt.js';
 
 export async function loadIncidents() {
   const [inc, mw] = await Promise.all([get('/api/incidents'), get('/api/maintenance')]);
@@ -17,7 +17,7 @@ function act(title, op, id, refresh, fields) {
 }
 
 export function viewIncidents(d, refresh) {
-  const nowMs = Date.now();
+  const nowMs = ledgerNow();
   const open = act('Open an incident', 'incident.open', undefined, refresh, [
     { name: 'severity', label: 'Severity (P0, P1, P2 or P3)', required: true, placeholder: 'P2' },
     { name: 'title', label: 'Title', required: true, placeholder: 'What is wrong, in one line' },

@@ -4,7 +4,7 @@
 import { get } from './api.js';
 import { openAction } from './action.js';
 import { h } from './dom.js';
-import { when } from './fmt.js';
+import { ledgerNow, when } from './fmt.js';
 
 export async function loadProposals() {
   const [pr, tl] = await Promise.all([get('/api/proposals'), get('/api/timelock')]);
@@ -17,7 +17,7 @@ function args(a) {
 }
 
 export function viewProposals(d, refresh) {
-  const nowMs = Date.now();
+  const nowMs = ledgerNow();
   const pending = d.proposals.filter((p) => p.status === 'pending');
   const rows = pending.map((p) => h('tr', { 'data-key': 'p-' + p.id, 'data-proposal': p.id },
     h('td', null, '#' + p.id), h('td', null, h('strong', null, p.op)), h('td', null, h('code', null, args(p.args))),

@@ -20,6 +20,13 @@ approvals; alice admin and pauser, bob pauser, carol a viewer):
   mint         alice mints USDC through the form; the supply follows
   refused      carol's Pause shows ERR_UNAUTHORIZED with Submit disabled;
                alice's USDW mint shows ERR_QUORUM_NOT_MET; nothing changed
+  history      filtered by op
+  danger       the global pause's dry run (scope global), nothing paused
+  timelock     a role grant waits; Execute before its eta shows the refusal;
+               after `dev advance 25h` the dashboard lists it due and
+               Execute runs it; then an incident is opened, acknowledged and
+               resolved from the Incidents view
+  narrow       no horizontal scroll at 400 px
   signatures   the page's signing code equals an independent Ed25519 signer
                (Python cryptography) over SPEC 7's canonical bytes
   no key sent  no request any page made carries a seed (Chromium's
