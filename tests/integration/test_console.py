@@ -282,8 +282,11 @@ def test_pause():
     d = X.b1
     go(d, "#/asset/USDW", "#btn-pause")
     css(d, "#btn-pause").click()
+    focus = lambda d: d.execute_script("return document.activeElement && document.activeElement.id")  # noqa: E731
+    t.eq(focus(d), "action-dry", "the form opens with the focus on Dry run")
     dry, _ = dry_run_and_submit(d, submit=False)
     t.ok("Dry run passed" in dry and "Paused" in dry, "Pause USDW: the dry run shows the Paused event", dry)
+    t.eq(focus(d), "action-submit", "a passing dry run moves the focus to Submit")
     t.eq(asset("USDW")["paused"], False, "the dry run changed nothing")
     shot(d, "pause-dry-run")
     css(d, "#action-submit").click()
@@ -304,10 +307,15 @@ def test_two_operators():
     pid = props[-1]["id"] if props else None
     t.ok(props and props[-1]["op"] == "unpause" and props[-1]["approvals"] == ["alice"], "the API lists it", props)
     t.eq(asset("USDW")["paused"], True, "USDW is still paused")
-    close_action(d)
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+    ActionChains(d).send_keys(Keys.ESCAPE).perform()
+    t.ok(waited(d, lambda d: not css(d, "#action").is_displayed(), "closed"), "Escape closes the form")
     go(d, "#/", ".dashboard")
     t.ok(waited(d, lambda d: "Proposal #%s" % pid in text_of(d, "#waiting"), "the proposal"),
          "alice's dashboard lists the proposal")
+    d.execute_script("window.__cls = 0; new PerformanceObserver((l) => { for (const e of l.getEntries())"
+                     " if (!e.hadRecentInput) window.__cls += e.value; }).observe({type: 'layout-shift'});")
     b = X.b2
     sign_in(b, "bob")
     go(b, "#/proposals", "[data-approve='%s']" % pid)
@@ -323,6 +331,13 @@ def test_two_operators():
     card = "article[data-asset='USDW'] header .badge"
     t.ok(waited(d, lambda d: text_of(d, card) == "Active", "Active", timeout=12),
          "alice's dashboard shows USDW active without a reload (polling)")
+    cls = d.execute_script("return window.__cls")
+    t.ok(cls is not None and cls < 0.01, "refreshes moved no layout on alice's page (CLS %.4f)" % (cls or 0), cls)
+    control = d.execute_async_script(
+        "const done = arguments[0]; const v = document.getElementById('view');"
+        "const x = document.createElement('div'); x.className = 'card'; x.textContent = 'x'.repeat(2000);"
+        "v.prepend(x); setTimeout(() => { x.remove(); done(window.__cls); }, 300);")
+    t.ok(control and control > cls, "control: the observer sees a shift made on purpose (%.4f)" % (control or 0), control)
 
 
 def test_mint():
