@@ -2,6 +2,7 @@
 // refresh loop (polling every REFRESH_MS without a reload; a view is
 // patched in place, so focus and layout stay put).
 
+import { loadAccount, viewAccount } from './account.js';
 import * as api from './api.js';
 import { loadAsset, viewAsset } from './asset.js';
 import { loadDanger, viewDanger } from './danger.js';
@@ -28,6 +29,7 @@ const VIEWS = {
   dashboard: { load: () => loadDashboard(), view: (d) => viewDashboard(d) },
   proposals: { load: () => loadProposals(), view: (d) => viewProposals(d, refresh) },
   asset: { load: (r) => loadAsset(r.arg), view: (d) => viewAsset(d, refresh) },
+  account: { load: (r) => loadAccount(r.arg), view: (d) => viewAccount(d, refresh) },
   danger: { load: () => loadDanger(), view: (d) => viewDanger(d, refresh) },
   incidents: { load: () => loadIncidents(), view: (d) => viewIncidents(d, refresh) },
   history: { load: () => loadHistory(filters), view: (d) => viewHistory(d, filters, (f) => { filters = f; refresh(); }) },

@@ -25,6 +25,12 @@ export function viewAsset(d, refresh) {
   const mint = () => openAction({ title: 'Mint ' + sym, op: 'mint', fixed: { asset: sym }, onDone: refresh,
     fields: [{ name: 'to', label: 'To (address)', required: true, placeholder: '0x…' },
       { name: 'amount', label: 'Amount (' + sym + ', up to ' + a.decimals + ' decimals)', required: true, placeholder: '1000.00' }] });
+  const amountField = { name: 'amount', label: 'Amount (' + sym + ', up to ' + a.decimals + ' decimals)', required: true, placeholder: '1000.00' };
+  const burn = () => openAction({ title: 'Burn ' + sym, op: 'burn', fixed: { asset: sym }, onDone: refresh,
+    fields: [{ name: 'from', label: 'From (address)', required: true, placeholder: '0x…' }, amountField] });
+  const transfer = () => openAction({ title: 'Transfer ' + sym, op: 'transfer', fixed: { asset: sym }, onDone: refresh,
+    fields: [{ name: 'from', label: 'From (address)', required: true, placeholder: '0x…' },
+      { name: 'to', label: 'To (address)', required: true, placeholder: '0x…' }, amountField] });
   return h('div', { 'data-key': 'asset-' + sym, class: 'asset-page' },
     h('h1', null, sym, ' ', a.paused ? h('span', { class: 'badge crit', id: 'pause-state' }, 'Paused') :
       h('span', { class: 'badge ok', id: 'pause-state' }, 'Active')),
@@ -34,6 +40,8 @@ export function viewAsset(d, refresh) {
       h('button', { type: 'button', id: 'btn-pause', class: a.paused ? '' : 'danger', on: { click: pause } }, 'Pause'),
       h('button', { type: 'button', id: 'btn-unpause', on: { click: unpause } }, 'Unpause'),
       h('button', { type: 'button', id: 'btn-mint', on: { click: mint } }, 'Mint'),
+      h('button', { type: 'button', id: 'btn-burn', on: { click: burn } }, 'Burn'),
+      h('button', { type: 'button', id: 'btn-transfer', on: { click: transfer } }, 'Transfer'),
       a.mint_halted ? h('button', { type: 'button', id: 'btn-mint-resume', on: { click: () => openAction({ title: 'Resume minting ' + sym,
         op: 'mint_resume', fixed: { asset: sym }, note: 'Lifts the minting halt; its policy may need a second approval.', onDone: refresh }) } }, 'Resume minting') :
         h('button', { type: 'button', id: 'btn-mint-halt', on: { click: () => openAction({ title: 'Halt minting ' + sym,

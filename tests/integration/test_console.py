@@ -18,6 +18,8 @@ approvals; alice admin and pauser, bob pauser, carol a viewer):
                browser, approves it from Proposals: USDW is unpaused, and
                alice's page shows it without a reload (polling)
   mint         alice mints USDC through the form; the supply follows
+  account      a bad address shows ERR_INVALID_ADDRESS; the holder's balance
+               is the API's; Freeze without the role shows ERR_UNAUTHORIZED
   refused      carol's Pause shows ERR_UNAUTHORIZED with Submit disabled;
                alice's USDW mint shows ERR_QUORUM_NOT_MET; nothing changed
   history      filtered by op
@@ -32,7 +34,7 @@ approvals; alice admin and pauser, bob pauser, carol a viewer):
   no key sent  no request any page made carries a seed (Chromium's
                performance log), and every /api/ request is signed
   no errors    no page logged an error, besides the HTTP refusals the
-               refused actions were meant to get
+               refused actions and the bad address were meant to get
 
 CONSOLE_SHOTS=DIR saves screenshots of the main views there
 (docs/operators/img/ holds the ones docs/operators/console.md shows).
@@ -61,6 +63,7 @@ WEB_FILES = {
     "/dashboard.js": "text/javascript; charset=utf-8", "/proposals.js": "text/javascript; charset=utf-8",
     "/asset.js": "text/javascript; charset=utf-8", "/history.js": "text/javascript; charset=utf-8",
     "/danger.js": "text/javascript; charset=utf-8", "/incidents.js": "text/javascript; charset=utf-8",
+    "/account.js": "text/javascript; charset=utf-8",
 }
 HOLDER = addr(1, 0xc5)
 SEEDS = {name: open(os.path.join(KEYS_DIR, name + ".key")).read().strip() for name in ("alice", "bob", "carol")}
@@ -362,6 +365,24 @@ def test_mint():
          "the asset page shows the new supply", after)
 
 
+def test_account():
+    d = X.b1
+    go(d, "#/account", "#account-address")
+    css(d, "#account-address").send_keys("0xzz")
+    css(d, "#account-address").submit()
+    t.ok(waited(d, lambda d: "ERR_INVALID_ADDRESS" in text_of(d, "#view"), "refusal"),
+         "a bad address: ERR_INVALID_ADDRESS shown", text_of(d, "#view"))
+    go(d, "#/account/" + HOLDER, "[data-balance=USDC]")
+    acct = api("/api/accounts/" + HOLDER)
+    t.ok(grouped(acct["balances"]["USDC"]["balance"]) in text_of(d, "[data-balance=USDC]"),
+         "the account's USDC balance is the API's", (text_of(d, "[data-balance=USDC]"), acct))
+    css(d, "#btn-freeze").click()
+    dry, _ = dry_run_and_submit(d, submit=False)
+    t.ok("ERR_UNAUTHORIZED" in dry and "compliance" in dry, "alice's Freeze: the missing compliance role is shown", dry)
+    close_action(d)
+    t.eq(api("/api/accounts/" + HOLDER)["frozen"], False, "nothing frozen")
+
+
 def test_refused():
     d = X.b1
     h0 = api("/api/system/status")["node"]["height"]
@@ -522,11 +543,12 @@ def test_no_errors():
                 continue
             msg = e["message"]
             # the refused actions' answers (403, 409) are the point of those steps
-            if e.get("source") == "network" and "/api/commands" in msg and ("403" in msg or "409" in msg):
+            if e.get("source") == "network" and (("/api/commands" in msg and ("403" in msg or "409" in msg)) or
+                                                 ("/api/accounts/0xzz" in msg and "400" in msg)):
                 expected += 1
                 continue
             bad.append(msg)
-    t.ok(expected >= 2, "the browser log is read: the two refused dry runs are in it (%d)" % expected)
+    t.ok(expected >= 3, "the browser log is read: the refusals asked for are in it (%d)" % expected)
     t.eq(bad, [], "no page logged an error (script, CSP, network)")
 
 
@@ -561,7 +583,8 @@ def main():
         X.b1 = browser()
         X.b2 = browser()
         for name, fn in (("wrong key", test_wrong_key), ("dashboard", test_dashboard), ("pause", test_pause),
-                         ("two operators", test_two_operators), ("mint", test_mint), ("refused", test_refused),
+                         ("two operators", test_two_operators), ("mint", test_mint), ("account", test_account),
+                         ("refused", test_refused),
                          ("history", test_history), ("danger", test_danger),
                          ("timelock and incidents", test_timelock_and_incidents), ("signatures", test_signatures), ("narrow", test_narrow),
                          ("no key sent", test_no_key_sent), ("no errors", test_no_errors)):
