@@ -9,6 +9,7 @@ import { loadDanger, viewDanger } from './danger.js';
 import { loadDashboard, viewDashboard } from './dashboard.js';
 import { h, render } from './dom.js';
 import { loadHistory, viewHistory } from './history.js';
+import { loadIncident, viewIncident } from './incident.js';
 import { loadIncidents, viewIncidents } from './incidents.js';
 import { loadProposals, viewProposals } from './proposals.js';
 import { ledgerSeen } from './fmt.js';
@@ -32,6 +33,7 @@ const VIEWS = {
   account: { load: (r) => loadAccount(r.arg), view: (d) => viewAccount(d, refresh) },
   danger: { load: () => loadDanger(), view: (d) => viewDanger(d, refresh) },
   incidents: { load: () => loadIncidents(), view: (d) => viewIncidents(d, refresh) },
+  incident: { load: (r) => loadIncident(r.arg), view: (d) => viewIncident(d) },
   history: { load: () => loadHistory(filters), view: (d) => viewHistory(d, filters, (f) => { filters = f; refresh(); }) },
 };
 
@@ -52,7 +54,8 @@ export async function refresh() {
   render(main, d.error ? showError(d.error) : v.view(d));
   main.setAttribute('aria-busy', 'false');
   for (const a of document.querySelectorAll('nav a')) {
-    if (a.getAttribute('href') === '#/' + r.name || (r.name === 'dashboard' && a.getAttribute('href') === '#/')) a.setAttribute('aria-current', 'page');
+    const section = { incident: 'incidents', asset: 'dashboard' }[r.name] || r.name;
+    if (a.getAttribute('href') === '#/' + section || (section === 'dashboard' && a.getAttribute('href') === '#/')) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
   $('updated').textContent = d.error ? 'refresh failed ' + new Date().toISOString().slice(11, 19) + ' UTC' :

@@ -87,7 +87,7 @@ function incidentsPanel(incidents, nowMs) {
   const body = !open.length ? h('p', { class: 'muted' }, 'No open incident.') :
     h('ul', { class: 'list' }, open.map((i) => h('li', { 'data-key': 'inc-' + i.id },
       h('span', { class: 'badge ' + (i.severity === 'P0' || i.severity === 'P1' ? 'crit' : 'warn') }, i.severity), ' ',
-      h('a', { href: '#/incidents' }, 'Incident #' + i.id), ' ', h('strong', null, i.title), ' · ' + i.state,
+      h('a', { href: '#/incident/' + i.id }, 'Incident #' + i.id), ' ', h('strong', null, i.title), ' · ' + i.state,
       i.overdue ? h('span', { class: 'badge crit' }, 'ack overdue') : null,
       ' ', h('span', { class: 'muted' }, 'opened ' + when(i.opened_at, nowMs)))));
   return section('incidents', 'Open incidents', open.length, body);

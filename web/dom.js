@@ -53,7 +53,10 @@ export function morph(old, neu) {
     for (const type of Object.keys(newOn)) if (!old._on || !old._on[type]) old.addEventListener(type, dispatch);
   }
   old._on = newOn;
-  if ((old.tagName === 'INPUT' || old.tagName === 'SELECT' || old.tagName === 'TEXTAREA')) return; // the user's
+  if (old.tagName === 'INPUT' || old.tagName === 'SELECT' || old.tagName === 'TEXTAREA') {
+    if (old.readOnly && old.value !== neu.value) old.value = neu.value; // ours to refresh; typed values are the user's
+    return;
+  }
   const oc = [...old.childNodes];
   const nc = [...neu.childNodes];
   for (let i = 0; i < nc.length; i++) {

@@ -26,7 +26,7 @@ export function viewIncidents(d, refresh) {
     const resolved = i.state === 'resolved';
     return h('tr', { 'data-key': 'i-' + i.id, 'data-incident': i.id },
       h('td', null, '#' + i.id), h('td', null, h('span', { class: 'badge ' + (i.severity === 'P0' || i.severity === 'P1' ? 'crit' : 'warn') }, i.severity)),
-      h('td', null, h('strong', null, i.title), i.asset ? ' · ' + i.asset : ''),
+      h('td', null, h('a', { href: '#/incident/' + i.id }, h('strong', null, i.title)), i.asset ? ' · ' + i.asset : ''),
       h('td', { 'data-state': i.id }, i.state, i.overdue ? h('span', { class: 'badge crit' }, 'ack overdue') : null),
       h('td', null, when(i.opened_at, nowMs), ' by ' + i.opened_by),
       h('td', null, String(i.notes)),

@@ -49,6 +49,7 @@ CONSOLE__EMBED(console__history_js, "web/history.js");
 CONSOLE__EMBED(console__danger_js, "web/danger.js");
 CONSOLE__EMBED(console__incidents_js, "web/incidents.js");
 CONSOLE__EMBED(console__account_js, "web/account.js");
+CONSOLE__EMBED(console__incident_js, "web/incident.js");
 
 #define CONSOLE__HTML "text/html; charset=utf-8"
 #define CONSOLE__JS "text/javascript; charset=utf-8"
@@ -84,6 +85,7 @@ static struct console__file console__files[] = {
     {"/danger.js", CONSOLE__JS, console__danger_js, console__danger_js_end, ""},
     {"/incidents.js", CONSOLE__JS, console__incidents_js, console__incidents_js_end, ""},
     {"/account.js", CONSOLE__JS, console__account_js, console__account_js_end, ""},
+    {"/incident.js", CONSOLE__JS, console__incident_js, console__incident_js_end, ""},
 };
 
 #define CONSOLE__FILES_COUNT (sizeof(console__files) / sizeof(console__files[0]))

@@ -63,7 +63,7 @@ WEB_FILES = {
     "/dashboard.js": "text/javascript; charset=utf-8", "/proposals.js": "text/javascript; charset=utf-8",
     "/asset.js": "text/javascript; charset=utf-8", "/history.js": "text/javascript; charset=utf-8",
     "/danger.js": "text/javascript; charset=utf-8", "/incidents.js": "text/javascript; charset=utf-8",
-    "/account.js": "text/javascript; charset=utf-8",
+    "/account.js": "text/javascript; charset=utf-8", "/incident.js": "text/javascript; charset=utf-8",
 }
 HOLDER = addr(1, 0xc5)
 SEEDS = {name: open(os.path.join(KEYS_DIR, name + ".key")).read().strip() for name in ("alice", "bob", "carol")}
@@ -483,6 +483,18 @@ def test_timelock_and_incidents():
     t.ok(res.startswith("Done."), "Resolve: done", res)
     close_action(d)
     t.eq(api("/api/incidents/%s" % iid)["state"], "resolved", "the incident is resolved")
+    go(d, "#/incident/%s" % iid, "#timeline tbody tr")
+    tl = text_of(d, "#timeline")
+    t.ok("opened P2: USDW reserve feed late" in tl and "acknowledged" in tl and "resolved: feed restarted" in tl,
+         "the incident page's timeline has the open, the ack and the resolve", tl)
+    pm = d.execute_script("return document.getElementById('postmortem').value")
+    t.ok(pm.startswith("# Post-mortem: incident %s: USDW reserve feed late\n" % iid) and "\n## Summary\n\nfeed restarted\n" in pm
+         and "| alice | resolved: feed restarted |" in pm and "## Action items" in pm,
+         "the post-mortem has the CLI's sections, the summary and the timeline", pm)
+    r = X.node.cli("incident", "postmortem", str(iid))
+    heads = lambda text: [ln for ln in text.splitlines() if ln.startswith("#")]  # noqa: E731
+    t.eq(heads(pm), heads(r.out), "its headings are the CLI's post-mortem's")
+    shot(d, "incident")
 
 
 def test_signatures():
