@@ -42,7 +42,11 @@ export function viewProposals(d, refresh) {
         }) } }, 'Execute'),
         h('button', { type: 'button', on: { click: () => openAction({
           title: 'Cancel timelock entry #' + e.id, op: 'timelock.cancel', fixed: { id: e.id }, onDone: refresh,
-        }) } }, 'Cancel')));
+        }) } }, 'Cancel'),
+        due ? null : h('button', { type: 'button', 'data-expedite': e.id, on: { click: () => openAction({
+          title: 'Expedite timelock entry #' + e.id, op: 'timelock.expedite', fixed: { id: e.id }, onDone: refresh,
+          note: 'Runs it before its eta during an open P0 or P1 incident, once enough admins agree (docs/operators/incidents.md).',
+        }) } }, 'Expedite')));
   });
   return h('div', { 'data-key': 'proposals' },
     h('h1', null, 'Proposals'),
