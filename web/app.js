@@ -5,6 +5,7 @@
 import { loadAccount, viewAccount } from './account.js';
 import * as api from './api.js';
 import { loadAsset, viewAsset } from './asset.js';
+import { loadChecks, viewChecks } from './checks.js';
 import { loadDanger, viewDanger } from './danger.js';
 import { loadDashboard, viewDashboard } from './dashboard.js';
 import { h, render } from './dom.js';
@@ -31,6 +32,7 @@ const VIEWS = {
   proposals: { load: () => loadProposals(), view: (d) => viewProposals(d, refresh) },
   asset: { load: (r) => loadAsset(r.arg), view: (d) => viewAsset(d, refresh) },
   account: { load: (r) => loadAccount(r.arg), view: (d) => viewAccount(d, refresh) },
+  checks: { load: (r) => loadChecks(r.arg), view: (d) => viewChecks(d) },
   danger: { load: () => loadDanger(), view: (d) => viewDanger(d, refresh) },
   incidents: { load: () => loadIncidents(), view: (d) => viewIncidents(d, refresh) },
   incident: { load: (r) => loadIncident(r.arg), view: (d) => viewIncident(d) },

@@ -4,6 +4,7 @@
 // waiting and timelock entries due.
 
 import { get } from './api.js';
+import { badge, countsText, itemRow } from './checks.js';
 import { h } from './dom.js';
 import { age, amount, count, ledgerNow, ledgerSeen, pct, utc, when } from './fmt.js';
 
@@ -108,12 +109,22 @@ function proposalsPanel(proposals, timelock, nowMs) {
   return section('waiting', 'Proposals and timelock due', items.length, body);
 }
 
+// The daily checklist's items that are not passing (n/a ones are listed on Checklists).
+function checklistPanel(c) {
+  const bad = c.items.filter((it) => it.status === 'warn' || it.status === 'fail');
+  return h('section', { class: 'panel wide', id: 'checklist', 'aria-labelledby': 'checklist-h' },
+    h('h2', { id: 'checklist-h' }, h('a', { href: '#/checks/daily' }, 'Daily checklist'), ' ', badge(c.status),
+      ' ', h('span', { class: 'muted', id: 'checklist-counts' }, countsText(c.counts))),
+    bad.length ? h('div', { class: 'scroll' }, h('table', null, h('tbody', null, bad.map(itemRow)))) :
+      h('p', { class: 'muted' }, 'Every item that applies passes.'));
+}
+
 export async function loadDashboard() {
-  const [st, pr, tl, al, inc] = await Promise.all([get('/api/system/status'), get('/api/proposals'),
-    get('/api/timelock'), get('/api/alerts'), get('/api/incidents')]);
-  for (const r of [st, pr, tl, inc]) if (r.status !== 200) return { error: r };
+  const [st, pr, tl, al, inc, ck] = await Promise.all([get('/api/system/status'), get('/api/proposals'),
+    get('/api/timelock'), get('/api/alerts'), get('/api/incidents'), get('/api/checks/daily')]);
+  for (const r of [st, pr, tl, inc, ck]) if (r.status !== 200) return { error: r };
   return { status: st.doc, proposals: pr.doc.proposals, timelock: tl.doc.timelock,
-    alerts: al.status === 200 ? al.doc.alerts : null, incidents: inc.doc.incidents };
+    alerts: al.status === 200 ? al.doc.alerts : null, incidents: inc.doc.incidents, checks: ck.doc };
 }
 
 export function viewDashboard(d) {
@@ -125,6 +136,7 @@ export function viewDashboard(d) {
     h('p', { class: 'muted summary' }, 'Height ' + count(n.height) + ' · ledger time ' + utc(n.time) + ' · store ' + n.store +
       ' · clock ' + n.clock + (n.paused ? ' · ' : ''), n.paused ? h('span', { class: 'badge crit' }, 'Everything paused') : null,
       n.writable === false ? h('span', { class: 'badge crit' }, 'writes refused') : null),
+    checklistPanel(d.checks),
     h('div', { class: 'assets' }, d.status.assets.map((a) => assetCard(a))),
     h('div', { class: 'panels' }, alertsPanel(d.alerts, nowMs), incidentsPanel(d.incidents, nowMs),
       proposalsPanel(d.proposals, d.timelock, nowMs)));

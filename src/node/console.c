@@ -50,6 +50,7 @@ CONSOLE__EMBED(console__danger_js, "web/danger.js");
 CONSOLE__EMBED(console__incidents_js, "web/incidents.js");
 CONSOLE__EMBED(console__account_js, "web/account.js");
 CONSOLE__EMBED(console__incident_js, "web/incident.js");
+CONSOLE__EMBED(console__checks_js, "web/checks.js");
 
 #define CONSOLE__HTML "text/html; charset=utf-8"
 #define CONSOLE__JS "text/javascript; charset=utf-8"
@@ -86,6 +87,7 @@ static struct console__file console__files[] = {
     {"/incidents.js", CONSOLE__JS, console__incidents_js, console__incidents_js_end, ""},
     {"/account.js", CONSOLE__JS, console__account_js, console__account_js_end, ""},
     {"/incident.js", CONSOLE__JS, console__incident_js, console__incident_js_end, ""},
+    {"/checks.js", CONSOLE__JS, console__checks_js, console__checks_js_end, ""},
 };
 
 #define CONSOLE__FILES_COUNT (sizeof(console__files) / sizeof(console__files[0]))

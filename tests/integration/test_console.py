@@ -23,6 +23,8 @@ approvals; alice admin and pauser, bob pauser, carol a viewer):
   refused      carol's Pause shows ERR_UNAUTHORIZED with Submit disabled;
                alice's USDW mint shows ERR_QUORUM_NOT_MET; nothing changed
   history      filtered by op
+  checks       the dashboard's daily checklist (status, counts, warn/fail
+               items) and the weekly one on Checklists equal /api/checks
   danger       the global pause's dry run (scope global), nothing paused
   timelock     a role grant waits; Execute before its eta shows the refusal;
                after `dev advance 25h` the dashboard lists it due and
@@ -39,14 +41,23 @@ approvals; alice admin and pauser, bob pauser, carol a viewer):
 CONSOLE_SHOTS=DIR saves screenshots of the main views there
 (docs/operators/img/ holds the ones docs/operators/console.md shows).
 """
-import base64
-import hashlib
-import http.client
-import json
 import os
-import shutil
 import sys
-import time
+
+# selenium comes from Debian (python3-selenium): under another python3 found
+# first on PATH (pyenv, a venv), run again under Debian's.
+try:
+    import selenium  # noqa: F401
+except ImportError:
+    if os.path.exists("/usr/bin/python3") and os.path.realpath(sys.executable) != os.path.realpath("/usr/bin/python3"):
+        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
+
+import base64  # noqa: E402
+import hashlib  # noqa: E402
+import http.client  # noqa: E402
+import json  # noqa: E402
+import shutil  # noqa: E402
+import time  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
@@ -64,6 +75,7 @@ WEB_FILES = {
     "/asset.js": "text/javascript; charset=utf-8", "/history.js": "text/javascript; charset=utf-8",
     "/danger.js": "text/javascript; charset=utf-8", "/incidents.js": "text/javascript; charset=utf-8",
     "/account.js": "text/javascript; charset=utf-8", "/incident.js": "text/javascript; charset=utf-8",
+    "/checks.js": "text/javascript; charset=utf-8",
 }
 HOLDER = addr(1, 0xc5)
 SEEDS = {name: open(os.path.join(KEYS_DIR, name + ".key")).read().strip() for name in ("alice", "bob", "carol")}
@@ -271,6 +283,14 @@ def test_dashboard():
         if a["supply_cap"] is not None:
             want = grouped(a["supply"]) + " / " + grouped(a["supply_cap"], a["symbol"]) + " \u00b7 " + pct(a["supply_cap_usage"])
             t.eq(text_of(d, card + "[data-figure=supply_cap]"), want, "%s: supply cap usage" % a["symbol"])
+    ck = api("/api/checks/daily")
+    t.eq((css(d, "#checklist-h [data-status]").text, text_of(d, "#checklist-counts")),
+         (ck["status"], "%d pass, %d warn, %d fail, %d n/a" % (ck["counts"]["pass"], ck["counts"]["warn"],
+                                                             ck["counts"]["fail"], ck["counts"]["n/a"])),
+         "the daily checklist's status and counts are the API's")
+    shown = sorted(e.get_attribute("data-check") for e in d.find_elements("css selector", "#checklist tr[data-check]"))
+    t.eq(shown, sorted(i["status"] for i in ck["items"] if i["status"] in ("warn", "fail")),
+         "the dashboard lists the checklist's warn and fail items")
     marks = d.find_elements("css selector", "article[data-asset='USDW'] [data-key=daily_mint] .mark")
     lefts = sorted(round(m.value_of_css_property("left").endswith("px") and
                          float(m.value_of_css_property("left")[:-2]) /
@@ -420,6 +440,15 @@ def test_history():
         "pause" in r.text for r in d.find_elements("css selector", "tbody tr[data-key]")) else None, "filtered rows")
     t.ok(rows and all(" pause " in " " + r.text + " " for r in rows), "history filtered by op=pause", [r.text for r in rows])
     shot(d, "history")
+
+
+def test_checks():
+    d = X.b1
+    go(d, "#/checks/weekly", "#checks-summary")
+    ck = api("/api/checks/weekly")
+    t.ok(waited(d, lambda d: text_of(d, "#checks-summary").startswith("weekly checklist: " + ck["status"]), "weekly"),
+         "Checklists: the weekly status is the API's", text_of(d, "#checks-summary"))
+    t.eq(len(d.find_elements("css selector", "tr[data-check]")), len(ck["items"]), "every weekly item is listed")
 
 
 def test_danger():
@@ -601,7 +630,7 @@ def main():
         for name, fn in (("wrong key", test_wrong_key), ("dashboard", test_dashboard), ("pause", test_pause),
                          ("two operators", test_two_operators), ("mint", test_mint), ("account", test_account),
                          ("refused", test_refused),
-                         ("history", test_history), ("danger", test_danger),
+                         ("history", test_history), ("checks", test_checks), ("danger", test_danger),
                          ("timelock and incidents", test_timelock_and_incidents), ("signatures", test_signatures), ("narrow", test_narrow),
                          ("no key sent", test_no_key_sent), ("no errors", test_no_errors)):
             t.run(name, fn)
