@@ -186,3 +186,7 @@ man: $(B)/mintline.1
 
 $(B)/mintline.1: $(B)/mintline
 	@echo "  MAN  $@"; ./$(B)/mintline man > $@.tmp && mv $@.tmp $@
+
+# The web console (web/) is compiled into console.o with .incbin: rebuild it when a file changes.
+CONSOLE_WEB := $(wildcard web/*)
+$(B)/obj/src/node/console.o $(A)/obj/src/node/console.o $(F)/obj/src/node/console.o: $(CONSOLE_WEB)

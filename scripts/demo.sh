@@ -109,7 +109,8 @@ trap 'kill -TERM $NODE 2>/dev/null; wait $NODE 2>/dev/null; exit 0' INT TERM
 export MINTLINE_NODE="http://$LISTEN"
 cat <<MSG
 
-The node keeps serving on http://$LISTEN (Ctrl-C to stop). From another terminal:
+The node keeps serving on http://$LISTEN (Ctrl-C to stop). Open http://$LISTEN/ in a browser
+for the console and load examples/keys/alice.key (docs/operators/console.md). From another terminal:
 
   export MINTLINE_HOME=$MINTLINE_HOME MINTLINE_OPERATOR=alice
   $BIN status

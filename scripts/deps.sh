@@ -10,7 +10,7 @@ libyaml-dev libcurl4-openssl-dev libssl-dev curl"
 # prometheus-alertmanager: the real Alertmanager test_receivers routes mintline's alerts through.
 [ "${1:-test}" = test ] && PKGS="$PKGS libcmocka-dev python3 python3-cryptography sqlite3 prometheus
 prometheus-alertmanager clang libclang-rt-14-dev llvm"
-# chromium, chromium-driver, python3-selenium: test_reports renders the HTML report to a PNG.
+# chromium, chromium-driver, python3-selenium: test_reports renders the HTML report to a PNG; test_console drives the web console.
 [ "${1:-test}" = test ] && PKGS="$PKGS chromium chromium-driver python3-selenium"
 missing=""
 for p in $PKGS; do

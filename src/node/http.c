@@ -49,6 +49,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "console.h"
 #include "server.h"
 
 /* Bodies from this size up are mapped (and unmapped when done), so their
@@ -638,6 +639,7 @@ static enum MHD_Result http__admit(struct server *s, struct MHD_Connection *con,
     const char *detail = NULL;
     enum http__kind kind = HTTP__OPEN_ROUTE;
     enum err err = http__framing(con, &length, &detail);
+    if (!err && console_owns(ctx->uri)) return console_answer(con, method, ctx->uri); /* web/ */
     if (!err) err = http__classify(method, ctx->uri, length, &kind, &detail);
     if (err) return http__answer_now(s, con, err, detail);
     if (kind == HTTP__OPEN_ROUTE) return MHD_YES;
