@@ -95,7 +95,18 @@ def ledger_today():
     return datetime.datetime.strptime(doc["node"]["time"][:10], "%Y-%m-%d").date()
 
 
+def start_early_in_a_day():
+    """The manual clock starts at the wall clock's time of day: move it to
+    01:00 of the next day, so that day 2's 2h timelock wait never crosses
+    midnight (the figures below are per calendar day)."""
+    st, doc = X.node.client("carol").get("/api/system/status")
+    now = datetime.datetime.strptime(doc["node"]["time"][:19], "%Y-%m-%dT%H:%M:%S")
+    target = datetime.datetime.combine(now.date() + datetime.timedelta(days=1), datetime.time(1, 0))
+    cli_ok("start at 01:00 of a day", "dev", "advance", "%ds" % int((target - now).total_seconds()))
+
+
 def fill():
+    start_early_in_a_day()
     X.genesis_day = ledger_today()
     supply = {"PLN": 0, "USDW": 0}
     for i in range(DAYS):
