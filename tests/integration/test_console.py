@@ -19,7 +19,7 @@ approvals; alice admin and pauser, bob pauser, carol a viewer):
                alice's page shows it without a reload (polling)
   mint         alice mints USDC through the form; the supply follows
   account      a bad address shows ERR_INVALID_ADDRESS; the holder's balance
-               is the API's; Freeze without the role shows ERR_UNAUTHORIZED
+               is the API's; alice's Freeze dry run shows the 2-approval proposal
   refused      carol's Pause shows ERR_UNAUTHORIZED with Submit disabled;
                alice's USDW mint shows ERR_QUORUM_NOT_MET; nothing changed
   history      filtered by op
@@ -398,7 +398,8 @@ def test_account():
          "the account's USDC balance is the API's", (text_of(d, "[data-balance=USDC]"), acct))
     css(d, "#btn-freeze").click()
     dry, _ = dry_run_and_submit(d, submit=False)
-    t.ok("ERR_UNAUTHORIZED" in dry and "compliance" in dry, "alice's Freeze: the missing compliance role is shown", dry)
+    t.ok("Frozen" in dry and "proposal needing 2 approvals" in dry,
+         "alice's Freeze (a compliance officer): the dry run shows the two-approval proposal it would become", dry)
     close_action(d)
     t.eq(api("/api/accounts/" + HOLDER)["frozen"], False, "nothing frozen")
 
