@@ -318,7 +318,9 @@ static int cli_alerts__print(const json_t *doc) {
         cli_table_cell(&t, cli_alerts__str(a, "severity"));
         cli_table_cell(&t, cli_alerts__str(a, "state"));
         cli_table_cell(&t, cli_alerts__str(a, "since"));
-        cli_table_cell(&t, cli_alerts__str(a, "value"));
+        /* the value as people read it (a node before value_text: as is) */
+        const char *vt = json_string_value(json_object_get(a, "value_text"));
+        cli_table_cell(&t, vt != NULL ? vt : cli_alerts__str(a, "value"));
         cli_table_cell(&t, labels);
     }
     int rc = json_array_size(alerts) > 0 ? cli_table_print(&t, stdout) : 0;

@@ -10,6 +10,9 @@
  */
 #include "alert.h"
 
+#include "../base/human.h"
+
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,6 +167,18 @@ static int alert__maybe_fire(struct alert_table *t, size_t index, const struct r
 }
 
 /* A known alert: new value and annotations; a resolved one starts over. */
+/* The rule's value as its annotations render it: "$value |
+ * humanizePercentage" makes it a ratio, "humanizeDuration" seconds. */
+static enum alert_value_form alert__value_form(const struct rule *rule) {
+    for (size_t i = 0; i < rule->annotations_count; i++) {
+        const char *text = rule->annotations[i].text;
+        if (text == NULL) continue;
+        if (strstr(text, "humanizePercentage") != NULL) return ALERT_VALUE_PERCENT;
+        if (strstr(text, "humanizeDuration") != NULL) return ALERT_VALUE_DURATION;
+    }
+    return ALERT_VALUE_NUMBER;
+}
+
 static int alert__refresh(struct alert_table *t, size_t index, const struct rule *rule,
                           const struct rule_alert *ra) {
     struct alert *a = &t->alerts[index];
@@ -173,6 +188,7 @@ static int alert__refresh(struct alert_table *t, size_t index, const struct rule
     a->annotations = ann;
     a->annotations_count = ra->annotations_count;
     a->value = ra->value;
+    a->value_form = alert__value_form(rule);
     a->severity = rule->severity;
     a->action = rule->action;
     a->seen = 1;
@@ -218,6 +234,7 @@ static enum err alert__add(struct alert_table *t, const struct rule *rule,
     a->severity = rule->severity;
     a->action = rule->action;
     a->value = ra->value;
+    a->value_form = alert__value_form(rule);
     a->active_since_ns = t->now_ns;
     a->seen = 1;
     size_t index = t->count++;
@@ -325,6 +342,7 @@ void alert_table_view(const struct alert_table *t, size_t index, struct alert_vi
     out->severity = a->severity;
     out->action = a->action;
     out->value = a->value;
+    out->value_form = a->value_form;
     out->active_since_ns = a->active_since_ns;
     out->fired_at_ns = a->fired_at_ns;
     out->resolved_at_ns = a->resolved_at_ns;
@@ -367,6 +385,17 @@ void alert_write_json(const struct alert_view *v, struct jw *w) {
     alert__object(w, "labels", v->labels, v->labels_count);
     alert__object(w, "annotations", v->annotations, v->annotations_count);
     jw_kv_string(w, "value", value);
+    /* value_text (extension): the value as people read it, in the forms of
+     * every human output (src/base/human.h) */
+    char text[64];
+    if (v->value_form == ALERT_VALUE_PERCENT && isfinite(v->value)) {
+        human_percent(v->value, text, sizeof(text));
+    } else if (v->value_form == ALERT_VALUE_DURATION && isfinite(v->value) && fabs(v->value) < 9.2e18) {
+        human_duration_exact((int64_t)v->value, text, sizeof(text));
+    } else {
+        snprintf(text, sizeof(text), "%s", value);
+    }
+    jw_kv_string(w, "value_text", text);
     jw_kv_time(w, "since", v->active_since_ns);
     jw_kv_string(w, "state", alert_state_name(v->state));
     jw_kv_string(w, "action", rule_action_name(v->action));

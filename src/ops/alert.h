@@ -64,6 +64,9 @@ enum alert_state {
 
 /* One alert, read-only, as a receiver is given it. Strings belong to the
  * evaluation loop and live until the call that passed them returns. */
+/* How a rule's value reads to people: as its summary renders $value. */
+enum alert_value_form { ALERT_VALUE_NUMBER, ALERT_VALUE_PERCENT, ALERT_VALUE_DURATION };
+
 struct alert_view {
     const char *name;                       /* alertname */
     uint64_t fingerprint;                   /* of the label set (alert_fingerprint) */
@@ -75,6 +78,7 @@ struct alert_view {
     enum rule_severity severity;
     enum rule_action action;
     double value;
+    enum alert_value_form value_form;
     int64_t active_since_ns; /* when the condition first held (Prometheus' activeAt) */
     int64_t fired_at_ns;     /* when it became firing (startsAt); 0 while pending */
     int64_t resolved_at_ns;  /* when it resolved (endsAt); 0 while active */
@@ -94,6 +98,7 @@ struct alert {
     enum rule_severity severity;
     enum rule_action action;
     double value;
+    enum alert_value_form value_form;
     int64_t active_since_ns;
     int64_t fired_at_ns;
     int64_t resolved_at_ns;

@@ -159,6 +159,7 @@ def main():
         t.run("history and events", check_history_events, node)
         t.run("roles and lists", check_lists, node)
         t.run("colour", check_colour, node)
+        t.run("alerts", check_alerts, node)
     finally:
         node.stop()
         t.ok(not node.sanitizer(), "no sanitizer report from the node", node.sanitizer())
@@ -192,6 +193,22 @@ def check_status(node, genesis_hash):
     r = node.cli("status", "TOKA", operator="carol")
     t.ok(r.rc == 0 and "850/1,000 (85%) warn 80%" in r.out and "ledger" not in r.out,
          "status SYM: the asset's row only", r)
+
+
+def check_alerts(node):
+    """An alert's value reads as its summary renders it: a ratio as a
+    percentage, an age as a duration (value_text); JSON keeps the number."""
+    r = node.cli("alerts", operator="carol")
+    t.ok(r.rc == 0, "alerts exits 0", r)
+    rows = [line.split() for line in r.out.splitlines()]
+    nav = [x for x in rows if x and x[0] == "NavStaleCritical"]
+    mint = [x for x in rows if x and x[0] == "DailyMintUsageCritical" and "asset=USDC" in " ".join(x)]
+    t.ok(nav and "29h" in nav[0] and "10m" in nav[0], "the stale NAV alert's value: 29h 10m", r.out)
+    t.ok(mint and "99.23%" in mint[0], "the daily mint alert's value: 99.23%", r.out)
+    doc = node.cli("alerts", "--json", operator="carol").json()
+    a = [x for x in doc["alerts"] if x["name"] == "NavStaleCritical"]
+    t.ok(a and a[0]["value"] == "105000" and a[0]["value_text"] == "29h 10m",
+         "--json: value as Prometheus renders it, value_text beside it", a)
 
 
 def check_status_json(node, genesis_hash):
