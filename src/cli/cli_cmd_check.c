@@ -125,7 +125,7 @@ static void cli_check__monthly(struct cli_ctx *ctx, json_t *doc) {
             snprintf(why, sizeof(why), "no good backup in %.300s", dir);
         }
     } else {
-        if (node_temp_dir("mintline-drill", tmpdir, sizeof(tmpdir)) != 0) {
+        if (scratch_dir(NULL, "mintline-drill", tmpdir, sizeof(tmpdir)) != 0) {
             err = ERR_IO;
             snprintf(why, sizeof(why), "cannot make a temporary directory");
         } else {

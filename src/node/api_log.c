@@ -125,6 +125,14 @@ static int api__filter(const char *query, const char *key, char *text, size_t si
 /* An unknown type=: ERR_INVALID_ARGUMENT quoting it, and the valid types
  * in the error object's "valid_types" (the message is bounded; the list
  * is not short). */
+static void api__events_types(struct jw *w, void *ctx) {
+    (void)ctx;
+    jw_key(w, "valid_types");
+    jw_array_begin(w);
+    for (unsigned i = 0; i < EVENT__COUNT; i++) jw_string(w, event_type_name((enum event_type)i));
+    jw_array_end(w);
+}
+
 static void api__events_bad_type(const char *typed, struct server_response *out) {
     char shown[41];
     size_t n = 0;
@@ -133,26 +141,9 @@ static void api__events_bad_type(const char *typed, struct server_response *out)
         shown[n] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
     }
     shown[n] = '\0';
-    char message[160];
-    snprintf(message, sizeof(message), "%s: unknown event type \"%s\" (valid_types lists them)",
-             err_message(ERR_INVALID_ARGUMENT), shown);
-    buf_free(&out->body);
-    struct jw w;
-    jw_init(&w, &out->body);
-    jw_object_begin(&w);
-    jw_kv_bool(&w, "ok", 0);
-    jw_key(&w, "error");
-    jw_object_begin(&w);
-    jw_kv_string(&w, "code", err_name(ERR_INVALID_ARGUMENT));
-    jw_kv_string(&w, "message", message);
-    jw_key(&w, "valid_types");
-    jw_array_begin(&w);
-    for (unsigned i = 0; i < EVENT__COUNT; i++) jw_string(&w, event_type_name((enum event_type)i));
-    jw_array_end(&w);
-    jw_object_end(&w);
-    jw_object_end(&w);
-    out->status = err_http_status(ERR_INVALID_ARGUMENT);
-    out->content_type = NULL;
+    char detail[100];
+    snprintf(detail, sizeof(detail), "unknown event type \"%s\" (valid_types lists them)", shown);
+    server_error_with(out, ERR_INVALID_ARGUMENT, detail, api__events_types, NULL);
 }
 
 static int api__events_parse(struct server *s, const char *query, struct api__events *q,

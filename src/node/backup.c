@@ -120,17 +120,10 @@ static enum err backup__verify_in(const char *file, const char *work, struct sto
     return ERR_OK;
 }
 
-int node_temp_dir(const char *prefix, char *out, size_t out_size) {
-    const char *tmp = getenv("TMPDIR");
-    /* mkdtemp's template: the six X are replaced by random characters */
-    int n = snprintf(out, out_size, "%s/%s-XXXXXX", tmp && tmp[0] ? tmp : "/tmp", prefix);
-    return n > 0 && (size_t)n < out_size && mkdtemp(out) != NULL ? 0 : -1;
-}
-
 enum err node_backup_drill(const char *file, struct store_backup_header *h, struct node_audit_summary *sum,
                            char *why, size_t why_size) {
     char work[4200];
-    if (node_temp_dir("mintline-verify", work, sizeof(work)) != 0) {
+    if (scratch_dir(NULL, "mintline-verify", work, sizeof(work)) != 0) {
         snprintf(why, why_size, "cannot make a temporary directory");
         return ERR_IO;
     }
@@ -196,8 +189,7 @@ int node_backup_restore(const char *file, const char *data_dir, int json) {
     enum err err = backup__target(data_dir, file, &made, why, sizeof(why));
     if (err) return report_error(err, why);
     char work[4200], db[4300], dest[4200];
-    snprintf(work, sizeof(work), "%s/.restore-XXXXXX", data_dir);
-    if (mkdtemp(work) == NULL) {
+    if (scratch_dir(data_dir, ".restore", work, sizeof(work)) != 0) {
         if (made) rmdir(data_dir);
         return report_error(ERR_IO, "cannot make a directory in the target");
     }

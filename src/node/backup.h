@@ -15,6 +15,7 @@
 
 #include "../base/buf.h"
 #include "../base/err.h"
+#include "../base/scratch.h"
 #include "../store/store_backup.h"
 
 /* node_backup_create: a backup file of data_dir's store at file (an online
@@ -35,10 +36,6 @@ int node_backup_verify(const char *file, int json);
  * Nothing is left in data_dir when it fails. */
 int node_backup_restore(const char *file, const char *data_dir, int json);
 
-/* node_temp_dir: a new private directory "$TMPDIR/PREFIX-" + six random
- * characters (/tmp when TMPDIR is unset or empty) into out, made by
- * mkdtemp. 0, or -1 when it cannot be made. */
-int node_temp_dir(const char *prefix, char *out, size_t out_size);
 
 /* node_backup_drill: the restore drill of the monthly checklist: file
  * unpacked into a temporary directory, audited from genesis, compared with

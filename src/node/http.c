@@ -226,6 +226,11 @@ static void http__body_free(struct http__ctx *ctx) {
 }
 
 void server_error(struct server_response *out, enum err err, const char *detail) {
+    server_error_with(out, err, detail, NULL, NULL);
+}
+
+void server_error_with(struct server_response *out, enum err err, const char *detail,
+                       void (*more)(struct jw *w, void *ctx), void *ctx) {
     char clean[LIMIT_ECHO_BYTES + 1];
     size_t n = 0;
     const char *p = detail;
@@ -249,6 +254,7 @@ void server_error(struct server_response *out, enum err err, const char *detail)
     jw_object_begin(&w);
     jw_kv_string(&w, "code", err_name(err));
     jw_kv_string(&w, "message", message);
+    if (more != NULL) more(&w, ctx);
     jw_object_end(&w);
     jw_object_end(&w);
     out->status = err_http_status(err);

@@ -80,6 +80,10 @@ struct server_response {
  * code's HTTP status; detail (may be NULL) is cut to LIMIT_ECHO_BYTES and
  * stripped of control characters before it is echoed. */
 void server_error(struct server_response *out, enum err err, const char *detail);
+/* server_error_with: server_error, and more() adds fields to the error
+ * object after "code" and "message" (e.g. the valid values of a field). */
+void server_error_with(struct server_response *out, enum err err, const char *detail,
+                       void (*more)(struct jw *w, void *ctx), void *ctx);
 
 /* server_now: the time status and metrics figures are computed at: the
  * ledger's clock, or the wall clock when it is ahead (so daily usage falls

@@ -16,6 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../base/scratch.h"
+
 #define BACKUP__IO_BYTES (1u << 20)
 /* "sha256 " + 64 hex + "\n" + the empty line: what follows the facts. */
 #define BACKUP__SHA_LINE_BYTES (7u + 64u + 2u)
@@ -97,16 +99,10 @@ static enum err backup__image_api(const char *db_path, const char *tmp_dir, int6
                                   int *fd, struct buf *header, struct store_backup_header *h,
                                   char *why, size_t why_size) {
     char path[4200];
-    if (snprintf(path, sizeof(path), "%s/.mintline-backup-XXXXXX", tmp_dir) >= (int)sizeof(path)) {
-        snprintf(why, why_size, "directory name too long");
-        return ERR_IO;
-    }
-    int tmp = mkstemp(path);
-    if (tmp < 0) {
+    if (scratch_path(tmp_dir, ".mintline-backup", path, sizeof(path)) != 0) {
         snprintf(why, why_size, "cannot create a temporary file in %s: %s", tmp_dir, strerror(errno));
         return ERR_IO;
     }
-    close(tmp);
     struct store_backup_header out;
     memset(&out, 0, sizeof(out));
     out.created_ms = created_ms;
@@ -204,12 +200,7 @@ enum err store_backup_image(const char *db_path, const char *tmp_dir, int64_t cr
                    : backup__image_api(db_path, tmp_dir, created_ms, fd, header, h, why, why_size);
     }
     /* A file with no name: it goes when the download closes it. */
-    char path[4200];
-    int tmp = -1;
-    if (snprintf(path, sizeof(path), "%s/.mintline-backup-XXXXXX", tmp_dir) < (int)sizeof(path)) {
-        tmp = mkstemp(path);
-    }
-    if (tmp >= 0) unlink(path);
+    int tmp = scratch_file(tmp_dir);
     int bad = tmp < 0 || !buf_ok(&facts) || backup__pour(f, &facts, tmp, &out.sha256) != 0;
     int saved = errno;
     store_copy_thaw(f);

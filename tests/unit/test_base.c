@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,6 +31,7 @@
 #include "../../src/base/jw.h"
 #include "../../src/base/report.h"
 #include "../../src/base/sig.h"
+#include "../../src/base/scratch.h"
 #include "../../src/base/u128.h"
 #include "../support/engine_fixture.h"
 
@@ -1022,6 +1024,32 @@ static void check_assert_false_aborts_process(void **state) {
     assert_int_equal(WTERMSIG(status), SIGABRT);
 }
 
+/* scratch: a private directory, a named file, a file with no name. */
+static void scratch_makes_private_dirs_and_unnamed_files(void **state) {
+    (void)state;
+    char dir[512], path[600];
+    assert_int_equal(scratch_dir(NULL, "mintline-test", dir, sizeof(dir)), 0);
+    struct stat st;
+    assert_int_equal(stat(dir, &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+    assert_int_equal(st.st_mode & 0777, 0700);
+    assert_non_null(strstr(dir, "/mintline-test-"));
+    int fd = scratch_file(dir);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "abc", 3), 3);
+    assert_int_equal(fstat(fd, &st), 0);
+    assert_int_equal(st.st_nlink, 0); /* no name: it goes when closed */
+    close(fd);
+    assert_int_equal(scratch_path(dir, "named", path, sizeof(path)), 0);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_size, 0);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(rmdir(dir), 0); /* nothing else was left in it */
+    char tiny[8];
+    assert_int_equal(scratch_dir(NULL, "mintline-test", tiny, sizeof(tiny)), -1);
+    assert_int_equal(scratch_file("/nonexistent-mintline-dir"), -1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(amount_parse_zero_any_decimals_is_zero),
@@ -1073,6 +1101,7 @@ int main(void) {
         cmocka_unit_test(report_exit_code_maps_spec_exit_codes),
         cmocka_unit_test(report_error_prints_code_and_message_on_stderr),
         cmocka_unit_test(check_assert_false_aborts_process),
+        cmocka_unit_test(scratch_makes_private_dirs_and_unnamed_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
