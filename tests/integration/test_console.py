@@ -44,24 +44,20 @@ CONSOLE_SHOTS=DIR saves screenshots of the main views there
 import os
 import sys
 
-# selenium comes from Debian (python3-selenium): under another python3 found
-# first on PATH (pyenv, a venv), run again under Debian's.
-try:
-    import selenium  # noqa: F401
-except ImportError:
-    if os.path.exists("/usr/bin/python3") and os.path.realpath(sys.executable) != os.path.realpath("/usr/bin/python3"):
-        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
-
 import base64  # noqa: E402
 import hashlib  # noqa: E402
 import http.client  # noqa: E402
 import json  # noqa: E402
-import shutil  # noqa: E402
 import time  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
 from harness import DEMO_GENESIS, KEYS_DIR, TAP, Node, addr, load_key, to_units  # noqa: E402
+import browser as B  # noqa: E402
+from browser import (SEEDS, browser, close_action, css, drain_logs, dry_run_and_submit, go, grouped, pct, shot,  # noqa: E402
+                     sign_in, text_of, wait, waited)
+
+B.reexec_under_debian_python()
 
 t = TAP("console")
 
@@ -78,13 +74,10 @@ WEB_FILES = {
     "/checks.js": "text/javascript; charset=utf-8",
 }
 HOLDER = addr(1, 0xc5)
-SEEDS = {name: open(os.path.join(KEYS_DIR, name + ".key")).read().strip() for name in ("alice", "bob", "carol")}
 
 
 class X:
     node = None
-    browsers = []  # every driver made, for the logs at the end
-    shots = os.environ.get("CONSOLE_SHOTS")
 
 
 def raw(method, path, headers=None, body=None):
@@ -106,19 +99,6 @@ def api(path, who="carol"):
 
 def asset(sym):
     return api("/api/assets/" + sym)
-
-
-def grouped(text, unit=None):
-    """fmt.js's amount(): thousands separators on the whole part, the fraction as it is."""
-    whole, dot, frac = text.partition(".")
-    g = "{:,}".format(int(whole))
-    return g + ("." + frac if dot else "") + (" " + unit if unit else "")
-
-
-def pct(ratio):
-    if ratio is None:
-        return "\u2014"
-    return ("%.3f" % (ratio * 100) if 0 < ratio < 0.001 else "%.1f" % (ratio * 100)) + " %"
 
 
 # ---- serving ------------------------------------------------------------------
@@ -155,102 +135,6 @@ def test_serving():
          "an API route keeps precedence (unsigned: 401 JSON)", (st, body))
     st, h, body = raw("GET", "/metrics")
     t.ok(st == 200 and b"mintline_" in body, "/metrics is still the node's", st)
-
-
-# ---- the browser ------------------------------------------------------------------
-
-def browser():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-    opts = Options()
-    opts.binary_location = shutil.which("chromium") or shutil.which("chromium-browser")
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,1000",
-              "--disable-extensions", "--no-first-run"):
-        opts.add_argument(a)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    d = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=opts)
-    d.logs = {"browser": [], "performance": []}
-    X.browsers.append(d)
-    return d
-
-
-def drain_logs(d):
-    for kind in ("browser", "performance"):
-        d.logs[kind].extend(d.get_log(kind))
-
-
-def wait(d, fn, what, timeout=10):
-    end = time.time() + timeout
-    last = None
-    while time.time() < end:
-        try:
-            v = fn(d)
-            if v:
-                return v
-        except Exception as e:  # noqa: BLE001 - the element may be being replaced
-            last = e
-        time.sleep(0.1)
-    raise RuntimeError("timed out waiting for %s (%s)" % (what, last))
-
-
-def waited(d, fn, what, timeout=10):
-    """wait() as a check's condition: False on a timeout."""
-    try:
-        return bool(wait(d, fn, what, timeout))
-    except RuntimeError:
-        return False
-
-
-def css(d, sel):
-    return d.find_element("css selector", sel)
-
-
-def text_of(d, sel):
-    return d.find_element("css selector", sel).text
-
-
-def sign_in(d, key, name=None, expect_ok=True):
-    d.get("http://127.0.0.1:%d/" % X.node.port)
-    wait(d, lambda d: css(d, "#keyfile").is_displayed(), "the sign-in form")
-    css(d, "#keyfile").send_keys(os.path.join(KEYS_DIR, key + ".key"))
-    field = css(d, "#operator")
-    if name is not None:
-        field.clear()
-        field.send_keys(name)
-    css(d, "#signin-submit").click()
-    if expect_ok:
-        wait(d, lambda d: css(d, ".dashboard").is_displayed(), "the dashboard")
-
-
-def go(d, fragment, ready_sel):
-    d.execute_script("location.hash = arguments[0]", fragment)
-    return wait(d, lambda d: css(d, ready_sel), fragment)
-
-
-def dry_run_and_submit(d, submit=True):
-    """Dry run the open form; then Submit when it passed and submit is set.
-    Returns (dry run outcome text, result text or None)."""
-    css(d, "#action-dry").click()
-    out = wait(d, lambda d: [e for e in d.find_elements("css selector", "#action .outcome") if e.text], "a dry run")
-    dry = out[0].text
-    if not submit:
-        return dry, None
-    css(d, "#action-submit").click()
-    res = wait(d, lambda d: [e for e in d.find_elements("css selector", "#action [data-result], #action .refused")
-                             if e.text and "Running" not in e.text], "the answer")
-    return dry, res[0].text
-
-
-def close_action(d):
-    css(d, "#action-close").click()
-    wait(d, lambda d: not css(d, "#action").is_displayed(), "the dialog closed")
-
-
-def shot(d, name):
-    if X.shots:
-        os.makedirs(X.shots, exist_ok=True)
-        d.save_screenshot(os.path.join(X.shots, name + ".png"))
 
 
 # ---- the flows ----------------------------------------------------------------
@@ -551,51 +435,13 @@ def test_signatures():
 
 
 def test_no_key_sent():
-    seen = 0
-    signed = 0
-    leaks = []
-    forms = set()
-    for name, seed in SEEDS.items():
-        raw_seed = bytes.fromhex(seed)
-        forms |= {seed, seed.upper(), base64.b64encode(raw_seed).decode(), raw_seed.hex()}
-    for d in X.browsers:
-        drain_logs(d)
-        for e in d.logs["performance"]:
-            m = json.loads(e["message"])["message"]
-            if m.get("method") != "Network.requestWillBeSent":
-                continue
-            req = m["params"]["request"]
-            blob = json.dumps(req)
-            seen += 1
-            if any(f in blob for f in forms):
-                leaks.append(req["url"])
-            if "/api/" in req["url"] and not req["url"].endswith("/sign.js"):
-                hd = {k.lower(): v for k, v in req.get("headers", {}).items()}
-                signed += all(k in hd for k in ("mintline-operator", "mintline-time", "mintline-nonce",
-                                                "mintline-signature"))
-                if not all(k in hd for k in ("mintline-signature",)):
-                    leaks.append("unsigned " + req["url"])
-    t.ok(seen > 20 and signed > 10, "the performance log saw the pages' requests (%d, %d signed)" % (seen, signed))
-    t.eq(leaks, [], "no request carries a key, and every /api/ request is signed")
+    B.check_no_key_sent(t)
 
 
 def test_no_errors():
-    bad = []
-    expected = 0
-    for d in X.browsers:
-        drain_logs(d)
-        for e in d.logs["browser"]:
-            if e["level"] != "SEVERE":
-                continue
-            msg = e["message"]
-            # the refused actions' answers (403, 409) are the point of those steps
-            if e.get("source") == "network" and (("/api/commands" in msg and ("403" in msg or "409" in msg)) or
-                                                 ("/api/accounts/0xzz" in msg and "400" in msg)):
-                expected += 1
-                continue
-            bad.append(msg)
-    t.ok(expected >= 3, "the browser log is read: the refusals asked for are in it (%d)" % expected)
-    t.eq(bad, [], "no page logged an error (script, CSP, network)")
+    # the refused actions' answers (403, 409) and the bad address are the point of those steps
+    B.check_no_errors(t, lambda msg: ("/api/commands" in msg and ("403" in msg or "409" in msg)) or
+                      ("/api/accounts/0xzz" in msg and "400" in msg), min_expected=3)
 
 
 def test_narrow():
@@ -612,18 +458,13 @@ def test_narrow():
 def main():
     node = Node(genesis=DEMO_GENESIS, clock_manual=True)
     X.node = node.start()
-    ok = True
+    B.use(node)
     try:
         st, doc = node.client("alice").command({"op": "mint", "asset": "USDC", "to": addr(2, 0xc5), "amount": "1234567.5"})
         if st != 200:
             raise RuntimeError("mint: %s %s" % (st, doc))
         t.run("serving", test_serving)
-        try:
-            from selenium import webdriver  # noqa: F401
-            ok = shutil.which("chromedriver") and (shutil.which("chromium") or shutil.which("chromium-browser"))
-        except ImportError:
-            ok = False
-        if not ok:
+        if not B.available():
             t.ok(False, "Chromium, chromedriver and python3-selenium are installed (scripts/deps.sh)")
             return
         X.b1 = browser()
@@ -638,11 +479,7 @@ def main():
         r = node.cli("audit", "verify", "--data", node.data)
         t.ok(r.rc == 0, "audit verify after the console's commands", r)
     finally:
-        for d in X.browsers:
-            try:
-                d.quit()
-            except Exception:  # noqa: BLE001
-                pass
+        B.quit_all()
         node.stop()
         t.ok(node.sanitizer() is None, "no sanitizer report", node.sanitizer())
     t.done()
