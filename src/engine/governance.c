@@ -279,6 +279,8 @@ static enum err gov__precheck_names(const struct engine *e, const struct command
  * the timelock: a key already in use, rules a security asset cannot take,
  * a role for the system operator. Execution checks again (the state may
  * have changed meanwhile). */
+static enum err gov__gone(uint64_t id, uint64_t last, int timelock, struct apply_result *out);
+
 static enum err gov__precheck(const struct engine *e, const struct command *cmd,
                               struct apply_result *out) {
     if (cmd->op == OP_ASSET_RULES_SET) return compliance_rules_set_precheck(e, cmd);
@@ -287,7 +289,9 @@ static enum err gov__precheck(const struct engine *e, const struct command *cmd,
     enum err err = gov__precheck_names(e, cmd, out);
     if (err) return err;
     if (cmd->op == OP_TIMELOCK_EXPEDITE) {
-        if (gov__timelock_find(e, cmd->id) < 0) return ERR_NOT_FOUND;
+        if (gov__timelock_find(e, cmd->id) < 0) {
+            return gov__gone(cmd->id, e->s.next_timelock_id, 1, out);
+        }
         return incident_emergency((struct engine *)e) ? ERR_OK : ERR_NO_EMERGENCY;
     }
     if (cmd->op == OP_OPERATOR_ADD) return gov__key_free(e, cmd->pubkey, UINT32_MAX);

@@ -77,6 +77,7 @@ struct alerting__fired {
     int has_asset; /* the alert has an asset label (too long: refused by the engine) */
     int resolved;  /* a transition to resolved (else to firing) */
     double value;
+    enum alert_value_form value_form;
     char summary[LIMIT_TITLE_BYTES + 1]; /* the summary annotation, "" when none */
     char result[ALERT_ACTION_RESULT_SIZE];
 };
@@ -386,9 +387,9 @@ static int alerting__incident(struct alerting *a, struct sequencer *seq_inline,
     int wanted = 0;
     if (f->resolved && open != NULL) {
         char text[LIMIT_REASON];
-        char value[40];
-        snprintf(value, sizeof(value), "%.17g", f->value);
-        snprintf(text, sizeof(text), "alert %.*s resolved (last value %s)", 120, f->name, value);
+        char value[ALERT_VALUE_TEXT_SIZE];
+        alert_value_text(f->value, f->value_form, value);
+        snprintf(text, sizeof(text), "alert %.*s resolved (last value %.40s)", 120, f->name, value);
         jw_object_begin(&w);
         jw_kv_string(&w, "op", "incident.note");
         jw_kv_uint(&w, "id", open->id);
@@ -488,6 +489,7 @@ static size_t alerting__advance(struct alerting *a, int64_t now_ns, int maintena
         f[k].severity = v.severity;
         f[k].resolved = a->table.transitions[k].to == ALERT_RESOLVED;
         f[k].value = v.value;
+        f[k].value_form = v.value_form;
         const char *asset = alert_label(&v, "asset");
         f[k].has_asset = asset != NULL;
         if (asset != NULL) snprintf(f[k].asset, sizeof(f[k].asset), "%s", asset);

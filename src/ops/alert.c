@@ -373,6 +373,18 @@ static void alert__object(struct jw *w, const char *key, const struct promql_lab
     jw_object_end(w);
 }
 
+void alert_value_text(double value, enum alert_value_form form, char out[ALERT_VALUE_TEXT_SIZE]) {
+    if (form == ALERT_VALUE_PERCENT && isfinite(value)) {
+        human_percent(value, out, ALERT_VALUE_TEXT_SIZE);
+    } else if (form == ALERT_VALUE_DURATION && isfinite(value) && fabs(value) < 9.2e18) {
+        human_duration_exact((int64_t)value, out, ALERT_VALUE_TEXT_SIZE);
+    } else {
+        char number[TMPL_NUMBER_SIZE];
+        tmpl_format_value(value, number);
+        snprintf(out, ALERT_VALUE_TEXT_SIZE, "%s", number);
+    }
+}
+
 void alert_write_json(const struct alert_view *v, struct jw *w) {
     char fp[17];
     char value[TMPL_NUMBER_SIZE];
@@ -385,16 +397,9 @@ void alert_write_json(const struct alert_view *v, struct jw *w) {
     alert__object(w, "labels", v->labels, v->labels_count);
     alert__object(w, "annotations", v->annotations, v->annotations_count);
     jw_kv_string(w, "value", value);
-    /* value_text (extension): the value as people read it, in the forms of
-     * every human output (src/base/human.h) */
-    char text[64];
-    if (v->value_form == ALERT_VALUE_PERCENT && isfinite(v->value)) {
-        human_percent(v->value, text, sizeof(text));
-    } else if (v->value_form == ALERT_VALUE_DURATION && isfinite(v->value) && fabs(v->value) < 9.2e18) {
-        human_duration_exact((int64_t)v->value, text, sizeof(text));
-    } else {
-        snprintf(text, sizeof(text), "%s", value);
-    }
+    /* value_text (extension): the value as people read it */
+    char text[ALERT_VALUE_TEXT_SIZE];
+    alert_value_text(v->value, v->value_form, text);
     jw_kv_string(w, "value_text", text);
     jw_kv_time(w, "since", v->active_since_ns);
     jw_kv_string(w, "state", alert_state_name(v->state));

@@ -67,6 +67,12 @@ enum alert_state {
 /* How a rule's value reads to people: as its summary renders $value. */
 enum alert_value_form { ALERT_VALUE_NUMBER, ALERT_VALUE_PERCENT, ALERT_VALUE_DURATION };
 
+/* alert_value_text: the value as people read it, in the forms of every
+ * human output (src/base/human.h): "99.23%", "29h 10m", else Prometheus'
+ * %v ("0.888888"). */
+#define ALERT_VALUE_TEXT_SIZE 64u
+void alert_value_text(double value, enum alert_value_form form, char out[ALERT_VALUE_TEXT_SIZE]);
+
 struct alert_view {
     const char *name;                       /* alertname */
     uint64_t fingerprint;                   /* of the label set (alert_fingerprint) */

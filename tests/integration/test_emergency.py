@@ -22,6 +22,7 @@ necessary", 6 post-mortem):
   pausers -> resolve -> post-mortem; `audit verify` passes.
 """
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
@@ -163,6 +164,10 @@ def test_veritasvault():
              and ("system", "incident.note") in ops and ("alice", "mint_resume") in ops
              and ("bob", "incident.resolve") in ops,
              "the timeline: opened, halted, acked, noted, alert resolved, resumed, resolved", ops)
+        notes = [e.get("text", "") for e in show.get("timeline", []) if e["operator"] == "system" and e["op"] == "incident.note"]
+        t.ok(notes and all(re.fullmatch(r"alert \w+ resolved \(last value [0-9.]+%?\)", n) and
+                           len(n.split("last value ")[1]) <= 12 for n in notes),
+             "the system's note gives the alert's last value as people read it (no float noise)", notes)
         r = ok(node, "post-mortem", "incident", "postmortem", iid, operator="carol")
         for section in ("## Summary", "## Impact", "## Timeline", "## Root cause", "## What went well",
                         "## Action items"):

@@ -262,6 +262,9 @@ def test_expedite():
     t.ok(refused(r, "ERR_NO_EMERGENCY"), "expedite with no incident: ERR_NO_EMERGENCY", r)
     st, doc = X.node.client("alice").command({"op": "timelock.expedite", "id": tid})
     t.eq((st, doc["error"]["code"]), (409, "ERR_NO_EMERGENCY"), "raw HTTP: 409 ERR_NO_EMERGENCY")
+    r = cli("timelock", "expedite", "9999")
+    t.ok(refused(r, "ERR_NOT_FOUND") and "no timelock entry 9999" in r.err,
+         "expedite of an entry that never was: ERR_NOT_FOUND says so", r)
     r = cli_ok("open P1", "incident", "open", "--severity", "P1", "--title", "cap must drop now", "--json")
     iid = [e for e in r.json()["events"] if e["type"] == "IncidentOpened"][0]["data"]["id"]
     r = cli("timelock", "expedite", tid, "--json")
