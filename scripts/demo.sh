@@ -4,11 +4,15 @@
 # Creates ./demo-data from examples/genesis.yaml (reused when present),
 # serves it on 127.0.0.1:8645, runs the routine with the CLI, printing each
 # command and its result, then keeps serving until Ctrl-C.
+#
+# For tests (test_console_demo walks the console on it): MINTLINE_BIN (the
+# binary), MINTLINE_DEMO_DATA (the data dir), MINTLINE_DEMO_LISTEN and
+# MINTLINE_DEMO_SMOM_LISTEN (the two nodes' addresses) override the defaults.
 set -e
 cd "$(dirname "$0")/.."
-BIN="$PWD/build/mintline"
-DATA="$PWD/demo-data"
-LISTEN=127.0.0.1:8645
+BIN="${MINTLINE_BIN:-$PWD/build/mintline}"
+DATA="${MINTLINE_DEMO_DATA:-$PWD/demo-data}"
+LISTEN="${MINTLINE_DEMO_LISTEN:-127.0.0.1:8645}"
 export MINTLINE_HOME="$DATA/home"
 export MINTLINE_NODE="http://$LISTEN"
 export MINTLINE_OPERATOR=alice
@@ -69,7 +73,7 @@ step por verify "$DATA/proof-client.json"
 # seed 001's vault and bridge on a second ledger (examples/smom.yaml),
 # served on the next port for this section only
 SMOM="$DATA/smom"
-SMOM_LISTEN=127.0.0.1:8646
+SMOM_LISTEN="${MINTLINE_DEMO_SMOM_LISTEN:-127.0.0.1:8646}"
 OWNER=0x0a11e70000000000000000000000000000000003
 if [ ! -f "$SMOM/mintline.db" ]; then
     "$BIN" init --data "$SMOM" --genesis examples/smom.yaml >/dev/null

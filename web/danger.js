@@ -22,11 +22,11 @@ export function viewDanger(d, refresh) {
     ' A global pause stops mint, burn and transfer of every asset; one asset is paused from its page.'),
     h('div', { class: 'buttons' },
       h('button', { type: 'button', class: 'danger', id: 'btn-pause-all', on: { click: () => openAction({
-        title: 'Pause everything', op: 'pause', note: 'Stops mint, burn and transfer of every asset.', onDone: refresh }) } },
-      'Pause everything'),
+        title: 'Pause System', op: 'pause', note: 'Stops mint, burn and transfer of every asset.', onDone: refresh }) } },
+      'Pause System'),
       h('button', { type: 'button', id: 'btn-unpause-all', on: { click: () => openAction({
-        title: 'Unpause everything', op: 'unpause', note: 'Lifts the global pause; its policy may need a second operator\'s approval.',
-        onDone: refresh }) } }, 'Unpause everything')),
+        title: 'Unpause System', op: 'unpause', note: 'Lifts the global pause; its policy may need a second operator\'s approval.',
+        onDone: refresh }) } }, 'Unpause System')),
     h('h2', null, 'Assets'),
     h('div', { class: 'scroll' }, h('table', null,
       h('thead', null, h('tr', null, ['Asset', 'Pause', 'Minting'].map((t) => h('th', { scope: 'col' }, t)))),

@@ -343,7 +343,7 @@ def test_danger():
     css(d, "#btn-pause-all").click()
     dry, _ = dry_run_and_submit(d, submit=False)
     t.ok("Dry run passed" in dry and "Paused" in dry and '"scope":"global"' in dry,
-         "Pause everything: the dry run shows a global Paused event", dry)
+         "Pause System: the dry run shows a global Paused event", dry)
     close_action(d)
     t.eq(api("/api/contracts/status")["paused"], False, "the dry run paused nothing")
     shot(d, "danger")
