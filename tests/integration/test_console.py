@@ -353,7 +353,7 @@ def test_timelock_and_incidents():
     """A timelocked role grant executed from Proposals once due, then an
     incident opened, acknowledged and resolved, all in the browser."""
     d = X.b1
-    st, doc = X.node.client("alice").command({"op": "role.grant", "name": "alice", "role": "incident_manager"})
+    st, doc = X.node.client("alice").command({"op": "role.grant", "name": "carol", "role": "auditor"})
     tid = (doc.get("pending") or {}).get("timelock")
     t.ok(st == 202 and tid, "a role grant waits in the timelock", doc)
     go(d, "#/proposals", "[data-execute='%s']" % tid)
@@ -375,8 +375,8 @@ def test_timelock_and_incidents():
     dry, res = dry_run_and_submit(d)
     t.ok("Dry run passed" in dry and res.startswith("Done."), "Execute once due: done", (dry, res))
     close_action(d)
-    ops = [o for o in api("/api/operators")["operators"] if o["name"] == "alice"]
-    t.ok(ops and "incident_manager" in ops[0]["roles"], "alice is an incident manager", ops)
+    ops = [o for o in api("/api/operators")["operators"] if o["name"] == "carol"]
+    t.ok(ops and "auditor" in ops[0]["roles"], "carol is an auditor", ops)
     go(d, "#/incidents", "#btn-incident-open")
     css(d, "#btn-incident-open").click()
     css(d, "#f-severity").send_keys("P2")
