@@ -30,7 +30,7 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
 from alertmanager import AM_BIN, Alertmanager, Hooks, wait_for  # noqa: E402
-from harness import TAP, Node  # noqa: E402
+from harness import TAP, Node, write_file  # noqa: E402
 
 t = TAP("alert_loop")
 WORK = tempfile.mkdtemp(prefix="mintline-loop-")
@@ -69,10 +69,7 @@ ADDR2 = "0x" + "22" * 20
 
 
 def write(name, text):
-    path = os.path.join(WORK, name)
-    with open(path, "w") as f:
-        f.write(text)
-    return path
+    return write_file(WORK, name, text)
 
 
 def cmd(node, who, doc):

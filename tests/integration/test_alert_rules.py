@@ -31,7 +31,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
-from harness import REPO, TAP, Node, addr, default_binary, free_port, run_cli  # noqa: E402
+from harness import REPO, TAP, Node, addr, default_binary, free_port, run_cli, write_file  # noqa: E402
 
 t = TAP("alert_rules")
 BIN = default_binary()
@@ -48,10 +48,7 @@ def cli(*args):
 
 
 def write(name, text):
-    path = os.path.join(WORK, name)
-    with open(path, "w") as f:
-        f.write(text)
-    return path
+    return write_file(WORK, name, text)
 
 
 def promtool_check(text):

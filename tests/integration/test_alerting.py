@@ -27,7 +27,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
-from harness import TAP, Node, addr, default_binary, metric, run_cli  # noqa: E402
+from harness import TAP, Node, addr, default_binary, metric, run_cli, write_file  # noqa: E402
 
 t = TAP("alerting")
 WORK = tempfile.mkdtemp(prefix="mintline-alerting-")
@@ -69,10 +69,7 @@ policies:
 
 
 def write(name, text):
-    path = os.path.join(WORK, name)
-    with open(path, "w") as f:
-        f.write(text)
-    return path
+    return write_file(WORK, name, text)
 
 
 def system_node(clock_manual=True, **kw):

@@ -16,15 +16,12 @@ clock:
   timelocked (exit 4); a confirm of a refunded transfer is refused;
   `audit verify` passes.
 """
-import atexit
 import os
-import shutil
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
-from harness import TAP, Node, metric  # noqa: E402
+from harness import Node, TAP, genesis_file, metric  # noqa: E402
 
 t = TAP("bridge")
 
@@ -62,23 +59,11 @@ bridge_routes:
 """ % BUFFER
 
 
-def write_genesis():
-    """GENESIS in a file of its own (removed at exit), for Node(genesis=)."""
-    work = tempfile.mkdtemp(prefix="mintline-bridge-")
-    atexit.register(shutil.rmtree, work, True)
-    path = os.path.join(work, "genesis.yaml")
-    with open(path, "w") as f:
-        f.write(GENESIS)
-    return path
-
-
 def main():
-    node = Node(genesis=write_genesis(), clock_manual=True).start()
+    node = Node(genesis=genesis_file(GENESIS, "bridge"), clock_manual=True).start()
 
-    def ok(name, *args, operator="alice", rc=0):
-        r = node.cli(*args, operator=operator)
-        t.ok(r.rc == rc, "%s (exit %d)" % (name, rc), r)
-        return r
+    def ok(name, *args, **kw):
+        return t.cli_ok(node, name, *args, **kw)
 
     try:
         ok("mint 5000 WUSD to the sender", "mint", "WUSD", "--to", SENDER, "--amount", "5000")

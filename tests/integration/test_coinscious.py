@@ -41,7 +41,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
-from harness import REPO, TAP, Node, addr, sanitizer_report  # noqa: E402
+from harness import Node, REPO, TAP, addr, cli_pairs, cli_table, sanitizer_report  # noqa: E402
 
 t = TAP("coinscious")
 EXAMPLE = os.path.join(REPO, "examples", "securities.yaml")
@@ -111,24 +111,6 @@ def two(args, name, out=None):
     t.ok("  ran the proposal" in r.out and (out is None or re.search(out, r.out, re.M)),
          "%s: the approval ran it" % name, r)
     return r
-
-
-def pairs(out):
-    """{key: value} of `key  value` lines (two or more spaces apart)."""
-    d = {}
-    for ln in out.splitlines():
-        p = re.split(r"\s{2,}", ln.strip(), maxsplit=1)
-        if len(p) == 2:
-            d[p[0]] = p[1]
-    return d
-
-
-def table(text):
-    lines = [ln for ln in text.splitlines() if ln.strip()]
-    if not lines:
-        return []
-    cols = re.split(r"\s{2,}", lines[0].strip())
-    return [dict(zip(cols, re.split(r"\s{2,}", ln.strip(), maxsplit=len(cols) - 1))) for ln in lines[1:]]
 
 
 def usdc(a):
@@ -234,11 +216,11 @@ def test_create_and_funding():
                   % (S.snap, DIST), r.out, re.M)
     t.ok(m, "PayoutCreated: 4 recipients (the snapshot's, not today's 5)", r)
     S.pay = m.group(1) if m else "0"
-    b = pairs(read(("balance", "USDC", DIST)).out)
+    b = cli_pairs(read(("balance", "USDC", DIST)).out)
     t.eq((b.get("balance"), b.get("frozen")), ("1,500 USDC", "0 USDC"), "funding check: balance USDC DIST")
     t.ok(units(b["balance"].split()[0].replace(",", "")) - units(b["frozen"].split()[0].replace(",", "")) >= 1000 * USDC,
          "the distributor's free USDC covers the total")
-    head = pairs(read(("payout", "show", S.pay)).out.split("\n\n")[0])
+    head = cli_pairs(read(("payout", "show", S.pay)).out.split("\n\n")[0])
     t.eq(head.get("would pay"), "1000 USDC now (the distributor holds 1500 free; funded); tax forms missing: 2",
          "payout show: funded, two tax forms missing")
     line, n = pending_payouts()
@@ -261,7 +243,7 @@ def test_tax_forms():
     t.eq({a: after[a].get("USDC") for a in HOLDERS + (DIST,)}, {a: before[a].get("USDC") for a in HOLDERS + (DIST,)},
          "nothing paid")
     t.eq(after["payouts"], before["payouts"], "the payout is still open")
-    rows = {x["ADDRESS"]: x["TAX FORM"] for x in table(read(("payout", "show", S.pay)).out.split("\n\n")[1]
+    rows = {x["ADDRESS"]: x["TAX FORM"] for x in cli_table(read(("payout", "show", S.pay)).out.split("\n\n")[1]
                                                          .split("\n", 1)[1])}
     t.eq(rows, {US1: "valid", DE: "valid", JP: "MISSING", FR: "MISSING"}, "payout show marks the missing tax forms")
     for a in (JP, FR):
@@ -284,7 +266,7 @@ def test_preflight():
          and [e["type"] for e in doc["events"]] == ["PayoutDistributed"] and doc["events"][0]["data"]["paid"] == "1000",
          "--dry-run --json: the event and would_be", doc)
     t.eq(holdings(), before, "the dry run changed nothing (no payment, no proposal)")
-    head = pairs(read(("payout", "show", S.pay)).out.split("\n\n")[0])
+    head = cli_pairs(read(("payout", "show", S.pay)).out.split("\n\n")[0])
     t.eq((head.get("payout"), head.get("preflight")),
          ("%s (open)" % S.pay, "ok: a distribution now passes every check"),
          "payout show: preflight ok")
@@ -309,11 +291,11 @@ def test_execute():
     t.eq(sum(want.values()), 1000 * USDC, "the hand split sums to the total")
     out = read(("payout", "show", S.pay)).out
     head, _, rest = out.partition("\n\n")
-    h = pairs(head)
+    h = cli_pairs(head)
     t.ok(h.get("payout") == "%s (distributed)" % S.pay
          and re.match(r"block \d+, \S+: paid 1000 USDC in 4 legs$", h.get("distributed", "")),
          "payout show: distributed, 1000 USDC in 4 legs", out)
-    rows = table(rest.split("\n", 1)[1])
+    rows = cli_table(rest.split("\n", 1)[1])
     t.eq([(x["ADDRESS"], x["SNAPSHOT BALANCE"], x["AMOUNT"]) for x in rows],
          [(a, w, text_of(want[a])) for a, w in ((US1, "1,000"), (DE, "700"), (JP, "300"), (FR, "1"))],
          "payout show: each leg, sorted by address, as computed by hand")
@@ -322,7 +304,7 @@ def test_execute():
          "payout show --json: distributed")
     t.eq(sum(units(x["amount"]) for x in doc["legs"]), 1000 * USDC, "the legs sum exactly to the total")
     t.eq({x["address"]: units(x["amount"]) for x in doc["legs"]}, want, "payout show --json: the legs")
-    rows = table(read(("payout", "list",)).out.split("\n\n")[1])
+    rows = cli_table(read(("payout", "list",)).out.split("\n\n")[1])
     t.eq([(x["ID"], x["STATUS"], x["PAY"], x["TOTAL"], x["PAID"], x["MODE"], x["FROM"]) for x in rows],
          [(S.pay, "distributed", "USDC", "1,000", "1,000", "full", DIST)], "payout list: distributed")
     t.eq({a: usdc(a) for a in HOLDERS + (GB, DIST)}, dict(want, **{GB: 0, DIST: 500 * USDC}),

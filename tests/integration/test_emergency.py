@@ -90,10 +90,7 @@ def fresh(name, rules=None):
     return node
 
 
-def ok(node, name, *args, operator="alice", rc=0):
-    r = node.cli(*args, operator=operator)
-    t.ok(r.rc == rc, "%s (exit %d)" % (name, rc), r)
-    return r
+ok = t.cli_ok
 
 
 def jcli(node, *args, operator="alice"):

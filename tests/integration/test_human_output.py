@@ -18,19 +18,16 @@ against a real node on a manual clock:
 - colour only on a terminal: a pty without NO_COLOR gets escapes, NO_COLOR or
   a pipe gets none.
 """
-import atexit
 import os
 import pty
 import re
 import select
-import shutil
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
-from harness import TAP, Node  # noqa: E402
+from harness import Node, TAP, genesis_file  # noqa: E402
 
 t = TAP("human_output")
 
@@ -78,15 +75,6 @@ policies:
 ESC = "\x1b"
 
 
-def write_genesis():
-    work = tempfile.mkdtemp(prefix="mintline-human-")
-    atexit.register(shutil.rmtree, work, True)
-    path = os.path.join(work, "genesis.yaml")
-    with open(path, "w") as f:
-        f.write(GENESIS)
-    return path
-
-
 def on_pty(node, args, env):
     """Run the CLI with stdout on a pseudo-terminal; (rc, output)."""
     master, slave = pty.openpty()
@@ -126,12 +114,10 @@ def table(out, head):
 
 
 def main():
-    node = Node(genesis=write_genesis(), clock_manual=True).start()
+    node = Node(genesis=genesis_file(GENESIS, "human"), clock_manual=True).start()
 
-    def ok(name, *args, operator="alice", rc=0):
-        r = node.cli(*args, operator=operator)
-        t.ok(r.rc == rc, "%s (exit %d)" % (name, rc), r)
-        return r
+    def ok(name, *args, **kw):
+        return t.cli_ok(node, name, *args, **kw)
 
     block0 = re.search(r"block 0\s+([0-9a-f]{64})", node.init_run.out)
     t.ok(block0 is not None, "init prints block 0's hash", node.init_run)

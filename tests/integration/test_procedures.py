@@ -23,7 +23,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
-from harness import KEYS_DIR, TAP, Node, addr  # noqa: E402
+from harness import KEYS_DIR, Node, TAP, addr, cli_table  # noqa: E402
 from mlclient import load_key  # noqa: E402
 from cryptography.hazmat.primitives import serialization  # noqa: E402
 
@@ -105,15 +105,6 @@ def two(first, second, args, name):
     return pid
 
 
-def table(out):
-    """Rows of an aligned table (columns separated by two or more spaces)."""
-    lines = [ln for ln in out.splitlines() if ln.strip()]
-    if not lines:
-        return []
-    cols = re.split(r"\s{2,}", lines[0].strip())
-    return [dict(zip(cols, re.split(r"\s{2,}", ln.strip(), maxsplit=len(cols) - 1))) for ln in lines[1:]]
-
-
 def read(args, who="carol"):
     r = cli(who, *args)
     if r.rc != 0:
@@ -125,7 +116,7 @@ def status():
     """(paused yes/no from the node line, {SYM: asset row}, JSON document)."""
     out = read(("status",)).out
     m = re.search(r"^writable .*\bpaused (yes|no)\b", out, re.M)
-    rows = {r["ASSET"]: r for r in table(out[out.index("ASSET"):])}
+    rows = {r["ASSET"]: r for r in cli_table(out[out.index("ASSET"):])}
     return (m.group(1) if m else None), rows, read(("status", "--json")).json()
 
 
@@ -142,7 +133,7 @@ def account(a):
     out = read(("account", "show", a)).out
     head, _, tab = out.partition("\n\n")
     fields = dict(re.split(r"\s+", ln.strip(), maxsplit=1) for ln in head.splitlines() if ln.strip())
-    return fields, {r["ASSET"]: r for r in table(tab)}
+    return fields, {r["ASSET"]: r for r in cli_table(tab)}
 
 
 def seconds(text):
@@ -152,13 +143,13 @@ def seconds(text):
 
 
 def operators():
-    return {r["NAME"]: r for r in table(read(("operator", "list")).out)}
+    return {r["NAME"]: r for r in cli_table(read(("operator", "list")).out)}
 
 
 def mark():
     """The newest history and event seq: what a procedure's checks start after."""
-    h = table(read(("history", "--limit", "1")).out)
-    e = table(read(("events", "--recent", "1")).out)
+    h = cli_table(read(("history", "--limit", "1")).out)
+    e = cli_table(read(("events", "--recent", "1")).out)
     return (int(h[0]["SEQ"]) if h else -1, int(e[0]["SEQ"]) if e else -1)
 
 
@@ -166,14 +157,14 @@ def history_since(m):
     """[(operator, op, result, args)], oldest first, of the commands after mark m
     that people sent (the alert loop's `system`, which opens incidents when a
     procedure trips a critical alert, is checked by test_alert_loop)."""
-    rows = table(read(("history", "--limit", "1000")).out)
+    rows = cli_table(read(("history", "--limit", "1000")).out)
     return [(r["OPERATOR"], r["OP"], r["RESULT"], r.get("ARGS", ""))
             for r in reversed(rows) if int(r["SEQ"]) > m[0] and r["OPERATOR"] != "system"]
 
 
 def events_since(m):
     """[(type, asset, data)], oldest first, of the events after mark m."""
-    rows = table(read(("events", "--recent", "1000")).out)
+    rows = cli_table(read(("events", "--recent", "1000")).out)
     return [(r["TYPE"], r["ASSET"], r.get("DATA", "")) for r in reversed(rows)
             if int(r["SEQ"]) > m[1] and r.get("OPERATOR") != "system"]
 
@@ -216,7 +207,7 @@ def test_global_pause():
          "authorisation is checked before the pause", err="ERR_UNAUTHORIZED")
     pid = submit("alice", ("unpause",), "unpause")
     r = read(("proposals",))
-    rows = {p["ID"]: p for p in table(r.out)}
+    rows = {p["ID"]: p for p in cli_table(r.out)}
     p = rows.get(pid, {})
     t.ok(p.get("OP") == "unpause" and p.get("PROPOSER") == "alice" and p.get("NEEDED") == "2"
          and p.get("STATUS") == "pending", "proposals lists the unpause: alice, 1 of 2", r)
@@ -227,7 +218,7 @@ def test_global_pause():
     paused, rows, doc = status()
     t.eq((paused, doc["node"]["paused"], rows["USDW"]["PAUSED"]), ("no", False, "no"), "status: paused no")
     approve("bob", pid, "approving a done proposal", rc=1, err="ERR_NOT_FOUND")
-    t.eq(table(read(("proposals",)).out), [], "no proposal left")
+    t.eq(cli_table(read(("proposals",)).out), [], "no proposal left")
     step("alice", ("transfer", "USDW", "--from", H1, "--to", H2, "--amount", "100"), 0,
          "transfers go through again", out=r"transferred 100 USDW from %s to %s " % (H1, H2) + DONE)
     t.eq((balance("USDW", H1), balance("USDW", H2)), (("900", "0"), ("100", "0")), "balances after the drill")
@@ -253,7 +244,7 @@ def test_wallet_freeze():
     m = mark()
     pid = submit("alice", ("freeze", W), "freeze the wallet")
     r = read(("proposals",))
-    p = {x["ID"]: x for x in table(r.out)}.get(pid, {})
+    p = {x["ID"]: x for x in cli_table(r.out)}.get(pid, {})
     t.ok(p.get("OP") == "freeze" and W in p.get("ARGS", ""), "proposals shows the freeze and the address", r)
     t.eq(account(W)[0].get("frozen"), "no", "not frozen before the confirmation")
     approve("bob", pid, "bob confirms: frozen")
@@ -361,7 +352,7 @@ def test_token_rescue():
     pid = submit("alice", ("rescue", "USDW", "--from", STUCK, "--to", SAFE, "--amount", "200"),
                  "rescue 200 USDW to the safe address")
     r = read(("proposals",))
-    p = {x["ID"]: x for x in table(r.out)}.get(pid, {})
+    p = {x["ID"]: x for x in cli_table(r.out)}.get(pid, {})
     t.ok(p.get("OP") == "rescue" and STUCK in p.get("ARGS", "") and SAFE in p.get("ARGS", "")
          and "amount=200" in p.get("ARGS", ""), "proposals shows the rescue: token, from, to, amount", r)
     t.eq(balance("USDW", SAFE), ("0", "0"), "nothing moves before the confirmation")
@@ -439,7 +430,7 @@ def test_signer_rotation():
     now = status()[2]["node"]["time"]
     t.eq(eta, _plus_day(now), "the eta is 24h from now")
     r = read(("timelock",))
-    e = {x["ID"]: x for x in table(r.out)}.get(tid, {})
+    e = {x["ID"]: x for x in cli_table(r.out)}.get(tid, {})
     t.ok(e.get("OP") == "operator.rotate_key" and new_pub in e.get("ARGS", "") and e.get("BY") == "alice"
          and e.get("ETA") == eta and e.get("STATUS") == "waiting", "timelock lists it: op, new key, eta, waiting", r)
     # 3. during the delay a mistaken rotation is seen and stopped
@@ -449,11 +440,11 @@ def test_signer_rotation():
     mt2 = PENDING_T.search(r.out)
     t.ok(r.rc == 4 and mt2, "a mistaken rotation is scheduled too (exit 4)", r)
     typo_id = mt2.group(1) if mt2 else None
-    t.eq(len(table(read(("timelock",)).out)), 2, "timelock lists both entries")
+    t.eq(len(cli_table(read(("timelock",)).out)), 2, "timelock lists both entries")
     step("bob", ("timelock", "cancel", typo_id), 1, "bob (not admin) cannot cancel it", err="ERR_UNAUTHORIZED")
     step("alice", ("timelock", "cancel", typo_id), 0, "3. the admin cancels the mistaken entry",
          out=r"cancelled timelock entry %s " % typo_id + DONE)
-    t.eq([x["ID"] for x in table(read(("timelock",)).out)], [tid], "only the right rotation waits")
+    t.eq([x["ID"] for x in cli_table(read(("timelock",)).out)], [tid], "only the right rotation waits")
     step("alice", ("timelock", "execute", typo_id), 1, "a cancelled entry cannot run", err="ERR_NOT_FOUND")
     step("alice", ("timelock", "execute", tid), 1, "execute before the eta", err="ERR_TIMELOCK_NOT_READY")
     step("bob", ("status",), 0, "bob's old key still works during the delay", out=r"writable .*paused no\b")
@@ -464,7 +455,7 @@ def test_signer_rotation():
     # 5. execute
     step("alice", ("timelock", "execute", tid), 0, "5. alice executes the rotation",
          out=r"executed timelock entry %s " % tid + DONE)
-    t.eq(table(read(("timelock",)).out), [], "the timelock queue is empty")
+    t.eq(cli_table(read(("timelock",)).out), [], "the timelock queue is empty")
     step("bob", ("status",), 1, "bob with the old key file is refused", err="ERR_AUTH_SIGNATURE")
     step("bob", ("pause", "USDC", "--key", old_file), 1, "the old key cannot sign commands either",
          err="ERR_AUTH_SIGNATURE")

@@ -41,7 +41,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
-from harness import REPO, TAP, Node, default_binary, free_port, run_cli  # noqa: E402
+from harness import REPO, TAP, Node, default_binary, free_port, write_file  # noqa: E402
 from alertmanager import AM_BIN, Alertmanager, Hooks, wait_for  # noqa: E402
 
 t = TAP("receivers")
@@ -57,10 +57,7 @@ def driver_binary():
 
 
 def write(name, text):
-    path = os.path.join(WORK, name)
-    with open(path, "w") as f:
-        f.write(text)
-    return path
+    return write_file(WORK, name, text)
 
 
 def prom_fingerprint(labels):

@@ -18,7 +18,6 @@
   reference; headless Chromium renders it to a PNG that is not blank.
 """
 import datetime
-import json
 import os
 import re
 import shutil
@@ -78,10 +77,8 @@ def cli(*args, operator="alice"):
     return X.node.cli(*args, operator=operator)
 
 
-def cli_ok(name, *args, operator="alice", rc=0):
-    r = cli(*args, operator=operator)
-    t.ok(r.rc == rc, "%s (exit %d)" % (name, rc), r)
-    return r
+def cli_ok(name, *args, **kw):
+    return t.cli_ok(X.node, name, *args, **kw)
 
 
 class X:

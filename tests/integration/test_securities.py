@@ -39,7 +39,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
-from harness import REPO, TAP, Node, addr, metric, sanitizer_report  # noqa: E402
+from harness import Node, REPO, TAP, addr, cli_pairs, cli_table, metric, sanitizer_report  # noqa: E402
 
 t = TAP("securities")
 EXAMPLE = os.path.join(REPO, "examples", "securities.yaml")
@@ -117,24 +117,6 @@ def two(first, second, args, name, out=None):
     return r
 
 
-def table(out):
-    lines = [ln for ln in out.splitlines() if ln.strip()]
-    if not lines:
-        return []
-    cols = re.split(r"\s{2,}", lines[0].strip())
-    return [dict(zip(cols, re.split(r"\s{2,}", ln.strip(), maxsplit=len(cols) - 1))) for ln in lines[1:]]
-
-
-def pairs(out):
-    """{key: value} of `key  value` lines (two or more spaces apart)."""
-    d = {}
-    for ln in out.splitlines():
-        parts = re.split(r"\s{2,}", ln.strip(), maxsplit=1)
-        if len(parts) == 2:
-            d[parts[0]] = parts[1]
-    return d
-
-
 def read(args, who="carol"):
     r = cli(who, *args)
     if r.rc != 0:
@@ -144,7 +126,7 @@ def read(args, who="carol"):
 
 def balance(a, sym="ACME"):
     """{"balance": "100 ACME", "frozen": "0 ACME", "REG_D": "100 ACME", ...} from `balance`."""
-    return pairs(read(("balance", sym, a)).out)
+    return cli_pairs(read(("balance", sym, a)).out)
 
 
 def parts(a):
@@ -157,7 +139,7 @@ def identity(a):
     """(header {key: value}, {TOPIC: (EXPIRES, STATUS)}) of `identity show`."""
     out = read(("identity", "show", a)).out
     head, _, tab = out.partition("\n\n")
-    return pairs(head), {r["CLAIM"]: (r["EXPIRES"], r["STATUS"]) for r in table(tab)}
+    return cli_pairs(head), {r["CLAIM"]: (r["EXPIRES"], r["STATUS"]) for r in cli_table(tab)}
 
 
 def snapshot():
@@ -177,7 +159,7 @@ def status():
     """(compliance line, {SYM: row}, JSON document) of `status`."""
     out = read(("status",)).out
     line = re.search(r"^identities .*$", out, re.M)
-    rows = {r["ASSET"]: r for r in table(out[out.index("ASSET"):].split("\n\n")[0])}
+    rows = {r["ASSET"]: r for r in cli_table(out[out.index("ASSET"):].split("\n\n")[0])}
     return (line.group(0) if line else None), rows, out, read(("status", "--json")).json()
 
 
@@ -195,12 +177,12 @@ def test_example_genesis():
              n.init_run)
         n.start()
         r = n.cli("asset", "rules", "show", "ACME", operator="carol")
-        head = pairs(r.out.split("\n\n")[0])
+        head = cli_pairs(r.out.split("\n\n")[0])
         t.eq((r.rc, head.get("asset"), head.get("holders"), head.get("required claims"),
               head.get("allowed countries"), head.get("blocked countries"), head.get("max balance")),
              (0, "ACME (security)", "0 of 2000 (0%)", "kyc", "any", "IR, KP", "100000"),
              "asset rules show ACME: the example's rules")
-        rows = table(r.out.split("\n\n")[1])
+        rows = cli_table(r.out.split("\n\n")[1])
         t.eq(rows, [{"PARTITION": "REG_D", "CLAIMS NEEDED": "kyc,accredited", "LOCKUP UNTIL": "2027-06-01",
                      "NO US PERSONS": "no"},
                     {"PARTITION": "REG_S", "CLAIMS NEEDED": "kyc", "LOCKUP UNTIL": "-", "NO US PERSONS": "yes"}],
@@ -268,7 +250,7 @@ def test_onboarding():
     t.ok(re.search(r"^  event Mint ACME to=%s amount=1000 partition=REG_D$" % US1, r.out, re.M)
          and "when submitted: a proposal" in r.out, "the dry run shows the Mint it would emit and the approval it needs", r)
     t.eq(snapshot(), before, "the dry run changed nothing")
-    t.eq(table(read(("proposals",)).out), [], "the dry run created no proposal")
+    t.eq(cli_table(read(("proposals",)).out), [], "the dry run created no proposal")
     refused(("mint", "ACME", "--to", US2, "--amount", "10", "--partition", "REG_D", "--dry-run"),
             "ERR_NOT_WHITELISTED", "dry run: US2 lacks the accredited claim REG_D needs")
     two("alice", "bob", ("mint", "ACME", "--to", US1, "--amount", "1000", "--partition", "REG_D"),
@@ -281,9 +263,9 @@ def test_onboarding():
     t.eq(b.get("frozen"), "0 ACME", "balance: frozen 0")
     r = read(("account", "show", US1))
     head, _, tab = r.out.partition("\n\n")
-    t.eq(pairs(head).get("identity"), "US, individual; kyc until %s, accredited until %s" % (day(365), day(365)),
+    t.eq(cli_pairs(head).get("identity"), "US, individual; kyc until %s, accredited until %s" % (day(365), day(365)),
          "account show: the identity in one line")
-    rows = {x["ASSET"]: x for x in table(tab)}
+    rows = {x["ASSET"]: x for x in cli_table(tab)}
     t.eq((rows.get("ACME", {}).get("BALANCE"), rows.get("ACME:REG_D", {}).get("BALANCE"),
           rows.get("ACME:REG_S", {}).get("BALANCE")), ("1,000", "1,000", "0"), "account show: ACME and its partitions")
     doc = read(("account", "show", US1, "--json")).json()
@@ -426,7 +408,7 @@ def test_lockup_and_rules():
          "the rules are unchanged while it waits")
     step("alice", ("dev", "advance", "1d"), 0, "a day later")
     step("bob", ("timelock", "execute", tid), 0, "executed after 24h", out=r"executed timelock entry %s " % tid + DONE)
-    t.eq(pairs(read(("asset", "rules", "show", "ACME")).out.split("\n\n")[0]).get("max balance"), "930",
+    t.eq(cli_pairs(read(("asset", "rules", "show", "ACME")).out.split("\n\n")[0]).get("max balance"), "930",
          "asset rules show: max balance 930")
     refused(("transfer", "ACME", "--from", US3, "--to", US1, "--amount", "11", "--partition", "REG_D"),
             "ERR_MAX_BALANCE", "a balance over max_balance (931)")

@@ -11,15 +11,12 @@ with the CLI and raw signed HTTP on a manual clock.
 - `stabilizer set` is timelocked (exit 4); refusals: an unknown asset, an
   asset with no stabilizer (404), a malformed peak outflow, an unknown feed.
 """
-import atexit
 import os
-import shutil
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
-from harness import TAP, Node, metric  # noqa: E402
+from harness import Node, TAP, genesis_file, metric  # noqa: E402
 
 t = TAP("stabilizer")
 
@@ -63,18 +60,8 @@ stabilizers:
 """ % RESERVE
 
 
-def write_genesis():
-    """GENESIS in a file of its own (removed at exit), for Node(genesis=)."""
-    work = tempfile.mkdtemp(prefix="mintline-stabilizer-")
-    atexit.register(shutil.rmtree, work, True)
-    path = os.path.join(work, "genesis.yaml")
-    with open(path, "w") as f:
-        f.write(GENESIS)
-    return path
-
-
 def main():
-    node = Node(genesis=write_genesis(), clock_manual=True).start()
+    node = Node(genesis=genesis_file(GENESIS, "stabilizer"), clock_manual=True).start()
     try:
         a = node.client("alice")
         for who in ("alice", "bob"):

@@ -13,15 +13,12 @@ and seed 001's liquidation event, with the CLI on a manual clock:
 - a borrow by the wrong owner's instruction (ERR_VAULT_OWNER), a liquidation
   of an empty vault (ERR_VAULT_EMPTY); `audit verify` passes.
 """
-import atexit
 import os
-import shutil
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
-from harness import TAP, Node, metric  # noqa: E402
+from harness import Node, TAP, genesis_file, metric  # noqa: E402
 
 t = TAP("vaults")
 
@@ -77,23 +74,11 @@ vault_types:
 """
 
 
-def write_genesis():
-    """GENESIS in a file of its own (removed at exit), for Node(genesis=)."""
-    work = tempfile.mkdtemp(prefix="mintline-vaults-")
-    atexit.register(shutil.rmtree, work, True)
-    path = os.path.join(work, "genesis.yaml")
-    with open(path, "w") as f:
-        f.write(GENESIS)
-    return path
-
-
 def main():
-    node = Node(genesis=write_genesis(), clock_manual=True).start()
+    node = Node(genesis=genesis_file(GENESIS, "vaults"), clock_manual=True).start()
 
-    def ok(name, *args, operator="alice", rc=0):
-        r = node.cli(*args, operator=operator)
-        t.ok(r.rc == rc, "%s (exit %d)" % (name, rc), r)
-        return r
+    def ok(name, *args, **kw):
+        return t.cli_ok(node, name, *args, **kw)
 
     try:
         ok("XAU at 2000", "price", "update", "XAU", "2000")

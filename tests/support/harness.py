@@ -23,6 +23,7 @@ import hashlib
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -146,6 +147,13 @@ class TAP:
             self.prefix = old
         return None
 
+    def cli_ok(self, node, name, *args, operator="alice", rc=0):
+        """node.cli(*args) as operator, checked to exit rc: one check named
+        "NAME (exit RC)". Returns the Run."""
+        r = node.cli(*args, operator=operator)
+        self.ok(r.rc == rc, "%s (exit %d)" % (name, rc), r)
+        return r
+
     def done(self):
         print("1..%d" % self.n)
         print("# %s: %d checks, %d failed, %.1fs" % (self.suite, self.n, self.failed,
@@ -163,6 +171,45 @@ def _short(v, n=600):
         except (TypeError, ValueError):
             s = repr(v)
     return s if len(s) <= n else s[:n] + "...(%d chars)" % len(s)
+
+
+# ------------------------------------------------------------ files ----
+
+def genesis_file(text, tag="genesis"):
+    """A genesis YAML text in a file of its own (its directory removed at
+    exit), for Node(genesis=)."""
+    work = tempfile.mkdtemp(prefix="mintline-%s-" % tag)
+    atexit.register(shutil.rmtree, work, True)
+    return write_file(work, "genesis.yaml", text)
+
+
+def write_file(directory, name, text):
+    path = os.path.join(directory, name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+# -------------------------------------------------- the CLI's tables ----
+
+def cli_table(out):
+    """Rows of the CLI's aligned table (the first non-blank line is the
+    header; columns are separated by two spaces or more), as dicts."""
+    lines = [ln for ln in out.splitlines() if ln.strip()]
+    if not lines:
+        return []
+    cols = re.split(r"\s{2,}", lines[0].strip())
+    return [dict(zip(cols, re.split(r"\s{2,}", ln.strip(), maxsplit=len(cols) - 1))) for ln in lines[1:]]
+
+
+def cli_pairs(out):
+    """{key: value} of the CLI's `key  value` lines (two spaces or more apart)."""
+    d = {}
+    for ln in out.splitlines():
+        p = re.split(r"\s{2,}", ln.strip(), maxsplit=1)
+        if len(p) == 2:
+            d[p[0]] = p[1]
+    return d
 
 
 # ---------------------------------------------------------------- CLI ----
