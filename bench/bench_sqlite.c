@@ -13,8 +13,9 @@
  *   rows per transaction: the floor for "write it down durably".
  * Each runs for a bounded count or time, whichever ends first.
  *
- *   bench_sqlite --db FILE [--holders N] [--batch 8000] [--seconds S]
- * Output: a human line on stderr, "RESULT name value" on stdout.
+ *   bench_sqlite --db FILE [--holders N] [--batch 8000] [--seconds S] [--tag T]
+ * Output: a human line on stderr, "RESULT name value" on stdout; names
+ * start with the tag (default "sqlite": sqlite_batch_per_s).
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -178,15 +179,17 @@ int main(int argc, char **argv) {
     const char *path = NULL;
     uint32_t holders = BS_HOLDERS_DEFAULT, batch = BS_BATCH_DEFAULT;
     double seconds = BS_SECONDS_DEFAULT;
+    const char *tag = "sqlite";
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--db") == 0) path = argv[i + 1];
         else if (strcmp(argv[i], "--holders") == 0) holders = bs_u32(argv[i + 1]);
         else if (strcmp(argv[i], "--batch") == 0) batch = bs_u32(argv[i + 1]);
         else if (strcmp(argv[i], "--seconds") == 0) seconds = strtod(argv[i + 1], NULL);
+        else if (strcmp(argv[i], "--tag") == 0) tag = argv[i + 1];
     }
     if (path == NULL || holders < 2 || batch == 0) {
         fprintf(stderr,
-                "usage: bench_sqlite --db FILE [--holders N] [--batch 8000] [--seconds S]\n");
+                "usage: bench_sqlite --db FILE [--holders N] [--batch 8000] [--seconds S] [--tag T]\n");
         return 2;
     }
     struct bs_db d;
@@ -203,9 +206,9 @@ int main(int argc, char **argv) {
             "journal appends %.0f rows/s in %u-row transactions\n",
             sqlite3_libversion(), holders, one, many, batch, (unsigned long long)refused1,
             (unsigned long long)refused2, raw, batch);
-    printf("RESULT sqlite_one_per_s %.0f\n", one);
-    printf("RESULT sqlite_batch_per_s %.0f\n", many);
-    printf("RESULT sqlite_journal_rows_per_s %.0f\n", raw);
-    printf("RESULT sqlite_version %s\n", sqlite3_libversion());
+    printf("RESULT %s_one_per_s %.0f\n", tag, one);
+    printf("RESULT %s_batch_per_s %.0f\n", tag, many);
+    printf("RESULT %s_journal_rows_per_s %.0f\n", tag, raw);
+    printf("RESULT %s_version %s\n", tag, sqlite3_libversion());
     return 0;
 }

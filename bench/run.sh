@@ -8,6 +8,8 @@
 #   (f) the peer: the same checked transfer in SQLite               bench_sqlite
 #   (b) where a batch's time goes, stage by stage, one core          bench_stages
 #   (b) durable transfers per second through POST /api/commands    bench_http batch
+#   (b) the same from an independent Python client, compact answers,
+#       1,000 holders, against the SQLite peer on 1,000 (issue 16)  bench_py.py
 #   (c) one signed command over HTTP: latency; 16 clients           bench_http single
 #   (d) replay speed at start-up (from genesis, snapshots deleted)  bench_replay
 #   por publish and por proof through the node and the CLI          (here)
@@ -159,6 +161,8 @@ step stabilizer "$BIN/bench_stabilizer" --observations 200000
 step bridge "$BIN/bench_bridge" --holders 10000 --transfers 1000000
 step sqlite "$BIN/bench_sqlite" --db "$TMP/peer.db" --holders "$HOLDERS" --batch 8000 --seconds 3
 rm -f "$TMP"/peer.db*
+step sqlite1k "$BIN/bench_sqlite" --db "$TMP/peer1k.db" --holders 1000 --batch 8000 --seconds 3 --tag sqlite1k
+rm -f "$TMP"/peer1k.db*
 mkdir -p "$TMP/stages"
 step stages "$BIN/bench_stages" --dir "$TMP/stages" --key "$KEY" --holders "$HOLDERS" --rounds 8
 rm -rf "$TMP/stages"
@@ -247,6 +251,10 @@ if step init build/mintline init --data "$DATA" --genesis bench/genesis.yaml && 
     step mint "$BIN/bench_http" --port "$PORT" --key "$KEY" mint --holders "$HOLDERS" --threads 2
     batch b2 2 24
     batch b4 4 12
+    # an independent client (issue 16): Python's http.client and the
+    # cryptography package, 2 connections, compact answers read and parsed
+    measured py $((2 * 12 * 8000)) /usr/bin/python3 bench/bench_py.py --port "$PORT" --key "$KEY" \
+        --holders 1000 --connections 2 --batches 12 --batch 8000 --tag py
     single c1 1 2000
     single c16 16 300
     stop_node
@@ -310,6 +318,8 @@ BEGIN {
         r["ratio_audit"] = val("audit_node_s") / val("audit_offline_s")
     if (val("b2_per_s") != "" && val("sqlite_one_per_s") > 0)
         r["ratio_b_f1"] = val("b2_per_s") / val("sqlite_one_per_s")
+    if (val("py_per_s") != "" && val("sqlite1k_batch_per_s") > 0)
+        r["ratio_py_f"] = val("py_per_s") / val("sqlite1k_batch_per_s")
     printf "| %-58s | %13s | %-12s | %-12s | %-4s |\n", "benchmark", "figure", "unit", "target", "met?"
     printf "|%s|%s|%s|%s|%s|\n", "------------------------------------------------------------", "---------------:", "--------------", "--------------", "------"
     row("(a) transfers applied in memory, 1 core (apply only)", "transfers_apply_per_s", "transfers/s", ">= 5,000,000", ">=", 5000000, "n")
@@ -339,6 +349,11 @@ BEGIN {
     row("(b) durable transfers via POST /api/commands, 2 clients", "b2_per_s", "transfers/s", ">= 300,000", ">=", 300000, "n")
     row("(b) same, 4 clients", "b4_per_s", "transfers/s", ">= 300,000", ">=", 300000, "n")
     row("(b) 2 clients, alert loop every 1s, 2 receivers unreachable", "b2a_per_s", "transfers/s", "~ (b)", "", 0, "n")
+    row("(b) Python client, 2 connections, compact answers, 1k holders", "py_per_s", "transfers/s", "-", "", 0, "n")
+    row("    node CPU per transfer (Python client)", "py_node_cpu_us", "us", "<= 2.5", "<=", 2.5, "%.1f")
+    row("    answer bytes per transfer (read and parsed)", "py_answer_bytes_per_transfer", "bytes", "-", "", 0, "%.2f")
+    row("    SQLite peer, 8,000 per transaction, 1k accounts", "sqlite1k_batch_per_s", "transfers/s", "peer", "", 0, "n")
+    row("    Python client / SQLite peer on 1k", "ratio_py_f", "x", ">= 1.3", ">=", 1.3, "%.2f")
     row("    node CPU per transfer (2 clients)", "b2_node_cpu_us", "us", "-", "", 0, "%.1f")
     row("    store commit (SQLite + fsync) per block (2 clients)", "b2_commit_ms_per_block", "ms", "-", "", 0, "%.2f")
     row("    share of wall time spent committing (2 clients)", "b2_commit_share", "ratio", "-", "", 0, "%.2f")
