@@ -871,7 +871,8 @@ static int rules__threshold_lower(const struct rules_threshold *t, double value,
     return value == t->value && inclusive && !t->inclusive;
 }
 
-void rules_thresholds(const struct rules *rules, struct rules_bar_thresholds out[RULES_BAR__COUNT]) {
+void rules_thresholds(const struct rules *rules,
+                      struct rules_bar_thresholds out[RULES_BAR__COUNT]) {
     memset(out, 0, sizeof(*out) * RULES_BAR__COUNT);
     for (size_t i = 0; i < rules->rules_count; i++) {
         const struct rule *r = &rules->rules[i];

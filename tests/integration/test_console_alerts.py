@@ -172,7 +172,6 @@ def test_maintenance():
          (shown_alerts(d), want))
     crit = [r for r in shown_alerts(d) if r[2] == "critical"]
     t.ok(crit and not any(r[5] for r in crit), "the criticals are not silenced", crit)
-    shot(d, "alerts-maintenance")
     B.open_form(d, "End it")
     dry, res = dry_run_and_submit(d)
     t.ok("MaintenanceEnded" in dry and res.startswith("Done."), "End it: dry run, then done", (dry, res))

@@ -768,7 +768,8 @@ static void rules_export_reads_back_to_the_same_rules(void **state) {
     rules_free(&none);
 }
 
-static void assert_mark(const struct rules_threshold *t, double value, int inclusive, const char *rule) {
+static void assert_mark(const struct rules_threshold *t, double value, int inclusive,
+                        const char *rule) {
     assert_true(t->present);
     assert_true(t->value == value);
     assert_int_equal(t->inclusive, inclusive);
@@ -791,7 +792,8 @@ static void rules_thresholds_of_the_defaults_are_the_runbooks(void **state) {
     assert_mark(&t[RULES_BAR_NAV_AGE].warning, 7200, 0, "NavStaleWarning");
     assert_mark(&t[RULES_BAR_NAV_AGE].critical, 14400, 0, "NavStaleCritical");
     assert_string_equal(rules_bar_name(RULES_BAR_NAV_AGE), "nav_age_s");
-    assert_string_equal(rules_bar_metric(RULES_BAR_DAILY_NET_INFLOW), "mintline_daily_inflow_usage_ratio");
+    assert_string_equal(rules_bar_metric(RULES_BAR_DAILY_NET_INFLOW),
+                        "mintline_daily_inflow_usage_ratio");
     rules_free(&r);
 }
 
@@ -805,15 +807,31 @@ static void rules_thresholds_follow_an_override(void **state) {
     struct rules_error error;
     struct rules_merge_stats stats;
     assert_int_equal(rules_defaults(&base, &error), ERR_OK);
-    parse_ok("groups:\n  - name: ops\n    rules:\n"
-             "      - {alert: SupplyCapUsageWarning, expr: (mintline_supply_cap_usage_ratio > 0.5), labels: {severity: warning}}\n"
+    parse_ok("groups:\n"
+             "  - name: ops\n"
+             "    rules:\n"
+             "      - alert: SupplyCapUsageWarning\n"
+             "        expr: (mintline_supply_cap_usage_ratio > 0.5)\n"
+             "        labels: {severity: warning}\n"
              "      - {alert: SupplyCapUsageCritical, enabled: false}\n"
-             "      - {alert: SupplyCapEarly, expr: 'mintline_supply_cap_usage_ratio{asset=\"USDW\"} > 0.1', labels: {severity: critical}}\n"
-             "      - {alert: DailyMintUsageCritical, expr: mintline_daily_mint_usage_ratio > 0.95 and mintline_supply_base_units > 0, labels: {severity: critical}}\n"
-             "      - {alert: DailyMintBool, expr: mintline_daily_mint_usage_ratio > bool 0.2, labels: {severity: critical}}\n"
-             "      - {alert: DailyMintLeft, expr: 0.3 < mintline_daily_mint_usage_ratio, labels: {severity: critical}}\n"
-             "      - {alert: NavOlder, expr: mintline_nav_age_seconds >= 3600, labels: {severity: warning}}\n"
-             "      - {alert: NavOlderToo, expr: mintline_nav_age_seconds > 3600, labels: {severity: warning}}\n",
+             "      - alert: SupplyCapEarly\n"
+             "        expr: mintline_supply_cap_usage_ratio{asset=\"USDW\"} > 0.1\n"
+             "        labels: {severity: critical}\n"
+             "      - alert: DailyMintUsageCritical\n"
+             "        expr: mintline_daily_mint_usage_ratio > 0.95 and mintline_supply_base_units > 0\n"
+             "        labels: {severity: critical}\n"
+             "      - alert: DailyMintBool\n"
+             "        expr: mintline_daily_mint_usage_ratio > bool 0.2\n"
+             "        labels: {severity: critical}\n"
+             "      - alert: DailyMintLeft\n"
+             "        expr: 0.3 < mintline_daily_mint_usage_ratio\n"
+             "        labels: {severity: critical}\n"
+             "      - alert: NavOlder\n"
+             "        expr: mintline_nav_age_seconds >= 3600\n"
+             "        labels: {severity: warning}\n"
+             "      - alert: NavOlderToo\n"
+             "        expr: mintline_nav_age_seconds > 3600\n"
+             "        labels: {severity: warning}\n",
              &user);
     assert_int_equal(rules_merge(&base, &user, &stats, &error), ERR_OK);
     rules_free(&user);
@@ -835,14 +853,17 @@ static void rules_thresholds_follow_an_override(void **state) {
     json_error_t je;
     json_t *doc = json_loadb((const char *)out.data, out.len, 0, &je);
     assert_non_null(doc);
-    json_t *cap = json_object_get(json_object_get(doc, "thresholds"), "supply_cap");
-    assert_string_equal(json_string_value(json_object_get(cap, "metric")), "mintline_supply_cap_usage_ratio");
-    assert_true(json_real_value(json_object_get(json_object_get(cap, "warning"), "value")) == 0.5);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(cap, "warning"), "op")), ">");
+    json_t *th = json_object_get(doc, "thresholds");
+    json_t *cap = json_object_get(th, "supply_cap");
+    json_t *cap_warning = json_object_get(cap, "warning");
+    assert_string_equal(json_string_value(json_object_get(cap, "metric")),
+                        "mintline_supply_cap_usage_ratio");
+    assert_true(json_real_value(json_object_get(cap_warning, "value")) == 0.5);
+    assert_string_equal(json_string_value(json_object_get(cap_warning, "op")), ">");
     assert_true(json_is_null(json_object_get(cap, "critical")));
-    json_t *nav = json_object_get(json_object_get(doc, "thresholds"), "nav_age_s");
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(nav, "warning"), "value")), 3600);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(nav, "warning"), "op")), ">=");
+    json_t *nav_warning = json_object_get(json_object_get(th, "nav_age_s"), "warning");
+    assert_int_equal(json_integer_value(json_object_get(nav_warning, "value")), 3600);
+    assert_string_equal(json_string_value(json_object_get(nav_warning, "op")), ">=");
     json_decref(doc);
     buf_free(&out);
     rules_free(&base);
