@@ -8,6 +8,9 @@ import { badge, countsText, itemRow } from './checks.js';
 import { h } from './dom.js';
 import { age, amount, count, ledgerNow, ledgerSeen, pct, utc, when } from './fmt.js';
 import { level, loadThresholds, thresholds } from './thresholds.js';
+import { createFeed } from './live.js';
+
+const feed = createFeed({ id: 'dash-feed', first: 8, keep: 8, title: 'Latest events', compact: true });
 
 function markText(name, m) {
   return m ? name + ' ' + (m.op === '>=' ? 'from ' : 'above ') + pct(m.value) + ' (' + m.rule + ')' : 'no ' + name + ' rule';
@@ -124,6 +127,12 @@ export async function loadDashboard() {
     alerts: al.status === 200 ? al.doc.alerts : null, incidents: inc.doc.incidents, checks: ck.doc };
 }
 
+// The last events, live (live.js), polling while the dashboard shows them.
+function dashFeed() {
+  setTimeout(feed.ensure, 0);
+  return feed.view();
+}
+
 export function viewDashboard(d) {
   ledgerSeen(d.status.node.time);
   const nowMs = ledgerNow();
@@ -136,5 +145,5 @@ export function viewDashboard(d) {
     checklistPanel(d.checks),
     h('div', { class: 'assets' }, d.status.assets.map((a) => assetCard(a))),
     h('div', { class: 'panels' }, alertsPanel(d.alerts, nowMs), incidentsPanel(d.incidents, nowMs),
-      proposalsPanel(d.proposals, d.timelock, nowMs)));
+      proposalsPanel(d.proposals, d.timelock, nowMs), dashFeed()));
 }

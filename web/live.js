@@ -5,7 +5,7 @@
 // a cursor, the seq of the newest event of all; then every LIVE_MS it asks
 // GET /api/events/recent?after_seq=CURSOR (oldest first, at most PAGE; a
 // full page asks again at once, up to PAGES a round) and puts what came on
-// top. It keeps KEEP events. A feed polls only while its element is on the
+// top. It keeps `keep` events (KEEP by default). A feed polls only while its element is on the
 // page (a view that shows it calls feed.ensure()), and stops at the first
 // refusal (a type the node does not know) until its filters change.
 //
@@ -25,7 +25,9 @@ const PAGES = 5;
 const KEEP = 100;
 const FRESH_MS = 6000; // how long a new event is highlighted
 
-export function createFeed({ id, first = 15, title = 'Live events' }) {
+// compact: no filters, a shorter box and a link to History (the dashboard's);
+// keep: how many events it shows at most.
+export function createFeed({ id, first = 15, keep = KEEP, title = 'Live events', compact = false }) {
   const f = {
     id, first, title,
     filters: { type: '', asset: '' },
@@ -59,8 +61,8 @@ export function createFeed({ id, first = 15, title = 'Live events' }) {
     const now = Date.now();
     const fresh = list.filter((e) => !seen.has(e.seq)).reverse();
     for (const e of fresh) f.fresh.set(e.seq, now);
-    if (f.paused) f.held = fresh.concat(f.held).slice(0, KEEP);
-    else f.events = fresh.concat(f.events).slice(0, KEEP);
+    if (f.paused) f.held = fresh.concat(f.held).slice(0, keep);
+    else f.events = fresh.concat(f.events).slice(0, keep);
     for (const e of list) if (e.seq > f.cursor) f.cursor = e.seq;
   }
 
@@ -129,7 +131,7 @@ export function createFeed({ id, first = 15, title = 'Live events' }) {
 
   f.toggle = () => {
     f.paused = !f.paused;
-    if (!f.paused) { f.events = f.held.concat(f.events).slice(0, KEEP); f.held = []; }
+    if (!f.paused) { f.events = f.held.concat(f.events).slice(0, keep); f.held = []; }
     paint();
   };
 
@@ -162,16 +164,18 @@ export function createFeed({ id, first = 15, title = 'Live events' }) {
     const status = f.error ? h('span', { class: 'error', role: 'alert' }, h('strong', { class: 'code' }, f.error.code), ' ', f.error.message || '') :
       f.paused ? h('span', { class: 'badge warn' }, 'Paused') : f.cursor === null ? h('span', { class: 'muted' }, 'Loading…') :
         h('span', { class: 'badge ok' }, 'Live');
-    return h('section', { id, class: 'feed', 'aria-labelledby': id + '-h' },
-      h('h2', { id: id + '-h' }, f.title, ' ', status),
+    const toggle = h('button', { type: 'button', id: id + '-toggle', 'aria-pressed': f.paused ? 'true' : 'false', on: { click: f.toggle } },
+      f.paused ? 'Resume' + (f.held.length ? ' (' + f.held.length + (f.held.length >= keep ? '+' : '') + ' new)' : '') : 'Pause');
+    const controls = compact ? h('div', { class: 'filters' }, toggle, h('a', { href: '#/history' }, 'History: filters and commands')) :
       h('form', { class: 'filters', on: { submit: (ev) => { // the inputs on the page (a repaint keeps them, not these)
         ev.preventDefault();
         f.setFilters(document.getElementById(id + '-type').value.trim(), document.getElementById(id + '-asset').value.trim());
       } } },
-        h('label', { for: id + '-type' }, 'Type'), type, h('label', { for: id + '-asset' }, 'Asset'), asset,
-        h('button', { type: 'submit', id: id + '-filter' }, 'Filter'),
-        h('button', { type: 'button', id: id + '-toggle', 'aria-pressed': f.paused ? 'true' : 'false', on: { click: f.toggle } },
-          f.paused ? 'Resume' + (f.held.length ? ' (' + f.held.length + (f.held.length >= KEEP ? '+' : '') + ' new)' : '') : 'Pause')),
+      h('label', { for: id + '-type' }, 'Type'), type, h('label', { for: id + '-asset' }, 'Asset'), asset,
+      h('button', { type: 'submit', id: id + '-filter' }, 'Filter'), toggle);
+    return h('section', { id, class: 'feed' + (compact ? ' panel compact' : ''), 'aria-labelledby': id + '-h' },
+      h('h2', { id: id + '-h' }, f.title, ' ', status),
+      controls,
       h('div', { class: 'feed-box', tabindex: '0', role: 'region', 'aria-label': f.title + ', newest first' },
         f.events.length ? h('ul', { class: 'list events' }, f.events.map((e) => eventItem(e, nowMs))) :
           h('p', { class: 'muted' }, f.cursor === null ? '' : 'No event yet' + (f.filters.type || f.filters.asset ? ' for these filters.' : '.'))));

@@ -25,7 +25,11 @@ fires.
   live         History's live feed: a mint made through the API appears on
                top within seconds, without a reload and without moving the
                commands table below it; an asset filter keeps others out;
-               Pause holds new events (counted on Resume), Resume shows them
+               Pause holds new events (counted on Resume), Resume shows them;
+               scrolled down inside the feed's box, the row being read stays
+               put as events arrive; the commands' op filter still works
+               after the page's refreshes
+  dashboard    its "Latest events" show a new mint within seconds
   resolved     the NavStale* the NAV update resolved appear only with
                "Show resolved"
   narrow       no horizontal scroll at 400 px on Alerts and History
@@ -248,6 +252,34 @@ def test_live_feed():
     # newest first, as the API's newest-first list
     shown = [int(li.get_attribute("data-seq")) for li in d.find_elements("css selector", "#live-feed li")][:5]
     t.eq(shown, [e["seq"] for e in api("/api/events/recent?limit=5")["events"]], "newest first, as the API lists them")
+    # scrolled down inside the box, the rows being read stay where they are when events arrive on top
+    for i in range(12):
+        command({"op": "mint", "asset": "USDC", "to": HOLDER, "amount": str(i + 1)})
+    last = api("/api/events/recent?limit=1")["events"][0]["seq"]
+    wait(d, lambda d: css(d, "#live-feed li").get_attribute("data-seq") == str(last), "the 12 mints")
+    box = css(d, "#live-feed .feed-box")
+    t.ok(d.execute_script("return arguments[0].scrollHeight > arguments[0].clientHeight + 200", box),
+         "the box scrolls (more events than it shows)")
+    d.execute_script("arguments[0].scrollTop = 150", box)
+    read = ("const b = arguments[0].getBoundingClientRect().top; const li = document.querySelector("
+            "'#live-feed li[data-seq=\"' + arguments[1] + '\"]'); return li.getBoundingClientRect().top - b;")
+    seq_read = shown[3]
+    y_read = d.execute_script(read, box, seq_read)
+    doc = command({"op": "mint", "asset": "USDC", "to": HOLDER, "amount": "3.25"})
+    wait(d, lambda d: d.find_elements("css selector", "#live-feed li[data-seq='%d']" % doc["events"][0]["seq"]), "the new mint")
+    y_after = d.execute_script(read, box, seq_read)
+    t.ok(abs(y_after - y_read) <= 1 and d.execute_script("return arguments[0].scrollTop", box) > 150,
+         "scrolled inside the box: the row being read did not move (%.1f, %.1f)" % (y_read, y_after))
+    d.execute_script("arguments[0].scrollTop = 0", box)
+    # the commands' filter, typed long after the view was drawn (refreshes in between)
+    time.sleep(6)
+    css(d, "#filter-op").send_keys("maintenance.start")
+    css(d, "#filter-op").submit()
+    t.ok(waited(d, lambda d: [r.text for r in d.find_elements("css selector", "tbody tr[data-key]")] and
+                all("maintenance.start" in r.text for r in d.find_elements("css selector", "tbody tr[data-key]")), "filtered"),
+         "the commands' op filter works after refreshes (it reads the inputs on the page)")
+    css(d, "#filter-op").clear()
+    css(d, "#filter-op").submit()
     # an asset filter
     css(d, "#live-feed-asset").send_keys("AAXJF")
     css(d, "#live-feed-filter").click()
@@ -271,6 +303,18 @@ def test_live_feed():
     shot(d, "history-live")
     css(d, "#live-feed-asset").clear()
     css(d, "#live-feed-filter").click()
+
+
+def test_dashboard_feed():
+    d = X.d
+    go(d, "#/", "#dash-feed .badge.ok")
+    d.execute_script("window.__noReload = 2")
+    doc = command({"op": "mint", "asset": "USDC", "to": HOLDER, "amount": "7"})
+    seq = doc["events"][0]["seq"]
+    t.ok(waited(d, lambda d: css(d, "#dash-feed li").get_attribute("data-seq") == str(seq), "on top", timeout=6),
+         "the dashboard's latest events show a new mint on top within seconds")
+    t.eq(d.execute_script("return window.__noReload"), 2, "without a reload")
+    t.eq(len(d.find_elements("css selector", "#dash-feed li")), 8, "the last 8 events")
 
 
 def test_resolved():
@@ -318,7 +362,8 @@ def main():
             return
         X.d = browser()
         for name, fn in (("alerts", test_alerts_view), ("maintenance", test_maintenance), ("rules", test_rules_list),
-                         ("thresholds", test_thresholds), ("live", test_live_feed), ("resolved", test_resolved),
+                         ("thresholds", test_thresholds), ("live", test_live_feed), ("dashboard feed", test_dashboard_feed),
+                         ("resolved", test_resolved),
                          ("narrow", test_narrow)):
             t.run(name, fn)
         B.check_no_key_sent(t)
