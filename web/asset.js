@@ -3,13 +3,14 @@
 
 import { get, query } from './api.js';
 import { openAction } from './action.js';
-import { bar, THRESHOLDS } from './dashboard.js';
+import { bar } from './dashboard.js';
 import { h } from './dom.js';
 import { amount, count, ledgerNow, when } from './fmt.js';
+import { loadThresholds, thresholds } from './thresholds.js';
 
 export async function loadAsset(symbol) {
   const [a, ev] = await Promise.all([get('/api/assets/' + encodeURIComponent(symbol)),
-    get('/api/events/recent' + query({ asset: symbol, limit: 15 }))]);
+    get('/api/events/recent' + query({ asset: symbol, limit: 15 })), loadThresholds()]);
   if (a.status !== 200) return { error: a };
   return { asset: a.doc, events: ev.status === 200 ? ev.doc.events : [] };
 }
@@ -48,9 +49,9 @@ export function viewAsset(d, refresh) {
           op: 'mint_halt', fixed: { asset: sym }, note: 'Stops minting of ' + sym + '; burn and transfer go on.', onDone: refresh }) } }, 'Halt minting')),
     h('div', { class: 'card' },
       h('dl', { class: 'figs' }, h('div', { class: 'fig' }, h('dt', null, 'Supply'), h('dd', { 'data-figure': 'supply' }, amount(a.supply, sym)))),
-      bar('supply_cap', 'Supply cap', a.supply, a.supply_cap, a.supply_cap_usage, sym, THRESHOLDS.supply_cap),
-      bar('daily_mint', 'Daily mint', a.daily_mint.used, a.daily_mint.limit, a.daily_mint.usage, sym, THRESHOLDS.daily_mint),
-      bar('daily_net_inflow', 'Daily net inflow', a.daily_net_inflow.used, a.daily_net_inflow.limit, a.daily_net_inflow.usage, sym, THRESHOLDS.daily_net_inflow)),
+      bar('supply_cap', 'Supply cap', a.supply, a.supply_cap, a.supply_cap_usage, sym, thresholds('supply_cap')),
+      bar('daily_mint', 'Daily mint', a.daily_mint.used, a.daily_mint.limit, a.daily_mint.usage, sym, thresholds('daily_mint')),
+      bar('daily_net_inflow', 'Daily net inflow', a.daily_net_inflow.used, a.daily_net_inflow.limit, a.daily_net_inflow.usage, sym, thresholds('daily_net_inflow'))),
     h('h2', null, 'Recent events'),
     d.events.length ? h('ul', { class: 'list events' }, d.events.map((e) => h('li', { 'data-key': 'e-' + e.seq + '-' + e.block + '-' + e.type },
       h('strong', null, e.type), ' by ' + e.operator + ' · block ' + e.block + ' · ' + when(e.time, nowMs), ' ',

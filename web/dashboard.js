@@ -7,22 +7,22 @@ import { get } from './api.js';
 import { badge, countsText, itemRow } from './checks.js';
 import { h } from './dom.js';
 import { age, amount, count, ledgerNow, ledgerSeen, pct, utc, when } from './fmt.js';
+import { level, loadThresholds, thresholds } from './thresholds.js';
+import { createFeed } from './live.js';
 
-// The built-in alert rules' thresholds (src/ops/rules_default.c, seed 000).
-export const THRESHOLDS = {
-  supply_cap: { warn: 0.9, crit: 0.98 },
-  daily_mint: { warn: 0.8, crit: 0.95 },
-  daily_net_inflow: { warn: 0.8, crit: 0.95 },
-  nav_age_s: { warn: 7200, crit: 14400 },
-  reserve_ratio: { warn: 1.05, crit: 1 },
-};
+const feed = createFeed({ id: 'dash-feed', first: 8, keep: 8, title: 'Latest events', compact: true });
 
-function level(v, t) {
-  if (v === null || v === undefined) return 'none';
-  return v > t.crit ? 'crit' : v > t.warn ? 'warn' : 'ok';
+function markText(name, m) {
+  return m ? name + ' ' + (m.op === '>=' ? 'from ' : 'above ') + pct(m.value) + ' (' + m.rule + ')' : 'no ' + name + ' rule';
 }
 
-// A usage bar: used of limit, the warning and critical marks on it.
+function markEl(cls, m) {
+  if (!m || m.value < 0 || m.value > 1) return null; // off the bar: its title still says it
+  return h('div', { class: 'mark ' + cls, 'data-threshold': String(m.value), 'data-rule': m.rule, style: { left: m.value * 100 + '%' } });
+}
+
+// A usage bar: used of limit, and the warning and critical marks the node's
+// alert rules put on it (thresholds.js); t is thresholds(key).
 export function bar(key, label, used, limit, usage, unit, t) {
   const lv = limit === null ? 'none' : level(usage, t);
   const width = usage === null || usage === undefined ? 0 : Math.min(100, usage * 100);
@@ -31,10 +31,10 @@ export function bar(key, label, used, limit, usage, unit, t) {
       h('span', { class: 'meter-figure', 'data-figure': key },
         limit === null ? amount(used, unit) + ' (no limit)' : amount(used) + ' / ' + amount(limit, unit) + ' · ' + pct(usage))),
     h('div', { class: 'bar ' + lv, role: 'meter', 'aria-label': label, 'aria-valuemin': 0, 'aria-valuemax': 100,
-      'aria-valuenow': Math.round(width), title: 'warning above ' + pct(t.warn) + ', critical above ' + pct(t.crit) },
+      'aria-valuenow': Math.round(width), title: markText('warning', t.warn) + ', ' + markText('critical', t.crit) },
     h('div', { class: 'fill', style: { width: width + '%' } }),
-    limit === null ? null : h('div', { class: 'mark warn', style: { left: t.warn * 100 + '%' } }),
-    limit === null ? null : h('div', { class: 'mark crit', style: { left: t.crit * 100 + '%' } })));
+    limit === null ? null : markEl('warn', t.warn),
+    limit === null ? null : markEl('crit', t.crit)));
 }
 
 function figure(key, label, value, cls) {
@@ -45,7 +45,7 @@ function figure(key, label, value, cls) {
 function assetCard(a) {
   const figs = [figure('supply', 'Supply', amount(a.supply, a.symbol)), figure('holders', 'Holders', count(a.holders))];
   if (a.nav) {
-    const lv = a.nav.stale ? 'crit' : level(a.nav.age_s, THRESHOLDS.nav_age_s);
+    const lv = a.nav.stale ? 'crit' : level(a.nav.age_s, thresholds('nav_age_s'));
     figs.push(figure('nav', 'NAV', a.nav.value === null ? 'none' : amount(a.nav.value)));
     figs.push(figure('nav_age', 'NAV age', a.nav.age_s === null ? 'never published' : age(a.nav.age_s) + (a.nav.stale ? ' (stale)' : ''), lv));
   }
@@ -61,9 +61,9 @@ function assetCard(a) {
   return h('article', { class: 'card asset', 'data-key': 'asset-' + a.symbol, 'data-asset': a.symbol },
     h('header', null, h('h3', null, h('a', { href: '#/asset/' + encodeURIComponent(a.symbol) }, a.symbol)),
       h('span', { class: 'muted' }, a.kind + (a.currency ? ' · ' + a.currency : '') + ' · ' + a.decimals + ' decimals'), state),
-    bar('supply_cap', 'Supply cap', a.supply, a.supply_cap, a.supply_cap_usage, a.symbol, THRESHOLDS.supply_cap),
-    bar('daily_mint', 'Daily mint', a.daily_mint.used, a.daily_mint.limit, a.daily_mint.usage, a.symbol, THRESHOLDS.daily_mint),
-    bar('daily_net_inflow', 'Daily net inflow', a.daily_net_inflow.used, a.daily_net_inflow.limit, a.daily_net_inflow.usage, a.symbol, THRESHOLDS.daily_net_inflow),
+    bar('supply_cap', 'Supply cap', a.supply, a.supply_cap, a.supply_cap_usage, a.symbol, thresholds('supply_cap')),
+    bar('daily_mint', 'Daily mint', a.daily_mint.used, a.daily_mint.limit, a.daily_mint.usage, a.symbol, thresholds('daily_mint')),
+    bar('daily_net_inflow', 'Daily net inflow', a.daily_net_inflow.used, a.daily_net_inflow.limit, a.daily_net_inflow.usage, a.symbol, thresholds('daily_net_inflow')),
     h('dl', { class: 'figs' }, figs));
 }
 
@@ -121,10 +121,16 @@ function checklistPanel(c) {
 
 export async function loadDashboard() {
   const [st, pr, tl, al, inc, ck] = await Promise.all([get('/api/system/status'), get('/api/proposals'),
-    get('/api/timelock'), get('/api/alerts'), get('/api/incidents'), get('/api/checks/daily')]);
+    get('/api/timelock'), get('/api/alerts'), get('/api/incidents'), get('/api/checks/daily'), loadThresholds()]);
   for (const r of [st, pr, tl, inc, ck]) if (r.status !== 200) return { error: r };
   return { status: st.doc, proposals: pr.doc.proposals, timelock: tl.doc.timelock,
     alerts: al.status === 200 ? al.doc.alerts : null, incidents: inc.doc.incidents, checks: ck.doc };
+}
+
+// The last events, live (live.js), polling while the dashboard shows them.
+function dashFeed() {
+  setTimeout(feed.ensure, 0);
+  return feed.view();
 }
 
 export function viewDashboard(d) {
@@ -139,5 +145,5 @@ export function viewDashboard(d) {
     checklistPanel(d.checks),
     h('div', { class: 'assets' }, d.status.assets.map((a) => assetCard(a))),
     h('div', { class: 'panels' }, alertsPanel(d.alerts, nowMs), incidentsPanel(d.incidents, nowMs),
-      proposalsPanel(d.proposals, d.timelock, nowMs)));
+      proposalsPanel(d.proposals, d.timelock, nowMs), dashFeed()));
 }

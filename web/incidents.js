@@ -37,18 +37,22 @@ export function viewIncidents(d, refresh) {
         h('button', { type: 'button', 'data-resolve': i.id, on: { click: act('Resolve incident #' + i.id, 'incident.resolve', i.id, refresh,
           [{ name: 'summary', label: 'Summary (the post-mortem\'s first line)', required: true }]) } }, 'Resolve')]));
   });
-  const m = d.maintenance;
-  const current = m && m.active;
   return h('div', { 'data-key': 'incidents' },
     h('h1', null, 'Incidents'),
     h('div', { class: 'buttons' }, h('button', { type: 'button', class: 'primary', id: 'btn-incident-open', on: { click: open } }, 'Open an incident')),
     rows.length ? h('div', { class: 'scroll' }, h('table', null,
       h('thead', null, h('tr', null, ['Id', 'Severity', 'Title', 'State', 'Opened', 'Notes', ''].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', null, rows))) : h('p', { class: 'muted' }, 'No incident yet.'),
-    h('h2', null, 'Maintenance window'),
-    current ? h('p', null, 'In force until ' + when(current.until, nowMs) + ' (' + current.reason + ', by ' + current.by + '). ',
+    maintenancePanel(d.maintenance, refresh, nowMs));
+}
+
+// The maintenance window in force with End it, or Start one (also on Alerts).
+export function maintenancePanel(m, refresh, nowMs) {
+  const current = m && m.active;
+  return [h('h2', null, 'Maintenance window'),
+    current ? h('p', { id: 'maintenance-state' }, 'In force until ' + when(current.until, nowMs) + ' (' + current.reason + ', by ' + current.by + '). ',
       h('button', { type: 'button', id: 'btn-maintenance-end', on: { click: act('End the maintenance window', 'maintenance.end', undefined, refresh) } }, 'End it')) :
-      h('p', null, 'None in force. ', h('button', { type: 'button', id: 'btn-maintenance-start', on: { click: act('Start a maintenance window', 'maintenance.start', undefined, refresh, [
+      h('p', { id: 'maintenance-state' }, 'None in force. ', h('button', { type: 'button', id: 'btn-maintenance-start', on: { click: act('Start a maintenance window', 'maintenance.start', undefined, refresh, [
         { name: 'duration', label: 'Duration (at most 7d)', required: true, placeholder: '2h' },
-        { name: 'reason', label: 'Reason', required: true }]) } }, 'Start one')));
+        { name: 'reason', label: 'Reason', required: true }]) } }, 'Start one'))];
 }

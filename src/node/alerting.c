@@ -826,3 +826,14 @@ void api_alerts(struct server *s, const struct server_request *rq, struct server
     out->status = 200;
     out->content_type = NULL;
 }
+
+void api_alert_rules(struct server *s, const struct server_request *rq,
+                     struct server_response *out) {
+    (void)rq;
+    struct jw w;
+    jw_init(&w, &out->body);
+    /* The rules are the loop's from alerting_open to alerting_free and never change. */
+    rules_write_json(&s->alerting->rules, &w);
+    out->status = 200;
+    out->content_type = NULL;
+}

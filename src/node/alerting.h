@@ -99,4 +99,10 @@ void alerting_status_json(struct alerting *a, struct jw *w);
  * resolved ones kept too. */
 void api_alerts(struct server *s, const struct server_request *rq, struct server_response *out);
 
+/* GET /api/alerts/rules (an extension, issue 14): the rules in force, the
+ * built-ins with --alert-rules merged over them, as `mintline alerts rules
+ * --json` prints them (rules_write_json), with the usage bars' thresholds. */
+void api_alert_rules(struct server *s, const struct server_request *rq,
+                     struct server_response *out);
+
 #endif

@@ -51,6 +51,9 @@ CONSOLE__EMBED(console__incidents_js, "web/incidents.js");
 CONSOLE__EMBED(console__account_js, "web/account.js");
 CONSOLE__EMBED(console__incident_js, "web/incident.js");
 CONSOLE__EMBED(console__checks_js, "web/checks.js");
+CONSOLE__EMBED(console__alerts_js, "web/alerts.js");
+CONSOLE__EMBED(console__thresholds_js, "web/thresholds.js");
+CONSOLE__EMBED(console__live_js, "web/live.js");
 
 #define CONSOLE__HTML "text/html; charset=utf-8"
 #define CONSOLE__JS "text/javascript; charset=utf-8"
@@ -88,6 +91,9 @@ static struct console__file console__files[] = {
     {"/account.js", CONSOLE__JS, console__account_js, console__account_js_end, ""},
     {"/incident.js", CONSOLE__JS, console__incident_js, console__incident_js_end, ""},
     {"/checks.js", CONSOLE__JS, console__checks_js, console__checks_js_end, ""},
+    {"/alerts.js", CONSOLE__JS, console__alerts_js, console__alerts_js_end, ""},
+    {"/thresholds.js", CONSOLE__JS, console__thresholds_js, console__thresholds_js_end, ""},
+    {"/live.js", CONSOLE__JS, console__live_js, console__live_js_end, ""},
 };
 
 #define CONSOLE__FILES_COUNT (sizeof(console__files) / sizeof(console__files[0]))

@@ -463,6 +463,8 @@ static void http__api_get(struct server *s, const struct server_request *rq,
     else if (strcmp(p, "/api/proposals") == 0) api_proposals(s, rq, out);
     else if (strcmp(p, "/api/timelock") == 0) api_timelock(s, rq, out);
     else if (strcmp(p, "/api/alerts") == 0 && s->alerting != NULL) api_alerts(s, rq, out);
+    else if (strcmp(p, "/api/alerts/rules") == 0 && s->alerting != NULL)
+        api_alert_rules(s, rq, out);
     else if ((n = http__split(p, "/api/assets/", seg)) == 1) api_asset(s, seg[0], out);
     else if (n == 3 && strcmp(seg[1], "balances") == 0) api_balance(s, seg[0], seg[2], out);
     else if (n == 2 && strcmp(seg[1], "nav") == 0) api_nav(s, seg[0], out);

@@ -1183,3 +1183,24 @@ void promql_free(struct promql_expr *expr) {
 }
 
 enum promql_type promql_type_of(const struct promql_expr *expr) { return expr->root->type; }
+
+/* Through parentheses: (x) is x. */
+static const struct promql__node *promql__unparen(const struct promql__node *n) {
+    while (n->kind == PQ_PAREN) n = n->u.operand;
+    return n;
+}
+
+int promql_threshold(const struct promql_expr *expr, const char *metric, int *inclusive,
+                     double *value) {
+    const struct promql__node *n = promql__unparen(expr->root);
+    if (n->kind != PQ_BINARY || n->u.binary.return_bool || n->u.binary.matching) return 0;
+    if (n->u.binary.op != PQ_GT && n->u.binary.op != PQ_GE) return 0;
+    const struct promql__node *lhs = promql__unparen(n->u.binary.lhs);
+    const struct promql__node *rhs = promql__unparen(n->u.binary.rhs);
+    if (lhs->kind != PQ_SELECTOR || lhs->u.selector.matchers_count != 0) return 0;
+    if (lhs->u.selector.metric == NULL || strcmp(lhs->u.selector.metric, metric) != 0) return 0;
+    if (rhs->kind != PQ_NUMBER || !isfinite(rhs->u.number)) return 0;
+    *inclusive = n->u.binary.op == PQ_GE;
+    *value = rhs->u.number;
+    return 1;
+}

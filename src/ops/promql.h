@@ -156,6 +156,15 @@ enum err promql_eval(const struct promql_expr *expr, const struct promql_set *se
     __attribute__((warn_unused_result));
 void promql_result_free(struct promql_result *result);
 
+/* promql_threshold: is expr a plain threshold on metric, `metric > N` or
+ * `metric >= N` (parentheses allowed; no label matchers, no `bool`, no
+ * on/ignoring; N a finite number)? Returns 1 with *inclusive (1 for >=)
+ * and *value, else 0 with both untouched. The console marks a usage bar
+ * at N (rules_thresholds); anything else (another operator, a matcher
+ * narrowing it to one asset, N on the left) is not a bar's threshold. */
+int promql_threshold(const struct promql_expr *expr, const char *metric, int *inclusive,
+                     double *value);
+
 /* promql_sample_label: the value of label name in s, or NULL. */
 const char *promql_sample_label(const struct promql_sample *s, const char *name);
 

@@ -852,6 +852,81 @@ static void rules__json_texts(struct jw *w, const char *key, const struct rule_t
     jw_object_end(w);
 }
 
+static const struct {
+    const char *name;
+    const char *metric;
+} rules__bars[RULES_BAR__COUNT] = {
+    [RULES_BAR_SUPPLY_CAP] = {"supply_cap", "mintline_supply_cap_usage_ratio"},
+    [RULES_BAR_DAILY_MINT] = {"daily_mint", "mintline_daily_mint_usage_ratio"},
+    [RULES_BAR_DAILY_NET_INFLOW] = {"daily_net_inflow", "mintline_daily_inflow_usage_ratio"},
+    [RULES_BAR_NAV_AGE] = {"nav_age_s", "mintline_nav_age_seconds"},
+};
+
+const char *rules_bar_name(enum rules_bar bar) { return rules__bars[bar].name; }
+const char *rules_bar_metric(enum rules_bar bar) { return rules__bars[bar].metric; }
+
+/* Does (value, inclusive) fire before the mark t, as the metric grows? */
+static int rules__threshold_lower(const struct rules_threshold *t, double value, int inclusive) {
+    if (!t->present || value < t->value) return 1;
+    return value == t->value && inclusive && !t->inclusive;
+}
+
+void rules_thresholds(const struct rules *rules,
+                      struct rules_bar_thresholds out[RULES_BAR__COUNT]) {
+    memset(out, 0, sizeof(*out) * RULES_BAR__COUNT);
+    for (size_t i = 0; i < rules->rules_count; i++) {
+        const struct rule *r = &rules->rules[i];
+        if (!r->enabled || r->expr == NULL) continue;
+        for (unsigned b = 0; b < RULES_BAR__COUNT; b++) {
+            int inclusive = 0;
+            double value = 0;
+            if (!promql_threshold(r->expr, rules__bars[b].metric, &inclusive, &value)) continue;
+            struct rules_threshold *t =
+                r->severity == RULE_CRITICAL ? &out[b].critical : &out[b].warning;
+            if (!rules__threshold_lower(t, value, inclusive)) continue;
+            t->present = 1;
+            t->inclusive = (uint8_t)inclusive;
+            t->value = value;
+            t->rule = r->name;
+        }
+    }
+}
+
+/* A threshold as JSON: the shortest text that reads back as the same
+ * double (the rule's literal), not jw_double's six digits. */
+static void rules__json_mark(struct jw *w, const char *key, const struct rules_threshold *t) {
+    jw_key(w, key);
+    if (!t->present) {
+        jw_null(w);
+        return;
+    }
+    jw_object_begin(w);
+    char text[40];
+    int n = snprintf(text, sizeof(text), "%.15g", t->value);
+    if (strtod(text, NULL) != t->value) n = snprintf(text, sizeof(text), "%.17g", t->value);
+    jw_key(w, "value");
+    jw_raw(w, text, (size_t)n);
+    jw_kv_string(w, "op", t->inclusive ? ">=" : ">");
+    jw_kv_string(w, "rule", t->rule);
+    jw_object_end(w);
+}
+
+static void rules__json_thresholds(const struct rules *rules, struct jw *w) {
+    struct rules_bar_thresholds bars[RULES_BAR__COUNT];
+    rules_thresholds(rules, bars);
+    jw_key(w, "thresholds");
+    jw_object_begin(w);
+    for (unsigned b = 0; b < RULES_BAR__COUNT; b++) {
+        jw_key(w, rules__bars[b].name);
+        jw_object_begin(w);
+        jw_kv_string(w, "metric", rules__bars[b].metric);
+        rules__json_mark(w, "warning", &bars[b].warning);
+        rules__json_mark(w, "critical", &bars[b].critical);
+        jw_object_end(w);
+    }
+    jw_object_end(w);
+}
+
 void rules_write_json(const struct rules *rules, struct jw *w) {
     jw_object_begin(w);
     jw_key(w, "rules");
@@ -875,6 +950,7 @@ void rules_write_json(const struct rules *rules, struct jw *w) {
         jw_object_end(w);
     }
     jw_array_end(w);
+    rules__json_thresholds(rules, w);
     jw_object_end(w);
 }
 

@@ -161,8 +161,51 @@ size_t rules_enabled_count(const struct rules *rules);
 void rules_export_prometheus(const struct rules *rules, struct buf *out);
 
 /* rules_write_json: {"rules": [{"name", "group", "severity", "action",
- * "for", "enabled", "builtin", "expr", "labels", "annotations", "source"}]}. */
+ * "for", "enabled", "builtin", "expr", "labels", "annotations", "source"}],
+ * "thresholds": {BAR: {"metric", "warning", "critical"}}} where a mark is
+ * {"value", "op" (">" or ">="), "rule"} or null (rules_thresholds). */
 void rules_write_json(const struct rules *rules, struct jw *w);
+
+/* The console's usage bars (issue 14) and the thresholds the rules in
+ * force put on them. A bar's metric is one the node exports per asset:
+ *
+ *   supply_cap        mintline_supply_cap_usage_ratio
+ *   daily_mint        mintline_daily_mint_usage_ratio
+ *   daily_net_inflow  mintline_daily_inflow_usage_ratio
+ *   nav_age_s         mintline_nav_age_seconds
+ *
+ * A rule puts a mark on a bar when it is enabled and its expression is a
+ * plain threshold on the bar's metric (promql_threshold: `metric > N` or
+ * `metric >= N`); its severity says which mark. Of several such rules of
+ * one severity the lowest N wins (the first to fire), `>=` before `>` at
+ * one N. No such rule (an override disabled it, or rewrote it into a
+ * compound expression or one narrowed to an asset): no mark. */
+enum rules_bar {
+    RULES_BAR_SUPPLY_CAP = 0,
+    RULES_BAR_DAILY_MINT,
+    RULES_BAR_DAILY_NET_INFLOW,
+    RULES_BAR_NAV_AGE,
+    RULES_BAR__COUNT,
+};
+
+struct rules_threshold {
+    uint8_t present;
+    uint8_t inclusive; /* 1: `>=` */
+    double value;
+    const char *rule; /* its name; owned by the rules, valid while they live */
+};
+
+struct rules_bar_thresholds {
+    struct rules_threshold warning;
+    struct rules_threshold critical;
+};
+
+/* rules_thresholds: out[bar] for every bar (see above). */
+void rules_thresholds(const struct rules *rules, struct rules_bar_thresholds out[RULES_BAR__COUNT]);
+
+/* rules_bar_name / rules_bar_metric: "supply_cap", "mintline_supply_cap_usage_ratio", ... */
+const char *rules_bar_name(enum rules_bar bar);
+const char *rules_bar_metric(enum rules_bar bar);
 
 /* One alert of a rule, as Prometheus makes it from one result sample
  * (rules/alerting.go): the series' labels without __name__, the rule's

@@ -768,6 +768,107 @@ static void rules_export_reads_back_to_the_same_rules(void **state) {
     rules_free(&none);
 }
 
+static void assert_mark(const struct rules_threshold *t, double value, int inclusive,
+                        const char *rule) {
+    assert_true(t->present);
+    assert_true(t->value == value);
+    assert_int_equal(t->inclusive, inclusive);
+    assert_string_equal(t->rule, rule);
+}
+
+static void rules_thresholds_of_the_defaults_are_the_runbooks(void **state) {
+    (void)state;
+    struct rules r;
+    struct rules_error error;
+    assert_int_equal(rules_defaults(&r, &error), ERR_OK);
+    struct rules_bar_thresholds t[RULES_BAR__COUNT];
+    rules_thresholds(&r, t);
+    assert_mark(&t[RULES_BAR_SUPPLY_CAP].warning, 0.9, 0, "SupplyCapUsageWarning");
+    assert_mark(&t[RULES_BAR_SUPPLY_CAP].critical, 0.98, 0, "SupplyCapUsageCritical");
+    assert_mark(&t[RULES_BAR_DAILY_MINT].warning, 0.8, 0, "DailyMintUsageWarning");
+    assert_mark(&t[RULES_BAR_DAILY_MINT].critical, 0.95, 0, "DailyMintUsageCritical");
+    assert_mark(&t[RULES_BAR_DAILY_NET_INFLOW].warning, 0.8, 0, "DailyInflowUsageWarning");
+    assert_mark(&t[RULES_BAR_DAILY_NET_INFLOW].critical, 0.95, 0, "DailyInflowUsageCritical");
+    assert_mark(&t[RULES_BAR_NAV_AGE].warning, 7200, 0, "NavStaleWarning");
+    assert_mark(&t[RULES_BAR_NAV_AGE].critical, 14400, 0, "NavStaleCritical");
+    assert_string_equal(rules_bar_name(RULES_BAR_NAV_AGE), "nav_age_s");
+    assert_string_equal(rules_bar_metric(RULES_BAR_DAILY_NET_INFLOW),
+                        "mintline_daily_inflow_usage_ratio");
+    rules_free(&r);
+}
+
+/* An override moves a mark; a disabled rule, a compound or asset-narrowed
+ * expression, `bool` or the number on the left leave no mark; of two rules
+ * of one severity the lower threshold (>= first at one value) wins. */
+static void rules_thresholds_follow_an_override(void **state) {
+    (void)state;
+    struct rules base;
+    struct rules user;
+    struct rules_error error;
+    struct rules_merge_stats stats;
+    assert_int_equal(rules_defaults(&base, &error), ERR_OK);
+    parse_ok("groups:\n"
+             "  - name: ops\n"
+             "    rules:\n"
+             "      - alert: SupplyCapUsageWarning\n"
+             "        expr: (mintline_supply_cap_usage_ratio > 0.5)\n"
+             "        labels: {severity: warning}\n"
+             "      - {alert: SupplyCapUsageCritical, enabled: false}\n"
+             "      - alert: SupplyCapEarly\n"
+             "        expr: mintline_supply_cap_usage_ratio{asset=\"USDW\"} > 0.1\n"
+             "        labels: {severity: critical}\n"
+             "      - alert: DailyMintUsageCritical\n"
+             "        expr: mintline_daily_mint_usage_ratio > 0.95 and mintline_supply_base_units > 0\n"
+             "        labels: {severity: critical}\n"
+             "      - alert: DailyMintBool\n"
+             "        expr: mintline_daily_mint_usage_ratio > bool 0.2\n"
+             "        labels: {severity: critical}\n"
+             "      - alert: DailyMintLeft\n"
+             "        expr: 0.3 < mintline_daily_mint_usage_ratio\n"
+             "        labels: {severity: critical}\n"
+             "      - alert: NavOlder\n"
+             "        expr: mintline_nav_age_seconds >= 3600\n"
+             "        labels: {severity: warning}\n"
+             "      - alert: NavOlderToo\n"
+             "        expr: mintline_nav_age_seconds > 3600\n"
+             "        labels: {severity: warning}\n",
+             &user);
+    assert_int_equal(rules_merge(&base, &user, &stats, &error), ERR_OK);
+    rules_free(&user);
+    struct rules_bar_thresholds t[RULES_BAR__COUNT];
+    rules_thresholds(&base, t);
+    assert_mark(&t[RULES_BAR_SUPPLY_CAP].warning, 0.5, 0, "SupplyCapUsageWarning");
+    assert_false(t[RULES_BAR_SUPPLY_CAP].critical.present);
+    assert_mark(&t[RULES_BAR_DAILY_MINT].warning, 0.8, 0, "DailyMintUsageWarning");
+    assert_false(t[RULES_BAR_DAILY_MINT].critical.present);
+    assert_mark(&t[RULES_BAR_NAV_AGE].warning, 3600, 1, "NavOlder");
+    assert_mark(&t[RULES_BAR_NAV_AGE].critical, 14400, 0, "NavStaleCritical");
+
+    struct buf out;
+    buf_init(&out);
+    struct jw w;
+    jw_init(&w, &out);
+    rules_write_json(&base, &w);
+    assert_true(buf_ok(&out));
+    json_error_t je;
+    json_t *doc = json_loadb((const char *)out.data, out.len, 0, &je);
+    assert_non_null(doc);
+    json_t *th = json_object_get(doc, "thresholds");
+    json_t *cap = json_object_get(th, "supply_cap");
+    json_t *cap_warning = json_object_get(cap, "warning");
+    assert_string_equal(json_string_value(json_object_get(cap, "metric")),
+                        "mintline_supply_cap_usage_ratio");
+    assert_true(json_real_value(json_object_get(cap_warning, "value")) == 0.5);
+    assert_string_equal(json_string_value(json_object_get(cap_warning, "op")), ">");
+    assert_true(json_is_null(json_object_get(cap, "critical")));
+    json_t *nav_warning = json_object_get(json_object_get(th, "nav_age_s"), "warning");
+    assert_int_equal(json_integer_value(json_object_get(nav_warning, "value")), 3600);
+    assert_string_equal(json_string_value(json_object_get(nav_warning, "op")), ">=");
+    json_decref(doc);
+    buf_free(&out);
+    rules_free(&base);
+}
+
 static void rules_json_lists_every_rule(void **state) {
     (void)state;
     struct rules r;
@@ -942,6 +1043,8 @@ int main(void) {
         cmocka_unit_test(rules_merge_refuses_disabling_an_unknown_rule_and_changes_nothing),
         cmocka_unit_test(rules_export_reads_back_to_the_same_rules),
         cmocka_unit_test(rules_json_lists_every_rule),
+        cmocka_unit_test(rules_thresholds_of_the_defaults_are_the_runbooks),
+        cmocka_unit_test(rules_thresholds_follow_an_override),
         cmocka_unit_test(expo_reads_the_exposition_format),
         cmocka_unit_test(expo_refuses_malformed_lines_with_their_line),
         cmocka_unit_test(rule_alerts_built_as_prometheus_builds_them),
