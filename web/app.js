@@ -15,6 +15,9 @@ import { loadIncidents, viewIncidents } from './incidents.js';
 import { loadProposals, viewProposals } from './proposals.js';
 import { ledgerSeen } from './fmt.js';
 import { importSeed, parseKeyFile } from './sign.js';
+import { loadVault, loadVaults, viewVault, viewVaults } from './vaults.js';
+import { loadBridge, viewBridge } from './bridge.js';
+import { loadStabilizers, viewStabilizers } from './stabilizer.js';
 
 const REFRESH_MS = 5000;
 const $ = (id) => document.getElementById(id);
@@ -37,6 +40,10 @@ const VIEWS = {
   incidents: { load: () => loadIncidents(), view: (d) => viewIncidents(d, refresh) },
   incident: { load: (r) => loadIncident(r.arg), view: (d) => viewIncident(d) },
   history: { load: () => loadHistory(filters), view: (d) => viewHistory(d, filters, (f) => { filters = f; refresh(); }) },
+  vaults: { load: () => loadVaults(), view: (d) => viewVaults(d, refresh) },
+  vault: { load: (r) => loadVault(r.arg), view: (d) => viewVault(d, refresh) },
+  bridge: { load: () => loadBridge(), view: (d) => viewBridge(d, refresh) },
+  stabilizers: { load: () => loadStabilizers(), view: (d) => viewStabilizers(d, refresh) },
 };
 
 function showError(r) {

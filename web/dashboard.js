@@ -7,6 +7,7 @@ import { get } from './api.js';
 import { badge, countsText, itemRow } from './checks.js';
 import { h } from './dom.js';
 import { age, amount, count, ledgerNow, ledgerSeen, pct, utc, when } from './fmt.js';
+import { smomStatus } from './vaults.js';
 
 // The built-in alert rules' thresholds (src/ops/rules_default.c, seed 000).
 export const THRESHOLDS = {
@@ -138,6 +139,7 @@ export function viewDashboard(d) {
       n.writable === false ? h('span', { class: 'badge crit' }, 'writes refused') : null),
     checklistPanel(d.checks),
     h('div', { class: 'assets' }, d.status.assets.map((a) => assetCard(a))),
+    smomStatus(d.status),
     h('div', { class: 'panels' }, alertsPanel(d.alerts, nowMs), incidentsPanel(d.incidents, nowMs),
       proposalsPanel(d.proposals, d.timelock, nowMs)));
 }

@@ -51,6 +51,9 @@ CONSOLE__EMBED(console__incidents_js, "web/incidents.js");
 CONSOLE__EMBED(console__account_js, "web/account.js");
 CONSOLE__EMBED(console__incident_js, "web/incident.js");
 CONSOLE__EMBED(console__checks_js, "web/checks.js");
+CONSOLE__EMBED(console__vaults_js, "web/vaults.js");
+CONSOLE__EMBED(console__bridge_js, "web/bridge.js");
+CONSOLE__EMBED(console__stabilizer_js, "web/stabilizer.js");
 
 #define CONSOLE__HTML "text/html; charset=utf-8"
 #define CONSOLE__JS "text/javascript; charset=utf-8"
@@ -88,6 +91,9 @@ static struct console__file console__files[] = {
     {"/account.js", CONSOLE__JS, console__account_js, console__account_js_end, ""},
     {"/incident.js", CONSOLE__JS, console__incident_js, console__incident_js_end, ""},
     {"/checks.js", CONSOLE__JS, console__checks_js, console__checks_js_end, ""},
+    {"/vaults.js", CONSOLE__JS, console__vaults_js, console__vaults_js_end, ""},
+    {"/bridge.js", CONSOLE__JS, console__bridge_js, console__bridge_js_end, ""},
+    {"/stabilizer.js", CONSOLE__JS, console__stabilizer_js, console__stabilizer_js_end, ""},
 };
 
 #define CONSOLE__FILES_COUNT (sizeof(console__files) / sizeof(console__files[0]))
