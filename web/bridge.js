@@ -11,7 +11,7 @@ import { get, query } from './api.js';
 import { openAction } from './action.js';
 import { h } from './dom.js';
 import { age, amount, count, ledgerNow, ledgerSeen, pct, when } from './fmt.js';
-import { fig, successLevel } from './vaults.js';
+import { fig, refusalSlot, successLevel } from './vaults.js';
 
 const STATUSES = ['initiated', 'refund_requested', 'settled', 'refunded'];
 const filters = { status: '', chain: '' };
@@ -137,14 +137,13 @@ function filterForm(refresh) {
 }
 
 export function viewBridge(d, refresh) {
-  const fe = d.filterError && d.filterError.doc.error;
   return h('div', { 'data-key': 'bridge', class: 'bridge' },
     h('h1', null, 'Bridge'),
     h('p', { class: 'muted' }, 'A refund is requested by a bridge operator once the route\'s timeout has passed and executed by a refund signer who is not the requester (docs/operators/bridge.md).'),
     d.routes.length ? h('div', { class: 'stack' }, d.routes.map((r) => routeCard(r, refresh))) : h('p', { class: 'muted' }, 'This ledger has no bridge route.'),
     h('h2', null, 'Transfers'),
     filterForm(refresh),
-    fe ? h('div', { class: 'outcome refused', role: 'alert' }, h('p', null, h('strong', { class: 'code' }, fe.code), ' ', fe.message)) : null,
+    refusalSlot('bridge-filter-error', d.filterError),
     d.transfers.length ? h('div', { class: 'scroll', id: 'transfers' }, h('table', null,
       h('thead', null, h('tr', null, ['Id', 'Status', 'Amount', 'From → to', 'Created', 'Refund / finished', ''].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', null, d.transfers.map((x) => transferRow(x, d.routes, refresh))))) :

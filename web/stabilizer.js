@@ -9,7 +9,7 @@ import { get, query } from './api.js';
 import { openAction } from './action.js';
 import { h } from './dom.js';
 import { amount, count } from './fmt.js';
-import { fig } from './vaults.js';
+import { fig, refusalSlot } from './vaults.js';
 
 let peak = ''; // the peak outflow per minute the reserve rule is sized with
 
@@ -69,7 +69,6 @@ function stabCard(s, refresh) {
 }
 
 export function viewStabilizers(d, refresh) {
-  const pe = d.peakError && d.peakError.doc.error;
   const input = h('input', { id: 'stab-peak', name: 'peak', type: 'text', value: peak, placeholder: '10000', autocomplete: 'off' });
   return h('div', { 'data-key': 'stabilizers', class: 'stabilizers' },
     h('h1', null, 'Stabilizers'),
@@ -78,7 +77,7 @@ export function viewStabilizers(d, refresh) {
       peak = ev.target.elements.namedItem('peak').value.trim(); // the live input (a refresh keeps the old node)
       refresh();
     } } }, h('label', { for: 'stab-peak' }, 'Peak outflow per minute'), input, h('button', { type: 'submit' }, 'Check the reserve rule')),
-    pe ? h('div', { class: 'outcome refused', role: 'alert' }, h('p', null, h('strong', { class: 'code' }, pe.code), ' ', pe.message)) : null,
+    refusalSlot('peak-error', d.peakError),
     d.stabilizers.length ? h('div', { class: 'stack' }, d.stabilizers.map((s) => stabCard(s, refresh))) :
       h('p', { class: 'muted' }, 'This ledger has no stabilizer.'));
 }

@@ -36,6 +36,14 @@ function ratio(r) {
   return r === null || r === undefined ? '—' : pct(r).replace('.0 %', ' %');
 }
 
+// Where a read's refusal (a bad filter) shows: always present, so that
+// a refresh patches it in place and moves nothing else.
+export function refusalSlot(key, r) {
+  const e = r && r.doc.error;
+  return h('div', { 'data-key': key, role: 'alert' }, e ? h('div', { class: 'outcome refused' },
+    h('p', null, h('strong', { class: 'code' }, e.code), ' ', e.message)) : null);
+}
+
 // Health for people: "166.7 %" or "no debt"; its level against the type.
 function healthText(v) {
   return v.health === null || v.health === undefined ? 'no debt' : pct(v.health);
@@ -151,7 +159,6 @@ function filterForm(types, refresh) {
 }
 
 export function viewVaults(d, refresh) {
-  const fe = d.filterError && d.filterError.doc.error;
   return h('div', { 'data-key': 'vaults', class: 'vaults' },
     h('h1', null, 'Vaults'),
     d.types.length ? h('div', { class: 'stack' }, d.types.map((t) => typeCard(t, d.usage[t.name], refresh))) :
@@ -161,8 +168,8 @@ export function viewVaults(d, refresh) {
     d.below.length ? vaultTable(d.below, 'vaults-below') : h('p', { class: 'muted', id: 'vaults-below' }, 'No vault can be liquidated.'),
     h('h2', null, 'Vault list'),
     filterForm(d.types, refresh),
-    fe ? h('div', { class: 'outcome refused', role: 'alert' }, h('p', null, h('strong', { class: 'code' }, fe.code), ' ', fe.message)) : null,
-    d.vaults.length ? vaultTable(d.vaults, 'vault-list') : h('p', { class: 'muted', id: 'vault-list' }, fe ? '' : 'No vault matches.'),
+    refusalSlot('vault-filter-error', d.filterError),
+    d.vaults.length ? vaultTable(d.vaults, 'vault-list') : h('p', { class: 'muted', id: 'vault-list' }, d.filterError ? '' : 'No vault matches.'),
     d.next !== null && d.next !== undefined ? h('p', { class: 'muted' }, 'The first ' + LIST_LIMIT + ' shown; narrow the filter for the rest.') : null);
 }
 

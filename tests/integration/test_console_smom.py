@@ -25,7 +25,8 @@ refuses her own refund, not a missing role); demo keys.
   stabilizers  the figures equal /api/stabilizers; the reserve rule for a
                peak outflow equals the API's; a malformed one is refused;
                Set stabilizer's dry run (timelocked) and a refused one
-  narrow       no horizontal scroll at 400 px on the three views
+  layout       a refresh of the vaults and bridge views moves nothing (CLS)
+  narrow       no horizontal scroll at 400 px on the views
   no key sent, no errors (besides the refusals asked for), audit verify,
   no sanitizer report.
 
@@ -420,7 +421,14 @@ def test_bridge():
 def test_stabilizers():
     d = X.b1
     go(d, "#/stabilizers", "[data-stabilizer='USDW']")
+    # USDW's market price holds at 1.02 for a whole window (10 observations):
+    # the TWAP and the run are off the peg past sustain (3): sell orders
+    for i in range(11):
+        cmd({"op": "dev.advance", "duration": "30s"})
+        cmd({"op": "price.update", "feed": "USDWMKT", "value": "1.02"})
     s = api("/api/stabilizers")["stabilizers"][0]
+    t.ok(s["orders"] > 0 and s["deviation_ppm"] > s["threshold_ppm"] and s["consecutive"] >= s["sustain_blocks"],
+         "the ledger: off the peg, orders made", s)
     scope = "[data-stabilizer='USDW']"
     want = (grouped(s["price"]), grouped(s["twap"]) + " (%s)" % s["twap_side"],
             ppm_pct(s["deviation_ppm"]) + " (%s ppm)" % grouped(str(s["deviation_ppm"])),
@@ -446,6 +454,8 @@ def test_stabilizers():
          "a malformed peak outflow: ERR_INVALID_AMOUNT shown, the figures stay", text_of(d, "#view")[:300])
     css(d, "#stab-peak").clear()
     css(d, "#stab-peak").submit()
+    t.ok(waited(d, lambda d: "ERR_" not in text_of(d, "#view") and "Give the peak outflow" in fig(d, scope, "reserve_rule"),
+                "cleared"), "an empty peak outflow: the refusal goes, the rule asks for P")
     css(d, "[data-stabilizer-set='USDW']").click()
     fill(d, "threshold", "1%")
     dry, _ = dry_run_and_submit(d, submit=False)
@@ -454,6 +464,26 @@ def test_stabilizers():
     refused(d, "ERR_INVALID_ARGUMENT", "a sustain of 1 (at least 2)")
     close_action(d)
     t.eq(api("/api/stabilizers")["stabilizers"][0]["threshold_ppm"], s["threshold_ppm"], "nothing changed")
+
+
+def test_layout_steady():
+    """Refreshes patch the views in place: no layout shift over two polls."""
+    d = X.b1
+    for frag, sel in (("#/vaults", "[data-vault-type]"), ("#/bridge", "[data-route]")):
+        go(d, frag, sel)
+        time.sleep(0.5)
+        d.execute_script("window.__cls = 0; new PerformanceObserver((l) => { for (const e of l.getEntries())"
+                         " if (!e.hadRecentInput) window.__cls += e.value; }).observe({type: 'layout-shift'});")
+        before = d.execute_script("return document.getElementById('updated').textContent")
+        t.ok(waited(d, lambda d: d.execute_script("return document.getElementById('updated').textContent") != before,
+                    "a refresh", timeout=12), "%s refreshed by itself" % frag)
+        cls = d.execute_script("return window.__cls")
+        t.ok(cls is not None and cls < 0.01, "%s: the refresh moved no layout (CLS %.4f)" % (frag, cls or 0), cls)
+    control = d.execute_async_script(
+        "const done = arguments[0]; const v = document.getElementById('view');"
+        "const x = document.createElement('div'); x.className = 'card'; x.textContent = 'x'.repeat(2000);"
+        "v.prepend(x); setTimeout(() => { x.remove(); done(window.__cls); }, 300);")
+    t.ok(control and control > 0.01, "control: the observer sees a shift made on purpose (%.4f)" % (control or 0), control)
 
 
 def test_narrow():
@@ -493,7 +523,7 @@ def main():
         sign_in(X.b1, "alice")
         for name, fn in (("dashboard", test_dashboard), ("vaults", test_vaults), ("liquidation", test_liquidation),
                          ("bridge", test_bridge), ("stabilizers", test_stabilizers),
-                         ("dashboard after", test_dashboard), ("narrow", test_narrow),
+                         ("dashboard after", test_dashboard), ("layout", test_layout_steady), ("narrow", test_narrow),
                          ("no key sent", lambda: B.check_no_key_sent(t)), ("no errors", test_no_errors)):
             t.run(name, fn)
         r = node.cli("audit", "verify", "--data", node.data)
