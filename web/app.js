@@ -16,6 +16,9 @@ import { loadProposals, viewProposals } from './proposals.js';
 import { ledgerSeen } from './fmt.js';
 import { importSeed, parseKeyFile } from './sign.js';
 import { loadAlerts, viewAlerts } from './alerts.js';
+import { loadVault, loadVaults, viewVault, viewVaults } from './vaults.js';
+import { loadBridge, viewBridge } from './bridge.js';
+import { loadStabilizers, viewStabilizers } from './stabilizer.js';
 
 const REFRESH_MS = 5000;
 const $ = (id) => document.getElementById(id);
@@ -39,6 +42,10 @@ const VIEWS = {
   incident: { load: (r) => loadIncident(r.arg), view: (d) => viewIncident(d) },
   history: { load: () => loadHistory(filters), view: (d) => viewHistory(d, filters, (f) => { filters = f; refresh(); }) },
   alerts: { load: () => loadAlerts(), view: (d) => viewAlerts(d, refresh) },
+  vaults: { load: () => loadVaults(), view: (d) => viewVaults(d, refresh) },
+  vault: { load: (r) => loadVault(r.arg), view: (d) => viewVault(d, refresh) },
+  bridge: { load: () => loadBridge(), view: (d) => viewBridge(d, refresh) },
+  stabilizers: { load: () => loadStabilizers(), view: (d) => viewStabilizers(d, refresh) },
 };
 
 function showError(r) {

@@ -9,6 +9,7 @@ import { h } from './dom.js';
 import { age, amount, count, ledgerNow, ledgerSeen, pct, utc, when } from './fmt.js';
 import { level, loadThresholds, thresholds } from './thresholds.js';
 import { createFeed } from './live.js';
+import { smomStatus } from './vaults.js';
 
 const feed = createFeed({ id: 'dash-feed', first: 8, keep: 8, title: 'Latest events', compact: true });
 
@@ -144,6 +145,7 @@ export function viewDashboard(d) {
       n.writable === false ? h('span', { class: 'badge crit' }, 'writes refused') : null),
     checklistPanel(d.checks),
     h('div', { class: 'assets' }, d.status.assets.map((a) => assetCard(a))),
+    smomStatus(d.status),
     h('div', { class: 'panels' }, alertsPanel(d.alerts, nowMs), incidentsPanel(d.incidents, nowMs),
       proposalsPanel(d.proposals, d.timelock, nowMs), dashFeed()));
 }

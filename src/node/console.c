@@ -54,6 +54,9 @@ CONSOLE__EMBED(console__checks_js, "web/checks.js");
 CONSOLE__EMBED(console__alerts_js, "web/alerts.js");
 CONSOLE__EMBED(console__thresholds_js, "web/thresholds.js");
 CONSOLE__EMBED(console__live_js, "web/live.js");
+CONSOLE__EMBED(console__vaults_js, "web/vaults.js");
+CONSOLE__EMBED(console__bridge_js, "web/bridge.js");
+CONSOLE__EMBED(console__stabilizer_js, "web/stabilizer.js");
 
 #define CONSOLE__HTML "text/html; charset=utf-8"
 #define CONSOLE__JS "text/javascript; charset=utf-8"
@@ -94,6 +97,9 @@ static struct console__file console__files[] = {
     {"/alerts.js", CONSOLE__JS, console__alerts_js, console__alerts_js_end, ""},
     {"/thresholds.js", CONSOLE__JS, console__thresholds_js, console__thresholds_js_end, ""},
     {"/live.js", CONSOLE__JS, console__live_js, console__live_js_end, ""},
+    {"/vaults.js", CONSOLE__JS, console__vaults_js, console__vaults_js_end, ""},
+    {"/bridge.js", CONSOLE__JS, console__bridge_js, console__bridge_js_end, ""},
+    {"/stabilizer.js", CONSOLE__JS, console__stabilizer_js, console__stabilizer_js_end, ""},
 };
 
 #define CONSOLE__FILES_COUNT (sizeof(console__files) / sizeof(console__files[0]))
