@@ -15,6 +15,8 @@ import { loadIncidents, viewIncidents } from './incidents.js';
 import { loadProposals, viewProposals } from './proposals.js';
 import { ledgerSeen } from './fmt.js';
 import { importSeed, parseKeyFile } from './sign.js';
+import { loadIdentities, loadRules, viewIdentities, viewRules } from './compliance.js';
+import { loadPayout, loadPayouts, viewPayout, viewPayouts } from './payouts.js';
 
 const REFRESH_MS = 5000;
 const $ = (id) => document.getElementById(id);
@@ -37,6 +39,10 @@ const VIEWS = {
   incidents: { load: () => loadIncidents(), view: (d) => viewIncidents(d, refresh) },
   incident: { load: (r) => loadIncident(r.arg), view: (d) => viewIncident(d) },
   history: { load: () => loadHistory(filters), view: (d) => viewHistory(d, filters, (f) => { filters = f; refresh(); }) },
+  identities: { load: (r) => loadIdentities(r.arg), view: (d) => viewIdentities(d, refresh) },
+  rules: { load: (r) => loadRules(r.arg), view: (d) => viewRules(d, refresh) },
+  payouts: { load: () => loadPayouts(), view: (d) => viewPayouts(d, refresh) },
+  payout: { load: (r) => loadPayout(r.arg), view: (d) => viewPayout(d, refresh) },
 };
 
 function showError(r) {

@@ -51,6 +51,8 @@ CONSOLE__EMBED(console__incidents_js, "web/incidents.js");
 CONSOLE__EMBED(console__account_js, "web/account.js");
 CONSOLE__EMBED(console__incident_js, "web/incident.js");
 CONSOLE__EMBED(console__checks_js, "web/checks.js");
+CONSOLE__EMBED(console__compliance_js, "web/compliance.js");
+CONSOLE__EMBED(console__payouts_js, "web/payouts.js");
 
 #define CONSOLE__HTML "text/html; charset=utf-8"
 #define CONSOLE__JS "text/javascript; charset=utf-8"
@@ -88,6 +90,8 @@ static struct console__file console__files[] = {
     {"/account.js", CONSOLE__JS, console__account_js, console__account_js_end, ""},
     {"/incident.js", CONSOLE__JS, console__incident_js, console__incident_js_end, ""},
     {"/checks.js", CONSOLE__JS, console__checks_js, console__checks_js_end, ""},
+    {"/compliance.js", CONSOLE__JS, console__compliance_js, console__compliance_js_end, ""},
+    {"/payouts.js", CONSOLE__JS, console__payouts_js, console__payouts_js_end, ""},
 };
 
 #define CONSOLE__FILES_COUNT (sizeof(console__files) / sizeof(console__files[0]))
