@@ -4,6 +4,7 @@ node from examples/securities.yaml as shipped (ACME in REG_D and REG_S, USDC;
 alice transfer agent and payout manager, bob compliance officer, carol a
 viewer; mint of ACME and payout.distribute need two approvals):
 
+  serving      /compliance.js and /payouts.js are served as modules
   refused      carol's Register identity: ERR_UNAUTHORIZED shown, Submit
                disabled, no identity, no block
   identity     bob looks US1 up ("No identity"), registers it and sets kyc,
@@ -34,6 +35,7 @@ viewer; mint of ACME and payout.distribute need two approvals):
 CONSOLE_SHOTS=DIR saves identities.png and payout.png there.
 """
 import datetime
+import http.client
 import os
 import sys
 import time
@@ -103,6 +105,20 @@ def click(d, sel):
     wait(d, lambda d: css(d, sel).is_displayed(), sel)
     css(d, sel).click()
     wait(d, lambda d: css(d, "#action").is_displayed(), "the form of " + sel)
+
+
+def test_serving():
+    for path in ("/compliance.js", "/payouts.js"):
+        c = http.client.HTTPConnection("127.0.0.1", X.node.port, timeout=30)
+        try:
+            c.request("GET", path)
+            r = c.getresponse()
+            body = r.read()
+            t.ok(r.status == 200 and r.getheader("Content-Type") == "text/javascript; charset=utf-8" and
+                 b"export function" in body and r.getheader("Content-Security-Policy"),
+                 "GET %s: the module, with its content type and the CSP" % path, (r.status, r.getheaders()))
+        finally:
+            c.close()
 
 
 # ---- identities and claims ----------------------------------------------------------
@@ -398,6 +414,7 @@ def main():
     B.use(node)
     try:
         setup()
+        t.run("serving", test_serving)
         if not B.available():
             t.ok(False, "Chromium, chromedriver and python3-selenium are installed (scripts/deps.sh)")
             return
