@@ -98,7 +98,7 @@ function claimRow(topic, c, nowMs) {
 
 function identityBlock(d, refresh) {
   const addr = d.address;
-  const topicOpts = [''].concat(topics(d.status));
+  const topicOpts = [['', '(choose)']].concat(topics(d.status));
   const act = (title, op, fields, note) => () => openAction({ title, op, fixed: { address: addr }, fields, note, onDone: refresh });
   const register = act(d.identity ? 'Update identity ' + addr : 'Register identity ' + addr, 'identity.register', [
     { name: 'country', label: 'Country (ISO 3166 alpha-2)', required: true, placeholder: 'US', value: d.identity ? d.identity.country : '' },
