@@ -46,6 +46,6 @@ export function viewAccount(d, refresh) {
     rows.length ? h('div', { class: 'scroll' }, h('table', null,
       h('thead', null, h('tr', null, ['Asset', 'Balance', 'Frozen amount', 'Asset frozen', 'Partitions'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', null, rows))) : h('p', { class: 'muted' }, 'No balance.'),
-    h('h2', null, 'Identity'),
+    h('h2', null, 'Identity', a.identity ? [' ', h('a', { href: '#/identities/' + encodeURIComponent(a.address), id: 'identity-link' }, 'Identity and claims')] : null),
     a.identity ? h('pre', { class: 'identity' }, JSON.stringify(a.identity, null, 2)) : h('p', { class: 'muted' }, 'No identity registered.'));
 }

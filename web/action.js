@@ -69,6 +69,15 @@ function doneBlock(r) {
     h('p', { 'data-result': d.pending ? 'pending' : 'done' }, parts), eventList(d.events));
 }
 
+// A field with options ([value] or [[value, label]]) is a select; '' is "not given".
+function choice(f, id, invalidate) {
+  return h('select', { id, name: f.name, required: f.required, on: { change: invalidate } },
+    f.options.map((o) => {
+      const [v, label] = Array.isArray(o) ? o : [o, o];
+      return h('option', { value: v, selected: v === (f.value || '') }, label);
+    }));
+}
+
 export function openAction({ title, op, fixed = {}, fields = [], note, onDone }) {
   const dlg = dialogEl();
   const inputs = {};
@@ -89,8 +98,8 @@ export function openAction({ title, op, fixed = {}, fields = [], note, onDone })
 
   const rows = fields.map((f) => {
     const id = 'f-' + f.name;
-    inputs[f.name] = h('input', { id, name: f.name, type: 'text', required: f.required, placeholder: f.placeholder || '',
-      autocomplete: 'off', spellcheck: 'false', value: f.value || '', on: { input: invalidate } });
+    inputs[f.name] = f.options ? choice(f, id, invalidate) : h('input', { id, name: f.name, type: 'text', required: f.required,
+      placeholder: f.placeholder || '', autocomplete: 'off', spellcheck: 'false', value: f.value || '', on: { input: invalidate } });
     return h('div', { class: 'field' }, h('label', { for: id }, f.label), inputs[f.name],
       f.hint ? h('small', null, f.hint) : null);
   });

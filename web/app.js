@@ -19,6 +19,8 @@ import { loadAlerts, viewAlerts } from './alerts.js';
 import { loadVault, loadVaults, viewVault, viewVaults } from './vaults.js';
 import { loadBridge, viewBridge } from './bridge.js';
 import { loadStabilizers, viewStabilizers } from './stabilizer.js';
+import { loadIdentities, loadRules, viewIdentities, viewRules } from './compliance.js';
+import { loadPayout, loadPayouts, viewPayout, viewPayouts } from './payouts.js';
 
 const REFRESH_MS = 5000;
 const $ = (id) => document.getElementById(id);
@@ -46,6 +48,10 @@ const VIEWS = {
   vault: { load: (r) => loadVault(r.arg), view: (d) => viewVault(d, refresh) },
   bridge: { load: () => loadBridge(), view: (d) => viewBridge(d, refresh) },
   stabilizers: { load: () => loadStabilizers(), view: (d) => viewStabilizers(d, refresh) },
+  identities: { load: (r) => loadIdentities(r.arg), view: (d) => viewIdentities(d, refresh) },
+  rules: { load: (r) => loadRules(r.arg), view: (d) => viewRules(d, refresh) },
+  payouts: { load: () => loadPayouts(), view: (d) => viewPayouts(d, refresh) },
+  payout: { load: (r) => loadPayout(r.arg), view: (d) => viewPayout(d, refresh) },
 };
 
 function showError(r) {
@@ -65,7 +71,7 @@ export async function refresh() {
   render(main, d.error ? showError(d.error) : v.view(d));
   main.setAttribute('aria-busy', 'false');
   for (const a of document.querySelectorAll('nav a')) {
-    const section = { incident: 'incidents', asset: 'dashboard' }[r.name] || r.name;
+    const section = { incident: 'incidents', asset: 'dashboard', vault: 'vaults', payout: 'payouts', rules: 'identities' }[r.name] || r.name;
     if (a.getAttribute('href') === '#/' + section || (section === 'dashboard' && a.getAttribute('href') === '#/')) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }

@@ -15,11 +15,13 @@ import { openAction } from './action.js';
 import { bar } from './dashboard.js';
 import { h } from './dom.js';
 import { age, amount, count, ledgerNow, ledgerSeen, pct, when } from './fmt.js';
+import { loadThresholds, thresholds } from './thresholds.js';
 
-// The built-in rules (src/ops/rules_default.c): a debt ceiling warns over
-// 90 %; at 100 % a borrow is ERR_DEBT_CEILING. Vault health warns under
-// 120 % and is critical under 110 %.
-export const CEILING = { warn: 0.9, crit: 0.999999 };
+// The debt ceiling bar's marks are the node's (thresholds.js: the built-in
+// VaultDebtCeilingWarning at 90 %, or an --alert-rules override); at 100 %
+// a borrow is ERR_DEBT_CEILING. Vault health warns under 120 % and is
+// critical under 110 % (the built-in rules).
+const ceiling = () => thresholds('vault_debt_ceiling');
 const HEALTH_WARN = 1.2;
 const LIST_LIMIT = 200;
 
@@ -87,7 +89,7 @@ export async function loadVaults() {
   // The unfiltered "below liquidation" read also carries every type.
   const [vs, below, st] = await Promise.all([
     get('/api/vaults' + query({ type: filters.type, owner: filters.owner, below: filters.below, limit: LIST_LIMIT })),
-    get('/api/vaults' + query({ below: 'liquidation', limit: LIST_LIMIT })), get('/api/system/status')]);
+    get('/api/vaults' + query({ below: 'liquidation', limit: LIST_LIMIT })), get('/api/system/status'), loadThresholds()]);
   for (const r of [below, st]) if (r.status !== 200) return { error: r };
   ledgerSeen(st.doc.node.time); // ages against the ledger's clock
   const usage = {};
@@ -105,7 +107,7 @@ function typeCard(t, u, refresh) {
       h('span', { class: 'muted' }, t.debt + ' against ' + t.collateral + ' · feed ' + t.feed),
       t.below_liquidation_ratio ? h('span', { class: 'badge crit' }, count(t.below_liquidation_ratio) + ' below liquidation') :
         h('span', { class: 'badge ok' }, 'none below liquidation')),
-    bar('ceiling', 'Debt ceiling', t.total_debt, t.debt_ceiling, usage, t.debt, CEILING),
+    bar('ceiling', 'Debt ceiling', t.total_debt, t.debt_ceiling, usage, t.debt, ceiling()),
     h('dl', { class: 'figs' },
       fig('total_collateral', 'Total collateral', amount(t.total_collateral, t.collateral)),
       fig('total_debt', 'Total debt', amount(t.total_debt, t.debt)),
@@ -175,7 +177,8 @@ export function viewVaults(d, refresh) {
 
 // One vault: #/vault/ID.
 export async function loadVault(id) {
-  const [v, st] = await Promise.all([get('/api/vaults/' + encodeURIComponent(id)), get('/api/system/status')]);
+  const [v, st] = await Promise.all([get('/api/vaults/' + encodeURIComponent(id)), get('/api/system/status'),
+    loadThresholds()]);
   if (v.status !== 200) return { error: v };
   if (st.status === 200) ledgerSeen(st.doc.node.time);
   const t = await get('/api/vaults' + query({ type: v.doc.type, limit: 1 }));
@@ -221,7 +224,7 @@ export function smomStatus(st) {
         h('span', { class: 'muted' }, b.debt + ' against ' + b.collateral),
         b.below_liquidation_ratio ? h('span', { class: 'badge crit' }, count(b.below_liquidation_ratio) + ' below liquidation') :
           h('span', { class: 'badge ok' }, 'none below liquidation')),
-      bar('ceiling', 'Debt ceiling', b.total_debt, b.debt_ceiling, b.debt_ceiling_usage, b.debt, CEILING),
+      bar('ceiling', 'Debt ceiling', b.total_debt, b.debt_ceiling, b.debt_ceiling_usage, b.debt, ceiling()),
       h('dl', { class: 'figs' },
         fig('vaults', 'Vaults', count(b.vaults)),
         fig('total_collateral', 'Collateral', amount(b.total_collateral, b.collateral)),

@@ -57,6 +57,8 @@ CONSOLE__EMBED(console__live_js, "web/live.js");
 CONSOLE__EMBED(console__vaults_js, "web/vaults.js");
 CONSOLE__EMBED(console__bridge_js, "web/bridge.js");
 CONSOLE__EMBED(console__stabilizer_js, "web/stabilizer.js");
+CONSOLE__EMBED(console__compliance_js, "web/compliance.js");
+CONSOLE__EMBED(console__payouts_js, "web/payouts.js");
 
 #define CONSOLE__HTML "text/html; charset=utf-8"
 #define CONSOLE__JS "text/javascript; charset=utf-8"
@@ -100,6 +102,8 @@ static struct console__file console__files[] = {
     {"/vaults.js", CONSOLE__JS, console__vaults_js, console__vaults_js_end, ""},
     {"/bridge.js", CONSOLE__JS, console__bridge_js, console__bridge_js_end, ""},
     {"/stabilizer.js", CONSOLE__JS, console__stabilizer_js, console__stabilizer_js_end, ""},
+    {"/compliance.js", CONSOLE__JS, console__compliance_js, console__compliance_js_end, ""},
+    {"/payouts.js", CONSOLE__JS, console__payouts_js, console__payouts_js_end, ""},
 };
 
 #define CONSOLE__FILES_COUNT (sizeof(console__files) / sizeof(console__files[0]))

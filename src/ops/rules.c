@@ -860,6 +860,7 @@ static const struct {
     [RULES_BAR_DAILY_MINT] = {"daily_mint", "mintline_daily_mint_usage_ratio"},
     [RULES_BAR_DAILY_NET_INFLOW] = {"daily_net_inflow", "mintline_daily_inflow_usage_ratio"},
     [RULES_BAR_NAV_AGE] = {"nav_age_s", "mintline_nav_age_seconds"},
+    [RULES_BAR_VAULT_DEBT_CEILING] = {"vault_debt_ceiling", "mintline_vault_debt_ceiling_usage_ratio"},
 };
 
 const char *rules_bar_name(enum rules_bar bar) { return rules__bars[bar].name; }

@@ -173,6 +173,7 @@ void rules_write_json(const struct rules *rules, struct jw *w);
  *   daily_mint        mintline_daily_mint_usage_ratio
  *   daily_net_inflow  mintline_daily_inflow_usage_ratio
  *   nav_age_s         mintline_nav_age_seconds
+ *   vault_debt_ceiling  mintline_vault_debt_ceiling_usage_ratio (per vault type)
  *
  * A rule puts a mark on a bar when it is enabled and its expression is a
  * plain threshold on the bar's metric (promql_threshold: `metric > N` or
@@ -185,6 +186,7 @@ enum rules_bar {
     RULES_BAR_DAILY_MINT,
     RULES_BAR_DAILY_NET_INFLOW,
     RULES_BAR_NAV_AGE,
+    RULES_BAR_VAULT_DEBT_CEILING,
     RULES_BAR__COUNT,
 };
 

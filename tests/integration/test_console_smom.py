@@ -176,6 +176,11 @@ def check_dashboard(d):
     t.eq(fig(d, scope, "total_collateral"), grouped(v["total_collateral"], "GOLD"), "dashboard: GOLD-A collateral")
     t.eq(fig(d, scope, "ceiling"), grouped(v["total_debt"]) + " / " + grouped(v["debt_ceiling"], "USDW") + " \u00b7 " +
          pct(v["debt_ceiling_usage"]), "dashboard: the debt ceiling bar's figure")
+    rules = api("/api/alerts/rules")["thresholds"]["vault_debt_ceiling"]
+    marks = [(m.get_attribute("class"), m.get_attribute("data-threshold"), m.get_attribute("data-rule"))
+             for m in d.find_elements("css selector", scope + " [data-key=ceiling] .mark")]
+    t.eq(marks, [("mark warn", repr(rules["warning"]["value"]), rules["warning"]["rule"])],
+         "dashboard: the debt ceiling bar's mark is the node's rule (VaultDebtCeilingWarning at 90 %; no critical rule)")
     t.eq(fig(d, scope, "health_min"), "\u2014" if v["health_min"] is None else pct(v["health_min"]),
          "dashboard: GOLD-A lowest health")
     r = st["bridge"][0]

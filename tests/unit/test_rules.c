@@ -791,6 +791,8 @@ static void rules_thresholds_of_the_defaults_are_the_runbooks(void **state) {
     assert_mark(&t[RULES_BAR_DAILY_NET_INFLOW].critical, 0.95, 0, "DailyInflowUsageCritical");
     assert_mark(&t[RULES_BAR_NAV_AGE].warning, 7200, 0, "NavStaleWarning");
     assert_mark(&t[RULES_BAR_NAV_AGE].critical, 14400, 0, "NavStaleCritical");
+    assert_mark(&t[RULES_BAR_VAULT_DEBT_CEILING].warning, 0.9, 0, "VaultDebtCeilingWarning");
+    assert_int_equal(t[RULES_BAR_VAULT_DEBT_CEILING].critical.present, 0); /* the ceiling refuses; no alert */
     assert_string_equal(rules_bar_name(RULES_BAR_NAV_AGE), "nav_age_s");
     assert_string_equal(rules_bar_metric(RULES_BAR_DAILY_NET_INFLOW),
                         "mintline_daily_inflow_usage_ratio");
