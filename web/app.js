@@ -15,6 +15,7 @@ import { loadIncidents, viewIncidents } from './incidents.js';
 import { loadProposals, viewProposals } from './proposals.js';
 import { ledgerSeen } from './fmt.js';
 import { importSeed, parseKeyFile } from './sign.js';
+import { loadGovernance, viewGovernance } from './governance.js';
 
 const REFRESH_MS = 5000;
 const $ = (id) => document.getElementById(id);
@@ -37,6 +38,7 @@ const VIEWS = {
   incidents: { load: () => loadIncidents(), view: (d) => viewIncidents(d, refresh) },
   incident: { load: (r) => loadIncident(r.arg), view: (d) => viewIncident(d) },
   history: { load: () => loadHistory(filters), view: (d) => viewHistory(d, filters, (f) => { filters = f; refresh(); }) },
+  governance: { load: () => loadGovernance(), view: (d) => viewGovernance(d, refresh) },
 };
 
 function showError(r) {

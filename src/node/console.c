@@ -51,6 +51,9 @@ CONSOLE__EMBED(console__incidents_js, "web/incidents.js");
 CONSOLE__EMBED(console__account_js, "web/account.js");
 CONSOLE__EMBED(console__incident_js, "web/incident.js");
 CONSOLE__EMBED(console__checks_js, "web/checks.js");
+CONSOLE__EMBED(console__assetops_js, "web/assetops.js");
+CONSOLE__EMBED(console__chart_js, "web/chart.js");
+CONSOLE__EMBED(console__governance_js, "web/governance.js");
 
 #define CONSOLE__HTML "text/html; charset=utf-8"
 #define CONSOLE__JS "text/javascript; charset=utf-8"
@@ -88,6 +91,9 @@ static struct console__file console__files[] = {
     {"/account.js", CONSOLE__JS, console__account_js, console__account_js_end, ""},
     {"/incident.js", CONSOLE__JS, console__incident_js, console__incident_js_end, ""},
     {"/checks.js", CONSOLE__JS, console__checks_js, console__checks_js_end, ""},
+    {"/assetops.js", CONSOLE__JS, console__assetops_js, console__assetops_js_end, ""},
+    {"/chart.js", CONSOLE__JS, console__chart_js, console__chart_js_end, ""},
+    {"/governance.js", CONSOLE__JS, console__governance_js, console__governance_js_end, ""},
 };
 
 #define CONSOLE__FILES_COUNT (sizeof(console__files) / sizeof(console__files[0]))
