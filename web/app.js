@@ -21,6 +21,7 @@ import { loadBridge, viewBridge } from './bridge.js';
 import { loadStabilizers, viewStabilizers } from './stabilizer.js';
 import { loadIdentities, loadRules, viewIdentities, viewRules } from './compliance.js';
 import { loadPayout, loadPayouts, viewPayout, viewPayouts } from './payouts.js';
+import { loadGovernance, viewGovernance } from './governance.js';
 
 const REFRESH_MS = 5000;
 const $ = (id) => document.getElementById(id);
@@ -52,6 +53,7 @@ const VIEWS = {
   rules: { load: (r) => loadRules(r.arg), view: (d) => viewRules(d, refresh) },
   payouts: { load: () => loadPayouts(), view: (d) => viewPayouts(d, refresh) },
   payout: { load: (r) => loadPayout(r.arg), view: (d) => viewPayout(d, refresh) },
+  governance: { load: () => loadGovernance(), view: (d) => viewGovernance(d, refresh) },
 };
 
 function showError(r) {

@@ -3,6 +3,7 @@
 
 import { get, query } from './api.js';
 import { openAction } from './action.js';
+import { loadAssetOps, viewAssetOps } from './assetops.js';
 import { bar } from './dashboard.js';
 import { h } from './dom.js';
 import { amount, count, ledgerNow, when } from './fmt.js';
@@ -12,7 +13,7 @@ export async function loadAsset(symbol) {
   const [a, ev] = await Promise.all([get('/api/assets/' + encodeURIComponent(symbol)),
     get('/api/events/recent' + query({ asset: symbol, limit: 15 })), loadThresholds()]);
   if (a.status !== 200) return { error: a };
-  return { asset: a.doc, events: ev.status === 200 ? ev.doc.events : [] };
+  return { asset: a.doc, events: ev.status === 200 ? ev.doc.events : [], ops: await loadAssetOps(symbol) };
 }
 
 export function viewAsset(d, refresh) {
@@ -52,6 +53,7 @@ export function viewAsset(d, refresh) {
       bar('supply_cap', 'Supply cap', a.supply, a.supply_cap, a.supply_cap_usage, sym, thresholds('supply_cap')),
       bar('daily_mint', 'Daily mint', a.daily_mint.used, a.daily_mint.limit, a.daily_mint.usage, sym, thresholds('daily_mint')),
       bar('daily_net_inflow', 'Daily net inflow', a.daily_net_inflow.used, a.daily_net_inflow.limit, a.daily_net_inflow.usage, sym, thresholds('daily_net_inflow'))),
+    viewAssetOps(d, a, refresh),
     h('h2', null, 'Recent events'),
     d.events.length ? h('ul', { class: 'list events' }, d.events.map((e) => h('li', { 'data-key': 'e-' + e.seq + '-' + e.block + '-' + e.type },
       h('strong', null, e.type), ' by ' + e.operator + ' · block ' + e.block + ' · ' + when(e.time, nowMs), ' ',

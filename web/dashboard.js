@@ -38,7 +38,7 @@ export function bar(key, label, used, limit, usage, unit, t) {
     limit === null ? null : markEl('crit', t.crit)));
 }
 
-function figure(key, label, value, cls) {
+export function figure(key, label, value, cls) {
   return h('div', { class: 'fig ' + (cls || ''), 'data-key': key },
     h('dt', null, label), h('dd', { 'data-figure': key }, value));
 }

@@ -59,6 +59,9 @@ CONSOLE__EMBED(console__bridge_js, "web/bridge.js");
 CONSOLE__EMBED(console__stabilizer_js, "web/stabilizer.js");
 CONSOLE__EMBED(console__compliance_js, "web/compliance.js");
 CONSOLE__EMBED(console__payouts_js, "web/payouts.js");
+CONSOLE__EMBED(console__assetops_js, "web/assetops.js");
+CONSOLE__EMBED(console__chart_js, "web/chart.js");
+CONSOLE__EMBED(console__governance_js, "web/governance.js");
 
 #define CONSOLE__HTML "text/html; charset=utf-8"
 #define CONSOLE__JS "text/javascript; charset=utf-8"
@@ -104,6 +107,9 @@ static struct console__file console__files[] = {
     {"/stabilizer.js", CONSOLE__JS, console__stabilizer_js, console__stabilizer_js_end, ""},
     {"/compliance.js", CONSOLE__JS, console__compliance_js, console__compliance_js_end, ""},
     {"/payouts.js", CONSOLE__JS, console__payouts_js, console__payouts_js_end, ""},
+    {"/assetops.js", CONSOLE__JS, console__assetops_js, console__assetops_js_end, ""},
+    {"/chart.js", CONSOLE__JS, console__chart_js, console__chart_js_end, ""},
+    {"/governance.js", CONSOLE__JS, console__governance_js, console__governance_js_end, ""},
 };
 
 #define CONSOLE__FILES_COUNT (sizeof(console__files) / sizeof(console__files[0]))

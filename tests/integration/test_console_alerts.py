@@ -224,7 +224,7 @@ def test_thresholds():
          "the inflow bar shows the API's usage")
     t.ok("warn" in css(d, card + " [data-key=daily_net_inflow] .bar").get_attribute("class").split(),
          "87.5 % of the inflow limit is past the 80 % warning: the bar is orange")
-    go(d, "#/asset/AAXJF", "[data-key=supply_cap] .mark")
+    go(d, "#/asset/AAXJF", ".asset-page [data-key=supply_cap] .mark")
     t.eq(mark_lefts(d, ".asset-page", "supply_cap"), [("warn", 0.5)], "the asset page's bar has the same marks")
     go(d, "#/alerts", "#marks-table tr[data-bar=supply_cap]")
     t.eq([c.text for c in d.find_elements("css selector", "#marks-table tr[data-bar=supply_cap] td")][2:],

@@ -145,7 +145,15 @@ def sign_in(d, key, name=None, expect_ok=True):
 
 
 def go(d, fragment, ready_sel, timeout=10):
-    d.execute_script("location.hash = arguments[0]", fragment)
+    """Open a view and wait for ready_sel in it. The view is marked busy
+    before the hash changes and app.js clears the mark once the new route
+    has rendered, so ready_sel is never found in the view being left."""
+    moved = d.execute_script(
+        "if (location.hash === arguments[0]) return false;"
+        "document.getElementById('view').setAttribute('aria-busy', 'true');"
+        "location.hash = arguments[0]; return true;", fragment)
+    if moved:
+        wait(d, lambda d: css(d, "#view").get_attribute("aria-busy") == "false", fragment + " rendered", timeout)
     return wait(d, lambda d: css(d, ready_sel), fragment, timeout)
 
 
