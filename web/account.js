@@ -18,7 +18,8 @@ function lookupForm(value) {
     autocomplete: 'off', spellcheck: 'false' });
   return h('form', { class: 'filters', 'data-key': 'lookup', on: { submit: (ev) => {
     ev.preventDefault();
-    location.hash = '#/account/' + encodeURIComponent(input.value.trim());
+    // the input on the page (a refresh patches the form in place and keeps it), not the one built here
+    location.hash = '#/account/' + encodeURIComponent(ev.currentTarget.querySelector('input').value.trim());
   } } }, h('label', { for: 'account-address' }, 'Address'), input, h('button', { type: 'submit' }, 'Look up'));
 }
 

@@ -276,6 +276,15 @@ def test_account():
     css(d, "#account-address").submit()
     t.ok(waited(d, lambda d: "ERR_INVALID_ADDRESS" in text_of(d, "#view"), "refusal"),
          "a bad address: ERR_INVALID_ADDRESS shown", text_of(d, "#view"))
+    go(d, "#/account", "#account-address")
+    css(d, "#account-address").clear()
+    css(d, "#account-address").send_keys(HOLDER[:20])
+    css(d, "#refresh").click()  # the page refreshes while the operator types
+    time.sleep(0.5)
+    css(d, "#account-address").send_keys(HOLDER[20:])
+    css(d, "#account-address").submit()
+    t.ok(waited(d, lambda d: d.find_elements("css selector", "[data-balance=USDC]"), "the account"),
+         "an address typed across a refresh is the one looked up", d.execute_script("return location.hash"))
     go(d, "#/account/" + HOLDER, "[data-balance=USDC]")
     acct = api("/api/accounts/" + HOLDER)
     t.ok(grouped(acct["balances"]["USDC"]["balance"]) in text_of(d, "[data-balance=USDC]"),
