@@ -172,7 +172,7 @@ static void stale_key_is_refused_and_never_journaled(void **state) {
     struct seq_stats st;
     sequencer_stats(f->seq, &st);
     assert_int_equal(st.stale_signer, 2);
-    assert_int_equal(node_audit_verify(f->dir, 1), 0);
+    assert_int_equal(node_audit_verify(f->dir, NULL, 1), 0);
     seq_close(f);
 }
 
