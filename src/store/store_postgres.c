@@ -165,9 +165,10 @@ static void pg__say(PGconn *c, const char *what) {
     fprintf(stderr, "mintline: store: %s: %s", what, msg && msg[0] ? msg : "failed\n");
 }
 
+/* One line: the primary message (not its DETAIL and CONTEXT lines). */
 static void pg__say_result(const PGresult *res, const char *what) {
-    const char *msg = res ? PQresultErrorMessage(res) : NULL;
-    fprintf(stderr, "mintline: store: %s: %s", what, msg && msg[0] ? msg : "failed\n");
+    const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    fprintf(stderr, "mintline: store: %s: %s\n", what, msg && msg[0] ? msg : "failed");
 }
 
 /* A statement without parameters that returns no rows. */
