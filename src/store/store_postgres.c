@@ -18,6 +18,12 @@
  * writers racing for a height one fails): a second writer is caught with
  * its height, as store_sqlite.c's sqlite__follows catches it.
  *
+ * The nonce and the path are bytea: they are the client's bytes as signed
+ * (the path is the raw request URI), and a byte that is not UTF-8 must not
+ * make a block fail to commit (a text column would refuse it). The other
+ * texts are checked by the node before anything is journaled (a known
+ * operator, a decoded signature, a routed method).
+ *
  * Binary data is bytea, integers int8, both in binary on the wire both
  * ways (paramFormats 1, resultFormat 1): no hex round trips. Nothing read
  * back is trusted: a column of the wrong length reads as zero, callers
@@ -70,8 +76,8 @@ static const char *const pg__schema =
     " first_event_seq int8 NOT NULL, events_count int8 NOT NULL, events bytea NOT NULL);"
     "CREATE TABLE IF NOT EXISTS requests(id int8 GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
     " height int8 NOT NULL, first_seq int8 NOT NULL, commands int8 NOT NULL, flags int8 NOT NULL,"
-    " operator text NOT NULL, time_ms int8 NOT NULL, nonce text NOT NULL,"
-    " signature text NOT NULL, method text NOT NULL, path text NOT NULL, body bytea NOT NULL,"
+    " operator text NOT NULL, time_ms int8 NOT NULL, nonce bytea NOT NULL,"
+    " signature text NOT NULL, method text NOT NULL, path bytea NOT NULL, body bytea NOT NULL,"
     " results bytea NOT NULL, cmds bytea NOT NULL);"
     "CREATE INDEX IF NOT EXISTS requests_height ON requests(height);"
     "CREATE INDEX IF NOT EXISTS requests_time ON requests(time_ms);"
@@ -304,7 +310,11 @@ static int pg__pipeline_results(PGconn *c) {
     int bad = 0;
     for (;;) {
         PGresult *res = PQgetResult(c);
-        if (res == NULL) continue; /* the end of one statement's results */
+        if (res == NULL) {
+            /* the end of one statement's results; or the connection is gone */
+            if (PQstatus(c) == CONNECTION_BAD) return -1;
+            continue;
+        }
         ExecStatusType st = PQresultStatus(res);
         if (st == PGRES_PIPELINE_SYNC) {
             PQclear(res);
@@ -909,8 +919,8 @@ static enum err pg__setup(struct store_pg *s, int create) {
                                         PG_OID_BYTEA, PG_OID_INT8, PG_OID_INT8,  PG_OID_INT8,
                                         PG_OID_INT8,  PG_OID_INT8, PG_OID_BYTEA};
     static const Oid request_types[13] = {
-        PG_OID_INT8, PG_OID_INT8, PG_OID_INT8, PG_OID_INT8,  PG_OID_TEXT,  PG_OID_INT8, PG_OID_TEXT,
-        PG_OID_TEXT, PG_OID_TEXT, PG_OID_TEXT, PG_OID_BYTEA, PG_OID_BYTEA, PG_OID_BYTEA};
+        PG_OID_INT8, PG_OID_INT8, PG_OID_INT8, PG_OID_INT8,  PG_OID_TEXT,  PG_OID_INT8, PG_OID_BYTEA,
+        PG_OID_TEXT, PG_OID_TEXT, PG_OID_BYTEA, PG_OID_BYTEA, PG_OID_BYTEA, PG_OID_BYTEA};
     static const Oid height_type[1] = {PG_OID_INT8};
     if (!err) err = pg__prepare(s->w, "ins_block", PG_INS_BLOCK, 11, block_types);
     if (!err) err = pg__prepare(s->w, "ins_request", PG_INS_REQUEST, 13, request_types);

@@ -38,7 +38,7 @@ SERVE = ("--store", URL)
 
 def journal():
     """{nonce: (first_seq, [result names])} from the database."""
-    rows = pg.psql("ledger", "SELECT nonce, first_seq, encode(results, 'hex') FROM requests")
+    rows = pg.psql("ledger", "SELECT encode(nonce, 'escape'), first_seq, encode(results, 'hex') FROM requests")
     out = {}
     for line in rows.splitlines():
         nonce, seq, hexres = line.split("|")

@@ -14,7 +14,8 @@
  * refused and changes nothing, also from a second handle on the same
  * store (a second writer); snapshots in chunks, the newest whole one
  * returned, a damaged one skipped, two kept; tally; settle; a short read
- * answers while a scan is stopped midway.
+ * answers while a scan is stopped midway. A request path that is not
+ * UTF-8 (the raw URI as signed) is journaled and read back as it was.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -121,7 +122,8 @@ static void make_request(uint64_t h, uint32_t i, struct req_bufs *rb, struct sto
     snprintf(rb->op, sizeof(rb->op), "op%u", (unsigned)(i % 3));
     snprintf(rb->nonce, sizeof(rb->nonce), "n-%llu-%u", (unsigned long long)h, (unsigned)i);
     snprintf(rb->sig, sizeof(rb->sig), "c2ln%llu/%u==", (unsigned long long)h, (unsigned)i);
-    snprintf(rb->path, sizeof(rb->path), "/api/commands");
+    /* The path as the client sent it: bytes that are not UTF-8 included. */
+    snprintf(rb->path, sizeof(rb->path), i == 2 ? "/api/commands?x=\xff\xfe" : "/api/commands");
     for (size_t k = 0; k < sizeof(rb->body); k++) rb->body[k] = (uint8_t)(h * 3 + i + k);
     rb->body[5] = 0; /* binary: a NUL inside */
     rb->results[0] = (uint8_t)i;
