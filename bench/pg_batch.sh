@@ -29,6 +29,8 @@ until curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; do
     [ $i -lt 300 ] && kill -0 $NODE 2>/dev/null || { cat "$TMP/pg-node.log" >&2; exit 1; }
     sleep 0.1
 done
+build/mintline --node "http://127.0.0.1:$PORT" --operator alice --key "$KEY" \
+    reserve report USDW 1000000000000 >/dev/null || exit 1
 build/bench/bench_http --port "$PORT" --key "$KEY" mint --holders "$HOLDERS" --threads 2 >/dev/null || exit 1
 commits() {
     curl -fsS "http://127.0.0.1:$PORT/metrics" | awk '

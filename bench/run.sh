@@ -8,6 +8,7 @@
 #   (f) the peer: the same checked transfer in SQLite               bench_sqlite
 #   (b) where a batch's time goes, stage by stage, one core          bench_stages
 #   (b) durable transfers per second through POST /api/commands    bench_http batch
+#   (b) the same with the journal in PostgreSQL (issue 15)          bench/pg_batch.sh
 #   (c) one signed command over HTTP: latency; 16 clients           bench_http single
 #   (d) replay speed at start-up (from genesis, snapshots deleted)  bench_replay
 #   por publish and por proof through the node and the CLI          (here)
@@ -270,6 +271,11 @@ if step init build/mintline init --data "$DATA" --genesis bench/genesis.yaml && 
         stop_node
     fi
 fi
+# ---- (b) on PostgreSQL (issue 15) --------------------------------------------
+# The same ledger and batches with the journal in a PostgreSQL 15 started in
+# a temporary directory for this step (tests/support/pg.py; durable defaults).
+step pg_b2 /usr/bin/python3 tests/support/pg.py run -- sh bench/pg_batch.sh "$TMP" "$HOLDERS" 2 24
+rm -rf "$TMP/pg-ledger"
 # The ledger is ~600 MB: kept only on request (BENCH_KEEP=1).
 [ -n "${BENCH_KEEP:-}" ] || rm -rf "$DATA"
 
@@ -339,6 +345,8 @@ BEGIN {
     row("(b) durable transfers via POST /api/commands, 2 clients", "b2_per_s", "transfers/s", ">= 300,000", ">=", 300000, "n")
     row("(b) same, 4 clients", "b4_per_s", "transfers/s", ">= 300,000", ">=", 300000, "n")
     row("(b) 2 clients, alert loop every 1s, 2 receivers unreachable", "b2a_per_s", "transfers/s", "~ (b)", "", 0, "n")
+    row("(b) same on PostgreSQL 15 (same machine), 2 clients", "pg_b2_per_s", "transfers/s", ">= 100,000", ">=", 100000, "n")
+    row("    store commit (PostgreSQL) per block", "pg_b2_commit_ms_per_block", "ms", "-", "", 0, "%.2f")
     row("    node CPU per transfer (2 clients)", "b2_node_cpu_us", "us", "-", "", 0, "%.1f")
     row("    store commit (SQLite + fsync) per block (2 clients)", "b2_commit_ms_per_block", "ms", "-", "", 0, "%.2f")
     row("    share of wall time spent committing (2 clients)", "b2_commit_share", "ratio", "-", "", 0, "%.2f")

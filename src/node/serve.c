@@ -203,8 +203,11 @@ int node_serve(const struct serve_options *opt) {
         cmdwin_destroy(&s->cmdwin);
         free(s);
         char where[512];
-        if (store_url_is_postgres(opt->store_url)) store_url_redact(opt->store_url, where, sizeof(where));
-        else snprintf(where, sizeof(where), "%s", opt->data_dir);
+        if (store_url_is_postgres(opt->store_url)) {
+            store_url_redact(opt->store_url, where, sizeof(where));
+        } else {
+            snprintf(where, sizeof(where), "%s", opt->data_dir);
+        }
         return report_error(err, why[0] ? why : where);
     }
     s->ready = 1;

@@ -85,6 +85,14 @@ static const char *const pg__schema =
     " data bytea NOT NULL, PRIMARY KEY(height, idx));"
     "CREATE TABLE IF NOT EXISTS snapshots(height int8 PRIMARY KEY, size int8 NOT NULL,"
     " sha256 bytea NOT NULL);"
+    /* Large values out of line and not compressed: a batch's body, commands
+     * and events are a few MB a block, and pglz costs more CPU per block than
+     * the commit (PERFORMANCE.md); the bytes are mostly incompressible keys,
+     * signatures and hashes anyway. */
+    "ALTER TABLE blocks ALTER COLUMN events SET STORAGE EXTERNAL;"
+    "ALTER TABLE requests ALTER COLUMN body SET STORAGE EXTERNAL,"
+    " ALTER COLUMN results SET STORAGE EXTERNAL, ALTER COLUMN cmds SET STORAGE EXTERNAL;"
+    "ALTER TABLE snapshot_chunks ALTER COLUMN data SET STORAGE EXTERNAL;"
     /* The journal grows at its end only: a block's height is the one after
      * the last. Two writers that both pass this check collide on the key. */
     "CREATE OR REPLACE FUNCTION mintline_block_follows() RETURNS trigger LANGUAGE plpgsql AS $f$"
@@ -378,7 +386,8 @@ static enum err pg_write_genesis(struct store *base, const char *yaml, size_t ya
     if (!err) {
         struct pg__params p;
         pg__block_params(&p, b0);
-        PGresult *res = PQexecPrepared(s->w, "ins_block", p.count, p.values, p.lengths, p.formats, 1);
+        PGresult *res =
+            PQexecPrepared(s->w, "ins_block", p.count, p.values, p.lengths, p.formats, 1);
         if (!pg__ok(res, PGRES_COMMAND_OK, "genesis")) err = ERR_STORE_IO;
         PQclear(res);
     }
@@ -919,8 +928,9 @@ static enum err pg__setup(struct store_pg *s, int create) {
                                         PG_OID_BYTEA, PG_OID_INT8, PG_OID_INT8,  PG_OID_INT8,
                                         PG_OID_INT8,  PG_OID_INT8, PG_OID_BYTEA};
     static const Oid request_types[13] = {
-        PG_OID_INT8, PG_OID_INT8, PG_OID_INT8, PG_OID_INT8,  PG_OID_TEXT,  PG_OID_INT8, PG_OID_BYTEA,
-        PG_OID_TEXT, PG_OID_TEXT, PG_OID_BYTEA, PG_OID_BYTEA, PG_OID_BYTEA, PG_OID_BYTEA};
+        PG_OID_INT8,  PG_OID_INT8, PG_OID_INT8,  PG_OID_INT8,  PG_OID_TEXT,
+        PG_OID_INT8,  PG_OID_BYTEA, PG_OID_TEXT, PG_OID_TEXT,  PG_OID_BYTEA,
+        PG_OID_BYTEA, PG_OID_BYTEA, PG_OID_BYTEA};
     static const Oid height_type[1] = {PG_OID_INT8};
     if (!err) err = pg__prepare(s->w, "ins_block", PG_INS_BLOCK, 11, block_types);
     if (!err) err = pg__prepare(s->w, "ins_request", PG_INS_REQUEST, 13, request_types);
@@ -931,8 +941,8 @@ static enum err pg__setup(struct store_pg *s, int create) {
                           NULL);
     }
     if (!err) {
-        err = pg__prepare(s->r, "block_at", "SELECT " PG_BLOCK_COLS " FROM blocks WHERE height = $1",
-                          1, height_type);
+        err = pg__prepare(s->r, "block_at",
+                          "SELECT " PG_BLOCK_COLS " FROM blocks WHERE height = $1", 1, height_type);
     }
     return err ? err : pg__format_ok(s->r);
 }

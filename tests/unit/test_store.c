@@ -86,7 +86,9 @@ static void be_tamper(const struct backend *be, const char *sql) {
 /* ---- building a journal ----------------------------------------------- */
 
 static void fill_hash(uint64_t h, uint8_t salt, struct hash *out) {
-    for (int i = 0; i < 32; i++) out->bytes[i] = (uint8_t)((h * 131u + (uint64_t)i * 7u + salt) & 0xffu);
+    for (int i = 0; i < 32; i++) {
+        out->bytes[i] = (uint8_t)((h * 131u + (uint64_t)i * 7u + salt) & 0xffu);
+    }
 }
 
 /* Block h's events: a few bytes that name it. */
@@ -588,7 +590,7 @@ static void store_urls_are_shown_without_password(void **state) {
 
 /* Each case twice, named by its backend. */
 #define BOTH(f)                                                                                    \
-    {#f " (sqlite)", f, be_setup, be_teardown, &sqlite_be},                                         \
+    {#f " (sqlite)", f, be_setup, be_teardown, &sqlite_be},                                      \
         {#f " (postgres)", f, be_setup, be_teardown, &pg_be}
 
 int main(void) {
