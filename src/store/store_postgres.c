@@ -266,7 +266,7 @@ void store_url_redact(const char *url, char *out, size_t out_size) {
             p = at - 1; /* skip ":password" up to '@' */
             continue;
         }
-        if (strncmp(p, "password=", 9) == 0 && (p[-1] == '?' || p[-1] == '&')) {
+        if (p > url && strncmp(p, "password=", 9) == 0 && (p[-1] == '?' || p[-1] == '&')) {
             while (*p && *p != '&') p++;
             if (*p == '\0') break;
             continue; /* skip the '&' too */

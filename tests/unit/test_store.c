@@ -579,6 +579,7 @@ static void store_urls_are_shown_without_password(void **state) {
     redact("postgres://h/db?sslmode=require&password=x", "postgres://h/db?sslmode=require");
     redact("postgres://u:p@h/db?password=x", "postgres://u@h/db");
     redact("postgres://h/a@b", "postgres://h/a@b"); /* an @ after the host is not a user */
+    redact("password=x", "password=x");              /* not a URL: nothing before it to cut */
     assert_true(store_url_is_postgres("postgres://h/db"));
     assert_true(store_url_is_postgres("postgresql://h/db"));
     assert_false(store_url_is_postgres("sqlite"));
