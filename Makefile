@@ -9,7 +9,7 @@
 #   make fuzz       build the libFuzzer harnesses (clang), run each for FUZZ_RUNS inputs
 
 CC      ?= cc
-PKGS    := libsodium libmicrohttpd jansson yajl sqlite3 yaml-0.1 libcurl libcrypto
+PKGS    := libsodium libmicrohttpd jansson yajl sqlite3 yaml-0.1 libcurl libcrypto libpq
 CFLAGS_STRICT := -std=gnu11 -Wall -Wextra -Wpedantic -Wshadow -Wconversion \
 	-Wstrict-prototypes -Wmissing-prototypes -Wswitch-enum -Wvla -Werror
 OPT     ?= -O2 -g

@@ -10,6 +10,7 @@
 #   (b) durable transfers per second through POST /api/commands    bench_http batch
 #   (b) the same from an independent Python client, compact answers,
 #       1,000 holders, against the SQLite peer on 1,000 (issue 16)  bench_py.py
+#   (b) the same with the journal in PostgreSQL (issue 15)          bench/pg_batch.sh
 #   (c) one signed command over HTTP: latency; 16 clients           bench_http single
 #   (d) replay speed at start-up (from genesis, snapshots deleted)  bench_replay
 #   por publish and por proof through the node and the CLI          (here)
@@ -278,6 +279,11 @@ if step init build/mintline init --data "$DATA" --genesis bench/genesis.yaml && 
         stop_node
     fi
 fi
+# ---- (b) on PostgreSQL (issue 15) --------------------------------------------
+# The same ledger and batches with the journal in a PostgreSQL 15 started in
+# a temporary directory for this step (tests/support/pg.py; durable defaults).
+step pg_b2 /usr/bin/python3 tests/support/pg.py run -- sh bench/pg_batch.sh "$TMP" "$HOLDERS" 2 24
+rm -rf "$TMP/pg-ledger"
 # The ledger is ~600 MB: kept only on request (BENCH_KEEP=1).
 [ -n "${BENCH_KEEP:-}" ] || rm -rf "$DATA"
 
@@ -354,6 +360,8 @@ BEGIN {
     row("    answer bytes per transfer (read and parsed)", "py_answer_bytes_per_transfer", "bytes", "-", "", 0, "%.2f")
     row("    SQLite peer, 8,000 per transaction, 1k accounts", "sqlite1k_batch_per_s", "transfers/s", "peer", "", 0, "n")
     row("    Python client / SQLite peer on 1k", "ratio_py_f", "x", ">= 1.3", ">=", 1.3, "%.2f")
+    row("(b) same on PostgreSQL 15 (same machine), 2 clients", "pg_b2_per_s", "transfers/s", ">= 100,000", ">=", 100000, "n")
+    row("    store commit (PostgreSQL) per block", "pg_b2_commit_ms_per_block", "ms", "-", "", 0, "%.2f")
     row("    node CPU per transfer (2 clients)", "b2_node_cpu_us", "us", "-", "", 0, "%.1f")
     row("    store commit (SQLite + fsync) per block (2 clients)", "b2_commit_ms_per_block", "ms", "-", "", 0, "%.2f")
     row("    share of wall time spent committing (2 clients)", "b2_commit_share", "ratio", "-", "", 0, "%.2f")

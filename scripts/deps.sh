@@ -3,13 +3,15 @@
 # (build: what `make demo` needs) or also tests with (test, the default).
 # Idempotent and quiet when everything is there.
 set -e
-PKGS="build-essential pkg-config libsodium-dev libmicrohttpd-dev libjansson-dev libyajl-dev libsqlite3-dev
+PKGS="build-essential pkg-config libsodium-dev libmicrohttpd-dev libjansson-dev libyajl-dev libsqlite3-dev libpq-dev
 libyaml-dev libcurl4-openssl-dev libssl-dev curl"
 # clang and its runtimes (libFuzzer, ASan, UBSan) build the fuzz harnesses, llvm's
 # llvm-symbolizer names the lines in their reports (docs/FUZZING.md).
 # prometheus-alertmanager: the real Alertmanager test_receivers routes mintline's alerts through.
 [ "${1:-test}" = test ] && PKGS="$PKGS libcmocka-dev python3 python3-cryptography sqlite3 prometheus
 prometheus-alertmanager clang libclang-rt-14-dev llvm"
+# postgresql: the PostgreSQL 15 the store's tests start in a temporary directory (tests/support/pg.py).
+[ "${1:-test}" = test ] && PKGS="$PKGS postgresql"
 # chromium, chromium-driver, python3-selenium: test_reports renders the HTML report to a PNG; test_console drives the web console.
 [ "${1:-test}" = test ] && PKGS="$PKGS chromium chromium-driver python3-selenium"
 missing=""

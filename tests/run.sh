@@ -4,6 +4,12 @@
 # ("ok N - name" / "not ok N - name"); a binary that dies without saying
 # so counts as one failure. The last line is "N passed, N failed".
 cd "$(dirname "$0")/.." || exit 3
+# The store's tests run on PostgreSQL too: a real one, started in a temporary
+# directory for the whole run and stopped at its end (tests/support/pg.py),
+# unless MINTLINE_TEST_PG_URL already names one.
+if [ -z "$MINTLINE_TEST_PG_URL" ]; then
+    exec /usr/bin/python3 tests/support/pg.py run -- "$0" "$@"
+fi
 passed=0
 failed=0
 log=build/test-logs

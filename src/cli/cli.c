@@ -43,9 +43,12 @@
 static const struct cli_cmd cli_rows[] = {
     {.words = "init",
      .run = cli_cmd_init,
-     .flags = {VAL("data", "DIR"), REQ("genesis", "FILE"), VAL("clock", "manual")},
+     .flags = {VAL("data", "DIR"), VAL("store", "URL"), REQ("genesis", "FILE"),
+               VAL("clock", "manual")},
      .help = "create a ledger whose block 0 holds the genesis (YAML)",
      .more = "DIR defaults to $MINTLINE_HOME/data; a DIR holding a ledger is refused.\n"
+             "--store postgres://USER@HOST/DB puts the journal in PostgreSQL (its schema made\n"
+             "there; DIR keeps the system key): docs/operators/high-availability.md.\n"
              "--clock manual makes a drill ledger: time moves only by `dev advance`, and only\n"
              "such a ledger can be served with --clock manual (recorded in block 0)."},
     {.words = "serve",
@@ -64,12 +67,16 @@ static const struct cli_cmd cli_rows[] = {
              "(docs/operators/receivers.md); a bad section is refused before the node starts.\n"
              "--backup-dir DIR: scheduled backups into DIR every --backup-every (24h), keeping\n"
              "the newest --backup-keep (7) (docs/operators/backup.md).\n"
-             "--listen defaults to $MINTLINE_LISTEN, else 127.0.0.1:8645."},
+             "--listen defaults to $MINTLINE_LISTEN, else 127.0.0.1:8645.\n"
+             "--store postgres://USER@HOST/DB serves the ledger init made there; one node at a\n"
+             "time (a second is refused: ERR_LEDGER_LOCKED)."},
     {.words = "audit verify",
      .run = cli_cmd_audit_verify,
-     .flags = {VAL("data", "DIR"), VAL("from-height", "H"), VAL("expect-head", "HASH")},
+     .flags = {VAL("data", "DIR"), VAL("store", "URL"), VAL("from-height", "H"),
+               VAL("expect-head", "HASH")},
      .help = "re-check every block hash, state hash and command signature in the store",
-     .more = "With --data DIR it reads the store directly; without, it downloads the node's\n"
+     .more = "With --data DIR (or --store postgres://...) it reads the store directly; without,\n"
+             "it downloads the node's\n"
              "journal (GET /api/journal, role auditor or admin) and verifies it locally.\n"
              "--from-height H --expect-head HASH: block H must still have the head hash\n"
              "recorded earlier (docs/operators/audit.md: the tail cut)."},

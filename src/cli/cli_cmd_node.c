@@ -39,10 +39,11 @@ int cli_cmd_init(struct cli_ctx *ctx) {
     int clock = cli_cmd_node__clock(ctx);
     if (clock < 0) return cli_cmd_usage_error(ctx, "--clock is manual or wall");
     if (ctx->dry_run) {
-        return node_init_check(data, cli_ctx_flag(ctx, "genesis"), clock == NODE_CLOCK_MANUAL,
-                               ctx->json);
+        return node_init_check(data, cli_ctx_flag(ctx, "store"), cli_ctx_flag(ctx, "genesis"),
+                               clock == NODE_CLOCK_MANUAL, ctx->json);
     }
-    return node_init(data, cli_ctx_flag(ctx, "genesis"), clock == NODE_CLOCK_MANUAL, ctx->json);
+    return node_init(data, cli_ctx_flag(ctx, "store"), cli_ctx_flag(ctx, "genesis"),
+                     clock == NODE_CLOCK_MANUAL, ctx->json);
 }
 
 /* --config FILE's receivers into out (none without --config). An exit code. */
@@ -116,12 +117,13 @@ int cli_cmd_serve(struct cli_ctx *ctx) {
 
 int cli_cmd_audit_verify(struct cli_ctx *ctx) {
     /* Neither --data nor --store: through the node (SPEC 8). */
-    if (cli_ctx_flag(ctx, "data") == NULL) return cli_cmd_audit_node(ctx);
+    const char *store = cli_ctx_flag(ctx, "store");
+    if (cli_ctx_flag(ctx, "data") == NULL && store == NULL) return cli_cmd_audit_node(ctx);
     if (cli_ctx_flag(ctx, "from-height") != NULL || cli_ctx_flag(ctx, "expect-head") != NULL) {
         return cli_cmd_usage_error(ctx, "--from-height/--expect-head are for the audit through the node");
     }
     char data[4096];
     int rc = cli_cmd_node__data(ctx, data, sizeof(data));
     if (rc != CLI_EXIT_OK) return rc;
-    return node_audit_verify(data, ctx->json);
+    return node_audit_verify(data, store, ctx->json);
 }

@@ -237,14 +237,19 @@ static long long cli_status__between(const char *a, const char *b) {
 /* Which ledger and node, now and the last block, writable, what waits. */
 static void cli_status__head(struct cli_status *st, const struct cli_ctx *ctx, const json_t *doc) {
     const json_t *node = json_object_get(doc, "node");
-    char genesis[80], store[64], clock[32], version[32], height[32], time[64], now[64];
-    char paused[16], controller[64], url[256];
+    char genesis[80], store[400], clock[32], version[32], height[32], time[64], now[64];
+    char paused[16], controller[64], url[256], store_url[300];
     cli_out_field(node, "genesis_hash", genesis, sizeof(genesis));
     genesis[12] = genesis[0] != '\0' && strlen(genesis) > 12 ? '\0' : genesis[12];
     snprintf(url, sizeof(url), "%s", ctx->node_url);
     cli_out_clean(url);
-    printf("ledger      %s  node %s  store %s  clock %s  version %s\n", genesis, url,
-           cli_out_field(node, "store", store, sizeof(store)),
+    cli_out_field(node, "store", store, sizeof(store));
+    if (json_object_get(node, "store_url") != NULL) {
+        size_t n = strlen(store);
+        snprintf(store + n, sizeof(store) - n, " (%s)",
+                 cli_out_field(node, "store_url", store_url, sizeof(store_url)));
+    }
+    printf("ledger      %s  node %s  store %s  clock %s  version %s\n", genesis, url, store,
            cli_out_field(node, "clock", clock, sizeof(clock)),
            cli_out_field(node, "version", version, sizeof(version)));
     cli_out_field(node, "height", height, sizeof(height));

@@ -239,6 +239,10 @@ static void api__node(struct server *s, struct jw *w) {
     jw_kv_uint(w, "height", e->s.height);
     jw_kv_string(w, "time", t);
     jw_kv_string(w, "store", s->chain.store->kind);
+    /* EXTENSION: which database (its URL without the password). */
+    if (strcmp(s->chain.store->kind, "postgres") == 0) {
+        jw_kv_string(w, "store_url", s->chain.store->where);
+    }
     jw_kv_string(w, "clock", s->chain.clock_manual ? "manual" : "wall");
     jw_kv_string(w, "state_hash", hex);
     jw_kv_bool(w, "paused", e->s.paused);

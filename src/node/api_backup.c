@@ -101,8 +101,22 @@ static void api__journal_free(void *ctx) {
     free(j);
 }
 
+/* The journal stream and the backup copy read the SQLite file itself
+ * (store_copy.c): on a PostgreSQL store they answer ERR_USAGE saying what
+ * to use instead (DECISIONS.md, session 22). Returns 1 when it answered. */
+static int api__sqlite_only(struct server *s, struct server_response *out, const char *what) {
+    if (strcmp(s->chain.store->kind, "sqlite") == 0) return 0;
+    char msg[300];
+    snprintf(msg, sizeof(msg), "%s reads a SQLite store; this node's store is PostgreSQL: use "
+                               "`audit verify --store URL`, and PostgreSQL's own backups "
+                               "(pg_dump, base backups)", what);
+    server_error(out, ERR_USAGE, msg);
+    return 1;
+}
+
 void api_journal(struct server *s, const struct server_request *rq, struct server_response *out) {
     if (!api__may_download(s, rq, out)) return;
+    if (api__sqlite_only(s, out, "the journal download")) return;
     char text[24];
     uint64_t from = 0;
     int got = server_query(rq->query, "from", text, sizeof(text));
@@ -168,6 +182,7 @@ static void api__backup_free(void *ctx) {
 
 void api_backup(struct server *s, const struct server_request *rq, struct server_response *out) {
     if (!api__may_download(s, rq, out)) return;
+    if (api__sqlite_only(s, out, "backup create")) return;
     char dir[4200];
     snprintf(dir, sizeof(dir), "%s", s->chain.store->where);
     char *slash = strrchr(dir, '/');

@@ -216,11 +216,16 @@ static void audit__summary(const struct audit *a, struct node_audit_summary *out
 
 enum err node_audit_run(const char *data_dir, struct node_audit_summary *out, char *why,
                         size_t why_size) {
+    return node_audit_run_url(data_dir, NULL, out, why, why_size);
+}
+
+enum err node_audit_run_url(const char *data_dir, const char *store_url,
+                            struct node_audit_summary *out, char *why, size_t why_size) {
     snprintf(why, why_size, "%s", "");
     struct audit *a = calloc(1, sizeof(*a));
     if (a == NULL) return ERR_INTERNAL;
     struct store *s = NULL;
-    enum err err = store_open(data_dir, 0, &s);
+    enum err err = store_open_url(store_url, data_dir, 0, &s);
     if (!err) err = engine_open(&a->e, 1024);
     if (!err) err = audit__genesis(a, s);
     if (!err) err = s->ops->scan_blocks(s, 1, 1, audit__block, a);
@@ -238,11 +243,14 @@ enum err node_audit_run(const char *data_dir, struct node_audit_summary *out, ch
     return err;
 }
 
-int node_audit_verify(const char *data_dir, int json) {
+int node_audit_verify(const char *data_dir, const char *store_url, int json) {
     struct node_audit_summary sum;
     char why[320];
-    enum err err = node_audit_run(data_dir, &sum, why, sizeof(why));
-    if (err) return report_error(err, why[0] ? why : data_dir);
+    char where[512];
+    if (store_url_is_postgres(store_url)) store_url_redact(store_url, where, sizeof(where));
+    else snprintf(where, sizeof(where), "%s", data_dir);
+    enum err err = node_audit_run_url(data_dir, store_url, &sum, why, sizeof(why));
+    if (err) return report_error(err, why[0] ? why : where);
     node_audit_print(&sum, json);
     return EXIT_DONE;
 }

@@ -453,10 +453,15 @@ static enum err chain__ends(struct store *store, const struct store_block *head,
 }
 
 enum err chain_open(struct chain *c, const char *data_dir, char *why, size_t why_size) {
+    return chain_open_url(c, data_dir, NULL, why, why_size);
+}
+
+enum err chain_open_url(struct chain *c, const char *data_dir, const char *store_url, char *why,
+                        size_t why_size) {
     memset(c, 0, sizeof(*c));
     snprintf(why, why_size, "%s", "");
     pthread_rwlock_init(&c->lock, NULL);
-    enum err err = store_open(data_dir, 0, &c->store);
+    enum err err = store_open_url(store_url, data_dir, 0, &c->store);
     if (err) return err;
     struct store_block head;
     err = c->store->ops->settle(c->store); /* serve nothing that is not on the disk */

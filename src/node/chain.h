@@ -57,6 +57,11 @@ enum err chain_genesis_clock(struct store *store, int *clock_manual, char *why, 
  * ERR_NO_LEDGER, ERR_STORE_IO, ERR_AUDIT_FAILED (why says where). */
 enum err chain_open(struct chain *c, const char *data_dir, char *why, size_t why_size)
     __attribute__((warn_unused_result));
+
+/* chain_open_url: chain_open on the store a --store URL names
+ * (store_open_url: NULL or "sqlite" is data_dir's file). */
+enum err chain_open_url(struct chain *c, const char *data_dir, const char *store_url, char *why,
+                        size_t why_size) __attribute__((warn_unused_result));
 void chain_close(struct chain *c);
 
 /* chain_apply_request: apply a request's n commands in order. With atomic,

@@ -112,12 +112,20 @@ static void init__operators_line(const struct engine *e) {
     }
 }
 
-static void init__print(const struct engine *e, const char *dir, const struct store_block *b0,
-                        int json) {
+/* Where a --store URL puts the ledger: the URL without its password, or
+ * "" for data_dir's own SQLite file. */
+static void init__where(const char *store_url, char *out, size_t out_size) {
+    out[0] = '\0';
+    if (store_url_is_postgres(store_url)) store_url_redact(store_url, out, out_size);
+}
+
+static void init__print(const struct engine *e, const char *dir, const char *store,
+                        const struct store_block *b0, int json) {
     char hex[HASH_HEX_SIZE];
     hash_hex(&b0->hash, hex);
     if (!json) {
-        printf("created ledger in %s\n", dir);
+        if (store[0]) printf("created ledger in %s (local files in %s)\n", store, dir);
+        else printf("created ledger in %s\n", dir);
         init__operators_line(e);
         printf("  assets     %u\n  block 0    %s\n", e->s.assets_count, hex);
         return;
@@ -126,6 +134,7 @@ static void init__print(const struct engine *e, const char *dir, const struct st
     struct jw w;
     node_json_begin(&w, &b);
     jw_kv_string(&w, "data", dir);
+    if (store[0]) jw_kv_string(&w, "store", store);
     jw_kv_uint(&w, "operators", e->s.operators_count);
     jw_kv_uint(&w, "assets", e->s.assets_count);
     jw_kv_string(&w, "block0_hash", hex);
@@ -146,20 +155,26 @@ void node_json_end(struct jw *w) {
     buf_free(b);
 }
 
-int node_init(const char *data_dir, const char *genesis_path, int clock_manual, int json) {
+int node_init(const char *data_dir, const char *store_url, const char *genesis_path,
+              int clock_manual, int json) {
     char why[256] = "";
+    char store[512];
+    init__where(store_url, store, sizeof(store));
     char *yaml = NULL;
     char *doc = NULL;
     size_t yaml_len = 0;
     struct engine e;
     if (engine_open(&e, 1024)) return report_error(ERR_INTERNAL, NULL);
     struct store *probe = NULL;
-    enum err err = store_open(data_dir, 0, &probe);
+    enum err err = store_open_url(store_url, data_dir, 0, &probe);
     if (err == ERR_OK) {
         struct store_block head;
         err = probe->ops->head(probe, &head) == ERR_OK ? ERR_DATA_EXISTS : ERR_OK;
         probe->ops->close(probe);
-        snprintf(why, sizeof(why), "%s", data_dir);
+        snprintf(why, sizeof(why), "%s", store[0] ? store : data_dir);
+    } else if (err == ERR_STORE_IO || err == ERR_USAGE) {
+        snprintf(why, sizeof(why), "%s", err == ERR_USAGE ? "--store takes sqlite or a "
+                 "postgres:// URL" : store);
     } else {
         err = ERR_OK;
     }
@@ -181,7 +196,7 @@ int node_init(const char *data_dir, const char *genesis_path, int clock_manual, 
                             now, why, sizeof(why));
     }
     struct store *s = NULL;
-    if (!err) err = store_open(data_dir, 1, &s);
+    if (!err) err = store_open_url(store_url, data_dir, 1, &s);
     struct store_block b0;
     memset(&b0, 0, sizeof(b0));
     if (!err) {
@@ -192,7 +207,7 @@ int node_init(const char *data_dir, const char *genesis_path, int clock_manual, 
         s->ops->close(s);
     }
     if (err && key_made) unlink(key_path);
-    if (!err) init__print(&e, data_dir, &b0, json);
+    if (!err) init__print(&e, data_dir, store, &b0, json);
     engine_close(&e);
     free(yaml);
     free(doc);
@@ -203,8 +218,11 @@ int node_init(const char *data_dir, const char *genesis_path, int clock_manual, 
  * system key is not made: a stand-in public key (of a zero seed) takes its
  * place in the genesis document, so the block 0 hash a real init prints
  * (which covers the key and the time) is not shown. */
-int node_init_check(const char *data_dir, const char *genesis_path, int clock_manual, int json) {
+int node_init_check(const char *data_dir, const char *store_url, const char *genesis_path,
+                    int clock_manual, int json) {
     char why[256] = "";
+    char store[512];
+    init__where(store_url, store, sizeof(store));
     char *yaml = NULL;
     char *doc = NULL;
     size_t yaml_len = 0;
@@ -212,11 +230,11 @@ int node_init_check(const char *data_dir, const char *genesis_path, int clock_ma
     if (engine_open(&e, 1024)) return report_error(ERR_INTERNAL, NULL);
     enum err err = ERR_OK;
     struct store *probe = NULL;
-    if (store_open(data_dir, 0, &probe) == ERR_OK) {
+    if (store_open_url(store_url, data_dir, 0, &probe) == ERR_OK) {
         struct store_block head;
         err = probe->ops->head(probe, &head) == ERR_OK ? ERR_DATA_EXISTS : ERR_OK;
         probe->ops->close(probe);
-        snprintf(why, sizeof(why), "%s", data_dir);
+        snprintf(why, sizeof(why), "%s", store[0] ? store : data_dir);
     }
     char key_path[4200];
     int n = snprintf(key_path, sizeof(key_path), "%s/" INIT_SYSTEM_KEY, data_dir);
@@ -233,7 +251,7 @@ int node_init_check(const char *data_dir, const char *genesis_path, int clock_ma
                             chain_now_ns(), why, sizeof(why));
     }
     if (!err && !json) {
-        printf("dry run: would create a ledger in %s\n", data_dir);
+        printf("dry run: would create a ledger in %s\n", store[0] ? store : data_dir);
         init__operators_line(&e);
         printf("  assets     %u\n  clock      %s\n", e.s.assets_count, clock_manual ? "manual" : "wall");
     } else if (!err) {
@@ -242,6 +260,7 @@ int node_init_check(const char *data_dir, const char *genesis_path, int clock_ma
         node_json_begin(&w, &b);
         jw_kv_bool(&w, "dry_run", 1);
         jw_kv_string(&w, "data", data_dir);
+        if (store[0]) jw_kv_string(&w, "store", store);
         jw_kv_uint(&w, "operators", e.s.operators_count);
         jw_kv_uint(&w, "assets", e.s.assets_count);
         jw_kv_string(&w, "clock", clock_manual ? "manual" : "wall");

@@ -20,7 +20,7 @@ struct deliver_config;
 
 struct serve_options {
     const char *data_dir;  /* directory holding mintline.db */
-    const char *store_url; /* NULL or "sqlite" (DATA/mintline.db); postgres:// is refused for now */
+    const char *store_url; /* NULL or "sqlite" (DATA/mintline.db), or postgres://... */
     const char *listen;    /* "HOST:PORT", default 127.0.0.1:8645 */
     int clock;             /* NODE_CLOCK_*: what --clock asked for */
     const char *holder;    /* written into the lock file: who serves (for the refusal) */
@@ -46,20 +46,23 @@ struct serve_options {
  * refuses a dir that already holds one (ERR_DATA_EXISTS). clock_manual
  * makes a drill ledger (`init --clock manual`): its mode is recorded in
  * the genesis, and only such a ledger is ever served on a manual clock. */
-int node_init(const char *data_dir, const char *genesis_path, int clock_manual, int json);
+int node_init(const char *data_dir, const char *store_url, const char *genesis_path,
+              int clock_manual, int json);
 
 /* node_init_check: `init --dry-run`: every check node_init makes (a DIR
  * holding a ledger or a system key, the genesis read and validated whole,
  * the clock), prints what it would create, writes nothing. */
-int node_init_check(const char *data_dir, const char *genesis_path, int clock_manual, int json);
+int node_init_check(const char *data_dir, const char *store_url, const char *genesis_path,
+                    int clock_manual, int json);
 
 /* node_serve: recover (latest snapshot + replay) and serve until SIGINT or
  * SIGTERM, then drain and stop cleanly. */
 int node_serve(const struct serve_options *opt);
 
 /* node_audit_verify: re-check every block hash, state hash and command
- * signature of the store in data_dir (node running or not). */
-int node_audit_verify(const char *data_dir, int json);
+ * signature of the store in data_dir, or at store_url (a --store URL;
+ * NULL: data_dir's), node running or not. */
+int node_audit_verify(const char *data_dir, const char *store_url, int json);
 
 /* node_audit_run: the checks of node_audit_verify, printing nothing. On
  * ERR_OK *out holds what was proved (blocks counts block 0; head_hash is
@@ -75,6 +78,12 @@ struct node_audit_summary {
 };
 enum err node_audit_run(const char *data_dir, struct node_audit_summary *out, char *why,
                         size_t why_size) __attribute__((warn_unused_result));
+
+/* node_audit_run_url: node_audit_run on the store a --store URL names
+ * (store_open_url). */
+enum err node_audit_run_url(const char *data_dir, const char *store_url,
+                            struct node_audit_summary *out, char *why, size_t why_size)
+    __attribute__((warn_unused_result));
 
 /* node_audit_print: what `audit verify` prints on success (human or JSON). */
 void node_audit_print(const struct node_audit_summary *sum, int json);

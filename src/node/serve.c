@@ -68,8 +68,14 @@ static enum err serve__lock(struct server *s, const struct serve_options *opt, c
     char since[40];
     gethostname(host, sizeof(host) - 1);
     time_format_iso(chain_now_ns(), since);
+    const char *listen = opt->listen ? opt->listen : "127.0.0.1:8645";
+    if (store_url_is_postgres(opt->store_url)) {
+        /* PostgreSQL cuts a session's name at 63 bytes: the essentials. */
+        snprintf(holder, sizeof(holder), "mintline %s pid %ld on %s", listen, (long)getpid(), host);
+        return store_lease_take(opt->store_url, holder, &s->lease, why, why_size);
+    }
     snprintf(holder, sizeof(holder), "pid %ld on %s (listening on %s) since %s",
-             (long)getpid(), host, opt->listen ? opt->listen : "127.0.0.1:8645", since);
+             (long)getpid(), host, listen, since);
     return store_lock(opt->data_dir, holder, &s->lock_fd, why, why_size);
 }
 
@@ -96,19 +102,25 @@ static void serve__deliver(void *ctx, const struct alert_view *alerts, size_t co
 
 static enum err serve__start(struct server *s, const struct serve_options *opt,
                              struct rules *rules, char *why, size_t why_size) {
-    if (opt->store_url && strncmp(opt->store_url, "postgres", 8) == 0) {
-        snprintf(why, why_size, "the PostgreSQL store is not available in this version");
+    int pg = store_url_is_postgres(opt->store_url);
+    if (opt->store_url && !pg && strcmp(opt->store_url, "sqlite") != 0) {
+        snprintf(why, why_size, "--store takes sqlite (the file DATA/mintline.db) or a "
+                                "postgres:// URL");
         return ERR_USAGE;
     }
-    if (opt->store_url && strcmp(opt->store_url, "sqlite") != 0) {
-        snprintf(why, why_size, "--store takes sqlite (the file DATA/mintline.db) in this version");
+    if (pg && opt->backup_dir != NULL) {
+        snprintf(why, why_size, "--backup-dir: scheduled backups copy a SQLite store; a "
+                                "PostgreSQL store is backed up with PostgreSQL's own tools in this "
+                                "version (docs/operators/high-availability.md)");
         return ERR_USAGE;
     }
     /* The writer's lock first: a second node must not replay, settle (a
      * checkpoint that takes the store's write lock) or touch anything of a
-     * ledger another node serves. With no ledger there, chain_open says so. */
-    enum err err = serve__has_ledger(opt->data_dir) ? serve__lock(s, opt, why, why_size) : ERR_OK;
-    if (!err) err = chain_open(&s->chain, opt->data_dir, why, why_size);
+     * ledger another node serves. With no ledger there, chain_open says so.
+     * On PostgreSQL the lock is the database's (an advisory lock). */
+    enum err err = pg || serve__has_ledger(opt->data_dir) ? serve__lock(s, opt, why, why_size)
+                                                          : ERR_OK;
+    if (!err) err = chain_open_url(&s->chain, opt->data_dir, opt->store_url, why, why_size);
     if (!err) err = serve__clock(s, opt, why, why_size);
     if (err) return err;
     err = auth_open(&s->auth);
@@ -158,6 +170,8 @@ static void serve__stop(struct server *s) {
     if (s->chain.store) chain_close(&s->chain);
     store_unlock(s->lock_fd);
     s->lock_fd = -1;
+    store_lease_drop(s->lease); /* after the store: the last block is in */
+    s->lease = NULL;
 }
 
 int node_serve(const struct serve_options *opt) {
@@ -188,11 +202,17 @@ int node_serve(const struct serve_options *opt) {
         serve__stop(s);
         cmdwin_destroy(&s->cmdwin);
         free(s);
-        return report_error(err, why[0] ? why : opt->data_dir);
+        char where[512];
+        if (store_url_is_postgres(opt->store_url)) {
+            store_url_redact(opt->store_url, where, sizeof(where));
+        } else {
+            snprintf(where, sizeof(where), "%s", opt->data_dir);
+        }
+        return report_error(err, why[0] ? why : where);
     }
     s->ready = 1;
     fprintf(stderr, "mintline: serving %s at height %llu on http://%s (clock %s)\n",
-            opt->data_dir, (unsigned long long)s->chain.engine.s.height,
+            s->chain.store->kind[0] == 'p' ? s->chain.store->where : opt->data_dir, (unsigned long long)s->chain.engine.s.height,
             opt->listen ? opt->listen : "127.0.0.1:8645", s->chain.clock_manual ? "manual" : "wall");
     int sig = 0;
     sigwait(&set, &sig);

@@ -8,7 +8,8 @@
  * the signed bytes), and the events the block emitted. append_block returns
  * only once the block is durable (fsync): nothing is acknowledged before.
  *
- * Backends: SQLite (store_sqlite.c). A store handle is used by one writer
+ * Backends: SQLite (store_sqlite.c) and PostgreSQL (store_postgres.c,
+ * opened by a postgres:// URL: store_open_url). A store handle is used by one writer
  * thread; reads (scan_*) may come from other threads and are serialised
  * inside the backend.
  */
@@ -129,14 +130,49 @@ struct store_ops {
 
 struct store {
     const struct store_ops *ops;
-    char kind[16]; /* "sqlite" */
-    char where[512]; /* path shown in status */
+    char kind[16]; /* "sqlite" or "postgres" */
+    char where[512]; /* path shown in status; a URL without its password */
 };
 
 /* store_open: open the store in data_dir (creating the file when create is
  * set; ERR_NO_LEDGER when it does not exist and create is not set). */
 enum err store_open(const char *data_dir, int create, struct store **out)
     __attribute__((warn_unused_result));
+
+/* store_open_url: open the store a --store URL names: NULL or "sqlite" is
+ * data_dir's SQLite file (store_open); postgres://... or postgresql://...
+ * a PostgreSQL database (store_postgres_open). ERR_USAGE for anything
+ * else; otherwise the errors of the backend's open. */
+enum err store_open_url(const char *url, const char *data_dir, int create, struct store **out)
+    __attribute__((warn_unused_result));
+
+/* store_url_is_postgres: 1 when url is a postgres:// or postgresql:// URL. */
+int store_url_is_postgres(const char *url);
+
+/* store_url_redact: url without its password (user:password@ and a
+ * password= parameter), for status and messages; out is always ended. */
+void store_url_redact(const char *url, char *out, size_t out_size);
+
+/* store_postgres_open: the store in the PostgreSQL database at url (a
+ * libpq connection URI). With create, makes the schema when it is not
+ * there; without, ERR_NO_LEDGER when it is not. ERR_STORE_IO when
+ * PostgreSQL cannot be reached or a statement fails (said on stderr),
+ * ERR_IO for a store of another format, ERR_INVALID_ARGUMENT for a URL
+ * that is not postgres:// or is over 1023 bytes. */
+enum err store_postgres_open(const char *url, int create, struct store **out)
+    __attribute__((warn_unused_result));
+
+/* store_lease_take: become the one writer of the PostgreSQL ledger at
+ * url: a session advisory lock (pg_try_advisory_lock) held on a
+ * connection of its own until store_lease_drop or the session ends (the
+ * process dies, the connection is cut). `holder` (who serves) names the
+ * session (application_name, 63 bytes) so that a refusal can name it.
+ * ERR_LEDGER_LOCKED when another session holds it (why names the
+ * holder), ERR_STORE_IO when PostgreSQL cannot be reached. */
+struct store_lease;
+enum err store_lease_take(const char *url, const char *holder, struct store_lease **out,
+                          char *why, size_t why_size) __attribute__((warn_unused_result));
+void store_lease_drop(struct store_lease *l);
 
 /* store_sqlite_vfs: open every later SQLite store (all its connections) on
  * the VFS registered with sqlite3_vfs_register under `name`; NULL (the

@@ -5,6 +5,8 @@
  * clock on a wall-clock ledger (defect 5). Requests are built as the HTTP
  * layer builds them (a signed JSON body, request_parse, the journal's
  * fields), so `audit verify` re-checks real signatures at the end.
+ * Each case runs on SQLite, and again on PostgreSQL (a fresh database,
+ * tests/support/pg_fixture.h) when MINTLINE_TEST_PG_URL names one.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,9 +25,26 @@
 #include "../../src/node/request.h"
 #include "../../src/node/sequencer.h"
 #include "../support/engine_fixture.h"
+#include "../support/pg_fixture.h"
+
+/* The backend of the case that runs: set by its setup. */
+static int seq_on_pg;
+
+static int seq_use_sqlite(void **state) {
+    (void)state;
+    seq_on_pg = 0;
+    return 0;
+}
+
+static int seq_use_pg(void **state) {
+    (void)state;
+    seq_on_pg = 1;
+    return 0;
+}
 
 struct seq_fixture {
     char dir[64];
+    char url[512]; /* "" on SQLite */
     struct chain chain;
     struct sequencer *seq;
     unsigned nonce;
@@ -63,11 +82,13 @@ static struct seq_fixture *seq_open(int64_t time0_ns) {
     block_hash_genesis(&b0, json, strlen(json), &b0.hash);
     engine_close(&e);
     struct store *s = NULL;
-    assert_int_equal(store_open(f->dir, 1, &s), ERR_OK);
+    if (seq_on_pg) assert_int_equal(pg_fixture_make(f->url, sizeof(f->url)), 0);
+    const char *url = f->url[0] ? f->url : NULL;
+    assert_int_equal(store_open_url(url, f->dir, 1, &s), ERR_OK);
     assert_int_equal(s->ops->write_genesis(s, "", 0, json, strlen(json), &b0), ERR_OK);
     s->ops->close(s);
     free(json);
-    assert_int_equal(chain_open(&f->chain, f->dir, why, sizeof(why)), ERR_OK);
+    assert_int_equal(chain_open_url(&f->chain, f->dir, url, why, sizeof(why)), ERR_OK);
     assert_int_equal(sequencer_start(&f->chain, &f->seq), ERR_OK);
     return f;
 }
@@ -78,6 +99,7 @@ static void seq_close(struct seq_fixture *f) {
     char cmd[128];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
     assert_int_equal(system(cmd), 0);
+    if (f->url[0]) pg_fixture_drop(f->url);
     free(f);
 }
 
@@ -172,7 +194,7 @@ static void stale_key_is_refused_and_never_journaled(void **state) {
     struct seq_stats st;
     sequencer_stats(f->seq, &st);
     assert_int_equal(st.stale_signer, 2);
-    assert_int_equal(node_audit_verify(f->dir, 1), 0);
+    assert_int_equal(node_audit_verify(f->dir, f->url[0] ? f->url : NULL, 1), 0);
     seq_close(f);
 }
 
@@ -198,11 +220,24 @@ static void wall_clock_a_step_behind_is_waited_out(void **state) {
     seq_close(f);
 }
 
+/* Each case on SQLite, then on PostgreSQL. */
+#define BOTH(f)                                                                                    \
+    {#f " (sqlite)", f, seq_use_sqlite, NULL, NULL}, {#f " (postgres)", f, seq_use_pg, NULL, NULL}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(stale_key_is_refused_and_never_journaled),
-        cmocka_unit_test(wall_clock_behind_the_ledger_refuses_blocks),
-        cmocka_unit_test(wall_clock_a_step_behind_is_waited_out),
+        BOTH(stale_key_is_refused_and_never_journaled),
+        BOTH(wall_clock_behind_the_ledger_refuses_blocks),
+        BOTH(wall_clock_a_step_behind_is_waited_out),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    size_t n = sizeof(tests) / sizeof(tests[0]);
+    if (pg_fixture_enabled()) return cmocka_run_group_tests(tests, NULL, NULL);
+    /* Run by hand without a PostgreSQL: the SQLite half (make test sets it). */
+    struct CMUnitTest sqlite_only[sizeof(tests) / sizeof(tests[0])];
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (tests[i].setup_func == seq_use_sqlite) sqlite_only[k++] = tests[i];
+    }
+    fprintf(stderr, "# MINTLINE_TEST_PG_URL not set: the PostgreSQL half is not run\n");
+    return _cmocka_run_group_tests("sequencer", sqlite_only, k, NULL, NULL);
 }
