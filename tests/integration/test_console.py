@@ -54,7 +54,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from harness import DEMO_GENESIS, KEYS_DIR, TAP, Node, addr, load_key, to_units  # noqa: E402
 import browser as B  # noqa: E402
-from browser import (SEEDS, browser, close_action, css, drain_logs, dry_run_and_submit, go, grouped, pct, shot,  # noqa: E402
+from browser import (api, SEEDS, browser, close_action, css, drain_logs, dry_run_and_submit, go, grouped, pct, shot,  # noqa: E402
                      sign_in, text_of, wait, waited)
 
 B.reexec_under_debian_python()
@@ -88,13 +88,6 @@ def raw(method, path, headers=None, body=None):
         return r.status, dict((k.lower(), v) for k, v in r.getheaders()), r.read()
     finally:
         c.close()
-
-
-def api(path, who="carol"):
-    st, doc = X.node.client(who).get(path)
-    if st != 200:
-        raise RuntimeError("%s: %s %s" % (path, st, doc))
-    return doc
 
 
 def asset(sym):

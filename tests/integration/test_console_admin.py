@@ -45,7 +45,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from harness import DEMO_GENESIS, TAP, Node, addr  # noqa: E402
 import browser as B  # noqa: E402
-from browser import (browser, close_action, css, dry_run_and_submit, go, grouped, shot, sign_in,  # noqa: E402
+from browser import (api, command, fmt_age, browser, close_action, css, dry_run_and_submit, go, grouped, shot, sign_in,  # noqa: E402
                      text_of, wait, waited)
 
 B.reexec_under_debian_python()
@@ -60,35 +60,6 @@ class X:
     node = None
     alice = None
     bob = None
-
-
-def api(path, who="carol"):
-    st, doc = X.node.client(who).get(path)
-    if st != 200:
-        raise RuntimeError("%s: %s %s" % (path, st, doc))
-    return doc
-
-
-def command(cmd, who="alice", want=(200,)):
-    st, doc = X.node.client(who).command(cmd)
-    if st not in want:
-        raise RuntimeError("%s: %s %s" % (cmd, st, doc))
-    return doc
-
-
-def age(seconds):
-    """fmt.js's age()."""
-    s = max(0, round(seconds))
-    d, s = divmod(s, 86400)
-    h, s = divmod(s, 3600)
-    m, s = divmod(s, 60)
-    if d:
-        return "%dd %dh" % (d, h)
-    if h:
-        return "%dh %dm" % (h, m)
-    if m:
-        return "%dm %ds" % (m, s)
-    return "%ds" % s
 
 
 def buttons(d):
@@ -171,11 +142,11 @@ def test_nav():
     t.eq(nav["value"], "1.0425", "the API has the NAV")
     t.ok(waited(b, lambda b: text_of(b, "[data-figure=nav]") == grouped(nav["value"]), "nav"),
          "the asset page shows the NAV", text_of(b, "[data-figure=nav]"))
-    t.eq(text_of(b, "[data-figure=nav_age]"), age(nav["age_s"]), "and its age (%s)" % age(nav["age_s"]))
+    t.eq(text_of(b, "[data-figure=nav_age]"), fmt_age(nav["age_s"]), "and its age (%s)" % fmt_age(nav["age_s"]))
     command({"op": "dev.advance", "duration": "90m"})
     nav = api("/api/assets/AAXJF/nav")
-    t.ok(waited(b, lambda b: text_of(b, "[data-figure=nav_age]") == age(nav["age_s"]), "the age", timeout=12),
-         "90 minutes later the page shows the API's age (%s) without a reload" % age(nav["age_s"]),
+    t.ok(waited(b, lambda b: text_of(b, "[data-figure=nav_age]") == fmt_age(nav["age_s"]), "the age", timeout=12),
+         "90 minutes later the page shows the API's age (%s) without a reload" % fmt_age(nav["age_s"]),
          text_of(b, "[data-figure=nav_age]"))
     # a fresh NAV for the charts and the fund's mints
     css(b, "#btn-nav-update").click()
@@ -269,7 +240,7 @@ def test_governance():
         asset_roles = ", ".join(r + "@" + s for s, rs in o["asset_roles"].items() for r in rs) or "\u2014"
         t.eq((text_of(d, "[data-roles='%s']" % n), text_of(d, "[data-asset-roles='%s']" % n),
               text_of(d, "[data-key-age='%s']" % n).split("\n")[0]),
-             (", ".join(o["roles"]) or "\u2014", asset_roles, age(o["key_age_s"])),
+             (", ".join(o["roles"]) or "\u2014", asset_roles, fmt_age(o["key_age_s"])),
              "%s: roles, per-asset roles and key age are the API's" % n)
     t.ok("controller" in text_of(d, "tr[data-operator='alice'] td"), "alice is marked controller")
     pols = api("/api/policies")["policies"]

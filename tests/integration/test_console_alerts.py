@@ -48,7 +48,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from harness import DEMO_GENESIS, TAP, Node, addr  # noqa: E402
 import browser as B  # noqa: E402
-from browser import browser, close_action, css, dry_run_and_submit, go, pct, shot, sign_in, text_of, wait, waited  # noqa: E402
+from browser import api, command, browser, close_action, css, dry_run_and_submit, go, pct, shot, sign_in, text_of, wait, waited  # noqa: E402
 
 B.reexec_under_debian_python()
 
@@ -72,20 +72,6 @@ class X:
     node = None
     rules_file = None
     d = None
-
-
-def api(path, who="carol"):
-    st, doc = X.node.client(who).get(path)
-    if st != 200:
-        raise RuntimeError("%s: %s %s" % (path, st, doc))
-    return doc
-
-
-def command(cmd, who="alice", want=(200,)):
-    st, doc = X.node.client(who).command(cmd)
-    if st not in want:
-        raise RuntimeError("%s: %s %s" % (cmd, st, doc))
-    return doc
 
 
 def active_alerts(all_=False):

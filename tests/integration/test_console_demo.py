@@ -35,7 +35,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from harness import REPO, TAP, KEYS_DIR, default_binary, free_port, sanitizer_report  # noqa: E402
 from mlclient import Client, load_key  # noqa: E402
 import browser as B  # noqa: E402
-from browser import css, dry_run_and_submit, go, grouped, pct, sign_in, text_of, wait, waited  # noqa: E402
+from browser import api, css, dry_run_and_submit, go, grouped, pct, sign_in, text_of, wait, waited  # noqa: E402
 
 B.reexec_under_debian_python()
 
@@ -92,13 +92,6 @@ class Demo:
 
 
 X = Demo()
-
-
-def api(path, who="carol"):
-    st, doc = X.client(who).get(path)
-    if st != 200:
-        raise RuntimeError("%s: %s %s" % (path, st, doc))
-    return doc
 
 
 def test_demo():

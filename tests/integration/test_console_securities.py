@@ -44,7 +44,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from harness import REPO, TAP, Node, addr  # noqa: E402
 import browser as B  # noqa: E402
-from browser import (browser, close_action, css, dry_run_and_submit, fill, go, grouped, pct, shot,  # noqa: E402
+from browser import (api, browser, close_action, css, dry_run_and_submit, fill, go, grouped, pct, shot,  # noqa: E402
                      sign_in, text_of, wait, waited)
 
 B.reexec_under_debian_python()
@@ -67,13 +67,6 @@ class X:
     soon = None      # a claim expiry 10 days ahead
     snap = None
     pay = None
-
-
-def api(path, who="carol"):
-    st, doc = X.node.client(who).get(path)
-    if st != 200:
-        raise RuntimeError("%s: %s %s" % (path, st, doc))
-    return doc
 
 
 def api_status(path, who="carol"):

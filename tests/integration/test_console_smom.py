@@ -42,9 +42,9 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
-from harness import REPO, TAP, Node, to_units  # noqa: E402
+from harness import REPO, TAP, Node  # noqa: E402
 import browser as B  # noqa: E402
-from browser import (browser, close_action, css, dry_run_and_submit, fill, go, grouped, pct, shot,  # noqa: E402
+from browser import (api, browser, close_action, css, dry_run_and_submit, fill, go, grouped, pct, shot,  # noqa: E402
                      sign_in, text_of, wait, waited)
 
 B.reexec_under_debian_python()
@@ -78,13 +78,6 @@ def genesis_copy(root):
     return path
 
 
-def api(path, who="carol"):
-    st, doc = X.node.client(who).get(path)
-    if st != 200:
-        raise RuntimeError("%s: %s %s" % (path, st, doc))
-    return doc
-
-
 def cmd(c, who="alice"):
     st, doc = X.node.client(who).command(c)
     if st != 200:
@@ -103,21 +96,6 @@ def balance(sym, address):
 def ratio(r):
     """vaults.js's ratio(): pct() without a ".0"."""
     return pct(r).replace(".0 %", " %")
-
-
-def age(s):
-    """fmt.js's age()."""
-    s = max(0, round(s))
-    d, s = divmod(s, 86400)
-    h, s = divmod(s, 3600)
-    m, s = divmod(s, 60)
-    if d:
-        return "%dd %dh" % (d, h)
-    if h:
-        return "%dh %dm" % (h, m)
-    if m:
-        return "%dm %ds" % (m, s)
-    return "%ds" % s
 
 
 def ppm_pct(ppm):

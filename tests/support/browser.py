@@ -261,3 +261,38 @@ def check_no_errors(t, expected_fn=None, min_expected=0):
     if min_expected:
         t.ok(expected >= min_expected, "the browser log is read: the refusals asked for are in it (%d)" % expected)
     t.eq(bad, [], "no page logged an error (script, CSP, network)")
+
+
+# ---- the node's side, for comparing what a page shows ------------------------
+
+def api(path, who="carol"):
+    """A signed GET on the node the pages come from (use()); its document,
+    or RuntimeError when the answer is not 200."""
+    st, doc = _S.node.client(who).get(path)
+    if st != 200:
+        raise RuntimeError("%s: %s %s" % (path, st, doc))
+    return doc
+
+
+def command(cmd, who="alice", want=(200,)):
+    """A signed command on that node; its answer, or RuntimeError when the
+    status is not one of want."""
+    st, doc = _S.node.client(who).command(cmd)
+    if st not in want:
+        raise RuntimeError("%s: %s %s" % (cmd, st, doc))
+    return doc
+
+
+def fmt_age(seconds):
+    """fmt.js's age(): the two largest units ("3d 4h", "2h 5m", "4m 10s", "9s")."""
+    s = max(0, round(seconds))
+    d, s = divmod(s, 86400)
+    h, s = divmod(s, 3600)
+    m, s = divmod(s, 60)
+    if d:
+        return "%dd %dh" % (d, h)
+    if h:
+        return "%dh %dm" % (h, m)
+    if m:
+        return "%dm %ds" % (m, s)
+    return "%ds" % s
