@@ -147,6 +147,7 @@ def test_morning():
          "USDW's reserve ratio is the API's")
     t.ok("quorum met" in text_of(d, "article[data-asset='USDW'] [data-figure=quorum]"),
          "USDW's reserve reports meet the quorum")
+    B.shot(d, "demo-morning")
     # the pauses as expected (seed 003: /api/contracts/status)
     go(d, "#/danger", "#global-state")
     cs = api("/api/contracts/status")
@@ -155,7 +156,6 @@ def test_morning():
         cell = text_of(d, "tr[data-key='a-%s']" % sym)
         t.ok(("paused" in cell) == a["paused"] and ("halted" in cell) == a["mint_halted"],
              "Danger: %s's pause and minting state are the API's" % sym, (cell, a))
-    B.shot(d, "demo-morning")
 
 
 def to_int(text):
