@@ -597,7 +597,13 @@ static void deliver_slow_receiver_never_blocks_submit_and_drops_the_oldest(void 
     struct deliver_stats st;
     wait_settled(d, 1, 5, &st);
     assert_int_equal(st.ok, 5);
-    deliver_receiver_stats(d, 0, &st);
+    /* The slow receiver's thread takes its first payload when the machine
+     * lets it run: wait for that (a loaded CI machine may take a while). */
+    int64_t until = mono_ms() + 20000;
+    for (deliver_receiver_stats(d, 0, &st); st.in_flight == 0; deliver_receiver_stats(d, 0, &st)) {
+        if (mono_ms() > until) fail_msg("the slow receiver never took its first payload");
+        sleep_ms(5);
+    }
     assert_int_equal(st.ok + st.error + st.dropped, 0);
     /* A flood: 1000 submissions return at once; the slow queue stays at
      * its bound and the oldest payloads are dropped and counted. */
