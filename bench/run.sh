@@ -254,8 +254,8 @@ if step init build/mintline init --data "$DATA" --genesis bench/genesis.yaml && 
     batch b4 4 12
     # an independent client (issue 16): Python's http.client and the
     # cryptography package, 2 connections, compact answers read and parsed
-    measured py $((2 * 12 * 8000)) /usr/bin/python3 bench/bench_py.py --port "$PORT" --key "$KEY" \
-        --holders 1000 --connections 2 --batches 12 --batch 8000 --tag py
+    measured py $((2 * 40 * 8000)) /usr/bin/python3 bench/bench_py.py --port "$PORT" --key "$KEY" \
+        --holders 1000 --connections 2 --batches 40 --batch 8000 --tag py
     single c1 1 2000
     single c16 16 300
     stop_node
