@@ -453,11 +453,38 @@ static enum err pg__snap_chunks(PGconn *c, uint64_t height, const uint8_t *data,
     return err;
 }
 
+static enum err pg__prepare(PGconn *c, const char *name, const char *sql, int n,
+                            const Oid *types);
+
+/* The shared reader, connected again when its session was cut (PostgreSQL
+ * restarted, the session terminated): a follower reads the journal's head
+ * through it, and must come back with the database. Under r_lock. A
+ * reconnection that fails leaves the session bad: the read then fails as
+ * before, and the next one tries again. */
+static void pg__reader(struct store_pg *s) {
+    if (PQstatus(s->r) == CONNECTION_OK) return;
+    PQreset(s->r);
+    if (PQstatus(s->r) != CONNECTION_OK) return;
+    static const Oid height_type[1] = {PG_OID_INT8};
+    if (pg__exec(s->r, "SET client_min_messages = warning") != ERR_OK ||
+        PQsetClientEncoding(s->r, "UTF8") != 0 ||
+        pg__prepare(s->r, "head", "SELECT " PG_BLOCK_COLS " FROM blocks ORDER BY height DESC LIMIT 1",
+                    0, NULL) != ERR_OK ||
+        pg__prepare(s->r, "block_at", "SELECT " PG_BLOCK_COLS " FROM blocks WHERE height = $1", 1,
+                    height_type) != ERR_OK) {
+        fprintf(stderr, "mintline: store: the reader's session could not be prepared again\n");
+    }
+}
+
 static enum err pg_write_snapshot(struct store *base, uint64_t height, const uint8_t *data,
                                   size_t len) {
     struct store_pg *s = (struct store_pg *)base;
     pthread_mutex_lock(&s->snap_lock);
     enum err err = ERR_OK;
+    if (s->snap != NULL && PQstatus(s->snap) != CONNECTION_OK) { /* cut: a new session */
+        PQfinish(s->snap);
+        s->snap = NULL;
+    }
     if (s->snap == NULL) {
         err = pg__connect(s->conninfo, &s->snap);
         if (!err) err = pg__durable(s->snap);
@@ -526,6 +553,7 @@ static void pg__row_request(const PGresult *res, int row, int c, struct store_re
 static enum err pg__block_query(struct store_pg *s, const char *stmt, const struct pg__params *p,
                                 struct store_block *out) {
     pthread_mutex_lock(&s->r_lock);
+    pg__reader(s);
     PGresult *res = PQexecPrepared(s->r, stmt, p ? p->count : 0, p ? p->values : NULL,
                                    p ? p->lengths : NULL, p ? p->formats : NULL, 1);
     enum err err = ERR_STORE_IO;
@@ -555,6 +583,7 @@ static enum err pg_block_at(struct store *base, uint64_t height, struct store_bl
 static enum err pg_read_genesis(struct store *base, char **json, size_t *json_len) {
     struct store_pg *s = (struct store_pg *)base;
     pthread_mutex_lock(&s->r_lock);
+    pg__reader(s);
     PGresult *res = pg__query(s->r, "SELECT value FROM meta WHERE key = 'genesis_json'", NULL);
     enum err err = ERR_STORE_IO;
     if (pg__ok(res, PGRES_TUPLES_OK, "read the genesis")) {
@@ -733,6 +762,7 @@ static enum err pg__scan_requests(struct store_pg *s, const char *select,
                                   const struct pg__params *p, int with_events,
                                   store_request_fn fn, void *ctx) {
     pthread_mutex_lock(&s->r_lock);
+    pg__reader(s);
     enum err err = pg__cursor_open(s->r, "requests_scan", select, p);
     int stop = 0;
     while (!err && !stop) {
@@ -813,6 +843,7 @@ static enum err pg_latest_snapshot(struct store *base, uint64_t *height, uint8_t
                                    size_t *len) {
     struct store_pg *s = (struct store_pg *)base;
     pthread_mutex_lock(&s->r_lock);
+    pg__reader(s);
     PGresult *res = pg__query(s->r, "SELECT height, size, sha256 FROM snapshots "
                                     "ORDER BY height DESC", NULL);
     enum err err = pg__ok(res, PGRES_TUPLES_OK, "read a snapshot") ? ERR_NOT_FOUND : ERR_STORE_IO;
@@ -842,6 +873,7 @@ static enum err pg_latest_snapshot(struct store *base, uint64_t *height, uint8_t
 static enum err pg_tally(struct store *base, struct store_tally *out) {
     struct store_pg *s = (struct store_pg *)base;
     pthread_mutex_lock(&s->r_lock);
+    pg__reader(s);
     PGresult *res = pg__query(s->r,
                               "SELECT (SELECT count(*) FROM requests)::int8, "
                               "(SELECT coalesce(sum(requests), 0) FROM blocks)::int8, "

@@ -16,7 +16,9 @@ nodes under a bounded load from clients that retry on the other nodes,
 the leader killed with SIGKILL several times: every acknowledged command
 is in the journal with the seq it was acknowledged with, and the time
 from the kill to the first write accepted by the new leader is measured.
-audit verify --store URL at the end; sanitizer reports looked for.
+PostgreSQL restarted under the nodes: a leader takes writes again and the
+others follow. audit verify --store URL at the end; sanitizer reports looked
+for. MINTLINE_HA_KILLS=N sets the number of kills (3).
 """
 import http.client
 import json
@@ -33,7 +35,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from harness import GENESIS, TAP, Node, addr, err_codes, free_port  # noqa: E402
 from mlclient import Client  # noqa: E402
-from pg import Postgres  # noqa: E402
+from pg import BIN, Postgres  # noqa: E402
 
 t = TAP("pg_ha")
 CODES = err_codes()
@@ -361,6 +363,39 @@ def test_failover(kills=3):
                  "a follower has the leader's state at the end")
 
 
+def test_pg_restart():
+    """PostgreSQL itself restarted under the nodes: every session is cut;
+    the nodes reconnect, one leads again and takes writes, the others
+    follow it."""
+    before = node_status(leader_of(NODES))["height"]
+    # -l: the server's output to its log, not to this pipe (run() would wait for it).
+    r = pg._as_owner([os.path.join(BIN, "pg_ctl"), "-D", os.path.join(pg.dir, "data"), "-l",
+                      os.path.join(pg.dir, "log"), "-m", "fast", "-w", "-t", "60", "restart"],
+                     timeout=90)
+    t.eq(r.returncode, 0, "PostgreSQL restarted (%s)" % r.stdout.strip()[-200:])
+    started = time.time()
+    st = None
+    while time.time() - started < 20:
+        n = leader_of(NODES)
+        if n is not None:
+            try:
+                st = signed(n, "POST", "/api/commands",
+                            {"op": "mint", "asset": "USDC", "to": ADDRS[3], "amount": "1"})[0]
+            except OSError:
+                st = None
+            if st == 200:
+                break
+        time.sleep(0.1)
+    t.eq(st, 200, "a leader takes writes again %.1f s after the restart" % (time.time() - started))
+    leader = leader_of(NODES)
+    hl = node_status(leader)["height"]
+    t.ok(hl > before, "the journal grew past %d" % before)
+    for n in NODES:
+        if n is not leader:
+            t.ok(wait_for("a follower catches up", lambda: node_status(n)["height"] >= hl, 10),
+                 "a follower is back at the leader's height")
+
+
 def test_audit():
     r = A.cli("audit", "verify", "--data", A.data, "--store", URL, "--json")
     t.eq(r.rc, 0, "audit verify --store URL passes (%s)" % r.err.strip()[:200])
@@ -373,7 +408,9 @@ def main():
     t.run("the CLI's several URLs", test_cli)
     t.run("the fence in the database", test_fence_sql)
     t.run("a stale leader", test_stale_leader)
-    t.run("failover under load", test_failover)
+    t.run("failover under load",
+          lambda: test_failover(int(os.environ.get("MINTLINE_HA_KILLS", "3"))))
+    t.run("PostgreSQL restarted", test_pg_restart)
     t.run("audit", test_audit)
     for n in NODES:
         n.stop()
