@@ -172,7 +172,8 @@ int cli_call_node_next(const char **list, char *out, size_t out_size) {
 /* The leader a follower named (error.leader of ERR_NOT_LEADER), or NULL. */
 static const char *cli_call__leader(const struct cli_reply *r) {
     if (strcmp(r->code, "ERR_NOT_LEADER") != 0 || r->doc == NULL) return NULL;
-    const char *url = json_string_value(json_object_get(json_object_get(r->doc, "error"), "leader"));
+    const json_t *error = json_object_get(r->doc, "error");
+    const char *url = json_string_value(json_object_get(error, "leader"));
     return url != NULL && url[0] != '\0' ? url : NULL;
 }
 

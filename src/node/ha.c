@@ -41,7 +41,7 @@ struct ha {
     struct server *s;
     pthread_t thread;
     int started;
-    int stopping; /* atomic */
+    int stopping;      /* atomic */
     int first_leading; /* ha_open took the lock */
     uint64_t first_term;
     int diverged; /* a block did not replay: the node is stopping */
@@ -269,9 +269,13 @@ static void *ha__main(void *arg) {
         pthread_mutex_lock(&h->mu);
         leader = h->view.leader;
         pthread_mutex_unlock(&h->mu);
-        if (leader) ha__lead_round(h);
-        else if (h->diverged) ha__sleep_ms(h, HA_POLL_MS);
-        else ha__follow_round(h);
+        if (leader) {
+            ha__lead_round(h);
+        } else if (h->diverged) {
+            ha__sleep_ms(h, HA_POLL_MS);
+        } else {
+            ha__follow_round(h);
+        }
     }
     return NULL;
 }
@@ -317,8 +321,9 @@ void ha_view(struct ha *h, struct ha_view *out) {
 
 static void ha__leader_field(struct jw *w, void *ctx) {
     const char *url = ctx;
-    if (url[0]) jw_kv_string(w, "leader", url);
-    else {
+    if (url[0]) {
+        jw_kv_string(w, "leader", url);
+    } else {
         jw_key(w, "leader");
         jw_null(w);
     }
@@ -329,7 +334,10 @@ void ha_not_leader(struct server *s, struct server_response *out) {
     memset(&v, 0, sizeof(v));
     if (s->ha != NULL) ha_view(s->ha, &v);
     char detail[300];
-    if (v.leader_url[0]) snprintf(detail, sizeof(detail), "%s", v.leader_url);
-    else snprintf(detail, sizeof(detail), "no node leads yet (an election is under way)");
+    if (v.leader_url[0]) {
+        snprintf(detail, sizeof(detail), "%s", v.leader_url);
+    } else {
+        snprintf(detail, sizeof(detail), "no node leads yet (an election is under way)");
+    }
     server_error_with(out, ERR_NOT_LEADER, detail, ha__leader_field, v.leader_url);
 }

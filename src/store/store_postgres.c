@@ -468,8 +468,9 @@ static void pg__reader(struct store_pg *s) {
     static const Oid height_type[1] = {PG_OID_INT8};
     if (pg__exec(s->r, "SET client_min_messages = warning") != ERR_OK ||
         PQsetClientEncoding(s->r, "UTF8") != 0 ||
-        pg__prepare(s->r, "head", "SELECT " PG_BLOCK_COLS " FROM blocks ORDER BY height DESC LIMIT 1",
-                    0, NULL) != ERR_OK ||
+        pg__prepare(s->r, "head",
+                    "SELECT " PG_BLOCK_COLS " FROM blocks ORDER BY height DESC LIMIT 1", 0,
+                    NULL) != ERR_OK ||
         pg__prepare(s->r, "block_at", "SELECT " PG_BLOCK_COLS " FROM blocks WHERE height = $1", 1,
                     height_type) != ERR_OK) {
         fprintf(stderr, "mintline: store: the reader's session could not be prepared again\n");
