@@ -52,6 +52,17 @@ struct ha {
     struct ha_view view;
 };
 
+_Static_assert(HA_DELAY_BUCKETS == SEQ_LATENCY_BUCKETS, "the delay uses the commit bounds");
+
+void ha_delay_add(struct ha_delay *d, double delay_s) {
+    if (delay_s < 0) delay_s = 0; /* clocks a little apart: not negative */
+    d->count++;
+    d->sum_s += delay_s;
+    for (int i = 0; i < HA_DELAY_BUCKETS; i++) {
+        if (delay_s <= seq_latency_bounds_s[i]) d->le[i]++;
+    }
+}
+
 double ha_lag_s(int64_t behind_since_ns, int64_t now_ns) {
     if (behind_since_ns <= 0 || now_ns <= behind_since_ns) return 0.0;
     return (double)(now_ns - behind_since_ns) / 1e9;
@@ -117,6 +128,11 @@ static enum err ha__apply_block(struct ha *h, const struct store_block *b,
         c->head_time_ns = b->time_ns;
     }
     pthread_rwlock_unlock(&c->lock);
+    if (!err && !c->clock_manual) {
+        pthread_mutex_lock(&h->mu);
+        ha_delay_add(&h->view.delay, (double)(chain_now_ns() - b->time_ns) / 1e9);
+        pthread_mutex_unlock(&h->mu);
+    }
     /* Its nonces are spent here too: a client retrying at this node once
      * it leads gets ERR_AUTH_NONCE, never a second execution. */
     for (uint32_t i = 0; i < n && !err; i++) {

@@ -57,6 +57,18 @@ enum err ha_start(struct ha *h, struct server *s) __attribute__((warn_unused_res
 void ha_halt(struct ha *h);
 void ha_stop(struct ha *h);
 
+/* A follower's delay per applied block: the wall clock when it applied
+ * the block minus the block's time (the leader's clock when it began the
+ * block, so it spans the leader's apply and commit, the notification and
+ * this node's apply); wall-clock ledgers only. Cumulative buckets, the
+ * bounds of seq_latency_bounds_s. */
+#define HA_DELAY_BUCKETS 12
+struct ha_delay {
+    uint64_t count;
+    double sum_s;
+    uint64_t le[HA_DELAY_BUCKETS];
+};
+
 /* What status and metrics show. */
 struct ha_view {
     int leader;           /* 1 leading, 0 following */
@@ -64,6 +76,7 @@ struct ha_view {
     uint64_t term;        /* the term this node led in, or the leader's as last read */
     uint64_t lag_blocks;  /* blocks in the journal not yet applied, as last read */
     double lag_s;         /* how long this follower has been behind (0 when caught up) */
+    struct ha_delay delay; /* blocks applied as a follower */
 };
 void ha_view(struct ha *h, struct ha_view *out);
 
@@ -73,6 +86,9 @@ void ha_view(struct ha *h, struct ha_view *out);
  * election is under way). */
 struct server_response;
 void ha_not_leader(struct server *s, struct server_response *out);
+
+/* ha_delay_add: count one block's delay (seconds) into d. Pure. */
+void ha_delay_add(struct ha_delay *d, double delay_s);
 
 /* ha_lag_s: the lag in seconds, from when a follower first saw the
  * journal ahead of it (0: caught up) to now_ns. Pure. */

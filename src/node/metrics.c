@@ -131,6 +131,18 @@ static void metrics__ha(struct ha *h, struct buf *b) {
                   "How long this follower has been behind the journal (0 when caught up, and on "
                   "the leader).");
     metrics__line(b, "mintline_follower_lag_seconds %.3f\n", v.lag_s);
+    metrics__head(b, "mintline_follower_apply_delay_seconds", "histogram",
+                  "Per block this node applied as a follower: when it applied it minus the "
+                  "block's time (the leader's clock at the block's start; wall-clock ledgers).");
+    for (int i = 0; i < HA_DELAY_BUCKETS; i++) {
+        metrics__line(b, "mintline_follower_apply_delay_seconds_bucket{le=\"%g\"} %llu\n",
+                      seq_latency_bounds_s[i], (unsigned long long)v.delay.le[i]);
+    }
+    metrics__line(b, "mintline_follower_apply_delay_seconds_bucket{le=\"+Inf\"} %llu\n",
+                  (unsigned long long)v.delay.count);
+    metrics__line(b, "mintline_follower_apply_delay_seconds_sum %.9f\n", v.delay.sum_s);
+    metrics__line(b, "mintline_follower_apply_delay_seconds_count %llu\n",
+                  (unsigned long long)v.delay.count);
 }
 
 /* The node's own health: can it write, and what did the sequencer refuse

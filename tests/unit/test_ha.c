@@ -2,8 +2,9 @@
  * test_ha.c - the pure parts of high availability (issue 15): the CLI's
  * --node list (cli_call_node_next: comma-separated, blanks ignored, empty
  * entries skipped, an over-long URL cut so that the URL check refuses it)
- * and a follower's lag in seconds (ha_lag_s: 0 when caught up or when the
- * clock reads earlier than the moment it fell behind).
+ * a follower's lag in seconds (ha_lag_s: 0 when caught up or when the
+ * clock reads earlier than the moment it fell behind) and its per-block
+ * delay histogram (ha_delay_add: cumulative buckets, negatives as 0).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -67,6 +68,22 @@ static void lag_counts_from_falling_behind(void **state) {
     assert_true(ha_lag_s(INT64_C(1), INT64_C(3000000001)) == 3.0);
 }
 
+static void delay_fills_cumulative_buckets(void **state) {
+    (void)state;
+    struct ha_delay d;
+    memset(&d, 0, sizeof(d));
+    ha_delay_add(&d, 0.0005); /* on the first bound: in every bucket */
+    ha_delay_add(&d, 0.3);    /* 0.25 < 0.3 <= 0.5 */
+    ha_delay_add(&d, 9.0);    /* past the last bound: +Inf only */
+    ha_delay_add(&d, -0.2);   /* clocks apart: counted as 0 */
+    assert_int_equal(d.count, 4);
+    assert_true(d.sum_s > 9.30049 && d.sum_s < 9.30051);
+    assert_int_equal(d.le[0], 2);
+    assert_int_equal(d.le[8], 2);  /* 0.25 */
+    assert_int_equal(d.le[9], 3);  /* 0.5 */
+    assert_int_equal(d.le[11], 3); /* 2.5 */
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(node_list_splits_in_order),
@@ -74,6 +91,7 @@ int main(void) {
         cmocka_unit_test(node_list_long_url_is_cut),
         cmocka_unit_test(lag_is_zero_when_caught_up),
         cmocka_unit_test(lag_counts_from_falling_behind),
+        cmocka_unit_test(delay_fills_cumulative_buckets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
