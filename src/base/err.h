@@ -136,7 +136,9 @@
     /* reports (issue 12) */                                                                       \
     X(INVALID_DATE, 400, "a date is YYYY-MM-DD, a real calendar day")                              \
     X(REPORT_FUTURE, 400, "the report's period has not begun on the ledger's clock")               \
-    X(REPORT_NO_BLOCKS, 404, "the ledger has no block in the report's period")
+    X(REPORT_NO_BLOCKS, 404, "the ledger has no block in the report's period")                    \
+    /* high availability (issue 15) */                                                            \
+    X(NOT_LEADER, 503, "this node follows the leader; writes go to the leader")
 
 enum err {
 #define ERR_ENUM_ROW(name, status, msg) ERR_##name,

@@ -55,7 +55,8 @@ static const struct cli_cmd cli_rows[] = {
      .run = cli_cmd_serve,
      .flags = {VAL("data", "DIR"), VAL("store", "URL"), VAL("listen", "HOST:PORT"),
                VAL("clock", "manual"), VAL("alert-rules", "FILE"), VAL("eval-interval", "D"),
-               VAL("backup-dir", "DIR"), VAL("backup-every", "D"), VAL("backup-keep", "N")},
+               VAL("backup-dir", "DIR"), VAL("backup-every", "D"), VAL("backup-keep", "N"),
+               VAL("advertise", "URL")},
      .help = "run the node: recover the ledger, then serve the API until SIGINT/SIGTERM",
      .more = "The clock is the ledger's, recorded at init: a drill ledger (init --clock manual)\n"
              "is served on a manual clock, where time stands at the last block and only\n"
@@ -68,8 +69,10 @@ static const struct cli_cmd cli_rows[] = {
              "--backup-dir DIR: scheduled backups into DIR every --backup-every (24h), keeping\n"
              "the newest --backup-keep (7) (docs/operators/backup.md).\n"
              "--listen defaults to $MINTLINE_LISTEN, else 127.0.0.1:8645.\n"
-             "--store postgres://USER@HOST/DB serves the ledger init made there; one node at a\n"
-             "time (a second is refused: ERR_LEDGER_LOCKED)."},
+             "--store postgres://USER@HOST/DB serves the ledger init made there; several\n"
+             "nodes may: the one holding the database's lock leads, the others follow and\n"
+             "answer writes with ERR_NOT_LEADER naming the leader's --advertise URL\n"
+             "(default http://LISTEN) (docs/operators/high-availability.md)."},
     {.words = "audit verify",
      .run = cli_cmd_audit_verify,
      .flags = {VAL("data", "DIR"), VAL("store", "URL"), VAL("from-height", "H"),

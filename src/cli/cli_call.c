@@ -87,12 +87,12 @@ static int64_t cli_call__now_ms(void) {
 }
 
 /* signed = prefix + path; url = origin + signed. Returns 0 or fills r. */
-static int cli_call__target(const struct cli_ctx *ctx, const char *path, struct buf *signed_path,
+static int cli_call__target(const char *node_url, const char *path, struct buf *signed_path,
                             struct buf *url, struct cli_reply *r) {
     struct cli_http_base base;
-    if (cli_http_base_parse(ctx->node_url, &base) != ERR_OK) {
+    if (cli_http_base_parse(node_url, &base) != ERR_OK) {
         cli_call__fail(r, CLI_EXIT_USAGE, ERR_USAGE,
-                       "--node '%.100s' is not an http:// or https:// URL", ctx->node_url);
+                       "--node '%.100s' is not an http:// or https:// URL", node_url);
         return -1;
     }
     buf_put(signed_path, base.prefix, strlen(base.prefix));
@@ -108,8 +108,11 @@ static int cli_call__target(const struct cli_ctx *ctx, const char *path, struct 
     return 0;
 }
 
-static void cli_call__exchange(struct cli_ctx *ctx, const char *method, const char *signed_path,
-                               const char *url, const char *body, struct cli_reply *r) {
+/* One exchange with one node; returns 1 when the request never left
+ * (the connection could not be made: the next URL may be tried). */
+static int cli_call__exchange(struct cli_ctx *ctx, const char *node_url, const char *method,
+                              const char *signed_path, const char *url, const char *body,
+                              struct cli_reply *r) {
     const uint8_t *bytes = (const uint8_t *)(body != NULL ? body : "");
     size_t len = body != NULL ? strlen(body) : 0;
     char nonce[CLI_HTTP_NONCE_SIZE];
@@ -118,7 +121,7 @@ static void cli_call__exchange(struct cli_ctx *ctx, const char *method, const ch
     if (cli_http_sign(ctx->seed, method, signed_path, bytes, len, cli_call__now_ms(), nonce,
                       &auth) != 0) {
         cli_call__fail(r, CLI_EXIT_IO, ERR_INTERNAL, "cannot sign the request");
-        return;
+        return 0;
     }
     struct cli_http_response resp;
     char why[512] = "";
@@ -127,28 +130,84 @@ static void cli_call__exchange(struct cli_ctx *ctx, const char *method, const ch
     if (err) {
         r->exit_code = CLI_EXIT_IO;
         snprintf(r->code, sizeof(r->code), "%s", err_name(err));
-        snprintf(r->message, sizeof(r->message), "%s: %s", ctx->node_url, why);
-        return;
+        snprintf(r->message, sizeof(r->message), "%s: %s", node_url, why);
+        return resp.not_sent;
     }
     r->status = resp.status;
     r->raw = resp.body;
     cli_call_classify(r);
+    return 0;
 }
 
+/* One call at one node URL; 1 when the request never left. */
+static int cli_call__at(struct cli_ctx *ctx, const char *node_url, const char *method,
+                        const char *path, const char *body, struct cli_reply *out) {
+    struct buf signed_path, url;
+    buf_init(&signed_path);
+    buf_init(&url);
+    int not_sent = 0;
+    if (cli_call__target(node_url, path, &signed_path, &url, out) == 0) {
+        not_sent = cli_call__exchange(ctx, node_url, method, (const char *)signed_path.data,
+                                      (const char *)url.data, body, out);
+    }
+    buf_free(&signed_path);
+    buf_free(&url);
+    return not_sent;
+}
+
+int cli_call_node_next(const char **list, char *out, size_t out_size) {
+    const char *p = *list;
+    while (*p == ',' || *p == ' ') p++;
+    if (*p == '\0') return 0;
+    const char *end = strchr(p, ',');
+    size_t n = end != NULL ? (size_t)(end - p) : strlen(p);
+    *list = p + n;
+    while (n > 0 && p[n - 1] == ' ') n--;
+    if (n >= out_size) n = out_size - 1; /* cut: the URL check then refuses it */
+    memcpy(out, p, n);
+    out[n] = '\0';
+    return 1;
+}
+
+/* The leader a follower named (error.leader of ERR_NOT_LEADER), or NULL. */
+static const char *cli_call__leader(const struct cli_reply *r) {
+    if (strcmp(r->code, "ERR_NOT_LEADER") != 0 || r->doc == NULL) return NULL;
+    const json_t *error = json_object_get(r->doc, "error");
+    const char *url = json_string_value(json_object_get(error, "leader"));
+    return url != NULL && url[0] != '\0' ? url : NULL;
+}
+
+/* --node may list several URLs (comma-separated): each is tried in order
+ * while the request could not even be sent to it (nothing was sent, so
+ * nothing can have run twice); a follower's ERR_NOT_LEADER is followed
+ * once, to the leader it names, with a fresh signature. */
 void cli_call(struct cli_ctx *ctx, const char *method, const char *path, const char *body,
               struct cli_reply *out) {
     memset(out, 0, sizeof(*out));
     buf_init(&out->raw);
     if (cli_call__signer(ctx, out) != 0) return;
-    struct buf signed_path, url;
-    buf_init(&signed_path);
-    buf_init(&url);
-    if (cli_call__target(ctx, path, &signed_path, &url, out) == 0) {
-        cli_call__exchange(ctx, method, (const char *)signed_path.data, (const char *)url.data,
-                           body, out);
+    const char *list = ctx->node_url;
+    char node[CLI_HTTP_URL_MAX];
+    int any = 0;
+    while (cli_call_node_next(&list, node, sizeof(node))) {
+        if (any) {
+            cli_reply_free(out);
+            memset(out, 0, sizeof(*out));
+            buf_init(&out->raw);
+        }
+        any = 1;
+        if (!cli_call__at(ctx, node, method, path, body, out)) break;
     }
-    buf_free(&signed_path);
-    buf_free(&url);
+    if (!any) cli_call__at(ctx, ctx->node_url, method, path, body, out); /* says it is no URL */
+    const char *leader = cli_call__leader(out);
+    if (leader != NULL) {
+        char target[CLI_HTTP_URL_MAX];
+        snprintf(target, sizeof(target), "%s", leader);
+        cli_reply_free(out);
+        memset(out, 0, sizeof(*out));
+        buf_init(&out->raw);
+        cli_call__at(ctx, target, method, path, body, out);
+    }
 }
 
 /* An answer that is a JSON object: ok, or the ledger's (or node's) error. */
@@ -328,7 +387,10 @@ void cli_call_stream(struct cli_ctx *ctx, const char *path, cli_stream_fn fn, vo
     struct buf signed_path, url;
     buf_init(&signed_path);
     buf_init(&url);
-    if (cli_call__target(ctx, path, &signed_path, &url, out) == 0) {
+    char node[CLI_HTTP_URL_MAX];
+    const char *list = ctx->node_url;
+    if (!cli_call_node_next(&list, node, sizeof(node))) snprintf(node, sizeof(node), "%s", "");
+    if (cli_call__target(node, path, &signed_path, &url, out) == 0) {
         cli_call__stream_perform(ctx, (const char *)signed_path.data, (const char *)url.data, fn,
                                  user, out);
     }

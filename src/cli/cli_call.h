@@ -29,9 +29,17 @@ struct cli_reply {
  * answer: a JSON object without an error -> 0; an error from the ledger
  * (ok false, an "error" object, or HTTP 4xx) -> 1; HTTP 5xx, no answer or
  * no JSON -> 3; no operator, a bad operator name or a bad --node URL -> 2;
- * an unreadable key file -> 3. Loads the key on first use. */
+ * an unreadable key file -> 3. Loads the key on first use. --node may list
+ * several URLs: tried in order while a connection cannot be made; a
+ * follower's ERR_NOT_LEADER is retried once at the leader it names. */
 void cli_call(struct cli_ctx *ctx, const char *method, const char *path, const char *body,
               struct cli_reply *out);
+
+/* cli_call_node_next: the next URL of a --node list (comma-separated,
+ * blanks around each ignored) into out; advances *list past it. Returns 0
+ * when the list holds no more. A URL longer than out is cut (and then
+ * refused as a URL). */
+int cli_call_node_next(const char **list, char *out, size_t out_size);
 
 /* cli_call_classify: the classification part of cli_call, for a received
  * status and body (r->raw); sets exit_code, doc, code and message. */

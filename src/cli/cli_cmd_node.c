@@ -102,6 +102,7 @@ int cli_cmd_serve(struct cli_ctx *ctx) {
         .eval_interval_ns = interval_ns,
         .store_url = cli_ctx_flag(ctx, "store"),
         .listen = cli_ctx_flag(ctx, "listen"),
+        .advertise = cli_ctx_flag(ctx, "advertise"),
         .clock = clock,
         .alerting = &alerting,
     };

@@ -252,6 +252,16 @@ static void cli_status__head(struct cli_status *st, const struct cli_ctx *ctx, c
     printf("ledger      %s  node %s  store %s  clock %s  version %s\n", genesis, url, store,
            cli_out_field(node, "clock", clock, sizeof(clock)),
            cli_out_field(node, "version", version, sizeof(version)));
+    if (json_object_get(node, "role") != NULL) { /* a PostgreSQL node (issue 15) */
+        char role[32], leader[300];
+        cli_out_field(node, "role", role, sizeof(role));
+        const char *l = json_string_value(json_object_get(node, "leader"));
+        snprintf(leader, sizeof(leader), "%s", l != NULL ? l : "none yet (an election is under way)");
+        cli_out_clean(leader);
+        printf("role        %s  leader %s  term %lld  behind %lld blocks\n", role, leader,
+               (long long)json_integer_value(json_object_get(node, "term")),
+               (long long)json_integer_value(json_object_get(node, "lag_blocks")));
+    }
     cli_out_field(node, "height", height, sizeof(height));
     cli_out_field(node, "time", time, sizeof(time));
     cli_out_field(node, "now", now, sizeof(now));

@@ -180,6 +180,7 @@ enum err cli_http_send(void **curl, const char *url, const char *method, const c
                        const struct cli_http_auth *auth, const uint8_t *body, size_t body_len,
                        struct cli_http_response *out, char *why, size_t why_size) {
     out->status = 0;
+    out->not_sent = 0;
     buf_init(&out->body);
     if (*curl == NULL) *curl = curl_easy_init();
     CURL *c = *curl;
@@ -203,6 +204,7 @@ enum err cli_http_send(void **curl, const char *url, const char *method, const c
     curl_slist_free_all(headers);
     if (rc != CURLE_OK) {
         enum err err = ERR_NODE_UNREACHABLE;
+        out->not_sent = rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST;
         if (sink.over_limit || !buf_ok(&out->body) || rc == CURLE_OUT_OF_MEMORY) err = ERR_IO;
         snprintf(why, why_size, "%s",
                  sink.over_limit     ? "response over the size limit"

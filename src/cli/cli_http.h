@@ -87,6 +87,7 @@ int cli_http_sign(const uint8_t seed[SIG_SEED_BYTES], const char *method,
 
 struct cli_http_response {
     long status;     /* HTTP status; 0 when nothing came back */
+    int not_sent;    /* the connection could not be made: the request never left */
     struct buf body; /* as received; the caller frees it with buf_free */
 };
 

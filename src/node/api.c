@@ -15,6 +15,7 @@
 #include "../base/hex.h"
 #include "../engine/reserve.h"
 #include "../engine/restrict.h"
+#include "ha.h"
 #include "server.h"
 
 static void api__ok(struct server_response *out) {
@@ -243,11 +244,22 @@ static void api__node(struct server *s, struct jw *w) {
     if (strcmp(s->chain.store->kind, "postgres") == 0) {
         jw_kv_string(w, "store_url", s->chain.store->where);
     }
+    /* EXTENSION (issue 15): leader or follower, and the leader's URL. */
+    if (s->ha != NULL) {
+        struct ha_view v;
+        ha_view(s->ha, &v);
+        jw_kv_string(w, "role", v.leader ? "leader" : "follower");
+        jw_key(w, "leader");
+        if (v.leader_url[0]) jw_string(w, v.leader_url);
+        else jw_null(w);
+        jw_kv_uint(w, "term", v.term);
+        jw_kv_uint(w, "lag_blocks", v.lag_blocks);
+    }
     jw_kv_string(w, "clock", s->chain.clock_manual ? "manual" : "wall");
     jw_kv_string(w, "state_hash", hex);
     jw_kv_bool(w, "paused", e->s.paused);
     jw_kv_string(w, "controller", e->s.operators[e->s.controller].name);
-    jw_kv_bool(w, "writable", !s->chain.broken);
+    jw_kv_bool(w, "writable", !s->chain.broken && !s->chain.follower);
     struct seq_stats st;
     sequencer_stats(s->seq, &st);
     jw_kv_uint(w, "snapshots_failed", st.snapshots_failed);

@@ -15,6 +15,7 @@
 #include "../base/buf.h"
 #include "../base/check.h"
 #include "../base/duration.h"
+#include "ha.h"
 #include "request.h"
 #include "server.h"
 
@@ -321,7 +322,9 @@ static void api__submit(struct server *s, struct sequencer *seq_inline,
     item.journal.commands_len = bin.len;
     if (seq_inline != NULL) sequencer_apply_inline(seq_inline, &item, 1);
     else sequencer_submit(s->seq, &item);
-    if (item.fatal) {
+    if (item.fatal == ERR_NOT_LEADER) {
+        ha_not_leader(s, out); /* stepped down while it waited: not applied */
+    } else if (item.fatal) {
         server_error(out, item.fatal, NULL);
     } else {
         api__count(s, rc, item.results);
@@ -357,8 +360,14 @@ static void api__commands(struct server *s, struct sequencer *seq_inline,
         request_cmds_free(&rc);
         return;
     }
-    if (rc.dry_run) api__dry_run(s, rq, &rc, out);
-    else api__submit(s, seq_inline, rq, &rc, out);
+    if (rc.dry_run) {
+        api__dry_run(s, rq, &rc, out); /* a follower answers at its height */
+    } else if (__atomic_load_n(&s->chain.follower, __ATOMIC_SEQ_CST)) {
+        __atomic_fetch_add(&s->refused_total[ERR_NOT_LEADER], 1, __ATOMIC_RELAXED);
+        ha_not_leader(s, out);
+    } else {
+        api__submit(s, seq_inline, rq, &rc, out);
+    }
     request_cmds_free(&rc);
 }
 

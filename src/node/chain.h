@@ -27,6 +27,10 @@ struct chain {
     uint64_t snapshot_height;
     int clock_manual; /* the ledger's clock mode, recorded at init (genesis "clock") */
     int broken; /* a store write failed: writes are refused until restart */
+    /* A PostgreSQL follower (ha.h): writes are refused (ERR_NOT_LEADER) and
+     * blocks come from the leader through the journal. Changed under the
+     * write lock; read atomically. */
+    int follower;
     int64_t genesis_time_ns; /* block 0's time: when the assets, feeds and operators of the genesis began */
     struct hash genesis_hash; /* block 0's hash: which ledger this is (status) */
 };

@@ -50,6 +50,7 @@
 #include <time.h>
 
 #include "console.h"
+#include "ha.h"
 #include "server.h"
 
 /* Bodies from this size up are mapped (and unmapped when done), so their
@@ -344,7 +345,22 @@ static void http__completed(void *cls, struct MHD_Connection *con, void **con_cl
 
 /* A streamed body (struct server_stream): MHD pulls it on the connection's
  * thread; with an unknown size it is sent chunked, so a cut is visible. */
-static enum MHD_Result http__send_stream(struct MHD_Connection *con, struct server_response *r) {
+/* Mintline-Height on every answer of the node (issue 15): the height its
+ * state had when the request was taken up. State only grows, so the
+ * answer reflects that block at least: a client that wrote at block B
+ * reads its write from any node whose answer says B or more. */
+static void http__height(struct MHD_Response *resp, uint64_t height) {
+    char v[24];
+    snprintf(v, sizeof(v), "%llu", (unsigned long long)height);
+    MHD_add_response_header(resp, "Mintline-Height", v);
+}
+
+static uint64_t http__height_now(struct server *s) {
+    return __atomic_load_n(&s->chain.engine.s.height, __ATOMIC_SEQ_CST);
+}
+
+static enum MHD_Result http__send_stream(struct MHD_Connection *con, struct server_response *r,
+                                         uint64_t height) {
     struct server_stream *st = &r->stream;
     buf_free(&r->body);
     struct MHD_Response *resp = MHD_create_response_from_callback(
@@ -355,13 +371,15 @@ static enum MHD_Result http__send_stream(struct MHD_Connection *con, struct serv
         return MHD_NO;
     }
     MHD_add_response_header(resp, "Content-Type", r->content_type ? r->content_type : "application/octet-stream");
+    http__height(resp, height);
     enum MHD_Result ret = MHD_queue_response(con, (unsigned)r->status, resp);
     MHD_destroy_response(resp);
     return ret;
 }
 
-static enum MHD_Result http__send(struct MHD_Connection *con, struct server_response *r) {
-    if (r->stream.read != NULL) return http__send_stream(con, r);
+static enum MHD_Result http__send(struct MHD_Connection *con, struct server_response *r,
+                                  uint64_t height) {
+    if (r->stream.read != NULL) return http__send_stream(con, r, height);
     if (r->status == 0) r->status = 500;
     if (r->content_type == NULL) buf_put(&r->body, "\n", 1);
     size_t len = r->body.len;
@@ -375,6 +393,7 @@ static enum MHD_Result http__send(struct MHD_Connection *con, struct server_resp
     r->body.data = NULL; /* now owned by the response */
     buf_free(&r->body);
     MHD_add_response_header(resp, "Content-Type", r->content_type ? r->content_type : "application/json");
+    http__height(resp, height);
     enum MHD_Result ret = MHD_queue_response(con, (unsigned)r->status, resp);
     MHD_destroy_response(resp);
     return ret;
@@ -391,6 +410,13 @@ static int http__open_route(struct server *s, const char *method, const char *pa
     }
     if (strcmp(path, "/metrics") == 0) {
         metrics_render(s, out);
+        return 1;
+    }
+    /* A follower is alive (/healthz) but not ready for writes: a load
+     * balancer sends writes to the leader only. */
+    if (strcmp(path, "/readyz") == 0 && s->ready &&
+        __atomic_load_n(&s->chain.follower, __ATOMIC_SEQ_CST)) {
+        ha_not_leader(s, out);
         return 1;
     }
     if (strcmp(path, "/readyz") == 0 && (!s->ready || s->chain.broken)) {
@@ -625,7 +651,7 @@ static enum MHD_Result http__answer_now(struct server *s, struct MHD_Connection 
     memset(&out, 0, sizeof(out));
     buf_init(&out.body);
     server_error(&out, err, detail);
-    return http__send(con, &out); /* before the body: libmicrohttpd closes after it */
+    return http__send(con, &out, http__height_now(s)); /* before the body: MHD closes after it */
 }
 
 static int http__expects_continue(struct MHD_Connection *con) {
@@ -641,7 +667,7 @@ static enum MHD_Result http__admit(struct server *s, struct MHD_Connection *con,
         struct server_response stopping;
         memset(&stopping, 0, sizeof(stopping));
         server_error(&stopping, ERR_NOT_READY, "node is stopping");
-        return http__send(con, &stopping);
+        return http__send(con, &stopping, http__height_now(s));
     }
     size_t length = 0;
     const char *detail = NULL;
@@ -690,6 +716,7 @@ static enum MHD_Result http__final(struct server *s, struct MHD_Connection *con,
                                    const char *method, struct http__ctx *ctx) {
     if (!http__conn_busy(s->conns, con)) return MHD_NO; /* evicted: close, run nothing */
     MHD_set_connection_option(con, MHD_CONNECTION_OPTION_TIMEOUT, 0u);
+    uint64_t height = http__height_now(s);
     struct server_response out;
     memset(&out, 0, sizeof(out));
     buf_init(&out.body);
@@ -698,7 +725,9 @@ static enum MHD_Result http__final(struct server *s, struct MHD_Connection *con,
     http__release(s, ctx); /* the body is done with: the answer is in out */
     http__body_free(ctx);
     MHD_set_connection_option(con, MHD_CONNECTION_OPTION_TIMEOUT, LIMIT_HTTP_IDLE_TIMEOUT_S);
-    return http__send(con, &out);
+    /* A write's answer: the height once its block is in (it includes it). */
+    if (strcmp(method, "POST") == 0) height = http__height_now(s);
+    return http__send(con, &out, height);
 }
 
 static enum MHD_Result http__handler(void *cls, struct MHD_Connection *con, const char *url,

@@ -25,6 +25,7 @@
 #include "../engine/vault.h"
 #include "deliver.h"
 #include "backup.h"
+#include "ha.h"
 #include "server.h"
 
 static void metrics__line(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -114,6 +115,36 @@ static void metrics__latency(struct server *s, struct buf *b) {
     metrics__line(b, "mintline_block_commit_seconds_count %llu\n", (unsigned long long)st.latency_count);
 }
 
+/* A PostgreSQL node's role and, as a follower, how far behind it is. */
+static void metrics__ha(struct ha *h, struct buf *b) {
+    struct ha_view v;
+    ha_view(h, &v);
+    metrics__head(b, "mintline_leader", "gauge",
+                  "1 while this node leads (holds the writer lock of its PostgreSQL ledger), 0 "
+                  "while it follows.");
+    metrics__line(b, "mintline_leader %d\n", v.leader);
+    metrics__head(b, "mintline_follower_lag_blocks", "gauge",
+                  "Blocks in the journal this follower has not applied yet, as last read (0 on "
+                  "the leader).");
+    metrics__line(b, "mintline_follower_lag_blocks %llu\n", (unsigned long long)v.lag_blocks);
+    metrics__head(b, "mintline_follower_lag_seconds", "gauge",
+                  "How long this follower has been behind the journal (0 when caught up, and on "
+                  "the leader).");
+    metrics__line(b, "mintline_follower_lag_seconds %.3f\n", v.lag_s);
+    metrics__head(b, "mintline_follower_apply_delay_seconds", "histogram",
+                  "Per block this node applied as a follower: when it applied it minus the "
+                  "block's time (the leader's clock at the block's start; wall-clock ledgers).");
+    for (int i = 0; i < HA_DELAY_BUCKETS; i++) {
+        metrics__line(b, "mintline_follower_apply_delay_seconds_bucket{le=\"%g\"} %llu\n",
+                      seq_latency_bounds_s[i], (unsigned long long)v.delay.le[i]);
+    }
+    metrics__line(b, "mintline_follower_apply_delay_seconds_bucket{le=\"+Inf\"} %llu\n",
+                  (unsigned long long)v.delay.count);
+    metrics__line(b, "mintline_follower_apply_delay_seconds_sum %.9f\n", v.delay.sum_s);
+    metrics__line(b, "mintline_follower_apply_delay_seconds_count %llu\n",
+                  (unsigned long long)v.delay.count);
+}
+
 /* The node's own health: can it write, and what did the sequencer refuse
  * or lose (nothing acknowledged: a refused or rolled-back block is never
  * answered ok). */
@@ -121,12 +152,14 @@ static void metrics__node(struct server *s, struct buf *b) {
     struct seq_stats st;
     sequencer_stats(s->seq, &st);
     int writable = __atomic_load_n(&s->ready, __ATOMIC_RELAXED) && !__atomic_load_n(&s->draining, __ATOMIC_RELAXED) &&
-                   !__atomic_load_n(&s->chain.broken, __ATOMIC_RELAXED);
+                   !__atomic_load_n(&s->chain.broken, __ATOMIC_RELAXED) &&
+                   !__atomic_load_n(&s->chain.follower, __ATOMIC_RELAXED);
     metrics__head(b, "mintline_node_writable", "gauge",
                   "1 while the node takes writes; 0 while it cannot: a block could not be journaled "
                   "(store failure or read-only store: rolled back, writes refused until restart), "
                   "or the node is starting or draining.");
     metrics__line(b, "mintline_node_writable %d\n", writable);
+    if (s->ha != NULL) metrics__ha(s->ha, b);
     metrics__head(b, "mintline_build_info", "gauge",
                   "Always 1; the labels say which build serves which kind of ledger.");
     metrics__line(b, "mintline_build_info{version=\"%s\",store=\"%s\",clock=\"%s\"} 1\n", MINTLINE_VERSION,

@@ -22,6 +22,8 @@ struct serve_options {
     const char *data_dir;  /* directory holding mintline.db */
     const char *store_url; /* NULL or "sqlite" (DATA/mintline.db), or postgres://... */
     const char *listen;    /* "HOST:PORT", default 127.0.0.1:8645 */
+    const char *advertise; /* this node's URL for clients (PostgreSQL: recorded as the leader's);
+                            * NULL: http://LISTEN */
     int clock;             /* NODE_CLOCK_*: what --clock asked for */
     const char *holder;    /* written into the lock file: who serves (for the refusal) */
     const char *alert_rules;  /* --alert-rules FILE merged over the built-in rules, or NULL */

@@ -324,7 +324,9 @@ static void sequencer__block(struct sequencer *s, struct seq_item *first, uint32
         return;
     }
     pthread_rwlock_wrlock(&c->lock);
-    err = sequencer__room(s, first, n, commands);
+    /* A follower takes no block: checked under the lock that a step down
+     * (ha.c) takes to set it, so no block starts after it. */
+    err = c->follower ? ERR_NOT_LEADER : sequencer__room(s, first, n, commands);
     if (err) {
         pthread_rwlock_unlock(&c->lock);
         sequencer__fail_all(first, n, err);
@@ -569,7 +571,9 @@ void sequencer_stop(struct sequencer *s) {
     sequencer__snapshot_join(s);
     struct chain *c = s->c;
     pthread_rwlock_wrlock(&c->lock);
-    if (!c->broken && c->engine.s.height > c->snapshot_height) sequencer__snapshot_done(s, chain_snapshot(c));
+    if (!c->broken && !c->follower && c->engine.s.height > c->snapshot_height) {
+        sequencer__snapshot_done(s, chain_snapshot(c)); /* a follower leaves it to the leader */
+    }
     pthread_rwlock_unlock(&c->lock);
     sequencer__free(s);
 }

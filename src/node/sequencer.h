@@ -32,7 +32,8 @@ struct seq_item {
     /* out */
     enum err fatal;       /* not applied at all: ERR_STORE_IO, ERR_NOT_READY, ERR_LIMIT_REACHED,
                            * ERR_AUTH_SIGNATURE / ERR_AUTH_OPERATOR (key replaced, operator
-                           * removed before it applied), ERR_CLOCK_BEHIND */
+                           * removed before it applied), ERR_CLOCK_BEHIND, ERR_NOT_LEADER
+                           * (a PostgreSQL follower: chain.follower) */
     uint64_t block;
     enum err *results;     /* count entries, owned by the item (seq_item_free) */
     struct apply_result *ars;

@@ -19,6 +19,7 @@
 #include "../ops/rules.h"
 #include "backup.h"
 #include "deliver.h"
+#include "ha.h"
 #include "node.h"
 #include "server.h"
 
@@ -70,9 +71,18 @@ static enum err serve__lock(struct server *s, const struct serve_options *opt, c
     time_format_iso(chain_now_ns(), since);
     const char *listen = opt->listen ? opt->listen : "127.0.0.1:8645";
     if (store_url_is_postgres(opt->store_url)) {
-        /* PostgreSQL cuts a session's name at 63 bytes: the essentials. */
+        /* PostgreSQL cuts a session's name at 63 bytes: the essentials. The
+         * node leads or follows (ha.h); it is never refused for another
+         * node's lock. */
         snprintf(holder, sizeof(holder), "mintline %s pid %ld on %s", listen, (long)getpid(), host);
-        return store_lease_take(opt->store_url, holder, &s->lease, why, why_size);
+        char advertise[300];
+        snprintf(advertise, sizeof(advertise), "http://%s", listen);
+        struct ha_options hopt = {
+            .store_url = opt->store_url,
+            .advertise = opt->advertise ? opt->advertise : advertise,
+            .holder = holder,
+        };
+        return ha_open(&hopt, &s->ha, why, why_size);
     }
     snprintf(holder, sizeof(holder), "pid %ld on %s (listening on %s) since %s",
              (long)getpid(), host, listen, since);
@@ -129,6 +139,10 @@ static enum err serve__start(struct server *s, const struct serve_options *opt,
     err = s->chain.store->ops->scan_requests_since(s->chain.store, since_ms, serve__nonce_fn, s->auth);
     if (!err) err = sequencer_start(&s->chain, &s->seq);
     if (!err) sequencer_set_window(s->seq, &s->cmdwin);
+    if (!err && s->ha != NULL) {
+        err = ha_start(s->ha, s);
+        if (err) snprintf(why, why_size, "cannot start the leader election");
+    }
     if (!err && opt->backup_dir != NULL) {
         struct backup_sched_options bopt = {
             .dir = opt->backup_dir,
@@ -163,6 +177,7 @@ static void serve__stop(struct server *s) {
     s->deliver = NULL;
     backup_sched_stop(s->backup); /* a backup in progress ends first */
     s->backup = NULL;
+    ha_halt(s->ha); /* no more following or elections; a leader keeps its lock */
     if (s->seq) sequencer_stop(s->seq);
     alerting_free(s->alerting);
     s->alerting = NULL;
@@ -172,6 +187,8 @@ static void serve__stop(struct server *s) {
     s->lock_fd = -1;
     store_lease_drop(s->lease); /* after the store: the last block is in */
     s->lease = NULL;
+    ha_stop(s->ha); /* the same: a leader's lock goes last */
+    s->ha = NULL;
 }
 
 int node_serve(const struct serve_options *opt) {

@@ -22,6 +22,7 @@
 
 struct deliver;
 struct backup_sched;
+struct ha;
 
 struct server {
     struct chain chain;
@@ -32,6 +33,7 @@ struct server {
     struct deliver *deliver;  /* the alert receivers (deliver.h); never NULL while serving */
     int lock_fd;              /* the ledger's writer lock (store_lock), -1 when not held */
     struct store_lease *lease; /* a PostgreSQL ledger's writer lock (store_lease_take) or NULL */
+    struct ha *ha;            /* a PostgreSQL ledger's election and following (ha.h) or NULL */
     struct http_conns *conns; /* http.c: open connections, the unverified-body budget */
     int ready;
     int draining;             /* stopping: new requests get 503 */

@@ -174,6 +174,51 @@ enum err store_lease_take(const char *url, const char *holder, struct store_leas
                           char *why, size_t why_size) __attribute__((warn_unused_result));
 void store_lease_drop(struct store_lease *l);
 
+/* Leader election (docs/operators/high-availability.md): every node
+ * serving a PostgreSQL ledger opens a lease; the one whose session holds
+ * the advisory lock leads, the others follow and try again.
+ *
+ * store_lease_open: a session of its own named `holder` (63 bytes), not
+ * yet trying for the lock. ERR_STORE_IO when PostgreSQL cannot be
+ * reached, ERR_INVALID_ARGUMENT for a URL that is not postgres://.
+ * store_lease_try: try once for the lock (reconnecting a session that
+ * was cut). Taken: *leading = 1 and the ledger's next term in *term, this
+ * node (advertise_url, holder) recorded as the leader; the bump waits for
+ * any append of the previous term that passed its fence, so the journal
+ * read after it is whole. Held by another: *leading = 0. ERR_STORE_IO.
+ * store_lease_held: ERR_OK while this session still holds the lock;
+ * ERR_STORE_IO once it does not (connection cut, session terminated).
+ * store_lease_release: end the session (the lock goes with it); the
+ * lease stays usable (the next call reconnects).
+ * store_lease_wait: LISTEN for appended blocks and wait up to timeout_ms;
+ * *notified = 1 when at least one came. ERR_STORE_IO when cut.
+ * store_lease_leader: the leader's row; out zeroed when there is none.
+ * `live` says whether its session still holds the lock. */
+struct store_leader {
+    uint64_t term;
+    char url[256];
+    char node[64];
+    int live;
+};
+enum err store_lease_open(const char *url, const char *holder, struct store_lease **out)
+    __attribute__((warn_unused_result));
+enum err store_lease_try(struct store_lease *l, const char *advertise_url, int *leading,
+                         uint64_t *term) __attribute__((warn_unused_result));
+enum err store_lease_held(struct store_lease *l) __attribute__((warn_unused_result));
+void store_lease_release(struct store_lease *l);
+enum err store_lease_wait(struct store_lease *l, int timeout_ms, int *notified)
+    __attribute__((warn_unused_result));
+enum err store_lease_leader(struct store_lease *l, struct store_leader *out)
+    __attribute__((warn_unused_result));
+
+/* store_postgres_fence: the writer's session appends as the leader of
+ * `term` from now on (the trigger refuses its blocks once the term is not
+ * the ledger's or its lock is lost); a writer session that was cut is
+ * opened again first. ERR_INVALID_ARGUMENT for a store that is not
+ * PostgreSQL, ERR_STORE_IO. Call it from the writer's thread or while no
+ * block is being appended. */
+enum err store_postgres_fence(struct store *s, uint64_t term) __attribute__((warn_unused_result));
+
 /* store_sqlite_vfs: open every later SQLite store (all its connections) on
  * the VFS registered with sqlite3_vfs_register under `name`; NULL (the
  * default) is SQLite's own VFS. With a VFS named, store_open asks that VFS

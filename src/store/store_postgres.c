@@ -30,6 +30,7 @@
  * validate what they decode.
  */
 #include <libpq-fe.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,16 +93,46 @@ static const char *const pg__schema =
     "ALTER TABLE blocks ALTER COLUMN events SET STORAGE EXTERNAL;"
     "ALTER TABLE requests ALTER COLUMN body SET STORAGE EXTERNAL,"
     " ALTER COLUMN results SET STORAGE EXTERNAL, ALTER COLUMN cmds SET STORAGE EXTERNAL;"
-    "ALTER TABLE snapshot_chunks ALTER COLUMN data SET STORAGE EXTERNAL;"
-    /* The journal grows at its end only: a block's height is the one after
-     * the last. Two writers that both pass this check collide on the key. */
+    "ALTER TABLE snapshot_chunks ALTER COLUMN data SET STORAGE EXTERNAL;";
+
+/* High availability (docs/operators/high-availability.md): the leader's
+ * row (one), and the trigger that fences every append.
+ *
+ * The journal grows at its end only: a block's height is the one after
+ * the last; two writers that both pass this check collide on the key.
+ * A session that names a term (SET mintline.term: every serving node
+ * does, store_pg_fence) appends only while that term is the ledger's and
+ * the session that took it still holds the advisory lock: a leader whose
+ * lock was lost (its connection cut, a partition) is refused even before
+ * another node has taken over. FOR SHARE on the leader's row makes a new
+ * leader's term bump (an UPDATE of that row) wait for any append that
+ * passed the check to commit or abort: once the new term is in, no older
+ * leader can commit, and what the new leader then reads is the whole
+ * journal. Sessions that name no term (init, the store's own tests) are
+ * not fenced. Each block is announced on the channel mintline_blocks
+ * (delivered at commit): followers LISTEN to it. */
+static const char *const pg__ha_schema =
+    "CREATE TABLE IF NOT EXISTS leader(id int PRIMARY KEY CHECK (id = 1), term int8 NOT NULL,"
+    " url text NOT NULL, node text NOT NULL, pid int NOT NULL, since timestamptz NOT NULL);"
     "CREATE OR REPLACE FUNCTION mintline_block_follows() RETURNS trigger LANGUAGE plpgsql AS $f$"
-    " DECLARE last int8; BEGIN"
+    " DECLARE last int8; mine text; lt int8; lp int; BEGIN"
+    " mine := current_setting('mintline.term', true);"
+    " IF mine IS NOT NULL AND mine <> '' THEN"
+    "  SELECT term, pid INTO lt, lp FROM leader WHERE id = 1 FOR SHARE;"
+    "  IF lt IS NULL OR lt::text <> mine OR NOT EXISTS (SELECT 1 FROM pg_locks WHERE"
+    "   locktype = 'advisory' AND granted AND pid = lp AND"
+    "   ((classid::int8 << 32) | objid::int8) = " PG_WRITER_LOCK_KEY ") THEN"
+    "   RAISE EXCEPTION 'this node no longer leads (its term is %, the ledger''s %)',"
+    "    mine, coalesce(lt::text, 'none') USING ERRCODE = 'ML001';"
+    "  END IF;"
+    " END IF;"
     " SELECT coalesce(max(height), -1) INTO last FROM blocks;"
     " IF NEW.height <> last + 1 THEN"
     "  RAISE EXCEPTION 'the journal ends at block %, not %: another writer has appended to it',"
     "   last, NEW.height - 1 USING ERRCODE = 'unique_violation';"
-    " END IF; RETURN NEW; END $f$;"
+    " END IF;"
+    " PERFORM pg_notify('mintline_blocks', NEW.height::text);"
+    " RETURN NEW; END $f$;"
     "DROP TRIGGER IF EXISTS blocks_follow ON blocks;"
     "CREATE TRIGGER blocks_follow BEFORE INSERT ON blocks FOR EACH ROW"
     " EXECUTE FUNCTION mintline_block_follows();";
@@ -422,11 +453,39 @@ static enum err pg__snap_chunks(PGconn *c, uint64_t height, const uint8_t *data,
     return err;
 }
 
+static enum err pg__prepare(PGconn *c, const char *name, const char *sql, int n,
+                            const Oid *types);
+
+/* The shared reader, connected again when its session was cut (PostgreSQL
+ * restarted, the session terminated): a follower reads the journal's head
+ * through it, and must come back with the database. Under r_lock. A
+ * reconnection that fails leaves the session bad: the read then fails as
+ * before, and the next one tries again. */
+static void pg__reader(struct store_pg *s) {
+    if (PQstatus(s->r) == CONNECTION_OK) return;
+    PQreset(s->r);
+    if (PQstatus(s->r) != CONNECTION_OK) return;
+    static const Oid height_type[1] = {PG_OID_INT8};
+    if (pg__exec(s->r, "SET client_min_messages = warning") != ERR_OK ||
+        PQsetClientEncoding(s->r, "UTF8") != 0 ||
+        pg__prepare(s->r, "head",
+                    "SELECT " PG_BLOCK_COLS " FROM blocks ORDER BY height DESC LIMIT 1", 0,
+                    NULL) != ERR_OK ||
+        pg__prepare(s->r, "block_at", "SELECT " PG_BLOCK_COLS " FROM blocks WHERE height = $1", 1,
+                    height_type) != ERR_OK) {
+        fprintf(stderr, "mintline: store: the reader's session could not be prepared again\n");
+    }
+}
+
 static enum err pg_write_snapshot(struct store *base, uint64_t height, const uint8_t *data,
                                   size_t len) {
     struct store_pg *s = (struct store_pg *)base;
     pthread_mutex_lock(&s->snap_lock);
     enum err err = ERR_OK;
+    if (s->snap != NULL && PQstatus(s->snap) != CONNECTION_OK) { /* cut: a new session */
+        PQfinish(s->snap);
+        s->snap = NULL;
+    }
     if (s->snap == NULL) {
         err = pg__connect(s->conninfo, &s->snap);
         if (!err) err = pg__durable(s->snap);
@@ -495,6 +554,7 @@ static void pg__row_request(const PGresult *res, int row, int c, struct store_re
 static enum err pg__block_query(struct store_pg *s, const char *stmt, const struct pg__params *p,
                                 struct store_block *out) {
     pthread_mutex_lock(&s->r_lock);
+    pg__reader(s);
     PGresult *res = PQexecPrepared(s->r, stmt, p ? p->count : 0, p ? p->values : NULL,
                                    p ? p->lengths : NULL, p ? p->formats : NULL, 1);
     enum err err = ERR_STORE_IO;
@@ -524,6 +584,7 @@ static enum err pg_block_at(struct store *base, uint64_t height, struct store_bl
 static enum err pg_read_genesis(struct store *base, char **json, size_t *json_len) {
     struct store_pg *s = (struct store_pg *)base;
     pthread_mutex_lock(&s->r_lock);
+    pg__reader(s);
     PGresult *res = pg__query(s->r, "SELECT value FROM meta WHERE key = 'genesis_json'", NULL);
     enum err err = ERR_STORE_IO;
     if (pg__ok(res, PGRES_TUPLES_OK, "read the genesis")) {
@@ -702,6 +763,7 @@ static enum err pg__scan_requests(struct store_pg *s, const char *select,
                                   const struct pg__params *p, int with_events,
                                   store_request_fn fn, void *ctx) {
     pthread_mutex_lock(&s->r_lock);
+    pg__reader(s);
     enum err err = pg__cursor_open(s->r, "requests_scan", select, p);
     int stop = 0;
     while (!err && !stop) {
@@ -782,6 +844,7 @@ static enum err pg_latest_snapshot(struct store *base, uint64_t *height, uint8_t
                                    size_t *len) {
     struct store_pg *s = (struct store_pg *)base;
     pthread_mutex_lock(&s->r_lock);
+    pg__reader(s);
     PGresult *res = pg__query(s->r, "SELECT height, size, sha256 FROM snapshots "
                                     "ORDER BY height DESC", NULL);
     enum err err = pg__ok(res, PGRES_TUPLES_OK, "read a snapshot") ? ERR_NOT_FOUND : ERR_STORE_IO;
@@ -811,6 +874,7 @@ static enum err pg_latest_snapshot(struct store *base, uint64_t *height, uint8_t
 static enum err pg_tally(struct store *base, struct store_tally *out) {
     struct store_pg *s = (struct store_pg *)base;
     pthread_mutex_lock(&s->r_lock);
+    pg__reader(s);
     PGresult *res = pg__query(s->r,
                               "SELECT (SELECT count(*) FROM requests)::int8, "
                               "(SELECT coalesce(sum(requests), 0) FROM blocks)::int8, "
@@ -916,14 +980,21 @@ static enum err pg__prepare(PGconn *c, const char *name, const char *sql, int n,
     return ok ? ERR_OK : ERR_STORE_IO;
 }
 
-static enum err pg__setup(struct store_pg *s, int create) {
-    enum err err = pg__connect(s->conninfo, &s->w);
-    if (err) return err;
-    int has = pg__has_schema(s->w);
-    if (has < 0) return ERR_STORE_IO;
-    if (!has && !create) return ERR_NO_LEDGER;
-    if (!has) err = pg__exec(s->w, pg__schema);
-    if (!err) err = pg__durable(s->w);
+/* Is the high-availability part there (a store made before it was)?
+ * 1 yes, 0 no, -1 the question failed. */
+static int pg__has_ha(PGconn *c) {
+    PGresult *res = PQexec(c, "SELECT to_regclass('leader') IS NOT NULL");
+    int rc = -1;
+    if (pg__ok(res, PGRES_TUPLES_OK, "open") && PQntuples(res) == 1) {
+        rc = PQgetvalue(res, 0, 0)[0] == 't';
+    }
+    PQclear(res);
+    return rc;
+}
+
+/* The writer's session: durable commits and the two inserts prepared. */
+static enum err pg__writer_prepare(struct store_pg *s) {
+    enum err err = pg__durable(s->w);
     static const Oid block_types[11] = {PG_OID_INT8,  PG_OID_INT8, PG_OID_BYTEA, PG_OID_BYTEA,
                                         PG_OID_BYTEA, PG_OID_INT8, PG_OID_INT8,  PG_OID_INT8,
                                         PG_OID_INT8,  PG_OID_INT8, PG_OID_BYTEA};
@@ -931,9 +1002,23 @@ static enum err pg__setup(struct store_pg *s, int create) {
         PG_OID_INT8,  PG_OID_INT8, PG_OID_INT8,  PG_OID_INT8,  PG_OID_TEXT,
         PG_OID_INT8,  PG_OID_BYTEA, PG_OID_TEXT, PG_OID_TEXT,  PG_OID_BYTEA,
         PG_OID_BYTEA, PG_OID_BYTEA, PG_OID_BYTEA};
-    static const Oid height_type[1] = {PG_OID_INT8};
     if (!err) err = pg__prepare(s->w, "ins_block", PG_INS_BLOCK, 11, block_types);
     if (!err) err = pg__prepare(s->w, "ins_request", PG_INS_REQUEST, 13, request_types);
+    return err;
+}
+
+static enum err pg__setup(struct store_pg *s, int create) {
+    enum err err = pg__connect(s->conninfo, &s->w);
+    if (err) return err;
+    int has = pg__has_schema(s->w);
+    if (has < 0) return ERR_STORE_IO;
+    if (!has && !create) return ERR_NO_LEDGER;
+    if (!has) err = pg__exec(s->w, pg__schema);
+    int ha = err ? -1 : pg__has_ha(s->w);
+    if (ha < 0) return ERR_STORE_IO;
+    if (!ha) err = pg__exec(s->w, pg__ha_schema);
+    if (!err) err = pg__writer_prepare(s);
+    static const Oid height_type[1] = {PG_OID_INT8};
     if (!err) err = pg__connect(s->conninfo, &s->r);
     if (!err) {
         err = pg__prepare(s->r, "head",
@@ -978,6 +1063,9 @@ enum err store_open_url(const char *url, const char *data_dir, int create, struc
 
 struct store_lease {
     PGconn *c;
+    char conninfo[1024];
+    char holder[64]; /* application_name: what a refusal or a DBA sees */
+    int listening;   /* LISTEN mintline_blocks is in force on c */
 };
 
 /* Who holds the writer lock, as its session named itself. */
@@ -995,30 +1083,165 @@ static void pg__lock_holder(PGconn *c, char *out, size_t out_size) {
     PQclear(res);
 }
 
+/* (Re)connect the lease's session and name it. */
+static enum err pg__lease_connect(struct store_lease *l) {
+    if (l->c != NULL && PQstatus(l->c) == CONNECTION_OK) return ERR_OK;
+    if (l->c != NULL) PQfinish(l->c);
+    l->c = NULL;
+    l->listening = 0;
+    if (pg__connect(l->conninfo, &l->c) != ERR_OK) return ERR_STORE_IO;
+    struct pg__params p = {.count = 0};
+    pg__p_text(&p, l->holder);
+    PGresult *res = pg__query(l->c, "SELECT set_config('application_name', $1, false)", &p);
+    PQclear(res);
+    return ERR_OK;
+}
+
+enum err store_lease_open(const char *url, const char *holder, struct store_lease **out) {
+    if (!pg__url_is(url) || strlen(url) >= sizeof(((struct store_lease *)0)->conninfo)) {
+        return ERR_INVALID_ARGUMENT;
+    }
+    struct store_lease *l = calloc(1, sizeof(*l));
+    if (l == NULL) return ERR_INTERNAL;
+    snprintf(l->conninfo, sizeof(l->conninfo), "%s", url);
+    /* 63 bytes at most (PostgreSQL cuts longer names), printable. */
+    size_t k = 0;
+    for (const char *p = holder; *p && k + 1 < sizeof(l->holder); p++) {
+        l->holder[k++] = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
+    }
+    l->holder[k] = '\0';
+    if (pg__lease_connect(l) != ERR_OK) {
+        free(l);
+        return ERR_STORE_IO;
+    }
+    *out = l;
+    return ERR_OK;
+}
+
+/* Having just taken the lock: the next term, and this node in the
+ * leader's row. The UPDATE waits for any append of an older term that
+ * already passed the fence (it holds the row FOR SHARE). */
+static enum err pg__lease_term(struct store_lease *l, const char *advertise_url, uint64_t *term) {
+    struct pg__params p = {.count = 0};
+    pg__p_text(&p, advertise_url);
+    pg__p_text(&p, l->holder);
+    PGresult *res = pg__query(
+        l->c,
+        "INSERT INTO leader(id, term, url, node, pid, since) VALUES(1, 1, $1, $2, "
+        "pg_backend_pid(), now()) ON CONFLICT (id) DO UPDATE SET term = leader.term + 1, "
+        "url = EXCLUDED.url, node = EXCLUDED.node, pid = EXCLUDED.pid, since = EXCLUDED.since "
+        "RETURNING term",
+        &p);
+    enum err err = ERR_STORE_IO;
+    if (pg__ok(res, PGRES_TUPLES_OK, "leader") && PQntuples(res) == 1) {
+        *term = pg__u64(res, 0, 0);
+        err = ERR_OK;
+    }
+    PQclear(res);
+    return err;
+}
+
+enum err store_lease_try(struct store_lease *l, const char *advertise_url, int *leading,
+                         uint64_t *term) {
+    if (pg__lease_connect(l) != ERR_OK) return ERR_STORE_IO;
+    PGresult *res = PQexec(l->c, "SELECT pg_try_advisory_lock(" PG_WRITER_LOCK_KEY ")");
+    int got = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+    int held = got && PQgetvalue(res, 0, 0)[0] == 't';
+    PQclear(res);
+    if (!got) return ERR_STORE_IO;
+    if (!held) {
+        *leading = 0;
+        return ERR_OK;
+    }
+    uint64_t t = 0;
+    if (pg__lease_term(l, advertise_url, &t) != ERR_OK) {
+        /* Not leading after all: the lock goes with the session. */
+        PQfinish(l->c);
+        l->c = NULL;
+        return ERR_STORE_IO;
+    }
+    /* A leader listens to nobody: its own blocks' notifications would
+     * pile up unread in the server's queue. */
+    if (l->listening && pg__exec(l->c, "UNLISTEN *") == ERR_OK) l->listening = 0;
+    PGnotify *note;
+    while ((note = PQnotifies(l->c)) != NULL) PQfreemem(note);
+    *leading = 1;
+    *term = t;
+    return ERR_OK;
+}
+
+enum err store_lease_held(struct store_lease *l) {
+    if (l->c == NULL || PQstatus(l->c) != CONNECTION_OK) return ERR_STORE_IO;
+    PGresult *res = PQexec(l->c, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                                 "AND granted AND pid = pg_backend_pid() AND "
+                                 "((classid::int8 << 32) | objid::int8) = " PG_WRITER_LOCK_KEY);
+    int ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+             strcmp(PQgetvalue(res, 0, 0), "1") == 0;
+    PQclear(res);
+    return ok ? ERR_OK : ERR_STORE_IO;
+}
+
+void store_lease_release(struct store_lease *l) {
+    if (l->c != NULL) PQfinish(l->c); /* the session ends: the lock is released */
+    l->c = NULL;
+    l->listening = 0;
+}
+
+enum err store_lease_leader(struct store_lease *l, struct store_leader *out) {
+    if (pg__lease_connect(l) != ERR_OK) return ERR_STORE_IO;
+    PGresult *res = PQexec(l->c,
+                           "SELECT term, url, node, EXISTS (SELECT 1 FROM pg_locks k WHERE "
+                           "k.locktype = 'advisory' AND k.granted AND k.pid = leader.pid AND "
+                           "((k.classid::int8 << 32) | k.objid::int8) = " PG_WRITER_LOCK_KEY
+                           ") FROM leader WHERE id = 1");
+    enum err err = ERR_STORE_IO;
+    memset(out, 0, sizeof(*out));
+    if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+        err = ERR_OK;
+        if (PQntuples(res) == 1) {
+            out->term = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
+            snprintf(out->url, sizeof(out->url), "%s", PQgetvalue(res, 0, 1));
+            snprintf(out->node, sizeof(out->node), "%s", PQgetvalue(res, 0, 2));
+            out->live = PQgetvalue(res, 0, 3)[0] == 't';
+        }
+    }
+    PQclear(res);
+    return err;
+}
+
+/* Wait for a block's notification, or timeout_ms; LISTEN first. */
+enum err store_lease_wait(struct store_lease *l, int timeout_ms, int *notified) {
+    *notified = 0;
+    if (pg__lease_connect(l) != ERR_OK) return ERR_STORE_IO;
+    if (!l->listening) {
+        if (pg__exec(l->c, "LISTEN mintline_blocks") != ERR_OK) return ERR_STORE_IO;
+        l->listening = 1;
+    }
+    int fd = PQsocket(l->c);
+    if (fd < 0) return ERR_STORE_IO;
+    struct pollfd pfd = {.fd = fd, .events = POLLIN};
+    int n = poll(&pfd, 1, timeout_ms);
+    if (n < 0) return ERR_OK; /* a signal: the caller goes round again */
+    if (PQconsumeInput(l->c) != 1) return ERR_STORE_IO;
+    PGnotify *note;
+    while ((note = PQnotifies(l->c)) != NULL) {
+        *notified = 1;
+        PQfreemem(note);
+    }
+    return ERR_OK;
+}
+
 enum err store_lease_take(const char *url, const char *holder, struct store_lease **out,
                           char *why, size_t why_size) {
     char where[512];
     store_url_redact(url, where, sizeof(where));
-    struct store_lease *l = calloc(1, sizeof(*l));
-    if (l == NULL) return ERR_INTERNAL;
-    if (pg__connect(url, &l->c) != ERR_OK) {
+    struct store_lease *l = NULL;
+    enum err err = store_lease_open(url, holder, &l);
+    if (err) {
         snprintf(why, why_size, "cannot connect to %s", where);
-        free(l);
-        return ERR_STORE_IO;
+        return err;
     }
-    /* The holder's name, for the refusal another node prints (63 bytes
-     * at most: PostgreSQL cuts longer names). */
-    char sql[200];
-    char name[64];
-    size_t k = 0;
-    for (const char *p = holder; *p && k + 1 < sizeof(name); p++) {
-        name[k++] = (*p >= 0x20 && *p < 0x7f && *p != '\'') ? *p : '?';
-    }
-    name[k] = '\0';
-    snprintf(sql, sizeof(sql), "SET application_name = '%s'", name);
-    PGresult *res = PQexec(l->c, sql);
-    PQclear(res);
-    res = PQexec(l->c, "SELECT pg_try_advisory_lock(" PG_WRITER_LOCK_KEY ")");
+    PGresult *res = PQexec(l->c, "SELECT pg_try_advisory_lock(" PG_WRITER_LOCK_KEY ")");
     int got = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
     int held = got && PQgetvalue(res, 0, 0)[0] == 't';
     PQclear(res);
@@ -1040,6 +1263,24 @@ enum err store_lease_take(const char *url, const char *holder, struct store_leas
 
 void store_lease_drop(struct store_lease *l) {
     if (l == NULL) return;
-    PQfinish(l->c); /* the session ends: PostgreSQL releases its advisory locks */
+    store_lease_release(l);
     free(l);
+}
+
+/* ---- the writer's term ------------------------------------------------- */
+
+enum err store_postgres_fence(struct store *base, uint64_t term) {
+    if (strcmp(base->kind, "postgres") != 0) return ERR_INVALID_ARGUMENT;
+    struct store_pg *s = (struct store_pg *)base;
+    if (PQstatus(s->w) != CONNECTION_OK) {
+        /* A writer cut with its old leadership (PostgreSQL restarted, the
+         * connection killed): a new session, prepared again. */
+        PQfinish(s->w);
+        s->w = NULL;
+        if (pg__connect(s->conninfo, &s->w) != ERR_OK) return ERR_STORE_IO;
+        if (pg__writer_prepare(s) != ERR_OK) return ERR_STORE_IO;
+    }
+    char sql[80];
+    snprintf(sql, sizeof(sql), "SET mintline.term = '%llu'", (unsigned long long)term);
+    return pg__exec(s->w, sql);
 }

@@ -3,8 +3,9 @@
 A PostgreSQL is started in a temporary directory (tests/support/pg.py). On a
 database of its own: `init --store URL` (the system key stays in DATA), then
 `serve --store URL`; status names the store "postgres" and its URL without
-the password; a second `serve` on the same URL is refused (ERR_LEDGER_LOCKED,
-the advisory lock) while the first runs. A few hundred commands go in through
+the password; a second `serve` on the same URL starts as a follower of the
+first (ERR_NOT_LEADER on its /readyz, naming the first: test_pg_ha.py covers
+the roles). A few hundred commands go in through
 raw signed HTTP (single commands and batches, from several threads) and the
 CLI; the node is killed with SIGKILL mid-stream and restarted: every
 acknowledged command is in the journal with its seq and result, the
@@ -13,8 +14,11 @@ and `audit verify --store URL` passes. `backup create` on this store answers
 ERR_USAGE. A block's hash changed by hand in the database is found by audit.
 Sanitizer reports are looked for in every node log.
 """
+import http.client
 import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -69,13 +73,36 @@ def test_init_and_status():
     t.ok("store postgres (postgres://mintline@" in human.out, "human status names the database")
 
 
-def test_second_node_refused():
+def test_second_node_follows():
+    # issue 15 item 2: a second node is no longer refused; it follows.
     other = os.path.join(node.root, "other")
-    r = run_cli(node.binary, ["serve", "--data", other, "--store", URL, "--listen",
-                              "127.0.0.1:%d" % free_port()], env=node.env(node=False), timeout=60)
-    t.ok(r.rc != 0 and "ERR_LEDGER_LOCKED" in r.err, "a second serve on the URL is refused")
-    t.ok("mintline 127.0.0.1:%d" % node.port in r.err, "the refusal names the holder: %s" % r.err.strip()[:300])
-    t.ok(PASSWORD not in r.err, "without the password")
+    shutil.copytree(node.data, other)
+    port = free_port()
+    log = open(os.path.join(node.root, "second.log"), "wb")
+    p = subprocess.Popen([node.binary, "serve", "--data", other, "--store", URL, "--listen",
+                          "127.0.0.1:%d" % port], stdout=log, stderr=subprocess.STDOUT,
+                         env=node.env(node=False))
+    try:
+        second = (0, {"error": {}})
+        for _ in range(200):
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                conn.request("GET", "/readyz")
+                r = conn.getresponse()
+                second = (r.status, json.loads(r.read()))
+                conn.close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        t.eq(second[0], 503, "a second serve on the URL starts, as a follower (/readyz 503)")
+        t.eq((second[1]["error"]["code"], second[1]["error"].get("leader")),
+             ("ERR_NOT_LEADER", node.url), "naming the first node as the leader")
+        t.ok(PASSWORD not in open(os.path.join(node.root, "second.log")).read(),
+             "the password is printed nowhere")
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=60)
+        log.close()
     t.ok(node.running(), "the first node still serves")
 
 
@@ -171,7 +198,7 @@ def test_tamper_found():
 
 def main():
     t.run("init and status", test_init_and_status)
-    t.run("a second node", test_second_node_refused)
+    t.run("a second node", test_second_node_follows)
     after = {}
 
     def load():
