@@ -79,9 +79,10 @@ function assetsPanel(assets) {
 function lookupForm(value) {
   const input = h('input', { id: 'identity-address', type: 'text', value: value || '', placeholder: '0x… (40 hex digits)',
     autocomplete: 'off', spellcheck: 'false' });
+  // The live input is read from the form: a refresh re-renders this closure
+  // around a fresh (detached) input, while morph() keeps the typed text in place.
   return h('form', { class: 'filters', 'data-key': 'identity-lookup', on: { submit: (ev) => {
     ev.preventDefault();
-    // the input on the page (a refresh patches the form in place and keeps it), not the one built here
     location.hash = '#/identities/' + encodeURIComponent(ev.currentTarget.querySelector('input').value.trim());
   } } }, h('label', { for: 'identity-address' }, 'Address'), input, h('button', { type: 'submit' }, 'Look up'));
 }

@@ -170,7 +170,10 @@ def test_identity():
     want = "%s / %s holders \u00b7 %s" % (grouped(str(acme["holders"])), grouped(str(acme["max_holders"])),
                                          pct(acme["holder_limit_usage"]))
     t.eq(text_of(d, "[data-asset=ACME] [data-figure=holders]"), want, "ACME's holders against max_holders")
+    before = text_of(d, "#updated")
     css(d, "#identity-address").send_keys(US1)
+    t.ok(waited(d, lambda d: text_of(d, "#updated") != before, "a refresh", timeout=12),
+         "the view refreshed while the address was being typed")
     css(d, "#identity-address").submit()
     t.ok(waited(d, lambda d: text_of(d, "#identity-state").startswith("No identity"), "no identity"),
          "Look up: No identity", text_of(d, "#view"))
