@@ -466,24 +466,19 @@ def main():
         if st != 200:
             raise RuntimeError("mint: %s %s" % (st, doc))
         t.run("serving", test_serving)
-        if not B.available():
-            t.ok(False, "Chromium, chromedriver and python3-selenium are installed (scripts/deps.sh)")
+        if not B.ready(t):
             return
         X.b1 = browser()
         X.b2 = browser()
-        for name, fn in (("wrong key", test_wrong_key), ("dashboard", test_dashboard), ("pause", test_pause),
+        B.steps(t, (("wrong key", test_wrong_key), ("dashboard", test_dashboard), ("pause", test_pause),
                          ("two operators", test_two_operators), ("mint", test_mint), ("account", test_account),
                          ("refused", test_refused),
                          ("history", test_history), ("checks", test_checks), ("danger", test_danger),
                          ("timelock and incidents", test_timelock_and_incidents), ("signatures", test_signatures), ("narrow", test_narrow),
-                         ("no key sent", test_no_key_sent), ("no errors", test_no_errors)):
-            t.run(name, fn)
-        r = node.cli("audit", "verify", "--data", node.data)
-        t.ok(r.rc == 0, "audit verify after the console's commands", r)
+                         ("no key sent", test_no_key_sent), ("no errors", test_no_errors)))
+        B.audit(t, node)
     finally:
-        B.quit_all()
-        node.stop()
-        t.ok(node.sanitizer() is None, "no sanitizer report", node.sanitizer())
+        B.close(t, node)
     t.done()
 
 

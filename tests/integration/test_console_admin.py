@@ -348,24 +348,19 @@ def main():
     try:
         command({"op": "mint", "asset": "USDC", "to": HOLDER, "amount": "5000"})
         t.run("serving", test_serving)
-        if not B.available():
-            t.ok(False, "Chromium, chromedriver and python3-selenium are installed (scripts/deps.sh)")
+        if not B.ready(t):
             return
         X.alice = browser()
         X.bob = browser()
-        for name, fn in (("forms", test_forms), ("caps", test_caps), ("nav", test_nav), ("reserve", test_reserve),
+        B.steps(t, (("forms", test_forms), ("caps", test_caps), ("nav", test_nav), ("reserve", test_reserve),
                          ("refused", test_refused), ("governance", test_governance), ("chart", test_chart),
                          ("narrow", test_narrow),
                          ("no key sent", lambda: B.check_no_key_sent(t)),
                          ("no errors", lambda: B.check_no_errors(
-                             t, lambda msg: "/api/commands" in msg and ("403" in msg or "400" in msg or "409" in msg), min_expected=3))):
-            t.run(name, fn)
-        r = node.cli("audit", "verify", "--data", node.data)
-        t.ok(r.rc == 0, "audit verify after the console's commands", r)
+                             t, lambda msg: "/api/commands" in msg and ("403" in msg or "400" in msg or "409" in msg), min_expected=3))))
+        B.audit(t, node)
     finally:
-        B.quit_all()
-        node.stop()
-        t.ok(node.sanitizer() is None, "no sanitizer report", node.sanitizer())
+        B.close(t, node)
     t.done()
 
 

@@ -343,24 +343,19 @@ def main():
         command({"op": "nav.update", "asset": "AAXJF", "value": "1"}, who="bob")
         command({"op": "mint", "asset": "AAXJF", "to": HOLDER, "amount": "700000"})
         t.run("rules api", test_rules_api)
-        if not B.available():
-            t.ok(False, "Chromium, chromedriver and python3-selenium are installed (scripts/deps.sh)")
+        if not B.ready(t):
             return
         X.d = browser()
-        for name, fn in (("alerts", test_alerts_view), ("maintenance", test_maintenance), ("rules", test_rules_list),
+        B.steps(t, (("alerts", test_alerts_view), ("maintenance", test_maintenance), ("rules", test_rules_list),
                          ("thresholds", test_thresholds), ("live", test_live_feed), ("dashboard feed", test_dashboard_feed),
                          ("resolved", test_resolved),
-                         ("narrow", test_narrow)):
-            t.run(name, fn)
+                         ("narrow", test_narrow)))
         B.check_no_key_sent(t)
         B.check_no_errors(t, lambda msg: "/api/commands" in msg and "400" in msg, min_expected=1)
-        r = node.cli("audit", "verify", "--data", node.data)
-        t.ok(r.rc == 0, "audit verify after the console's commands", r)
+        B.audit(t, node)
     finally:
-        B.quit_all()
-        node.stop()
         os.unlink(X.rules_file)
-        t.ok(node.sanitizer() is None, "no sanitizer report", node.sanitizer())
+        B.close(t, node)
     t.done()
 
 

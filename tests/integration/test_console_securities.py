@@ -411,8 +411,7 @@ def main():
     try:
         setup()
         t.run("serving", test_serving)
-        if not B.available():
-            t.ok(False, "Chromium, chromedriver and python3-selenium are installed (scripts/deps.sh)")
+        if not B.ready(t):
             return
         X.b1 = browser()
         X.b2 = browser()
@@ -420,15 +419,11 @@ def main():
         t.run("identity", test_identity)
         t.run("rules", test_rules)
         two({"op": "mint", "asset": "ACME", "to": US1, "amount": "1000", "partition": "REG_D"})
-        for name, fn in (("payouts", test_payouts), ("narrow", test_narrow),
-                         ("no key sent", lambda: B.check_no_key_sent(t)), ("no errors", test_no_errors)):
-            t.run(name, fn)
-        r = node.cli("audit", "verify", "--data", node.data)
-        t.ok(r.rc == 0, "audit verify after the console's commands", r)
+        B.steps(t, (("payouts", test_payouts), ("narrow", test_narrow),
+                         ("no key sent", lambda: B.check_no_key_sent(t)), ("no errors", test_no_errors)))
+        B.audit(t, node)
     finally:
-        B.quit_all()
-        node.stop()
-        t.ok(node.sanitizer() is None, "no sanitizer report", node.sanitizer())
+        B.close(t, node)
     t.done()
 
 

@@ -498,23 +498,18 @@ def main():
     try:
         setup()
         t.run("serving", test_serving)
-        if not B.available():
-            t.ok(False, "Chromium, chromedriver and python3-selenium are installed (scripts/deps.sh)")
+        if not B.ready(t):
             return
         X.b1 = browser()
         X.b2 = browser()
         sign_in(X.b1, "alice")
-        for name, fn in (("dashboard", test_dashboard), ("vaults", test_vaults), ("liquidation", test_liquidation),
+        B.steps(t, (("dashboard", test_dashboard), ("vaults", test_vaults), ("liquidation", test_liquidation),
                          ("bridge", test_bridge), ("stabilizers", test_stabilizers),
                          ("dashboard after", test_dashboard), ("layout", test_layout_steady), ("narrow", test_narrow),
-                         ("no key sent", lambda: B.check_no_key_sent(t)), ("no errors", test_no_errors)):
-            t.run(name, fn)
-        r = node.cli("audit", "verify", "--data", node.data)
-        t.ok(r.rc == 0, "audit verify after the console's commands", r)
+                         ("no key sent", lambda: B.check_no_key_sent(t)), ("no errors", test_no_errors)))
+        B.audit(t, node)
     finally:
-        B.quit_all()
-        node.stop()
-        t.ok(node.sanitizer() is None, "no sanitizer report", node.sanitizer())
+        B.close(t, node)
         node.cleanup()
     t.done()
 

@@ -296,3 +296,30 @@ def fmt_age(seconds):
     if m:
         return "%dm %ds" % (m, s)
     return "%ds" % s
+
+
+def ready(t):
+    """True when Chromium can be driven; otherwise a failed check naming what to install."""
+    if available():
+        return True
+    t.ok(False, "Chromium, chromedriver and python3-selenium are installed (scripts/deps.sh)")
+    return False
+
+
+def steps(t, named):
+    """Runs (name, fn) pairs in order as the test's checks."""
+    for name, fn in named:
+        t.run(name, fn)
+
+
+def audit(t, node):
+    """`audit verify` on the node's data dir: every command the console sent is in a valid journal."""
+    r = node.cli("audit", "verify", "--data", node.data)
+    t.ok(r.rc == 0, "audit verify after the console's commands", r)
+
+
+def close(t, node):
+    """The end of every console test (in its finally): browsers closed, the node stopped, no sanitizer report."""
+    quit_all()
+    node.stop()
+    t.ok(node.sanitizer() is None, "no sanitizer report", node.sanitizer())
