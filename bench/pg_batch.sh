@@ -70,22 +70,20 @@ build/mintline serve --data "$DATA-f" --store "$URL" --listen "127.0.0.1:$FPORT"
 FOLLOWER=$!
 wait_up "$FPORT" /healthz "$FOLLOWER" "$TMP/pg-follower.log"
 height() { curl -fsS -D - -o /dev/null "http://127.0.0.1:$1/healthz" | tr -d '\r' | awk 'tolower($1) == "mintline-height:" { print $2 }'; }
-head=$(height "$PORT")
-t0=$(date +%s)
-until [ "$(height "$FPORT")" -ge "$head" ] 2>/dev/null; do
-    [ $(($(date +%s) - t0)) -lt 120 ] || { echo "the follower did not reach height $head" >&2; exit 1; }
-    sleep 0.2
-done
-echo "follower caught up to height $head in $(($(date +%s) - t0)) s" >&2
+catch_up() { # TIMEOUT_S: wait for the follower to reach the leader's height
+    head=$(height "$PORT")
+    t0=$(date +%s)
+    until [ "$(height "$FPORT")" -ge "$head" ] 2>/dev/null; do
+        [ $(($(date +%s) - t0)) -lt "$1" ] || { echo "the follower did not reach height $head" >&2; exit 1; }
+        sleep 0.1
+    done
+    echo "follower at height $head after $(($(date +%s) - t0)) s" >&2
+}
+catch_up 120
 hist() { curl -fsS "http://127.0.0.1:$FPORT/metrics" | grep '^mintline_follower_apply_delay_seconds'; }
 hist >"$TMP/pg-h0" || exit 1
 build/bench/bench_http --port "$PORT" --key "$KEY" batch --holders "$HOLDERS" --threads "$THREADS" \
     --batches "$FOLLOW_BATCHES" --batch 8000 --tag pg_follow || exit 1
-head=$(height "$PORT")
-t0=$(date +%s)
-until [ "$(height "$FPORT")" -ge "$head" ] 2>/dev/null; do
-    [ $(($(date +%s) - t0)) -lt 30 ] || { echo "the follower did not reach height $head" >&2; exit 1; }
-    sleep 0.1
-done
+catch_up 30
 hist >"$TMP/pg-h1" || exit 1
 awk -f bench/histogram_quantile.awk -v tag=pg_follow_delay "$TMP/pg-h0" "$TMP/pg-h1"

@@ -300,7 +300,7 @@ if /usr/bin/python3 tests/support/pg.py start bench_b2 bench_peer bench_failover
     step pg_failover env MINTLINE_TEST_PG_URL="$(pg_url bench_failover)" \
         /usr/bin/python3 bench/pg_failover.py --kills 10
     stop_pg
-    echo "RESULT pg_part_s $(($(date +%s) - pg_started))" >>"$RESULTS"
+    echo "pg_part_s $(($(date +%s) - pg_started))" >>"$RESULTS"
 else
     STEPS_FAILED=$((STEPS_FAILED + 1))
     echo "bench: PostgreSQL did not start; see $LOGS/pg.log" >&2
