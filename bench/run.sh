@@ -11,6 +11,9 @@
 #   (b) the same from an independent Python client, compact answers,
 #       1,000 holders, against the SQLite peer on 1,000 (issue 16)  bench_py.py
 #   (b) the same with the journal in PostgreSQL (issue 15)          bench/pg_batch.sh
+#       and a follower's lag under that load (p99 interpolated)       bench/pg_batch.sh
+#   the PostgreSQL peer: the checked transfer in SQL (issue 15)     bench_pg
+#   failover on PostgreSQL: 10 leader kills under load (issue 15)  bench/pg_failover.py
 #   (c) one signed command over HTTP: latency; 16 clients           bench_http single
 #   (d) replay speed at start-up (from genesis, snapshots deleted)  bench_replay
 #   por publish and por proof through the node and the CLI          (here)
@@ -55,8 +58,11 @@ stop_node() {
 }
 CHILD_PID=""
 stop_child() { [ -n "$CHILD_PID" ] && kill -TERM "$CHILD_PID" 2>/dev/null; CHILD_PID=""; }
-trap 'stop_child; stop_node' EXIT
-trap 'stop_child; stop_node; exit 130' INT TERM
+# The PostgreSQL part's server (tests/support/pg.py start), stopped at the end.
+PG_DIR=""
+stop_pg() { [ -n "$PG_DIR" ] && /usr/bin/python3 tests/support/pg.py stop "$PG_DIR"; PG_DIR=""; }
+trap 'stop_child; stop_node; stop_pg' EXIT
+trap 'stop_child; stop_node; stop_pg; exit 130' INT TERM
 
 rm -rf "$TMP"
 mkdir -p "$LOGS"
@@ -279,11 +285,26 @@ if step init build/mintline init --data "$DATA" --genesis bench/genesis.yaml && 
         stop_node
     fi
 fi
-# ---- (b) on PostgreSQL (issue 15) --------------------------------------------
-# The same ledger and batches with the journal in a PostgreSQL 15 started in
-# a temporary directory for this step (tests/support/pg.py; durable defaults).
-step pg_b2 /usr/bin/python3 tests/support/pg.py run -- sh bench/pg_batch.sh "$TMP" "$HOLDERS" 2 24
-rm -rf "$TMP/pg-ledger"
+# ---- PostgreSQL (issue 15) ---------------------------------------------------
+# One PostgreSQL 15 for every step, started here in a temporary directory
+# (tests/support/pg.py: durable defaults), a database per step. (b) with
+# the journal in it, then a follower's lag under the same load; the peer,
+# the same checked transfer in SQL on the same accounts; failover.
+pg_started=$(date +%s)
+if /usr/bin/python3 tests/support/pg.py start bench_b2 bench_peer bench_failover >"$TMP/pg.txt" 2>"$LOGS/pg.log"; then
+    PG_DIR=$(awk '$1 == "dir" { print $2 }' "$TMP/pg.txt")
+    pg_url() { awk -v n="$1" '$1 == n { print $2 }' "$TMP/pg.txt"; }
+    step pg_b2 env MINTLINE_TEST_PG_URL="$(pg_url bench_b2)" sh bench/pg_batch.sh "$TMP" "$HOLDERS" 2 24 24
+    rm -rf "$TMP/pg-ledger" "$TMP/pg-ledger-f"
+    step pg_peer "$BIN/bench_pg" --url "$(pg_url bench_peer)" --holders "$HOLDERS" --batch 8000 --tag pgpeer
+    step pg_failover env MINTLINE_TEST_PG_URL="$(pg_url bench_failover)" \
+        /usr/bin/python3 bench/pg_failover.py --kills 10
+    stop_pg
+    echo "pg_part_s $(($(date +%s) - pg_started))" >>"$RESULTS"
+else
+    STEPS_FAILED=$((STEPS_FAILED + 1))
+    echo "bench: PostgreSQL did not start; see $LOGS/pg.log" >&2
+fi
 # The ledger is ~600 MB: kept only on request (BENCH_KEEP=1).
 [ -n "${BENCH_KEEP:-}" ] || rm -rf "$DATA"
 
@@ -324,6 +345,10 @@ BEGIN {
         r["ratio_audit"] = val("audit_node_s") / val("audit_offline_s")
     if (val("b2_per_s") != "" && val("sqlite_one_per_s") > 0)
         r["ratio_b_f1"] = val("b2_per_s") / val("sqlite_one_per_s")
+    if (val("pg_b2_per_s") != "" && val("pgpeer_batch_per_s") > 0)
+        r["ratio_pg_peer"] = val("pg_b2_per_s") / val("pgpeer_batch_per_s")
+    if (val("pg_b2_per_s") != "" && val("pgpeer_one_per_s") > 0)
+        r["ratio_pg_peer1"] = val("pg_b2_per_s") / val("pgpeer_one_per_s")
     if (val("py_per_s") != "" && val("sqlite1k_batch_per_s") > 0)
         r["ratio_py_f"] = val("py_per_s") / val("sqlite1k_batch_per_s")
     printf "| %-58s | %13s | %-12s | %-12s | %-4s |\n", "benchmark", "figure", "unit", "target", "met?"
@@ -362,6 +387,20 @@ BEGIN {
     row("    Python client / SQLite peer on 1k", "ratio_py_f", "x", ">= 1.3", ">=", 1.3, "%.2f")
     row("(b) same on PostgreSQL 15 (same machine), 2 clients", "pg_b2_per_s", "transfers/s", ">= 100,000", ">=", 100000, "n")
     row("    store commit (PostgreSQL) per block", "pg_b2_commit_ms_per_block", "ms", "-", "", 0, "%.2f")
+    row("    PostgreSQL peer: checked transfer, 1 per txn", "pgpeer_one_per_s", "transfers/s", "peer", "", 0, "n")
+    row("    PostgreSQL peer: checked transfer, 8,000 per txn", "pgpeer_batch_per_s", "transfers/s", "peer", "", 0, "n")
+    row("    mintline on PostgreSQL / its peer, 8,000 per txn", "ratio_pg_peer", "x", "-", "", 0, "%.1f")
+    row("    mintline on PostgreSQL / its peer, 1 per txn", "ratio_pg_peer1", "x", "-", "", 0, "%.0f")
+    row("    the same load with a follower (the leader rate)", "pg_follow_per_s", "transfers/s", "-", "", 0, "n")
+    row("    follower lag per block: p99 (interpolated in 25 ms)", "pg_follow_delay_p99_s", "s", "< 0.5", "<=", 0.4999, "%.3f")
+    row("    follower lag per block: p50", "pg_follow_delay_p50_s", "s", "-", "", 0, "%.3f")
+    row("    follower lag: blocks measured", "pg_follow_delay_count", "blocks", "-", "", 0, "n")
+    row("failover on PostgreSQL, kill -9 to new leader writing: p50", "pg_failover_median_s", "s", "< 5", "<=", 4.999, "%.3f")
+    row("    same, max over the kills", "pg_failover_max_s", "s", "< 5", "<=", 4.999, "%.3f")
+    row("    leader kills (3 nodes, 3 clients of single mints)", "pg_failover_kills", "kills", "10", ">=", 10, "n")
+    row("    writes acknowledged under the kills", "pg_failover_acked", "writes", "-", "", 0, "n")
+    row("    acknowledged writes lost", "pg_failover_lost", "writes", "0", "<=", 0, "n")
+    row("    the PostgreSQL part of this run, wall time", "pg_part_s", "s", "<= 180", "<=", 180, "n")
     row("    node CPU per transfer (2 clients)", "b2_node_cpu_us", "us", "-", "", 0, "%.1f")
     row("    store commit (SQLite + fsync) per block (2 clients)", "b2_commit_ms_per_block", "ms", "-", "", 0, "%.2f")
     row("    share of wall time spent committing (2 clients)", "b2_commit_share", "ratio", "-", "", 0, "%.2f")

@@ -52,14 +52,17 @@ struct ha {
     struct ha_view view;
 };
 
-_Static_assert(HA_DELAY_BUCKETS == SEQ_LATENCY_BUCKETS, "the delay uses the commit bounds");
+const double ha_delay_bounds_s[HA_DELAY_BUCKETS] = {
+    0.001, 0.0025, 0.005, 0.01,  0.025, 0.05,  0.075, 0.1,   0.125, 0.15,
+    0.175, 0.2,    0.225, 0.25,  0.275, 0.3,   0.325, 0.35,  0.375, 0.4,
+    0.425, 0.45,   0.475, 0.5,   0.6,   0.75,  1.0,   2.5,   5.0,   10.0};
 
 void ha_delay_add(struct ha_delay *d, double delay_s) {
     if (delay_s < 0) delay_s = 0; /* clocks a little apart: not negative */
     d->count++;
     d->sum_s += delay_s;
     for (int i = 0; i < HA_DELAY_BUCKETS; i++) {
-        if (delay_s <= seq_latency_bounds_s[i]) d->le[i]++;
+        if (delay_s <= ha_delay_bounds_s[i]) d->le[i]++;
     }
 }
 

@@ -136,7 +136,7 @@ static void metrics__ha(struct ha *h, struct buf *b) {
                   "block's time (the leader's clock at the block's start; wall-clock ledgers).");
     for (int i = 0; i < HA_DELAY_BUCKETS; i++) {
         metrics__line(b, "mintline_follower_apply_delay_seconds_bucket{le=\"%g\"} %llu\n",
-                      seq_latency_bounds_s[i], (unsigned long long)v.delay.le[i]);
+                      ha_delay_bounds_s[i], (unsigned long long)v.delay.le[i]);
     }
     metrics__line(b, "mintline_follower_apply_delay_seconds_bucket{le=\"+Inf\"} %llu\n",
                   (unsigned long long)v.delay.count);

@@ -21,21 +21,17 @@ others follow. audit verify --store URL at the end; sanitizer reports looked
 for. MINTLINE_HA_KILLS=N sets the number of kills (3).
 """
 import http.client
-import json
 import os
 import shutil
-import signal
 import statistics
-import subprocess
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
 from harness import GENESIS, TAP, Node, addr, err_codes, free_port  # noqa: E402
-from mlclient import Client  # noqa: E402
 from pg import BIN, Postgres  # noqa: E402
+from pgha import Cluster, node_status, role, signed, wait_until  # noqa: E402
 
 t = TAP("pg_ha")
 CODES = err_codes()
@@ -47,89 +43,17 @@ A = Node(init=False)
 B = Node(init=False)
 C = Node(init=False)
 NODES = [A, B, C]
-
-
-def serve(n, timeout=60):
-    """Start n on a fresh port (on a restart, the same one) against URL and
-    wait for /healthz (a follower is alive, not ready)."""
-    assert n.proc is None
-    n.port = n.port or free_port()
-    n.starts += 1
-    log = os.path.join(n.root, "node-%d.log" % n.starts)
-    n.logs.append(log)
-    argv = [n.binary, "serve", "--data", n.data, "--store", URL, "--listen",
-            "127.0.0.1:%d" % n.port]
-    with open(log, "wb") as f:
-        n.proc = subprocess.Popen(argv, stdout=f, stderr=subprocess.STDOUT,
-                                  stdin=subprocess.DEVNULL, cwd=n.root,
-                                  env=n.env(node=False, operator=None))
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if n.proc.poll() is not None:
-            rc, n.proc = n.proc.returncode, None
-            raise RuntimeError("node exited with %s:\n%s" % (rc, n.log_text()))
-        try:
-            if n.http("GET", "/healthz", timeout=2)[0] == 200:
-                return n
-        except OSError:
-            pass
-        time.sleep(0.05)
-    raise RuntimeError("node not alive after %ss:\n%s" % (timeout, n.log_text()))
-
-
-def signed(n, method, path, doc=None, operator="alice"):
-    """(status, headers, document) of a signed request to n."""
-    c = Client("127.0.0.1", n.port, operator, n.key(operator))
-    body = b"" if doc is None else json.dumps(doc).encode()
-    hdr = c.headers(method, path, body)
-    conn = http.client.HTTPConnection("127.0.0.1", n.port, timeout=30)
-    try:
-        conn.request(method, path, body=body, headers=hdr)
-        r = conn.getresponse()
-        data = r.read()
-        headers = {k.lower(): v for k, v in r.getheaders()}
-    finally:
-        conn.close()
-    try:
-        out = json.loads(data)
-    except ValueError:
-        out = data.decode(errors="replace")
-    return r.status, headers, out, hdr["Mintline-Nonce"]
-
-
-def node_status(n):
-    st, _, doc, _ = signed(n, "GET", "/api/system/status", operator="carol")
-    if st != 200:
-        raise RuntimeError("status: HTTP %s %s" % (st, doc))
-    return doc["node"]
+CLUSTER = Cluster(URL, NODES, lambda sql: pg.psql("ledger", sql), ADDRS)
+serve = CLUSTER.serve
+journal_nonces = CLUSTER.journal_nonces
+leader_of = CLUSTER.leader_of
 
 
 def wait_for(what, fn, timeout=10.0):
-    deadline = time.time() + timeout
-    last = None
-    while time.time() < deadline:
-        try:
-            last = fn()
-            if last:
-                return last
-        except (OSError, RuntimeError, KeyError) as e:
-            last = e
-        time.sleep(0.05)
-    t.ok(False, "%s within %.0f s (last: %r)" % (what, timeout, last))
-    return None
-
-
-def journal_nonces():
-    rows = pg.psql("ledger", "SELECT encode(nonce, 'escape'), first_seq FROM requests")
-    out = {}
-    for line in rows.splitlines():
-        nonce, seq = line.split("|")
-        out[nonce] = int(seq)
-    return out
-
-
-def role(n):
-    return node_status(n).get("role")
+    value, last = wait_until(fn, timeout)
+    if not value:
+        t.ok(False, "%s within %.0f s (last: %r)" % (what, timeout, last))
+    return value
 
 
 def test_setup():
@@ -268,78 +192,15 @@ def test_stale_leader():
     t.ok(len(journal_nonces()) == len(before) + 1, "exactly one write journaled meanwhile")
 
 
-def load_client(k, stop, out):
-    """Send mints round the nodes; on no answer or ERR_NOT_LEADER try the
-    next node (a fresh signature: a new request). Records acknowledged
-    requests with their seq."""
-    i = 0
-    target = k
-    while not stop.is_set():
-        i += 1
-        n = NODES[target % len(NODES)]
-        if n.proc is None:
-            target += 1
-            continue
-        doc = {"op": "mint", "asset": "USDC", "to": ADDRS[(k * 5 + i) % len(ADDRS)], "amount": "0.01"}
-        try:
-            st, _, rdoc, nonce = signed(n, "POST", "/api/commands", doc)
-        except OSError:
-            target += 1
-            time.sleep(0.02)
-            continue
-        if st == 200 and isinstance(rdoc, dict) and isinstance(rdoc.get("seq"), int):
-            out.append((time.time(), nonce, rdoc["seq"], n))
-        else:
-            target += 1
-            time.sleep(0.02)
-
-
-def leader_of(nodes):
-    for n in nodes:
-        if n.proc is None:
-            continue
-        try:
-            if role(n) == "leader":
-                return n
-        except (OSError, RuntimeError):
-            pass
-    return None
-
-
 def test_failover(kills=3):
     serve(C)
     wait_for("C caught up", lambda: node_status(C)["height"] >= node_status(B)["height"], 10)
-    stop = threading.Event()
-    acked = [[] for _ in range(3)]
-    threads = [threading.Thread(target=load_client, args=(k, stop, acked[k])) for k in range(3)]
-    for th in threads:
-        th.start()
-    times = []
-    try:
-        for round_ in range(kills):
-            time.sleep(1.0)
-            old = leader_of(NODES)
-            if old is None:
-                t.ok(False, "a leader before kill %d" % (round_ + 1))
-                break
-            killed_at = time.time()
-            old.kill()
-            new = wait_for("a new leader", lambda: leader_of([n for n in NODES if n is not old]), 15)
-            if new is None:
-                break
-            first = wait_for("a write on the new leader",
-                             lambda: min((a[0] for s in acked for a in s
-                                          if a[3] is new and a[0] > killed_at), default=None), 15)
-            if first is None:
-                break
-            times.append(first - killed_at)
-            serve(old)  # the old leader comes back as a follower
-            t.eq(role(old), "follower", "kill %d: the restarted old leader follows" % (round_ + 1))
-    finally:
-        time.sleep(0.5)
-        stop.set()
-        for th in threads:
-            th.join()
+    run = CLUSTER.kill_leaders(kills)
+    for f in run.failures:
+        t.ok(False, f)
+    for i, r in enumerate(run.old_roles):
+        t.eq(r, "follower", "kill %d: the restarted old leader follows" % (i + 1))
+    times = run.times
     t.eq(len(times), kills, "%d leader kills, each followed by writes on a new leader" % kills)
     if times:
         print("# failover (kill -9 to the first write accepted by the new leader): median %.3f s, "
@@ -347,12 +208,9 @@ def test_failover(kills=3):
                                                 ", ".join("%.3f" % x for x in times)))
         t.ok(max(times) < 5.0, "every failover under 5 s (max %.3f s)" % max(times))
     j = journal_nonces()
-    all_acked = [a for s in acked for a in s]
-    missing = [a[1] for a in all_acked if a[1] not in j]
-    wrong = [a[1] for a in all_acked if a[1] in j and j[a[1]] != a[2]]
-    t.ok(len(all_acked) > 50, "%d writes acknowledged under the kills" % len(all_acked))
-    t.eq(missing, [], "every acknowledged write is in the journal")
-    t.eq(wrong, [], "with the seq it was acknowledged with")
+    t.ok(len(run.acked) > 50, "%d writes acknowledged under the kills" % len(run.acked))
+    t.eq(run.missing(j), [], "every acknowledged write is in the journal")
+    t.eq(run.wrong_seq(j), [], "with the seq it was acknowledged with")
     leader = leader_of(NODES)
     hl = node_status(leader)["height"]
     for n in NODES:

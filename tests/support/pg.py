@@ -53,7 +53,7 @@ class Postgres:
         return subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True, **kw)
 
-    def start(self):
+    def start(self, detached=False):
         self.dir = tempfile.mkdtemp(prefix="mintline-pg-")
         os.chmod(self.dir, 0o700)
         if os.geteuid() == 0:
@@ -78,7 +78,8 @@ class Postgres:
                 pass
             raise RuntimeError("pg_ctl start failed:\n" + r.stdout + log)
         self.running = True
-        atexit.register(self.stop)
+        if not detached:
+            atexit.register(self.stop)
         self.psql("postgres", "CREATE ROLE %s LOGIN CREATEDB PASSWORD '%s'" % (ROLE, PASSWORD))
         return self
 
@@ -109,9 +110,41 @@ class Postgres:
             self.dir = None
 
 
+def start_detached(names):
+    """`pg.py start NAME...`: a server left running, one database per name."""
+    pg = Postgres()
+    try:
+        pg.start(detached=True)
+        urls = [(name, pg.create_db(name)) for name in names]
+    except (RuntimeError, OSError) as e:
+        print("pg.py: cannot start PostgreSQL: %s" % e, file=sys.stderr)
+        pg.stop()
+        return 3
+    for name, url in urls:
+        print(name, url)
+    print("dir", pg.dir)
+    return 0
+
+
+def stop_detached(directory):
+    """`pg.py stop DIR`: the server `start` left in DIR, stopped and removed."""
+    if not os.path.isdir(os.path.join(directory, "data")):
+        print("pg.py: no PostgreSQL data in %s" % directory, file=sys.stderr)
+        return 2
+    pg = Postgres()
+    pg.dir = directory
+    pg.running = True
+    pg.stop()
+    return 0
+
+
 def main(argv):
+    if len(argv) >= 1 and argv[0] == "start":
+        return start_detached(argv[1:])
+    if len(argv) == 2 and argv[0] == "stop":
+        return stop_detached(argv[1])
     if len(argv) < 3 or argv[0] != "run" or argv[1] != "--":
-        print("usage: pg.py run -- CMD ARGS...", file=sys.stderr)
+        print("usage: pg.py run -- CMD ARGS... | start NAME... | stop DIR", file=sys.stderr)
         return 2
     pg = Postgres()
     try:

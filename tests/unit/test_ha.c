@@ -4,7 +4,8 @@
  * entries skipped, an over-long URL cut so that the URL check refuses it)
  * a follower's lag in seconds (ha_lag_s: 0 when caught up or when the
  * clock reads earlier than the moment it fell behind) and its per-block
- * delay histogram (ha_delay_add: cumulative buckets, negatives as 0).
+ * delay histogram (ha_delay_add: cumulative buckets, negatives as 0; its
+ * bounds rise 25 ms apart to 500 ms).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -72,16 +73,32 @@ static void delay_fills_cumulative_buckets(void **state) {
     (void)state;
     struct ha_delay d;
     memset(&d, 0, sizeof(d));
-    ha_delay_add(&d, 0.0005); /* on the first bound: in every bucket */
-    ha_delay_add(&d, 0.3);    /* 0.25 < 0.3 <= 0.5 */
-    ha_delay_add(&d, 9.0);    /* past the last bound: +Inf only */
+    ha_delay_add(&d, 0.0005); /* under the first bound: in every bucket */
+    ha_delay_add(&d, 0.31);   /* 0.3 < 0.31 <= 0.325 */
+    ha_delay_add(&d, 12.0);   /* past the last bound: +Inf only */
     ha_delay_add(&d, -0.2);   /* clocks apart: counted as 0 */
     assert_int_equal(d.count, 4);
-    assert_true(d.sum_s > 9.30049 && d.sum_s < 9.30051);
+    assert_true(d.sum_s > 12.31049 && d.sum_s < 12.31051);
     assert_int_equal(d.le[0], 2);
-    assert_int_equal(d.le[8], 2);  /* 0.25 */
-    assert_int_equal(d.le[9], 3);  /* 0.5 */
-    assert_int_equal(d.le[11], 3); /* 2.5 */
+    assert_int_equal(d.le[15], 2); /* 0.3 */
+    assert_int_equal(d.le[16], 3); /* 0.325 */
+    assert_int_equal(d.le[23], 3); /* 0.5 */
+    assert_int_equal(d.le[HA_DELAY_BUCKETS - 1], 3); /* 10 */
+}
+
+static void delay_bounds_rise_25ms_apart_to_half_a_second(void **state) {
+    (void)state;
+    int from = -1, to = -1;
+    for (int i = 0; i < HA_DELAY_BUCKETS; i++) {
+        if (i > 0) assert_true(ha_delay_bounds_s[i] > ha_delay_bounds_s[i - 1]);
+        if (ha_delay_bounds_s[i] == 0.05) from = i;
+        if (ha_delay_bounds_s[i] == 0.5) to = i;
+    }
+    assert_true(from >= 0 && to == from + 18); /* 0.05, 0.075, ..., 0.5 */
+    for (int i = from + 1; i <= to; i++) {
+        double step = ha_delay_bounds_s[i] - ha_delay_bounds_s[i - 1];
+        assert_true(step > 0.0249 && step < 0.0251);
+    }
 }
 
 int main(void) {
@@ -92,6 +109,7 @@ int main(void) {
         cmocka_unit_test(lag_is_zero_when_caught_up),
         cmocka_unit_test(lag_counts_from_falling_behind),
         cmocka_unit_test(delay_fills_cumulative_buckets),
+        cmocka_unit_test(delay_bounds_rise_25ms_apart_to_half_a_second),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
