@@ -18,11 +18,17 @@ On a SQLite ledger:
   another signature): 401 ERR_AUTH_NONCE, nothing run;
 - a dry run's nonce reused (even with the same bytes): 401, never journaled;
 - a read's nonce reused by a command: 401;
-- after a restart of the node: the retry still gets the original.
+- after a restart of the node: the retry still gets the original;
+- the CLI: a command sent through a proxy that passes it to the node and
+  drops the answer (the connection closed before any byte of it) is sent
+  again, identical, to the next --node URL (or the same one): it runs once,
+  the CLI prints the original answer and exits 0.
 """
 import json
 import os
+import socket
 import sys
+import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
@@ -222,8 +228,84 @@ def test_after_restart():
     t.eq((st, d["error"]["code"]), (401, "ERR_AUTH_NONCE"), "other bytes after the restart: 401")
 
 
+class Dropper:
+    """A proxy on a loopback port that passes each request to the node,
+    reads the node's whole answer and closes the client's connection
+    without sending any of it: the request ran, its answer was lost."""
+
+    def __init__(self, target_port):
+        self.target_port = target_port
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.passed = 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    @staticmethod
+    def _request(conn):
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return None
+            data += chunk
+        head, _, rest = data.partition(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            k, _, v = line.partition(b":")
+            if k.strip().lower() == b"content-length":
+                length = int(v.strip())
+        while len(rest) < length:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return None
+            rest += chunk
+        return head + b"\r\n\r\n" + rest
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                req = self._request(conn)
+                if req is None:
+                    continue
+                req = req.replace(b"Connection: keep-alive", b"Connection: close")
+                with socket.create_connection(("127.0.0.1", self.target_port)) as up:
+                    up.sendall(req)
+                    up.shutdown(socket.SHUT_WR)
+                    while up.recv(65536):
+                        pass
+                self.passed += 1
+
+    def close(self):
+        self.sock.close()
+
+
+def test_cli_retry():
+    before = metric(N.metrics(), "mintline_commands_replayed_total")
+    proxy = Dropper(N.port)
+    dropper = "http://127.0.0.1:%d" % proxy.port
+    r = N.cli("--node", "%s,%s" % (dropper, N.url), "mint", "USDC", "--to", X[7], "--amount", "8",
+              "--json")
+    t.eq(r.rc, 0, "the CLI retries at the next --node URL and gets the answer (%s)" % r.err.strip())
+    doc = json.loads(r.out) if r.rc == 0 else {}
+    t.eq((proxy.passed, doc.get("ok")), (1, True), "the first attempt reached the node")
+    t.eq(balance("USDC", X[7]), "8", "run once")
+    after = metric(N.metrics(), "mintline_commands_replayed_total")
+    t.eq(after - before, 1.0, "the retry was answered from the journal")
+    r = N.cli("--node", dropper, "mint", "USDC", "--to", X[7], "--amount", "2")
+    t.eq(r.rc, 3, "one URL, answer lost twice: exit 3 (%s)" % r.err.strip())
+    t.ok("may have run once" in r.err, "the error says it may have run")
+    t.eq((proxy.passed, balance("USDC", X[7])), (3, "10"), "sent twice, run once")
+    proxy.close()
+
+
 for fn in (test_single, test_batch_with_failure, test_atomic_batch, test_compact, test_governed,
-           test_refused, test_after_restart):
+           test_refused, test_after_restart, test_cli_retry):
     t.run(fn.__name__, fn)
 t.ok(N.sanitizer() is None, "no sanitizer report (%s)" % N.sanitizer())
 N.cleanup()
