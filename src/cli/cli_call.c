@@ -266,7 +266,9 @@ void cli_call(struct cli_ctx *ctx, const char *method, const char *path, const c
         outcome = cli_call__at(ctx, node, method, path, body, &sig, 0, out);
         if (outcome != CLI_CALL__NOT_SENT) break;
     }
-    if (!any) cli_call__at(ctx, ctx->node_url, method, path, body, &sig, 0, out); /* says it is no URL */
+    if (!any) { /* says it is no URL */
+        cli_call__at(ctx, ctx->node_url, method, path, body, &sig, 0, out);
+    }
     int sent_unanswered = outcome == CLI_CALL__NO_ANSWER && strcmp(method, "GET") != 0;
     if (sent_unanswered) outcome = cli_call__again(ctx, list, node, method, path, body, &sig, out);
     if (sent_unanswered && outcome == CLI_CALL__NO_ANSWER) {

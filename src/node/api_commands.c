@@ -522,7 +522,8 @@ static enum err api__replay(struct server *s, const struct server_request *rq,
     struct buf_reader rd;
     buf_reader_init(&rd, o->commands.data, o->commands.len);
     for (uint32_t i = 0; !err && i < n; i++) {
-        unsigned code = (unsigned)o->results.data[2 * i] | ((unsigned)o->results.data[2 * i + 1] << 8);
+        const uint8_t *le = o->results.data + 2 * i;
+        unsigned code = (unsigned)le[0] | ((unsigned)le[1] << 8);
         if (code >= ERR__COUNT || command_decode_bin(e, &rd, &cmds[i]) != 0) err = ERR_INTERNAL;
         results[i] = (enum err)code;
     }

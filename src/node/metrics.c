@@ -196,7 +196,7 @@ static void metrics__auth(struct server *s, struct buf *b) {
     metrics__line(b, "mintline_rate_limited_total{path=\"read\"} %llu\n", (unsigned long long)st.rate_limited_read);
     metrics__line(b, "mintline_rate_limited_total{path=\"write\"} %llu\n", (unsigned long long)st.rate_limited_write);
     metrics__head(b, "mintline_commands_replayed_total", "counter",
-                  "Command requests retried with the same signed bytes, answered from the journal.");
+                  "Command requests sent again identical, answered from the journal.");
     metrics__line(b, "mintline_commands_replayed_total %llu\n", (unsigned long long)st.replayed);
     metrics__head(b, "mintline_nonces_held", "gauge", "Nonces remembered against replay, all operators.");
     metrics__line(b, "mintline_nonces_held %llu\n", (unsigned long long)st.nonces_held);

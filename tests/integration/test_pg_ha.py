@@ -26,7 +26,6 @@ import os
 import shutil
 import signal
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -50,31 +49,8 @@ NODES = [A, B, C]
 
 
 def serve(n, timeout=60):
-    """Start n on a fresh port (on a restart, the same one) against URL and
-    wait for /healthz (a follower is alive, not ready)."""
-    assert n.proc is None
-    n.port = n.port or free_port()
-    n.starts += 1
-    log = os.path.join(n.root, "node-%d.log" % n.starts)
-    n.logs.append(log)
-    argv = [n.binary, "serve", "--data", n.data, "--store", URL, "--listen",
-            "127.0.0.1:%d" % n.port]
-    with open(log, "wb") as f:
-        n.proc = subprocess.Popen(argv, stdout=f, stderr=subprocess.STDOUT,
-                                  stdin=subprocess.DEVNULL, cwd=n.root,
-                                  env=n.env(node=False, operator=None))
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if n.proc.poll() is not None:
-            rc, n.proc = n.proc.returncode, None
-            raise RuntimeError("node exited with %s:\n%s" % (rc, n.log_text()))
-        try:
-            if n.http("GET", "/healthz", timeout=2)[0] == 200:
-                return n
-        except OSError:
-            pass
-        time.sleep(0.05)
-    raise RuntimeError("node not alive after %ss:\n%s" % (timeout, n.log_text()))
+    """Start n against URL (on a restart, on the same port) and wait for /healthz."""
+    return n.serve_store(URL, timeout)
 
 
 def signed(n, method, path, doc=None, operator="alice"):

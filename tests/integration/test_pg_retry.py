@@ -18,13 +18,12 @@ import json
 import os
 import shutil
 import socket
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
-from harness import GENESIS, TAP, Node, addr, free_port  # noqa: E402
+from harness import GENESIS, TAP, Node, addr  # noqa: E402
 from pg import Postgres  # noqa: E402
 
 t = TAP("pg_retry")
@@ -39,29 +38,7 @@ B = Node(init=False)
 
 def serve(n, timeout=60):
     """Start n against URL (on a restart, on the same port) and wait for /healthz."""
-    assert n.proc is None
-    n.port = n.port or free_port()
-    n.starts += 1
-    log = os.path.join(n.root, "node-%d.log" % n.starts)
-    n.logs.append(log)
-    argv = [n.binary, "serve", "--data", n.data, "--store", URL, "--listen",
-            "127.0.0.1:%d" % n.port]
-    with open(log, "wb") as f:
-        n.proc = subprocess.Popen(argv, stdout=f, stderr=subprocess.STDOUT,
-                                  stdin=subprocess.DEVNULL, cwd=n.root,
-                                  env=n.env(node=False, operator=None))
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if n.proc.poll() is not None:
-            rc, n.proc = n.proc.returncode, None
-            raise RuntimeError("node exited with %s:\n%s" % (rc, n.log_text()))
-        try:
-            if n.http("GET", "/healthz", timeout=2)[0] == 200:
-                return n
-        except OSError:
-            pass
-        time.sleep(0.05)
-    raise RuntimeError("node not alive after %ss:\n%s" % (timeout, n.log_text()))
+    return n.serve_store(URL, timeout)
 
 
 def role(n):
