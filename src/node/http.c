@@ -525,7 +525,10 @@ static void http__api(struct server *s, struct http__ctx *ctx, struct server_req
     enum err err = auth_check(s->auth, &s->chain, rq->method, rq->raw_uri, &rq->headers, rq->body,
                               rq->body_len, &rq->operator_index, &rq->time_ms, &rq->body_hash,
                               rq->pubkey);
-    if (err == ERR_AUTH_NONCE && api_commands_retry(s, rq, out)) return; /* from the journal */
+    if (err == ERR_AUTH_NONCE) {
+        http__release(s, ctx); /* the signature verified: a retry may wait for its original */
+        if (api_commands_retry(s, rq, out)) return; /* answered from the journal */
+    }
     if (err) {
         server_error(out, err, NULL);
         return;

@@ -19,6 +19,9 @@ On a SQLite ledger:
 - a dry run's nonce reused (even with the same bytes): 401, never journaled;
 - a read's nonce reused by a command: 401;
 - after a restart of the node: the retry still gets the original;
+- the same request sent on several connections at once: whichever is
+  taken first runs, the others (their nonce seen, the original perhaps not
+  yet journaled) wait for it and get its answer: one execution;
 - the CLI: a command sent through a proxy that passes it to the node and
   drops the answer (the connection closed before any byte of it) is sent
   again, identical, to the next --node URL (or the same one): it runs once,
@@ -228,6 +231,29 @@ def test_after_restart():
     t.eq((st, d["error"]["code"]), (401, "ERR_AUTH_NONCE"), "other bytes after the restart: 401")
 
 
+def test_concurrent():
+    doc = {"op": "mint", "asset": "USDC", "to": X[2], "amount": "13"}
+    body = json.dumps(doc).encode()
+    hdr = N.client("alice").headers("POST", "/api/commands", body)
+    answers = [None] * 4
+
+    def one(i):
+        answers[i] = post(body, dict(hdr))
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    t.ok(all(a is not None and a[0] == 200 for a in answers),
+         "four copies at once: all answered 200 (%s)" % [a and a[0] for a in answers])
+    docs = [a[2] for a in answers if a]
+    t.ok(len(docs) == 4 and all(d == docs[0] for d in docs), "all four the same document")
+    replayed = sum(1 for a in answers if a and a[1].get("mintline-replayed") == "1")
+    t.eq(replayed, 3, "three answered from the journal")
+    t.eq(balance("USDC", X[2]), "13", "run once")
+
+
 class Dropper:
     """A proxy on a loopback port that passes each request to the node,
     reads the node's whole answer and closes the client's connection
@@ -305,7 +331,7 @@ def test_cli_retry():
 
 
 for fn in (test_single, test_batch_with_failure, test_atomic_batch, test_compact, test_governed,
-           test_refused, test_after_restart, test_cli_retry):
+           test_refused, test_concurrent, test_after_restart, test_cli_retry):
     t.run(fn.__name__, fn)
 t.ok(N.sanitizer() is None, "no sanitizer report (%s)" % N.sanitizer())
 N.cleanup()
