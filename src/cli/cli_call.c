@@ -269,7 +269,8 @@ void cli_call(struct cli_ctx *ctx, const char *method, const char *path, const c
     if (!any) { /* says it is no URL */
         cli_call__at(ctx, ctx->node_url, method, path, body, &sig, 0, out);
     }
-    int sent_unanswered = outcome == CLI_CALL__NO_ANSWER && strcmp(method, "GET") != 0;
+    int change = strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0; /* may change state */
+    int sent_unanswered = outcome == CLI_CALL__NO_ANSWER && change;
     if (sent_unanswered) outcome = cli_call__again(ctx, list, node, method, path, body, &sig, out);
     if (sent_unanswered && outcome == CLI_CALL__NO_ANSWER) {
         size_t n = strlen(out->message);
