@@ -110,6 +110,12 @@
 
 /* SPEC 7: requests more than 5 minutes off the node's clock are refused. */
 #define LIMIT_AUTH_WINDOW_MS (5 * 60 * 1000)
+/* A retry of a command request (its nonce already seen) whose original is
+ * not in the journal yet waits this long at most for what was queued
+ * before it to commit, then is answered from the journal or refused
+ * (api_commands.c): long enough for a block under load, short enough that
+ * a reused nonce is refused within a client's patience. */
+#define LIMIT_RETRY_WAIT_MS 2000
 /* Nonce length: long enough for 128-bit random hex, short enough to store. */
 #define LIMIT_NONCE_BYTES 64u
 

@@ -890,7 +890,10 @@ const struct cli_cmd *cli_cmd_table(size_t *count) {
 
 static const char cli_globals_help[] =
     "global flags (before or after the command; flags beat environment beat the config file):\n"
-    "  --node URL       the node (MINTLINE_NODE; default " CLI_NODE_DEFAULT ")\n"
+    "  --node URL       the node (MINTLINE_NODE; default " CLI_NODE_DEFAULT "); a list\n"
+    "                   URL,URL,... is tried in order while a node cannot be reached; a\n"
+    "                   state change sent without an answer is sent again once, the very\n"
+    "                   same signed request, which a node runs at most once\n"
     "  --operator NAME  who signs (MINTLINE_OPERATOR)\n"
     "  --key FILE       signing key (default $MINTLINE_HOME/keys/NAME.key;\n"
     "                   MINTLINE_HOME defaults to ~/.mintline)\n"

@@ -108,51 +108,89 @@ static int cli_call__target(const char *node_url, const char *path, struct buf *
     return 0;
 }
 
-/* One exchange with one node; returns 1 when the request never left
- * (the connection could not be made: the next URL may be tried). */
-static int cli_call__exchange(struct cli_ctx *ctx, const char *node_url, const char *method,
-                              const char *signed_path, const char *url, const char *body,
-                              struct cli_reply *r) {
+/* How an exchange ended, for what cli_call may do next. */
+enum cli_call__outcome {
+    CLI_CALL__DONE,      /* answered, or failed in a way a retry would not mend */
+    CLI_CALL__NOT_SENT,  /* the connection could not be made: nothing left */
+    CLI_CALL__NO_ANSWER, /* sent, and no answer came (reset, closed, timeout) */
+    CLI_CALL__OTHER_PATH /* the identical request cannot go there: another signed path */
+};
+
+/* One signed request: the path it signed and its signature headers. The
+ * identical request (same nonce, time and signature) may be sent again:
+ * the node answers it from the journal rather than run it twice. */
+struct cli_call__signed {
+    int have;
+    char path[CLI_HTTP_URL_MAX];
+    struct cli_http_auth auth;
+};
+
+/* One exchange with one node under sig's signature. */
+static enum cli_call__outcome cli_call__exchange(struct cli_ctx *ctx, const char *node_url,
+                                                 const char *method, const char *url,
+                                                 const char *body,
+                                                 const struct cli_call__signed *sig,
+                                                 struct cli_reply *r) {
     const uint8_t *bytes = (const uint8_t *)(body != NULL ? body : "");
     size_t len = body != NULL ? strlen(body) : 0;
-    char nonce[CLI_HTTP_NONCE_SIZE];
-    cli_http_nonce(nonce);
-    struct cli_http_auth auth;
-    if (cli_http_sign(ctx->seed, method, signed_path, bytes, len, cli_call__now_ms(), nonce,
-                      &auth) != 0) {
-        cli_call__fail(r, CLI_EXIT_IO, ERR_INTERNAL, "cannot sign the request");
-        return 0;
-    }
     struct cli_http_response resp;
     char why[512] = "";
-    enum err err = cli_http_send(&ctx->curl, url, method, ctx->operator_name, &auth, bytes, len,
-                                 &resp, why, sizeof(why));
+    enum err err = cli_http_send(&ctx->curl, url, method, ctx->operator_name, &sig->auth, bytes,
+                                 len, &resp, why, sizeof(why));
     if (err) {
         r->exit_code = CLI_EXIT_IO;
         snprintf(r->code, sizeof(r->code), "%s", err_name(err));
         snprintf(r->message, sizeof(r->message), "%s: %s", node_url, why);
-        return resp.not_sent;
+        if (resp.not_sent) return CLI_CALL__NOT_SENT;
+        return err == ERR_NODE_UNREACHABLE ? CLI_CALL__NO_ANSWER : CLI_CALL__DONE;
     }
     r->status = resp.status;
     r->raw = resp.body;
     cli_call_classify(r);
+    return CLI_CALL__DONE;
+}
+
+/* Sign a fresh request for signed_path into sig. Returns 0 or fills r. */
+static int cli_call__sign(struct cli_ctx *ctx, const char *method, const char *signed_path,
+                          const char *body, struct cli_call__signed *sig, struct cli_reply *r) {
+    const uint8_t *bytes = (const uint8_t *)(body != NULL ? body : "");
+    size_t len = body != NULL ? strlen(body) : 0;
+    char nonce[CLI_HTTP_NONCE_SIZE];
+    cli_http_nonce(nonce);
+    sig->have = 0;
+    if (strlen(signed_path) >= sizeof(sig->path) ||
+        cli_http_sign(ctx->seed, method, signed_path, bytes, len, cli_call__now_ms(), nonce,
+                      &sig->auth) != 0) {
+        cli_call__fail(r, CLI_EXIT_IO, ERR_INTERNAL, "cannot sign the request");
+        return -1;
+    }
+    snprintf(sig->path, sizeof(sig->path), "%s", signed_path);
+    sig->have = 1;
     return 0;
 }
 
-/* One call at one node URL; 1 when the request never left. */
-static int cli_call__at(struct cli_ctx *ctx, const char *node_url, const char *method,
-                        const char *path, const char *body, struct cli_reply *out) {
+/* One call at one node URL: signed afresh into sig, or with `again` the
+ * identical request sig already holds. */
+static enum cli_call__outcome cli_call__at(struct cli_ctx *ctx, const char *node_url,
+                                           const char *method, const char *path, const char *body,
+                                           struct cli_call__signed *sig, int again,
+                                           struct cli_reply *out) {
     struct buf signed_path, url;
     buf_init(&signed_path);
     buf_init(&url);
-    int not_sent = 0;
+    enum cli_call__outcome outcome = CLI_CALL__DONE;
     if (cli_call__target(node_url, path, &signed_path, &url, out) == 0) {
-        not_sent = cli_call__exchange(ctx, node_url, method, (const char *)signed_path.data,
-                                      (const char *)url.data, body, out);
+        const char *sp = (const char *)signed_path.data;
+        if (again && (!sig->have || strcmp(sp, sig->path) != 0)) {
+            outcome = CLI_CALL__OTHER_PATH;
+        } else if (again || cli_call__sign(ctx, method, sp, body, sig, out) == 0) {
+            outcome = cli_call__exchange(ctx, node_url, method, (const char *)url.data, body, sig,
+                                         out);
+        }
     }
     buf_free(&signed_path);
     buf_free(&url);
-    return not_sent;
+    return outcome;
 }
 
 int cli_call_node_next(const char **list, char *out, size_t out_size) {
@@ -177,36 +215,80 @@ static const char *cli_call__leader(const struct cli_reply *r) {
     return url != NULL && url[0] != '\0' ? url : NULL;
 }
 
+static void cli_call__reset(struct cli_reply *out) {
+    cli_reply_free(out);
+    memset(out, 0, sizeof(*out));
+    buf_init(&out->raw);
+}
+
+/* A state change sent to `last` that got no answer may have run: send the
+ * identical signed request once more, at the next URL of the list (when
+ * it signs the same path) or at `last` again. The node that has it in its
+ * journal answers the original result; one that has not runs it once. */
+static enum cli_call__outcome cli_call__again(struct cli_ctx *ctx, const char *list,
+                                              const char *last, const char *method,
+                                              const char *path, const char *body,
+                                              struct cli_call__signed *sig,
+                                              struct cli_reply *out) {
+    char next[CLI_HTTP_URL_MAX];
+    enum cli_call__outcome outcome = CLI_CALL__OTHER_PATH;
+    if (cli_call_node_next(&list, next, sizeof(next))) {
+        cli_call__reset(out);
+        outcome = cli_call__at(ctx, next, method, path, body, sig, 1, out);
+    }
+    if (outcome == CLI_CALL__OTHER_PATH || outcome == CLI_CALL__NOT_SENT) {
+        cli_call__reset(out);
+        outcome = cli_call__at(ctx, last, method, path, body, sig, 1, out);
+    }
+    return outcome;
+}
+
 /* --node may list several URLs (comma-separated): each is tried in order
  * while the request could not even be sent to it (nothing was sent, so
- * nothing can have run twice); a follower's ERR_NOT_LEADER is followed
- * once, to the leader it names, with a fresh signature. */
+ * nothing can have run twice). A state change sent without an answer is
+ * sent again once, identical (cli_call__again). A follower's
+ * ERR_NOT_LEADER is followed once, to the leader it names: with a fresh
+ * signature, or the identical request when an earlier one may have run. */
 void cli_call(struct cli_ctx *ctx, const char *method, const char *path, const char *body,
               struct cli_reply *out) {
     memset(out, 0, sizeof(*out));
     buf_init(&out->raw);
     if (cli_call__signer(ctx, out) != 0) return;
+    struct cli_call__signed sig;
+    memset(&sig, 0, sizeof(sig));
     const char *list = ctx->node_url;
-    char node[CLI_HTTP_URL_MAX];
+    char node[CLI_HTTP_URL_MAX] = "";
     int any = 0;
+    enum cli_call__outcome outcome = CLI_CALL__DONE;
     while (cli_call_node_next(&list, node, sizeof(node))) {
-        if (any) {
-            cli_reply_free(out);
-            memset(out, 0, sizeof(*out));
-            buf_init(&out->raw);
-        }
+        if (any) cli_call__reset(out);
         any = 1;
-        if (!cli_call__at(ctx, node, method, path, body, out)) break;
+        outcome = cli_call__at(ctx, node, method, path, body, &sig, 0, out);
+        if (outcome != CLI_CALL__NOT_SENT) break;
     }
-    if (!any) cli_call__at(ctx, ctx->node_url, method, path, body, out); /* says it is no URL */
+    if (!any) { /* says it is no URL */
+        cli_call__at(ctx, ctx->node_url, method, path, body, &sig, 0, out);
+    }
+    int change = strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0; /* may change state */
+    int sent_unanswered = outcome == CLI_CALL__NO_ANSWER && change;
+    if (sent_unanswered) outcome = cli_call__again(ctx, list, node, method, path, body, &sig, out);
+    if (sent_unanswered && outcome == CLI_CALL__NO_ANSWER) {
+        size_t n = strlen(out->message);
+        snprintf(out->message + n, sizeof(out->message) - n,
+                 " (sent twice with the same nonce, no answer: it may have run once; "
+                 "mintline history shows whether it did)");
+    }
     const char *leader = cli_call__leader(out);
     if (leader != NULL) {
         char target[CLI_HTTP_URL_MAX];
         snprintf(target, sizeof(target), "%s", leader);
-        cli_reply_free(out);
-        memset(out, 0, sizeof(*out));
-        buf_init(&out->raw);
-        cli_call__at(ctx, target, method, path, body, out);
+        cli_call__reset(out);
+        if (cli_call__at(ctx, target, method, path, body, &sig, sent_unanswered, out) ==
+            CLI_CALL__OTHER_PATH) {
+            cli_call__fail(out, CLI_EXIT_IO, ERR_NODE_UNREACHABLE,
+                           "%s: the leader signs another path; the request may have run: "
+                           "mintline history shows whether it did", target);
+        }
     }
 }
 

@@ -7,15 +7,23 @@
  * refused (400) without being journaled and without touching state. A dry
  * run applies under a savepoint and rolls back: full checks, the events it
  * would emit, nothing changed or journaled.
+ *
+ * A retry (the same signed request again, its nonce already seen: SPEC 7
+ * refuses a reused nonce) is answered from the journal when the original
+ * is there, byte for byte the same request: its results, events and what
+ * it became, rebuilt by the same writer as the first answer, never run a
+ * second time (api_commands_retry).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../base/buf.h"
 #include "../base/check.h"
 #include "../base/duration.h"
 #include "ha.h"
+#include "history.h"
 #include "request.h"
 #include "server.h"
 
@@ -379,4 +387,231 @@ void api_commands_inline(struct server *s, struct sequencer *seq, const struct s
                          struct server_response *out) {
     ASSERT(seq != NULL);
     api__commands(s, seq, rq, out);
+}
+
+/* ---- a retry, answered from the journal ---------------------------------- */
+
+/* Between two looks into the journal for a retry's original. */
+#define API__RETRY_PAUSE_MS 20L
+
+/* The journaled original of a retried request, copied out of the store's
+ * scan (so that no chain lock is taken inside a store callback). */
+struct api__original {
+    uint64_t height;
+    uint64_t first_seq;
+    uint32_t count;
+    uint32_t flags;
+    struct buf results;  /* u16 LE per command */
+    struct buf commands; /* command_encode records */
+    struct buf events;   /* the block's events (event_encode records) */
+};
+
+struct api__retry {
+    const struct server_request *rq;
+    int64_t time_ms;
+    int found;   /* a journaled request of this operator with this nonce */
+    int same;    /* and it is this very request: orig is filled */
+    enum err err;
+    struct api__original orig;
+};
+
+static int api__retry_names(const struct api__retry *x, const struct store_request *r) {
+    return r->operator_name != NULL && r->nonce != NULL &&
+           strcmp(r->operator_name, x->rq->headers.operator_name) == 0 &&
+           strcmp(r->nonce, x->rq->headers.nonce) == 0;
+}
+
+/* Everything that was signed, and the signature: the same request. */
+static int api__retry_same(const struct api__retry *x, const struct store_request *r) {
+    const struct server_request *rq = x->rq;
+    if (r->time_ms != x->time_ms || r->body_len != rq->body_len) return 0;
+    if (r->signature == NULL || strcmp(r->signature, rq->headers.signature) != 0) return 0;
+    if (r->method == NULL || strcmp(r->method, rq->method) != 0) return 0;
+    if (r->path == NULL || strcmp(r->path, rq->raw_uri) != 0) return 0;
+    return rq->body_len == 0 || (r->body != NULL && memcmp(r->body, rq->body, rq->body_len) == 0);
+}
+
+static int api__retry_find(void *ctx, const struct store_request *r, uint64_t height,
+                           int64_t block_time_ns) {
+    (void)block_time_ns;
+    struct api__retry *x = ctx;
+    if (!api__retry_names(x, r)) return 0;
+    x->found = 1;
+    x->orig.height = height;
+    return 1;
+}
+
+/* The original's block (the first the scan gives): copy the request out. */
+static int api__retry_block(void *ctx, const struct store_block *b,
+                            const struct store_request *reqs, uint32_t n) {
+    struct api__retry *x = ctx;
+    for (uint32_t i = 0; i < n; i++) {
+        const struct store_request *r = &reqs[i];
+        if (!api__retry_names(x, r)) continue;
+        if (!api__retry_same(x, r)) return 1;
+        struct api__original *o = &x->orig;
+        o->height = b->height;
+        o->first_seq = r->first_seq;
+        o->count = r->commands_count;
+        o->flags = r->flags;
+        buf_put(&o->results, r->results, r->results ? r->results_len : 0);
+        buf_put(&o->commands, r->commands, r->commands ? r->commands_len : 0);
+        buf_put(&o->events, b->events, b->events ? b->events_len : 0);
+        if (!buf_ok(&o->results) || !buf_ok(&o->commands) || !buf_ok(&o->events)) {
+            x->err = ERR_INTERNAL;
+        }
+        x->same = 1;
+        return 1;
+    }
+    return 1;
+}
+
+/* The original's events, those its commands emitted, in order, and where
+ * each command's end (event_ends). *events malloc'd (caller frees). */
+static enum err api__replay_events(const struct api__original *o, struct event **events,
+                                   uint32_t *ends) {
+    struct buf_reader rd;
+    struct event ev;
+    uint32_t kept = 0;
+    buf_reader_init(&rd, o->events.data, o->events.len);
+    while (rd.pos < rd.len && event_decode(&rd, &ev) == 0) {
+        kept += ev.command_seq >= o->first_seq && ev.command_seq - o->first_seq < o->count;
+    }
+    *events = calloc(kept ? kept : 1, sizeof(**events));
+    if (*events == NULL) return ERR_INTERNAL;
+    memset(ends, 0, o->count * sizeof(*ends));
+    uint32_t k = 0;
+    buf_reader_init(&rd, o->events.data, o->events.len);
+    while (k < kept && rd.pos < rd.len && event_decode(&rd, &ev) == 0) {
+        if (ev.command_seq < o->first_seq || ev.command_seq - o->first_seq >= o->count) continue;
+        uint32_t i = (uint32_t)(ev.command_seq - o->first_seq);
+        (*events)[k++] = ev;
+        ends[i] = k;
+    }
+    for (uint32_t i = 1; i < o->count; i++) {
+        if (ends[i] < ends[i - 1]) ends[i] = ends[i - 1]; /* a command without events */
+    }
+    return ERR_OK;
+}
+
+/* The original answer again, from the journal: the same writer
+ * (api__answer) over the journaled results, the block's events and what
+ * history_outcomes reads from them. */
+static enum err api__replay(struct server *s, const struct server_request *rq,
+                            const struct request_shape *shape, const struct api__original *o,
+                            struct server_response *out) {
+    uint32_t n = o->count;
+    if (n == 0 || n > LIMIT_BATCH_COMMANDS || o->results.len != 2 * (size_t)n) return ERR_INTERNAL;
+    struct command *cmds = calloc(n, sizeof(*cmds));
+    enum err *results = calloc(n, sizeof(*results));
+    struct apply_result *ars = calloc(n, sizeof(*ars));
+    uint32_t *ends = calloc(n, sizeof(*ends));
+    struct event *events = NULL;
+    enum err err = cmds && results && ars && ends ? api__replay_events(o, &events, ends)
+                                                  : ERR_INTERNAL;
+    struct store_request r;
+    memset(&r, 0, sizeof(r));
+    r.first_seq = o->first_seq;
+    r.commands_count = n;
+    r.commands = o->commands.data;
+    r.commands_len = o->commands.len;
+    r.block_events = o->events.data;
+    r.block_events_len = o->events.len;
+    pthread_rwlock_rdlock(&s->chain.lock);
+    const struct engine *e = &s->chain.engine;
+    struct buf_reader rd;
+    buf_reader_init(&rd, o->commands.data, o->commands.len);
+    for (uint32_t i = 0; !err && i < n; i++) {
+        const uint8_t *le = o->results.data + 2 * i;
+        unsigned code = (unsigned)le[0] | ((unsigned)le[1] << 8);
+        if (code >= ERR__COUNT || command_decode_bin(e, &rd, &cmds[i]) != 0) err = ERR_INTERNAL;
+        results[i] = (enum err)code;
+    }
+    if (!err) err = history_outcomes(e, &r, ars);
+    if (!err) {
+        struct request_cmds rc = {cmds, n, shape->batch, (o->flags & STORE_REQUEST_ATOMIC) != 0, 0,
+                                  shape->reply_errors};
+        struct api__outcome oc = {cmds, results, ars, ends, events, o->height, 0,
+                                  rq->headers.operator_name};
+        api__answer(s, &rc, &oc, out);
+    }
+    pthread_rwlock_unlock(&s->chain.lock);
+    free(cmds);
+    free(results);
+    free(ars);
+    free(ends);
+    free(events);
+    return err;
+}
+
+static enum err api__retry_scan_fn(void *ctx, uint32_t index, const struct command_arg *args,
+                                   uint32_t count, char *why, size_t why_size) {
+    (void)ctx, (void)index, (void)args, (void)count, (void)why, (void)why_size;
+    return ERR_OK;
+}
+
+static void api__sleep_ms(long ms) {
+    ASSERT(ms > 0 && ms < 1000);
+    struct timespec ts = {0, ms * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Look for the original in the journal; when it is not there yet, wait
+ * for what was queued before to commit and look again, until
+ * LIMIT_RETRY_WAIT_MS has passed. */
+static enum err api__retry_lookup(struct server *s, struct api__retry *x) {
+    struct store *st = s->chain.store;
+    int64_t deadline_ns = chain_now_ns() + (int64_t)LIMIT_RETRY_WAIT_MS * 1000000;
+    for (int looked = 0;; looked++) {
+        enum err err = st->ops->scan_requests_since(st, x->time_ms, api__retry_find, x);
+        if (err || x->found || chain_now_ns() >= deadline_ns) return err;
+        /* The original may still be on its way to the queue (or was
+         * refused before it): from the second look on, a pause between
+         * looks, so that a refused nonce costs a bounded number of scans. */
+        if (looked > 0) api__sleep_ms(API__RETRY_PAUSE_MS);
+        if (s->seq != NULL) (void)sequencer_wait_queued(s->seq, deadline_ns);
+    }
+}
+
+int api_commands_retry(struct server *s, const struct server_request *rq,
+                       struct server_response *out) {
+    struct request_shape shape;
+    char why[160];
+    if (strcmp(rq->method, "POST") != 0 || strcmp(rq->path, "/api/commands") != 0) return 0;
+    if (request_scan(rq->body, rq->body_len, api__retry_scan_fn, NULL, &shape, why, sizeof(why)) ||
+        shape.dry_run) {
+        return 0; /* never journaled: a reused nonce */
+    }
+    if (__atomic_load_n(&s->chain.follower, __ATOMIC_SEQ_CST)) {
+        __atomic_fetch_add(&s->refused_total[ERR_NOT_LEADER], 1, __ATOMIC_RELAXED);
+        ha_not_leader(s, out); /* the leader answers it from the journal */
+        return 1;
+    }
+    struct api__retry x;
+    memset(&x, 0, sizeof(x));
+    x.rq = rq;
+    x.time_ms = strtoll(rq->headers.time, NULL, 10); /* auth_check read it: digits */
+    buf_init(&x.orig.results);
+    buf_init(&x.orig.commands);
+    buf_init(&x.orig.events);
+    enum err err = api__retry_lookup(s, &x);
+    if (!err && x.found) {
+        struct store *st = s->chain.store;
+        err = st->ops->scan_blocks(st, x.orig.height, 1, api__retry_block, &x);
+    }
+    if (!err) err = x.err;
+    if (!err && x.same) err = api__replay(s, rq, &shape, &x.orig, out);
+    buf_free(&x.orig.results);
+    buf_free(&x.orig.commands);
+    buf_free(&x.orig.events);
+    if (err) {
+        buf_free(&out->body);
+        buf_init(&out->body);
+        server_error(out, err, NULL);
+        return 1;
+    }
+    if (!x.same) return 0;
+    auth_nonce_replayed(s->auth);
+    out->replayed = 1;
+    return 1;
 }

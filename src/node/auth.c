@@ -345,6 +345,13 @@ enum err auth_precheck(struct auth *a, struct chain *c, const struct auth_header
     return auth__headers(a, c, h, &t, &now_ms, pubkey, &index);
 }
 
+void auth_nonce_replayed(struct auth *a) {
+    pthread_mutex_lock(&a->mu);
+    if (a->stats.nonce > 0) a->stats.nonce--;
+    a->stats.replayed++;
+    pthread_mutex_unlock(&a->mu);
+}
+
 void auth_stats(struct auth *a, struct auth_stats *out) {
     pthread_mutex_lock(&a->mu);
     *out = a->stats;

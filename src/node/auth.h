@@ -59,7 +59,10 @@ enum err auth_precheck(struct auth *a, struct chain *c, const struct auth_header
 /* auth_check: verify a request. On success sets *operator_index,
  * *time_ms, *body_hash (SHA-256 of the body, which the journal keeps) and
  * pubkey (the key the signature verified against: the sequencer checks
- * it is still the operator's when the request applies). Errors:
+ * it is still the operator's when the request applies). ERR_AUTH_NONCE
+ * comes only after the signature has verified (the outputs are not set):
+ * a command request may then be a retry, answered from the journal
+ * (api_commands_retry). Errors:
  * ERR_AUTH_MISSING, ERR_AUTH_OPERATOR, ERR_AUTH_TIME, ERR_AUTH_SIGNATURE,
  * ERR_AUTH_NONCE, ERR_RATE_LIMITED (the operator's nonce share for this
  * method's path is full), ERR_INTERNAL. */
@@ -69,9 +72,15 @@ enum err auth_check(struct auth *a, struct chain *c, const char *method,
                     struct hash *body_hash, uint8_t pubkey[32])
     __attribute__((warn_unused_result));
 
+/* auth_nonce_replayed: a request auth_check refused with ERR_AUTH_NONCE
+ * was a retry answered from the journal: counted as replayed, not as a
+ * refusal. */
+void auth_nonce_replayed(struct auth *a);
+
 /* Refusal counters and the nonces held, for /metrics. */
 struct auth_stats {
     uint64_t missing, operator_unknown, time, signature, nonce;
+    uint64_t replayed; /* retries answered from the journal (auth_nonce_replayed) */
     uint64_t rate_limited_read, rate_limited_write;
     uint64_t nonces_held; /* remembered, all operators (expired ones not yet dropped included) */
 };

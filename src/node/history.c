@@ -46,6 +46,11 @@ struct history__cmd {
     uint64_t released_id;
     uint16_t released_code;
     uint64_t released_entry;
+    int64_t released_entry_eta_ns;
+    /* An approval that released a timelock.expedite: the expedited
+     * entry's result (its TIMELOCK_FAILED code; ERR_OK when it ran), which
+     * is what the approval's answer reported. */
+    uint16_t released_entry_code;
 };
 
 #define HISTORY__PROPOSAL 1
@@ -188,6 +193,7 @@ static void history__governance(const struct store_request *r, struct history__r
             } else if (!own) {
                 c->released = HISTORY__PROPOSAL; /* its id: the approval's event, just before */
                 c->released_entry = ev.ref_id;
+                c->released_entry_eta_ns = ev.value;
             }
         } else if (t == EVENT_PROPOSAL_APPROVED) {
             if (!c->released) c->released_id = ev.ref_id; /* released only if it ran or waits */
@@ -197,7 +203,10 @@ static void history__governance(const struct store_request *r, struct history__r
             c->released_code = t == EVENT_PROPOSAL_FAILED ? ev.code : ERR_OK;
         } else if (t == EVENT_TIMELOCK_EXECUTED || t == EVENT_TIMELOCK_FAILED ||
                    t == EVENT_TIMELOCK_EXPEDITED) {
-            if (c->released == HISTORY__PROPOSAL) continue; /* an approval that released an expedite */
+            if (c->released == HISTORY__PROPOSAL) { /* an approval that released an expedite */
+                if (t == EVENT_TIMELOCK_FAILED) c->released_entry_code = ev.code;
+                continue;
+            }
             c->released = HISTORY__TIMELOCK;
             c->released_id = ev.ref_id;
             if (t == EVENT_TIMELOCK_FAILED) c->released_code = ev.code;
@@ -296,10 +305,12 @@ static const char *history__op_name(const struct history__cmd *c) {
     return op < OP__COUNT ? op_table()[op].name : "?";
 }
 
-/* Read request r's commands (both sources); body_why says why the body
- * could not be read ("" when it could). ERR_INTERNAL: out of memory. */
+/* Read request r's commands (both sources; the body only with_body);
+ * body_why says why the body could not be read ("" when it could).
+ * ERR_INTERNAL: out of memory. */
 static enum err history__load(const struct engine *e, const struct store_request *r,
-                              struct history__read *h, char body_why[HISTORY__WHY_SIZE]) {
+                              int with_body, struct history__read *h,
+                              char body_why[HISTORY__WHY_SIZE]) {
     uint32_t n = r->commands_count;
     body_why[0] = '\0';
     if (n > LIMIT_BATCH_COMMANDS) {
@@ -315,7 +326,7 @@ static enum err history__load(const struct engine *e, const struct store_request
     h->count = n;
     history__binary(e, r, h);
     history__governance(r, h);
-    if (!body_why[0]) history__body(r, h, body_why, HISTORY__WHY_SIZE);
+    if (with_body && !body_why[0]) history__body(r, h, body_why, HISTORY__WHY_SIZE);
     return ERR_OK;
 }
 
@@ -331,7 +342,7 @@ enum err history_write_request(const struct engine *e, const struct store_reques
     memset(out, 0, sizeof(*out));
     char body_why[HISTORY__WHY_SIZE];
     struct history__read h;
-    enum err err = history__load(e, r, &h, body_why);
+    enum err err = history__load(e, r, 1, &h, body_why);
     if (err || h.count == 0) {
         history__unload(&h);
         return err;
@@ -354,7 +365,7 @@ enum err history_each(const struct engine *e, const struct store_request *r, his
                       void *ctx) {
     char body_why[HISTORY__WHY_SIZE];
     struct history__read h;
-    enum err err = history__load(e, r, &h, body_why);
+    enum err err = history__load(e, r, 1, &h, body_why);
     for (uint32_t i = 0; !err && i < h.count; i++) {
         const struct history__cmd *c = &h.cmds[i];
         struct command cmd;
@@ -398,4 +409,39 @@ void history_item_args(const struct engine *e, const struct history_item *it, st
     struct command cmd = *it->cmd;
     cmd.present &= ~(CMD_HAS(FIELD_REASON) | CMD_HAS(FIELD_SECRET)); /* only the body has them */
     command_write_args(e, &cmd, w);
+}
+
+/* What command c's answer said it became or released (see history_outcomes). */
+static void history__outcome(const struct history__cmd *c, struct apply_result *ar) {
+    if (c->pending != 0) {
+        ar->pending = c->pending == HISTORY__PROPOSAL ? APPLY_PROPOSED : APPLY_SCHEDULED;
+        ar->pending_id = c->pending_id;
+        ar->eta_ns = c->pending_eta_ns;
+    } else if (c->released_entry != 0) { /* the last approval: its command now waits */
+        ar->pending = APPLY_SCHEDULED;
+        ar->pending_id = c->released_entry;
+        ar->eta_ns = c->released_entry_eta_ns;
+    } else if (c->released != 0) {
+        unsigned code = c->released_code != ERR_OK ? c->released_code : c->released_entry_code;
+        ar->ran_id = c->released_id;
+        ar->ran_err = code < ERR__COUNT ? (enum err)code : ERR_INTERNAL;
+    } else if (c->released_id != 0) { /* an approval, not yet the last */
+        ar->pending = APPLY_PROPOSED;
+        ar->pending_id = c->released_id;
+    }
+}
+
+enum err history_outcomes(const struct engine *e, const struct store_request *r,
+                          struct apply_result *ars) {
+    char body_why[HISTORY__WHY_SIZE];
+    struct history__read h;
+    enum err err = history__load(e, r, 0, &h, body_why);
+    if (!err && h.count != r->commands_count) err = ERR_INTERNAL; /* a row over the batch limit */
+    for (uint32_t i = 0; !err && i < h.count; i++) {
+        memset(&ars[i], 0, sizeof(ars[i]));
+        ars[i].seq = r->first_seq + i;
+        history__outcome(&h.cmds[i], &ars[i]);
+    }
+    history__unload(&h);
+    return err;
 }

@@ -73,4 +73,17 @@ enum err history_each(const struct engine *e, const struct store_request *r, his
  * only the body holds, left out), else null. */
 void history_item_args(const struct engine *e, const struct history_item *item, struct jw *w);
 
+/* history_outcomes: what each command of journaled request r answered
+ * when it ran, as far as the journal keeps it (a retry of the request is
+ * answered from it: api_commands.c): into ars[0..r->commands_count),
+ * zeroed first, its seq, and from the governance events of its block
+ * (r->block_events, read as history reads them: a proposal or timelock
+ * entry it became, an approval still short of its count, what an approval
+ * or execution released and that command's result) pending, pending_id,
+ * eta_ns, ran_id and ran_err. A note and a refusal's detail are not
+ * journaled: left empty. Errors: ERR_INTERNAL (out of memory, or a row
+ * claiming more than LIMIT_BATCH_COMMANDS commands; ars then unspecified). */
+enum err history_outcomes(const struct engine *e, const struct store_request *r,
+                          struct apply_result *ars) __attribute__((warn_unused_result));
+
 #endif

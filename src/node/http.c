@@ -393,6 +393,7 @@ static enum MHD_Result http__send(struct MHD_Connection *con, struct server_resp
     r->body.data = NULL; /* now owned by the response */
     buf_free(&r->body);
     MHD_add_response_header(resp, "Content-Type", r->content_type ? r->content_type : "application/json");
+    if (r->replayed) MHD_add_response_header(resp, "Mintline-Replayed", "1");
     http__height(resp, height);
     enum MHD_Result ret = MHD_queue_response(con, (unsigned)r->status, resp);
     MHD_destroy_response(resp);
@@ -524,6 +525,10 @@ static void http__api(struct server *s, struct http__ctx *ctx, struct server_req
     enum err err = auth_check(s->auth, &s->chain, rq->method, rq->raw_uri, &rq->headers, rq->body,
                               rq->body_len, &rq->operator_index, &rq->time_ms, &rq->body_hash,
                               rq->pubkey);
+    if (err == ERR_AUTH_NONCE) {
+        http__release(s, ctx); /* the signature verified: a retry may wait for its original */
+        if (api_commands_retry(s, rq, out)) return; /* answered from the journal */
+    }
     if (err) {
         server_error(out, err, NULL);
         return;

@@ -195,6 +195,9 @@ static void metrics__auth(struct server *s, struct buf *b) {
                   "Signed requests refused 429 because their operator's nonce share was full, by path.");
     metrics__line(b, "mintline_rate_limited_total{path=\"read\"} %llu\n", (unsigned long long)st.rate_limited_read);
     metrics__line(b, "mintline_rate_limited_total{path=\"write\"} %llu\n", (unsigned long long)st.rate_limited_write);
+    metrics__head(b, "mintline_commands_replayed_total", "counter",
+                  "Command requests sent again identical, answered from the journal.");
+    metrics__line(b, "mintline_commands_replayed_total %llu\n", (unsigned long long)st.replayed);
     metrics__head(b, "mintline_nonces_held", "gauge", "Nonces remembered against replay, all operators.");
     metrics__line(b, "mintline_nonces_held %llu\n", (unsigned long long)st.nonces_held);
 }

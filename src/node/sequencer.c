@@ -41,6 +41,8 @@ struct sequencer {
     pthread_cond_t done;
     struct seq_item *head;
     struct seq_item *tail;
+    uint64_t queued_total;   /* items ever queued (sequencer_wait_queued) */
+    uint64_t finished_total; /* of those, the ones done */
     int stopping;
     struct event_buf events;
     struct buf events_bin;
@@ -410,6 +412,7 @@ static int sequencer__round(struct sequencer *s) {
         it->done = 1;
         it = next;
     }
+    s->finished_total += n;
     pthread_cond_broadcast(&s->done);
     return 1;
 }
@@ -498,6 +501,7 @@ static int sequencer__queue(struct sequencer *s, struct seq_item *item) {
     if (s->tail) s->tail->next = item;
     else s->head = item;
     s->tail = item;
+    s->queued_total++;
     return 1;
 }
 
@@ -517,6 +521,19 @@ void sequencer_submit(struct sequencer *s, struct seq_item *item) {
         while (!item->done) pthread_cond_wait(&s->done, &s->mu);
     }
     pthread_mutex_unlock(&s->mu);
+}
+
+int sequencer_wait_queued(struct sequencer *s, int64_t deadline_ns) {
+    ASSERT(s->threaded);
+    struct timespec until = {(time_t)(deadline_ns / 1000000000), (long)(deadline_ns % 1000000000)};
+    pthread_mutex_lock(&s->mu);
+    uint64_t target = s->queued_total;
+    int waited = s->finished_total < target;
+    while (s->finished_total < target) {
+        if (pthread_cond_timedwait(&s->done, &s->mu, &until) != 0) break;
+    }
+    pthread_mutex_unlock(&s->mu);
+    return waited;
 }
 
 void sequencer_enqueue(struct sequencer *s, struct seq_item *item) {

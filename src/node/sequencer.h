@@ -55,6 +55,14 @@ enum err sequencer_start(struct chain *c, struct sequencer **out) __attribute__(
  * sequencer made by sequencer_start. */
 void sequencer_submit(struct sequencer *s, struct seq_item *item);
 
+/* sequencer_wait_queued: wait until every item queued before the call is
+ * done (its block committed or refused), or until deadline_ns (the wall
+ * clock, CLOCK_REALTIME, as chain_now_ns reads it), whichever is first.
+ * Returns 1 when something was still queued or running at the call, 0
+ * when nothing was. Only on a sequencer made by sequencer_start; never
+ * from the sequencer's own thread. */
+int sequencer_wait_queued(struct sequencer *s, int64_t deadline_ns);
+
 /* What a sequencer without a thread may change (sequencer_open). */
 struct sequencer_options {
     int inline_snapshots;           /* write a due snapshot at once, on the caller's thread */

@@ -74,6 +74,7 @@ struct server_stream {
 
 struct server_response {
     int status;
+    int replayed;             /* a retry answered from the journal: Mintline-Replayed: 1 */
     const char *content_type; /* static; NULL = application/json */
     struct buf body;
     struct server_stream stream; /* read set: the body is this stream, not body */
@@ -207,6 +208,20 @@ void api_stabilizers(struct server *s, const struct server_request *rq, struct s
 
 /* POST /api/commands (api_commands.c). */
 void api_commands(struct server *s, const struct server_request *rq, struct server_response *out);
+/* api_commands_retry: a POST /api/commands that auth_check refused with
+ * ERR_AUTH_NONCE (its signature verified, its nonce already seen): when
+ * the journal holds a request of the same operator with the same nonce
+ * that is this very request (signature, method, path, time and body the
+ * same), out is the original answer rebuilt from the journal (its seqs,
+ * block, result codes with their standard messages, events, proposals and
+ * timelock entries; the same status and batch shape) with
+ * out->replayed set; on a follower, out is 503 ERR_NOT_LEADER. When the
+ * original is not in the journal yet, waits for what was queued before it
+ * (LIMIT_RETRY_WAIT_MS at most). Returns 1 when out is the answer, 0 when
+ * the request stays refused (ERR_AUTH_NONCE: a dry run, a request never
+ * journaled, other bytes under the same nonce). */
+int api_commands_retry(struct server *s, const struct server_request *rq,
+                       struct server_response *out);
 /* api_commands_inline: the same for a request the node signs itself (the
  * alert loop's actions), called from a sequencer hook on the sequencer's
  * thread (seq): its block is applied there and then (sequencer_apply_inline)

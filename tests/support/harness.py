@@ -355,6 +355,35 @@ class Node:
         self.kill()
         raise RuntimeError("node not ready after %ss:\n%s" % (timeout, self.log_text()))
 
+    def serve_store(self, store_url, timeout=60):
+        """Serve the ledger at store_url (serve --store URL: a PostgreSQL
+        node, leader or follower) on a free port, or on a restart the same
+        one, and wait for /healthz (a follower is alive, not ready)."""
+        assert self.proc is None
+        self.port = self.port or free_port()
+        self.starts += 1
+        log = os.path.join(self.root, "node-%d.log" % self.starts)
+        self.logs.append(log)
+        argv = [self.binary, "serve", "--data", self.data, "--store", store_url, "--listen",
+                "127.0.0.1:%d" % self.port]
+        with open(log, "wb") as f:
+            self.proc = subprocess.Popen(argv, stdout=f, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL, cwd=self.root,
+                                         env=self.env(node=False, operator=None),
+                                         preexec_fn=_die_with_parent)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                rc, self.proc = self.proc.returncode, None
+                raise RuntimeError("node exited with %s:\n%s" % (rc, self.log_text()))
+            try:
+                if self.http("GET", "/healthz", timeout=2)[0] == 200:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError("node not alive after %ss:\n%s" % (timeout, self.log_text()))
+
     def running(self):
         return self.proc is not None and self.proc.poll() is None
 

@@ -18,7 +18,6 @@ import subprocess
 import threading
 import time
 
-from harness import _die_with_parent, free_port
 from mlclient import Client
 from pg import BIN
 
@@ -120,30 +119,7 @@ class Cluster:
     def serve(self, n, timeout=60):
         """Start n on a fresh port (on a restart, the same one) against the
         URL and wait for /healthz (a follower is alive, not ready)."""
-        assert n.proc is None
-        n.port = n.port or free_port()
-        n.starts += 1
-        log = os.path.join(n.root, "node-%d.log" % n.starts)
-        n.logs.append(log)
-        argv = [n.binary, "serve", "--data", n.data, "--store", self.url, "--listen",
-                "127.0.0.1:%d" % n.port]
-        with open(log, "wb") as f:
-            n.proc = subprocess.Popen(argv, stdout=f, stderr=subprocess.STDOUT,
-                                      stdin=subprocess.DEVNULL, cwd=n.root,
-                                      env=n.env(node=False, operator=None),
-                                      preexec_fn=_die_with_parent)
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if n.proc.poll() is not None:
-                rc, n.proc = n.proc.returncode, None
-                raise RuntimeError("node exited with %s:\n%s" % (rc, n.log_text()))
-            try:
-                if n.http("GET", "/healthz", timeout=2)[0] == 200:
-                    return n
-            except OSError:
-                pass
-            time.sleep(0.05)
-        raise RuntimeError("node not alive after %ss:\n%s" % (timeout, n.log_text()))
+        return n.serve_store(self.url, timeout)
 
     def journal_nonces(self):
         """{nonce: first_seq} of every journaled request."""

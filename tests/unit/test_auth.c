@@ -277,6 +277,45 @@ static void read_flood_by_viewer_pause_by_others_and_itself_pass(void **state) {
     world_close(w);
 }
 
+/* A reused nonce is refused only once the signature verified (a retry may
+ * then be answered from the journal); a replay answered so is counted as
+ * replayed, not as a nonce failure. */
+static void reused_nonce_after_signature_and_replay_counted_apart(void **state) {
+    struct auth *a = *state;
+    struct signed_world *w = world_open();
+    const char *pause = "{\"op\":\"pause\"}";
+    assert_int_equal(signed_request(a, w, 0, "POST", "/api/commands", pause, "n1"), ERR_OK);
+    /* alice's nonce under carol's key: the signature fails first (and so
+     * nobody can learn or burn another operator's nonces) */
+    char time_text[24];
+    snprintf(time_text, sizeof(time_text), "%lld", (long long)(chain_now_ns() / 1000000));
+    char b64[SIG_B64_SIZE];
+    assert_int_equal(sig_sign(w->seeds[2], "POST", "/api/commands", time_text, "n1",
+                              (const uint8_t *)pause, strlen(pause), b64),
+                     0);
+    struct auth_headers h = {NAMES[0], time_text, "n1", b64};
+    int index = -1;
+    int64_t time_ms = 0;
+    struct hash body_hash;
+    uint8_t pubkey[32];
+    assert_int_equal(auth_check(a, &w->c, "POST", "/api/commands", &h, (const uint8_t *)pause,
+                                strlen(pause), &index, &time_ms, &body_hash, pubkey),
+                     ERR_AUTH_SIGNATURE);
+    assert_int_equal(index, -1); /* untouched on failure */
+    assert_int_equal(signed_request(a, w, 0, "POST", "/api/commands", pause, "n1"), ERR_AUTH_NONCE);
+    assert_int_equal(signed_request(a, w, 0, "POST", "/api/commands", pause, "n1"), ERR_AUTH_NONCE);
+    struct auth_stats st;
+    auth_stats(a, &st);
+    assert_int_equal(st.signature, 1);
+    assert_int_equal(st.nonce, 2);
+    assert_int_equal(st.replayed, 0);
+    auth_nonce_replayed(a);
+    auth_stats(a, &st);
+    assert_int_equal(st.nonce, 1);
+    assert_int_equal(st.replayed, 1);
+    world_close(w);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(nonce_reused_refused_until_its_time_leaves_the_window,
@@ -294,6 +333,8 @@ int main(void) {
                                         teardown),
         cmocka_unit_test_setup_teardown(read_flood_by_viewer_pause_by_others_and_itself_pass, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(reused_nonce_after_signature_and_replay_counted_apart,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

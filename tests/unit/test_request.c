@@ -707,6 +707,96 @@ static void history_each_oldest_first_with_texts(void **state) {
     journal_free(&j);
 }
 
+/* history_outcomes (a retry's answer): what each command became, from its
+ * block's governance events. */
+static void outcome_event(struct buf *b, enum event_type type, uint64_t command_seq,
+                          uint16_t ref_op, uint64_t ref_id, int64_t value, uint16_t code) {
+    struct event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.type = (uint16_t)type;
+    ev.asset = (uint16_t)EVENT_NO_ASSET;
+    ev.command_seq = command_seq;
+    ev.ref_op = ref_op;
+    ev.ref_id = ref_id;
+    ev.value = value;
+    ev.code = code;
+    event_encode(&ev, b);
+}
+
+#define OUTCOMES6                                                                                  \
+    "{\"commands\":[{\"op\":\"mint\",\"asset\":\"USDW\",\"to\":\"" A1 "\",\"amount\":\"1\"},"     \
+    "{\"op\":\"pause\",\"asset\":\"USDW\"},{\"op\":\"approve\",\"id\":\"3\"},"                     \
+    "{\"op\":\"approve\",\"id\":\"4\"},{\"op\":\"approve\",\"id\":\"5\"},"                         \
+    "{\"op\":\"approve\",\"id\":\"6\"}]}"
+
+static void history_outcomes_read_from_governance_events(void **state) {
+    struct fixture *f = *state;
+    struct journaled j;
+    journal(state, &j, OUTCOMES6, OUTCOMES6);
+    struct buf ev;
+    buf_init(&ev);
+    outcome_event(&ev, EVENT_PROPOSAL_APPROVED, SEQ0 - 1, OP_MINT, 2, 0, 0); /* another request */
+    outcome_event(&ev, EVENT_PROPOSAL_EXECUTED, SEQ0 - 1, OP_MINT, 2, 0, 0);
+    outcome_event(&ev, EVENT_PROPOSAL_CREATED, SEQ0, OP_MINT, 9, 0, 0);
+    outcome_event(&ev, EVENT_PROPOSAL_APPROVED, SEQ0 + 2, OP_MINT, 3, 0, 0);
+    outcome_event(&ev, EVENT_PROPOSAL_EXECUTED, SEQ0 + 2, OP_MINT, 3, 0, 0);
+    outcome_event(&ev, EVENT_PROPOSAL_APPROVED, SEQ0 + 3, OP_MINT, 4, 0, 0);
+    outcome_event(&ev, EVENT_TIMELOCK_SCHEDULED, SEQ0 + 3, OP_MINT, 8, 123456789, 0);
+    outcome_event(&ev, EVENT_PROPOSAL_APPROVED, SEQ0 + 4, OP_MINT, 5, 0, 0); /* not the last */
+    outcome_event(&ev, EVENT_PROPOSAL_APPROVED, SEQ0 + 5, OP_TIMELOCK_EXPEDITE, 6, 0, 0);
+    outcome_event(&ev, EVENT_PROPOSAL_EXECUTED, SEQ0 + 5, OP_TIMELOCK_EXPEDITE, 6, 0, 0);
+    outcome_event(&ev, EVENT_TIMELOCK_FAILED, SEQ0 + 5, OP_MINT, 7, 0, ERR_PAUSED);
+    assert_true(buf_ok(&ev));
+    j.r.block_events = ev.data;
+    j.r.block_events_len = ev.len;
+    struct apply_result ars[6];
+    memset(ars, 0xee, sizeof(ars));
+    assert_int_equal(history_outcomes(&f->e, &j.r, ars), ERR_OK);
+    for (uint32_t i = 0; i < 6; i++) assert_int_equal(ars[i].seq, SEQ0 + i);
+    assert_int_equal(ars[0].pending, APPLY_PROPOSED); /* the mint became proposal 9 */
+    assert_int_equal(ars[0].pending_id, 9);
+    assert_int_equal(ars[0].ran_id, 0);
+    assert_int_equal(ars[1].pending, APPLY_DONE); /* refused: nothing */
+    assert_int_equal(ars[1].ran_id, 0);
+    assert_null(ars[1].note);
+    assert_int_equal(ars[1].detail[0], '\0');
+    assert_int_equal(ars[2].pending, APPLY_DONE); /* ran proposal 3 */
+    assert_int_equal(ars[2].ran_id, 3);
+    assert_int_equal(ars[2].ran_err, ERR_OK);
+    assert_int_equal(ars[3].pending, APPLY_SCHEDULED); /* released into timelock entry 8 */
+    assert_int_equal(ars[3].pending_id, 8);
+    assert_int_equal(ars[3].eta_ns, 123456789);
+    assert_int_equal(ars[3].ran_id, 0);
+    assert_int_equal(ars[4].pending, APPLY_PROPOSED); /* an approval short of the count */
+    assert_int_equal(ars[4].pending_id, 5);
+    assert_int_equal(ars[5].ran_id, 6); /* released an expedite whose entry failed */
+    assert_int_equal(ars[5].ran_err, ERR_PAUSED);
+    /* Without the block's events: only the seqs. */
+    j.r.block_events = NULL;
+    assert_int_equal(history_outcomes(&f->e, &j.r, ars), ERR_OK);
+    assert_int_equal(ars[0].pending, APPLY_DONE);
+    assert_int_equal(ars[3].ran_id, 0);
+    assert_int_equal(ars[5].seq, SEQ0 + 5);
+    /* A failed release, and a code past the table read as ERR_INTERNAL. */
+    buf_free(&ev);
+    buf_init(&ev);
+    outcome_event(&ev, EVENT_PROPOSAL_APPROVED, SEQ0 + 2, OP_MINT, 3, 0, 0);
+    outcome_event(&ev, EVENT_PROPOSAL_FAILED, SEQ0 + 2, OP_MINT, 3, 0, ERR_PAUSED);
+    outcome_event(&ev, EVENT_PROPOSAL_APPROVED, SEQ0 + 3, OP_MINT, 4, 0, 0);
+    outcome_event(&ev, EVENT_PROPOSAL_FAILED, SEQ0 + 3, OP_MINT, 4, 0, ERR__COUNT + 5);
+    j.r.block_events = ev.data;
+    j.r.block_events_len = ev.len;
+    assert_int_equal(history_outcomes(&f->e, &j.r, ars), ERR_OK);
+    assert_int_equal(ars[2].ran_id, 3);
+    assert_int_equal(ars[2].ran_err, ERR_PAUSED);
+    assert_int_equal(ars[3].ran_err, ERR_INTERNAL);
+    /* A row claiming more commands than a batch may hold. */
+    j.r.commands_count = LIMIT_BATCH_COMMANDS + 1;
+    assert_int_equal(history_outcomes(&f->e, &j.r, ars), ERR_INTERNAL);
+    buf_free(&ev);
+    journal_free(&j);
+}
+
 /* Differential: every body admission takes, history reads without a marker. */
 static void history_reads_whatever_admission_takes(void **state) {
     static const char *const bodies[] = {
@@ -912,6 +1002,8 @@ int main(void) {
                                         teardown),
         cmocka_unit_test_setup_teardown(history_each_oldest_first_with_texts, setup, teardown),
         cmocka_unit_test_setup_teardown(history_body_and_binary_differ_marked, setup, teardown),
+        cmocka_unit_test_setup_teardown(history_outcomes_read_from_governance_events, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(history_reads_whatever_admission_takes, setup, teardown),
         cmocka_unit_test_setup_teardown(journaled_amounts_in_any_spelling_read_as_their_value, setup,
                                         teardown),

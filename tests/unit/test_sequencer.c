@@ -220,6 +220,21 @@ static void wall_clock_a_step_behind_is_waited_out(void **state) {
     seq_close(f);
 }
 
+/* sequencer_wait_queued (a retry waits for its original): nothing in
+ * flight returns at once, saying so; after blocks committed, the same. */
+static void wait_queued_returns_when_nothing_is_in_flight(void **state) {
+    (void)state;
+    struct seq_fixture *f = seq_open(chain_now_ns() - 1000000000);
+    struct seq_signer alice = seq_signer("alice", 0, 1);
+    int64_t far_ns = chain_now_ns() + INT64_C(60) * 1000000000;
+    assert_int_equal(sequencer_wait_queued(f->seq, far_ns), 0);
+    assert_int_equal(seq_submit(f, &alice, MINT), ERR_OK);
+    assert_int_equal(seq_submit(f, &alice, MINT), ERR_OK);
+    assert_int_equal(sequencer_wait_queued(f->seq, far_ns), 0);
+    assert_int_equal(f->chain.engine.s.height, 2);
+    seq_close(f);
+}
+
 /* Each case on SQLite, then on PostgreSQL. */
 #define BOTH(f)                                                                                    \
     {#f " (sqlite)", f, seq_use_sqlite, NULL, NULL}, {#f " (postgres)", f, seq_use_pg, NULL, NULL}
@@ -229,6 +244,7 @@ int main(void) {
         BOTH(stale_key_is_refused_and_never_journaled),
         BOTH(wall_clock_behind_the_ledger_refuses_blocks),
         BOTH(wall_clock_a_step_behind_is_waited_out),
+        BOTH(wait_queued_returns_when_nothing_is_in_flight),
     };
     size_t n = sizeof(tests) / sizeof(tests[0]);
     if (pg_fixture_enabled()) return cmocka_run_group_tests(tests, NULL, NULL);
