@@ -821,10 +821,12 @@ static const struct cli_cmd cli_rows[] = {
     {.words = "backup create",
      .run = cli_cmd_backup_create,
      .pos = {POS("FILE", NULL)},
-     .flags = {VAL("data", "DIR")},
+     .flags = {VAL("data", "DIR"), VAL("store", "URL")},
      .help = "write a backup file: an online copy of the store with its height, head hash, SHA-256",
      .more = "Through the node (GET /api/backup, role auditor or admin), or with --data DIR\n"
-             "from the store directly (the node may be running). An existing FILE is refused."},
+             "(or --store postgres://...) from the store directly (the node may be running).\n"
+             "A PostgreSQL ledger's backup is the same file: it restores with --data DIR.\n"
+             "An existing FILE is refused."},
     {.words = "backup verify",
      .run = cli_cmd_backup_verify,
      .pos = {POS("FILE", NULL)},

@@ -73,15 +73,27 @@ static int backup__db_path(const char *dir, char *out, size_t size) {
     return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
-int node_backup_create(const char *data_dir, const char *file, int json) {
-    char db[4200];
-    if (backup__db_path(data_dir, db, sizeof(db)) != 0) return report_error(ERR_USAGE, "--data DIR too long");
+int node_backup_create(const char *data_dir, const char *store_url, const char *file, int json) {
+    char db[4200], shown[4200];
+    int pg = store_url_is_postgres(store_url);
+    if (store_url != NULL && !pg && strcmp(store_url, "sqlite") != 0) {
+        return report_error(ERR_USAGE, "--store takes sqlite (the file DATA/mintline.db) or a postgres:// URL");
+    }
+    if (pg && strlen(store_url) >= sizeof(db)) return report_error(ERR_USAGE, "--store URL too long");
+    if (pg) {
+        snprintf(db, sizeof(db), "%s", store_url);
+        store_url_redact(store_url, shown, sizeof(shown));
+    } else if (backup__db_path(data_dir, db, sizeof(db)) != 0) {
+        return report_error(ERR_USAGE, "--data DIR too long");
+    } else {
+        snprintf(shown, sizeof(shown), "%s", db);
+    }
     if (access(file, F_OK) == 0) return report_error(ERR_ALREADY_EXISTS, file);
     struct store_backup_header h;
     char why[400] = "";
-    if (isatty(2)) fprintf(stderr, "backup: copying %s ...\n", db);
+    if (isatty(2)) fprintf(stderr, "backup: copying %s ...\n", shown);
     enum err err = store_backup_make(db, file, backup__now_ms(), &h, why, sizeof(why));
-    if (err) return report_error(err, why[0] ? why : data_dir);
+    if (err) return report_error(err, why[0] ? why : shown);
     node_backup_print(file, &h, NULL, json);
     return EXIT_DONE;
 }
