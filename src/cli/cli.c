@@ -834,10 +834,11 @@ static const struct cli_cmd cli_rows[] = {
     {.words = "backup restore",
      .run = cli_cmd_backup_restore,
      .pos = {POS("FILE", NULL)},
-     .flags = {REQ("data", "DIR")},
+     .flags = {VAL("data", "DIR"), VAL("store", "URL")},
      .help = "verify a backup, then write it as the store of an empty or new DIR",
      .more = "A non-empty DIR is refused. Then `mintline serve --data DIR` starts from it;\n"
-             "copy system.key from safekeeping into DIR (backups hold no keys)."},
+             "copy system.key from safekeeping into DIR (backups hold no keys).\n"
+             "--store postgres://... instead writes it into a database holding no ledger."},
     {.words = "report",
      .run = cli_cmd_report,
      .pos = {POS("daily|weekly|monthly", NULL)},

@@ -159,7 +159,14 @@ int cli_cmd_backup_verify(struct cli_ctx *ctx) {
 }
 
 int cli_cmd_backup_restore(struct cli_ctx *ctx) {
-    return node_backup_restore(cli_ctx_pos(ctx, 0), cli_ctx_flag(ctx, "data"), ctx->json);
+    const char *data = cli_ctx_flag(ctx, "data");
+    const char *store = cli_ctx_flag(ctx, "store");
+    if ((data == NULL) == (store == NULL)) {
+        return cli_cmd_usage_error(ctx, "backup restore takes --data DIR (a new SQLite store) or "
+                                        "--store postgres://... (an empty database)");
+    }
+    if (store != NULL) return node_backup_restore_pg(cli_ctx_pos(ctx, 0), store, ctx->json);
+    return node_backup_restore(cli_ctx_pos(ctx, 0), data, ctx->json);
 }
 
 /* ---- audit verify through the node ------------------------------------------ */

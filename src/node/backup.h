@@ -40,6 +40,12 @@ int node_backup_verify(const char *file, int json);
 int node_backup_restore(const char *file, const char *data_dir, int json);
 
 
+/* node_backup_restore_pg: verify file as node_backup_verify does (in a
+ * temporary directory), then write its journal into the PostgreSQL
+ * database at store_url, which must hold no ledger (ERR_DATA_EXISTS):
+ * store_copy_restore_pg. ERR_USAGE for a URL that is not postgres://. */
+int node_backup_restore_pg(const char *file, const char *store_url, int json);
+
 /* node_backup_drill: the restore drill of the monthly checklist: file
  * unpacked into a temporary directory, audited from genesis, compared with
  * its header (node_backup_verify without printing), and removed. */

@@ -519,3 +519,120 @@ enum err store_copy_image_pg(const char *url, const char *dest_path, struct stor
     *out = head;
     return ERR_OK;
 }
+
+/* ---- a SQLite journal into an empty PostgreSQL database -------------------- */
+
+struct copy__to {
+    struct store *dst;
+    enum err err;
+    uint64_t height;
+    struct hash hash;
+};
+
+static int copy__append(void *ctx, const struct store_block *b, const struct store_request *reqs,
+                        uint32_t count) {
+    struct copy__to *to = ctx;
+    to->err = to->dst->ops->append_block(to->dst, b, reqs, count);
+    to->height = b->height;
+    to->hash = b->hash;
+    return to->err != ERR_OK;
+}
+
+/* The genesis YAML of the SQLite journal at db (malloc'd, NUL ended). */
+static enum err copy__yaml(const char *db, char **out, size_t *len) {
+    sqlite3 *c = NULL;
+    enum err err = copy__connect(db, SQLITE_OPEN_READONLY, &c);
+    sqlite3_stmt *st = NULL;
+    if (!err && sqlite3_prepare_v2(c, "SELECT value FROM meta WHERE key='genesis_yaml'", -1, &st,
+                                   NULL) != SQLITE_OK) {
+        err = ERR_STORE_IO;
+    }
+    if (!err) {
+        int rc = sqlite3_step(st);
+        size_t n = rc == SQLITE_ROW ? (size_t)sqlite3_column_bytes(st, 0) : 0;
+        char *v = rc == SQLITE_ROW ? malloc(n + 1) : NULL;
+        err = rc != SQLITE_ROW ? ERR_NO_LEDGER : v == NULL ? ERR_INTERNAL : ERR_OK;
+        if (v) {
+            if (n) memcpy(v, sqlite3_column_blob(st, 0), n);
+            v[n] = '\0';
+            *out = v;
+            *len = n;
+        }
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(c);
+    return err;
+}
+
+/* Genesis, blocks, snapshot from src into dst (which holds no ledger). */
+static enum err copy__pour_into(const char *db, struct store *src, struct store *dst,
+                                struct copy__to *to) {
+    char *yaml = NULL, *json = NULL;
+    size_t yaml_len = 0, json_len = 0;
+    struct store_block b0;
+    enum err err = copy__yaml(db, &yaml, &yaml_len);
+    if (!err) err = src->ops->read_genesis(src, &json, &json_len);
+    if (!err) err = src->ops->block_at(src, 0, &b0);
+    if (!err) err = dst->ops->write_genesis(dst, yaml, yaml_len, json, json_len, &b0);
+    free(yaml);
+    free(json);
+    if (err) return err;
+    to->hash = b0.hash;
+    err = src->ops->scan_blocks(src, 1, 1, copy__append, to);
+    if (!err) err = to->err;
+    uint64_t snap_height = 0;
+    uint8_t *snap = NULL;
+    size_t snap_len = 0;
+    if (!err) {
+        err = src->ops->latest_snapshot(src, &snap_height, &snap, &snap_len);
+        if (err == ERR_NOT_FOUND) err = ERR_OK;
+        else if (!err) err = dst->ops->write_snapshot(dst, snap_height, snap, snap_len);
+    }
+    free(snap);
+    return err;
+}
+
+enum err store_copy_restore_pg(const char *data_dir, const char *url, struct store_copy_head *out,
+                               char *why, size_t why_size) {
+    snprintf(why, why_size, "%s", "");
+    char db[4300];
+    snprintf(db, sizeof(db), "%s/mintline.db", data_dir);
+    struct store *src = NULL, *dst = NULL;
+    enum err err = store_open(data_dir, 0, &src);
+    if (err) snprintf(why, why_size, "cannot open the backup's copy (%s)", err_name(err));
+    if (!err) {
+        err = store_postgres_open(url, 1, &dst);
+        if (err) snprintf(why, why_size, "cannot open the database (%s)", err_name(err));
+    }
+    struct store_block head;
+    if (!err && dst->ops->head(dst, &head) != ERR_NO_LEDGER) {
+        snprintf(why, why_size, "the database already holds a ledger (at block %llu); restore "
+                                "into an empty database",
+                 (unsigned long long)head.height);
+        err = ERR_DATA_EXISTS;
+    }
+    struct copy__to to;
+    memset(&to, 0, sizeof(to));
+    to.dst = dst;
+    struct hash genesis;
+    if (!err) {
+        err = copy__pour_into(db, src, dst, &to);
+        if (err) {
+            snprintf(why, why_size, "the restore stopped after block %llu (%s): the database holds "
+                                    "the ledger up to there; empty it before trying again",
+                     (unsigned long long)to.height, err_name(err));
+        }
+    }
+    if (!err) {
+        struct store_block b0;
+        err = dst->ops->block_at(dst, 0, &b0);
+        genesis = b0.hash;
+    }
+    if (dst) dst->ops->close(dst);
+    if (src) src->ops->close(src);
+    if (err) return err;
+    out->height = to.height;
+    out->head_hash = to.hash;
+    out->genesis_hash = genesis;
+    return ERR_OK;
+}

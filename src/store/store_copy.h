@@ -118,6 +118,18 @@ enum err store_cursor_open_pg(const char *url, uint64_t from_height, struct stor
 enum err store_copy_image_pg(const char *url, const char *dest_path, struct store_copy_head *out,
                              char *why, size_t why_size) __attribute__((warn_unused_result));
 
+/* store_copy_restore_pg: write the SQLite journal in data_dir (an audited
+ * backup's image, unpacked) into the PostgreSQL database at url, which
+ * must hold no ledger (its schema is made when absent): the genesis as
+ * init wrote it, every block with its requests through append_block (each
+ * a durable commit), then the newest whole snapshot. *out is what was
+ * written. ERR_DATA_EXISTS when the database holds a ledger (nothing
+ * written); ERR_STORE_IO, ERR_NO_LEDGER, ERR_INTERNAL (why says what). A
+ * failure after the genesis leaves the blocks written so far: a prefix of
+ * the ledger, each block whole (why says to empty the database). */
+enum err store_copy_restore_pg(const char *data_dir, const char *url, struct store_copy_head *out,
+                               char *why, size_t why_size) __attribute__((warn_unused_result));
+
 /* ---- the PostgreSQL journal as of one commit (store_postgres.c) ---- */
 
 struct store_pg_journal;

@@ -582,28 +582,35 @@ static enum err pg_block_at(struct store *base, uint64_t height, struct store_bl
     return pg__block_query((struct store_pg *)base, "block_at", &p, out);
 }
 
-static enum err pg_read_genesis(struct store *base, char **json, size_t *json_len) {
-    struct store_pg *s = (struct store_pg *)base;
-    pthread_mutex_lock(&s->r_lock);
-    pg__reader(s);
-    PGresult *res = pg__query(s->r, "SELECT value FROM meta WHERE key = 'genesis_json'", NULL);
+/* One meta value, malloc'd and NUL ended: ERR_NO_LEDGER when absent. */
+static enum err pg__meta_get(PGconn *c, const char *key, char **out, size_t *len) {
+    struct pg__params p = {.count = 0};
+    pg__p_text(&p, key);
+    PGresult *res = pg__query(c, "SELECT value FROM meta WHERE key = $1", &p);
     enum err err = ERR_STORE_IO;
     if (pg__ok(res, PGRES_TUPLES_OK, "read the genesis")) {
-        err = ERR_NO_LEDGER; /* a store without a genesis */
+        err = ERR_NO_LEDGER;
         if (PQntuples(res) == 1) {
             size_t n = (size_t)PQgetlength(res, 0, 0);
-            char *p = malloc(n + 1);
-            err = ERR_INTERNAL;
-            if (p != NULL) {
-                if (n) memcpy(p, PQgetvalue(res, 0, 0), n);
-                p[n] = '\0';
-                *json = p;
-                *json_len = n;
-                err = ERR_OK;
+            char *v = malloc(n + 1);
+            err = v ? ERR_OK : ERR_INTERNAL;
+            if (v) {
+                if (n) memcpy(v, PQgetvalue(res, 0, 0), n);
+                v[n] = '\0';
+                *out = v;
+                *len = n;
             }
         }
     }
     PQclear(res);
+    return err;
+}
+
+static enum err pg_read_genesis(struct store *base, char **json, size_t *json_len) {
+    struct store_pg *s = (struct store_pg *)base;
+    pthread_mutex_lock(&s->r_lock);
+    pg__reader(s);
+    enum err err = pg__meta_get(s->r, "genesis_json", json, json_len);
     pthread_mutex_unlock(&s->r_lock);
     return err;
 }
@@ -841,21 +848,20 @@ static enum err pg__snap_read(PGconn *c, uint64_t height, size_t size,
     return ERR_OK;
 }
 
-static enum err pg_latest_snapshot(struct store *base, uint64_t *height, uint8_t **data,
-                                   size_t *len) {
-    struct store_pg *s = (struct store_pg *)base;
-    pthread_mutex_lock(&s->r_lock);
-    pg__reader(s);
-    PGresult *res = pg__query(s->r, "SELECT height, size, sha256 FROM snapshots "
-                                    "ORDER BY height DESC", NULL);
+/* The newest whole snapshot at or below at_most, on c (a damaged newest
+ * falls back to the one before). ERR_NOT_FOUND when there is none. */
+static enum err pg__snap_newest(PGconn *c, uint64_t at_most, uint64_t *height, uint8_t **data,
+                                size_t *len) {
+    PGresult *res = pg__query(c, "SELECT height, size, sha256 FROM snapshots "
+                                 "ORDER BY height DESC", NULL);
     enum err err = pg__ok(res, PGRES_TUPLES_OK, "read a snapshot") ? ERR_NOT_FOUND : ERR_STORE_IO;
-    /* The newest whole one; a damaged newest falls back to the one before. */
     for (int i = 0; err == ERR_NOT_FOUND && i < PQntuples(res); i++) {
         struct hash want;
         pg__hash(res, i, 2, &want);
         uint64_t h = pg__u64(res, i, 0);
         size_t size = (size_t)pg__u64(res, i, 1);
-        enum err got = pg__snap_read(s->r, h, size, &want, data);
+        if (h > at_most) continue;
+        enum err got = pg__snap_read(c, h, size, &want, data);
         if (got == ERR_OK) {
             *height = h;
             *len = size;
@@ -868,6 +874,15 @@ static enum err pg_latest_snapshot(struct store *base, uint64_t *height, uint8_t
         }
     }
     PQclear(res);
+    return err;
+}
+
+static enum err pg_latest_snapshot(struct store *base, uint64_t *height, uint8_t **data,
+                                   size_t *len) {
+    struct store_pg *s = (struct store_pg *)base;
+    pthread_mutex_lock(&s->r_lock);
+    pg__reader(s);
+    enum err err = pg__snap_newest(s->r, UINT64_MAX, height, data, len);
     pthread_mutex_unlock(&s->r_lock);
     return err;
 }
@@ -1314,29 +1329,6 @@ struct store_pg_journal {
     int ended;
 };
 
-/* One meta value, malloc'd and NUL ended: ERR_NO_LEDGER when absent. */
-static enum err pg__meta_get(PGconn *c, const char *key, char **out, size_t *len) {
-    struct pg__params p = {.count = 0};
-    pg__p_text(&p, key);
-    PGresult *res = pg__query(c, "SELECT value FROM meta WHERE key = $1", &p);
-    enum err err = ERR_STORE_IO;
-    if (pg__ok(res, PGRES_TUPLES_OK, "read the genesis")) {
-        err = ERR_NO_LEDGER;
-        if (PQntuples(res) == 1) {
-            size_t n = (size_t)PQgetlength(res, 0, 0);
-            *out = malloc(n + 1);
-            err = *out ? ERR_OK : ERR_INTERNAL;
-            if (*out) {
-                if (n) memcpy(*out, PQgetvalue(res, 0, 0), n);
-                (*out)[n] = '\0';
-                *len = n;
-            }
-        }
-    }
-    PQclear(res);
-    return err;
-}
-
 /* One block's header by SQL (no parameters); ERR_NO_LEDGER when none. */
 static enum err pg__journal_block(PGconn *c, const char *sql, struct store_block *out) {
     PGresult *res = pg__query(c, sql, NULL);
@@ -1462,27 +1454,7 @@ enum err store_postgres_journal_next_request(struct store_pg_journal *j, struct 
 
 enum err store_postgres_journal_snapshot(struct store_pg_journal *j, uint64_t *height,
                                          uint8_t **data, size_t *len) {
-    PGresult *res = pg__query(j->c, "SELECT height, size, sha256 FROM snapshots "
-                                    "ORDER BY height DESC", NULL);
-    enum err err = pg__ok(res, PGRES_TUPLES_OK, "read a snapshot") ? ERR_NOT_FOUND : ERR_STORE_IO;
-    /* The newest whole one at or below the head (as pg_latest_snapshot). */
-    for (int i = 0; err == ERR_NOT_FOUND && i < PQntuples(res); i++) {
-        struct hash want;
-        pg__hash(res, i, 2, &want);
-        uint64_t h = pg__u64(res, i, 0);
-        size_t size = (size_t)pg__u64(res, i, 1);
-        if (h > j->head.height) continue;
-        enum err got = pg__snap_read(j->c, h, size, &want, data);
-        if (got == ERR_OK) {
-            *height = h;
-            *len = size;
-            err = ERR_OK;
-        } else if (got == ERR_INTERNAL || got == ERR_STORE_IO) {
-            err = got;
-        }
-    }
-    PQclear(res);
-    return err;
+    return pg__snap_newest(j->c, j->head.height, height, data, len);
 }
 
 void store_postgres_journal_close(struct store_pg_journal *j) {

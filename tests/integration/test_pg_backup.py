@@ -17,7 +17,10 @@ On a real PostgreSQL 15 (tests/support/pg.py), a leader A (serve --store URL
   holds the newest snapshot; `backup verify` passes on each;
 - restore: `backup restore FILE --data DIR` then `serve --data DIR` (SQLite)
   starts at the backup's height with the leader's state hash and balances,
-  and takes commands;
+  and takes commands; EXTENSION `backup restore FILE --store URL` into an
+  empty database (the same blocks and requests; a node on it at the same
+  height, state hash and balances), refused (ERR_DATA_EXISTS) once it holds
+  a ledger;
 - scheduled backups on PostgreSQL: one is made at start
   (mintline_backup_present 1) and verifies;
 - a block hash changed in PostgreSQL: the audit through the node fails
@@ -307,6 +310,43 @@ def test_backup_direct_and_restore(root):
         t.eq(back.stop(), 0, "the restored node stops cleanly")
         t.ok(back.sanitizer() is None, "no sanitizer report in the restored node's log")
         back.cleanup()
+    restore_into_postgres(path, fields, want, bal_want)
+
+
+def restore_into_postgres(path, fields, want, bal_want):
+    """EXTENSION: backup restore FILE --store URL into an empty database."""
+    url2 = pg.create_db("restored")
+    r = A.cli("backup", "restore", path, "--store", url2, operator=None)
+    t.ok(r.rc == 0 and "backup verified" in r.out, "backup restore FILE --store URL into an empty database", r)
+    t.ok(PASSWORD not in r.out + r.err, "the password is printed nowhere")
+    rows = "SELECT height, encode(hash, 'hex') FROM blocks ORDER BY height"
+    t.eq(pg.psql("restored", rows),
+         pg.psql("ledger", "SELECT height, encode(hash, 'hex') FROM blocks WHERE height <= %s ORDER BY height"
+                 % fields["height"]), "its blocks are the ledger's")
+    t.eq(pg.psql("restored", "SELECT count(*) FROM requests"),
+         pg.psql("ledger", "SELECT count(*) FROM requests WHERE height <= %s" % fields["height"]), "and its requests")
+    again = A.cli("backup", "restore", path, "--store", url2, operator=None)
+    t.ok(again.rc != 0 and "ERR_DATA_EXISTS" in again.err, "a database holding a ledger is refused", again)
+    none = A.cli("backup", "restore", path, operator=None)
+    t.ok(none.rc == 2 and "ERR_USAGE" in none.err, "neither --data nor --store: ERR_USAGE", none)
+    n = Node(init=False)
+    shutil.rmtree(n.home)
+    shutil.copytree(A.home, n.home)
+    os.makedirs(n.data)
+    shutil.copyfile(os.path.join(A.data, "system.key"), os.path.join(n.data, "system.key"))
+    os.chmod(os.path.join(n.data, "system.key"), 0o600)
+    n.start(args=("--store", url2))
+    try:
+        st = n.status()["node"]
+        t.eq((st["store"], st["height"], st["state_hash"]), ("postgres",) + want,
+             "a node on the restored database: same height and state hash")
+        t.eq(n.cli("balance", "USDC", ADDR, "--json").out, bal_want, "and balances")
+        r = n.cli("audit", "verify", "--json", operator="dave")
+        t.ok(r.rc == 0 and r.json()["head_hash"] == fields["head_hash"], "its audit through the node", r)
+    finally:
+        t.eq(n.stop(), 0, "it stops cleanly")
+        t.ok(n.sanitizer() is None, "no sanitizer report in its log")
+        n.cleanup()
 
 
 def test_scheduled():
