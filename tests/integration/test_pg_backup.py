@@ -27,43 +27,21 @@ On a real PostgreSQL 15 (tests/support/pg.py), a leader A (serve --store URL
   (ERR_AUDIT_FAILED at that block), and a backup of it fails `backup verify`.
 Sanitizer reports are looked for in every node log.
 """
-import http.client
 import os
 import shutil
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
+from backups import ADDR, GENESIS, Committer, get_raw, split_backup  # noqa: E402
 from harness import TAP, Node, free_port, genesis_file, metric  # noqa: E402
 from pg import PASSWORD, Postgres  # noqa: E402
 
 t = TAP("pg_backup")
 
-GENESIS = """\
-operators:
-  - name: alice
-    pubkey: a88d3efae5df12cbb52815d00cfb5c67e28dc4ea26e29768a73c8d80912b0800
-    roles: [admin, minter]
-  - name: bob
-    pubkey: ca9c298168ea53bf5a3e9b60aa2b14af289314f532a809f492207ded1abc7264
-    roles: [minter]
-  - name: carol
-    pubkey: a4e964a18edba8351736a2dee6073a15b6b91e6bc253200dd3f2e268e292b673
-    roles: [viewer]
-  - name: dave
-    pubkey: d65b785c21440c10a3df3e9f64961311748632a1c97d1c25e9671ffd4294f744
-    roles: [auditor]
-controller: alice
-assets:
-  - symbol: USDC
-    kind: plain
-    decimals: 6
-"""
-ADDR = "0x" + "11" * 20
 OTHER = "0x" + "22" * 20
 
 pg = Postgres().start()
@@ -94,26 +72,10 @@ def serve_follower(n, timeout=60):
     raise RuntimeError("follower not alive:\n%s" % n.log_text())
 
 
-def get_raw(n, operator, path):
-    c = n.client(operator)
-    conn = http.client.HTTPConnection("127.0.0.1", n.port, timeout=60)
-    conn.request("GET", path, headers=c.headers("GET", path, b""))
-    r = conn.getresponse()
-    data = r.read()
-    conn.close()
-    return r.status, data
-
-
-def split_backup(data):
-    end = data.index(b"\n\n") + 2
-    fields = dict(line.split(" ", 1) for line in data[:end].decode().split("\n")[1:] if " " in line)
-    return fields, data[end:]
-
-
 def image_of(path, root, name):
     """The SQLite image of a backup file, written to root/name."""
     with open(path, "rb") as f:
-        fields, image = split_backup(f.read())
+        _, fields, image = split_backup(f.read())
     out = os.path.join(root, name)
     with open(out, "wb") as f:
         f.write(image)
@@ -153,22 +115,6 @@ def wait_for(what, fn, timeout=20.0):
         time.sleep(0.05)
     t.ok(False, "%s within %.0f s" % (what, timeout))
     return False
-
-
-class Committer(threading.Thread):
-    """Mints one unit at a time, recording each acknowledged block and when."""
-
-    def __init__(self, n):
-        super().__init__(daemon=True)
-        self.client = n.client("alice")
-        self.stop = threading.Event()
-        self.acked = []
-
-    def run(self):
-        while not self.stop.is_set():
-            st, doc = self.client.command({"op": "mint", "asset": "USDC", "to": ADDR, "amount": "1"})
-            if st == 200 and isinstance(doc, dict) and doc.get("ok"):
-                self.acked.append((time.time(), doc["block"]))
 
 
 def test_setup():
