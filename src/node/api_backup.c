@@ -10,11 +10,11 @@
  * while a download runs, and what is sent is the journal as of one
  * block. On a PostgreSQL ledger (leader or follower) the same holds
  * through a session of its own in one REPEATABLE READ transaction, and a
- * backup is the SQLite image of that journal, built first (the same file
- * format: it restores into a directory a node serves). The journal is produced frame by frame as the client reads
- * (chunked: a cut is visible to it); a backup is copied first into a
- * temporary file in the data directory (its name removed at once), then
- * sent with its length.
+ * backup is the SQLite image of that journal (the same file format: it
+ * restores into a directory a node serves). The journal is produced frame
+ * by frame as the client reads (chunked: a cut is visible to it); a backup
+ * is copied first into a temporary file in the data directory ($TMPDIR on
+ * PostgreSQL; its name removed at once), then sent with its length.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,8 +199,8 @@ void api_backup(struct server *s, const struct server_request *rq, struct server
     int64_t now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
     struct store_backup_header h;
     char why[300] = "";
-    enum err err = store_backup_image(pg_url ? pg_url : s->chain.store->where, dir, now_ms, &b->fd, &b->header, &h,
-                                      why, sizeof(why));
+    enum err err = store_backup_image(pg_url ? pg_url : s->chain.store->where, dir, now_ms,
+                                      &b->fd, &b->header, &h, why, sizeof(why));
     if (err || !buf_ok(&b->header)) {
         fprintf(stderr, "mintline: backup download failed: %s\n", why);
         api__backup_free(b);

@@ -266,7 +266,10 @@ static enum err sqlite_write_snapshot(struct store *base, uint64_t height, const
     enum err err = ERR_OK;
     if (s->snap == NULL) {
         err = sqlite__connect(s->path, SQLITE_OPEN_READWRITE, &s->snap);
-        if (!err) err = sqlite__exec(s->snap, s->unsynced ? "PRAGMA synchronous=OFF" : "PRAGMA synchronous=FULL");
+        if (!err) {
+            err = sqlite__exec(s->snap, s->unsynced ? "PRAGMA synchronous=OFF"
+                                                    : "PRAGMA synchronous=FULL");
+        }
     }
     if (!err) err = sqlite__snap_chunks(s->snap, height, data, len);
     struct hash h;
