@@ -25,14 +25,13 @@
 import hashlib
 import os
 import re
-import shutil
 import sqlite3
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
-from backups import ADDR, GENESIS, Committer, get_raw, split_backup  # noqa: E402
+from backups import ADDR, GENESIS, Committer, get_raw, serve_restored, split_backup  # noqa: E402
 from harness import TAP, Node, metric  # noqa: E402
 
 t = TAP("backup")
@@ -200,13 +199,7 @@ def test_restore(node, root, path, height, head_hash):
     r = node.cli("backup", "restore", path, "--data", target)
     t.ok(r.rc == 0 and "backup verified" in r.out and os.listdir(target) == ["mintline.db"],
          "restore into a new directory: verified, one store file", r)
-    shutil.copyfile(os.path.join(node.data, "system.key"), os.path.join(target, "system.key"))
-    os.chmod(os.path.join(target, "system.key"), 0o600)
-    back = Node(genesis=None, init=False)
-    shutil.rmtree(back.home)
-    shutil.copytree(node.home, back.home)
-    back.data = target
-    back.start()
+    back = serve_restored(node, target)
     try:
         st = back.status()
         t.eq(st["node"]["height"], height, "the restored node serves at the backup's height")

@@ -36,7 +36,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
-from backups import ADDR, GENESIS, Committer, get_raw, split_backup  # noqa: E402
+from backups import ADDR, GENESIS, Committer, get_raw, serve_restored, split_backup  # noqa: E402
 from harness import TAP, Node, free_port, genesis_file, metric  # noqa: E402
 from pg import PASSWORD, Postgres  # noqa: E402
 
@@ -235,13 +235,7 @@ def test_backup_direct_and_restore(root):
     r = A.cli("backup", "restore", path, "--data", target)
     t.ok(r.rc == 0 and "backup verified" in r.out and os.listdir(target) == ["mintline.db"],
          "backup restore FILE --data DIR: verified, one SQLite store file", r)
-    shutil.copyfile(os.path.join(A.data, "system.key"), os.path.join(target, "system.key"))
-    os.chmod(os.path.join(target, "system.key"), 0o600)
-    back = Node(init=False)
-    shutil.rmtree(back.home)
-    shutil.copytree(A.home, back.home)
-    back.data = target
-    back.start()
+    back = serve_restored(A, target)
     try:
         st = back.status()["node"]
         t.eq(st["store"], "sqlite", "the restored node serves a SQLite store")
@@ -275,13 +269,7 @@ def restore_into_postgres(path, fields, want, bal_want):
     t.ok(again.rc != 0 and "ERR_DATA_EXISTS" in again.err, "a database holding a ledger is refused", again)
     none = A.cli("backup", "restore", path, operator=None)
     t.ok(none.rc == 2 and "ERR_USAGE" in none.err, "neither --data nor --store: ERR_USAGE", none)
-    n = Node(init=False)
-    shutil.rmtree(n.home)
-    shutil.copytree(A.home, n.home)
-    os.makedirs(n.data)
-    shutil.copyfile(os.path.join(A.data, "system.key"), os.path.join(n.data, "system.key"))
-    os.chmod(os.path.join(n.data, "system.key"), 0o600)
-    n.start(args=("--store", url2))
+    n = serve_restored(A, os.path.join(A.root, "keys-only"), args=("--store", url2))
     try:
         st = n.status()["node"]
         t.eq((st["store"], st["height"], st["state_hash"]), ("postgres",) + want,

@@ -2,11 +2,16 @@
 test_pg_backup.py on PostgreSQL): a genesis with the roles the downloads
 check (alice admin, bob minter, carol viewer, dave auditor), a signed raw
 GET, a backup file split into header and image, and a client committing
-one mint at a time while a backup runs.
+one mint at a time while a backup runs, and a node serving a restored
+store.
 """
 import http.client
+import os
+import shutil
 import threading
 import time
+
+from harness import Node
 
 GENESIS = """\
 operators:
@@ -68,3 +73,18 @@ class Committer(threading.Thread):
                 self.acked.append((time.time(), doc["block"]))
             else:
                 self.errors.append((st, doc))
+
+
+def serve_restored(node, data, args=()):
+    """A node serving the restored store in data (a directory, made when
+    missing), with node's operator keys and its system.key copied in (a
+    backup holds no keys), started with more `serve` args."""
+    os.makedirs(data, exist_ok=True)
+    shutil.copyfile(os.path.join(node.data, "system.key"), os.path.join(data, "system.key"))
+    os.chmod(os.path.join(data, "system.key"), 0o600)
+    back = Node(genesis=None, init=False)
+    shutil.rmtree(back.home)
+    shutil.copytree(node.home, back.home)
+    back.data = data
+    back.start(args=args)
+    return back
