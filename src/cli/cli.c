@@ -821,10 +821,12 @@ static const struct cli_cmd cli_rows[] = {
     {.words = "backup create",
      .run = cli_cmd_backup_create,
      .pos = {POS("FILE", NULL)},
-     .flags = {VAL("data", "DIR")},
+     .flags = {VAL("data", "DIR"), VAL("store", "URL")},
      .help = "write a backup file: an online copy of the store with its height, head hash, SHA-256",
      .more = "Through the node (GET /api/backup, role auditor or admin), or with --data DIR\n"
-             "from the store directly (the node may be running). An existing FILE is refused."},
+             "(or --store postgres://...) from the store directly (the node may be running).\n"
+             "A PostgreSQL ledger's backup is the same file: it restores with --data DIR.\n"
+             "An existing FILE is refused."},
     {.words = "backup verify",
      .run = cli_cmd_backup_verify,
      .pos = {POS("FILE", NULL)},
@@ -832,10 +834,11 @@ static const struct cli_cmd cli_rows[] = {
     {.words = "backup restore",
      .run = cli_cmd_backup_restore,
      .pos = {POS("FILE", NULL)},
-     .flags = {REQ("data", "DIR")},
+     .flags = {VAL("data", "DIR"), VAL("store", "URL")},
      .help = "verify a backup, then write it as the store of an empty or new DIR",
      .more = "A non-empty DIR is refused. Then `mintline serve --data DIR` starts from it;\n"
-             "copy system.key from safekeeping into DIR (backups hold no keys)."},
+             "copy system.key from safekeeping into DIR (backups hold no keys).\n"
+             "--store postgres://... instead writes it into a database holding no ledger."},
     {.words = "report",
      .run = cli_cmd_report,
      .pos = {POS("daily|weekly|monthly", NULL)},

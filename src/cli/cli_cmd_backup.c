@@ -4,8 +4,8 @@
  *
  * backup create FILE downloads GET /api/backup into FILE.tmp, checks its
  * header and SHA-256 (a cut or damaged download is never renamed), fsyncs
- * it and renames it; with --data DIR it copies the store directly
- * (node/backup.h). verify and restore run in-process (node/backup.h).
+ * it and renames it; with --data DIR (or --store postgres://...) it copies
+ * the store directly (node/backup.h). verify and restore run in-process (node/backup.h).
  *
  * audit verify through the node streams GET /api/journal?from=0 into the
  * journal reader (store/store_wire.h), which hands each block to the
@@ -143,12 +143,13 @@ static int cli_backup__from_node(struct cli_ctx *ctx, const char *file) {
 int cli_cmd_backup_create(struct cli_ctx *ctx) {
     const char *file = cli_ctx_pos(ctx, 0);
     if (access(file, F_OK) == 0) return cli_backup__fail(ctx, ERR_ALREADY_EXISTS, file);
-    if (cli_ctx_flag(ctx, "data") != NULL) {
+    const char *store = cli_ctx_flag(ctx, "store");
+    if (cli_ctx_flag(ctx, "data") != NULL || store != NULL) {
         char data[4096];
         if (cli_ctx_data_dir(ctx, data, sizeof(data)) != 0) {
             return cli_cmd_usage_error(ctx, "--data DIR too long");
         }
-        return node_backup_create(data, file, ctx->json);
+        return node_backup_create(data, store, file, ctx->json);
     }
     return cli_backup__from_node(ctx, file);
 }
@@ -158,7 +159,14 @@ int cli_cmd_backup_verify(struct cli_ctx *ctx) {
 }
 
 int cli_cmd_backup_restore(struct cli_ctx *ctx) {
-    return node_backup_restore(cli_ctx_pos(ctx, 0), cli_ctx_flag(ctx, "data"), ctx->json);
+    const char *data = cli_ctx_flag(ctx, "data");
+    const char *store = cli_ctx_flag(ctx, "store");
+    if ((data == NULL) == (store == NULL)) {
+        return cli_cmd_usage_error(ctx, "backup restore takes --data DIR (a new SQLite store) or "
+                                        "--store postgres://... (an empty database)");
+    }
+    if (store != NULL) return node_backup_restore_pg(cli_ctx_pos(ctx, 0), store, ctx->json);
+    return node_backup_restore(cli_ctx_pos(ctx, 0), data, ctx->json);
 }
 
 /* ---- audit verify through the node ------------------------------------------ */

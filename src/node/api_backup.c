@@ -8,10 +8,13 @@
  * reader: each opens a connection of its own on the journal file, in one
  * read transaction (store_copy.h), so the sequencer keeps committing
  * while a download runs, and what is sent is the journal as of one
- * block. The journal is produced frame by frame as the client reads
- * (chunked: a cut is visible to it); a backup is copied first into a
- * temporary file in the data directory (its name removed at once), then
- * sent with its length.
+ * block. On a PostgreSQL ledger (leader or follower) the same holds
+ * through a session of its own in one REPEATABLE READ transaction, and a
+ * backup is the SQLite image of that journal (the same file format: it
+ * restores into a directory a node serves). The journal is produced frame
+ * by frame as the client reads (chunked: a cut is visible to it); a backup
+ * is copied first into a temporary file in the data directory ($TMPDIR on
+ * PostgreSQL; its name removed at once), then sent with its length.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,22 +104,8 @@ static void api__journal_free(void *ctx) {
     free(j);
 }
 
-/* The journal stream and the backup copy read the SQLite file itself
- * (store_copy.c): on a PostgreSQL store they answer ERR_USAGE saying what
- * to use instead (DECISIONS.md, session 22). Returns 1 when it answered. */
-static int api__sqlite_only(struct server *s, struct server_response *out, const char *what) {
-    if (strcmp(s->chain.store->kind, "sqlite") == 0) return 0;
-    char msg[300];
-    snprintf(msg, sizeof(msg), "%s reads a SQLite store; this node's store is PostgreSQL: use "
-                               "`audit verify --store URL`, and PostgreSQL's own backups "
-                               "(pg_dump, base backups)", what);
-    server_error(out, ERR_USAGE, msg);
-    return 1;
-}
-
 void api_journal(struct server *s, const struct server_request *rq, struct server_response *out) {
     if (!api__may_download(s, rq, out)) return;
-    if (api__sqlite_only(s, out, "the journal download")) return;
     char text[24];
     uint64_t from = 0;
     int got = server_query(rq->query, "from", text, sizeof(text));
@@ -130,7 +119,9 @@ void api_journal(struct server *s, const struct server_request *rq, struct serve
         return;
     }
     buf_init(&j->out);
-    enum err err = store_cursor_open(s->chain.store->where, from, &j->cur);
+    const char *pg_url = store_postgres_url(s->chain.store);
+    enum err err = pg_url ? store_cursor_open_pg(pg_url, from, &j->cur)
+                          : store_cursor_open(s->chain.store->where, from, &j->cur);
     if (err) {
         api__journal_free(j);
         server_error(out, err, "cannot read the journal");
@@ -182,12 +173,20 @@ static void api__backup_free(void *ctx) {
 
 void api_backup(struct server *s, const struct server_request *rq, struct server_response *out) {
     if (!api__may_download(s, rq, out)) return;
-    if (api__sqlite_only(s, out, "backup create")) return;
+    /* The temporary copy goes next to the journal file; on PostgreSQL the
+     * SQLite image is built in $TMPDIR (else /tmp). */
+    const char *pg_url = store_postgres_url(s->chain.store);
     char dir[4200];
     snprintf(dir, sizeof(dir), "%s", s->chain.store->where);
     char *slash = strrchr(dir, '/');
-    if (slash) *slash = '\0';
-    else snprintf(dir, sizeof(dir), ".");
+    if (pg_url) {
+        const char *tmp = getenv("TMPDIR");
+        snprintf(dir, sizeof(dir), "%s", tmp && tmp[0] ? tmp : "/tmp");
+    } else if (slash) {
+        *slash = '\0';
+    } else {
+        snprintf(dir, sizeof(dir), ".");
+    }
     struct api__backup *b = calloc(1, sizeof(*b));
     if (b == NULL) {
         server_error(out, ERR_INTERNAL, NULL);
@@ -200,8 +199,8 @@ void api_backup(struct server *s, const struct server_request *rq, struct server
     int64_t now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
     struct store_backup_header h;
     char why[300] = "";
-    enum err err = store_backup_image(s->chain.store->where, dir, now_ms, &b->fd, &b->header, &h,
-                                      why, sizeof(why));
+    enum err err = store_backup_image(pg_url ? pg_url : s->chain.store->where, dir, now_ms,
+                                      &b->fd, &b->header, &h, why, sizeof(why));
     if (err || !buf_ok(&b->header)) {
         fprintf(stderr, "mintline: backup download failed: %s\n", why);
         api__backup_free(b);

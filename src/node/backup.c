@@ -73,15 +73,27 @@ static int backup__db_path(const char *dir, char *out, size_t size) {
     return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
-int node_backup_create(const char *data_dir, const char *file, int json) {
-    char db[4200];
-    if (backup__db_path(data_dir, db, sizeof(db)) != 0) return report_error(ERR_USAGE, "--data DIR too long");
+int node_backup_create(const char *data_dir, const char *store_url, const char *file, int json) {
+    char db[4200], shown[4200];
+    int pg = store_url_is_postgres(store_url);
+    if (store_url != NULL && !pg && strcmp(store_url, "sqlite") != 0) {
+        return report_error(ERR_USAGE, "--store takes sqlite (the file DATA/mintline.db) or a postgres:// URL");
+    }
+    if (pg && strlen(store_url) >= sizeof(db)) return report_error(ERR_USAGE, "--store URL too long");
+    if (pg) {
+        snprintf(db, sizeof(db), "%s", store_url);
+        store_url_redact(store_url, shown, sizeof(shown));
+    } else if (backup__db_path(data_dir, db, sizeof(db)) != 0) {
+        return report_error(ERR_USAGE, "--data DIR too long");
+    } else {
+        snprintf(shown, sizeof(shown), "%s", db);
+    }
     if (access(file, F_OK) == 0) return report_error(ERR_ALREADY_EXISTS, file);
     struct store_backup_header h;
     char why[400] = "";
-    if (isatty(2)) fprintf(stderr, "backup: copying %s ...\n", db);
+    if (isatty(2)) fprintf(stderr, "backup: copying %s ...\n", shown);
     enum err err = store_backup_make(db, file, backup__now_ms(), &h, why, sizeof(why));
-    if (err) return report_error(err, why[0] ? why : data_dir);
+    if (err) return report_error(err, why[0] ? why : shown);
     node_backup_print(file, &h, NULL, json);
     return EXIT_DONE;
 }
@@ -212,6 +224,36 @@ int node_backup_restore(const char *file, const char *data_dir, int json) {
         printf("restored into %s: start it with `mintline serve --data %s`; copy its system.key\n"
                "from safekeeping (backups never hold keys) for the alert loop's actions\n",
                data_dir, data_dir);
+    }
+    return EXIT_DONE;
+}
+
+int node_backup_restore_pg(const char *file, const char *store_url, int json) {
+    char why[400] = "", work[4200], shown[1100];
+    if (!store_url_is_postgres(store_url) || strlen(store_url) >= 1024) {
+        return report_error(ERR_USAGE, "--store takes a postgres:// URL (or restore with --data DIR)");
+    }
+    store_url_redact(store_url, shown, sizeof(shown));
+    if (scratch_dir(NULL, "mintline-restore", work, sizeof(work)) != 0) {
+        return report_error(ERR_IO, "cannot make a temporary directory");
+    }
+    struct store_backup_header h;
+    struct node_audit_summary sum;
+    enum err err = backup__verify_in(file, work, &h, &sum, why, sizeof(why));
+    struct store_copy_head got;
+    if (!err && isatty(2)) fprintf(stderr, "backup: writing %" PRIu64 " blocks into %s ...\n", h.head.height, shown);
+    if (!err) err = store_copy_restore_pg(work, store_url, &got, why, sizeof(why));
+    if (!err && (got.height != h.head.height ||
+                 memcmp(got.head_hash.bytes, h.head.head_hash.bytes, HASH_BYTES) != 0)) {
+        snprintf(why, sizeof(why), "the database ends at block %" PRIu64 ", not at the backup's head", got.height);
+        err = ERR_STORE_IO;
+    }
+    backup__rm_work(work);
+    if (err) return report_error(err, why[0] ? why : file);
+    node_backup_print(file, &h, &sum, json);
+    if (!json) {
+        printf("restored into %s: start the nodes with `mintline serve --data DIR --store URL`\n"
+               "(DIR holding system.key from safekeeping: backups never hold keys)\n", shown);
     }
     return EXIT_DONE;
 }

@@ -19,9 +19,12 @@
 #include "../store/store_backup.h"
 
 /* node_backup_create: a backup file of data_dir's store at file (an online
- * copy: the node may be running). Refuses an existing file
- * (ERR_ALREADY_EXISTS). */
-int node_backup_create(const char *data_dir, const char *file, int json);
+ * copy: the node may be running), or with store_url a postgres:// URL, of
+ * that PostgreSQL ledger (the SQLite image of its journal as of one
+ * commit: store_copy_image_pg). store_url NULL or "sqlite": data_dir.
+ * Refuses an existing file (ERR_ALREADY_EXISTS); ERR_USAGE for another
+ * store_url. */
+int node_backup_create(const char *data_dir, const char *store_url, const char *file, int json);
 
 /* node_backup_verify: check file's header and SHA-256, audit its copy
  * from genesis in a temporary directory, and check that the audit ends at
@@ -36,6 +39,12 @@ int node_backup_verify(const char *file, int json);
  * Nothing is left in data_dir when it fails. */
 int node_backup_restore(const char *file, const char *data_dir, int json);
 
+
+/* node_backup_restore_pg: verify file as node_backup_verify does (in a
+ * temporary directory), then write its journal into the PostgreSQL
+ * database at store_url, which must hold no ledger (ERR_DATA_EXISTS):
+ * store_copy_restore_pg. ERR_USAGE for a URL that is not postgres://. */
+int node_backup_restore_pg(const char *file, const char *store_url, int json);
 
 /* node_backup_drill: the restore drill of the monthly checklist: file
  * unpacked into a temporary directory, audited from genesis, compared with
@@ -67,6 +76,7 @@ struct backup_sched_options {
 struct backup_sched;
 
 /* backup_sched_start: a thread of its own that makes a backup of db_path
+ * (a SQLite journal file, or a postgres:// URL: store_backup_make)
  * into dir whenever the newest good one there is `every` old (at once
  * when there is none), reads each back (SHA-256) before counting it good,
  * then removes all but the newest `keep`. A failure is logged and tried

@@ -118,12 +118,6 @@ static enum err serve__start(struct server *s, const struct serve_options *opt,
                                 "postgres:// URL");
         return ERR_USAGE;
     }
-    if (pg && opt->backup_dir != NULL) {
-        snprintf(why, why_size, "--backup-dir: scheduled backups copy a SQLite store; a "
-                                "PostgreSQL store is backed up with PostgreSQL's own tools in this "
-                                "version (docs/operators/high-availability.md)");
-        return ERR_USAGE;
-    }
     /* The writer's lock first: a second node must not replay, settle (a
      * checkpoint that takes the store's write lock) or touch anything of a
      * ledger another node serves. With no ledger there, chain_open says so.
@@ -149,7 +143,10 @@ static enum err serve__start(struct server *s, const struct serve_options *opt,
             .every_ns = opt->backup_every_ns > 0 ? opt->backup_every_ns : 24 * 3600 * NS_PER_S,
             .keep = opt->backup_keep > 0 ? opt->backup_keep : 7,
         };
-        err = backup_sched_start(s->chain.store->where, &bopt, &s->backup);
+        /* On PostgreSQL each backup is the SQLite image of the journal
+         * (store_copy_image_pg), read on a session of its own. */
+        const char *pg_url = store_postgres_url(s->chain.store);
+        err = backup_sched_start(pg_url ? pg_url : s->chain.store->where, &bopt, &s->backup);
         if (err) snprintf(why, why_size, "cannot start scheduled backups into %s", opt->backup_dir);
     }
     if (err) return err;

@@ -219,6 +219,19 @@ enum err store_lease_leader(struct store_lease *l, struct store_leader *out)
  * block is being appended. */
 enum err store_postgres_fence(struct store *s, uint64_t term) __attribute__((warn_unused_result));
 
+/* store_postgres_url: the URL a PostgreSQL store was opened with
+ * (password included: never print it), for the sessions of their own a
+ * whole-journal read opens (store_copy.h); NULL for another backend.
+ * Valid while s is open. */
+const char *store_postgres_url(const struct store *s);
+
+/* store_sqlite_unsynced: commit s's later writes without fsync
+ * (synchronous=OFF), for a SQLite file that is a temporary image nobody
+ * serves (store_copy_image_pg), which its maker fsyncs as a whole (as a
+ * backup file) when done. Never on a journal a node serves. No effect on
+ * another backend. */
+void store_sqlite_unsynced(struct store *s);
+
 /* store_sqlite_vfs: open every later SQLite store (all its connections) on
  * the VFS registered with sqlite3_vfs_register under `name`; NULL (the
  * default) is SQLite's own VFS. With a VFS named, store_open asks that VFS

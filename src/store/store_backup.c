@@ -94,7 +94,8 @@ static void backup__sha_line(const struct hash *sha, struct buf *out) {
 }
 
 /* The image by SQLite's backup API, into a temporary file in tmp_dir
- * (when the file could not be held still, store_copy_freeze). */
+ * (when the file could not be held still, store_copy_freeze), or built
+ * from a PostgreSQL journal (db_path a postgres:// URL). */
 static enum err backup__image_api(const char *db_path, const char *tmp_dir, int64_t created_ms,
                                   int *fd, struct buf *header, struct store_backup_header *h,
                                   char *why, size_t why_size) {
@@ -106,7 +107,9 @@ static enum err backup__image_api(const char *db_path, const char *tmp_dir, int6
     struct store_backup_header out;
     memset(&out, 0, sizeof(out));
     out.created_ms = created_ms;
-    enum err err = store_copy_backup(db_path, path, &out.head, why, why_size);
+    enum err err = store_url_is_postgres(db_path)
+                       ? store_copy_image_pg(db_path, path, &out.head, why, why_size)
+                       : store_copy_backup(db_path, path, &out.head, why, why_size);
     if (err) return err; /* the copy removed path */
     int in = open(path, O_RDONLY | O_CLOEXEC);
     unlink(path);
@@ -175,6 +178,8 @@ static enum err backup__freeze(const char *db_path, int64_t created_ms, struct s
                                size_t why_size) {
     memset(out, 0, sizeof(*out));
     out->created_ms = created_ms;
+    *f = NULL;
+    if (store_url_is_postgres(db_path)) return ERR_OK; /* no file to hold: an image is built */
     enum err err = store_copy_freeze(db_path, f, &out->head);
     if (err) {
         snprintf(why, why_size, "cannot read the journal %s", db_path);

@@ -42,11 +42,17 @@ struct store_backup_header {
     size_t header_len;   /* the header's bytes, the empty line included */
 };
 
-/* store_backup_image: an online copy of the journal db_path into a new
+/* db_path below is a SQLite journal file or a postgres:// URL: a backup of
+ * a PostgreSQL ledger holds the SQLite image of its journal as of one
+ * commit (store_copy_image_pg), in the same format, so it restores into a
+ * directory a node serves.
+ *
+ * store_backup_image: an online copy of the journal db_path into a new
  * temporary file in tmp_dir, with its header: *fd is the image (open for
  * reading, its name already removed: it goes when closed), *header the
  * header text (appended to; the caller frees it), *h what it says.
- * Errors as store_copy_backup, and ERR_IO when tmp_dir cannot hold it. */
+ * Errors as store_copy_backup (store_copy_image_pg for a URL), and ERR_IO
+ * when tmp_dir cannot hold it. */
 enum err store_backup_image(const char *db_path, const char *tmp_dir, int64_t created_ms, int *fd,
                             struct buf *header, struct store_backup_header *h, char *why,
                             size_t why_size) __attribute__((warn_unused_result));

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define STORE_COPY_BLOCK_COLS                                                                      \
@@ -264,6 +265,7 @@ void store_copy_thaw(struct store_frozen *f) {
 /* ---- the cursor ----------------------------------------------------------- */
 
 struct store_cursor {
+    struct store_pg_journal *pg; /* a PostgreSQL ledger's (store_cursor_open_pg); NULL on SQLite */
     sqlite3 *db;
     sqlite3_stmt *blocks;
     sqlite3_stmt *reqs;
@@ -328,6 +330,10 @@ enum err store_cursor_open(const char *db_path, uint64_t from_height, struct sto
 
 void store_cursor_genesis(const struct store_cursor *c, const char **json, size_t *json_len,
                           struct store_block *block0, struct store_block *head) {
+    if (c->pg) {
+        store_postgres_journal_genesis(c->pg, json, json_len, NULL, NULL, block0, head);
+        return;
+    }
     *json = c->genesis_json;
     *json_len = c->genesis_len;
     *block0 = c->block0;
@@ -335,6 +341,7 @@ void store_cursor_genesis(const struct store_cursor *c, const char **json, size_
 }
 
 enum err store_cursor_next_block(struct store_cursor *c, struct store_block *out, int *done) {
+    if (c->pg) return store_postgres_journal_next_block(c->pg, out, done);
     int rc = sqlite3_step(c->blocks);
     *done = rc != SQLITE_ROW;
     if (rc == SQLITE_DONE) return ERR_OK;
@@ -352,6 +359,7 @@ static const char *cursor__text(sqlite3_stmt *st, int i) {
 }
 
 enum err store_cursor_next_request(struct store_cursor *c, struct store_request *out, int *done) {
+    if (c->pg) return store_postgres_journal_next_request(c->pg, out, done);
     *done = 1;
     if (!c->in_block) return ERR_OK;
     int rc = sqlite3_step(c->reqs);
@@ -383,10 +391,248 @@ enum err store_cursor_next_request(struct store_cursor *c, struct store_request 
 
 void store_cursor_close(struct store_cursor *c) {
     if (c == NULL) return;
+    store_postgres_journal_close(c->pg);
     sqlite3_finalize(c->blocks);
     sqlite3_finalize(c->reqs);
     if (c->db) sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
     sqlite3_close(c->db);
     free(c->genesis_json);
     free(c);
+}
+
+enum err store_cursor_open_pg(const char *url, uint64_t from_height, struct store_cursor **out) {
+    struct store_cursor *c = calloc(1, sizeof(*c));
+    if (c == NULL) return ERR_INTERNAL;
+    enum err err = store_postgres_journal_open(url, from_height, &c->pg);
+    if (err) {
+        free(c);
+        return err;
+    }
+    *out = c;
+    return ERR_OK;
+}
+
+/* ---- a SQLite image of a PostgreSQL journal ---------------------------- */
+
+/* The requests of one block, gathered for append_block: pointers into the
+ * journal's current page (valid until its next block). */
+struct copy__reqs {
+    struct store_request *items;
+    uint32_t count;
+    uint32_t cap;
+};
+
+static enum err copy__gather(struct store_pg_journal *j, struct copy__reqs *r) {
+    r->count = 0;
+    for (;;) {
+        if (r->count == r->cap) {
+            uint32_t cap = r->cap ? r->cap * 2 : 64;
+            struct store_request *grown = realloc(r->items, cap * sizeof(*grown));
+            if (grown == NULL) return ERR_INTERNAL;
+            r->items = grown;
+            r->cap = cap;
+        }
+        int done = 0;
+        enum err err = store_postgres_journal_next_request(j, &r->items[r->count], &done);
+        if (err || done) return err;
+        r->count++;
+    }
+}
+
+/* Everything j holds into the (new) SQLite store dst. */
+static enum err copy__pour_pg(struct store_pg_journal *j, struct store *dst, struct store_copy_head *head,
+                              char *why, size_t why_size) {
+    const char *json, *yaml;
+    size_t json_len, yaml_len;
+    struct store_block b0, last;
+    store_postgres_journal_genesis(j, &json, &json_len, &yaml, &yaml_len, &b0, &last);
+    enum err err = dst->ops->write_genesis(dst, yaml, yaml_len, json, json_len, &b0);
+    struct copy__reqs reqs = {NULL, 0, 0};
+    int done = err != ERR_OK;
+    while (!done) {
+        struct store_block b;
+        err = store_postgres_journal_next_block(j, &b, &done);
+        if (!err && !done) err = copy__gather(j, &reqs);
+        if (!err && !done) err = dst->ops->append_block(dst, &b, reqs.items, reqs.count);
+        if (err) done = 1;
+    }
+    free(reqs.items);
+    uint64_t snap_height = 0;
+    uint8_t *snap = NULL;
+    size_t snap_len = 0;
+    if (!err) {
+        err = store_postgres_journal_snapshot(j, &snap_height, &snap, &snap_len);
+        if (err == ERR_NOT_FOUND) err = ERR_OK;
+        else if (!err) err = dst->ops->write_snapshot(dst, snap_height, snap, snap_len);
+    }
+    free(snap);
+    if (err) {
+        snprintf(why, why_size, "cannot copy the PostgreSQL journal (%s)", err_name(err));
+        return err;
+    }
+    head->height = last.height;
+    head->head_hash = last.hash;
+    head->genesis_hash = b0.hash;
+    return ERR_OK;
+}
+
+enum err store_copy_image_pg(const char *url, const char *dest_path, struct store_copy_head *out,
+                             char *why, size_t why_size) {
+    snprintf(why, why_size, "%s", "");
+    char dir[4200], db[4300];
+    int n = snprintf(dir, sizeof(dir), "%s.d", dest_path);
+    if (n < 0 || (size_t)n >= sizeof(dir) || mkdir(dir, 0700) != 0) {
+        snprintf(why, why_size, "cannot make a directory next to %s", dest_path);
+        unlink(dest_path);
+        return ERR_IO;
+    }
+    snprintf(db, sizeof(db), "%s/mintline.db", dir);
+    struct store_pg_journal *j = NULL;
+    struct store *dst = NULL;
+    struct store_copy_head head;
+    enum err err = store_postgres_journal_open(url, 1, &j);
+    if (err) snprintf(why, why_size, "cannot read the PostgreSQL journal (%s)", err_name(err));
+    if (!err) {
+        err = store_open(dir, 1, &dst);
+        if (err) snprintf(why, why_size, "cannot make the image in %s (%s)", dir, err_name(err));
+    }
+    if (!err) {
+        store_sqlite_unsynced(dst);
+        err = copy__pour_pg(j, dst, &head, why, why_size);
+    }
+    store_postgres_journal_close(j);
+    if (dst) dst->ops->close(dst); /* checkpoints: one self-contained file */
+    if (!err && rename(db, dest_path) != 0) {
+        snprintf(why, why_size, "cannot move the image to %s", dest_path);
+        err = ERR_IO;
+    }
+    static const char *const left[] = {"mintline.db", "mintline.db-wal", "mintline.db-shm"};
+    for (size_t i = 0; i < sizeof(left) / sizeof(left[0]); i++) {
+        snprintf(db, sizeof(db), "%s/%s", dir, left[i]);
+        unlink(db);
+    }
+    rmdir(dir);
+    if (err) {
+        unlink(dest_path);
+        return err;
+    }
+    *out = head;
+    return ERR_OK;
+}
+
+/* ---- a SQLite journal into an empty PostgreSQL database -------------------- */
+
+struct copy__to {
+    struct store *dst;
+    enum err err;
+    uint64_t height;
+    struct hash hash;
+};
+
+static int copy__append(void *ctx, const struct store_block *b, const struct store_request *reqs,
+                        uint32_t count) {
+    struct copy__to *to = ctx;
+    to->err = to->dst->ops->append_block(to->dst, b, reqs, count);
+    to->height = b->height;
+    to->hash = b->hash;
+    return to->err != ERR_OK;
+}
+
+/* The genesis YAML of the SQLite journal at db (malloc'd, NUL ended). */
+static enum err copy__yaml(const char *db, char **out, size_t *len) {
+    sqlite3 *c = NULL;
+    enum err err = copy__connect(db, SQLITE_OPEN_READONLY, &c);
+    sqlite3_stmt *st = NULL;
+    if (!err && sqlite3_prepare_v2(c, "SELECT value FROM meta WHERE key='genesis_yaml'", -1, &st,
+                                   NULL) != SQLITE_OK) {
+        err = ERR_STORE_IO;
+    }
+    if (!err) {
+        int rc = sqlite3_step(st);
+        size_t n = rc == SQLITE_ROW ? (size_t)sqlite3_column_bytes(st, 0) : 0;
+        char *v = rc == SQLITE_ROW ? malloc(n + 1) : NULL;
+        err = rc != SQLITE_ROW ? ERR_NO_LEDGER : v == NULL ? ERR_INTERNAL : ERR_OK;
+        if (v) {
+            if (n) memcpy(v, sqlite3_column_blob(st, 0), n);
+            v[n] = '\0';
+            *out = v;
+            *len = n;
+        }
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(c);
+    return err;
+}
+
+/* Genesis, blocks, snapshot from src into dst (which holds no ledger). */
+static enum err copy__pour_into(const char *db, struct store *src, struct store *dst,
+                                struct copy__to *to) {
+    char *yaml = NULL, *json = NULL;
+    size_t yaml_len = 0, json_len = 0;
+    struct store_block b0;
+    enum err err = copy__yaml(db, &yaml, &yaml_len);
+    if (!err) err = src->ops->read_genesis(src, &json, &json_len);
+    if (!err) err = src->ops->block_at(src, 0, &b0);
+    if (!err) err = dst->ops->write_genesis(dst, yaml, yaml_len, json, json_len, &b0);
+    free(yaml);
+    free(json);
+    if (err) return err;
+    to->hash = b0.hash;
+    err = src->ops->scan_blocks(src, 1, 1, copy__append, to);
+    if (!err) err = to->err;
+    uint64_t snap_height = 0;
+    uint8_t *snap = NULL;
+    size_t snap_len = 0;
+    if (!err) {
+        err = src->ops->latest_snapshot(src, &snap_height, &snap, &snap_len);
+        if (err == ERR_NOT_FOUND) err = ERR_OK;
+        else if (!err) err = dst->ops->write_snapshot(dst, snap_height, snap, snap_len);
+    }
+    free(snap);
+    return err;
+}
+
+enum err store_copy_restore_pg(const char *data_dir, const char *url, struct store_copy_head *out,
+                               char *why, size_t why_size) {
+    snprintf(why, why_size, "%s", "");
+    char db[4300];
+    snprintf(db, sizeof(db), "%s/mintline.db", data_dir);
+    struct store *src = NULL, *dst = NULL;
+    enum err err = store_open(data_dir, 0, &src);
+    if (err) snprintf(why, why_size, "cannot open the backup's copy (%s)", err_name(err));
+    if (!err) {
+        err = store_postgres_open(url, 1, &dst);
+        if (err) snprintf(why, why_size, "cannot open the database (%s)", err_name(err));
+    }
+    struct store_block head;
+    if (!err && dst->ops->head(dst, &head) != ERR_NO_LEDGER) {
+        snprintf(why, why_size, "the database already holds a ledger (at block %llu); restore "
+                                "into an empty database",
+                 (unsigned long long)head.height);
+        err = ERR_DATA_EXISTS;
+    }
+    struct copy__to to;
+    memset(&to, 0, sizeof(to));
+    to.dst = dst;
+    struct hash genesis;
+    if (!err) {
+        err = copy__pour_into(db, src, dst, &to);
+        if (err) {
+            snprintf(why, why_size, "the restore stopped after block %llu (%s): the database holds "
+                                    "the ledger up to there; empty it before trying again",
+                     (unsigned long long)to.height, err_name(err));
+        }
+    }
+    if (!err) {
+        struct store_block b0;
+        err = dst->ops->block_at(dst, 0, &b0);
+        genesis = b0.hash;
+    }
+    if (dst) dst->ops->close(dst);
+    if (src) src->ops->close(src);
+    if (err) return err;
+    out->height = to.height;
+    out->head_hash = to.hash;
+    out->genesis_hash = genesis;
+    return ERR_OK;
 }

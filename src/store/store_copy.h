@@ -1,7 +1,9 @@
 /*
- * store_copy.h - consistent reads of a whole SQLite journal beside a
- * running node: an online copy of the file (backups) and a cursor over
- * its blocks and requests (the journal stream, GET /api/journal).
+ * store_copy.h - consistent reads of a whole journal beside a running
+ * node: an online copy of a SQLite file (backups), a SQLite image built
+ * from a PostgreSQL journal (backups of a PostgreSQL ledger), and a cursor
+ * over the blocks and requests of either (the journal stream, GET
+ * /api/journal).
  *
  * Each opens a connection of its own on the journal file (never the
  * node's), inside one read transaction: with WAL the node keeps
@@ -9,6 +11,11 @@
  * stood after one commit, which is one whole block (a block and its
  * requests are one transaction). While it reads, the WAL cannot be
  * checkpointed past it (docs/operators/audit.md).
+ *
+ * On PostgreSQL the same holds through one REPEATABLE READ READ ONLY
+ * transaction on a session of its own (store_postgres_journal_*, below):
+ * the leader keeps appending, and what is read is the journal as of one
+ * commit, a page of blocks at a time.
  */
 #ifndef MINTLINE_STORE_STORE_COPY_H
 #define MINTLINE_STORE_STORE_COPY_H
@@ -87,5 +94,73 @@ enum err store_cursor_next_request(struct store_cursor *c, struct store_request 
     __attribute__((warn_unused_result));
 
 void store_cursor_close(struct store_cursor *c);
+
+/* store_cursor_open_pg: the same cursor on the PostgreSQL ledger at url
+ * (a libpq URI, password included: never printed), its blocks read a page
+ * at a time (store_postgres_journal_*). The pointers the next functions
+ * give stay valid until the next call of store_cursor_next_block.
+ * ERR_NO_LEDGER, ERR_STORE_IO, ERR_IO (another store format),
+ * ERR_INTERNAL. */
+enum err store_cursor_open_pg(const char *url, uint64_t from_height, struct store_cursor **out)
+    __attribute__((warn_unused_result));
+
+/* store_copy_image_pg: a SQLite journal file at dest_path (created; it
+ * must not exist or be empty) holding what the PostgreSQL ledger at url
+ * holds as of one commit: its genesis, every block with its requests, and
+ * its newest whole snapshot at or below that head; *out is its head. The
+ * same file a SQLite node would have written (store_open's schema, written
+ * through the store interface), so a backup made of it restores into a
+ * directory a node serves. Built in a directory of its own next to
+ * dest_path, without fsyncs (a temporary image, as store_copy_backup's);
+ * memory: a page of blocks and the snapshot. Errors as store_cursor_open_pg,
+ * ERR_IO when the file cannot be written (why says what). On failure
+ * dest_path is removed. */
+enum err store_copy_image_pg(const char *url, const char *dest_path, struct store_copy_head *out,
+                             char *why, size_t why_size) __attribute__((warn_unused_result));
+
+/* store_copy_restore_pg: write the SQLite journal in data_dir (an audited
+ * backup's image, unpacked) into the PostgreSQL database at url, which
+ * must hold no ledger (its schema is made when absent): the genesis as
+ * init wrote it, every block with its requests through append_block (each
+ * a durable commit), then the newest whole snapshot. *out is what was
+ * written. ERR_DATA_EXISTS when the database holds a ledger (nothing
+ * written); ERR_STORE_IO, ERR_NO_LEDGER, ERR_INTERNAL (why says what). A
+ * failure after the genesis leaves the blocks written so far: a prefix of
+ * the ledger, each block whole (why says to empty the database). */
+enum err store_copy_restore_pg(const char *data_dir, const char *url, struct store_copy_head *out,
+                               char *why, size_t why_size) __attribute__((warn_unused_result));
+
+/* ---- the PostgreSQL journal as of one commit (store_postgres.c) ---- */
+
+struct store_pg_journal;
+
+/* store_postgres_journal_open: a session of its own on url, one
+ * REPEATABLE READ READ ONLY transaction, the blocks from from_height (0
+ * and 1 both mean from block 1) through a cursor. ERR_INVALID_ARGUMENT for
+ * a URL that is not postgres://, ERR_NO_LEDGER, ERR_STORE_IO, ERR_IO
+ * (another store format), ERR_INTERNAL. */
+enum err store_postgres_journal_open(const char *url, uint64_t from_height,
+                                     struct store_pg_journal **out)
+    __attribute__((warn_unused_result));
+/* store_postgres_journal_genesis: the genesis JSON and YAML (valid until
+ * close; yaml and yaml_len may be NULL), block 0 and the head as of the
+ * transaction. */
+void store_postgres_journal_genesis(const struct store_pg_journal *j, const char **json,
+                                    size_t *json_len, const char **yaml, size_t *yaml_len,
+                                    struct store_block *block0, struct store_block *head);
+/* As store_cursor_next_block and _next_request; what they give is valid
+ * until the next call of next_block. ERR_STORE_IO. */
+enum err store_postgres_journal_next_block(struct store_pg_journal *j, struct store_block *out,
+                                           int *done) __attribute__((warn_unused_result));
+enum err store_postgres_journal_next_request(struct store_pg_journal *j, struct store_request *out,
+                                             int *done) __attribute__((warn_unused_result));
+/* store_postgres_journal_snapshot: the newest whole snapshot at or below
+ * the head, as of the transaction; *data malloc'd (the caller frees).
+ * ERR_NOT_FOUND when there is none, ERR_STORE_IO, ERR_INTERNAL. */
+enum err store_postgres_journal_snapshot(struct store_pg_journal *j, uint64_t *height,
+                                         uint8_t **data, size_t *len)
+    __attribute__((warn_unused_result));
+/* store_postgres_journal_close: end the session (NULL is fine). */
+void store_postgres_journal_close(struct store_pg_journal *j);
 
 #endif

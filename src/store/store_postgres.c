@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "store.h"
+#include "store_copy.h"
 
 /* Oids of the built-in types the parameters carry (pg_type.h). */
 #define PG_OID_BYTEA 17u
@@ -581,28 +582,35 @@ static enum err pg_block_at(struct store *base, uint64_t height, struct store_bl
     return pg__block_query((struct store_pg *)base, "block_at", &p, out);
 }
 
-static enum err pg_read_genesis(struct store *base, char **json, size_t *json_len) {
-    struct store_pg *s = (struct store_pg *)base;
-    pthread_mutex_lock(&s->r_lock);
-    pg__reader(s);
-    PGresult *res = pg__query(s->r, "SELECT value FROM meta WHERE key = 'genesis_json'", NULL);
+/* One meta value, malloc'd and NUL ended: ERR_NO_LEDGER when absent. */
+static enum err pg__meta_get(PGconn *c, const char *key, char **out, size_t *len) {
+    struct pg__params p = {.count = 0};
+    pg__p_text(&p, key);
+    PGresult *res = pg__query(c, "SELECT value FROM meta WHERE key = $1", &p);
     enum err err = ERR_STORE_IO;
     if (pg__ok(res, PGRES_TUPLES_OK, "read the genesis")) {
-        err = ERR_NO_LEDGER; /* a store without a genesis */
+        err = ERR_NO_LEDGER;
         if (PQntuples(res) == 1) {
             size_t n = (size_t)PQgetlength(res, 0, 0);
-            char *p = malloc(n + 1);
-            err = ERR_INTERNAL;
-            if (p != NULL) {
-                if (n) memcpy(p, PQgetvalue(res, 0, 0), n);
-                p[n] = '\0';
-                *json = p;
-                *json_len = n;
-                err = ERR_OK;
+            char *v = malloc(n + 1);
+            err = v ? ERR_OK : ERR_INTERNAL;
+            if (v) {
+                if (n) memcpy(v, PQgetvalue(res, 0, 0), n);
+                v[n] = '\0';
+                *out = v;
+                *len = n;
             }
         }
     }
     PQclear(res);
+    return err;
+}
+
+static enum err pg_read_genesis(struct store *base, char **json, size_t *json_len) {
+    struct store_pg *s = (struct store_pg *)base;
+    pthread_mutex_lock(&s->r_lock);
+    pg__reader(s);
+    enum err err = pg__meta_get(s->r, "genesis_json", json, json_len);
     pthread_mutex_unlock(&s->r_lock);
     return err;
 }
@@ -810,11 +818,11 @@ static enum err pg_scan_requests_since(struct store *base, int64_t time_ms, stor
 }
 
 /* Reassemble the snapshot at `height` and check its size and SHA-256. */
-static enum err pg__snap_read(struct store_pg *s, uint64_t height, size_t size,
+static enum err pg__snap_read(PGconn *c, uint64_t height, size_t size,
                               const struct hash *want, uint8_t **data) {
     struct pg__params p = {.count = 0};
     pg__p_int(&p, height);
-    PGresult *res = pg__query(s->r, "SELECT data FROM snapshot_chunks WHERE height = $1 "
+    PGresult *res = pg__query(c, "SELECT data FROM snapshot_chunks WHERE height = $1 "
                                     "ORDER BY idx", &p);
     if (!pg__ok(res, PGRES_TUPLES_OK, "read a snapshot")) {
         PQclear(res);
@@ -840,21 +848,20 @@ static enum err pg__snap_read(struct store_pg *s, uint64_t height, size_t size,
     return ERR_OK;
 }
 
-static enum err pg_latest_snapshot(struct store *base, uint64_t *height, uint8_t **data,
-                                   size_t *len) {
-    struct store_pg *s = (struct store_pg *)base;
-    pthread_mutex_lock(&s->r_lock);
-    pg__reader(s);
-    PGresult *res = pg__query(s->r, "SELECT height, size, sha256 FROM snapshots "
-                                    "ORDER BY height DESC", NULL);
+/* The newest whole snapshot at or below at_most, on c (a damaged newest
+ * falls back to the one before). ERR_NOT_FOUND when there is none. */
+static enum err pg__snap_newest(PGconn *c, uint64_t at_most, uint64_t *height, uint8_t **data,
+                                size_t *len) {
+    PGresult *res = pg__query(c, "SELECT height, size, sha256 FROM snapshots "
+                                 "ORDER BY height DESC", NULL);
     enum err err = pg__ok(res, PGRES_TUPLES_OK, "read a snapshot") ? ERR_NOT_FOUND : ERR_STORE_IO;
-    /* The newest whole one; a damaged newest falls back to the one before. */
     for (int i = 0; err == ERR_NOT_FOUND && i < PQntuples(res); i++) {
         struct hash want;
         pg__hash(res, i, 2, &want);
         uint64_t h = pg__u64(res, i, 0);
         size_t size = (size_t)pg__u64(res, i, 1);
-        enum err got = pg__snap_read(s, h, size, &want, data);
+        if (h > at_most) continue;
+        enum err got = pg__snap_read(c, h, size, &want, data);
         if (got == ERR_OK) {
             *height = h;
             *len = size;
@@ -867,6 +874,15 @@ static enum err pg_latest_snapshot(struct store *base, uint64_t *height, uint8_t
         }
     }
     PQclear(res);
+    return err;
+}
+
+static enum err pg_latest_snapshot(struct store *base, uint64_t *height, uint8_t **data,
+                                   size_t *len) {
+    struct store_pg *s = (struct store_pg *)base;
+    pthread_mutex_lock(&s->r_lock);
+    pg__reader(s);
+    enum err err = pg__snap_newest(s->r, UINT64_MAX, height, data, len);
     pthread_mutex_unlock(&s->r_lock);
     return err;
 }
@@ -1283,4 +1299,174 @@ enum err store_postgres_fence(struct store *base, uint64_t term) {
     char sql[80];
     snprintf(sql, sizeof(sql), "SET mintline.term = '%llu'", (unsigned long long)term);
     return pg__exec(s->w, sql);
+}
+
+/* ---- the whole journal, read as of one commit (store_copy.h) ----------- */
+
+/*
+ * GET /api/journal and backups on a PostgreSQL ledger: a connection of its
+ * own in one REPEATABLE READ READ ONLY transaction, so every read below
+ * (the head, block 0, the genesis, the blocks, their requests, the
+ * snapshot) sees the journal as of one commit while the leader goes on
+ * appending. Blocks come through a cursor a page at a time, with the
+ * requests of that page (bodies included): what is held is one page, as
+ * pg__scan holds, never the journal.
+ */
+struct store_pg_journal {
+    PGconn *c;
+    char *genesis_json;
+    size_t genesis_json_len;
+    char *genesis_yaml;
+    size_t genesis_yaml_len;
+    struct store_block block0;
+    struct store_block head;
+    PGresult *blocks; /* the current page */
+    int block_row;    /* the next row of blocks */
+    PGresult *reqs;   /* the requests of the page, ascending by height */
+    int req_row;      /* the next row of reqs */
+    uint64_t height;  /* the block whose requests are being read */
+    int in_block;
+    int ended;
+};
+
+/* One block's header by SQL (no parameters); ERR_NO_LEDGER when none. */
+static enum err pg__journal_block(PGconn *c, const char *sql, struct store_block *out) {
+    PGresult *res = pg__query(c, sql, NULL);
+    enum err err = ERR_STORE_IO;
+    if (pg__ok(res, PGRES_TUPLES_OK, "read a block")) {
+        err = ERR_NO_LEDGER;
+        if (PQntuples(res) == 1) {
+            pg__row_block(res, 0, out);
+            err = ERR_OK;
+        }
+    }
+    PQclear(res);
+    return err;
+}
+
+enum err store_postgres_journal_open(const char *url, uint64_t from_height,
+                                     struct store_pg_journal **out) {
+    if (!pg__url_is(url)) return ERR_INVALID_ARGUMENT;
+    struct store_pg_journal *j = calloc(1, sizeof(*j));
+    if (j == NULL) return ERR_INTERNAL;
+    enum err err = pg__connect(url, &j->c);
+    int has = err ? -1 : pg__has_schema(j->c);
+    if (!err && has <= 0) err = has < 0 ? ERR_STORE_IO : ERR_NO_LEDGER;
+    if (!err) err = pg__format_ok(j->c);
+    /* The cursor's DECLARE takes the transaction's snapshot: every read
+     * after it, the head first, sees the same journal. */
+    struct pg__params p = {.count = 0};
+    pg__p_int(&p, from_height > 0 ? from_height : 1);
+    if (!err) {
+        err = pg__cursor_open(j->c, "journal_blocks",
+                              "SELECT " PG_BLOCK_COLS ",events FROM blocks WHERE height >= $1 "
+                              "ORDER BY height",
+                              &p);
+    }
+    if (!err) {
+        err = pg__journal_block(j->c, "SELECT " PG_BLOCK_COLS " FROM blocks ORDER BY height DESC "
+                                      "LIMIT 1", &j->head);
+    }
+    if (!err) {
+        err = pg__journal_block(j->c, "SELECT " PG_BLOCK_COLS " FROM blocks WHERE height = 0",
+                                &j->block0);
+    }
+    if (!err) err = pg__meta_get(j->c, "genesis_json", &j->genesis_json, &j->genesis_json_len);
+    if (!err) err = pg__meta_get(j->c, "genesis_yaml", &j->genesis_yaml, &j->genesis_yaml_len);
+    if (err) {
+        store_postgres_journal_close(j);
+        return err;
+    }
+    *out = j;
+    return ERR_OK;
+}
+
+void store_postgres_journal_genesis(const struct store_pg_journal *j, const char **json,
+                                    size_t *json_len, const char **yaml, size_t *yaml_len,
+                                    struct store_block *block0, struct store_block *head) {
+    *json = j->genesis_json;
+    *json_len = j->genesis_json_len;
+    if (yaml) *yaml = j->genesis_yaml;
+    if (yaml_len) *yaml_len = j->genesis_yaml_len;
+    *block0 = j->block0;
+    *head = j->head;
+}
+
+/* The next page of blocks and their requests; *rows 0 at the end. */
+static enum err pg__journal_page(struct store_pg_journal *j, int *rows) {
+    PQclear(j->blocks);
+    PQclear(j->reqs);
+    j->blocks = NULL;
+    j->reqs = NULL;
+    j->block_row = 0;
+    j->req_row = 0;
+    j->blocks = pg__cursor_fetch(j->c, "journal_blocks", PG_SCAN_BLOCKS_PAGE_BODIES);
+    if (j->blocks == NULL) return ERR_STORE_IO;
+    *rows = PQntuples(j->blocks);
+    if (*rows == 0) return ERR_OK;
+    struct pg__params p = {.count = 0};
+    pg__p_int(&p, pg__u64(j->blocks, 0, 0));
+    pg__p_int(&p, pg__u64(j->blocks, *rows - 1, 0));
+    j->reqs = pg__query(j->c, pg__requests_sql(2), &p);
+    if (!pg__ok(j->reqs, PGRES_TUPLES_OK, "read the journal")) return ERR_STORE_IO;
+    return ERR_OK;
+}
+
+enum err store_postgres_journal_next_block(struct store_pg_journal *j, struct store_block *out,
+                                           int *done) {
+    *done = 1;
+    j->in_block = 0;
+    if (j->ended) return ERR_OK;
+    if (j->blocks == NULL || j->block_row >= PQntuples(j->blocks)) {
+        int rows = 0;
+        enum err err = pg__journal_page(j, &rows);
+        if (err) return err;
+        if (rows == 0) {
+            j->ended = 1;
+            return ERR_OK;
+        }
+    }
+    int i = j->block_row++;
+    pg__row_block(j->blocks, i, out);
+    out->events = (const uint8_t *)PQgetvalue(j->blocks, i, 10);
+    out->events_len = (size_t)PQgetlength(j->blocks, i, 10);
+    /* Requests come ascending by height: skip any of an earlier block. */
+    int nreq = PQntuples(j->reqs);
+    while (j->req_row < nreq && pg__u64(j->reqs, j->req_row, 0) < out->height) j->req_row++;
+    j->height = out->height;
+    j->in_block = 1;
+    *done = 0;
+    return ERR_OK;
+}
+
+enum err store_postgres_journal_next_request(struct store_pg_journal *j, struct store_request *out,
+                                             int *done) {
+    *done = 1;
+    if (!j->in_block || j->reqs == NULL) return ERR_OK;
+    if (j->req_row >= PQntuples(j->reqs) || pg__u64(j->reqs, j->req_row, 0) != j->height) {
+        j->in_block = 0;
+        return ERR_OK;
+    }
+    pg__row_request(j->reqs, j->req_row++, 1, out);
+    *done = 0;
+    return ERR_OK;
+}
+
+enum err store_postgres_journal_snapshot(struct store_pg_journal *j, uint64_t *height,
+                                         uint8_t **data, size_t *len) {
+    return pg__snap_newest(j->c, j->head.height, height, data, len);
+}
+
+void store_postgres_journal_close(struct store_pg_journal *j) {
+    if (j == NULL) return;
+    PQclear(j->blocks);
+    PQclear(j->reqs);
+    if (j->c) PQfinish(j->c); /* the read-only transaction ends with the session */
+    free(j->genesis_json);
+    free(j->genesis_yaml);
+    free(j);
+}
+
+const char *store_postgres_url(const struct store *s) {
+    return strcmp(s->kind, "postgres") == 0 ? ((const struct store_pg *)s)->conninfo : NULL;
 }

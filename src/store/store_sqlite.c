@@ -28,6 +28,7 @@ struct store_sqlite {
     sqlite3 *snap; /* opened on the first snapshot; used under snap_lock */
     pthread_mutex_t snap_lock;
     char path[480];
+    int unsynced; /* store_sqlite_unsynced: a temporary image, its snapshots too */
 };
 
 static const char *const sqlite__schema =
@@ -265,7 +266,10 @@ static enum err sqlite_write_snapshot(struct store *base, uint64_t height, const
     enum err err = ERR_OK;
     if (s->snap == NULL) {
         err = sqlite__connect(s->path, SQLITE_OPEN_READWRITE, &s->snap);
-        if (!err) err = sqlite__exec(s->snap, "PRAGMA synchronous=FULL");
+        if (!err) {
+            err = sqlite__exec(s->snap, s->unsynced ? "PRAGMA synchronous=OFF"
+                                                    : "PRAGMA synchronous=FULL");
+        }
     }
     if (!err) err = sqlite__snap_chunks(s->snap, height, data, len);
     struct hash h;
@@ -771,6 +775,13 @@ static enum err sqlite__setup(struct store_sqlite *s, const char *path, int crea
     }
     err = sqlite__connect(path, SQLITE_OPEN_READONLY, &s->r);
     return err ? err : sqlite__format_ok(s);
+}
+
+void store_sqlite_unsynced(struct store *base) {
+    if (strcmp(base->kind, "sqlite") != 0) return;
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    sqlite3_exec(s->w, "PRAGMA synchronous=OFF", NULL, NULL, NULL);
+    s->unsynced = 1;
 }
 
 /* Does the ledger file exist? Asked of the VFS the store opens on, so a

@@ -23,63 +23,20 @@
   built-in BackupTooOld fires; --backup-keep prunes the oldest.
 """
 import hashlib
-import http.client
 import os
 import re
-import shutil
 import sqlite3
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
+from backups import ADDR, GENESIS, Committer, get_raw, serve_restored, split_backup  # noqa: E402
 from harness import TAP, Node, metric  # noqa: E402
 
 t = TAP("backup")
 
-GENESIS = """\
-operators:
-  - name: alice
-    pubkey: a88d3efae5df12cbb52815d00cfb5c67e28dc4ea26e29768a73c8d80912b0800
-    roles: [admin, minter]
-  - name: bob
-    pubkey: ca9c298168ea53bf5a3e9b60aa2b14af289314f532a809f492207ded1abc7264
-    roles: [minter]
-  - name: carol
-    pubkey: a4e964a18edba8351736a2dee6073a15b6b91e6bc253200dd3f2e268e292b673
-    roles: [viewer]
-  - name: dave
-    pubkey: d65b785c21440c10a3df3e9f64961311748632a1c97d1c25e9671ffd4294f744
-    roles: [auditor]
-controller: alice
-assets:
-  - symbol: USDC
-    kind: plain
-    decimals: 6
-policies:
-  - {op: role.grant, approvals: 1, timelock: 0}
-  - {op: role.revoke, approvals: 1, timelock: 0}
-"""
-
 OTHER_GENESIS = GENESIS.replace("decimals: 6", "decimals: 2")
-ADDR = "0x" + "11" * 20
-
-
-def get_raw(node, operator, path):
-    c = node.client(operator)
-    conn = http.client.HTTPConnection("127.0.0.1", node.port, timeout=60)
-    conn.request("GET", path, headers=c.headers("GET", path, b""))
-    r = conn.getresponse()
-    data = r.read()
-    conn.close()
-    return r.status, data
-
-
-def split_backup(data):
-    end = data.index(b"\n\n") + 2
-    fields = dict(line.split(" ", 1) for line in data[:end].decode().split("\n")[1:] if " " in line)
-    return data[:end], fields, data[end:]
 
 
 def repack(header, image, **changes):
@@ -114,25 +71,6 @@ def blocks_of(db_path):
     finally:
         con.close()
     return {h: bytes(x).hex() for h, x in rows}, reqs, in_blocks
-
-
-class Committer(threading.Thread):
-    """Mints one unit at a time, recording each acknowledged block and when."""
-
-    def __init__(self, node):
-        super().__init__(daemon=True)
-        self.client = node.client("alice")
-        self.stop = threading.Event()
-        self.acked = []  # (time acknowledged, block)
-        self.errors = []
-
-    def run(self):
-        while not self.stop.is_set():
-            st, doc = self.client.command({"op": "mint", "asset": "USDC", "to": ADDR, "amount": "1"})
-            if st == 200 and isinstance(doc, dict) and doc.get("ok"):
-                self.acked.append((time.time(), doc["block"]))
-            else:
-                self.errors.append((st, doc))
 
 
 def test_roles(node):
@@ -261,13 +199,7 @@ def test_restore(node, root, path, height, head_hash):
     r = node.cli("backup", "restore", path, "--data", target)
     t.ok(r.rc == 0 and "backup verified" in r.out and os.listdir(target) == ["mintline.db"],
          "restore into a new directory: verified, one store file", r)
-    shutil.copyfile(os.path.join(node.data, "system.key"), os.path.join(target, "system.key"))
-    os.chmod(os.path.join(target, "system.key"), 0o600)
-    back = Node(genesis=None, init=False)
-    shutil.rmtree(back.home)
-    shutil.copytree(node.home, back.home)
-    back.data = target
-    back.start()
+    back = serve_restored(node, target)
     try:
         st = back.status()
         t.eq(st["node"]["height"], height, "the restored node serves at the backup's height")

@@ -33,6 +33,7 @@
 #include <sys/stat.h>
 
 #include "../../src/store/store.h"
+#include "../../src/store/store_copy.h"
 #include "../support/pg_fixture.h"
 
 struct backend {
@@ -589,6 +590,123 @@ static void store_urls_are_shown_without_password(void **state) {
     assert_null(s);
 }
 
+/* The whole-journal cursor (GET /api/journal, store_copy.h) reads the
+ * journal as of its opening, across pages (16 blocks on PostgreSQL):
+ * blocks appended after it opened are not seen, each block comes with its
+ * events and its requests in order, bodies included. */
+static enum err cursor_open(const struct backend *be, uint64_t from, struct store_cursor **out) {
+    char path[160];
+    snprintf(path, sizeof(path), "%s/mintline.db", be->dir);
+    return be->pg ? store_cursor_open_pg(be->url, from, out) : store_cursor_open(path, from, out);
+}
+
+static uint64_t cursor_drain(struct store_cursor *c, uint64_t first) {
+    uint64_t want = first;
+    for (;;) {
+        struct store_block b;
+        int done = 0;
+        assert_int_equal(store_cursor_next_block(c, &b, &done), ERR_OK);
+        if (done) break;
+        assert_int_equal(b.height, want++);
+        check_block(&b, 1);
+        uint32_t i = 0;
+        for (;;) {
+            struct store_request r;
+            assert_int_equal(store_cursor_next_request(c, &r, &done), ERR_OK);
+            if (done) break;
+            check_request(b.height, i++, &r, 3);
+        }
+        assert_int_equal(i, requests_in(b.height));
+    }
+    return want - first;
+}
+
+static void the_journal_cursor_reads_one_commit(void **state) {
+    const struct backend *be = *state;
+    struct store *s = NULL;
+    assert_int_equal(be_open(be, 1, &s), ERR_OK);
+    build(s, 40);
+    struct store_cursor *c = NULL, *tail = NULL;
+    assert_int_equal(cursor_open(be, 0, &c), ERR_OK);
+    assert_int_equal(cursor_open(be, 35, &tail), ERR_OK);
+    assert_int_equal(append(s, 41), ERR_OK); /* after both opened */
+    assert_int_equal(append(s, 42), ERR_OK);
+    const char *json;
+    size_t json_len;
+    struct store_block b0, head;
+    store_cursor_genesis(c, &json, &json_len, &b0, &head);
+    assert_int_equal(json_len, 7);
+    assert_memory_equal(json, "{\"g\":1}", 7);
+    assert_int_equal(b0.height, 0);
+    assert_int_equal(head.height, 40);
+    check_block(&head, 0);
+    assert_int_equal(cursor_drain(c, 1), 40);
+    assert_int_equal(cursor_drain(tail, 35), 6);
+    store_cursor_close(c);
+    store_cursor_close(tail);
+    assert_int_equal(cursor_open(be, 0, &c), ERR_OK);
+    assert_int_equal(cursor_drain(c, 1), 42);
+    store_cursor_close(c);
+    s->ops->close(s);
+}
+
+/* A PostgreSQL journal's SQLite image (backups): every block, request and
+ * the newest snapshot at or below its head, readable as a SQLite store;
+ * and written back into an empty database, the same journal. */
+static void a_postgres_journal_makes_a_sqlite_image(void **state) {
+    const struct backend *be = *state;
+    struct store *s = NULL;
+    assert_int_equal(be_open(be, 1, &s), ERR_OK);
+    build(s, 37);
+    uint8_t snap[3000];
+    for (size_t i = 0; i < sizeof(snap); i++) snap[i] = (uint8_t)(i * 7);
+    assert_int_equal(s->ops->write_snapshot(s, 30, snap, sizeof(snap)), ERR_OK);
+    s->ops->close(s);
+    char img_dir[160], img[200], why[300];
+    snprintf(img_dir, sizeof(img_dir), "%s/img", be->dir);
+    snprintf(img, sizeof(img), "%s/mintline.db", img_dir);
+    assert_int_equal(mkdir(img_dir, 0700), 0);
+    struct store_copy_head h;
+    assert_int_equal(store_copy_image_pg(be->url, img, &h, why, sizeof(why)), ERR_OK);
+    assert_int_equal(h.height, 37);
+    struct store_copy_head again;
+    assert_int_equal(store_copy_head_of(img, &again), ERR_OK);
+    assert_memory_equal(&again, &h, sizeof(h));
+    struct store *copy = NULL;
+    assert_int_equal(store_open(img_dir, 0, &copy), ERR_OK);
+    struct collect c = {.parts = 3};
+    assert_int_equal(copy->ops->scan_blocks(copy, 1, 1, collect_block, &c), ERR_OK);
+    assert_int_equal(c.count, 37);
+    uint64_t sh = 0;
+    uint8_t *data = NULL;
+    size_t len = 0;
+    assert_int_equal(copy->ops->latest_snapshot(copy, &sh, &data, &len), ERR_OK);
+    assert_int_equal(sh, 30);
+    assert_int_equal(len, sizeof(snap));
+    assert_memory_equal(data, snap, sizeof(snap));
+    free(data);
+    copy->ops->close(copy);
+    /* Back into PostgreSQL: refused over a ledger, then into an empty one. */
+    struct store_copy_head back;
+    assert_int_equal(store_copy_restore_pg(img_dir, be->url, &back, why, sizeof(why)), ERR_DATA_EXISTS);
+    char url2[512];
+    assert_int_equal(pg_fixture_make(url2, sizeof(url2)), 0);
+    assert_int_equal(store_copy_restore_pg(img_dir, url2, &back, why, sizeof(why)), ERR_OK);
+    assert_memory_equal(&back, &h, sizeof(h));
+    struct store *pg2 = NULL;
+    assert_int_equal(store_open_url(url2, be->dir, 0, &pg2), ERR_OK);
+    struct collect d = {.parts = 3};
+    assert_int_equal(pg2->ops->scan_blocks(pg2, 1, 1, collect_block, &d), ERR_OK);
+    assert_int_equal(d.count, 37);
+    assert_int_equal(pg2->ops->latest_snapshot(pg2, &sh, &data, &len), ERR_OK);
+    assert_int_equal(sh, 30);
+    free(data);
+    pg2->ops->close(pg2);
+    pg_fixture_drop(url2);
+    unlink(img);
+    rmdir(img_dir);
+}
+
 /* Each case twice, named by its backend. */
 #define BOTH(f)                                                                                    \
     {#f " (sqlite)", f, be_setup, be_teardown, &sqlite_be},                                      \
@@ -604,6 +722,9 @@ int main(void) {
         BOTH(a_second_writer_is_caught),
         BOTH(snapshots_newest_whole_one_two_kept),
         BOTH(a_short_read_answers_while_a_scan_is_stopped),
+        BOTH(the_journal_cursor_reads_one_commit),
+        {"a_postgres_journal_makes_a_sqlite_image (postgres)", a_postgres_journal_makes_a_sqlite_image,
+         be_setup, be_teardown, &pg_be},
         cmocka_unit_test(store_urls_are_shown_without_password),
     };
     /* Without a PostgreSQL (a run by hand), the SQLite half and the URLs:
