@@ -984,6 +984,7 @@ void command_encode(const struct command *cmd, struct buf *out) {
     if (p & CMD_HAS_FROM) buf_put(out, cmd->from.bytes, ADDR_BYTES);
     if (p & CMD_HAS_TO) buf_put(out, cmd->to.bytes, ADDR_BYTES);
     if (p & CMD_HAS_AMOUNT) buf_put_u128(out, cmd->amount);
+    if ((p & ~(CMD_HAS_ASSET | CMD_HAS_FROM | CMD_HAS_TO | CMD_HAS_AMOUNT)) == 0) return;
     if (p & CMD_HAS_DURATION) buf_put_u64(out, (uint64_t)cmd->duration_ns);
     if (p & CMD_HAS(FIELD_ID)) buf_put_u64(out, cmd->id);
     if (p & CMD_HAS(FIELD_ROLE)) buf_put_u8(out, cmd->role);
@@ -1158,6 +1159,10 @@ static int command__decode_fields(struct buf_reader *r, struct command *c) {
     if (p & CMD_HAS_FROM) buf_get(r, c->from.bytes, ADDR_BYTES);
     if (p & CMD_HAS_TO) buf_get(r, c->to.bytes, ADDR_BYTES);
     if (p & CMD_HAS_AMOUNT) c->amount = buf_get_u128(r);
+    /* A transfer, a mint, a burn: nothing else to read or check. */
+    if ((p & ~(CMD_HAS_ASSET | CMD_HAS_FROM | CMD_HAS_TO | CMD_HAS_AMOUNT)) == 0) {
+        return r->failed ? -1 : 0;
+    }
     if (p & CMD_HAS_DURATION) c->duration_ns = (int64_t)buf_get_u64(r);
     if (p & CMD_HAS(FIELD_ID)) c->id = buf_get_u64(r);
     if (p & CMD_HAS(FIELD_ROLE)) c->role = buf_get_u8(r);
