@@ -7,6 +7,7 @@
  */
 #include "command.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -326,6 +327,69 @@ const struct op_def *op_find(const char *name, size_t len) {
     }
     return NULL;
 }
+
+#define SLOT(m) {(uint16_t)offsetof(struct command, m), (uint16_t)sizeof(((struct command *)0)->m)}
+
+/* Each kind's storage (command.h): what test_engine checks every op's row
+ * against. */
+static const struct command_slot command__slots[FIELD__COUNT] = {
+    [FIELD_ASSET] = SLOT(asset),
+    [FIELD_FROM] = SLOT(from),
+    [FIELD_TO] = SLOT(to),
+    [FIELD_AMOUNT] = SLOT(amount),
+    [FIELD_DURATION] = SLOT(duration_ns),
+    [FIELD_ID] = SLOT(id),
+    [FIELD_ROLE] = SLOT(role),
+    [FIELD_NAME] = SLOT(name),
+    [FIELD_TARGET_OP] = SLOT(target_op),
+    [FIELD_APPROVALS] = SLOT(approvals),
+    [FIELD_DELAY] = SLOT(delay_ns),
+    [FIELD_SUPPLY_CAP] = SLOT(supply_cap),
+    [FIELD_MINT_LIMIT] = SLOT(daily_mint_limit),
+    [FIELD_INFLOW_LIMIT] = SLOT(daily_inflow_limit),
+    [FIELD_PUBKEY] = SLOT(pubkey),
+    [FIELD_FEED] = SLOT(feed),
+    [FIELD_PRICE] = SLOT(price),
+    [FIELD_REASON] = {0, 0},
+    [FIELD_SECRET] = SLOT(pubkey),
+    [FIELD_COUNTRY] = SLOT(country),
+    [FIELD_INVESTOR_TYPE] = SLOT(investor_type),
+    [FIELD_TOPIC] = SLOT(topic),
+    [FIELD_DATE] = SLOT(date),
+    [FIELD_PARTITION] = SLOT(partition),
+    [FIELD_CLAIMS] = SLOT(claims),
+    [FIELD_ALLOWED_COUNTRIES] = SLOT(countries[0]),
+    [FIELD_BLOCKED_COUNTRIES] = SLOT(countries[1]),
+    [FIELD_MAX_HOLDERS] = SLOT(max_holders),
+    [FIELD_MAX_BALANCE] = SLOT(max_balance),
+    [FIELD_FLAG] = SLOT(flag),
+    [FIELD_MODE] = SLOT(mode),
+    [FIELD_TEXT] = SLOT(text),
+    [FIELD_SEVERITY] = SLOT(severity),
+    [FIELD_ALERT] = SLOT(alert),
+    [FIELD_WINDOW_BLOCKS] = SLOT(window_blocks),
+    [FIELD_SUSTAIN_BLOCKS] = SLOT(sustain_blocks),
+    [FIELD_THRESHOLD] = SLOT(threshold_ppm),
+    [FIELD_CHAIN] = SLOT(chain),
+    [FIELD_TX_HASH] = SLOT(pubkey),
+    [FIELD_VAULT_TYPE] = SLOT(vault_type),
+    [FIELD_COLLATERAL] = SLOT(vault_collateral),
+    [FIELD_MIN_RATIO] = SLOT(vault_min_ratio_ppm),
+    [FIELD_LIQUIDATION_RATIO] = SLOT(vault_liquidation_ratio_ppm),
+    [FIELD_PENALTY] = SLOT(vault_penalty_ppm),
+};
+
+unsigned command_field_slot(enum field_kind kind, struct command_slot out[2]) {
+    if ((unsigned)kind >= FIELD__COUNT || command__slots[kind].size == 0) return 0;
+    out[0] = command__slots[kind];
+    if (kind != FIELD_ALLOWED_COUNTRIES && kind != FIELD_BLOCKED_COUNTRIES) return 1;
+    unsigned k = kind == FIELD_BLOCKED_COUNTRIES;
+    out[1].offset = (uint16_t)(offsetof(struct command, countries_count) + k * sizeof(uint16_t));
+    out[1].size = (uint16_t)sizeof(uint16_t);
+    return 2;
+}
+
+#undef SLOT
 
 static const struct op_field *command__field(const struct op_def *def, const char *name,
                                              size_t len) {
@@ -920,6 +984,7 @@ void command_encode(const struct command *cmd, struct buf *out) {
     if (p & CMD_HAS_FROM) buf_put(out, cmd->from.bytes, ADDR_BYTES);
     if (p & CMD_HAS_TO) buf_put(out, cmd->to.bytes, ADDR_BYTES);
     if (p & CMD_HAS_AMOUNT) buf_put_u128(out, cmd->amount);
+    if ((p & ~(CMD_HAS_ASSET | CMD_HAS_FROM | CMD_HAS_TO | CMD_HAS_AMOUNT)) == 0) return;
     if (p & CMD_HAS_DURATION) buf_put_u64(out, (uint64_t)cmd->duration_ns);
     if (p & CMD_HAS(FIELD_ID)) buf_put_u64(out, cmd->id);
     if (p & CMD_HAS(FIELD_ROLE)) buf_put_u8(out, cmd->role);
@@ -1094,6 +1159,10 @@ static int command__decode_fields(struct buf_reader *r, struct command *c) {
     if (p & CMD_HAS_FROM) buf_get(r, c->from.bytes, ADDR_BYTES);
     if (p & CMD_HAS_TO) buf_get(r, c->to.bytes, ADDR_BYTES);
     if (p & CMD_HAS_AMOUNT) c->amount = buf_get_u128(r);
+    /* A transfer, a mint, a burn: nothing else to read or check. */
+    if ((p & ~(CMD_HAS_ASSET | CMD_HAS_FROM | CMD_HAS_TO | CMD_HAS_AMOUNT)) == 0) {
+        return r->failed ? -1 : 0;
+    }
     if (p & CMD_HAS_DURATION) c->duration_ns = (int64_t)buf_get_u64(r);
     if (p & CMD_HAS(FIELD_ID)) c->id = buf_get_u64(r);
     if (p & CMD_HAS(FIELD_ROLE)) c->role = buf_get_u8(r);
@@ -1116,8 +1185,13 @@ static int command__decode_fields(struct buf_reader *r, struct command *c) {
     if ((p & CMD_HAS(FIELD_PRICE)) && c->price == 0) return -1;
     if (command__decode_security(r, c) != 0) return -1;
 
-    if (r->failed || c->role >= ROLE__COUNT || c->target_op >= OP__COUNT) return -1;
-    if (c->approvals > LIMIT_APPROVALS || c->delay_ns < 0) return -1;
+    /* Only the kinds present are checked: the others' storage may hold
+     * another kind's value (the union in struct command). */
+    if (r->failed) return -1;
+    if ((p & CMD_HAS(FIELD_ROLE)) && c->role >= ROLE__COUNT) return -1;
+    if ((p & CMD_HAS(FIELD_TARGET_OP)) && c->target_op >= OP__COUNT) return -1;
+    if ((p & CMD_HAS(FIELD_APPROVALS)) && c->approvals > LIMIT_APPROVALS) return -1;
+    if ((p & CMD_HAS(FIELD_DELAY)) && c->delay_ns < 0) return -1;
     if ((p & CMD_HAS_DURATION) && c->duration_ns <= 0) return -1;
     return 0;
 }

@@ -22,6 +22,7 @@
 
 #include "../base/check.h"
 #include "../base/jtext.h"
+#include "request_fast.h"
 
 /* Bytes of a key kept: longer keys name no field and are refused. */
 #define REQUEST_KEY_MAX 63u
@@ -372,9 +373,9 @@ static void request__why_clean(char *why) {
     why[jtext_utf8((const uint8_t *)why, len, NULL)] = '\0';
 }
 
-enum err request_scan(const uint8_t *body, size_t len, request_command_fn fn, void *ctx,
-                      struct request_shape *out, char *why, size_t why_size) {
-    memset(out, 0, sizeof(*out));
+/* The checks every body passes first: its size, then the one definition
+ * of JSON text. */
+static enum err request__text(const uint8_t *body, size_t len, char *why, size_t why_size) {
     why[0] = '\0';
     if (len > LIMIT_BODY_BATCH_BYTES) return ERR_BODY_TOO_LARGE;
     struct jtext_fault fault;
@@ -382,6 +383,13 @@ enum err request_scan(const uint8_t *body, size_t len, request_command_fn fn, vo
         jtext_describe(&fault, why, why_size);
         return ERR_INVALID_JSON;
     }
+    return ERR_OK;
+}
+
+/* request_scan for a body request__text has passed. */
+static enum err request__scan_checked(const uint8_t *body, size_t len, request_command_fn fn,
+                                      void *ctx, struct request_shape *out, char *why,
+                                      size_t why_size) {
     struct request__parser *p = calloc(1, sizeof(*p));
     if (p == NULL) return ERR_INTERNAL;
     p->fn = fn;
@@ -393,6 +401,14 @@ enum err request_scan(const uint8_t *body, size_t len, request_command_fn fn, vo
     free(p);
     request__why_clean(why);
     return err;
+}
+
+enum err request_scan(const uint8_t *body, size_t len, request_command_fn fn, void *ctx,
+                      struct request_shape *out, char *why, size_t why_size) {
+    memset(out, 0, sizeof(*out));
+    enum err err = request__text(body, len, why, why_size);
+    if (err) return err;
+    return request__scan_checked(body, len, fn, ctx, out, why, why_size);
 }
 
 /* request_parse's callback: decode one command into the growing array. */
@@ -458,14 +474,21 @@ static enum err request__decode(void *ctx, uint32_t index, const struct command_
     return ERR_OK;
 }
 
-/* request_parse and request_parse_journaled. */
+/* request_parse and request_parse_journaled: the fast path for the
+ * common shapes (request_fast.h), which decides only successes the
+ * generic path would give alike, then the generic path (unless fast is
+ * 0: request_parse_generic). */
 static enum err request__parse(const struct engine *e, const uint8_t *body, size_t len,
-                               uint32_t operator_index, int journaled, struct request_cmds *out,
-                               char *why, size_t why_size) {
+                               uint32_t operator_index, int journaled, int fast,
+                               struct request_cmds *out, char *why, size_t why_size) {
     memset(out, 0, sizeof(*out));
+    enum err err = request__text(body, len, why, why_size);
+    if (err) return err;
+    if (fast && request_fast_parse(e, body, len, operator_index, out)) return ERR_OK;
     struct request__decoder d = {e, operator_index, out, 0, journaled};
     struct request_shape shape;
-    enum err err = request_scan(body, len, request__decode, &d, &shape, why, why_size);
+    memset(&shape, 0, sizeof(shape));
+    err = request__scan_checked(body, len, request__decode, &d, &shape, why, why_size);
     if (err) {
         request_cmds_free(out);
         return err;
@@ -481,13 +504,19 @@ static enum err request__parse(const struct engine *e, const uint8_t *body, size
 enum err request_parse_journaled(const struct engine *e, const uint8_t *body, size_t len,
                                  uint32_t operator_index, struct request_cmds *out, char *why,
                                  size_t why_size) {
-    return request__parse(e, body, len, operator_index, 1, out, why, why_size);
+    return request__parse(e, body, len, operator_index, 1, 1, out, why, why_size);
 }
 
 enum err request_parse(const struct engine *e, const uint8_t *body, size_t len,
                        uint32_t operator_index, struct request_cmds *out, char *why,
                        size_t why_size) {
-    return request__parse(e, body, len, operator_index, 0, out, why, why_size);
+    return request__parse(e, body, len, operator_index, 0, 1, out, why, why_size);
+}
+
+enum err request_parse_generic(const struct engine *e, const uint8_t *body, size_t len,
+                               uint32_t operator_index, int journaled, struct request_cmds *out,
+                               char *why, size_t why_size) {
+    return request__parse(e, body, len, operator_index, journaled, 0, out, why, why_size);
 }
 
 void request_cmds_free(struct request_cmds *r) {

@@ -73,6 +73,13 @@ enum err request_parse(const struct engine *e, const uint8_t *body, size_t len,
 enum err request_parse_journaled(const struct engine *e, const uint8_t *body, size_t len,
                                  uint32_t operator_index, struct request_cmds *out, char *why,
                                  size_t why_size) __attribute__((warn_unused_result));
+/* request_parse_generic: request_parse (journaled 0) or
+ * request_parse_journaled (1) by the generic path alone, without the fast
+ * path for the common shapes (request_fast.h). Same results, same errors:
+ * test_request and fuzz_request_fast compare the two. */
+enum err request_parse_generic(const struct engine *e, const uint8_t *body, size_t len,
+                               uint32_t operator_index, int journaled, struct request_cmds *out,
+                               char *why, size_t why_size) __attribute__((warn_unused_result));
 void request_cmds_free(struct request_cmds *r);
 
 #endif

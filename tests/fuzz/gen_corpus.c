@@ -3,6 +3,7 @@
  * (`make fuzz-corpus`; the files are committed):
  *
  *   request/      a body per op and a few batches, each accepted by request_parse
+ *   request_fast/ the same bodies (the fast path against the generic one)
  *   command/      the single-command bodies as command objects
  *   command_bin/  each body's commands in the journal's binary form
  *   events/       block 1's events and each body's, in the journal's form
@@ -142,6 +143,7 @@ static void gen_body(struct engine *e, const struct gen_body *g) {
     FUZZ_CHECK(err == ERR_OK);
     snprintf(name, sizeof(name), "%s.json", g->name);
     gen_write("request", name, g->body, strlen(g->body));
+    gen_write("request_fast", name, g->body, strlen(g->body));
     if (!r.batch && strstr(g->body, "dry_run") == NULL)
         gen_write("command", name, g->body, strlen(g->body));
     struct buf b;

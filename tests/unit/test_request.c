@@ -23,6 +23,7 @@
 #include "../../src/base/jw.h"
 #include "../../src/node/history.h"
 #include "../../src/node/request.h"
+#include "../../src/node/request_fast.h"
 #include "../support/engine_fixture.h"
 
 #define A1 "0x1111111111111111111111111111111111111111"
@@ -974,6 +975,360 @@ static void history_governance_events_mark_pending_and_released(void **state) {
     journal_free(&j);
 }
 
+/* ---- the fast path against the generic one (issue 16) ------------------ */
+
+/* A small deterministic generator (xorshift64*). */
+static uint64_t gen_state;
+
+static uint32_t gen_next(uint32_t bound) {
+    gen_state ^= gen_state >> 12;
+    gen_state ^= gen_state << 25;
+    gen_state ^= gen_state >> 27;
+    return (uint32_t)((gen_state * UINT64_C(2685821657736338717)) >> 33) % bound;
+}
+
+static const char *gen_pick(const char *const *list, size_t n) { return list[gen_next((uint32_t)n)]; }
+#define GEN_PICK(list) gen_pick(list, sizeof(list) / sizeof(list[0]))
+
+struct gen_buf {
+    char text[8192];
+    size_t len;
+};
+
+static void gen_put(struct gen_buf *b, const char *s) {
+    size_t n = strlen(s);
+    if (b->len + n + 1 > sizeof(b->text)) return;
+    memcpy(b->text + b->len, s, n);
+    b->len += n;
+    b->text[b->len] = '\0';
+}
+
+static void gen_ws(struct gen_buf *b) {
+    static const char *const ws[] = {"", "", "", "", " ", "\n", "\t ", "\r\n  "};
+    gen_put(b, GEN_PICK(ws));
+}
+
+/* A value for a key: usually well formed, often not. */
+static void gen_value(struct gen_buf *b, const char *key) {
+    static const char *const ops[] = {
+        "\"transfer\"", "\"transfer\"", "\"transfer\"", "\"mint\"", "\"burn\"", "\"forced_transfer\"",
+        "\"rescue\"", "\"reserve.report\"", "\"pause\"", "\"freeze\"", "\"Transfer\"", "\"\"",
+        "\"tr\\u0061nsfer\"", "1", "true", "null"};
+    static const char *const assets[] = {"\"USDW\"", "\"USDW\"", "\"GOLD\"", "\"EQ\"", "\"usdw\"",
+                                         "\"NOPE\"", "\"\"", "\"US\\u0044W\"", "7", "[\"USDW\"]"};
+    static const char *const addrs[] = {
+        "\"" A1 "\"", "\"" A2 "\"", "\"" A1 "\"", "\"0x1111111111111111111111111111111111111111\"",
+        "\"0xAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"", "\"0x111111111111111111111111111111111111111\"",
+        "\"1111111111111111111111111111111111111111\"", "\"0x11111111111111111111111111111111111111111\"",
+        "\"0xgggggggggggggggggggggggggggggggggggggggg\"", "\"0x\\u00311111111111111111111111111111111111111\"",
+        "\"\"", "{}", "false"};
+    static const char *const amounts[] = {
+        "\"1\"", "\"12.5\"", "\"12.5\"", "\"0\"", "\"01\"", "\"1.\"", "\"1.0\"", "\"-1\"", "\".5\"",
+        "\"1e3\"", "\"0.000001\"", "\"0.0000001\"", "\"1000000000000000000000\"",
+        "\"340282366920938463463374607431768211455\"", "\"340282366920938463463374607431768211456\"",
+        "\"1 \"", "\" 1\"", "\"\\u0031\"", "5", "5.5", "true", "null", "[]", "\"12.500000000000000000\"",
+        "\"0.000000000000000001\"", "\"99999999999999999999\""};
+    static const char *const parts[] = {"\"A\"", "\"CLASS_A\"", "\"bad part\"", "\"\""};
+    static const char *const other[] = {"\"x\"", "1", "true", "null", "{\"a\":1}", "[1,2]", "\"\\ud83d\\ude00\""};
+    if (strcmp(key, "\"op\"") == 0) gen_put(b, GEN_PICK(ops));
+    else if (strcmp(key, "\"asset\"") == 0) gen_put(b, GEN_PICK(assets));
+    else if (strcmp(key, "\"from\"") == 0 || strcmp(key, "\"to\"") == 0) gen_put(b, GEN_PICK(addrs));
+    else if (strcmp(key, "\"amount\"") == 0) gen_put(b, GEN_PICK(amounts));
+    else if (strcmp(key, "\"partition\"") == 0) gen_put(b, GEN_PICK(parts));
+    else gen_put(b, GEN_PICK(other));
+}
+
+/* A command object: a transfer's keys in any order with valid values;
+ * when hostile, one change: a value from gen_value, a key added (unknown,
+ * escaped, optional or twice) or left out, or another op. */
+static void gen_command(struct gen_buf *b, int hostile) {
+    const char *keys[8] = {"\"op\"", "\"asset\"", "\"from\"", "\"to\"", "\"amount\""};
+    const char *values[8] = {"\"transfer\"", "\"USDW\"", "\"" A1 "\"", "\"" A2 "\"", "\"12.5\""};
+    unsigned n = 5;
+    static const char *const extra[] = {"\"partition\"", "\"memo\"", "\"op\"", "\"amount\"", "\"\\u006fp\"",
+                                        "\"dry_run\"", "\"Amount\"", "\"from\""};
+    static const char *const amounts[] = {"\"1\"", "\"12.5\"", "\"0.000001\"", "\"999999\""};
+    static const char *const mints[][2] = {{"\"mint\"", "\"to\""}, {"\"burn\"", "\"from\""}};
+    values[4] = GEN_PICK(amounts);
+    if (gen_next(4) == 0) { /* a mint or a burn: one address */
+        unsigned m = gen_next(2);
+        values[0] = mints[m][0];
+        unsigned drop = m == 0 ? 2 : 3;
+        keys[drop] = keys[4];
+        values[drop] = values[4];
+        n = 4;
+    }
+    if (hostile) {
+        unsigned change = gen_next(4);
+        if (change == 0 || change == 1) {
+            unsigned k = gen_next(n);
+            struct gen_buf v = {.len = 0};
+            gen_value(&v, keys[k]);
+            static char spoiled[8][sizeof(v.text)];
+            snprintf(spoiled[k], sizeof(spoiled[k]), "%s", v.text);
+            values[k] = spoiled[k];
+        } else if (change == 2) {
+            keys[n] = GEN_PICK(extra);
+            values[n] = keys[n][1] == 'a' ? "\"7\"" : keys[n][1] == 'f' ? "\"" A1 "\"" : "\"A\"";
+            n++;
+        } else {
+            unsigned k = gen_next(n);
+            keys[k] = keys[n - 1];
+            values[k] = values[n - 1];
+            n--;
+        }
+    }
+    for (unsigned i = n - 1; i > 0; i--) {
+        unsigned j = gen_next(i + 1);
+        const char *t = keys[i];
+        keys[i] = keys[j];
+        keys[j] = t;
+        t = values[i];
+        values[i] = values[j];
+        values[j] = t;
+    }
+    gen_ws(b);
+    gen_put(b, "{");
+    for (unsigned i = 0; i < n; i++) {
+        if (i) gen_put(b, ",");
+        gen_ws(b);
+        gen_put(b, keys[i]);
+        gen_ws(b);
+        gen_put(b, ":");
+        gen_ws(b);
+        gen_put(b, values[i]);
+        gen_ws(b);
+    }
+    gen_put(b, "}");
+    gen_ws(b);
+}
+
+/* A body: one command, or a batch with flags, then perhaps cut or
+ * spoiled. */
+static void gen_body(struct gen_buf *b, int hostile) {
+    static const char *const flags[] = {
+        "\"atomic\":true", "\"atomic\":false", "\"dry_run\":true", "\"dry_run\":false", "\"reply\":\"errors\"",
+        "\"reply\":\"full\"", "\"reply\":\"none\"", "\"atomic\":1", "\"dry_run\":\"true\"", "\"extra\":1",
+        "\"commands\":[]", "\"reply\":true", "\"atomic\":null"};
+    b->len = 0;
+    b->text[0] = '\0';
+    gen_ws(b);
+    if (gen_next(4) == 0) { /* one command, perhaps with dry_run */
+        gen_command(b, hostile);
+        if (gen_next(3) == 0 && b->len > 2) {
+            char *close = strrchr(b->text, '}');
+            if (close != NULL) {
+                b->len = (size_t)(close - b->text);
+                gen_put(b, hostile && gen_next(3) == 0 ? ",\"dry_run\":1}" : ",\"dry_run\":true}");
+            }
+        }
+    } else {
+        gen_put(b, "{");
+        unsigned nflags = gen_next(hostile ? 3 : 2);
+        for (unsigned i = 0; i < nflags; i++) { /* well formed: atomic, once */
+            gen_put(b, hostile ? GEN_PICK(flags) : flags[gen_next(2)]);
+            gen_put(b, ",");
+            gen_ws(b);
+        }
+        gen_put(b, "\"commands\"");
+        gen_ws(b);
+        gen_put(b, ":");
+        gen_put(b, "[");
+        unsigned count = 1 + gen_next(6);
+        for (unsigned i = 0; i < count; i++) {
+            if (i) gen_put(b, ",");
+            if (hostile && gen_next(40) == 0) gen_put(b, "\"transfer\"");
+            else gen_command(b, hostile && gen_next(3) == 0);
+        }
+        gen_put(b, "]");
+        if (gen_next(4) == 0) {
+            gen_put(b, ",");
+            gen_put(b, hostile ? GEN_PICK(flags) : flags[2 + gen_next(4)]); /* dry_run or reply */
+        }
+        gen_put(b, "}");
+    }
+    gen_ws(b);
+    if (!hostile) return;
+    unsigned spoil = gen_next(12);
+    if (spoil == 0 && b->len > 1) b->len = gen_next((uint32_t)b->len); /* cut */
+    else if (spoil == 1) gen_put(b, "}");
+    else if (spoil == 2) gen_put(b, " x");
+    else if (spoil == 3 && b->len > 1) b->text[gen_next((uint32_t)b->len)] = (char)(gen_next(2) ? '"' : '\\');
+    else if (spoil == 4 && b->len > 1) b->text[gen_next((uint32_t)b->len)] = (char)0xC3; /* bad UTF-8 */
+    b->text[b->len] = '\0';
+}
+
+static void fast_encode(const struct request_cmds *r, struct buf *out) {
+    for (uint32_t i = 0; i < r->count; i++) command_encode(&r->cmds[i], out);
+}
+
+/* The same answer: code, message, flags, and the commands' binary form. */
+static void fast_same(const char *body, size_t len, enum err e1, const char *why1,
+                      const struct request_cmds *r1, enum err e2, const char *why2,
+                      const struct request_cmds *r2) {
+    if (e1 != e2 || strcmp(why1, why2) != 0) {
+        fail_msg("%.*s\n  fast path %s (%s), generic %s (%s)", (int)len, body, err_name(e1), why1,
+                 err_name(e2), why2);
+    }
+    assert_int_equal(r1->count, r2->count);
+    assert_int_equal(r1->batch, r2->batch);
+    assert_int_equal(r1->atomic, r2->atomic);
+    assert_int_equal(r1->dry_run, r2->dry_run);
+    assert_int_equal(r1->reply_errors, r2->reply_errors);
+    struct buf a = {0};
+    struct buf b = {0};
+    fast_encode(r1, &a);
+    fast_encode(r2, &b);
+    if (a.len != b.len || (a.len > 0 && memcmp(a.data, b.data, a.len) != 0)) fail_msg("%.*s: commands differ", (int)len, body);
+    for (uint32_t i = 0; i < r1->count; i++) {
+        assert_int_equal(r1->cmds[i].operator_index, r2->cmds[i].operator_index);
+    }
+    buf_free(&a);
+    buf_free(&b);
+}
+
+/* request_parse (fast path first) and request_parse_journaled against the
+ * generic path alone, on generated bodies: well formed ones, which the
+ * fast path must decide itself, and hostile ones (bad JSON, duplicate,
+ * unknown and escaped keys, bad amounts and addresses, wrong types, bad
+ * flags, cut bodies): the same code, message, flags and commands. */
+static void request_fast_path_matches_generic(void **state) {
+    struct fixture *f = *state;
+    static struct gen_buf b;
+    unsigned decided = 0;
+    unsigned decided_hostile = 0;
+    unsigned refused = 0;
+    gen_state = UINT64_C(0x9E3779B97F4A7C15);
+    for (unsigned i = 0; i < 6000; i++) {
+        int hostile = i % 3 != 0;
+        gen_body(&b, hostile);
+        const uint8_t *body = (const uint8_t *)b.text;
+        for (int journaled = 0; journaled < 2; journaled++) {
+            struct request_cmds r1;
+            struct request_cmds r2;
+            char why1[200];
+            char why2[200];
+            enum err e1 = journaled ? request_parse_journaled(&f->e, body, b.len, 1, &r1, why1, sizeof(why1))
+                                    : request_parse(&f->e, body, b.len, 1, &r1, why1, sizeof(why1));
+            enum err e2 = request_parse_generic(&f->e, body, b.len, 1, journaled, &r2, why2, sizeof(why2));
+            fast_same(b.text, b.len, e1, why1, &r1, e2, why2, &r2);
+            refused += (unsigned)(e2 != ERR_OK && !journaled);
+            request_cmds_free(&r1);
+            request_cmds_free(&r2);
+        }
+        /* The fast path alone: what it decides, the generic path accepts
+         * alike; a well-formed transfer body it always decides. */
+        struct jtext_fault fault;
+        if (b.len > LIMIT_BODY_BATCH_BYTES || jtext_check(body, b.len, &fault) != ERR_OK) {
+            assert_true(hostile);
+            continue;
+        }
+        struct request_cmds r3;
+        struct request_cmds r4;
+        char why4[200];
+        int fast = request_fast_parse(&f->e, body, b.len, 1, &r3);
+        if (!fast) {
+            assert_null(r3.cmds);
+            if (!hostile) fail_msg("%s: not decided by the fast path", b.text);
+            continue;
+        }
+        decided++;
+        decided_hostile += (unsigned)hostile;
+        enum err e4 = request_parse_generic(&f->e, body, b.len, 1, 0, &r4, why4, sizeof(why4));
+        fast_same(b.text, b.len, ERR_OK, "", &r3, e4, why4, &r4);
+        request_cmds_free(&r3);
+        request_cmds_free(&r4);
+    }
+    print_message("fast path: %u decided (%u hostile), %u refused\n", decided, decided_hostile, refused);
+    /* Both kinds were exercised. */
+    assert_true(decided >= 2000);
+    assert_true(decided_hostile >= 100);
+    assert_true(refused >= 1000);
+}
+
+/* Hand-written edges: each is decided by the generic path, whatever the
+ * fast path makes of it, with the same answer. */
+static void request_fast_path_edges_match_generic(void **state) {
+    struct fixture *f = *state;
+    static const char *const bodies[] = {
+        "{\"op\":\"transfer\",\"asset\":\"USDW\",\"from\":\"" A1 "\",\"to\":\"" A2 "\",\"amount\":\"1\"}",
+        "{\"op\":\"transfer\",\"asset\":\"USDW\",\"from\":\"" A1 "\",\"to\":\"" A2 "\",\"amount\":\"1\",\"dry_run\":true}",
+        "{\"dry_run\":false,\"op\":\"mint\",\"asset\":\"EQ\",\"to\":\"" A2 "\",\"amount\":\"3\"}",
+        "{\"op\":\"burn\",\"asset\":\"GOLD\",\"from\":\"" A1 "\",\"amount\":\"0.000000000000000001\"}",
+        "{\"op\":\"mint\",\"asset\":\"EQ\",\"to\":\"" A2 "\",\"amount\":\"3.0\"}",
+        "{\"op\":\"transfer\",\"asset\":\"USDW\",\"from\":\"" A1 "\",\"to\":\"" A2 "\",\"amount\":\"1\",\"atomic\":true}",
+        "{\"op\":\"transfer\",\"asset\":\"USDW\",\"from\":\"" A1 "\",\"to\":\"" A2 "\",\"amount\":\"1\",\"reply\":\"errors\"}",
+        "{\"commands\":[{\"op\":\"transfer\",\"asset\":\"USDW\",\"from\":\"" A1 "\",\"to\":\"" A2 "\",\"amount\":\"1\"}],\"commands\":[]}",
+        "{\"commands\":[{\"op\":\"pause\",\"asset\":\"USDW\"}]}",
+        "{\"commands\":[{\"op\":\"pause\"}]}",
+        "{\"commands\":[{\"op\":\"freeze\",\"address\":\"" A1 "\",\"asset\":\"USDW\",\"amount\":\"2\"}]}",
+        "{\"commands\":[{\"op\":\"freeze\",\"address\":\"" A1 "\",\"amount\":\"2\"}]}",
+        "{\"commands\":[{\"op\":\"recover\",\"asset\":\"USDW\",\"lost\":\"" A1 "\",\"new\":\"" A2 "\"}]}",
+        "{\"commands\":[{\"op\":\"vault.deposit\",\"id\":\"1\",\"amount\":\"2\"}]}",
+        "{\"commands\":[{\"op\":\"transfer\",\"asset\":\"USDW\",\"from\":\"" A1 "\",\"to\":\"" A2 "\",\"amount\":\"1\",\"partition\":\"A\"}]}",
+        "{\"commands\":[{\"op\":\"transfer\",\"asset\":\"USDW\",\"from\":\"" A1 "\",\"to\":\"" A2 "\",\"amount\":\"1\"}],\"reply\":\"errors\",\"atomic\":true,\"dry_run\":true}",
+        "{\"commands\":[{}]}",
+        "{\"commands\":{}}",
+        "{\"commands\":\"x\"}",
+        "{}",
+        "[]",
+        "\"x\"",
+        "{\"op\":\"transfer\"}",
+        "{\"op\":\"transfer\",\"op\":\"transfer\",\"asset\":\"USDW\",\"from\":\"" A1 "\",\"to\":\"" A2 "\",\"amount\":\"1\"}",
+        "{\"commands\":[{\"op\":\"transfer\",\"asset\":\"USDW\",\"from\":\"" A1 "\",\"to\":\"" A2 "\",\"amount\":\"1\"}],\"dry_run\":true,\"dry_run\":true}",
+    };
+    for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+        size_t len = strlen(bodies[i]);
+        for (int journaled = 0; journaled < 2; journaled++) {
+            struct request_cmds r1;
+            struct request_cmds r2;
+            char why1[200];
+            char why2[200];
+            enum err e1 = journaled ? request_parse_journaled(&f->e, (const uint8_t *)bodies[i], len, 0, &r1, why1, sizeof(why1))
+                                    : request_parse(&f->e, (const uint8_t *)bodies[i], len, 0, &r1, why1, sizeof(why1));
+            enum err e2 = request_parse_generic(&f->e, (const uint8_t *)bodies[i], len, 0, journaled, &r2, why2, sizeof(why2));
+            fast_same(bodies[i], len, e1, why1, &r1, e2, why2, &r2);
+            request_cmds_free(&r1);
+            request_cmds_free(&r2);
+        }
+    }
+}
+
+/* A batch of LIMIT_BATCH_COMMANDS transfers is decided by the fast path;
+ * one more is refused by the generic path, as before. */
+static void request_fast_path_batch_limit(void **state) {
+    struct fixture *f = *state;
+    const char *one = "{\"op\":\"transfer\",\"asset\":\"USDW\",\"from\":\"" A1 "\",\"to\":\"" A2 "\",\"amount\":\"1\"}";
+    size_t n1 = strlen(one);
+    size_t cap = (LIMIT_BATCH_COMMANDS + 1) * (n1 + 1) + 64;
+    char *body = malloc(cap);
+    assert_non_null(body);
+    for (uint32_t total = LIMIT_BATCH_COMMANDS; total <= LIMIT_BATCH_COMMANDS + 1; total++) {
+        size_t len = (size_t)snprintf(body, cap, "{\"commands\":[");
+        for (uint32_t i = 0; i < total; i++) {
+            if (i) body[len++] = ',';
+            memcpy(body + len, one, n1);
+            len += n1;
+        }
+        len += (size_t)snprintf(body + len, cap - len, "]}");
+        struct request_cmds r1;
+        struct request_cmds r2;
+        char why1[200];
+        char why2[200];
+        enum err e1 = request_parse(&f->e, (const uint8_t *)body, len, 0, &r1, why1, sizeof(why1));
+        enum err e2 = request_parse_generic(&f->e, (const uint8_t *)body, len, 0, 0, &r2, why2, sizeof(why2));
+        fast_same("(batch)", 7, e1, why1, &r1, e2, why2, &r2);
+        assert_int_equal(e1, total == LIMIT_BATCH_COMMANDS ? ERR_OK : ERR_BATCH_TOO_LARGE);
+        struct request_cmds r3;
+        int fast = request_fast_parse(&f->e, (const uint8_t *)body, len, 0, &r3);
+        assert_int_equal(fast, total == LIMIT_BATCH_COMMANDS);
+        request_cmds_free(&r1);
+        request_cmds_free(&r2);
+        request_cmds_free(&r3);
+    }
+    free(body);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(request_single_matches_command_decode, setup, teardown),
@@ -1007,6 +1362,9 @@ int main(void) {
         cmocka_unit_test_setup_teardown(history_reads_whatever_admission_takes, setup, teardown),
         cmocka_unit_test_setup_teardown(journaled_amounts_in_any_spelling_read_as_their_value, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(request_fast_path_matches_generic, setup, teardown),
+        cmocka_unit_test_setup_teardown(request_fast_path_edges_match_generic, setup, teardown),
+        cmocka_unit_test_setup_teardown(request_fast_path_batch_limit, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
