@@ -53,6 +53,11 @@ static void bc_die(const char *what, enum err err) {
     exit(1);
 }
 
+static uint32_t bc_u32(const char *s) {
+    unsigned long v = strtoul(s, NULL, 10);
+    return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
 static void *bc_snap_main(void *arg) {
     struct bc_snap *sn = arg;
     double t0 = bench_now_s();
@@ -80,24 +85,24 @@ int main(int argc, char **argv) {
     const char *tag = "commit";
     uint32_t blocks = 4000;
     uint32_t snapshot_mb = 38;
-    uint32_t gap_us = 300; /* < 1,000,000 */
+    uint32_t gap_us = 300;
     int snapshots = 1;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--no-snapshots") == 0) snapshots = 0;
         else if (i + 1 < argc && strcmp(argv[i], "--dir") == 0) dir = argv[++i];
         else if (i + 1 < argc && strcmp(argv[i], "--tag") == 0) tag = argv[++i];
-        else if (i + 1 < argc && strcmp(argv[i], "--blocks") == 0) blocks = (uint32_t)atoi(argv[++i]);
-        else if (i + 1 < argc && strcmp(argv[i], "--gap-us") == 0) gap_us = (uint32_t)atoi(argv[++i]);
+        else if (i + 1 < argc && strcmp(argv[i], "--blocks") == 0) blocks = bc_u32(argv[++i]);
+        else if (i + 1 < argc && strcmp(argv[i], "--gap-us") == 0) gap_us = bc_u32(argv[++i]);
         else if (i + 1 < argc && strcmp(argv[i], "--snapshot-mb") == 0) {
-            snapshot_mb = (uint32_t)atoi(argv[++i]);
+            snapshot_mb = bc_u32(argv[++i]);
         } else {
             dir = NULL;
             break;
         }
     }
-    if (dir == NULL || blocks < 100 || snapshot_mb < 1) {
+    if (dir == NULL || blocks < 100 || snapshot_mb < 1 || gap_us >= 1000000) {
         fprintf(stderr, "usage: bench_commit --dir DIR [--blocks N>=100] [--snapshot-mb M] "
-                        "[--gap-us U] [--tag NAME] [--no-snapshots]\n");
+                        "[--gap-us U<1000000] [--tag NAME] [--no-snapshots]\n");
         return 2;
     }
     struct store *st = NULL;
@@ -128,7 +133,8 @@ int main(int argc, char **argv) {
     memset(&r, 0, sizeof(r));
     r.commands_count = 1;
     r.operator_name = "alice";
-    r.signature = "c2lnbmF0dXJlIG9mIHRoZSByZXF1ZXN0IGJ5IGFsaWNlJ3Mga2V5IC0gNjQgYnl0ZXMgb2YgaXQgaW4gYmFzZTY0";
+    r.signature = "c2lnbmF0dXJlIG9mIHRoZSByZXF1ZXN0IGJ5IGFsaWNlJ3Mga2V5IC0gNjQg"
+                  "Ynl0ZXMgb2YgaXQgaW4gYmFzZTY0";
     r.method = "POST";
     r.path = "/api/commands";
     r.nonce = nonce;
@@ -140,7 +146,9 @@ int main(int argc, char **argv) {
     r.results_len = sizeof(res);
     double t_start = bench_now_s();
     for (uint32_t i = 0; i < blocks; i++) {
-        for (size_t k = 0; k < sizeof(body); k++) body[k] = (uint8_t)('a' + bench_rng_next(&rng) % 26);
+        for (size_t k = 0; k < sizeof(body); k++) {
+            body[k] = (uint8_t)('a' + bench_rng_next(&rng) % 26);
+        }
         for (size_t k = 0; k < sizeof(cmd); k++) cmd[k] = (uint8_t)bench_rng_next(&rng);
         for (size_t k = 0; k < sizeof(events); k++) events[k] = (uint8_t)bench_rng_next(&rng);
         snprintf(nonce, sizeof(nonce), "n-%u", i);

@@ -201,13 +201,14 @@ static void sqlite__ckpt_hook(struct store_sqlite *s, sqlite3 *db) {
 
 /* First PASSIVE: it copies what no reader still needs and takes no lock a
  * commit waits for (only the checkpoint lock), while blocks go on
- * committing. Then, if blocks committed meanwhile, PASSIVE again in a
- * turn of its own (sqlite__turn_take), with no commit running: the few
- * frames they added are copied and the next commit starts the WAL over
- * from its head (SQLite restarts the WAL only when a write begins on a
- * WAL copied whole). Without that, a WAL always a few frames ahead of its
- * checkpoint would grow for ever. One block in a thousand pages may wait
- * for that second, short checkpoint; before, one waited for the whole. */
+ * committing. Then PASSIVE again in a turn of its own (sqlite__turn_take),
+ * with no commit running: the few frames the blocks added meanwhile are
+ * copied (nothing, no fsync, when there are none) and the next commit
+ * starts the WAL over from its head (SQLite restarts the WAL only when a
+ * write begins on a WAL copied whole). Without that, a WAL always a few
+ * frames ahead of its checkpoint would grow for ever (test_store_wal).
+ * One block in a thousand pages may wait for that second, short
+ * checkpoint; before, one waited for the whole. */
 static void *sqlite__ckpt_main(void *arg) {
     struct store_sqlite *s = arg;
     pthread_mutex_lock(&s->ckpt_lock);
@@ -216,13 +217,10 @@ static void *sqlite__ckpt_main(void *arg) {
         if (s->ckpt_stopping) break;
         s->ckpt_due = 0;
         pthread_mutex_unlock(&s->ckpt_lock);
-        int log = 0, done = 0;
-        int rc = sqlite3_wal_checkpoint_v2(s->ckpt, "main", SQLITE_CHECKPOINT_PASSIVE, &log, &done);
-        if (rc == SQLITE_OK && log > done) {
-            sqlite__turn_take(s);
-            sqlite3_wal_checkpoint_v2(s->ckpt, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-            sqlite__turn_give(s);
-        }
+        sqlite3_wal_checkpoint_v2(s->ckpt, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        sqlite__turn_take(s);
+        sqlite3_wal_checkpoint_v2(s->ckpt, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        sqlite__turn_give(s);
         pthread_mutex_lock(&s->ckpt_lock);
     }
     pthread_mutex_unlock(&s->ckpt_lock);
@@ -462,7 +460,7 @@ static enum err sqlite__snap_chunks(struct store_sqlite *s, uint64_t height, con
  * deleting a chunk walks its overflow pages, and all of an old snapshot's
  * (tens of MB) in one transaction held the write lock for as long. NORMAL:
  * a deletion lost in a crash is redone by the next snapshot's prune. */
-#define SQL_SNAP_PRUNE_ONE                                                                          \
+#define SQL_SNAP_PRUNE_ONE                                                                         \
     "DELETE FROM snapshot_chunks WHERE rowid = (SELECT rowid FROM snapshot_chunks WHERE "         \
     "height NOT IN (SELECT height FROM snapshots) AND height <= "                                  \
     "(SELECT max(height) FROM snapshots) LIMIT 1)"
@@ -493,7 +491,9 @@ static enum err sqlite_write_snapshot(struct store *base, uint64_t height, const
      * is damaged): one short transaction, durable (FULL) before return. */
     if (!err) err = sqlite__exec(s->snap, "PRAGMA synchronous=FULL");
     if (!err) {
-        err = sqlite__snap_txn(s, "INSERT OR REPLACE INTO snapshots(height,size,sha256) VALUES(?,?,?)",
+        err = sqlite__snap_txn(s,
+                               "INSERT OR REPLACE INTO snapshots(height,size,sha256) "
+                               "VALUES(?,?,?)",
                                height, (int64_t)len, h.bytes, HASH_BYTES,
                                "DELETE FROM snapshots WHERE height NOT IN "
                                "(SELECT height FROM snapshots ORDER BY height DESC LIMIT 2)");
