@@ -7,6 +7,7 @@
 #   por.publish over every holder, and a proof's size (issue 4)     bench_engine
 #   (f) the peer: the same checked transfer in SQLite               bench_sqlite
 #   (b) where a batch's time goes, stage by stage, one core          bench_stages
+#   (c) at the store: one-request commits beside a snapshot         bench_commit
 #   (b) durable transfers per second through POST /api/commands    bench_http batch
 #   (b) the same from an independent Python client, compact answers,
 #       1,000 holders, against the SQLite peer on 1,000 (issue 16)  bench_py.py
@@ -173,6 +174,9 @@ rm -f "$TMP"/peer1k.db*
 mkdir -p "$TMP/stages"
 step stages "$BIN/bench_stages" --dir "$TMP/stages" --key "$KEY" --holders "$HOLDERS" --rounds 8
 rm -rf "$TMP/stages"
+# (c) at the store: one-request commits beside a 38 MB snapshot (issue 16 item 5)
+step commit "$BIN/bench_commit" --dir "$TMP/commit" --blocks 4000
+rm -rf "$TMP/commit"
 step rules "$BIN/bench_rules" --assets 100 --rounds 2000
 step alerting "$BIN/bench_alerting" --rounds 2000
 step vault "$BIN/bench_vault" --vaults 10000 --ops 2000000

@@ -7,6 +7,13 @@
  * run side by side. Every append is one transaction; with
  * synchronous=FULL, COMMIT returns after fsync, so a returned block is
  * durable. Nothing read back is trusted: callers validate what they decode.
+ *
+ * WAL checkpoints run on a thread of their own (sqlite__ckpt_main), not in
+ * the COMMIT that crosses SQLite's automatic threshold: a checkpoint copies
+ * every page of the WAL into the file and fsyncs it, and a block that did
+ * it waited for that too. A commit is durable when its WAL frames are
+ * (synchronous=FULL); the checkpoint only moves them, so durability is the
+ * same wherever it runs.
  */
 #include <pthread.h>
 #include <sqlite3.h>
@@ -27,6 +34,27 @@ struct store_sqlite {
     sqlite3_stmt *ins_request;
     sqlite3 *snap; /* opened on the first snapshot; used under snap_lock */
     pthread_mutex_t snap_lock;
+    sqlite3_stmt *begin;
+    sqlite3_stmt *commit;
+    sqlite3_stmt *last_height;
+    /* The checkpointer (none on a VFS set by store_sqlite_vfs: the
+     * simulator's runs must be decided by its seed, so SQLite's own
+     * automatic checkpoint runs there, in the commit). */
+    sqlite3 *ckpt;
+    pthread_t ckpt_thread;
+    int ckpt_live;
+    pthread_mutex_t ckpt_lock;
+    pthread_cond_t ckpt_wake;
+    int ckpt_due;      /* a commit left the WAL at or past ckpt_next_at pages */
+    int ckpt_stopping;
+    int ckpt_seen;     /* the WAL's pages after the last commit */
+    int ckpt_next_at;  /* wake the checkpointer at this many */
+    /* Whose turn it is to write (sqlite__turn_take): the writer and the
+     * snapshot connection, first come first served. */
+    pthread_mutex_t turn_lock;
+    pthread_cond_t turn_next;
+    uint64_t turn_ticket;
+    uint64_t turn_serving;
     char path[480];
     int unsynced; /* store_sqlite_unsynced: a temporary image, its snapshots too */
 };
@@ -54,6 +82,10 @@ static const char *const sqlite__schema =
  * with them instead of waiting for one 40 MB insert. The row in `snapshots`
  * is written last and names the size and SHA-256 of the whole. */
 #define SQLITE_SNAPSHOT_CHUNK_BYTES (256u << 10)
+
+/* WAL pages after which a commit wakes the checkpointer: SQLite's own
+ * automatic threshold (SQLITE_DEFAULT_WAL_AUTOCHECKPOINT). */
+#define SQLITE_CKPT_PAGES 1000
 
 #define SQL_INS_BLOCK                                                                              \
     "INSERT INTO blocks(height,time_ns,prev_hash,hash,state_hash,first_seq,commands,requests,"    \
@@ -113,6 +145,122 @@ static enum err sqlite__connect(const char *path, int flags, sqlite3 **out) {
     return ERR_OK;
 }
 
+/* ---- the turn to write ------------------------------------------------ */
+
+/* SQLite lets one connection write at a time, and a connection that finds
+ * the lock taken sleeps in its busy handler (1, 2, 5, 10 ms, ...) and tries
+ * again: a block that met a snapshot chunk's transaction waited at least
+ * 1 ms more than the chunk took. The process's own two writing connections
+ * take turns here instead, in order of arrival, woken the moment the turn
+ * before theirs ends: a block waits at most for the one chunk already
+ * being written. (Another process writing, a backup taking the lock for a
+ * moment, still meets the busy handler.) */
+static void sqlite__turn_take(struct store_sqlite *s) {
+    pthread_mutex_lock(&s->turn_lock);
+    uint64_t mine = s->turn_ticket++;
+    while (s->turn_serving != mine) pthread_cond_wait(&s->turn_next, &s->turn_lock);
+    pthread_mutex_unlock(&s->turn_lock);
+}
+
+static void sqlite__turn_give(struct store_sqlite *s) {
+    pthread_mutex_lock(&s->turn_lock);
+    s->turn_serving++;
+    pthread_cond_broadcast(&s->turn_next);
+    pthread_mutex_unlock(&s->turn_lock);
+}
+
+/* ---- the checkpointer ------------------------------------------------- */
+
+/* sqlite3_wal_hook, on the committing thread after each commit: wake the
+ * checkpointer when the WAL has grown past the threshold. Installing it
+ * replaces SQLite's automatic checkpoint on that connection. */
+static int sqlite__ckpt_hook_fn(void *arg, sqlite3 *db, const char *name, int pages) {
+    struct store_sqlite *s = arg;
+    (void)db;
+    (void)name;
+    pthread_mutex_lock(&s->ckpt_lock);
+    /* Fewer pages than last time: the WAL started over from its head. */
+    if (pages < s->ckpt_seen || s->ckpt_next_at == 0) s->ckpt_next_at = SQLITE_CKPT_PAGES;
+    s->ckpt_seen = pages;
+    /* Once per SQLITE_CKPT_PAGES pages more, not at every commit past the
+     * mark: a reader keeping frames back must not turn every commit into a
+     * checkpoint. */
+    if (pages >= s->ckpt_next_at) {
+        s->ckpt_next_at = pages + SQLITE_CKPT_PAGES;
+        s->ckpt_due = 1;
+        pthread_cond_signal(&s->ckpt_wake);
+    }
+    pthread_mutex_unlock(&s->ckpt_lock);
+    return SQLITE_OK;
+}
+
+/* A connection that commits: its checkpoints go to the checkpointer when
+ * there is one; otherwise SQLite's automatic checkpoint stays. */
+static void sqlite__ckpt_hook(struct store_sqlite *s, sqlite3 *db) {
+    if (s->ckpt_live) sqlite3_wal_hook(db, sqlite__ckpt_hook_fn, s);
+}
+
+/* First PASSIVE: it copies what no reader still needs and takes no lock a
+ * commit waits for (only the checkpoint lock), while blocks go on
+ * committing. Then PASSIVE again in a turn of its own (sqlite__turn_take),
+ * with no commit running: the few frames the blocks added meanwhile are
+ * copied (nothing, no fsync, when there are none) and the next commit
+ * starts the WAL over from its head (SQLite restarts the WAL only when a
+ * write begins on a WAL copied whole). Without that, a WAL always a few
+ * frames ahead of its checkpoint would grow for ever (test_store_wal).
+ * One block in a thousand pages may wait for that second, short
+ * checkpoint; before, one waited for the whole. */
+static void *sqlite__ckpt_main(void *arg) {
+    struct store_sqlite *s = arg;
+    pthread_mutex_lock(&s->ckpt_lock);
+    for (;;) {
+        while (!s->ckpt_due && !s->ckpt_stopping) pthread_cond_wait(&s->ckpt_wake, &s->ckpt_lock);
+        if (s->ckpt_stopping) break;
+        s->ckpt_due = 0;
+        pthread_mutex_unlock(&s->ckpt_lock);
+        sqlite3_wal_checkpoint_v2(s->ckpt, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        sqlite__turn_take(s);
+        sqlite3_wal_checkpoint_v2(s->ckpt, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        sqlite__turn_give(s);
+        pthread_mutex_lock(&s->ckpt_lock);
+    }
+    pthread_mutex_unlock(&s->ckpt_lock);
+    return NULL;
+}
+
+/* On the default VFS only (see struct store_sqlite). A checkpointer that
+ * cannot start leaves SQLite's automatic checkpoint in place. */
+static void sqlite__ckpt_start(struct store_sqlite *s) {
+    if (sqlite__vfs_name != NULL) return;
+    /* FULL: the file is fsynced before the WAL it was copied from may be
+     * reused. Reading the journal mode opens the WAL on this connection,
+     * without which a checkpoint finds nothing to do. */
+    if (sqlite__connect(s->path, SQLITE_OPEN_READWRITE, &s->ckpt) != ERR_OK ||
+        sqlite__exec(s->ckpt, "PRAGMA synchronous=FULL; PRAGMA journal_mode") != ERR_OK) {
+        sqlite3_close(s->ckpt);
+        s->ckpt = NULL;
+        return;
+    }
+    if (pthread_create(&s->ckpt_thread, NULL, sqlite__ckpt_main, s) != 0) {
+        sqlite3_close(s->ckpt);
+        s->ckpt = NULL;
+        return;
+    }
+    s->ckpt_live = 1;
+}
+
+static void sqlite__ckpt_stop(struct store_sqlite *s) {
+    if (!s->ckpt_live) return;
+    pthread_mutex_lock(&s->ckpt_lock);
+    s->ckpt_stopping = 1;
+    pthread_cond_signal(&s->ckpt_wake);
+    pthread_mutex_unlock(&s->ckpt_lock);
+    pthread_join(s->ckpt_thread, NULL);
+    s->ckpt_live = 0;
+    sqlite3_close(s->ckpt);
+    s->ckpt = NULL;
+}
+
 /* ---- writing ---------------------------------------------------------- */
 
 static void sqlite__bind_hash(sqlite3_stmt *st, int i, const struct hash *h) {
@@ -169,11 +317,9 @@ static int sqlite__insert_request(struct store_sqlite *s, uint64_t height,
  * copied directory, a hand edit) is caught here with its height, not as a
  * bare UNIQUE failure. Returns 0 when it does. */
 static int sqlite__follows(struct store_sqlite *s, uint64_t height) {
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *st = s->last_height;
     int ok = 0;
-    if (sqlite3_prepare_v2(s->w, "SELECT coalesce(max(height), -1) FROM blocks", -1, &st, NULL) ==
-            SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW) {
+    if (sqlite3_step(st) == SQLITE_ROW) {
         sqlite3_int64 last = sqlite3_column_int64(st, 0);
         ok = last + 1 == (sqlite3_int64)height;
         if (!ok) {
@@ -182,14 +328,23 @@ static int sqlite__follows(struct store_sqlite *s, uint64_t height) {
                     (long long)last, (unsigned long long)height - 1);
         }
     }
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     return ok ? 0 : -1;
 }
 
-static enum err sqlite_append_block(struct store *base, const struct store_block *b,
-                                    const struct store_request *reqs, uint32_t n) {
-    struct store_sqlite *s = (struct store_sqlite *)base;
-    if (sqlite__exec(s->w, "BEGIN IMMEDIATE")) return ERR_STORE_IO;
+/* BEGIN IMMEDIATE or COMMIT through its prepared statement (parsed once,
+ * at open, instead of once a block). */
+static enum err sqlite__step_once(struct store_sqlite *s, sqlite3_stmt *st) {
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc == SQLITE_DONE) return ERR_OK;
+    fprintf(stderr, "mintline: store: %s\n", sqlite3_errmsg(s->w));
+    return ERR_STORE_IO;
+}
+
+static enum err sqlite__append(struct store_sqlite *s, const struct store_block *b,
+                               const struct store_request *reqs, uint32_t n) {
+    if (sqlite__step_once(s, s->begin)) return ERR_STORE_IO;
     if (sqlite__follows(s, b->height) != 0) {
         sqlite__exec(s->w, "ROLLBACK");
         return ERR_STORE_IO;
@@ -201,7 +356,16 @@ static enum err sqlite_append_block(struct store *base, const struct store_block
         sqlite__exec(s->w, "ROLLBACK");
         return ERR_STORE_IO;
     }
-    return sqlite__exec(s->w, "COMMIT");
+    return sqlite__step_once(s, s->commit);
+}
+
+static enum err sqlite_append_block(struct store *base, const struct store_block *b,
+                                    const struct store_request *reqs, uint32_t n) {
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    sqlite__turn_take(s);
+    enum err err = sqlite__append(s, b, reqs, n);
+    sqlite__turn_give(s);
+    return err;
 }
 
 static enum err sqlite__meta_put(struct store_sqlite *s, const char *key, const void *v, size_t n) {
@@ -244,17 +408,77 @@ static enum err sqlite__snap_exec_blob(sqlite3 *db, const char *sql, uint64_t he
     return rc == SQLITE_DONE ? ERR_OK : ERR_STORE_IO;
 }
 
-static enum err sqlite__snap_chunks(sqlite3 *db, uint64_t height, const uint8_t *data, size_t len) {
-    enum err err = ERR_OK;
+/* One statement in a transaction of its own, in the snapshot writer's
+ * turn (sqlite__turn_take). `more`, when not NULL, runs in the same
+ * transaction after it. */
+static enum err sqlite__snap_txn(struct store_sqlite *s, const char *sql, uint64_t height,
+                                 int64_t n, const void *blob, size_t len, const char *more) {
+    sqlite__turn_take(s);
+    enum err err = sqlite__exec(s->snap, "BEGIN IMMEDIATE");
+    if (!err) {
+        err = sql ? sqlite__snap_exec_blob(s->snap, sql, height, n, blob, len) : ERR_OK;
+        if (!err && more) err = sqlite__exec(s->snap, more);
+        err = err ? err : sqlite__exec(s->snap, "COMMIT");
+        if (err) sqlite__exec(s->snap, "ROLLBACK");
+    }
+    sqlite__turn_give(s);
+    return err;
+}
+
+/* fsync the WAL through the snapshot connection's own handle, outside any
+ * lock: what it wrote is on the disk before a block's commit comes to
+ * fsync the same file, and no block waits for it. */
+static enum err sqlite__snap_sync(struct store_sqlite *s) {
+    if (s->unsynced) return ERR_OK;
+    sqlite3_file *wal = NULL;
+    if (sqlite3_file_control(s->snap, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal) != SQLITE_OK ||
+        wal == NULL || wal->pMethods == NULL) {
+        return ERR_STORE_IO;
+    }
+    return wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL) == SQLITE_OK ? ERR_OK : ERR_STORE_IO;
+}
+
+/* The snapshot connection's synchronous mode: OFF throughout for a
+ * temporary image (store_sqlite_unsynced), else as asked. */
+static enum err sqlite__snap_mode(struct store_sqlite *s, const char *mode) {
+    return sqlite__exec(s->snap, s->unsynced ? "PRAGMA synchronous=OFF" : mode);
+}
+
+/* The chunks are committed with synchronous=NORMAL (no fsync in the
+ * transaction) and the WAL is fsynced after each, outside the turn: a
+ * chunk holds SQLite's write lock, which every block commit needs, for
+ * the time of a 256 KiB write, not of an fsync too. The row in `snapshots`
+ * that names them is committed with FULL: its fsync covers every earlier
+ * frame of the WAL, so a snapshot is whole on disk when it is recorded,
+ * as before. A crash in between leaves chunks no row names (deleted by
+ * the next snapshot's prune), never a named snapshot missing a chunk. */
+static enum err sqlite__snap_chunks(struct store_sqlite *s, uint64_t height, const uint8_t *data,
+                                    size_t len) {
+    enum err err = sqlite__snap_mode(s, "PRAGMA synchronous=NORMAL");
     for (size_t at = 0, idx = 0; at < len && !err; at += SQLITE_SNAPSHOT_CHUNK_BYTES, idx++) {
         size_t n = len - at < SQLITE_SNAPSHOT_CHUNK_BYTES ? len - at : SQLITE_SNAPSHOT_CHUNK_BYTES;
-        err = sqlite__exec(db, "BEGIN IMMEDIATE");
-        if (!err) {
-            err = sqlite__snap_exec_blob(db, "INSERT OR REPLACE INTO snapshot_chunks(height,idx,data) "
-                                             "VALUES(?,?,?)", height, (int64_t)idx, data + at, n);
-            err = err ? err : sqlite__exec(db, "COMMIT");
-            if (err) sqlite__exec(db, "ROLLBACK");
-        }
+        err = sqlite__snap_txn(s, "INSERT OR REPLACE INTO snapshot_chunks(height,idx,data) "
+                                  "VALUES(?,?,?)", height, (int64_t)idx, data + at, n, NULL);
+        if (!err) err = sqlite__snap_sync(s);
+    }
+    return err;
+}
+
+/* The chunks of snapshots no row names any more, one chunk a transaction:
+ * deleting a chunk walks its overflow pages, and all of an old snapshot's
+ * (tens of MB) in one transaction held the write lock for as long. NORMAL:
+ * a deletion lost in a crash is redone by the next snapshot's prune. */
+#define SQL_SNAP_PRUNE_ONE                                                                         \
+    "DELETE FROM snapshot_chunks WHERE rowid = (SELECT rowid FROM snapshot_chunks WHERE "         \
+    "height NOT IN (SELECT height FROM snapshots) AND height <= "                                  \
+    "(SELECT max(height) FROM snapshots) LIMIT 1)"
+
+static enum err sqlite__snap_prune(struct store_sqlite *s) {
+    enum err err = sqlite__snap_mode(s, "PRAGMA synchronous=NORMAL");
+    int changed = 1;
+    while (!err && changed) {
+        err = sqlite__snap_txn(s, NULL, 0, 0, NULL, 0, SQL_SNAP_PRUNE_ONE);
+        changed = sqlite3_changes(s->snap) > 0;
     }
     return err;
 }
@@ -266,26 +490,23 @@ static enum err sqlite_write_snapshot(struct store *base, uint64_t height, const
     enum err err = ERR_OK;
     if (s->snap == NULL) {
         err = sqlite__connect(s->path, SQLITE_OPEN_READWRITE, &s->snap);
-        if (!err) {
-            err = sqlite__exec(s->snap, s->unsynced ? "PRAGMA synchronous=OFF"
-                                                    : "PRAGMA synchronous=FULL");
-        }
+        if (!err) sqlite__ckpt_hook(s, s->snap);
     }
-    if (!err) err = sqlite__snap_chunks(s->snap, height, data, len);
+    if (!err) err = sqlite__snap_chunks(s, height, data, len);
     struct hash h;
     hash_once(data, len, &h);
+    /* The row, and the two newest kept (one to fall back on if the newest
+     * is damaged): one short transaction, durable (FULL) before return. */
+    if (!err) err = sqlite__snap_mode(s, "PRAGMA synchronous=FULL");
     if (!err) {
-        err = sqlite__snap_exec_blob(s->snap, "INSERT OR REPLACE INTO snapshots(height,size,sha256) "
-                                              "VALUES(?,?,?)", height, (int64_t)len, h.bytes, HASH_BYTES);
+        err = sqlite__snap_txn(s,
+                               "INSERT OR REPLACE INTO snapshots(height,size,sha256) "
+                               "VALUES(?,?,?)",
+                               height, (int64_t)len, h.bytes, HASH_BYTES,
+                               "DELETE FROM snapshots WHERE height NOT IN "
+                               "(SELECT height FROM snapshots ORDER BY height DESC LIMIT 2)");
     }
-    /* Keep the two newest: one to fall back on if the newest is damaged. */
-    if (!err) {
-        err = sqlite__exec(s->snap,
-                           "DELETE FROM snapshots WHERE height NOT IN "
-                           "(SELECT height FROM snapshots ORDER BY height DESC LIMIT 2);"
-                           "DELETE FROM snapshot_chunks WHERE height NOT IN "
-                           "(SELECT height FROM snapshots) AND height <= (SELECT max(height) FROM snapshots)");
-    }
+    if (!err) err = sqlite__snap_prune(s);
     pthread_mutex_unlock(&s->snap_lock);
     return err;
 }
@@ -712,8 +933,12 @@ static enum err sqlite_settle(struct store *base) {
 
 static void sqlite_close(struct store *base) {
     struct store_sqlite *s = (struct store_sqlite *)base;
+    sqlite__ckpt_stop(s); /* before the connections whose hooks wake it */
     sqlite3_finalize(s->ins_block);
     sqlite3_finalize(s->ins_request);
+    sqlite3_finalize(s->begin);
+    sqlite3_finalize(s->commit);
+    sqlite3_finalize(s->last_height);
     /* Reader first, then a checkpoint by the last (writing) connection, so a
      * cleanly stopped ledger is one self-contained file. */
     sqlite3_close(s->r);
@@ -722,6 +947,10 @@ static void sqlite_close(struct store *base) {
     sqlite3_close(s->w);
     pthread_mutex_destroy(&s->r_lock);
     pthread_mutex_destroy(&s->snap_lock);
+    pthread_mutex_destroy(&s->ckpt_lock);
+    pthread_cond_destroy(&s->ckpt_wake);
+    pthread_mutex_destroy(&s->turn_lock);
+    pthread_cond_destroy(&s->turn_next);
     free(s);
 }
 
@@ -770,9 +999,15 @@ static enum err sqlite__setup(struct store_sqlite *s, const char *path, int crea
     if (!err) err = sqlite__exec(s->w, sqlite__schema);
     if (err) return err;
     if (sqlite3_prepare_v2(s->w, SQL_INS_BLOCK, -1, &s->ins_block, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(s->w, SQL_INS_REQUEST, -1, &s->ins_request, NULL) != SQLITE_OK) {
+        sqlite3_prepare_v2(s->w, SQL_INS_REQUEST, -1, &s->ins_request, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->w, "BEGIN IMMEDIATE", -1, &s->begin, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->w, "COMMIT", -1, &s->commit, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->w, "SELECT coalesce(max(height), -1) FROM blocks", -1,
+                           &s->last_height, NULL) != SQLITE_OK) {
         return ERR_STORE_IO;
     }
+    sqlite__ckpt_start(s);
+    sqlite__ckpt_hook(s, s->w);
     err = sqlite__connect(path, SQLITE_OPEN_READONLY, &s->r);
     return err ? err : sqlite__format_ok(s);
 }
@@ -807,6 +1042,10 @@ enum err store_open(const char *data_dir, int create, struct store **out) {
     if (s == NULL) return ERR_INTERNAL;
     pthread_mutex_init(&s->r_lock, NULL);
     pthread_mutex_init(&s->snap_lock, NULL);
+    pthread_mutex_init(&s->ckpt_lock, NULL);
+    pthread_cond_init(&s->ckpt_wake, NULL);
+    pthread_mutex_init(&s->turn_lock, NULL);
+    pthread_cond_init(&s->turn_next, NULL);
     snprintf(s->path, sizeof(s->path), "%s", path);
     s->base.ops = &sqlite_ops;
     snprintf(s->base.kind, sizeof(s->base.kind), "sqlite");
