@@ -326,32 +326,14 @@ class Node:
         (e.g. "--config", FILE)."""
         assert self.proc is None, "node already running"
         self.port = port or free_port()
-        self.starts += 1
-        log = os.path.join(self.root, "node-%d.log" % self.starts)
-        self.logs.append(log)
         argv = [self.binary, "serve", "--data", self.data, "--listen", "127.0.0.1:%d" % self.port]
         if self.clock_manual:
             argv += ["--clock", "manual"]
         argv += self.serve_args
         argv += [str(a) for a in args]
-        with open(log, "wb") as f:
-            self.proc = subprocess.Popen(argv, stdout=f, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, cwd=self.root,
-                                         env=self.env(node=False, operator=None),
-                                         preexec_fn=_die_with_parent)
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                rc = self.proc.returncode
-                self.proc = None
-                raise RuntimeError("node exited with %s during start-up:\n%s" % (rc, self.log_text()))
-            try:
-                status, _ = self.http("GET", "/readyz", timeout=2)
-                if status == 200:
-                    return self
-            except OSError:
-                pass
-            time.sleep(0.05)
+        self._launch(argv)
+        if self._wait_for("/readyz", timeout, "during start-up"):
+            return self
         self.kill()
         raise RuntimeError("node not ready after %ss:\n%s" % (timeout, self.log_text()))
 
@@ -361,28 +343,38 @@ class Node:
         one, and wait for /healthz (a follower is alive, not ready)."""
         assert self.proc is None
         self.port = self.port or free_port()
+        self._launch([self.binary, "serve", "--data", self.data, "--store", store_url, "--listen",
+                      "127.0.0.1:%d" % self.port])
+        if self._wait_for("/healthz", timeout, ""):
+            return self
+        raise RuntimeError("node not alive after %ss:\n%s" % (timeout, self.log_text()))
+
+    def _launch(self, argv):
+        """Start `serve` (argv) with its output in a new node-N.log."""
         self.starts += 1
         log = os.path.join(self.root, "node-%d.log" % self.starts)
         self.logs.append(log)
-        argv = [self.binary, "serve", "--data", self.data, "--store", store_url, "--listen",
-                "127.0.0.1:%d" % self.port]
         with open(log, "wb") as f:
             self.proc = subprocess.Popen(argv, stdout=f, stderr=subprocess.STDOUT,
                                          stdin=subprocess.DEVNULL, cwd=self.root,
                                          env=self.env(node=False, operator=None),
                                          preexec_fn=_die_with_parent)
+
+    def _wait_for(self, path, timeout, when):
+        """True once GET path answers 200 within timeout; raises if the node exits first."""
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 rc, self.proc = self.proc.returncode, None
-                raise RuntimeError("node exited with %s:\n%s" % (rc, self.log_text()))
+                raise RuntimeError("node exited with %s%s:\n%s" % (rc, " " + when if when else "",
+                                                                    self.log_text()))
             try:
-                if self.http("GET", "/healthz", timeout=2)[0] == 200:
-                    return self
+                if self.http("GET", path, timeout=2)[0] == 200:
+                    return True
             except OSError:
                 pass
             time.sleep(0.05)
-        raise RuntimeError("node not alive after %ss:\n%s" % (timeout, self.log_text()))
+        return False
 
     def running(self):
         return self.proc is not None and self.proc.poll() is None
