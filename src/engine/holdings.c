@@ -239,9 +239,22 @@ static const uint8_t holdings__key_hi[16] = "mintline-state-2";
 
 typedef uint64_t holdings__v4 __attribute__((vector_size(32)));
 
+/* A little-endian word: one load (and a swap on a big-endian host). */
 static uint64_t holdings__le64(const uint8_t *p) {
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--) v = (v << 8) | p[i];
+    uint64_t v;
+    memcpy(&v, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
+}
+
+static uint32_t holdings__le32(const uint8_t *p) {
+    uint32_t v;
+    memcpy(&v, p, 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap32(v);
+#endif
     return v;
 }
 
@@ -275,8 +288,7 @@ static void holdings__msg_make(struct holdings__msg *msg, const uint8_t addr[ADD
                                uint16_t asset, u128 balance) {
     uint64_t lo = (uint64_t)balance;
     uint64_t hi = (uint64_t)(balance >> 64);
-    uint32_t tail = (uint32_t)addr[16] | (uint32_t)addr[17] << 8 | (uint32_t)addr[18] << 16 |
-                    (uint32_t)addr[19] << 24;
+    uint32_t tail = holdings__le32(addr + 16);
     msg->m[0] = holdings__le64(addr);
     msg->m[1] = holdings__le64(addr + 8);
     msg->m[2] = tail | (uint64_t)asset << 32 | lo << 48;
