@@ -256,15 +256,6 @@ static uint64_t holdings__le64(const uint8_t *p) {
     return v;
 }
 
-static uint32_t holdings__le32(const uint8_t *p) {
-    uint32_t v;
-    memcpy(&v, p, 4);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    v = __builtin_bswap32(v);
-#endif
-    return v;
-}
-
 #define holdings__rotl(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
 
 #define HOLDINGS_SIPROUND(v0, v1, v2, v3)                                                    \
@@ -295,7 +286,7 @@ static void holdings__msg_make(struct holdings__msg *msg, const uint8_t addr[ADD
                                uint16_t asset, u128 balance) {
     uint64_t lo = (uint64_t)balance;
     uint64_t hi = (uint64_t)(balance >> 64);
-    uint32_t tail = holdings__le32(addr + 16);
+    uint32_t tail = (uint32_t)(holdings__le64(addr + 12) >> 32); /* bytes 16..19 */
     msg->m[0] = holdings__le64(addr);
     msg->m[1] = holdings__le64(addr + 8);
     msg->m[2] = tail | (uint64_t)asset << 32 | lo << 48;
@@ -315,6 +306,16 @@ static void holdings__msg_make(struct holdings__msg *msg, const uint8_t addr[ADD
         a0 ^= (m);                                                                           \
         b0 ^= (m);                                                                           \
     } while (0)
+
+/* Four finalisation rounds on both keys' states, then each one's 64-bit
+ * output half (the 128-bit variant does this twice). */
+#define HOLDINGS_SIP_FINISH(xa, xb)                                                          \
+    for (int r = 0; r < 4; r++) {                                                            \
+        HOLDINGS_SIPROUND(a0, a1, a2, a3);                                                   \
+        HOLDINGS_SIPROUND(b0, b1, b2, b3);                                                   \
+    }                                                                                        \
+    holdings__v4 xa = a0 ^ a1 ^ a2 ^ a3;                                                     \
+    holdings__v4 xb = b0 ^ b1 ^ b2 ^ b3
 
 /* w[l][0..3] = the entry hash of msg[l], for l < HOLDINGS_LANES; one body
  * compiled three times (below) for the instruction sets that run it
@@ -342,20 +343,10 @@ static void holdings__msg_make(struct holdings__msg *msg, const uint8_t addr[ADD
     }                                                                                        \
     a2 ^= 0xee;                                                                              \
     b2 ^= 0xee;                                                                              \
-    for (int r = 0; r < 4; r++) {                                                            \
-        HOLDINGS_SIPROUND(a0, a1, a2, a3);                                                   \
-        HOLDINGS_SIPROUND(b0, b1, b2, b3);                                                   \
-    }                                                                                        \
-    holdings__v4 xa = a0 ^ a1 ^ a2 ^ a3;                                                     \
-    holdings__v4 xb = b0 ^ b1 ^ b2 ^ b3;                                                     \
+    HOLDINGS_SIP_FINISH(xa, xb);                                                             \
     a1 ^= 0xdd;                                                                              \
     b1 ^= 0xdd;                                                                              \
-    for (int r = 0; r < 4; r++) {                                                            \
-        HOLDINGS_SIPROUND(a0, a1, a2, a3);                                                   \
-        HOLDINGS_SIPROUND(b0, b1, b2, b3);                                                   \
-    }                                                                                        \
-    holdings__v4 ya = a0 ^ a1 ^ a2 ^ a3;                                                     \
-    holdings__v4 yb = b0 ^ b1 ^ b2 ^ b3;                                                     \
+    HOLDINGS_SIP_FINISH(ya, yb);                                                             \
     for (unsigned l = 0; l < HOLDINGS_LANES; l++) {                                          \
         w[l][0] = xa[l];                                                                     \
         w[l][1] = ya[l];                                                                     \
