@@ -133,6 +133,7 @@ def main():
                                               answer / total), file=sys.stderr)
     for e in errors:
         print("error: %s" % e, file=sys.stderr)
+    print("RESULT %s_wall_s %.3f" % (a.tag, wall))
     print("RESULT %s_per_s %.0f" % (a.tag, rate))
     print("RESULT %s_failed %d" % (a.tag, failed + (total - ok - failed)))
     print("RESULT %s_answer_bytes_per_transfer %.2f" % (a.tag, answer / total))
