@@ -177,8 +177,16 @@
 /* Text echoed back to a client (error messages) is cut here. */
 #define LIMIT_ECHO_BYTES 120u
 
-/* Snapshots: one every this many blocks (and on clean shutdown). */
+/* Snapshots (and one on clean shutdown). A snapshot saves the replay of
+ * the commands since the last one and costs the state's serialisation
+ * under the engine's lock (~0.5 s for 1M holders) plus its write (38 MB):
+ * due every LIMIT_SNAPSHOT_EVERY_BLOCKS blocks once at least
+ * LIMIT_SNAPSHOT_MIN_COMMANDS commands ran since the last (a quarter of a
+ * second of replay), and every LIMIT_SNAPSHOT_MAX_BLOCKS blocks whatever
+ * they held (a block costs replay a store read and a seal however small). */
 #define LIMIT_SNAPSHOT_EVERY_BLOCKS 2000u
+#define LIMIT_SNAPSHOT_MIN_COMMANDS 250000u
+#define LIMIT_SNAPSHOT_MAX_BLOCKS 20000u
 
 /* Alert rules (src/ops, SPEC 9). A rule file is configuration a person
  * writes: 1 MiB holds thousands of rules. An expression is a line or a few

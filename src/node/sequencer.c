@@ -58,6 +58,7 @@ struct sequencer {
     int snap_busy;          /* it is still writing (atomic) */
     struct buf snap_bytes;
     uint64_t snap_height;
+    uint64_t snap_seq; /* engine next_seq at the last snapshot (or at the start) */
 };
 
 void seq_item_free(struct seq_item *item) {
@@ -211,17 +212,25 @@ static void sequencer__snapshot_join(struct sequencer *s) {
     s->snap_live = 0;
 }
 
-/* Every LIMIT_SNAPSHOT_EVERY_BLOCKS blocks: copy the state now (the lock is
- * held, so it is the state of this block) and let a thread write it while
- * blocks go on committing. One snapshot at a time; a due one waits. With
+int sequencer_snapshot_due(const struct sequencer_options *opt, uint64_t blocks,
+                           uint64_t commands) {
+    if (opt->snapshot_every_blocks) return blocks >= opt->snapshot_every_blocks;
+    if (blocks >= LIMIT_SNAPSHOT_MAX_BLOCKS) return 1;
+    return blocks >= LIMIT_SNAPSHOT_EVERY_BLOCKS && commands >= LIMIT_SNAPSHOT_MIN_COMMANDS;
+}
+
+/* When one is due: copy the state now (the lock is held, so it is the
+ * state of this block) and let a thread write it while blocks go on
+ * committing. One snapshot at a time; a due one waits. With
  * inline_snapshots it is written here and now (deterministic drivers). */
 static void sequencer__snapshot_maybe(struct sequencer *s) {
     struct chain *c = s->c;
     uint64_t done = __atomic_load_n(&c->snapshot_height, __ATOMIC_SEQ_CST);
     uint64_t last = done > s->snap_height ? done : s->snap_height; /* a failed try waits too */
-    uint32_t every = s->opt.snapshot_every_blocks ? s->opt.snapshot_every_blocks
-                                                  : LIMIT_SNAPSHOT_EVERY_BLOCKS;
-    if (c->engine.s.height - last < every) return;
+    if (!sequencer_snapshot_due(&s->opt, c->engine.s.height - last,
+                                c->engine.s.next_seq - s->snap_seq)) {
+        return;
+    }
     if (__atomic_load_n(&s->snap_busy, __ATOMIC_SEQ_CST)) return;
     sequencer__snapshot_join(s);
     buf_init(&s->snap_bytes);
@@ -232,6 +241,7 @@ static void sequencer__snapshot_maybe(struct sequencer *s) {
         return;
     }
     s->snap_height = c->engine.s.height;
+    s->snap_seq = c->engine.s.next_seq;
     s->snap_busy = 1;
     if (s->opt.inline_snapshots) {
         sequencer__snapshot_main(s);
@@ -432,6 +442,7 @@ static struct sequencer *sequencer__new(struct chain *c, const struct sequencer_
     struct sequencer *s = calloc(1, sizeof(*s));
     if (s == NULL) return NULL;
     s->c = c;
+    s->snap_seq = c->engine.s.next_seq; /* commands replayed before are not counted again */
     if (opt) s->opt = *opt;
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->work, NULL);

@@ -66,8 +66,16 @@ int sequencer_wait_queued(struct sequencer *s, int64_t deadline_ns);
 /* What a sequencer without a thread may change (sequencer_open). */
 struct sequencer_options {
     int inline_snapshots;           /* write a due snapshot at once, on the caller's thread */
-    uint32_t snapshot_every_blocks; /* 0: LIMIT_SNAPSHOT_EVERY_BLOCKS */
+    uint32_t snapshot_every_blocks; /* 0: limits.h (blocks and commands) */
 };
+
+/* sequencer_snapshot_due: is a snapshot due, blocks and commands since
+ * the last? With snapshot_every_blocks set, every that many blocks;
+ * otherwise limits.h's rule: LIMIT_SNAPSHOT_EVERY_BLOCKS blocks holding
+ * at least LIMIT_SNAPSHOT_MIN_COMMANDS commands (worth the state's
+ * serialisation), or LIMIT_SNAPSHOT_MAX_BLOCKS blocks whatever they held. */
+int sequencer_snapshot_due(const struct sequencer_options *opt, uint64_t blocks,
+                           uint64_t commands);
 
 /* sequencer_open: a sequencer with no thread, for a deterministic driver
  * (the fault-injection simulator, tests/sim): sequencer_enqueue queues an

@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "../../src/base/limits.h"
 #include "../../src/base/sig.h"
 #include "../../src/node/chain.h"
 #include "../../src/node/node.h"
@@ -239,8 +240,29 @@ static void wait_queued_returns_when_nothing_is_in_flight(void **state) {
 #define BOTH(f)                                                                                    \
     {#f " (sqlite)", f, seq_use_sqlite, NULL, NULL}, {#f " (postgres)", f, seq_use_pg, NULL, NULL}
 
+/* Snapshots: due by blocks AND commands by default (a snapshot of a big
+ * state is not worth 2,000 one-command blocks of replay), by blocks alone
+ * whatever they held past LIMIT_SNAPSHOT_MAX_BLOCKS, and by the exact
+ * block count when a driver sets one. */
+static void snapshot_due_by_blocks_and_commands(void **state) {
+    (void)state;
+    struct sequencer_options def = {0};
+    assert_false(sequencer_snapshot_due(&def, LIMIT_SNAPSHOT_EVERY_BLOCKS - 1, UINT64_MAX / 2));
+    assert_false(sequencer_snapshot_due(&def, LIMIT_SNAPSHOT_EVERY_BLOCKS,
+                                        LIMIT_SNAPSHOT_MIN_COMMANDS - 1));
+    assert_true(sequencer_snapshot_due(&def, LIMIT_SNAPSHOT_EVERY_BLOCKS,
+                                       LIMIT_SNAPSHOT_MIN_COMMANDS));
+    assert_false(sequencer_snapshot_due(&def, LIMIT_SNAPSHOT_MAX_BLOCKS - 1,
+                                        LIMIT_SNAPSHOT_EVERY_BLOCKS));
+    assert_true(sequencer_snapshot_due(&def, LIMIT_SNAPSHOT_MAX_BLOCKS, 0));
+    struct sequencer_options every3 = {.snapshot_every_blocks = 3};
+    assert_false(sequencer_snapshot_due(&every3, 2, UINT64_MAX / 2));
+    assert_true(sequencer_snapshot_due(&every3, 3, 0));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(snapshot_due_by_blocks_and_commands),
         BOTH(stale_key_is_refused_and_never_journaled),
         BOTH(wall_clock_behind_the_ledger_refuses_blocks),
         BOTH(wall_clock_a_step_behind_is_waited_out),
@@ -252,7 +274,9 @@ int main(void) {
     struct CMUnitTest sqlite_only[sizeof(tests) / sizeof(tests[0])];
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        if (tests[i].setup_func == seq_use_sqlite) sqlite_only[k++] = tests[i];
+        if (tests[i].setup_func == seq_use_sqlite || tests[i].setup_func == NULL) {
+            sqlite_only[k++] = tests[i];
+        }
     }
     fprintf(stderr, "# MINTLINE_TEST_PG_URL not set: the PostgreSQL half is not run\n");
     return _cmocka_run_group_tests("sequencer", sqlite_only, k, NULL, NULL);
