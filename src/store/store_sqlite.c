@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sqlite_walbuf.h"
 #include "store.h"
 
 struct store_sqlite {
@@ -57,6 +58,15 @@ struct store_sqlite {
     uint64_t turn_serving;
     char path[480];
     int unsynced; /* store_sqlite_unsynced: a temporary image, its snapshots too */
+    /* An fsync of the WAL by the snapshot writer failed (atomic). Linux
+     * marks the pages of a failed fsync clean: frames the snapshot writer
+     * had already committed without a sync of their own may never reach
+     * the disk, a hole in the WAL that a power loss would end the journal
+     * at, taking every later block with it. So no block is acknowledged
+     * after it: append_block fails from then on, the node refuses writes,
+     * and the restart's settle (a full checkpoint from the page cache)
+     * puts the journal on the disk whole. */
+    int wal_sync_failed;
 };
 
 static const char *const sqlite__schema =
@@ -134,9 +144,14 @@ static const char *sqlite__vfs_name;
 
 void store_sqlite_vfs(const char *name) { sqlite__vfs_name = name; }
 
+/* Every connection of a store opens on the WAL write-coalescing layer
+ * (sqlite_walbuf.h) over that VFS, or on the VFS itself if the layer
+ * cannot be registered. */
 static enum err sqlite__connect(const char *path, int flags, sqlite3 **out) {
     sqlite3 *db = NULL;
-    if (sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, sqlite__vfs_name) != SQLITE_OK) {
+    const char *vfs = sqlite_walbuf_vfs(sqlite__vfs_name);
+    if (vfs == NULL) vfs = sqlite__vfs_name;
+    if (sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, vfs) != SQLITE_OK) {
         sqlite3_close(db);
         return ERR_IO;
     }
@@ -359,11 +374,32 @@ static enum err sqlite__append(struct store_sqlite *s, const struct store_block 
     return sqlite__step_once(s, s->commit);
 }
 
+static enum err sqlite__wal_ok(struct store_sqlite *s) {
+    if (!__atomic_load_n(&s->wal_sync_failed, __ATOMIC_SEQ_CST)) return ERR_OK;
+    fprintf(stderr, "mintline: store: an fsync of the journal's WAL failed (snapshot writer); "
+                    "no block is acknowledged until the node is restarted\n");
+    return ERR_STORE_IO;
+}
+
+/* The snapshot writer's view of an fsync failure (store_sqlite.wal_sync_failed). */
+static void sqlite__wal_sync_failed(struct store_sqlite *s) {
+    __atomic_store_n(&s->wal_sync_failed, 1, __ATOMIC_SEQ_CST);
+}
+
+static int sqlite__fsync_error(sqlite3 *db) {
+    int code = sqlite3_extended_errcode(db);
+    return code == SQLITE_IOERR_FSYNC || code == SQLITE_IOERR_DIR_FSYNC;
+}
+
 static enum err sqlite_append_block(struct store *base, const struct store_block *b,
                                     const struct store_request *reqs, uint32_t n) {
     struct store_sqlite *s = (struct store_sqlite *)base;
     sqlite__turn_take(s);
-    enum err err = sqlite__append(s, b, reqs, n);
+    enum err err = sqlite__wal_ok(s);
+    if (!err) err = sqlite__append(s, b, reqs, n);
+    /* After the commit too: a failure that raced with this block's fsync
+     * may have dropped frames this block's recovery depends on. */
+    if (!err) err = sqlite__wal_ok(s);
     sqlite__turn_give(s);
     return err;
 }
@@ -419,6 +455,7 @@ static enum err sqlite__snap_txn(struct store_sqlite *s, const char *sql, uint64
         err = sql ? sqlite__snap_exec_blob(s->snap, sql, height, n, blob, len) : ERR_OK;
         if (!err && more) err = sqlite__exec(s->snap, more);
         err = err ? err : sqlite__exec(s->snap, "COMMIT");
+        if (err && sqlite__fsync_error(s->snap)) sqlite__wal_sync_failed(s);
         if (err) sqlite__exec(s->snap, "ROLLBACK");
     }
     sqlite__turn_give(s);
@@ -435,7 +472,9 @@ static enum err sqlite__snap_sync(struct store_sqlite *s) {
         wal == NULL || wal->pMethods == NULL) {
         return ERR_STORE_IO;
     }
-    return wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL) == SQLITE_OK ? ERR_OK : ERR_STORE_IO;
+    if (wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL) == SQLITE_OK) return ERR_OK;
+    sqlite__wal_sync_failed(s);
+    return ERR_STORE_IO;
 }
 
 /* The snapshot connection's synchronous mode: OFF throughout for a

@@ -82,6 +82,7 @@ static struct {
     uint32_t open_count;
     uint32_t anon;
     struct simvfs_faults faults;
+    uint32_t syncs_since_faults; /* for faults.fail_sync_at */
     int down; /* a crash fired: nothing opens, everything fails */
     struct simvfs_stats stats;
 } simvfs__g;
@@ -304,7 +305,8 @@ static int simvfs__sync(sqlite3_file *file, int flags) {
     if (simvfs__io_dead(f)) return SQLITE_IOERR_FSYNC;
     simvfs__g.stats.syncs++;
     struct simvfs__node *n = f->node;
-    if (simvfs__chance(simvfs__g.faults.sync_ppm)) {
+    uint32_t nth = ++simvfs__g.syncs_since_faults;
+    if (simvfs__chance(simvfs__g.faults.sync_ppm) || nth == simvfs__g.faults.fail_sync_at) {
         simvfs__g.stats.failed_syncs++;
         /* Linux marks the pages clean after a failed fsync: they never
          * reach the disk, though reads still return them. */
@@ -683,7 +685,10 @@ void simvfs_reset(uint64_t seed) {
     simvfs__g.rng = seed ^ UINT64_C(0x53494D564653); /* its own stream */
 }
 
-void simvfs_set_faults(const struct simvfs_faults *f) { simvfs__g.faults = *f; }
+void simvfs_set_faults(const struct simvfs_faults *f) {
+    simvfs__g.faults = *f;
+    simvfs__g.syncs_since_faults = 0;
+}
 
 int simvfs_crashed(void) { return simvfs__g.down; }
 

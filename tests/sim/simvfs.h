@@ -55,6 +55,7 @@ struct simvfs_faults {
     uint32_t sync_ppm;  /* of SQLITE_IOERR_FSYNC per xSync */
     uint64_t crash_after_ops; /* 0: none; n: crash at the n-th I/O call from now */
     int sync_drops;     /* a failed fsync: 0 drops the queued writes or not (a coin), 1 always */
+    uint32_t fail_sync_at; /* 0: none; n: the n-th xSync from now fails (scripted scenarios) */
 };
 
 struct simvfs_stats {
