@@ -53,9 +53,15 @@
 #include "ha.h"
 #include "server.h"
 
-/* Bodies from this size up are mapped (and unmapped when done), so their
- * memory goes back to the system at once rather than to malloc's arenas. */
+/* Bodies from this size up are mapped, in whole MiB, so their memory goes
+ * back to the system rather than to malloc's arenas; up to
+ * HTTP__KEEP_BODIES freed mappings are kept for the next bodies of their
+ * size (a batch's 2 MB body cost ~520 page faults of a fresh mapping, a
+ * fifth of the node's CPU per transfer on this kind of guest). What is
+ * kept is bounded: HTTP__KEEP_BODIES * LIMIT_BODY_BATCH_BYTES at most. */
 #define HTTP__MAP_MIN_BYTES (64u << 10)
+#define HTTP__MAP_ROUND ((size_t)1 << 20)
+#define HTTP__KEEP_BODIES 4
 
 /* ---- connections ------------------------------------------------------- */
 
@@ -79,6 +85,9 @@ struct http_conns {
     uint32_t open;           /* listed and not evicted */
     uint64_t evicted_total;
     size_t unverified_bytes; /* reserved by admitted bodies not yet verified */
+    void *kept[HTTP__KEEP_BODIES]; /* freed body mappings (HTTP__MAP_MIN_BYTES) */
+    size_t kept_size[HTTP__KEEP_BODIES];
+    uint32_t kept_count;
 };
 
 /* Shut the oldest evictable connection other than newest down. Caller
@@ -181,11 +190,46 @@ struct http__ctx {
     uint8_t *body;        /* body_size bytes, or NULL */
     size_t body_size;     /* the declared Content-Length */
     size_t body_len;      /* received so far */
+    size_t map_size;      /* the body's mapping (http__map_take), 0 if malloc'd */
     size_t reserved;      /* bytes held in the unverified budget */
     enum err refusal;     /* decided from the headers: drop the body, then answer this */
     const char *refusal_detail;
     size_t dropped;       /* bytes of a refused body read and dropped */
 };
+
+/* A mapping of `size` bytes: a kept one of that size, or a new one. */
+static void *http__map_take(struct http_conns *g, size_t size) {
+    void *p = NULL;
+    pthread_mutex_lock(&g->mu);
+    for (uint32_t i = 0; i < g->kept_count && p == NULL; i++) {
+        if (g->kept_size[i] != size) continue;
+        p = g->kept[i];
+        g->kept_count--;
+        g->kept[i] = g->kept[g->kept_count];
+        g->kept_size[i] = g->kept_size[g->kept_count];
+    }
+    pthread_mutex_unlock(&g->mu);
+    if (p != NULL) return p;
+    p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+/* Keep a freed mapping for the next body of its size, or unmap it (no
+ * room, or when the connections' state is gone). */
+static void http__map_give(struct http_conns *g, void *p, size_t size) {
+    int kept = 0;
+    if (g != NULL && size <= LIMIT_BODY_BATCH_BYTES) {
+        pthread_mutex_lock(&g->mu);
+        if (g->kept_count < HTTP__KEEP_BODIES) {
+            g->kept[g->kept_count] = p;
+            g->kept_size[g->kept_count] = size;
+            g->kept_count++;
+            kept = 1;
+        }
+        pthread_mutex_unlock(&g->mu);
+    }
+    if (!kept) munmap(p, size);
+}
 
 /* Reserve length bytes of the unverified budget and a buffer for them. */
 static enum err http__reserve(struct server *s, struct http__ctx *ctx, size_t length) {
@@ -198,15 +242,17 @@ static enum err http__reserve(struct server *s, struct http__ctx *ctx, size_t le
     if (!room) return ERR_OVERLOADED;
     ctx->reserved = small ? 0 : length;
     void *p = NULL;
+    size_t size = length;
     if (length >= HTTP__MAP_MIN_BYTES) {
-        p = mmap(NULL, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (p == MAP_FAILED) p = NULL;
+        size = (length + HTTP__MAP_ROUND - 1) / HTTP__MAP_ROUND * HTTP__MAP_ROUND;
+        p = http__map_take(g, size);
     } else {
         p = malloc(length);
     }
     if (p == NULL) return ERR_INTERNAL; /* the reservation goes back with the request */
     ctx->body = p;
     ctx->body_size = length;
+    ctx->map_size = length >= HTTP__MAP_MIN_BYTES ? size : 0;
     return ERR_OK;
 }
 
@@ -219,9 +265,9 @@ static void http__release(struct server *s, struct http__ctx *ctx) {
     ctx->reserved = 0;
 }
 
-static void http__body_free(struct http__ctx *ctx) {
+static void http__body_free(struct server *s, struct http__ctx *ctx) {
     if (ctx->body == NULL) return;
-    if (ctx->body_size >= HTTP__MAP_MIN_BYTES) munmap(ctx->body, ctx->body_size);
+    if (ctx->map_size) http__map_give(s->conns, ctx->body, ctx->map_size);
     else free(ctx->body);
     ctx->body = NULL;
 }
@@ -337,7 +383,7 @@ static void http__completed(void *cls, struct MHD_Connection *con, void **con_cl
     if (ctx == NULL) return;
     if (ctx->started) __atomic_fetch_sub(&s->active_requests, 1, __ATOMIC_SEQ_CST);
     http__release(s, ctx);
-    http__body_free(ctx);
+    http__body_free(s, ctx);
     free(ctx->uri);
     free(ctx);
     *con_cls = NULL;
@@ -728,7 +774,7 @@ static enum MHD_Result http__final(struct server *s, struct MHD_Connection *con,
     if (ctx->refusal) server_error(&out, ctx->refusal, ctx->refusal_detail);
     else http__route(s, con, method, ctx, &out);
     http__release(s, ctx); /* the body is done with: the answer is in out */
-    http__body_free(ctx);
+    http__body_free(s, ctx);
     MHD_set_connection_option(con, MHD_CONNECTION_OPTION_TIMEOUT, LIMIT_HTTP_IDLE_TIMEOUT_S);
     /* A write's answer: the height once its block is in (it includes it). */
     if (strcmp(method, "POST") == 0) height = http__height_now(s);
@@ -808,6 +854,7 @@ void http_stop(struct server *s) {
     }
     MHD_stop_daemon(s->mhd);
     s->mhd = NULL;
+    for (uint32_t i = 0; i < s->conns->kept_count; i++) munmap(s->conns->kept[i], s->conns->kept_size[i]);
     pthread_mutex_destroy(&s->conns->mu);
     free(s->conns);
     s->conns = NULL;

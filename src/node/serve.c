@@ -8,6 +8,7 @@
  * in-flight request finish (the sequencer commits what it holds), write a
  * snapshot, close the store.
  */
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,7 +189,21 @@ static void serve__stop(struct server *s) {
     s->ha = NULL;
 }
 
+/* An 8,000-transfer request's buffers are megabytes (its body, the decoded
+ * commands, the journal's encodings). glibc serves an allocation that
+ * large from a fresh mmap and unmaps it at free, so every batch paid ~1,000
+ * page faults, zeroed pages and munmaps: a third of the node's CPU per
+ * transfer on this kind of guest (PERFORMANCE.md, session 24). Kept
+ * instead: freed memory stays in the process, up to its peak, for the
+ * next request. (Setting the threshold also ends glibc's own adjustment
+ * of it, which a long-lived server with steady large requests defeats.) */
+static void serve__malloc_keep(void) {
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+}
+
 int node_serve(const struct serve_options *opt) {
+    serve__malloc_keep();
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);

@@ -35,12 +35,15 @@
 #define WALBUF_PIECE (64u << 10)
 #define WALBUF_FRAME_HEADER 24 /* a WAL frame header (SQLite's file format) */
 #define WALBUF_LAYERS 4        /* distinct base VFSes layered in one process */
+/* A file-control op of the layer's own (sqlite_walbuf_buffer_db). */
+#define WALBUF_FCNTL_BUFFER_DB 0x6d6c7701
 
 struct walbuf__file {
     sqlite3_file base;          /* pMethods: one of walbuf__io[] */
     sqlite3_file *real;         /* the base VFS's file, right after this struct */
     struct walbuf__file *link;  /* a WAL's database handle, a database's WAL handle */
     int is_wal;
+    int buffer_db;              /* a database handle whose writes are buffered too */
     int flush_after;            /* the next write is a commit frame's page */
     int failed;                 /* a flush failed (walbuf__flush) */
     unsigned char *buf;         /* WALBUF_BYTES, on the first buffered write */
@@ -77,10 +80,13 @@ static int walbuf__flush(struct walbuf__file *f) {
     return rc;
 }
 
-/* A database handle's WAL, flushed before its wal-index locks and barriers. */
+/* A database handle's own writes and its WAL's, passed on before its
+ * wal-index locks and barriers. */
 static int walbuf__flush_wal_of(struct walbuf__file *f) {
-    if (f->is_wal || f->link == NULL) return SQLITE_OK;
-    return walbuf__flush(f->link);
+    int rc = walbuf__flush(f);
+    if (f->is_wal || f->link == NULL) return rc;
+    int rc2 = walbuf__flush(f->link);
+    return rc != SQLITE_OK ? rc : rc2;
 }
 
 static int walbuf__close(sqlite3_file *file) {
@@ -110,7 +116,7 @@ static int walbuf__commit_header(const void *data, int amount) {
 
 static int walbuf__write(sqlite3_file *file, const void *data, int amount, sqlite3_int64 offset) {
     struct walbuf__file *f = (struct walbuf__file *)file;
-    if (!f->is_wal) return f->real->pMethods->xWrite(f->real, data, amount, offset);
+    if (!f->is_wal && !f->buffer_db) return f->real->pMethods->xWrite(f->real, data, amount, offset);
     if (f->failed) return SQLITE_IOERR_WRITE;
     int commit_page = f->flush_after;
     int rc = SQLITE_OK;
@@ -119,7 +125,7 @@ static int walbuf__write(sqlite3_file *file, const void *data, int amount, sqlit
         rc = walbuf__flush(f);
         if (rc != SQLITE_OK) return rc;
     }
-    f->flush_after = walbuf__commit_header(data, amount);
+    f->flush_after = f->is_wal && walbuf__commit_header(data, amount);
     if (f->buf == NULL) f->buf = sqlite3_malloc(WALBUF_BYTES);
     if (f->buf == NULL || (size_t)amount > WALBUF_BYTES) {
         f->flush_after = 0;
@@ -170,6 +176,11 @@ static int walbuf__check_reserved(sqlite3_file *file, int *out) {
 
 static int walbuf__file_control(sqlite3_file *file, int op, void *arg) {
     struct walbuf__file *f = (struct walbuf__file *)file;
+    if (op == WALBUF_FCNTL_BUFFER_DB) {
+        if (f->is_wal) return SQLITE_NOTFOUND;
+        f->buffer_db = 1;
+        return SQLITE_OK;
+    }
     if (op == SQLITE_FCNTL_VFSNAME) {
         int rc = f->real->pMethods->xFileControl(f->real, op, arg);
         if (rc == SQLITE_OK) *(char **)arg = sqlite3_mprintf("walbuf/%z", *(char **)arg);
@@ -195,14 +206,22 @@ static int walbuf__shm_map(sqlite3_file *file, int region, int size, int extend,
     return f->real->pMethods->xShmMap(f->real, region, size, extend, out);
 }
 
-/* The wal-index lock at offset 0 is SQLite's WAL write lock: its release
- * ends the connection's write transaction. */
+/* The wal-index locks at offsets 0 and 1 are SQLite's WAL write lock and
+ * checkpoint lock: the release of the first ends the connection's write
+ * transaction (a failed one's frames are nobody's), of the second its
+ * checkpoint (a failed one's pages are copied again by the next). */
 #define WALBUF_WRITE_LOCK 0
+#define WALBUF_CKPT_LOCK 1
 
 static int walbuf__shm_lock(sqlite3_file *file, int offset, int n, int flags) {
     struct walbuf__file *f = (struct walbuf__file *)file;
     int rc = walbuf__flush_wal_of(f);
-    if ((flags & SQLITE_SHM_UNLOCK) && offset == WALBUF_WRITE_LOCK && f->link) f->link->failed = 0;
+    if (flags & SQLITE_SHM_UNLOCK) {
+        if (offset <= WALBUF_WRITE_LOCK && offset + n > WALBUF_WRITE_LOCK && f->link) {
+            f->link->failed = 0;
+        }
+        if (offset <= WALBUF_CKPT_LOCK && offset + n > WALBUF_CKPT_LOCK) f->failed = 0;
+    }
     int rc2 = f->real->pMethods->xShmLock(f->real, offset, n, flags);
     /* An unlock always happens; SQLite does not look at its result. */
     return (flags & SQLITE_SHM_UNLOCK) || rc == SQLITE_OK ? rc2 : rc;
@@ -335,6 +354,10 @@ static int walbuf__current_time64(sqlite3_vfs *vfs, sqlite3_int64 *out) {
     int rc = below->xCurrentTime(below, &days);
     *out = (sqlite3_int64)(days * 86400000.0);
     return rc;
+}
+
+int sqlite_walbuf_buffer_db(sqlite3 *db) {
+    return sqlite3_file_control(db, "main", WALBUF_FCNTL_BUFFER_DB, NULL) == SQLITE_OK ? 0 : -1;
 }
 
 const char *sqlite_walbuf_vfs(const char *base) {

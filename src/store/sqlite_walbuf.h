@@ -19,9 +19,18 @@
 #ifndef MINTLINE_SQLITE_WALBUF_H
 #define MINTLINE_SQLITE_WALBUF_H
 
+#include <sqlite3.h>
+
 /* sqlite_walbuf_vfs: the name of the layer over the VFS registered as
  * `base` (NULL: SQLite's default), registering it on first use; NULL when
  * it cannot be registered (then open on `base` itself). Thread-safe. */
 const char *sqlite_walbuf_vfs(const char *base);
+
+/* sqlite_walbuf_buffer_db: buffer the writes of db's main database file
+ * too (contiguous pages in one write), for a connection whose only writes
+ * to it are checkpoints run with synchronous=FULL: a checkpoint's pages
+ * are then passed on at its fsync, before it records them as copied (and
+ * at every lock, as for a WAL). 0, or -1 when db is not on the layer. */
+int sqlite_walbuf_buffer_db(sqlite3 *db);
 
 #endif

@@ -256,6 +256,10 @@ static void sqlite__ckpt_start(struct store_sqlite *s) {
         s->ckpt = NULL;
         return;
     }
+    /* Its page copies reach the database file in large writes (its only
+     * writes are checkpoints, synced: sqlite_walbuf.h). Without the layer
+     * they go one page a call, as before. */
+    (void)sqlite_walbuf_buffer_db(s->ckpt);
     if (pthread_create(&s->ckpt_thread, NULL, sqlite__ckpt_main, s) != 0) {
         sqlite3_close(s->ckpt);
         s->ckpt = NULL;
