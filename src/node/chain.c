@@ -492,8 +492,10 @@ enum err chain_open_url(struct chain *c, const char *data_dir, const char *store
     r.tty = isatty(2);
     r.why = why;
     r.why_size = why_size;
-    if (!err) err = c->store->ops->scan_blocks(c->store, c->engine.s.height + 1, 0,
-                                                              chain__replay_fn, &r);
+    /* Without the blocks' events: recovery checks their count, not their
+     * bytes (audit does), and they are as many bytes as the commands. */
+    if (!err) err = c->store->ops->scan_blocks(c->store, c->engine.s.height + 1,
+                                               STORE_SCAN_NO_EVENTS, chain__replay_fn, &r);
     if (!err) err = r.err;
     chain__progress(&r, c->engine.s.height, 1);
     chain_replay_buf_free(&r.rb);

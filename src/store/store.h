@@ -67,6 +67,10 @@ struct store_block {
 
 struct store;
 
+/* scan_blocks' flags */
+#define STORE_SCAN_BODIES 1
+#define STORE_SCAN_NO_EVENTS 2
+
 /* The journal's ends, counted independently of the chain of blocks: a cut
  * at the end (blocks deleted) leaves requests or snapshots naming heights
  * past the last block, or fewer blocks' worth of requests than there are
@@ -97,8 +101,11 @@ struct store_ops {
     /* block_at: one block's header (events not loaded). ERR_NOT_FOUND. */
     enum err (*block_at)(struct store *s, uint64_t height, struct store_block *out);
     /* scan_blocks: blocks from_height.. ascending, with requests and
-     * events; request bodies only when with_bodies (replay needs none). */
-    enum err (*scan_blocks)(struct store *s, uint64_t from_height, int with_bodies,
+     * events. flags: STORE_SCAN_BODIES for the requests' bodies (replay
+     * needs none); STORE_SCAN_NO_EVENTS leaves the blocks' events out
+     * (events NULL, events_len 0, events_count still read: replay without
+     * the events check; a store may give them all the same). */
+    enum err (*scan_blocks)(struct store *s, uint64_t from_height, int flags,
                             store_block_fn fn, void *ctx);
     /* scan_blocks_desc: blocks from the head down to 1, with events and their
      * requests' headers (seqs, operator; no body, results or commands). */
