@@ -493,9 +493,11 @@ enum err chain_open_url(struct chain *c, const char *data_dir, const char *store
     r.why = why;
     r.why_size = why_size;
     /* Without the blocks' events: recovery checks their count, not their
-     * bytes (audit does), and they are as many bytes as the commands. */
+     * bytes (audit does), and they are twice the commands' bytes. The
+     * journal's reads run on a second thread, beside apply and seal. */
     if (!err) err = c->store->ops->scan_blocks(c->store, c->engine.s.height + 1,
-                                               STORE_SCAN_NO_EVENTS, chain__replay_fn, &r);
+                                               STORE_SCAN_NO_EVENTS | STORE_SCAN_READ_AHEAD,
+                                               chain__replay_fn, &r);
     if (!err) err = r.err;
     chain__progress(&r, c->engine.s.height, 1);
     chain_replay_buf_free(&r.rb);

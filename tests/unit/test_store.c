@@ -325,6 +325,31 @@ static void blocks_read_back_through_a_reopen(void **state) {
                                          collect_block, &k),
                      ERR_OK);
     assert_int_equal(k.count, 7);
+    /* read ahead on a thread: the same blocks, in order, each with its
+     * events and requests (copied out of the rows it read past) */
+    struct collect m = {.parts = 3};
+    assert_int_equal(s->ops->scan_blocks(s, 1, STORE_SCAN_BODIES | STORE_SCAN_READ_AHEAD,
+                                         collect_block, &m),
+                     ERR_OK);
+    assert_int_equal(m.count, 7);
+    for (uint32_t i = 0; i < 7; i++) assert_int_equal(m.heights[i], i + 1);
+    struct collect o = {.parts = 2, .no_events = be->pg ? 2 : 1};
+    assert_int_equal(s->ops->scan_blocks(s, 3, STORE_SCAN_NO_EVENTS | STORE_SCAN_READ_AHEAD,
+                                         collect_block, &o),
+                     ERR_OK);
+    assert_int_equal(o.count, 5);
+    for (uint32_t i = 0; i < 5; i++) assert_int_equal(o.heights[i], i + 3);
+    /* a callback that stops while the reader is ahead of it: nothing more */
+    for (int stop = 1; stop <= 6; stop++) {
+        struct collect p = {.parts = 2, .stop_after = stop};
+        assert_int_equal(s->ops->scan_blocks(s, 1, STORE_SCAN_READ_AHEAD, collect_block, &p),
+                         ERR_OK);
+        assert_int_equal(p.count, (uint32_t)stop);
+    }
+    /* past the head: no block, no call */
+    struct collect r = {.parts = 2};
+    assert_int_equal(s->ops->scan_blocks(s, 8, STORE_SCAN_READ_AHEAD, collect_block, &r), ERR_OK);
+    assert_int_equal(r.count, 0);
     /* descending, request headers only, down to 1 */
     struct collect e = {.parts = 1};
     assert_int_equal(s->ops->scan_blocks_desc(s, collect_block, &e), ERR_OK);
