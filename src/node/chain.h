@@ -80,7 +80,9 @@ void chain_apply_request(struct engine *e, const struct command *cmds, uint32_t 
                          struct apply_result *ars, uint32_t *event_ends);
 
 /* What replaying needs between blocks, kept by the caller so that a long
- * replay allocates once: the events buffer and the per-request scratch. */
+ * replay allocates once: the events buffer and the per-request scratch
+ * (cmds..ends: cap entries each, mapped by chain.c, room for the largest
+ * block; freed by chain_replay_buf_free only). */
 struct chain_replay_buf {
     struct event_buf events;
     struct command *cmds;

@@ -67,6 +67,13 @@ struct store_block {
 
 struct store;
 
+/* scan_blocks' flags */
+#define STORE_SCAN_BODIES 1
+#define STORE_SCAN_NO_EVENTS 2
+/* read the next blocks on a thread of the scan's own while fn runs (fn
+ * still runs in the caller's thread, in order); a store may ignore it */
+#define STORE_SCAN_READ_AHEAD 4
+
 /* The journal's ends, counted independently of the chain of blocks: a cut
  * at the end (blocks deleted) leaves requests or snapshots naming heights
  * past the last block, or fewer blocks' worth of requests than there are
@@ -97,8 +104,12 @@ struct store_ops {
     /* block_at: one block's header (events not loaded). ERR_NOT_FOUND. */
     enum err (*block_at)(struct store *s, uint64_t height, struct store_block *out);
     /* scan_blocks: blocks from_height.. ascending, with requests and
-     * events; request bodies only when with_bodies (replay needs none). */
-    enum err (*scan_blocks)(struct store *s, uint64_t from_height, int with_bodies,
+     * events. flags: STORE_SCAN_BODIES for the requests' bodies (replay
+     * needs none); STORE_SCAN_NO_EVENTS leaves the blocks' events out
+     * (events NULL, events_len 0, events_count still read: replay without
+     * the events check; a store may give them all the same);
+     * STORE_SCAN_READ_AHEAD reads the next blocks while fn runs. */
+    enum err (*scan_blocks)(struct store *s, uint64_t from_height, int flags,
                             store_block_fn fn, void *ctx);
     /* scan_blocks_desc: blocks from the head down to 1, with events and their
      * requests' headers (seqs, operator; no body, results or commands). */

@@ -755,9 +755,9 @@ static enum err pg__scan(struct store_pg *s, uint64_t from, int with_requests, i
     return err;
 }
 
-static enum err pg_scan_blocks(struct store *base, uint64_t from, int with_bodies,
-                               store_block_fn fn, void *ctx) {
-    return pg__scan((struct store_pg *)base, from, with_bodies ? 2 : 1, 0, fn, ctx);
+static enum err pg_scan_blocks(struct store *base, uint64_t from, int flags, store_block_fn fn,
+                               void *ctx) {
+    return pg__scan((struct store_pg *)base, from, (flags & STORE_SCAN_BODIES) ? 2 : 1, 0, fn, ctx);
 }
 
 static enum err pg_scan_blocks_desc(struct store *base, store_block_fn fn, void *ctx) {

@@ -750,19 +750,161 @@ static enum err sqlite__load_requests(struct store_sqlite *s, sqlite3_stmt *st, 
     return ERR_OK;
 }
 
-/* with_requests: 0 none, 1 without bodies, 2 with bodies, 3 headers only. */
+/* Step the block statement once: *b and q (its requests, with_requests)
+ * filled; b->events points into the row. SQLITE_ROW, SQLITE_DONE, or
+ * another code with *err set. */
+static int sqlite__step_block(struct store_sqlite *s, sqlite3_stmt *bs, sqlite3_stmt *rs,
+                              int with_requests, struct store_block *b, struct sqlite__reqs *q,
+                              size_t (**offs)[8], enum err *err) {
+    int rc = sqlite3_step(bs);
+    if (rc != SQLITE_ROW) {
+        if (rc != SQLITE_DONE) *err = ERR_STORE_IO;
+        return rc;
+    }
+    sqlite__row_block(bs, b);
+    b->events = sqlite3_column_blob(bs, 10);
+    b->events_len = (size_t)sqlite3_column_bytes(bs, 10);
+    q->count = 0;
+    if (with_requests) *err = sqlite__load_requests(s, rs, b->height, with_requests == 2, q, offs);
+    return *err ? SQLITE_ERROR : SQLITE_ROW;
+}
+
+/* Read-ahead (STORE_SCAN_READ_AHEAD): a thread of the scan's own steps its
+ * statements and fills one of two slots with a block, its events and its
+ * requests (copied: they outlive the step) while the caller's thread
+ * handles the other. Replay spends a quarter of its time in SQLite's reads
+ * of the journal (a pread and a copy per page, every body's overflow page
+ * walked to reach the commands after it): on a second core, beside apply
+ * and seal instead of before them. The callback runs in the caller's
+ * thread as without it, on the blocks in the same order; only the reads
+ * run up to two blocks ahead of it. */
+struct sqlite__slot {
+    struct store_block b;
+    struct sqlite__reqs q;
+    size_t (*offs)[8];
+    uint8_t *events;
+    size_t events_cap;
+    int full;
+};
+
+struct sqlite__ahead {
+    struct store_sqlite *s;
+    sqlite3_stmt *bs;
+    sqlite3_stmt *rs;
+    int with_requests;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct sqlite__slot slot[2];
+    int done; /* the reader has no block more to give (err: why) */
+    int stop; /* the caller wants no block more */
+    enum err err;
+};
+
+static int sqlite__slot_keep_events(struct sqlite__slot *sl) {
+    if (sl->b.events_len == 0) {
+        sl->b.events = NULL;
+        return 0;
+    }
+    if (sl->b.events_len > sl->events_cap) {
+        uint8_t *p = realloc(sl->events, sl->b.events_len);
+        if (p == NULL) return -1;
+        sl->events = p;
+        sl->events_cap = sl->b.events_len;
+    }
+    memcpy(sl->events, sl->b.events, sl->b.events_len);
+    sl->b.events = sl->events;
+    return 0;
+}
+
+static void *sqlite__ahead_main(void *arg) {
+    struct sqlite__ahead *a = arg;
+    for (unsigned w = 0;; w ^= 1) {
+        struct sqlite__slot *sl = &a->slot[w];
+        pthread_mutex_lock(&a->mu);
+        while (sl->full && !a->stop) pthread_cond_wait(&a->cv, &a->mu);
+        int stop = a->stop;
+        pthread_mutex_unlock(&a->mu);
+        if (stop) break;
+        enum err err = ERR_OK;
+        int rc = sqlite__step_block(a->s, a->bs, a->rs, a->with_requests, &sl->b, &sl->q,
+                                    &sl->offs, &err);
+        if (rc == SQLITE_ROW && sqlite__slot_keep_events(sl) != 0) {
+            err = ERR_INTERNAL;
+            rc = SQLITE_ERROR;
+        }
+        pthread_mutex_lock(&a->mu);
+        if (rc == SQLITE_ROW) {
+            sl->full = 1;
+        } else {
+            a->done = 1;
+            a->err = err;
+        }
+        pthread_cond_broadcast(&a->cv);
+        pthread_mutex_unlock(&a->mu);
+        if (rc != SQLITE_ROW) break;
+    }
+    return NULL;
+}
+
+/* The caller's side of the read-ahead: each block handed to fn in order,
+ * *err what the reads met. 0 when no thread could be started (nothing
+ * was read then: the caller reads), else 1. */
+static int sqlite__scan_ahead(struct sqlite__ahead *a, store_block_fn fn, void *ctx,
+                              enum err *err) {
+    pthread_t reader;
+    pthread_mutex_init(&a->mu, NULL);
+    pthread_cond_init(&a->cv, NULL);
+    int started = pthread_create(&reader, NULL, sqlite__ahead_main, a) == 0;
+    int stopped = 0;
+    for (unsigned r = 0; started && !stopped; r ^= 1) {
+        struct sqlite__slot *sl = &a->slot[r];
+        pthread_mutex_lock(&a->mu);
+        while (!sl->full && !a->done) pthread_cond_wait(&a->cv, &a->mu);
+        int full = sl->full;
+        pthread_mutex_unlock(&a->mu);
+        if (!full) break; /* the reader is done and this slot was not filled */
+        stopped = fn(ctx, &sl->b, sl->q.items, a->with_requests ? sl->q.count : 0) != 0;
+        pthread_mutex_lock(&a->mu);
+        sl->full = 0;
+        if (stopped) a->stop = 1;
+        pthread_cond_broadcast(&a->cv);
+        pthread_mutex_unlock(&a->mu);
+    }
+    if (started) pthread_join(reader, NULL);
+    pthread_cond_destroy(&a->cv);
+    pthread_mutex_destroy(&a->mu);
+    for (int i = 0; i < 2; i++) {
+        free(a->slot[i].q.items);
+        free(a->slot[i].q.arena.data);
+        free(a->slot[i].offs);
+        free(a->slot[i].events);
+    }
+    /* what the reader met past a stop is not the caller's */
+    *err = started && !stopped ? a->err : ERR_OK;
+    return started;
+}
+
+/* with_requests: 0 none, 1 without bodies, 2 with bodies, 3 headers only.
+ * events: the blocks' events (else events NULL, events_len 0). ahead:
+ * read ahead on a thread (never on the simulator's VFS, whose runs its
+ * seed decides, nor on the shared reader). */
 static enum err sqlite__scan(struct store_sqlite *s, uint64_t from, int with_requests, int desc,
-                             store_block_fn fn, void *ctx) {
+                             int events, int ahead, store_block_fn fn, void *ctx) {
     sqlite3_stmt *bs = NULL;
     sqlite3_stmt *rs = NULL;
     struct sqlite__reqs q;
     memset(&q, 0, sizeof(q));
     size_t(*offs)[8] = NULL;
     enum err err = ERR_OK;
-    const char *bsql = desc ? "SELECT " SQL_BLOCK_COLS ",events FROM blocks WHERE height >= ? "
-                              "ORDER BY height DESC"
-                            : "SELECT " SQL_BLOCK_COLS ",events FROM blocks WHERE height >= ? "
-                              "ORDER BY height";
+    /* events is the row's last column: left out, its overflow pages are
+     * not read (a block of transfers holds twice as many bytes of events
+     * as of binary commands: 96 against 68 a transfer, and more). */
+    const char *bsql = desc     ? "SELECT " SQL_BLOCK_COLS ",events FROM blocks WHERE height >= ? "
+                                  "ORDER BY height DESC"
+                       : events ? "SELECT " SQL_BLOCK_COLS ",events FROM blocks WHERE height >= ? "
+                                  "ORDER BY height"
+                                : "SELECT " SQL_BLOCK_COLS ",NULL FROM blocks WHERE height >= ? "
+                                  "ORDER BY height";
     /* A scan may run for seconds (a monthly report, the events feed, an
      * incident's timeline): on a connection of its own, so that the read
      * API's short reads do not wait behind it on the shared reader. */
@@ -780,16 +922,21 @@ static enum err sqlite__scan(struct store_sqlite *s, uint64_t from, int with_req
         err = ERR_STORE_IO;
     }
     if (!err) sqlite3_bind_int64(bs, 1, (sqlite3_int64)from);
-    int rc = SQLITE_DONE;
-    while (!err && (rc = sqlite3_step(bs)) == SQLITE_ROW) {
-        struct store_block b;
-        sqlite__row_block(bs, &b);
-        b.events = sqlite3_column_blob(bs, 10);
-        b.events_len = (size_t)sqlite3_column_bytes(bs, 10);
-        if (with_requests) err = sqlite__load_requests(s, rs, b.height, with_requests == 2, &q, &offs);
-        if (!err && fn(ctx, &b, q.items, with_requests ? q.count : 0) != 0) break;
+    int read = 0;
+    if (!err && ahead && db != NULL && sqlite__vfs_name == NULL) {
+        struct sqlite__ahead a;
+        memset(&a, 0, sizeof(a));
+        a.s = s;
+        a.bs = bs;
+        a.rs = rs;
+        a.with_requests = with_requests;
+        read = sqlite__scan_ahead(&a, fn, ctx, &err); /* no thread: read here */
     }
-    if (!err && rc != SQLITE_ROW && rc != SQLITE_DONE) err = ERR_STORE_IO;
+    while (!err && !read) {
+        struct store_block b;
+        int rc = sqlite__step_block(s, bs, rs, with_requests, &b, &q, &offs, &err);
+        if (rc != SQLITE_ROW || fn(ctx, &b, q.items, with_requests ? q.count : 0) != 0) break;
+    }
     sqlite3_finalize(bs);
     sqlite3_finalize(rs);
     if (db) sqlite3_close(db);
@@ -800,13 +947,15 @@ static enum err sqlite__scan(struct store_sqlite *s, uint64_t from, int with_req
     return err;
 }
 
-static enum err sqlite_scan_blocks(struct store *base, uint64_t from, int with_bodies,
+static enum err sqlite_scan_blocks(struct store *base, uint64_t from, int flags,
                                    store_block_fn fn, void *ctx) {
-    return sqlite__scan((struct store_sqlite *)base, from, with_bodies ? 2 : 1, 0, fn, ctx);
+    return sqlite__scan((struct store_sqlite *)base, from, (flags & STORE_SCAN_BODIES) ? 2 : 1, 0,
+                        (flags & STORE_SCAN_NO_EVENTS) == 0, (flags & STORE_SCAN_READ_AHEAD) != 0,
+                        fn, ctx);
 }
 
 static enum err sqlite_scan_blocks_desc(struct store *base, store_block_fn fn, void *ctx) {
-    return sqlite__scan((struct store_sqlite *)base, 1, 3, 1, fn, ctx);
+    return sqlite__scan((struct store_sqlite *)base, 1, 3, 1, 1, 0, fn, ctx);
 }
 
 /* with_events: the query's column 14 is the block's events. */
