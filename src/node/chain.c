@@ -38,12 +38,16 @@ enum err chain_signer_current(const struct engine *e, uint32_t index, const uint
 
 enum err chain_events_reserve(struct event_buf *ev, uint32_t commands) {
     uint64_t need = (uint64_t)commands * LIMIT_EVENTS_PER_COMMAND + LIMIT_EVENTS_PER_COMMAND;
+    ev->count = 0;
     if (need <= ev->cap) return ERR_OK;
-    struct event *items = realloc(ev->items, need * sizeof(*items));
-    if (items == NULL) return ERR_INTERNAL;
-    ev->items = items;
-    ev->cap = (uint32_t)need;
-    return ERR_OK;
+    /* Half as much again, so a node whose blocks grow (batches merging)
+     * grows it a few times, not at every larger block; emptied, so nothing
+     * is copied as a realloc would. */
+    uint64_t cap = need + need / 2;
+    free(ev->items);
+    ev->items = malloc(cap * sizeof(*ev->items));
+    ev->cap = ev->items != NULL ? (uint32_t)cap : 0;
+    return ev->items != NULL ? ERR_OK : ERR_INTERNAL;
 }
 
 void chain_events_free(struct event_buf *ev) {

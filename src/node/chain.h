@@ -35,7 +35,8 @@ struct chain {
     struct hash genesis_hash; /* block 0's hash: which ledger this is (status) */
 };
 
-/* An event buffer that grows between blocks (never inside apply). */
+/* An event buffer that grows between blocks (never inside apply): emptied,
+ * with room for `commands` commands' events. */
 enum err chain_events_reserve(struct event_buf *ev, uint32_t commands)
     __attribute__((warn_unused_result));
 void chain_events_free(struct event_buf *ev);
