@@ -35,6 +35,9 @@
 #define WALBUF_PIECE (64u << 10)
 #define WALBUF_FRAME_HEADER 24 /* a WAL frame header (SQLite's file format) */
 #define WALBUF_LAYERS 4        /* distinct base VFSes layered in one process */
+/* What a checkpointer's WAL read brings in at once (its reads are one
+ * page each, in page order: mostly consecutive frames). */
+#define WALBUF_READ_AHEAD (256u << 10)
 /* A file-control op of the layer's own (sqlite_walbuf_buffer_db). */
 #define WALBUF_FCNTL_BUFFER_DB 0x6d6c7701
 
@@ -44,6 +47,11 @@ struct walbuf__file {
     struct walbuf__file *link;  /* a WAL's database handle, a database's WAL handle */
     int is_wal;
     int buffer_db;              /* a database handle whose writes are buffered too */
+    int read_ahead;             /* that connection's WAL: reads served from ra */
+    unsigned char *ra;          /* WALBUF_READ_AHEAD bytes of the WAL from ra_off */
+    size_t ra_len;
+    sqlite3_int64 ra_off;
+    sqlite3_int64 ra_next;      /* where the frame after the last page read starts its page */
     int flush_after;            /* the next write is a commit frame's page */
     int failed;                 /* a flush failed (walbuf__flush) */
     unsigned char *buf;         /* WALBUF_BYTES, on the first buffered write */
@@ -81,10 +89,12 @@ static int walbuf__flush(struct walbuf__file *f) {
 }
 
 /* A database handle's own writes and its WAL's, passed on before its
- * wal-index locks and barriers. */
+ * wal-index locks and barriers; and what its WAL read ahead forgotten:
+ * a lock taken or given may let another connection restart the WAL. */
 static int walbuf__flush_wal_of(struct walbuf__file *f) {
     int rc = walbuf__flush(f);
     if (f->is_wal || f->link == NULL) return rc;
+    f->link->ra_len = 0;
     int rc2 = walbuf__flush(f->link);
     return rc != SQLITE_OK ? rc : rc2;
 }
@@ -97,13 +107,52 @@ static int walbuf__close(sqlite3_file *file) {
     int rc2 = f->real->pMethods->xClose(f->real);
     sqlite3_free(f->buf);
     f->buf = NULL;
+    sqlite3_free(f->ra);
+    f->ra = NULL;
+    f->ra_len = 0;
     return rc != SQLITE_OK ? rc : rc2;
+}
+
+/* A checkpoint reads the frames it copies (all committed before it began)
+ * while it holds the WAL's first read lock exclusively, so no writer can
+ * restart the WAL under it, and writers only append past them: what it
+ * read ahead stays true until its connection's next wal-index lock
+ * (walbuf__flush_wal_of), or its own next write, sync or truncate. Bytes
+ * read ahead past the frames it copies (a writer's, maybe half written)
+ * are never what it asks for before then. */
+static int walbuf__read_ahead(struct walbuf__file *f, void *out, int amount, sqlite3_int64 offset) {
+    size_t n = (size_t)amount;
+    sqlite3_int64 end = offset + (sqlite3_int64)n;
+    /* Pages in frame order come one frame header apart: read ahead only
+     * then, so scattered frames cost one page each, as without the layer. */
+    int sequential = offset == f->ra_next;
+    f->ra_next = end + WALBUF_FRAME_HEADER;
+    if (f->ra_len && offset >= f->ra_off && end <= f->ra_off + (sqlite3_int64)f->ra_len) {
+        memcpy(out, f->ra + (offset - f->ra_off), n);
+        return SQLITE_OK;
+    }
+    f->ra_len = 0;
+    sqlite3_int64 size = 0;
+    if (!sequential || n > WALBUF_READ_AHEAD) return f->real->pMethods->xRead(f->real, out, amount, offset);
+    if (f->ra == NULL) f->ra = sqlite3_malloc(WALBUF_READ_AHEAD);
+    if (f->ra == NULL || f->real->pMethods->xFileSize(f->real, &size) != SQLITE_OK || size < end) {
+        return f->real->pMethods->xRead(f->real, out, amount, offset);
+    }
+    size_t take = size - offset < (sqlite3_int64)WALBUF_READ_AHEAD ? (size_t)(size - offset) : WALBUF_READ_AHEAD;
+    int rc = f->real->pMethods->xRead(f->real, f->ra, (int)take, offset);
+    if (rc != SQLITE_OK) return f->real->pMethods->xRead(f->real, out, amount, offset);
+    f->ra_off = offset;
+    f->ra_len = take;
+    memcpy(out, f->ra, n);
+    return SQLITE_OK;
 }
 
 static int walbuf__read(sqlite3_file *file, void *out, int amount, sqlite3_int64 offset) {
     struct walbuf__file *f = (struct walbuf__file *)file;
     int rc = walbuf__flush(f);
-    return rc != SQLITE_OK ? rc : f->real->pMethods->xRead(f->real, out, amount, offset);
+    if (rc != SQLITE_OK) return rc;
+    if (f->read_ahead) return walbuf__read_ahead(f, out, amount, offset);
+    return f->real->pMethods->xRead(f->real, out, amount, offset);
 }
 
 /* A WAL frame header whose "database size after commit" field is nonzero
@@ -116,6 +165,7 @@ static int walbuf__commit_header(const void *data, int amount) {
 
 static int walbuf__write(sqlite3_file *file, const void *data, int amount, sqlite3_int64 offset) {
     struct walbuf__file *f = (struct walbuf__file *)file;
+    f->ra_len = 0;
     if (!f->is_wal && !f->buffer_db) return f->real->pMethods->xWrite(f->real, data, amount, offset);
     if (f->failed) return SQLITE_IOERR_WRITE;
     int commit_page = f->flush_after;
@@ -139,12 +189,14 @@ static int walbuf__write(sqlite3_file *file, const void *data, int amount, sqlit
 
 static int walbuf__truncate(sqlite3_file *file, sqlite3_int64 size) {
     struct walbuf__file *f = (struct walbuf__file *)file;
+    f->ra_len = 0;
     int rc = walbuf__flush(f);
     return rc != SQLITE_OK ? rc : f->real->pMethods->xTruncate(f->real, size);
 }
 
 static int walbuf__sync(sqlite3_file *file, int flags) {
     struct walbuf__file *f = (struct walbuf__file *)file;
+    f->ra_len = 0;
     if (f->failed) return SQLITE_IOERR_FSYNC;
     int rc = walbuf__flush(f);
     return rc != SQLITE_OK ? rc : f->real->pMethods->xSync(f->real, flags);
@@ -179,8 +231,10 @@ static int walbuf__file_control(sqlite3_file *file, int op, void *arg) {
     if (op == WALBUF_FCNTL_BUFFER_DB) {
         if (f->is_wal) return SQLITE_NOTFOUND;
         f->buffer_db = 1;
+        if (f->link) f->link->read_ahead = 1;
         return SQLITE_OK;
     }
+    f->ra_len = 0;
     if (op == SQLITE_FCNTL_VFSNAME) {
         int rc = f->real->pMethods->xFileControl(f->real, op, arg);
         if (rc == SQLITE_OK) *(char **)arg = sqlite3_mprintf("walbuf/%z", *(char **)arg);
@@ -295,6 +349,7 @@ static int walbuf__open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, 
         if (db != NULL && walbuf__ours(&db->base)) {
             f->link = db;
             db->link = f;
+            f->read_ahead = db->buffer_db;
         }
     }
     return SQLITE_OK;
