@@ -218,7 +218,7 @@ static void *sequencer__snapshot_main(void *arg) {
  * lock held, so every block waits for it: into a fresh buffer it took one
  * page fault per 4 KiB (9,300 for the 38 MB of a million holders, as much
  * time as the copy itself on this VM). So the buffer is kept from one
- * snapshot to the next (its memory, ~38 bytes a holder, stays with the
+ * snapshot to the next (its memory, ~40 bytes a holder, stays with the
  * node), asked for huge pages, and before the first snapshot it is made
  * and touched by the writer thread half way to the snapshot's due point,
  * beside the blocks. Makes room for `need` bytes (and 1/16 more to grow
