@@ -25,6 +25,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../src/base/bgthread.h"
 #include "../src/store/store.h"
 #include "bench_util.h"
 
@@ -60,6 +61,7 @@ static uint32_t bc_u32(const char *s) {
 
 static void *bc_snap_main(void *arg) {
     struct bc_snap *sn = arg;
+    bgthread_name("mintline-snap"); /* as the sequencer names its writer */
     double t0 = bench_now_s();
     enum err err = sn->st->ops->write_snapshot(sn->st, 1, sn->data, sn->len);
     if (err) bc_die("write_snapshot", err);

@@ -477,6 +477,18 @@ int main(int argc, char **argv) {
     fprintf(stderr, "snapshot of %u holders: %.1f MB serialised in %.1f ms\n", o.holders,
             (double)snap.len / 1e6, snap_s * 1e3);
     printf("RESULT snapshot_serialise_ms %.1f\n", snap_s * 1e3);
+    /* Again into the same buffer, as the sequencer keeps it between
+     * snapshots (no page faults): the best of three. */
+    double kept_s = 0;
+    for (int k = 0; k < 3; k++) {
+        snap.len = 0;
+        s0 = bench_now_s();
+        engine_snapshot_write(e, &snap);
+        double t = bench_now_s() - s0;
+        if (k == 0 || t < kept_s) kept_s = t;
+    }
+    fprintf(stderr, "the same into the buffer kept from the last: %.1f ms\n", kept_s * 1e3);
+    printf("RESULT snapshot_serialise_kept_ms %.1f\n", kept_s * 1e3);
     buf_free(&snap);
     bench_por(e, &ev, &addrs[o.holders / 3]);
     bench_sec(addrs, &o, e, &ev, xfers);

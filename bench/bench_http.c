@@ -13,7 +13,11 @@
  *   bench_http --port P --key FILE [--operator NAME] MODE [options]
  *   MODE mint   --holders N [--threads T]            1,000 USDW to each holder
  *   MODE batch  --holders N --threads T --batches B [--batch 8000] [--tag NAME]
- *   MODE single --holders N --clients C --count M [--tag NAME]
+ *   MODE single --holders N --clients C --count M [--tag NAME] [--trace FILE]
+ *
+ * --trace writes one line per request: client, CLOCK_MONOTONIC seconds at
+ * its start (the clock `perf record -k CLOCK_MONOTONIC` stamps samples
+ * with) and its latency in ms: slow requests against a profile's timeline.
  *
  * Output: a human line on stderr, "RESULT <tag>_<name> value" on stdout.
  */
@@ -45,6 +49,7 @@ struct hb_opts {
     const char *operator_name;
     const char *mode;
     const char *tag;
+    const char *trace; /* --trace FILE, or NULL */
     uint32_t holders;
     uint32_t threads;
     uint32_t batches;
@@ -74,6 +79,7 @@ struct hb_thread {
     struct hb_req *reqs;
     uint32_t reqs_count;
     double *latency_s; /* one per request */
+    double *start_s;   /* and when it was sent (CLOCK_MONOTONIC) */
     uint64_t commands_ok;
     uint64_t commands_failed;
     uint32_t http_errors;
@@ -265,6 +271,7 @@ static void *hb_thread_main(void *arg) {
         size_t len = 0;
         int status = hb_send_all(c.fd, r) == 0 ? hb_read_response(&c, &body, &len) : -1;
         t->latency_s[i] = bench_now_s() - t0;
+        t->start_s[i] = t0;
         if (status < 0) hb_die("connection lost");
         hb_check(t, status, body, len, r->commands);
     }
@@ -334,7 +341,10 @@ static struct hb_thread *hb_threads(const struct hb_opts *o, uint32_t n, uint32_
         th[i].o = o;
         th[i].reqs = calloc(per_thread ? per_thread : 1, sizeof(*th[i].reqs));
         th[i].latency_s = calloc(per_thread ? per_thread : 1, sizeof(double));
-        if (th[i].reqs == NULL || th[i].latency_s == NULL) hb_die("out of memory");
+        th[i].start_s = calloc(per_thread ? per_thread : 1, sizeof(double));
+        if (th[i].reqs == NULL || th[i].latency_s == NULL || th[i].start_s == NULL) {
+            hb_die("out of memory");
+        }
     }
     return th;
 }
@@ -344,6 +354,7 @@ static void hb_threads_free(struct hb_thread *th, uint32_t n) {
         for (uint32_t k = 0; k < th[i].reqs_count; k++) free(th[i].reqs[k].body);
         free(th[i].reqs);
         free(th[i].latency_s);
+        free(th[i].start_s);
     }
     free(th);
 }
@@ -370,6 +381,17 @@ static int hb_mode_mint(const struct hb_opts *o) {
     return tot.failed ? 1 : 0;
 }
 
+static void hb_trace(const char *path, const struct hb_thread *th, uint32_t n) {
+    FILE *f = fopen(path, "w");
+    if (f == NULL) hb_die("cannot write the trace file");
+    for (uint32_t t = 0; t < n; t++) {
+        for (uint32_t i = 0; i < th[t].reqs_count; i++) {
+            fprintf(f, "%u %.6f %.3f\n", t, th[t].start_s[i], th[t].latency_s[i] * 1e3);
+        }
+    }
+    fclose(f);
+}
+
 static int hb_mode_traffic(const struct hb_opts *o, int batch) {
     uint32_t per = batch ? o->batches : o->count;
     uint32_t size = batch ? o->batch : 1;
@@ -384,6 +406,7 @@ static int hb_mode_traffic(const struct hb_opts *o, int batch) {
     }
     struct hb_totals tot;
     hb_run(th, o->threads, &tot);
+    if (o->trace) hb_trace(o->trace, th, o->threads);
     hb_threads_free(th, o->threads);
     double rate = (double)tot.ok / tot.wall_s;
     fprintf(stderr,
@@ -435,6 +458,7 @@ static void hb_opts_parse(int argc, char **argv, struct hb_opts *o) {
         else if (strcmp(a, "--key") == 0) o->key_path = v;
         else if (strcmp(a, "--operator") == 0) o->operator_name = v;
         else if (strcmp(a, "--tag") == 0) o->tag = v;
+        else if (strcmp(a, "--trace") == 0) o->trace = v;
         else if (strcmp(a, "--holders") == 0) o->holders = hb_u32(v);
         else if (strcmp(a, "--threads") == 0 || strcmp(a, "--clients") == 0) o->threads = hb_u32(v);
         else if (strcmp(a, "--batches") == 0) o->batches = hb_u32(v);

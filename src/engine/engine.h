@@ -379,6 +379,10 @@ int engine_check_invariants(const struct engine *e);
  * could not have: then only engine_close is safe). */
 struct buf;
 void engine_snapshot_write(const struct engine *e, struct buf *out);
+/* engine_snapshot_bytes_hint: about what engine_snapshot_write will append
+ * (the holdings and proof-of-reserves records; the small state is not
+ * counted): room a caller can make ahead of the copy. */
+size_t engine_snapshot_bytes_hint(const struct engine *e);
 enum err engine_snapshot_read(struct engine *e, const uint8_t *data, size_t len)
     __attribute__((warn_unused_result));
 

@@ -11,6 +11,7 @@
  * snapshot that does not match its block's recorded hash is detected by the
  * caller.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,16 @@
 
 /* One holding record: address, asset index, balance. */
 #define SNAPSHOT_RECORD_BYTES (ADDR_BYTES + 2u + 16u)
+/* One proof-of-reserves leaf: address, balance. */
+#define SNAPSHOT_LEAF_BYTES (ADDR_BYTES + 16u)
+
+size_t engine_snapshot_bytes_hint(const struct engine *e) {
+    size_t n = (size_t)e->holdings.used_count * SNAPSHOT_RECORD_BYTES;
+    for (uint32_t i = 0; i < e->s.assets_count; i++) {
+        if (e->por[i] != NULL) n += (size_t)e->por[i]->n * SNAPSHOT_LEAF_BYTES + 6u;
+    }
+    return n;
+}
 
 void engine_snapshot_write(const struct engine *e, struct buf *out) {
     struct buf small;
@@ -33,17 +44,32 @@ void engine_snapshot_write(const struct engine *e, struct buf *out) {
     buf_put_u32(out, e->holdings.used_count);
     buf_reserve(out, (size_t)e->holdings.used_count * SNAPSHOT_RECORD_BYTES);
     if (!buf_ok(out)) return;
-    uint32_t slot = 0;
-    const struct holding *h;
-    /* Straight into the reserved space: 1,000,000 holders are 38 MB, and the
+    /* Straight into the reserved space, walking the table's slots here
+     * (not a call per holder): 1,000,000 holders are 38 MB, and the
      * sequencer waits for this copy. */
     uint8_t *p = out->data + out->len;
-    while ((h = holdings_next(&e->holdings, &slot)) != NULL) {
+    const struct holding *slots = e->holdings.slots;
+    const uint64_t cap = (uint64_t)e->holdings.mask + 1;
+    for (uint64_t i = 0; i < cap; i++) {
+        const struct holding *h = &slots[i];
+        if (!(h->flags & HOLDING_USED)) continue;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        /* The record is the slot's own bytes in the slot's order: the
+         * address and the asset (22 bytes), then the balance's two halves
+         * (16); two copies instead of a byte loop. */
+        _Static_assert(offsetof(struct holding, asset) == ADDR_BYTES, "holding layout");
+        _Static_assert(offsetof(struct holding, balance_hi) ==
+                           offsetof(struct holding, balance_lo) + 8,
+                       "holding layout");
+        memcpy(p, h->addr, ADDR_BYTES + 2u);
+        memcpy(p + 22, &h->balance_lo, 16);
+#else
         memcpy(p, h->addr, ADDR_BYTES);
         p[20] = (uint8_t)h->asset;
         p[21] = (uint8_t)(h->asset >> 8);
         uint64_t halves[2] = {h->balance_lo, h->balance_hi};
         for (int k = 0; k < 16; k++) p[22 + k] = (uint8_t)(halves[k / 8] >> (8 * (k % 8)));
+#endif
         p += SNAPSHOT_RECORD_BYTES;
     }
     out->len = (size_t)(p - out->data);
@@ -62,7 +88,6 @@ void engine_snapshot_write(const struct engine *e, struct buf *out) {
     }
 }
 
-#define SNAPSHOT_LEAF_BYTES (ADDR_BYTES + 16u)
 
 /* Read one asset's leaves and rebuild its tree; -1 unless it reproduces
  * the asset's published header exactly (tree root, total, depth, and the

@@ -21,8 +21,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "../base/bgthread.h"
 #include "sqlite_walbuf.h"
 #include "store.h"
 
@@ -227,6 +229,7 @@ static void sqlite__ckpt_hook(struct store_sqlite *s, sqlite3 *db) {
  * checkpoint; before, one waited for the whole. */
 static void *sqlite__ckpt_main(void *arg) {
     struct store_sqlite *s = arg;
+    bgthread_name("mintline-ckpt");
     pthread_mutex_lock(&s->ckpt_lock);
     for (;;) {
         while (!s->ckpt_due && !s->ckpt_stopping) pthread_cond_wait(&s->ckpt_wake, &s->ckpt_lock);
@@ -495,14 +498,57 @@ static enum err sqlite__snap_mode(struct store_sqlite *s, const char *mode) {
  * frame of the WAL, so a snapshot is whole on disk when it is recorded,
  * as before. A crash in between leaves chunks no row names (deleted by
  * the next snapshot's prune), never a named snapshot missing a chunk. */
+static uint64_t sqlite__turns(struct store_sqlite *s) {
+    pthread_mutex_lock(&s->turn_lock);
+    uint64_t n = s->turn_ticket;
+    pthread_mutex_unlock(&s->turn_lock);
+    return n;
+}
+
+static double sqlite__now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Pacing: while blocks are committing, one chunk at most every
+ * SQLITE_SNAPSHOT_PACE_MS (256 KiB per 50 ms: 5 MB/s, a 38 MB snapshot in
+ * ~8 s instead of ~1). A block's COMMIT fsyncs the WAL the chunks go to:
+ * one that comes while a chunk is written or synced waits for the chunk's
+ * 256 KiB on the disk as well as for its own pages, and so does one that
+ * comes during the checkpoint copying those pages into the file. At full
+ * speed that was most blocks for the second a 38 MB snapshot took; paced,
+ * the disk is busy with the snapshot a small part of the time and only
+ * the blocks that meet that part wait (PERFORMANCE.md, session 24). With
+ * no block committing (an idle node, or one stopping) it goes at full
+ * speed; on the simulator's VFS never paced (no clock decides a seed). */
+#ifndef SQLITE_SNAPSHOT_PACE_MS
+#define SQLITE_SNAPSHOT_PACE_MS 50
+#endif
+
+static void sqlite__snap_pace(struct store_sqlite *s, double started, uint64_t *turns) {
+    uint64_t now = sqlite__turns(s);
+    /* a turn besides the chunk's own: a block (or the checkpointer) */
+    int others = now - *turns > 1 && sqlite__vfs_name == NULL;
+    double left = SQLITE_SNAPSHOT_PACE_MS / 1e3 - (sqlite__now_s() - started);
+    if (others && left > 0) {
+        struct timespec ts = {(time_t)left, (long)((left - (double)(time_t)left) * 1e9)};
+        nanosleep(&ts, NULL);
+    }
+    *turns = sqlite__turns(s);
+}
+
 static enum err sqlite__snap_chunks(struct store_sqlite *s, uint64_t height, const uint8_t *data,
                                     size_t len) {
     enum err err = sqlite__snap_mode(s, "PRAGMA synchronous=NORMAL");
+    uint64_t turns = sqlite__turns(s);
     for (size_t at = 0, idx = 0; at < len && !err; at += SQLITE_SNAPSHOT_CHUNK_BYTES, idx++) {
         size_t n = len - at < SQLITE_SNAPSHOT_CHUNK_BYTES ? len - at : SQLITE_SNAPSHOT_CHUNK_BYTES;
+        double started = sqlite__now_s();
         err = sqlite__snap_txn(s, "INSERT OR REPLACE INTO snapshot_chunks(height,idx,data) "
                                   "VALUES(?,?,?)", height, (int64_t)idx, data + at, n, NULL);
         if (!err) err = sqlite__snap_sync(s);
+        if (!err && at + n < len) sqlite__snap_pace(s, started, &turns);
     }
     return err;
 }
