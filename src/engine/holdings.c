@@ -318,7 +318,7 @@ static void holdings__msg_make(struct holdings__msg *msg, const uint8_t addr[ADD
 /* w[l][0..3] = the entry hash of msg[l], for l < n, the lanes of vector
  * type vt; one body compiled for the instruction sets that run it fastest:
  * the same arithmetic, so the same bits, on every machine. */
-#define HOLDINGS_HASH_LANES_BODY(vt, n)                                                          \
+#define HOLDINGS_HASH_LANES_BODY(vt, n)                                                      \
     const uint64_t k0a = holdings__le64(holdings__key_lo);                                   \
     const uint64_t k1a = holdings__le64(holdings__key_lo + 8);                               \
     const uint64_t k0b = holdings__le64(holdings__key_hi);                                   \
@@ -335,8 +335,8 @@ static void holdings__msg_make(struct holdings__msg *msg, const uint8_t addr[ADD
         b3[l] = 0x7465646279746573ull ^ k1b;                                                 \
     }                                                                                        \
     for (unsigned j = 0; j < 5; j++) {                                                       \
-        vt m;                                                                                 \
-        for (unsigned l = 0; l < (n); l++) m[l] = msg[l].m[j];                    \
+        vt m;                                                                                \
+        for (unsigned l = 0; l < (n); l++) m[l] = msg[l].m[j];                               \
         HOLDINGS_SIP_WORD(m);                                                                \
     }                                                                                        \
     a2 ^= 0xee;                                                                              \
