@@ -234,15 +234,13 @@ void holdings_rollback(struct holdings *h, uint32_t undo_len) {
  * halves, then the key-2 hash's. The function is libsodium's
  * crypto_shorthash_siphashx24 exactly (test_holdings checks it against
  * libsodium on random entries, with every variant this machine runs),
- * computed here on four entries at once under both keys: eight
- * independent SipHash states in two 4-lane vectors, so that the rounds of
- * different entries overlap instead of waiting on one another, and with
- * the input's words built from the entry instead of from a byte buffer. */
+ * computed here on eight entries at once under both keys: sixteen
+ * independent SipHash states, in two 8-lane vectors where the CPU has
+ * AVX-512 (else four 4-lane ones), so that the rounds of different entries
+ * overlap instead of waiting on one another, and with the input's words
+ * built from the entry instead of from a byte buffer. */
 static const uint8_t holdings__key_lo[16] = "mintline-state-1";
 static const uint8_t holdings__key_hi[16] = "mintline-state-2";
-
-/* Entries hashed at once (one per vector lane). */
-#define HOLDINGS_LANES 4u
 
 typedef uint64_t holdings__v4 __attribute__((vector_size(32)));
 
@@ -314,19 +312,19 @@ static void holdings__msg_make(struct holdings__msg *msg, const uint8_t addr[ADD
         HOLDINGS_SIPROUND(a0, a1, a2, a3);                                                   \
         HOLDINGS_SIPROUND(b0, b1, b2, b3);                                                   \
     }                                                                                        \
-    holdings__v4 xa = a0 ^ a1 ^ a2 ^ a3;                                                     \
-    holdings__v4 xb = b0 ^ b1 ^ b2 ^ b3
+    __typeof__(a0) xa = a0 ^ a1 ^ a2 ^ a3;                                                   \
+    __typeof__(a0) xb = b0 ^ b1 ^ b2 ^ b3
 
-/* w[l][0..3] = the entry hash of msg[l], for l < HOLDINGS_LANES; one body
- * compiled three times (below) for the instruction sets that run it
- * fastest: the same arithmetic, so the same bits, on every machine. */
-#define HOLDINGS_HASH_LANES_BODY                                                             \
+/* w[l][0..3] = the entry hash of msg[l], for l < n, the lanes of vector
+ * type vt; one body compiled for the instruction sets that run it fastest:
+ * the same arithmetic, so the same bits, on every machine. */
+#define HOLDINGS_HASH_LANES_BODY(vt, n)                                                      \
     const uint64_t k0a = holdings__le64(holdings__key_lo);                                   \
     const uint64_t k1a = holdings__le64(holdings__key_lo + 8);                               \
     const uint64_t k0b = holdings__le64(holdings__key_hi);                                   \
     const uint64_t k1b = holdings__le64(holdings__key_hi + 8);                               \
-    holdings__v4 a0, a1, a2, a3, b0, b1, b2, b3;                                             \
-    for (unsigned l = 0; l < HOLDINGS_LANES; l++) {                                          \
+    vt a0, a1, a2, a3, b0, b1, b2, b3;                                                       \
+    for (unsigned l = 0; l < (n); l++) {                                                     \
         a0[l] = 0x736f6d6570736575ull ^ k0a;                                                 \
         a1[l] = 0x646f72616e646f83ull ^ k1a; /* 0x...6d ^ 0xee: 128-bit output */            \
         a2[l] = 0x6c7967656e657261ull ^ k0a;                                                 \
@@ -337,8 +335,8 @@ static void holdings__msg_make(struct holdings__msg *msg, const uint8_t addr[ADD
         b3[l] = 0x7465646279746573ull ^ k1b;                                                 \
     }                                                                                        \
     for (unsigned j = 0; j < 5; j++) {                                                       \
-        holdings__v4 m;                                                                      \
-        for (unsigned l = 0; l < HOLDINGS_LANES; l++) m[l] = msg[l].m[j];                    \
+        vt m;                                                                                \
+        for (unsigned l = 0; l < (n); l++) m[l] = msg[l].m[j];                               \
         HOLDINGS_SIP_WORD(m);                                                                \
     }                                                                                        \
     a2 ^= 0xee;                                                                              \
@@ -347,7 +345,7 @@ static void holdings__msg_make(struct holdings__msg *msg, const uint8_t addr[ADD
     a1 ^= 0xdd;                                                                              \
     b1 ^= 0xdd;                                                                              \
     HOLDINGS_SIP_FINISH(ya, yb);                                                             \
-    for (unsigned l = 0; l < HOLDINGS_LANES; l++) {                                          \
+    for (unsigned l = 0; l < (n); l++) {                                                     \
         w[l][0] = xa[l];                                                                     \
         w[l][1] = ya[l];                                                                     \
         w[l][2] = xb[l];                                                                     \
@@ -356,21 +354,37 @@ static void holdings__msg_make(struct holdings__msg *msg, const uint8_t addr[ADD
 
 typedef void holdings__lanes_fn(const struct holdings__msg *msg, uint64_t (*w)[4]);
 
+/* Eight entries: four in 256-bit vectors, twice. */
+static void holdings__lanes4_portable(const struct holdings__msg *msg, uint64_t (*w)[4]) {
+    HOLDINGS_HASH_LANES_BODY(holdings__v4, 4)
+}
+
 static void holdings__lanes_portable(const struct holdings__msg *msg, uint64_t (*w)[4]) {
-    HOLDINGS_HASH_LANES_BODY
+    holdings__lanes4_portable(msg, w);
+    holdings__lanes4_portable(msg + 4, w + 4);
 }
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define HOLDINGS_X86 1
-/* AVX2: four lanes an instruction; AVX-512VL adds a one-instruction rotate. */
+/* AVX2: four lanes an instruction, twice. */
+__attribute__((target("avx2"))) static void holdings__lanes4_avx2(const struct holdings__msg *msg,
+                                                                  uint64_t (*w)[4]) {
+    HOLDINGS_HASH_LANES_BODY(holdings__v4, 4)
+}
+
 __attribute__((target("avx2"))) static void holdings__lanes_avx2(const struct holdings__msg *msg,
                                                                  uint64_t (*w)[4]) {
-    HOLDINGS_HASH_LANES_BODY
+    holdings__lanes4_avx2(msg, w);
+    holdings__lanes4_avx2(msg + 4, w + 4);
 }
+
+/* AVX-512: eight lanes an instruction (half the instructions of two 4-lane
+ * halves on a core with 512-bit units) and a one-instruction rotate. */
+typedef uint64_t holdings__v8 __attribute__((vector_size(64)));
 
 __attribute__((target("avx512f,avx512vl"))) static void
 holdings__lanes_avx512(const struct holdings__msg *msg, uint64_t (*w)[4]) {
-    HOLDINGS_HASH_LANES_BODY
+    HOLDINGS_HASH_LANES_BODY(holdings__v8, 8)
 }
 #endif
 
@@ -419,14 +433,16 @@ static void holdings__acc_add(uint64_t acc[4], const uint64_t w[4], int sign) {
     }
 }
 
-void holdings_entry_hash_with(enum holdings_hash_impl impl, const struct holding *entry,
-                              u128 balance, uint64_t w[4]) {
+void holdings_entry_hash_with(enum holdings_hash_impl impl, unsigned lane,
+                              const struct holding *entry, u128 balance, uint64_t w[4]) {
+    ASSERT(lane < HOLDINGS_LANES);
     struct holdings__msg msg[HOLDINGS_LANES];
-    holdings__msg_make(&msg[0], entry->addr, entry->asset, balance);
-    for (unsigned l = 1; l < HOLDINGS_LANES; l++) msg[l] = msg[0];
+    for (unsigned l = 0; l < HOLDINGS_LANES; l++) {
+        holdings__msg_make(&msg[l], entry->addr, entry->asset, l == lane ? balance : ~balance - l);
+    }
     uint64_t out[HOLDINGS_LANES][4];
     holdings__lanes_of(impl)(msg, out);
-    memcpy(w, out[0], sizeof(out[0]));
+    memcpy(w, out[lane], sizeof(out[lane]));
 }
 
 void holdings_acc_apply(uint64_t acc[4], const struct holding *entry, u128 balance, int sign) {
@@ -438,7 +454,8 @@ void holdings_acc_apply(uint64_t acc[4], const struct holding *entry, u128 balan
     holdings__acc_add(acc, w[0], sign);
 }
 
-/* Entries waiting to be hashed into the accumulator, four at a time. */
+/* Entries waiting to be hashed into the accumulator, HOLDINGS_LANES at a
+ * time. */
 struct holdings__pending {
     holdings__lanes_fn *lanes;
     struct holdings__msg msg[HOLDINGS_LANES];

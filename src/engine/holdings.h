@@ -121,17 +121,22 @@ void holdings_acc_apply(uint64_t acc[4], const struct holding *entry, u128 balan
 
 /* The entry hash's implementations: the same function (libsodium's
  * SipHash-2-4-128 under the two state keys), compiled for three
- * instruction sets; seal uses the fastest the CPU has. */
+ * instruction sets (AVX-512: eight entries in 8-lane vectors); seal uses
+ * the fastest the CPU has. */
 enum holdings_hash_impl { HOLDINGS_HASH_PORTABLE, HOLDINGS_HASH_AVX2, HOLDINGS_HASH_AVX512 };
 
 /* holdings_hash_impl_available: 1 when this CPU runs `impl`. */
 int holdings_hash_impl_available(enum holdings_hash_impl impl);
 
+/* Entries the implementations hash at once (one per vector lane). */
+#define HOLDINGS_LANES 8u
+
 /* holdings_entry_hash_with: w = H(asset, addr, balance) computed by `impl`
- * (which must be available): for tests that hold every variant to the
- * reference. */
-void holdings_entry_hash_with(enum holdings_hash_impl impl, const struct holding *entry,
-                              u128 balance, uint64_t w[4]);
+ * (which must be available) in vector lane `lane` (< HOLDINGS_LANES; the
+ * other lanes hash other balances): for tests that hold every variant and
+ * lane to the reference. */
+void holdings_entry_hash_with(enum holdings_hash_impl impl, unsigned lane,
+                              const struct holding *entry, u128 balance, uint64_t w[4]);
 
 /* holdings_next: iterate USED slots: start with *slot = 0; returns the
  * entry and advances *slot, or NULL at the end. Order is layout order:
