@@ -60,6 +60,7 @@ struct simvfs__node {
     void *pending;
     void *exclusive;
     struct simvfs__shm *shm;
+    uint32_t wb_err; /* failed fsyncs so far (Linux's errseq_t of the file) */
 };
 
 struct simvfs__file {
@@ -73,6 +74,7 @@ struct simvfs__file {
     uint8_t shm_shared; /* slots held, bit per slot */
     uint8_t shm_exclusive;
     struct simvfs__file *next_open;
+    uint32_t wb_seen; /* the node's wb_err last reported to this handle */
 };
 
 static struct {
@@ -314,6 +316,8 @@ static int simvfs__sync(sqlite3_file *file, int flags) {
             simvfs__g.stats.lost_writes += n->queue_len;
             simvfs__queue_clear(n);
         }
+        n->wb_err++;
+        f->wb_seen = n->wb_err;
         return SQLITE_IOERR_FSYNC;
     }
     for (size_t i = 0; i < n->queue_len; i++) {
@@ -321,6 +325,12 @@ static int simvfs__sync(sqlite3_file *file, int flags) {
         if (w->len && simvfs__put(&n->dur, w->offset, w->data, w->len) != 0) return SQLITE_IOERR_NOMEM;
     }
     simvfs__queue_clear(n);
+    /* Another handle's failed fsync since this one last synced: reported
+     * here too, once (errseq), after writing back what is queued. */
+    if (f->wb_seen != n->wb_err) {
+        f->wb_seen = n->wb_err;
+        if (!simvfs__g.faults.no_errseq) return SQLITE_IOERR_FSYNC;
+    }
     return SQLITE_OK;
 }
 
@@ -556,6 +566,7 @@ static int simvfs__open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, 
     }
     n->refs++;
     f->node = n;
+    f->wb_seen = n->wb_err; /* an error before the open is not this handle's */
     f->flags = flags;
     f->delete_on_close = (flags & SQLITE_OPEN_DELETEONCLOSE) != 0 || name == anon;
     f->next_open = simvfs__g.open;

@@ -26,7 +26,9 @@
  * fail with SQLITE_IOERR_READ / _WRITE / _FSYNC at a chance in a million.
  * A failed write may have written a prefix of its bytes; a failed fsync
  * either keeps the writes queued or, as Linux does, drops them for good
- * while reads still return them. `crash_after_ops` fires a crash in the
+ * while reads still return them; and, as Linux since 4.13 does (errseq),
+ * the error is reported once more to every other handle of the file that
+ * was open when it happened, at its next fsync (unless no_errseq). `crash_after_ops` fires a crash in the
  * middle of whatever I/O is running: from that call on, every operation
  * of every open file fails, as if the process had died there;
  * simvfs_restart then applies the durability model.
@@ -56,6 +58,7 @@ struct simvfs_faults {
     uint64_t crash_after_ops; /* 0: none; n: crash at the n-th I/O call from now */
     int sync_drops;     /* a failed fsync: 0 drops the queued writes or not (a coin), 1 always */
     uint32_t fail_sync_at; /* 0: none; n: the n-th xSync from now fails (scripted scenarios) */
+    int no_errseq;      /* 1: a failed fsync is reported to its own handle only (Linux < 4.13) */
 };
 
 struct simvfs_stats {
