@@ -28,7 +28,7 @@
 
 /* Blocks of BODY_BYTES each: 16 WAL pages of 4 KiB a commit. */
 #define BODY_BYTES (64u << 10)
-#define BLOCKS 400u
+#define BLOCKS 1000u
 #define SNAP_BYTES ((size_t)1 << 20)
 
 struct fixture {
