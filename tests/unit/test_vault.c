@@ -269,6 +269,65 @@ static void open_deposit_borrow_repay_withdraw_move_tokens(void **state) {
     fixture_close(f);
 }
 
+/* Savepoints and block checkpoints copy only the vaults in use
+ * (engine.c, engine__state_copy): vaults opened and funded by a request
+ * rolled back, or by a block the store refused, leave their slots as they
+ * were; the next openings reset them, and the state hashes are those of a
+ * ledger that never saw them. */
+static void vaults_of_a_rolled_back_request_or_aborted_block_leave_no_trace(void **state) {
+    (void)state;
+    struct fixture *f = open_vaults(NULL);
+    struct fixture *g = open_vaults(NULL);
+    /* vault 1 on both, before anything is rolled back */
+    assert_int_equal(funded_vault(f, "1", NULL), 1);
+    assert_int_equal(funded_vault(g, "1", NULL), 1);
+    struct hash hf, hg;
+    fixture_seal(f, &hf);
+    fixture_seal(g, &hg);
+    int64_t t = f->e.s.time_ns;
+    /* a request rolled back: vault 1 changed, two vaults opened and funded */
+    fixture_begin(f, t, 16);
+    assert_ok(engine_savepoint(&f->e));
+    assert_ok(vop(f, "tom", "deposit", 1, "2"));
+    funded_vault(f, "3", "1000");
+    funded_vault(f, "2", "500");
+    assert_int_equal(f->e.s.vlt.vaults_count, 3);
+    engine_rollback(&f->e);
+    assert_int_equal(f->e.s.vlt.vaults_count, 1);
+    assert_u128_equal(vault_get(f, 1)->collateral, amt(f, "XAUT", "1"));
+    fixture_seal(f, &hf);
+    fixture_begin(g, t, 16);
+    fixture_seal(g, &hg);
+    assert_memory_equal(hf.bytes, hg.bytes, HASH_BYTES);
+    /* a block aborted: vault 1 changed again, one more opened */
+    fixture_begin(f, t, 16);
+    engine_block_checkpoint(&f->e);
+    assert_ok(vop(f, "tom", "borrow", 1, "100"));
+    funded_vault(f, "4", "2000");
+    engine_block_abort(&f->e);
+    f->in_block = 0;
+    assert_int_equal(f->e.s.vlt.vaults_count, 1);
+    assert_u128_equal(vault_get(f, 1)->debt, 0);
+    /* the same openings on both: vault 2 is OTHER's now, empty */
+    fixture_begin(f, t, 16);
+    fixture_begin(g, t, 16);
+    assert_int_equal(open_vault(f, "XAU-F", OTHER), 2);
+    assert_int_equal(open_vault(g, "XAU-F", OTHER), 2);
+    assert_int_equal(open_vault(f, "XAU-A", OWNER), 3);
+    assert_int_equal(open_vault(g, "XAU-A", OWNER), 3);
+    const struct vault *v = vault_get(f, 2);
+    assert_true(addr_equal(&v->owner, &vault_get(g, 2)->owner));
+    assert_u128_equal(v->collateral, 0);
+    assert_u128_equal(v->debt, 0);
+    assert_u128_equal(vault_get(f, 3)->debt, 0);
+    fixture_seal(f, &hf);
+    fixture_seal(g, &hg);
+    assert_memory_equal(hf.bytes, hg.bytes, HASH_BYTES);
+    check_invariants(f);
+    fixture_close(f);
+    fixture_close(g);
+}
+
 static void owner_named_must_be_the_vaults(void **state) {
     (void)state;
     struct fixture *f = open_vaults(NULL);
@@ -1292,6 +1351,7 @@ int main(void) {
         cmocka_unit_test(genesis_refuses_bad_vault_types),
         cmocka_unit_test(open_deposit_borrow_repay_withdraw_move_tokens),
         cmocka_unit_test(owner_named_must_be_the_vaults),
+        cmocka_unit_test(vaults_of_a_rolled_back_request_or_aborted_block_leave_no_trace),
         cmocka_unit_test(borrow_exactly_at_min_ratio_allowed_one_unit_more_refused),
         cmocka_unit_test(withdraw_exactly_at_min_ratio_allowed_one_unit_more_refused),
         cmocka_unit_test(liquidation_strictly_below_liquidation_ratio),
