@@ -63,6 +63,12 @@
 #define HTTP__MAP_ROUND ((size_t)1 << 20)
 #define HTTP__KEEP_BODIES 4
 
+/* Each connection's memory in libmicrohttpd (its read buffer lives in it):
+ * at the default 32 KiB a 2 MB body came in ~75 reads, each a recv and a
+ * select (syscalls are microseconds on this kind of guest); at 256 KiB
+ * ~12. Touched only as a large body fills it; at most 512 connections. */
+#define HTTP__CONN_MEMORY ((size_t)256u << 10)
+
 /* ---- connections ------------------------------------------------------- */
 
 enum http__conn_state {
@@ -829,7 +835,8 @@ enum err http_start(struct server *s, const char *listen) {
         MHD_OPTION_URI_LOG_CALLBACK, http__uri_cb, s, MHD_OPTION_NOTIFY_COMPLETED,
         http__completed, s, MHD_OPTION_NOTIFY_CONNECTION, http__notify, s,
         MHD_OPTION_CONNECTION_LIMIT, LIMIT_HTTP_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
-        LIMIT_HTTP_IDLE_TIMEOUT_S, MHD_OPTION_END);
+        LIMIT_HTTP_IDLE_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP__CONN_MEMORY,
+        MHD_OPTION_END);
     if (s->mhd) return ERR_OK;
     pthread_mutex_destroy(&s->conns->mu);
     free(s->conns);

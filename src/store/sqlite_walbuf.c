@@ -32,7 +32,7 @@
 #define WALBUF_BYTES (1u << 20)
 /* The most one write passes to the base VFS: SQLite's unix VFS takes at
  * most 128 KiB - 1 in one call (it masks the length). */
-#define WALBUF_PIECE (64u << 10)
+#define WALBUF_PIECE ((128u << 10) - 4096u)
 #define WALBUF_FRAME_HEADER 24 /* a WAL frame header (SQLite's file format) */
 #define WALBUF_LAYERS 4        /* distinct base VFSes layered in one process */
 /* What a checkpointer's WAL read brings in at once (its reads are one
