@@ -215,8 +215,7 @@ static int walbuf__lock(sqlite3_file *file, int level) {
 
 static int walbuf__unlock(sqlite3_file *file, int level) {
     struct walbuf__file *f = (struct walbuf__file *)file;
-    int rc = walbuf__flush(f);
-    if (rc == SQLITE_OK) rc = walbuf__flush_wal_of(f);
+    int rc = walbuf__flush_wal_of(f);
     int rc2 = f->real->pMethods->xUnlock(f->real, level);
     return rc != SQLITE_OK ? rc : rc2;
 }

@@ -60,11 +60,11 @@ struct store_sqlite {
     uint64_t turn_serving;
     char path[480];
     int unsynced; /* store_sqlite_unsynced: a temporary image, its snapshots too */
-    /* An fsync of the WAL by the snapshot writer failed (atomic). Linux
-     * marks the pages of a failed fsync clean: frames the snapshot writer
-     * had already committed without a sync of their own may never reach
-     * the disk, a hole in the WAL that a power loss would end the journal
-     * at, taking every later block with it. So no block is acknowledged
+    /* An fsync by the snapshot writer or the checkpointer failed (atomic).
+     * Linux marks the pages of a failed fsync clean: frames the snapshot
+     * writer had already committed without a sync of their own may never
+     * reach the disk, a hole in the WAL that a power loss would end the
+     * journal at, taking every later block with it. So no block is acknowledged
      * after it: append_block fails from then on, the node refuses writes,
      * and the restart's settle (a full checkpoint from the page cache)
      * puts the journal on the disk whole. */
@@ -233,6 +233,36 @@ static void sqlite__ckpt_hook(struct store_sqlite *s, sqlite3 *db) {
  * frames ahead of its checkpoint would grow for ever (test_store_wal).
  * One block in a thousand pages may wait for that second, short
  * checkpoint; before, one waited for the whole. */
+/* ---- a failed fsync of the WAL (store_sqlite.wal_sync_failed) --------- */
+
+static enum err sqlite__wal_ok(struct store_sqlite *s) {
+    if (!__atomic_load_n(&s->wal_sync_failed, __ATOMIC_SEQ_CST)) return ERR_OK;
+    fprintf(stderr, "mintline: store: an fsync of the journal failed (snapshot writer or "
+                    "checkpointer); no block is acknowledged until the node is restarted\n");
+    return ERR_STORE_IO;
+}
+
+/* A background connection's fsync failed: the snapshot writer's (of the
+ * WAL its chunks went to) or the checkpointer's (of the WAL, before it
+ * copies frames, or of the database file after). */
+static void sqlite__wal_sync_failed(struct store_sqlite *s) {
+    __atomic_store_n(&s->wal_sync_failed, 1, __ATOMIC_SEQ_CST);
+}
+
+static int sqlite__fsync_error(sqlite3 *db) {
+    int code = sqlite3_extended_errcode(db);
+    return code == SQLITE_IOERR_FSYNC || code == SQLITE_IOERR_DIR_FSYNC;
+}
+
+/* One checkpoint by the checkpointer; an fsync it failed marks the store. */
+static void sqlite__ckpt_once(struct store_sqlite *s) {
+    if (sqlite3_wal_checkpoint_v2(s->ckpt, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL) !=
+            SQLITE_OK &&
+        sqlite__fsync_error(s->ckpt)) {
+        sqlite__wal_sync_failed(s);
+    }
+}
+
 static void *sqlite__ckpt_main(void *arg) {
     struct store_sqlite *s = arg;
     bgthread_name("mintline-ckpt");
@@ -242,9 +272,9 @@ static void *sqlite__ckpt_main(void *arg) {
         if (s->ckpt_stopping) break;
         s->ckpt_due = 0;
         pthread_mutex_unlock(&s->ckpt_lock);
-        sqlite3_wal_checkpoint_v2(s->ckpt, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        sqlite__ckpt_once(s);
         sqlite__turn_take(s);
-        sqlite3_wal_checkpoint_v2(s->ckpt, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        sqlite__ckpt_once(s);
         sqlite__turn_give(s);
         pthread_mutex_lock(&s->ckpt_lock);
     }
@@ -385,23 +415,6 @@ static enum err sqlite__append(struct store_sqlite *s, const struct store_block 
         return ERR_STORE_IO;
     }
     return sqlite__step_once(s, s->commit);
-}
-
-static enum err sqlite__wal_ok(struct store_sqlite *s) {
-    if (!__atomic_load_n(&s->wal_sync_failed, __ATOMIC_SEQ_CST)) return ERR_OK;
-    fprintf(stderr, "mintline: store: an fsync of the journal's WAL failed (snapshot writer); "
-                    "no block is acknowledged until the node is restarted\n");
-    return ERR_STORE_IO;
-}
-
-/* The snapshot writer's view of an fsync failure (store_sqlite.wal_sync_failed). */
-static void sqlite__wal_sync_failed(struct store_sqlite *s) {
-    __atomic_store_n(&s->wal_sync_failed, 1, __ATOMIC_SEQ_CST);
-}
-
-static int sqlite__fsync_error(sqlite3 *db) {
-    int code = sqlite3_extended_errcode(db);
-    return code == SQLITE_IOERR_FSYNC || code == SQLITE_IOERR_DIR_FSYNC;
 }
 
 static enum err sqlite_append_block(struct store *base, const struct store_block *b,

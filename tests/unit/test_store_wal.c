@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 
 #include "../../src/store/store.h"
+#include "../support/countvfs.h"
 
 /* Blocks of BODY_BYTES each: 16 WAL pages of 4 KiB a commit. */
 #define BODY_BYTES (64u << 10)
@@ -172,9 +173,53 @@ static void snapshots_beside_commits_are_whole_and_old_chunks_go(void **state) {
     for (int k = 0; k < 3; k++) free(sn.data[k]);
 }
 
+/* The checkpointer's fsync failing (here: of the database file, which only
+ * checkpoints sync in WAL mode) marks the store as a snapshot writer's
+ * does: no block is acknowledged after it, until the store is opened
+ * again. The store runs on the default VFS (a checkpointer starts only
+ * there), which is the counting one for this test. */
+static void a_failed_checkpoint_fsync_stops_acknowledgements(void **state) {
+    (void)state;
+    countvfs_register(1);
+    struct fixture *f = calloc(1, sizeof(*f));
+    assert_non_null(f);
+    snprintf(f->dir, sizeof(f->dir), "/tmp/mintline-wal-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->path, sizeof(f->path), "%s/mintline.db", f->dir);
+    f->body = malloc(BODY_BYTES);
+    assert_non_null(f->body);
+    assert_int_equal(store_open(f->dir, 1, &f->s), ERR_OK);
+    struct store_block b0;
+    memset(&b0, 0, sizeof(b0));
+    assert_int_equal(f->s->ops->write_genesis(f->s, "{}", 2, "{}", 2, &b0), ERR_OK);
+    __atomic_store_n(&countvfs.fail_db_sync, 1, __ATOMIC_SEQ_CST);
+    /* 16 pages a block: the checkpointer wakes past 4,000, and fails */
+    uint64_t acked = 0;
+    enum err err = ERR_OK;
+    for (uint64_t h = 1; h <= 3 * BLOCKS && !err; h++) {
+        err = commit(f, h);
+        if (!err) acked = h;
+    }
+    assert_int_equal(err, ERR_STORE_IO);
+    assert_true(acked > 0);
+    assert_int_equal(commit(f, acked + 2), ERR_STORE_IO); /* and stays so */
+    __atomic_store_n(&countvfs.fail_db_sync, 0, __ATOMIC_SEQ_CST);
+    f->s->ops->close(f->s);
+    countvfs_restore_default();
+    /* Opened again: what was acknowledged is there, and blocks commit. */
+    assert_int_equal(store_open(f->dir, 0, &f->s), ERR_OK);
+    struct store_block head;
+    assert_int_equal(f->s->ops->head(f->s, &head), ERR_OK);
+    assert_true(head.height >= acked);
+    assert_int_equal(commit(f, head.height + 1), ERR_OK);
+    void *fs = f;
+    assert_int_equal(teardown(&fs), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(the_wal_starts_over_under_steady_commits, setup, teardown),
+        cmocka_unit_test(a_failed_checkpoint_fsync_stops_acknowledgements),
         cmocka_unit_test_setup_teardown(snapshots_beside_commits_are_whole_and_old_chunks_go, setup,
                                         teardown),
     };

@@ -30,123 +30,7 @@
 #include <sqlite3.h>
 
 #include "../../src/store/sqlite_walbuf.h"
-
-/* ---- a counting VFS under the layer --------------------------------------- */
-
-struct count_file {
-    sqlite3_file base;
-    sqlite3_file *real;
-    int is_wal;
-    int is_db;
-};
-
-static struct {
-    sqlite3_vfs vfs;
-    sqlite3_io_methods io;
-    long wal_writes;
-    long fail_at; /* fail the WAL write with this number (1-based), 0: never */
-    long db_writes;
-    long wal_reads;
-    long fail_db_at; /* the same for the database file's writes */
-} cv;
-
-static int cv_close(sqlite3_file *f) {
-    struct count_file *c = (struct count_file *)f;
-    return c->real->pMethods->xClose(c->real);
-}
-static int cv_read(sqlite3_file *f, void *b, int n, sqlite3_int64 o) {
-    struct count_file *c = (struct count_file *)f;
-    cv.wal_reads += c->is_wal;
-    return c->real->pMethods->xRead(c->real, b, n, o);
-}
-static int cv_write(sqlite3_file *f, const void *b, int n, sqlite3_int64 o) {
-    struct count_file *c = (struct count_file *)f;
-    if (c->is_wal && ++cv.wal_writes == cv.fail_at) return SQLITE_IOERR_WRITE;
-    if (c->is_db && ++cv.db_writes == cv.fail_db_at) return SQLITE_IOERR_WRITE;
-    return c->real->pMethods->xWrite(c->real, b, n, o);
-}
-static int cv_truncate(sqlite3_file *f, sqlite3_int64 n) {
-    struct count_file *c = (struct count_file *)f;
-    return c->real->pMethods->xTruncate(c->real, n);
-}
-static int cv_sync(sqlite3_file *f, int fl) {
-    struct count_file *c = (struct count_file *)f;
-    return c->real->pMethods->xSync(c->real, fl);
-}
-static int cv_size(sqlite3_file *f, sqlite3_int64 *n) {
-    struct count_file *c = (struct count_file *)f;
-    return c->real->pMethods->xFileSize(c->real, n);
-}
-static int cv_lock(sqlite3_file *f, int l) {
-    struct count_file *c = (struct count_file *)f;
-    return c->real->pMethods->xLock(c->real, l);
-}
-static int cv_unlock(sqlite3_file *f, int l) {
-    struct count_file *c = (struct count_file *)f;
-    return c->real->pMethods->xUnlock(c->real, l);
-}
-static int cv_reserved(sqlite3_file *f, int *o) {
-    struct count_file *c = (struct count_file *)f;
-    return c->real->pMethods->xCheckReservedLock(c->real, o);
-}
-static int cv_fcntl(sqlite3_file *f, int op, void *a) {
-    struct count_file *c = (struct count_file *)f;
-    return c->real->pMethods->xFileControl(c->real, op, a);
-}
-static int cv_sector(sqlite3_file *f) {
-    struct count_file *c = (struct count_file *)f;
-    return c->real->pMethods->xSectorSize(c->real);
-}
-static int cv_device(sqlite3_file *f) {
-    struct count_file *c = (struct count_file *)f;
-    return c->real->pMethods->xDeviceCharacteristics(c->real);
-}
-static int cv_shm_map(sqlite3_file *f, int r, int s, int e, void volatile **o) {
-    struct count_file *c = (struct count_file *)f;
-    return c->real->pMethods->xShmMap(c->real, r, s, e, o);
-}
-static int cv_shm_lock(sqlite3_file *f, int o, int n, int fl) {
-    struct count_file *c = (struct count_file *)f;
-    return c->real->pMethods->xShmLock(c->real, o, n, fl);
-}
-static void cv_shm_barrier(sqlite3_file *f) {
-    struct count_file *c = (struct count_file *)f;
-    c->real->pMethods->xShmBarrier(c->real);
-}
-static int cv_shm_unmap(sqlite3_file *f, int d) {
-    struct count_file *c = (struct count_file *)f;
-    return c->real->pMethods->xShmUnmap(c->real, d);
-}
-
-static int cv_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags, int *out) {
-    struct count_file *c = (struct count_file *)f;
-    sqlite3_vfs *below = vfs->pAppData;
-    memset(c, 0, sizeof(*c));
-    c->real = (sqlite3_file *)(c + 1);
-    int rc = below->xOpen(below, name, c->real, flags, out);
-    if (rc != SQLITE_OK || c->real->pMethods == NULL) return rc == SQLITE_OK ? SQLITE_CANTOPEN : rc;
-    c->is_wal = (flags & SQLITE_OPEN_WAL) != 0;
-    c->is_db = (flags & SQLITE_OPEN_MAIN_DB) != 0;
-    c->base.pMethods = &cv.io;
-    return SQLITE_OK;
-}
-
-static const char *cv_register(void) {
-    if (cv.vfs.zName != NULL) return "counting";
-    sqlite3_vfs *below = sqlite3_vfs_find(NULL);
-    cv.vfs = *below;
-    cv.vfs.zName = "counting";
-    cv.vfs.pAppData = below;
-    cv.vfs.szOsFile = (int)sizeof(struct count_file) + below->szOsFile;
-    cv.vfs.xOpen = cv_open;
-    cv.vfs.pNext = NULL;
-    cv.io = (sqlite3_io_methods){2,           cv_close,       cv_read,      cv_write,  cv_truncate,
-                                 cv_sync,     cv_size,        cv_lock,      cv_unlock, cv_reserved,
-                                 cv_fcntl,    cv_sector,      cv_device,    cv_shm_map, cv_shm_lock,
-                                 cv_shm_barrier, cv_shm_unmap, NULL,        NULL};
-    sqlite3_vfs_register(&cv.vfs, 0);
-    return "counting";
-}
+#include "../support/countvfs.h"
 
 /* ---- helpers ------------------------------------------------------------- */
 
@@ -164,9 +48,9 @@ static int setup(void **state) {
     if (mkdtemp(f->dir) == NULL) return -1;
     snprintf(f->a, sizeof(f->a), "%s/a.db", f->dir);
     snprintf(f->b, sizeof(f->b), "%s/b.db", f->dir);
-    f->layer = sqlite_walbuf_vfs(cv_register());
+    f->layer = sqlite_walbuf_vfs(countvfs_register(0));
     if (f->layer == NULL) return -1;
-    cv.fail_at = 0;
+    countvfs.fail_at = 0;
     *state = f;
     return 0;
 }
@@ -322,12 +206,12 @@ static void few_writes_for_a_big_commit(void **state) {
     uint64_t rng = 9;
     sqlite3 *a = db_open(f->a, f->layer, "FULL");
     sqlite3 *b = db_open(f->b, "counting", "FULL");
-    long before = cv.wal_writes;
+    long before = countvfs.wal_writes;
     assert_int_equal(insert(a, 1, 2u << 20, &rng), SQLITE_OK);
-    long through_layer = cv.wal_writes - before;
-    before = cv.wal_writes;
+    long through_layer = countvfs.wal_writes - before;
+    before = countvfs.wal_writes;
     assert_int_equal(insert(b, 1, 2u << 20, &rng), SQLITE_OK);
-    long without = cv.wal_writes - before;
+    long without = countvfs.wal_writes - before;
     assert_true(without > 1000);
     assert_true(through_layer <= 40);
     sqlite3_close(a);
@@ -347,14 +231,14 @@ static void a_failed_write_fails_one_transaction(void **state) {
         snprintf(wal, sizeof(wal), "%s-wal", f->a);
         unlink(wal);
         sqlite3 *a = db_open(f->a, f->layer, fail % 2 ? "FULL" : "NORMAL");
-        cv.wal_writes = 0;
-        cv.fail_at = fail;
+        countvfs.wal_writes = 0;
+        countvfs.fail_at = fail;
         int64_t committed = 0;
         for (int i = 0; i < 12; i++) {
             /* 300 KB rows: five pieces of the buffer each */
             if (insert(a, i, 300000u + (size_t)i, &rng) == SQLITE_OK) committed++;
         }
-        cv.fail_at = 0;
+        countvfs.fail_at = 0;
         assert_true(committed >= 11);
         assert_int_equal(insert(a, 99, 100, &rng), SQLITE_OK);
         assert_sound(a);
@@ -388,11 +272,11 @@ static void buffered_checkpoints(void **state) {
         random_txn(a, 11, step);
         random_txn(b, 11, step);
         if (step % 3 == 0) {
-            cv.db_writes = 0;
-            cv.fail_db_at = step % 9 == 0 ? 1 + step % 7 : 0;
+            countvfs.db_writes = 0;
+            countvfs.fail_db_at = step % 9 == 0 ? 1 + step % 7 : 0;
             const char *how = step % 2 ? "PRAGMA wal_checkpoint(PASSIVE)" : "PRAGMA wal_checkpoint(TRUNCATE)";
-            long before = cv.db_writes;
-            long reads_before = cv.wal_reads;
+            long before = countvfs.db_writes;
+            long reads_before = countvfs.wal_reads;
             sqlite3_stmt *st = NULL;
             assert_int_equal(sqlite3_prepare_v2(c, how, -1, &st, NULL), SQLITE_OK);
             int rc = sqlite3_step(st);
@@ -403,7 +287,7 @@ static void buffered_checkpoints(void **state) {
             (void)copied;
             (void)before;
             (void)reads_before;
-            cv.fail_db_at = 0;
+            countvfs.fail_db_at = 0;
         }
         assert_true(rows_print(r) == rows_print(b));
     }
@@ -414,11 +298,11 @@ static void buffered_checkpoints(void **state) {
     uint64_t rng_a = 3, rng_b = 3;
     assert_int_equal(insert(a, 1000, 2u << 20, &rng_a), SQLITE_OK);
     assert_int_equal(insert(b, 1000, 2u << 20, &rng_b), SQLITE_OK);
-    long writes0 = cv.db_writes;
-    long reads0 = cv.wal_reads;
+    long writes0 = countvfs.db_writes;
+    long reads0 = countvfs.wal_reads;
     assert_int_equal(sqlite3_exec(c, "PRAGMA wal_checkpoint(PASSIVE)", NULL, NULL, NULL), SQLITE_OK);
-    assert_true(cv.db_writes - writes0 <= 60);
-    assert_true(cv.wal_reads - reads0 <= 60);
+    assert_true(countvfs.db_writes - writes0 <= 60);
+    assert_true(countvfs.wal_reads - reads0 <= 60);
     assert_int_equal(sqlite3_exec(c, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL), SQLITE_OK);
     assert_true(rows_print(r) == rows_print(b));
     assert_sound(a);
